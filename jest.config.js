@@ -1,0 +1,26 @@
+// Two unit projects (server in node, extension in jsdom) and the end-to-end suite.
+/** @type {import('jest').Config} */
+const ts = { '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'server',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/server'],
+      transform: ts,
+    },
+    {
+      displayName: 'extension',
+      testEnvironment: 'jsdom',
+      roots: ['<rootDir>/tests/extension'],
+      transform: ts,
+    },
+    {
+      displayName: 'e2e',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/e2e'],
+      transform: ts,
+    },
+  ],
+};

@@ -1,0 +1,108 @@
+/** The structured form of a radiologist's description. Produced by server/query, read by rerank and the panel. */
+
+export type Lang = 'en' | 'zh';
+
+/** Half-open character range [start, end) in the original text, in UTF-16 code units (JS string indices). */
+export interface Span {
+  start: number;
+  end: number;
+}
+
+export type FindingType =
+  | 'nodule'
+  | 'mass'
+  | 'ground-glass opacity'
+  | 'consolidation'
+  | 'cavity'
+  | 'calcification'
+  | 'pleural effusion'
+  | 'pneumothorax'
+  | 'emphysema'
+  | 'atelectasis'
+  | 'bronchiectasis'
+  | 'lymph node'
+  | 'pleural thickening'
+  /** Something recognised as a finding the lexicon names but the chest pipeline does not model (e.g. a liver lesion). */
+  | 'other';
+
+export type Side = 'left' | 'right' | 'bilateral';
+export type Lobe = 'RUL' | 'RML' | 'RLL' | 'LUL' | 'lingula' | 'LLL';
+export type Level = 'apex' | 'hilum' | 'carina' | 'aortic arch' | 'lung base';
+export type Texture = 'solid' | 'part-solid' | 'ground-glass';
+export type Margin = 'spiculated' | 'lobulated' | 'smooth' | 'ill-defined';
+export type Sign =
+  | 'air bronchogram'
+  | 'vacuole'
+  | 'pleural indentation'
+  | 'vascular convergence'
+  | 'halo'
+  | 'reversed halo'
+  | 'tree-in-bud'
+  | 'crazy paving';
+
+export type TermKind =
+  | 'organ'
+  | 'side'
+  | 'lobe'
+  | 'segment'
+  | 'level'
+  | 'position'
+  | 'type'
+  | 'size'
+  | 'texture'
+  | 'margin'
+  | 'sign'
+  | 'count'
+  | 'negation';
+
+/** One recognised piece of the text. `id` is stable within a response (e.g. "f0.margin") and is what `matched` lists. */
+export interface Term {
+  id: string;
+  kind: TermKind;
+  /** Normalised value: 'left', 'RLL', 'spiculated', '8' (mm for sizes), ... */
+  value: string;
+  span: Span;
+  /** True when the text denies it ("no calcification", "未见钙化"). */
+  negated?: boolean;
+}
+
+export interface Anatomy {
+  organ?: string; // 'lung', 'mediastinum', 'pleura', 'liver', ...
+  side?: Side;
+  lobe?: Lobe;
+  segment?: string; // 'apical', 'posterior', 'anterior', 'superior', 'lateral', 'medial', 'basal', ...
+  level?: Level;
+  /** Coarse position words: 'anterior' | 'posterior' | 'upper' | 'lower' | 'central' | 'peripheral' | ... */
+  position?: string[];
+}
+
+export interface Size {
+  /** Largest dimension in mm. */
+  mm: number;
+  /** Every dimension given, in mm ("12×9mm" → [12, 9]). */
+  dims: number[];
+}
+
+export interface Finding {
+  /** The part of the text this finding was parsed from. */
+  span: Span;
+  type?: FindingType;
+  anatomy: Anatomy;
+  size?: Size;
+  texture?: Texture;
+  margins: Margin[];
+  signs: Sign[];
+  /** What the text denies for this finding: finding types, signs, margins ('calcification', 'spiculated', ...). */
+  negations: string[];
+  /** True for "multiple" / "多发". */
+  multiple?: boolean;
+  terms: Term[];
+}
+
+export interface ParsedQuery {
+  text: string;
+  lang: Lang;
+  findings: Finding[];
+  /** Text that was not understood (words and phrases, not whitespace or punctuation). */
+  unknown: Span[];
+}
