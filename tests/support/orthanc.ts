@@ -79,7 +79,7 @@ export async function startOrthanc(options: OrthancOptions = {}): Promise<Orthan
   const upload = async (data: Uint8Array): Promise<{ ID: string; Status: string }> => {
     const headers: Record<string, string> = { 'content-type': 'application/dicom' };
     if (authorization) headers.authorization = authorization;
-    const res = await fetch(`${url}/instances`, { method: 'POST', headers, body: data });
+    const res = await fetch(`${url}/instances`, { method: 'POST', headers, body: new Uint8Array(data) });
     if (!res.ok) throw new Error(`Orthanc upload failed: ${res.status}`);
     return (await res.json()) as { ID: string; Status: string };
   };

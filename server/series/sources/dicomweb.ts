@@ -1,0 +1,152 @@
+/**
+ * Fetch one series from a PACS by DICOMweb: a single WADO-RS series request asking for explicit VR
+ * little endian, the multipart answer parsed as it streams in, only the SOP instances the viewer
+ * shows kept. PACS failures become typed errors: refused/failed → 502, slow → 504, 401/403 as sent.
+ */
+import { SourceError } from './errors';
+import type { Limiter } from './limiter';
+import { multipartBoundary, MultipartParser } from './multipart';
+import { mediaStorageSopInstanceUid } from './sop-uid';
+
+export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
+export const WADO_SERIES_ACCEPT = `multipart/related; type="application/dicom"; transfer-syntax=${EXPLICIT_VR_LITTLE_ENDIAN}`;
+
+export interface SeriesFile {
+  name: string;
+  data: Uint8Array;
+}
+
+export interface DicomwebFetchOptions {
+  wadoRoot: string;
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  /** Instances to keep; others in the answer are dropped. */
+  sopInstanceUIDs: readonly string[];
+  /** Authorization header value sent to the PACS (the user's, or the service credential). */
+  authorization?: string;
+  /** Until the response headers arrive (connect + the PACS starting to answer). */
+  connectTimeoutMs: number;
+  /** Longest silence between two chunks of the body. */
+  readTimeoutMs: number;
+  /** Largest total of bytes read from the PACS for one series. */
+  maxBytes: number;
+  limiter: Limiter;
+  onProgress?: (done: number, total: number) => void;
+  /** Cancels the fetch, e.g. when the client went away. */
+  signal?: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+export function seriesUrl(wadoRoot: string, study: string, series: string): string {
+  return `${wadoRoot.replace(/\/+$/, '')}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}`;
+}
+
+export async function fetchDicomwebSeries(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
+  return opts.limiter.run(() => fetchOnce(opts));
+}
+
+async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
+  const doFetch = opts.fetch ?? fetch;
+  const controller = new AbortController();
+  let timedOut: 'connect' | 'read' | undefined;
+  const onCallerAbort = (): void => controller.abort();
+  opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
+    timedOut = 'connect';
+    controller.abort();
+  }, opts.connectTimeoutMs);
+  const armReadTimer = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      timedOut = 'read';
+      controller.abort();
+    }, opts.readTimeoutMs);
+  };
+  const fail = (err: unknown): never => {
+    if (err instanceof SourceError) throw err;
+    if (timedOut) {
+      throw new SourceError(504, 'pacs_timeout', `the PACS did not answer in time (${timedOut} timeout)`);
+    }
+    if (opts.signal?.aborted) throw new SourceError(499, 'client_closed', 'the request was cancelled');
+    throw new SourceError(502, 'pacs_unreachable', 'the PACS could not be reached');
+  };
+
+  try {
+    const headers: Record<string, string> = { accept: WADO_SERIES_ACCEPT };
+    if (opts.authorization) headers.authorization = opts.authorization;
+    let res: Response;
+    try {
+      res = await doFetch(seriesUrl(opts.wadoRoot, opts.studyInstanceUID, opts.seriesInstanceUID), {
+        headers,
+        signal: controller.signal,
+        redirect: 'error',
+      });
+    } catch (err) {
+      return fail(err);
+    }
+    if (!res.ok) {
+      await res.body?.cancel().catch(() => undefined);
+      throw statusError(res.status);
+    }
+    const boundary = multipartBoundary(res.headers.get('content-type'));
+    if (!boundary || !res.body) {
+      await res.body?.cancel().catch(() => undefined);
+      throw new SourceError(502, 'pacs_bad_response', 'the PACS did not answer with a multipart series');
+    }
+
+    const wanted = new Set(opts.sopInstanceUIDs);
+    const total = wanted.size;
+    const kept = new Map<string, Uint8Array>();
+    const parser = new MultipartParser(boundary, { maxPartBytes: opts.maxBytes });
+    const reader = res.body.getReader();
+    let bytes = 0;
+    opts.onProgress?.(0, total);
+    armReadTimer();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        armReadTimer();
+        bytes += value.byteLength;
+        if (bytes > opts.maxBytes) {
+          throw new SourceError(413, 'series_too_large', 'the series is larger than the configured limit');
+        }
+        for (const part of parser.push(value)) {
+          const sop = mediaStorageSopInstanceUid(part.body);
+          if (sop === undefined) {
+            throw new SourceError(502, 'pacs_bad_response', 'the PACS sent a part that is not a DICOM file');
+          }
+          if (!wanted.has(sop) || kept.has(sop)) continue;
+          kept.set(sop, part.body);
+          opts.onProgress?.(kept.size, total);
+        }
+        if (parser.finished) break;
+      }
+      parser.finish();
+    } catch (err) {
+      await reader.cancel().catch(() => undefined);
+      return fail(err);
+    }
+
+    if (kept.size < total) {
+      throw new SourceError(
+        502,
+        'pacs_incomplete_series',
+        `the PACS returned ${kept.size} of the ${total} instances the viewer shows`,
+      );
+    }
+    // In the order the viewer sent, each instance once.
+    return [...wanted].map((sop) => ({ name: `${sop}.dcm`, data: kept.get(sop) as Uint8Array }));
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+function statusError(status: number): SourceError {
+  if (status === 401) return new SourceError(401, 'pacs_unauthorized', 'the PACS asks for credentials');
+  if (status === 403) return new SourceError(403, 'pacs_forbidden', 'the PACS refused access to this series');
+  if (status === 404) return new SourceError(404, 'series_not_found', 'the PACS does not have this series');
+  if (status === 504 || status === 408) return new SourceError(504, 'pacs_timeout', 'the PACS timed out');
+  return new SourceError(502, 'pacs_error', `the PACS answered with status ${status}`);
+}
