@@ -6,8 +6,8 @@
 export interface AppConfigOptions {
   /** Absolute DICOMweb root the viewer reads from, e.g. http://localhost:3000/dicom-web */
   dicomwebRoot: string;
-  /** Where the extension's ES module is served, e.g. /ext/slice-finder.mjs */
-  extensionUrl: string;
+  /** Where the extension's ES module is served, e.g. /ext/slice-finder.mjs; absent = the stock viewer. */
+  extensionUrl?: string;
   /** The extension's configuration (backend URL, defaults), passed as [url, configuration]. */
   extensionConfig?: Record<string, unknown>;
   /** `<extension id>.panelModule.<panel name>` to push into the longitudinal mode's right panels. */
@@ -19,11 +19,11 @@ export interface AppConfigOptions {
 export function appConfigObject(opts: AppConfigOptions): Record<string, unknown> {
   const root = opts.dicomwebRoot.replace(/\/+$/, '');
   const mode: Record<string, unknown> = {};
-  if (opts.panelId) mode['@ohif/mode-longitudinal'] = { rightPanels: { $push: [opts.panelId] } };
+  if (opts.panelId && opts.extensionUrl) mode['@ohif/mode-longitudinal'] = { rightPanels: { $push: [opts.panelId] } };
   return {
     name: 'slice-finder',
     routerBasename: '/',
-    extensions: [opts.extensionConfig ? [opts.extensionUrl, opts.extensionConfig] : opts.extensionUrl],
+    extensions: !opts.extensionUrl ? [] : [opts.extensionConfig ? [opts.extensionUrl, opts.extensionConfig] : opts.extensionUrl],
     modes: [],
     showStudyList: true,
     maxNumberOfWebWorkers: 3,

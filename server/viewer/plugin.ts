@@ -14,8 +14,8 @@ export interface ViewerPluginOptions {
   distDir: string;
   /** The extension build output folder (the .mjs and its CSS). */
   extensionDir: string;
-  /** Text of /app-config.js. */
-  appConfig: string;
+  /** Text of /app-config.js, or a function of the origin the browser used (e.g. http://localhost:3000). */
+  appConfig: string | ((origin: string) => string);
   /** Path prefixes that belong to other plugins: never answered with index.html. */
   reservedPrefixes?: string[];
 }
@@ -33,9 +33,10 @@ export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptio
   const reserved = opts.reservedPrefixes ?? ['/api', '/dicom-web', '/ext', '/healthz', '/readyz', '/metrics'];
   await app.register(fastifyStatic, { root: dist, serve: false, index: false });
 
-  app.get('/app-config.js', async (_req, reply) =>
-    reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(opts.appConfig),
-  );
+  app.get('/app-config.js', async (req, reply) => {
+    const text = typeof opts.appConfig === 'string' ? opts.appConfig : opts.appConfig(`${req.protocol}://${req.host}`);
+    return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(text);
+  });
 
   app.get<{ Params: { file: string } }>('/ext/:file', async (req, reply) => {
     const name = req.params.file;

@@ -1,0 +1,168 @@
+/**
+ * `npm start`: one process serving the OHIF viewer at /, the Slice Finder extension at /ext/, the
+ * API at /api and DICOMweb at /dicom-web: read-only over an indexed folder (the bundled LIDC case,
+ * or --dicom-dir), or passed through to a real PACS (--pacs <DICOMweb root>).
+ * Flags and SLICE_FINDER_* environment variables are read by server/config.ts; two more are ours:
+ *   --panel-backend <url>  (SLICE_FINDER_PANEL_BACKEND)  the backend URL the panel calls ('' = same origin)
+ *   --no-open-hint         print only the URL
+ */
+import { execFileSync } from 'node:child_process';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config';
+import { indexFolder, type FolderIndex } from './dicomweb/folder-index';
+import { dicomwebPlugin } from './dicomweb/plugin';
+import { dicomwebProxyPlugin } from './dicomweb/proxy';
+import { SAMPLE_DICOM_DIR } from './series/sample';
+import { appConfigScript } from './viewer/app-config';
+import { viewerPlugin } from './viewer/plugin';
+
+export const DICOMWEB_PATH = '/dicom-web';
+const REPO_ROOT = path.resolve(__dirname, '..');
+export const EXTENSION_DIR = process.env.SLICE_FINDER_EXTENSION_DIR ?? path.join(REPO_ROOT, 'dist', 'extension');
+export const EXTENSION_FILE = 'slice-finder.mjs';
+/** The panel module id the extension registers (extension id + panel name). */
+export const PANEL_ID = process.env.SLICE_FINDER_PANEL_ID ?? '@slice-finder/extension.panelModule.sliceFinder';
+
+export interface ServerOptions {
+  config: Config;
+  /** Backend URL for the panel; '' (default) = this origin. */
+  panelBackend?: string;
+  /** The viewer's dist folder; the viewer is not served when absent. */
+  viewerDist?: string;
+}
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** http://host:port */
+  origin: string;
+  /** The page to open: the first study in the viewer, or the study list. */
+  openUrl: string;
+  index?: FolderIndex;
+  close(): Promise<void>;
+}
+
+type BuildApp = (config: Config, deps?: Record<string, unknown>) => Promise<FastifyInstance> | FastifyInstance;
+
+/** The service's app factory; undefined while server/http/app.ts has not landed. */
+function loadBuildApp(): BuildApp | undefined {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('./http/app') as { buildApp: BuildApp }).buildApp;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+/** Our own flags, taken out before the service's config parser sees the rest. */
+export function splitOwnFlags(argv: string[], env: NodeJS.ProcessEnv): { rest: string[]; panelBackend?: string } {
+  const rest: string[] = [];
+  let panelBackend = env.SLICE_FINDER_PANEL_BACKEND;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--panel-backend') panelBackend = argv[++i];
+    else if (a.startsWith('--panel-backend=')) panelBackend = a.slice('--panel-backend='.length);
+    else rest.push(a);
+  }
+  return { rest, panelBackend };
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const config = opts.config;
+  let index: FolderIndex | undefined;
+  if (!config.pacs.url) {
+    config.dicomDir = path.resolve(config.dicomDir ?? SAMPLE_DICOM_DIR);
+    if (!existsSync(config.dicomDir)) throw new ConfigError(`the DICOM folder ${config.dicomDir} does not exist`);
+    index = await indexFolder(config.dicomDir);
+    if (index.studies.length === 0) throw new ConfigError(`no DICOM images found under ${config.dicomDir}`);
+  }
+  config.embeddedDicomwebRoot = DICOMWEB_PATH;
+
+  const buildApp = loadBuildApp();
+  const app: FastifyInstance = buildApp
+    ? await buildApp(config, { folderIndex: index })
+    : Fastify({ logger: { level: config.log.level } });
+  if (!buildApp) app.log.warn('server/http/app.ts is not available: serving the viewer and DICOMweb only');
+
+  if (index) {
+    await app.register(dicomwebPlugin, { prefix: DICOMWEB_PATH, index });
+  } else {
+    await app.register(dicomwebProxyPlugin, {
+      prefix: DICOMWEB_PATH,
+      upstream: config.pacs.url!,
+      credential: config.pacs.credential,
+      forwardAuthorization: config.pacs.forwardAuthorization,
+      timeoutMs: config.pacs.readTimeoutMs,
+    });
+  }
+  if (opts.viewerDist) {
+    await app.register(viewerPlugin, {
+      distDir: opts.viewerDist,
+      extensionDir: EXTENSION_DIR,
+      // The DICOMweb root must be absolute for OHIF: built from the origin the browser used.
+      appConfig: (origin: string) =>
+        appConfigScript({
+          dicomwebRoot: `${origin}${DICOMWEB_PATH}`,
+          // Checked per request: a viewer without the bundle still works, and a later build is picked up.
+          extensionUrl: existsSync(path.join(EXTENSION_DIR, EXTENSION_FILE)) ? `/ext/${EXTENSION_FILE}` : undefined,
+          extensionConfig: { backendUrl: opts.panelBackend ?? '' },
+          panelId: PANEL_ID,
+          friendlyName: index ? 'Slice Finder (local folder)' : 'PACS',
+        }),
+    });
+  }
+
+  await app.listen({ host: config.host, port: config.port });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const origin = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const firstStudy = index?.studies[0]?.studyInstanceUID;
+  const openUrl = firstStudy ? `${origin}/viewer?StudyInstanceUIDs=${firstStudy}` : `${origin}/`;
+  return { app, origin, openUrl, index, close: () => app.close() };
+}
+
+/** Build the extension once when its bundle is missing (a fresh clone); the viewer runs without it otherwise. */
+function ensureExtensionBuilt(): void {
+  const bundle = path.join(EXTENSION_DIR, EXTENSION_FILE);
+  if (existsSync(bundle)) return;
+  console.log('start: building the Slice Finder extension (npm run build)');
+  try {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'inherit' });
+  } catch {
+    console.warn('start: the extension build failed; the viewer starts without the Slice Finder panel');
+  }
+  if (!existsSync(bundle)) console.warn(`start: ${bundle} is missing; the viewer starts without the Slice Finder panel`);
+}
+
+async function main(): Promise<void> {
+  const { rest, panelBackend } = splitOwnFlags(process.argv.slice(2), process.env);
+  const config = loadConfig(rest, process.env);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ensureViewer } = require('../scripts/setup-viewer') as typeof import('../scripts/setup-viewer');
+  const viewerDist = await ensureViewer();
+  ensureExtensionBuilt();
+  const server = await startServer({ config, panelBackend, viewerDist });
+  const what = server.index
+    ? `${server.index.studies.length} study(ies) from ${config.dicomDir}`
+    : `the PACS at ${config.pacs.url}`;
+  console.log(`\nSlice Finder is running with ${what}.\nOpen ${server.openUrl}\n`);
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    if (err instanceof ConfigError) console.error(`error: ${err.message}`);
+    else console.error(err);
+    process.exit(1);
+  });
+}
