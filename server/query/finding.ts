@@ -29,7 +29,8 @@ export type Side = 'left' | 'right' | 'bilateral';
 export type Lobe = 'RUL' | 'RML' | 'RLL' | 'LUL' | 'lingula' | 'LLL';
 export type Level = 'apex' | 'hilum' | 'carina' | 'aortic arch' | 'lung base';
 export type Texture = 'solid' | 'part-solid' | 'ground-glass';
-export type Margin = 'spiculated' | 'lobulated' | 'smooth' | 'ill-defined';
+/** 'irregular' is an irregular contour that is not called spiculated or lobulated ("不规则"). */
+export type Margin = 'spiculated' | 'lobulated' | 'smooth' | 'ill-defined' | 'irregular';
 export type Sign =
   | 'air bronchogram'
   | 'vacuole'
@@ -64,6 +65,8 @@ export interface Term {
   span: Span;
   /** True when the text denies it ("no calcification", "未见钙化"). */
   negated?: boolean;
+  /** True when no word says it directly but another term implies it ("RUL" → side right, organ lung); the span is the implying term's. */
+  implied?: boolean;
 }
 
 export interface Anatomy {
@@ -94,8 +97,10 @@ export interface Finding {
   signs: Sign[];
   /** What the text denies for this finding: finding types, signs, margins ('calcification', 'spiculated', ...). */
   negations: string[];
-  /** True for "multiple" / "多发". */
+  /** True for "multiple" / "多发" / a plural noun; false for "solitary" / "单发". */
   multiple?: boolean;
+  /** Further finding types said to be part of this one ("calcified nodule", "结节伴钙化" → ['calcification']). */
+  features?: FindingType[];
   terms: Term[];
 }
 

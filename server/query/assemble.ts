@@ -1,0 +1,259 @@
+/**
+ * Groups tokens into findings and builds each `Finding`.
+ *
+ * Rules, in order of use:
+ * - Clauses end at , ; . 。 ， ； and newlines; "and" / 及 / 、 split a clause into segments.
+ * - A segment with a finding type (not denied, not after "with"/伴) starts a new finding once the current one has a
+ *   type. A segment without one (only "直径8mm", "with spiculated margins", "left lung") adds to the current finding;
+ *   before the first finding such text waits and joins it.
+ * - Two types in one segment: adjacent ones are modifier + head ("calcified nodule", "钙化结节": nodule with the
+ *   feature calcification); otherwise a new finding starts at the anatomy that precedes the second type
+ *   ("右肺上叶结节左肺下叶肿块"), except anatomy introduced by a preposition ("nodule in the RUL"), which stays.
+ * - A negation ("no", "without", 未见, 无) denies what follows to the end of its clause, or up to "with"/"but".
+ */
+import type { Anatomy, Finding, FindingType, Lobe, Margin, Side, Sign, Size, Span, Term, TermKind, Texture } from './finding';
+import type { Implied } from './lexicon/types';
+import type { Token } from './tokenize';
+
+interface Tok extends Token {
+  negated?: boolean;
+  afterWith?: boolean;
+  role?: 'head' | 'feature';
+}
+
+interface Draft {
+  tokens: Tok[];
+  head?: Tok;
+}
+
+const LOCATION_KINDS = new Set<Tok['kind']>(['organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position']);
+const MODIFIER_KINDS = new Set<Tok['kind']>(['texture', 'margin', 'size', 'count', 'sign']);
+/** Kinds a negation records in `negations`; denied anatomy is kept as a term but not applied. */
+const DENIABLE = new Set<Tok['kind']>(['type', 'sign', 'margin', 'texture']);
+
+const LUNG_TYPES = new Set<FindingType>([
+  'nodule', 'mass', 'ground-glass opacity', 'consolidation', 'cavity', 'calcification', 'emphysema', 'atelectasis', 'bronchiectasis',
+]);
+const PLEURA_TYPES = new Set<FindingType>(['pleural effusion', 'pneumothorax', 'pleural thickening']);
+
+function isConnector(t: Tok, role?: string): boolean {
+  return t.kind === 'connector' && (role === undefined || t.value === role);
+}
+
+function splitOn<T>(items: T[], isBoundary: (t: T) => boolean, keepBoundary: boolean): T[][] {
+  const out: T[][] = [[]];
+  for (const it of items) {
+    if (isBoundary(it)) {
+      out.push(keepBoundary ? [it] : []);
+    } else out[out.length - 1].push(it);
+  }
+  return out.filter((g) => g.length > 0);
+}
+
+/** Index in `draft.tokens` where a second head's own words begin (see the module comment). */
+function splitIndex(draft: Draft, text: string): number {
+  const toks = draft.tokens;
+  const headAt = draft.head ? toks.indexOf(draft.head) : -1;
+  for (let k = headAt + 1; k < toks.length; k++) {
+    if (!LOCATION_KINDS.has(toks[k].kind) || toks[k].negated) continue;
+    let p = k - 1;
+    while (p > headAt && isConnector(toks[p], 'filler')) p--;
+    if (p > headAt && isConnector(toks[p], 'prep')) continue;
+    return k;
+  }
+  // Modifiers written right before the new type ("... 8 mm spiculated mass") belong to it.
+  let k = toks.length;
+  while (k - 1 > headAt && MODIFIER_KINDS.has(toks[k - 1].kind) && /^\s*$/.test(text.slice(toks[k - 1].end, toks[k]?.start ?? Infinity))) k--;
+  return k;
+}
+
+export function groupFindings(tokens: Token[], text: string): Draft[] {
+  const drafts: Draft[] = [];
+  let pending: Tok[] = [];
+  let current: Draft | undefined;
+
+  for (const clause of splitOn<Tok>(tokens, (t) => t.kind === 'sep', false)) {
+    let neg: 'none' | 'clause' | 'next' = 'none';
+    let afterWith = false;
+    for (const seg of splitOn<Tok>(clause, (t) => isConnector(t, 'and'), true)) {
+      const startsWithAnd = isConnector(seg[0], 'and');
+      // "结节伴钙化及纵隔淋巴结肿大": anatomy before the type after "and" means a finding elsewhere, not a feature.
+      if (startsWithAnd && afterWith) {
+        const firstType = seg.findIndex((t) => t.kind === 'type');
+        if (firstType > 0 && seg.slice(0, firstType).some((t) => LOCATION_KINDS.has(t.kind))) afterWith = false;
+      }
+      for (const t of seg) {
+        if (t.kind === 'negation') {
+          neg = t.value === 'next' ? 'next' : 'clause';
+          afterWith = false;
+        } else if (isConnector(t, 'with')) {
+          afterWith = true;
+          neg = 'none';
+        } else if (isConnector(t, 'stop')) {
+          afterWith = false;
+          neg = 'none';
+        } else if (t.kind !== 'connector' && t.kind !== 'unknown') {
+          if (neg !== 'none') t.negated = true;
+          if (afterWith) t.afterWith = true;
+          if (neg === 'next') neg = 'none';
+        }
+      }
+      const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
+      if (seg.some(isHead)) {
+        if (!current || current.head) {
+          current = { tokens: current ? [] : pending };
+          pending = [];
+          drafts.push(current);
+        }
+      }
+      for (const t of seg) {
+        const target = current ?? { tokens: pending };
+        if (isHead(t)) {
+          const prev = target.head;
+          if (!prev) {
+            t.role = 'head';
+            target.head = t;
+          } else if (target.tokens[target.tokens.length - 1] === prev && /^[\s-]*$/.test(text.slice(prev.end, t.start))) {
+            prev.role = 'feature';
+            t.role = 'head';
+            target.head = t;
+          } else {
+            const moved = target.tokens.splice(splitIndex(target, text));
+            t.role = 'head';
+            current = { tokens: moved, head: t };
+            drafts.push(current);
+            current.tokens.push(t);
+            continue;
+          }
+        } else if (t.kind === 'type' && !t.negated) t.role = 'feature';
+        target.tokens.push(t);
+      }
+    }
+  }
+  if (drafts.length === 0 && pending.some((t) => t.kind !== 'connector' && t.kind !== 'unknown')) drafts.push({ tokens: pending });
+  return drafts;
+}
+
+function pushUnique<T>(list: T[], v: T): void {
+  if (!list.includes(v)) list.push(v);
+}
+
+const LOBE_OF: Record<string, Partial<Record<Side, Lobe>>> = {
+  upper: { left: 'LUL', right: 'RUL' },
+  lower: { left: 'LLL', right: 'RLL' },
+};
+
+export function buildFinding(draft: Draft, index: number): Finding {
+  const anatomy: Anatomy = {};
+  const margins: Margin[] = [];
+  const signs: Sign[] = [];
+  const negations: string[] = [];
+  const features: FindingType[] = [];
+  const positions: string[] = [];
+  let type: FindingType | undefined;
+  let size: Size | undefined;
+  let texture: Texture | undefined;
+  let multiple: boolean | undefined;
+  const raw: Array<Omit<Term, 'id'>> = [];
+  const implied: Array<Implied & { span: Span }> = [];
+  const lobeParts: Tok[] = [];
+
+  const setLobe = (v: Lobe): boolean => {
+    if (anatomy.lobe && !(anatomy.lobe === 'LUL' && v === 'lingula')) return false;
+    anatomy.lobe = v;
+    return true;
+  };
+
+  for (const t of draft.tokens) {
+    if (t.kind === 'connector' || t.kind === 'unknown' || t.kind === 'sep') continue;
+    const span = { start: t.start, end: t.end };
+    if (t.kind === 'lobePart') {
+      if (!t.negated) lobeParts.push(t);
+      continue;
+    }
+    const kind: TermKind = t.kind;
+    const term: Omit<Term, 'id'> = { kind, value: t.value, span };
+    if (t.negated) {
+      term.negated = true;
+      raw.push(term);
+      if (DENIABLE.has(t.kind)) pushUnique(negations, t.value);
+      continue;
+    }
+    raw.push(term);
+    for (const imp of t.implies ?? []) implied.push({ ...imp, span });
+    switch (kind) {
+      case 'organ': anatomy.organ ??= t.value; break;
+      case 'side': anatomy.side ??= t.value as Side; break;
+      case 'lobe': setLobe(t.value as Lobe); break;
+      case 'segment': anatomy.segment ??= t.value; break;
+      case 'level': anatomy.level ??= t.value as Anatomy['level']; break;
+      case 'position': pushUnique(positions, t.value); break;
+      case 'type':
+        if (t.role === 'head') type = t.value as FindingType;
+        else pushUnique(features, t.value as FindingType);
+        if (t.plural && t.role === 'head') multiple = true;
+        break;
+      case 'size': size ??= { mm: Math.max(...(t.dims ?? [])), dims: t.dims ?? [] }; break;
+      case 'texture': texture ??= t.value as Texture; break;
+      case 'margin': pushUnique(margins, t.value as Margin); break;
+      case 'sign': pushUnique(signs, t.value as Sign); break;
+      case 'count': multiple = multiple === true || t.value === 'multiple'; break;
+      case 'negation': break;
+    }
+  }
+
+  // What words imply only fills what no word said ("RUL" → right lung, unless the text named a side itself).
+  for (const imp of implied) {
+    let applied = false;
+    if (imp.kind === 'organ' && !anatomy.organ) applied = Boolean((anatomy.organ = imp.value));
+    else if (imp.kind === 'side' && !anatomy.side) applied = Boolean((anatomy.side = imp.value as Side));
+    else if (imp.kind === 'lobe') applied = setLobe(imp.value as Lobe);
+    else if (imp.kind === 'texture' && !texture) applied = Boolean((texture = imp.value as Texture));
+    if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
+  }
+  // "upper lobe" becomes a lobe once the side is known, else stays a coarse position.
+  for (const t of lobeParts) {
+    const span = { start: t.start, end: t.end };
+    const lobe = anatomy.side ? LOBE_OF[t.value]?.[anatomy.side] : undefined;
+    if (lobe && setLobe(lobe)) {
+      raw.push({ kind: 'lobe', value: lobe, span });
+      if (!anatomy.organ) {
+        anatomy.organ = 'lung';
+        raw.push({ kind: 'organ', value: 'lung', span, implied: true });
+      }
+    } else {
+      pushUnique(positions, t.value);
+      raw.push({ kind: 'position', value: t.value, span });
+    }
+  }
+  if (!type && features.length > 0) type = features.shift();
+  if (!anatomy.organ && type && LUNG_TYPES.has(type)) anatomy.organ = 'lung';
+  if (!anatomy.organ && type && PLEURA_TYPES.has(type)) anatomy.organ = 'pleura';
+  if (!anatomy.organ && (anatomy.lobe || anatomy.segment)) anatomy.organ = 'lung';
+  if (positions.length > 0) anatomy.position = positions;
+
+  // Ids: "f0.margin", then "f0.margin.2" for a second margin term.
+  raw.sort((a, b) => a.span.start - b.span.start);
+  const seen = new Map<string, number>();
+  const terms: Term[] = raw.map((r) => {
+    const n = (seen.get(r.kind) ?? 0) + 1;
+    seen.set(r.kind, n);
+    return { id: n === 1 ? `f${index}.${r.kind}` : `f${index}.${r.kind}.${n}`, ...r };
+  });
+
+  const spanToks = draft.tokens.filter((t) => !isConnector(t, 'and'));
+  const finding: Finding = {
+    span: { start: Math.min(...spanToks.map((t) => t.start)), end: Math.max(...spanToks.map((t) => t.end)) },
+    ...(type && { type }),
+    anatomy,
+    ...(size && { size }),
+    ...(texture && { texture }),
+    margins,
+    signs,
+    negations,
+    ...(multiple !== undefined && { multiple }),
+    ...(features.length > 0 && { features }),
+    terms,
+  };
+  return finding;
+}

@@ -1,0 +1,176 @@
+/**
+ * Chinese lexicon. Chinese has no spaces, so the matcher takes the longest phrase at each position:
+ * "磨玻璃影" (a ground-glass opacity) wins over "磨玻璃" (ground-glass texture), "肺门" over "肺".
+ */
+import type { LexEntry } from './types';
+
+const LUNG = { kind: 'organ', value: 'lung' } as const;
+const side = (value: 'left' | 'right') => ({ kind: 'side', value }) as const;
+
+export const ZH_LEXICON: LexEntry[] = [
+  // ---- finding types ----
+  { kind: 'type', value: 'nodule', phrases: ['结节', '结节影', '结节灶', '结节状影', '微结节', '小结节'] },
+  { kind: 'type', value: 'mass', phrases: ['肿块', '肿块影', '团块', '团块影', '占位', '占位性病变', '肿物', '肿瘤'] },
+  {
+    kind: 'type', value: 'ground-glass opacity',
+    phrases: ['磨玻璃影', '磨玻璃密度影', '磨玻璃样影', '磨玻璃阴影', '磨玻璃样密度影', '磨玻璃样改变', '毛玻璃影', '毛玻璃密度影', '毛玻璃样影'],
+  },
+  {
+    kind: 'type', value: 'ground-glass opacity', phrases: ['混合磨玻璃影', '混杂磨玻璃影', '混合磨玻璃密度影', '混合密度磨玻璃影'],
+    implies: [{ kind: 'texture', value: 'part-solid' }],
+  },
+  {
+    kind: 'type', value: 'ground-glass opacity', phrases: ['纯磨玻璃影', '纯磨玻璃密度影'],
+    implies: [{ kind: 'texture', value: 'ground-glass' }],
+  },
+  { kind: 'type', value: 'consolidation', phrases: ['实变', '实变影', '实变灶', '肺实变'] },
+  { kind: 'type', value: 'cavity', phrases: ['空洞', '空洞影', '空洞形成', '空洞性病变', '空腔'] },
+  { kind: 'type', value: 'calcification', phrases: ['钙化', '钙化灶', '钙化影', '钙化点'] },
+  { kind: 'type', value: 'pleural effusion', phrases: ['胸腔积液', '胸水', '积液', '胸膜腔积液', '包裹性积液'] },
+  { kind: 'type', value: 'pneumothorax', phrases: ['气胸', '液气胸'] },
+  { kind: 'type', value: 'emphysema', phrases: ['肺气肿', '气肿', '肺大泡', '肺大疱', '大泡', '大疱'] },
+  { kind: 'type', value: 'atelectasis', phrases: ['肺不张', '不张', '膨胀不全', '肺膨胀不全', '盘状肺不张'] },
+  { kind: 'type', value: 'bronchiectasis', phrases: ['支气管扩张', '支气管扩张症', '支扩'] },
+  { kind: 'type', value: 'lymph node', phrases: ['淋巴结', '淋巴结影'] },
+  {
+    kind: 'type', value: 'pleural thickening',
+    phrases: ['胸膜增厚', '胸膜肥厚', '胸膜局限性增厚', '胸膜局部增厚', '胸膜增厚粘连', '胸膜肥厚粘连', '胸膜斑'],
+  },
+  // Named, but not something the chest model judges.
+  { kind: 'type', value: 'other', phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水'] },
+  { kind: 'type', value: 'other', phrases: ['心包积液'], implies: [{ kind: 'organ', value: 'heart' }] },
+
+  // ---- organs ----
+  { kind: 'organ', value: 'lung', phrases: ['肺', '肺部', '肺内', '肺野', '肺实质'] },
+  { kind: 'organ', value: 'pleura', phrases: ['胸膜'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['纵隔', '纵膈'] },
+  { kind: 'organ', value: 'heart', phrases: ['心脏', '心包'] },
+  { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '主支气管'] },
+  { kind: 'organ', value: 'chest wall', phrases: ['胸壁'] },
+  { kind: 'organ', value: 'liver', phrases: ['肝', '肝脏', '肝内'] },
+  { kind: 'organ', value: 'kidney', phrases: ['肾', '肾脏'] },
+  { kind: 'organ', value: 'adrenal', phrases: ['肾上腺'] },
+  { kind: 'organ', value: 'spleen', phrases: ['脾', '脾脏'] },
+  { kind: 'organ', value: 'pancreas', phrases: ['胰腺', '胰'] },
+  { kind: 'organ', value: 'thyroid', phrases: ['甲状腺'] },
+  { kind: 'organ', value: 'breast', phrases: ['乳腺', '乳房'] },
+  { kind: 'organ', value: 'bone', phrases: ['骨', '骨质', '肋骨', '椎体', '胸椎', '胸骨'] },
+
+  // ---- side ----
+  { kind: 'side', value: 'left', phrases: ['左', '左侧'] },
+  { kind: 'side', value: 'right', phrases: ['右', '右侧'] },
+  { kind: 'side', value: 'bilateral', phrases: ['双侧', '两侧', '双'] },
+  { kind: 'side', value: 'bilateral', phrases: ['双肺', '两肺', '双肺野', '两肺野'], implies: [LUNG] },
+
+  // ---- lobes ----
+  { kind: 'lobe', value: 'RUL', phrases: ['右肺上叶', '右上叶', '右上肺'], implies: [side('right'), LUNG] },
+  { kind: 'lobe', value: 'RML', phrases: ['右肺中叶', '右中叶', '右中肺', '中叶'], implies: [side('right'), LUNG] },
+  { kind: 'lobe', value: 'RLL', phrases: ['右肺下叶', '右下叶', '右下肺'], implies: [side('right'), LUNG] },
+  { kind: 'lobe', value: 'LUL', phrases: ['左肺上叶', '左上叶', '左上肺'], implies: [side('left'), LUNG] },
+  { kind: 'lobe', value: 'lingula', phrases: ['舌叶', '舌段', '左肺舌段', '左肺舌叶'], implies: [side('left'), LUNG] },
+  { kind: 'lobe', value: 'LLL', phrases: ['左肺下叶', '左下叶', '左下肺'], implies: [side('left'), LUNG] },
+  { kind: 'lobePart', value: 'upper', phrases: ['上叶', '肺上叶'] },
+  { kind: 'lobePart', value: 'lower', phrases: ['下叶', '肺下叶'] },
+
+  // ---- segments ----
+  { kind: 'segment', value: 'apical', phrases: ['尖段'] },
+  { kind: 'segment', value: 'apicoposterior', phrases: ['尖后段'] },
+  { kind: 'segment', value: 'posterior', phrases: ['后段'] },
+  { kind: 'segment', value: 'anterior', phrases: ['前段'] },
+  { kind: 'segment', value: 'superior', phrases: ['背段', '上段'] },
+  { kind: 'segment', value: 'lateral', phrases: ['外侧段', '外段'] },
+  { kind: 'segment', value: 'medial', phrases: ['内侧段', '内段'] },
+  { kind: 'segment', value: 'superior lingular', phrases: ['上舌段'], implies: [{ kind: 'lobe', value: 'lingula' }] },
+  { kind: 'segment', value: 'inferior lingular', phrases: ['下舌段'], implies: [{ kind: 'lobe', value: 'lingula' }] },
+  { kind: 'segment', value: 'medial basal', phrases: ['内基底段', '内侧基底段'] },
+  { kind: 'segment', value: 'anteromedial basal', phrases: ['内前基底段', '前内基底段'] },
+  { kind: 'segment', value: 'anterior basal', phrases: ['前基底段'] },
+  { kind: 'segment', value: 'lateral basal', phrases: ['外基底段', '外侧基底段'] },
+  { kind: 'segment', value: 'posterior basal', phrases: ['后基底段'] },
+  { kind: 'segment', value: 'basal', phrases: ['基底段'] },
+
+  // ---- levels ----
+  { kind: 'level', value: 'apex', phrases: ['肺尖', '肺尖部', '尖部'] },
+  { kind: 'level', value: 'hilum', phrases: ['肺门', '肺门区', '肺门旁', '近肺门', '肺门部'] },
+  { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平'] },
+  { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平'] },
+  { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '膈上', '肋膈角', '肺基底部'] },
+
+  // ---- coarse positions ----
+  { kind: 'position', value: 'anterior', phrases: ['前部', '前方', '腹侧', '前缘'] },
+  { kind: 'position', value: 'posterior', phrases: ['后部', '后方', '背侧', '后缘'] },
+  { kind: 'position', value: 'upper', phrases: ['上部', '上方', '上野', '上肺野'] },
+  { kind: 'position', value: 'middle', phrases: ['中部', '中野', '中肺野'] },
+  { kind: 'position', value: 'lower', phrases: ['下部', '下方', '下野', '下肺野'] },
+  { kind: 'position', value: 'medial', phrases: ['内侧', '内侧部', '纵隔旁'] },
+  { kind: 'position', value: 'lateral', phrases: ['外侧', '外侧部'] },
+  { kind: 'position', value: 'central', phrases: ['中央', '中心', '中央区', '中心区', '中央型'] },
+  { kind: 'position', value: 'peripheral', phrases: ['外周', '周边', '外带', '周围型', '外周部'] },
+  { kind: 'position', value: 'subpleural', phrases: ['胸膜下', '近胸膜', '胸膜旁', '胸膜下区'] },
+
+  // ---- texture ----
+  { kind: 'texture', value: 'solid', phrases: ['实性', '实质性', '实性密度', '软组织密度'] },
+  {
+    kind: 'texture', value: 'part-solid',
+    phrases: ['部分实性', '半实性', '混合性', '混合', '混合密度', '混杂密度', '混合磨玻璃', '混杂磨玻璃', '混合型'],
+  },
+  {
+    kind: 'texture', value: 'ground-glass',
+    phrases: ['纯磨玻璃', '磨玻璃', '毛玻璃', '磨玻璃样', '磨玻璃密度', '非实性', '纯磨玻璃密度'],
+  },
+
+  // ---- margins ----
+  {
+    kind: 'margin', value: 'spiculated',
+    phrases: ['毛刺', '短毛刺', '长毛刺', '细毛刺', '毛刺状', '毛刺征', '短毛刺征', '细短毛刺'],
+  },
+  { kind: 'margin', value: 'lobulated', phrases: ['分叶', '浅分叶', '深分叶', '分叶状', '分叶征', '浅分叶征'] },
+  {
+    kind: 'margin', value: 'smooth',
+    phrases: ['光滑', '边缘光滑', '边缘光整', '光整', '边缘清', '边缘清楚', '边缘清晰', '边界清', '边界清楚', '边界清晰', '清晰', '清楚'],
+  },
+  {
+    kind: 'margin', value: 'ill-defined',
+    phrases: ['边界不清', '边缘不清', '边缘模糊', '边界模糊', '模糊', '欠清', '边界欠清', '边缘欠清', '不清', '边界不清楚'],
+  },
+  { kind: 'margin', value: 'irregular', phrases: ['不规则', '形态不规则', '欠规则', '毛糙', '边缘毛糙'] },
+
+  // ---- signs ----
+  {
+    kind: 'sign', value: 'air bronchogram',
+    phrases: ['空气支气管征', '支气管充气征', '充气支气管征', '空气支气管', '支气管气象', '支气管气像'],
+  },
+  { kind: 'sign', value: 'vacuole', phrases: ['空泡征', '空泡', '小泡征', '空泡样改变', '小空泡'] },
+  {
+    kind: 'sign', value: 'pleural indentation',
+    phrases: ['胸膜凹陷征', '胸膜凹陷', '胸膜牵拉', '胸膜牵拉征', '胸膜尾征', '胸膜牵拉凹陷', '牵拉'],
+  },
+  { kind: 'sign', value: 'vascular convergence', phrases: ['血管集束征', '血管集束', '血管聚集', '血管聚集征', '血管集中征'] },
+  { kind: 'sign', value: 'halo', phrases: ['晕征'] },
+  { kind: 'sign', value: 'reversed halo', phrases: ['反晕征'] },
+  { kind: 'sign', value: 'tree-in-bud', phrases: ['树芽征', '树芽', '树芽状'] },
+  { kind: 'sign', value: 'crazy paving', phrases: ['铺路石征', '铺路石', '碎石路征', '碎石路'] },
+
+  // ---- count ----
+  { kind: 'count', value: 'multiple', phrases: ['多发', '多个', '多枚', '数个', '多处', '散在', '弥漫', '弥漫性', '若干', '两个', '多发性'] },
+  { kind: 'count', value: 'single', phrases: ['单发', '孤立', '孤立性', '单个', '单一'] },
+
+  // ---- negation ('no' denies what follows up to the end of the clause) ----
+  { kind: 'negation', value: 'no', phrases: ['未见', '无', '没有', '未', '不伴', '未发现', '未见明显', '无明显', '未见确切', '不伴有'] },
+
+  // ---- connectors: known words that carry no term ----
+  { kind: 'connector', value: 'with', phrases: ['伴', '伴有', '合并', '内见', '其内见', '内可见', '含', '伴发'] },
+  { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
+  { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
+  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在'] },
+  {
+    kind: 'connector', value: 'filler',
+    phrases: [
+      '见', '可见', '示', '显示', '所见', '一', '一个', '一枚', '个', '枚', '处', '约', '大小', '直径', '最大径',
+      '长径', '短径', '径', '最大截面', '呈', '为', '状', '样', '影', '灶', '的', '明显', '边缘', '边界', '内',
+      '周围', '局部', '局限性', '小', '稍', '较', '肿大', '增大', '增多', '密度', '征', '段', '叶', '区', '部',
+      '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '少量', '中量', '中等量', '大量', '微量', '少许',
+      '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑',
+    ],
+  },
+];

@@ -1,0 +1,87 @@
+/**
+ * Turns the text into a flat list of tokens: lexicon phrases (longest first, both languages at once so mixed text
+ * works), sizes, bare counts, clause separators, and runs of text that nothing recognised.
+ */
+import { EN_LEXICON } from './lexicon/en';
+import type { Implied, LexKind } from './lexicon/types';
+import { ZH_LEXICON } from './lexicon/zh';
+import { PhraseMatcher } from './matcher';
+import { isSpace, isWordChar, normalizeForMatch } from './normalize';
+import { readSize } from './size';
+
+export interface Token {
+  kind: LexKind | 'size' | 'unknown' | 'sep';
+  value: string;
+  start: number;
+  end: number;
+  implies?: Implied[];
+  plural?: boolean;
+  /** Size tokens: every dimension in mm. */
+  dims?: number[];
+}
+
+const MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON]);
+
+/** Characters that end a clause. A colon does not: "RUL: 8 mm nodule" labels what follows. */
+const CLAUSE_END = new Set([',', ';', '.', '!', '?', '\n', '，', '；', '。', '！', '？', '…']);
+const PUNCT_OR_SYMBOL = /[\p{P}\p{S}]/u;
+/** "3 nodules", "3个结节": a bare integer before a word or a Chinese measure word is a count. */
+const COUNT_AFTER = /[ \t]*(?:[个枚处]|[a-z])/y;
+
+export function tokenize(text: string): Token[] {
+  const norm = normalizeForMatch(text);
+  const tokens: Token[] = [];
+  const n = norm.length;
+  let i = 0;
+  while (i < n) {
+    const c = norm[i];
+    if (CLAUSE_END.has(c)) {
+      tokens.push({ kind: 'sep', value: c, start: i, end: i + 1 });
+      i++;
+      continue;
+    }
+    if (isSpace(c)) {
+      i++;
+      continue;
+    }
+    if (c >= '0' && c <= '9') {
+      const size = readSize(norm, i);
+      if (size) {
+        const mm = Math.max(...size.dims);
+        tokens.push({ kind: 'size', value: String(mm), start: i, end: size.end, dims: size.dims });
+        i = size.end;
+        continue;
+      }
+      const digits = /\d+/y;
+      digits.lastIndex = i;
+      const num = digits.exec(norm);
+      if (num && !isWordChar(norm[i - 1]) && norm[i + num[0].length] !== '.') {
+        COUNT_AFTER.lastIndex = i + num[0].length;
+        if (COUNT_AFTER.test(norm) && !isWordChar(norm[i + num[0].length])) {
+          const value = Number(num[0]) >= 2 ? 'multiple' : 'single';
+          tokens.push({ kind: 'count', value, start: i, end: i + num[0].length });
+          i += num[0].length;
+          continue;
+        }
+      }
+    }
+    const m = MATCHER.match(norm, i);
+    if (m) {
+      const { entry } = m;
+      tokens.push({ kind: entry.kind, value: entry.value, start: i, end: m.end, implies: entry.implies, plural: m.plural || undefined });
+      i = m.end;
+      continue;
+    }
+    const cp = norm.codePointAt(i) ?? 0;
+    const width = cp > 0xffff ? 2 : 1;
+    if (PUNCT_OR_SYMBOL.test(String.fromCodePoint(cp)) || cp === 0x200b || cp === 0xfeff) {
+      i += width;
+      continue;
+    }
+    let j = i + width;
+    if (isWordChar(c)) while (j < n && isWordChar(norm[j])) j++;
+    tokens.push({ kind: 'unknown', value: '', start: i, end: j });
+    i = j;
+  }
+  return tokens;
+}
