@@ -1,0 +1,41 @@
+/**
+ * The dcmjs calls the loader makes, typed here (dcmjs ships no types): parse a Part 10 header and
+ * look up a tag's value representation in the standard dictionary.
+ */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dcmjs = require('dcmjs') as {
+  data: {
+    DicomMessage: {
+      readFile(buffer: ArrayBuffer, options?: { ignoreErrors?: boolean; untilTag?: string | null }): { meta: RawDict; dict: RawDict };
+    };
+    DicomMetaDictionary: { dictionary: Record<string, { vr?: string } | undefined> };
+  };
+};
+
+export interface RawElement {
+  vr?: string;
+  Value?: unknown[];
+}
+/** dcmjs's naturalised-free element dict: "GGGGEEEE" → {vr, Value}; sequence items are RawDicts. */
+export type RawDict = Record<string, RawElement | undefined>;
+
+/**
+ * Parses the Part 10 file in `buffer` (which must end where the header ends: the caller cuts it
+ * before PixelData). `ignoreErrors` only for a retry after an unsupported character set.
+ */
+export function readPart10(buffer: ArrayBuffer, ignoreErrors = false): { meta: RawDict; dict: RawDict } {
+  return dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors, untilTag: null });
+}
+
+const vrCache = new Map<number, string | undefined>();
+
+/** The value representation the standard dictionary gives a tag (for implicit VR data), or undefined. */
+export function lookupVr(tag: number): string | undefined {
+  let vr = vrCache.get(tag);
+  if (vr === undefined && !vrCache.has(tag)) {
+    const h = (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
+    vr = dcmjs.data.DicomMetaDictionary.dictionary[`(${h.slice(0, 4)},${h.slice(4)})`]?.vr;
+    if (vrCache.size < 4096) vrCache.set(tag, vr); // bounded: hostile data can name many tags
+  }
+  return vr;
+}

@@ -1,0 +1,301 @@
+/**
+ * One DICOM Part 10 buffer → its image frames: geometry, rescale and a view of the stored pixels
+ * for each frame. Single-frame images give one frame; multi-frame images (enhanced CT with
+ * functional groups, or classic multi-frame with GridFrameOffsetVector) give one per frame.
+ * Throws only SeriesError subclasses.
+ */
+import { readPart10, type RawDict } from './dcmjs-api';
+import { item, items, num, nums, str } from './dataset-values';
+import {
+  InvalidGeometryError,
+  MalformedDicomError,
+  SeriesError,
+  TruncatedPixelDataError,
+  UnsupportedPixelFormatError,
+  UnsupportedTransferSyntaxError,
+} from './errors';
+import { orientationFrom } from './geometry';
+import { scanPart10, tagString, type Part10Layout } from './part10';
+import type { RawPixelArray, RawPixels } from './rescale';
+import { classifySopClass } from './sop-class';
+import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, transferSyntaxName } from './transfer-syntax';
+import type { Vec3 } from './volume';
+
+export interface DecodedFrame {
+  sopInstanceUID: string;
+  /** 1-based frame number within the instance. */
+  frameNumber: number;
+  seriesInstanceUID: string;
+  studyInstanceUID: string;
+  frameOfReferenceUID: string;
+  modality: string;
+  rows: number;
+  columns: number;
+  /** [row spacing, column spacing] in mm. */
+  pixelSpacing: [number, number];
+  /** ImageOrientationPatient as given (6 numbers), for consistency checks across instances. */
+  orientation: number[];
+  rowCosines: Vec3;
+  columnCosines: Vec3;
+  normal: Vec3;
+  position: Vec3;
+  sliceThickness: number | undefined;
+  pixels: RawPixels;
+}
+
+export type DecodedInstance =
+  | { kind: 'image'; sopInstanceUID: string; frames: DecodedFrame[] }
+  /** DICOMDIR and other objects that are never part of a series: skipped silently. */
+  | { kind: 'directory' }
+  | { kind: 'non-image'; sopClassUID: string };
+
+const T = {
+  SOPClassUID: '00080016',
+  SOPInstanceUID: '00080018',
+  Modality: '00080060',
+  SliceThickness: '00180050',
+  StudyInstanceUID: '0020000D',
+  SeriesInstanceUID: '0020000E',
+  ImagePositionPatient: '00200032',
+  ImageOrientationPatient: '00200037',
+  FrameOfReferenceUID: '00200052',
+  SamplesPerPixel: '00280002',
+  PhotometricInterpretation: '00280004',
+  NumberOfFrames: '00280008',
+  Rows: '00280010',
+  Columns: '00280011',
+  PixelSpacing: '00280030',
+  BitsAllocated: '00280100',
+  BitsStored: '00280101',
+  PixelRepresentation: '00280103',
+  PixelPaddingValue: '00280120',
+  PixelPaddingRangeLimit: '00280121',
+  RescaleIntercept: '00281052',
+  RescaleSlope: '00281053',
+  PixelMeasuresSequence: '00289110',
+  PixelValueTransformationSequence: '00289145',
+  PlanePositionSequence: '00209113',
+  PlaneOrientationSequence: '00209116',
+  SharedFunctionalGroupsSequence: '52009229',
+  PerFrameFunctionalGroupsSequence: '52009230',
+  GridFrameOffsetVector: '3004000C',
+  FloatPixelData: '7FE00008',
+  DoubleFloatPixelData: '7FE00009',
+} as const;
+
+/** Decodes one buffer; `source` names it in errors. */
+export function decodeInstance(data: Uint8Array, source: string): DecodedInstance {
+  try {
+    return decode(data);
+  } catch (err) {
+    const e = err instanceof SeriesError ? err : new MalformedDicomError(`Malformed DICOM: ${describe(err)}.`);
+    if (e.source === undefined) (e as { source?: string }).source = source;
+    throw e;
+  }
+}
+
+function describe(err: unknown): string {
+  const msg = err instanceof Error ? err.message : typeof err === 'string' ? err : 'the parser failed';
+  return msg.replace(/\s+/g, ' ').slice(0, 200).replace(/[.\s]+$/, '');
+}
+
+function decode(data: Uint8Array): DecodedInstance {
+  const layout = scanPart10(data);
+  const ts = layout.transferSyntaxUID;
+  const metaClass = layout.mediaStorageSopClassUID ?? '';
+  if (!isDecodableTransferSyntax(ts)) {
+    const kind = classifySopClass(metaClass);
+    if (kind === 'directory') return { kind };
+    if (kind === 'non-image') return { kind, sopClassUID: metaClass };
+    throw new UnsupportedTransferSyntaxError(
+      `Unsupported transfer syntax ${ts} (${transferSyntaxName(ts)}): only uncompressed images can be read; ` +
+        'ask the archive for Explicit VR Little Endian.',
+      ts,
+    );
+  }
+  const ds = readHeader(data, layout);
+  const sopClassUID = str(ds, T.SOPClassUID) ?? metaClass;
+  const kind = classifySopClass(sopClassUID);
+  if (kind === 'directory') return { kind };
+  if (kind === 'non-image') return { kind, sopClassUID };
+  if (ds[T.FloatPixelData] || ds[T.DoubleFloatPixelData]) {
+    throw new UnsupportedPixelFormatError('Unsupported pixel format: floating-point pixel data.');
+  }
+  const px = layout.pixelData;
+  if (!px) {
+    if (kind === 'image') throw new TruncatedPixelDataError('Truncated DICOM: the image has no pixel data.');
+    return { kind: 'non-image', sopClassUID };
+  }
+  if (px.encapsulated) throw new MalformedDicomError('Malformed DICOM: encapsulated pixel data in an uncompressed transfer syntax.');
+  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN) };
+}
+
+/** dcmjs parses only the header (everything before PixelData), from a copy of those bytes. */
+function readHeader(data: Uint8Array, layout: Part10Layout): RawDict {
+  const header = data.buffer.slice(data.byteOffset, data.byteOffset + layout.headerEnd) as ArrayBuffer;
+  let parsed: { dict: RawDict };
+  try {
+    parsed = readPart10(header);
+  } catch (err) {
+    // dcmjs refuses some character sets outright; strings other than UIDs and numbers do not matter
+    // here, so parse again tolerantly and make sure the parse still reached the last element.
+    if (!/character set/i.test(describe(err))) throw err;
+    parsed = readPart10(header, true);
+    const last = layout.lastHeaderTag;
+    if (last !== undefined && !parsed.dict[tagString(last).replace(/[(),]/g, '')]) throw err;
+  }
+  return parsed.dict;
+}
+
+function positiveInt(ds: RawDict, tag: string, name: string, dflt?: number): number {
+  const v = num(ds, tag) ?? dflt;
+  if (v === undefined || !Number.isInteger(v) || v < 1) {
+    throw new MalformedDicomError(`Malformed DICOM: ${name} is ${v === undefined ? 'missing' : 'invalid'}.`);
+  }
+  return v;
+}
+
+function decodeImage(
+  data: Uint8Array,
+  ds: RawDict,
+  valueOffset: number,
+  valueLength: number,
+  bigEndian: boolean,
+): { sopInstanceUID: string; frames: DecodedFrame[] } {
+  const sopInstanceUID = str(ds, T.SOPInstanceUID);
+  const seriesInstanceUID = str(ds, T.SeriesInstanceUID);
+  if (!sopInstanceUID) throw new MalformedDicomError('Malformed DICOM: the image has no SOPInstanceUID.');
+  if (!seriesInstanceUID) throw new MalformedDicomError('Malformed DICOM: the image has no SeriesInstanceUID.');
+
+  const samples = positiveInt(ds, T.SamplesPerPixel, 'SamplesPerPixel', 1);
+  const photometric = str(ds, T.PhotometricInterpretation) ?? 'MONOCHROME2';
+  if (samples !== 1 || !/^MONOCHROME[12]$/.test(photometric)) {
+    throw new UnsupportedPixelFormatError(`Unsupported pixel format: ${photometric} with ${samples} samples per pixel; a CT stack is greyscale.`);
+  }
+  const rows = positiveInt(ds, T.Rows, 'Rows');
+  const columns = positiveInt(ds, T.Columns, 'Columns');
+  const bitsAllocated = positiveInt(ds, T.BitsAllocated, 'BitsAllocated');
+  if (bitsAllocated !== 8 && bitsAllocated !== 16) {
+    throw new UnsupportedPixelFormatError(`Unsupported pixel format: ${bitsAllocated} bits allocated per pixel (8 or 16 are read).`);
+  }
+  const bitsStored = positiveInt(ds, T.BitsStored, 'BitsStored', bitsAllocated);
+  if (bitsStored > bitsAllocated) throw new MalformedDicomError('Malformed DICOM: BitsStored exceeds BitsAllocated.');
+  const pixelRepresentation = num(ds, T.PixelRepresentation) ?? 0;
+  if (pixelRepresentation !== 0 && pixelRepresentation !== 1) {
+    throw new MalformedDicomError('Malformed DICOM: PixelRepresentation must be 0 or 1.');
+  }
+  const signed = pixelRepresentation === 1;
+  const frameCount = positiveInt(ds, T.NumberOfFrames, 'NumberOfFrames', 1);
+
+  // Sizes come from the header: check them against the bytes present before allocating anything.
+  const bytesPerPixel = bitsAllocated / 8;
+  const frameLength = rows * columns;
+  const needed = frameLength * frameCount * bytesPerPixel;
+  if (valueLength < needed) {
+    throw new TruncatedPixelDataError(
+      `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
+    );
+  }
+  const all = pixelArray(data, valueOffset, frameLength * frameCount, bitsAllocated, signed, bigEndian);
+
+  const shared = item(ds, T.SharedFunctionalGroupsSequence);
+  const perFrame = items(ds, T.PerFrameFunctionalGroupsSequence);
+  if (perFrame.length > 0 && perFrame.length !== frameCount) {
+    throw new MalformedDicomError(`Malformed DICOM: ${perFrame.length} per-frame functional groups for ${frameCount} frames.`);
+  }
+  const gridOffsets = perFrame.length === 0 && frameCount > 1 ? nums(ds, T.GridFrameOffsetVector, frameCount) : undefined;
+  const padding = paddingRange(ds, signed, bitsAllocated);
+  const common = {
+    sopInstanceUID,
+    seriesInstanceUID,
+    studyInstanceUID: str(ds, T.StudyInstanceUID) ?? '',
+    frameOfReferenceUID: str(ds, T.FrameOfReferenceUID) ?? '',
+    modality: str(ds, T.Modality) ?? '',
+    rows,
+    columns,
+  };
+
+  const frames: DecodedFrame[] = [];
+  for (let f = 0; f < frameCount; f++) {
+    const groups = perFrame[f];
+    // A functional group macro sits in the per-frame item, else in the shared one, else (legacy) at the top level.
+    const macro = (seq: string): RawDict | undefined => item(groups, seq) ?? item(shared, seq);
+    const measures = macro(T.PixelMeasuresSequence);
+    const transform = macro(T.PixelValueTransformationSequence);
+    const iop = nums(macro(T.PlaneOrientationSequence), T.ImageOrientationPatient, 6) ?? nums(ds, T.ImageOrientationPatient, 6);
+    const ipp = nums(macro(T.PlanePositionSequence), T.ImagePositionPatient, 3) ?? nums(ds, T.ImagePositionPatient, 3);
+    const spacing = nums(measures, T.PixelSpacing, 2) ?? nums(ds, T.PixelSpacing, 2);
+    const where = frameCount > 1 ? ` (frame ${f + 1})` : '';
+    if (!iop) throw new InvalidGeometryError(`Invalid geometry: no ImageOrientationPatient${where}.`);
+    const orientation = orientationFrom(iop);
+    if (!orientation) throw new InvalidGeometryError(`Invalid geometry: ImageOrientationPatient is not two orthogonal unit vectors${where}.`);
+    if (!ipp) throw new InvalidGeometryError(`Invalid geometry: no ImagePositionPatient${where}.`);
+    if (!spacing || !(spacing[0] > 0) || !(spacing[1] > 0)) {
+      throw new InvalidGeometryError(`Invalid geometry: PixelSpacing is missing or not positive${where}.`);
+    }
+    let position: Vec3 = [ipp[0], ipp[1], ipp[2]];
+    if (gridOffsets) {
+      const o = gridOffsets[f];
+      const n = orientation.normal;
+      position = [ipp[0] + o * n[0], ipp[1] + o * n[1], ipp[2] + o * n[2]];
+    }
+    const slope = num(transform, T.RescaleSlope) ?? num(ds, T.RescaleSlope) ?? 1;
+    const intercept = num(transform, T.RescaleIntercept) ?? num(ds, T.RescaleIntercept) ?? 0;
+    frames.push({
+      ...common,
+      frameNumber: f + 1,
+      pixelSpacing: [spacing[0], spacing[1]],
+      orientation: iop,
+      rowCosines: orientation.rowCosines,
+      columnCosines: orientation.columnCosines,
+      normal: orientation.normal,
+      position,
+      sliceThickness: num(measures, T.SliceThickness) ?? num(ds, T.SliceThickness),
+      pixels: {
+        data: all.subarray(f * frameLength, (f + 1) * frameLength),
+        bitsAllocated,
+        bitsStored,
+        signed,
+        slope,
+        intercept,
+        padding,
+      },
+    });
+  }
+  return { sopInstanceUID, frames };
+}
+
+/** A typed view of the stored values; copied only when unaligned or big endian. */
+function pixelArray(
+  data: Uint8Array,
+  offset: number,
+  count: number,
+  bitsAllocated: number,
+  signed: boolean,
+  bigEndian: boolean,
+): RawPixelArray {
+  const buffer = data.buffer as ArrayBuffer;
+  const start = data.byteOffset + offset;
+  if (bitsAllocated === 8) return signed ? new Int8Array(buffer, start, count) : new Uint8Array(buffer, start, count);
+  const Ctor = signed ? Int16Array : Uint16Array;
+  if (start % 2 === 0 && !bigEndian) return new Ctor(buffer, start, count);
+  const out = new Ctor(count);
+  const dv = new DataView(buffer, start, count * 2);
+  if (signed) for (let i = 0; i < count; i++) out[i] = dv.getInt16(i * 2, !bigEndian);
+  else for (let i = 0; i < count; i++) out[i] = dv.getUint16(i * 2, !bigEndian);
+  return out;
+}
+
+/** PixelPaddingValue (and range limit) as stored values; dcmjs may read them unsigned when the VR says US. */
+function paddingRange(ds: RawDict, signed: boolean, bitsAllocated: number): [number, number] | undefined {
+  const toStored = (v: number | undefined): number | undefined => {
+    if (v === undefined || !Number.isInteger(v)) return undefined;
+    const full = 2 ** bitsAllocated;
+    if (signed && v >= full / 2 && v < full) return v - full;
+    return v;
+  };
+  const value = toStored(num(ds, T.PixelPaddingValue));
+  if (value === undefined) return undefined;
+  const limit = toStored(num(ds, T.PixelPaddingRangeLimit)) ?? value;
+  return [Math.min(value, limit), Math.max(value, limit)];
+}
