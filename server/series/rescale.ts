@@ -19,25 +19,32 @@ export const PADDING_HU = -1024;
 
 /** Writes slope · stored + intercept for every pixel of `px` into `dst` from `offset`. */
 export function rescaleInto(dst: Float32Array, offset: number, px: RawPixels): void {
-  const { data, slope, intercept } = px;
+  const { data, slope, intercept, padding } = px;
   const n = data.length;
-  const needsMask = px.bitsStored < px.bitsAllocated;
-  if (!needsMask && !px.padding) {
-    if (slope === 1) {
-      for (let i = 0; i < n; i++) dst[offset + i] = data[i] + intercept;
-    } else {
+  // Specialised loops with everything hoisted: this runs over every voxel of the series.
+  if (px.bitsStored >= px.bitsAllocated) {
+    if (!padding) {
       for (let i = 0; i < n; i++) dst[offset + i] = data[i] * slope + intercept;
+    } else {
+      const lo = padding[0];
+      const hi = padding[1];
+      for (let i = 0; i < n; i++) {
+        const v = data[i];
+        dst[offset + i] = v < lo || v > hi ? v * slope + intercept : PADDING_HU;
+      }
     }
     return;
   }
   // Bits above BitsStored may hold overlays or garbage: mask them, sign-extending signed data.
   const bits = px.bitsStored;
-  const mask = bits >= 32 ? 0xffffffff : (1 << bits) - 1;
+  const mask = (1 << bits) - 1;
   const shift = 32 - bits;
-  const [padLo, padHi] = px.padding ?? [1, 0];
+  const signed = px.signed;
+  const lo = padding ? padding[0] : 1;
+  const hi = padding ? padding[1] : 0;
   for (let i = 0; i < n; i++) {
-    let v = data[i];
-    if (needsMask) v = px.signed ? ((v & mask) << shift) >> shift : v & mask;
-    dst[offset + i] = v >= padLo && v <= padHi ? PADDING_HU : v * slope + intercept;
+    const raw = data[i] & mask;
+    const v = signed ? (raw << shift) >> shift : raw;
+    dst[offset + i] = v < lo || v > hi ? v * slope + intercept : PADDING_HU;
   }
 }
