@@ -7,7 +7,8 @@ import { Type, type Static } from '@sinclair/typebox';
 /** DICOM UIDs: digits and dots, at most 64 characters (PS3.5 9.1). */
 export const Uid = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 });
 
-export const MAX_QUERY_CHARS = 1000;
+/** Same bound as the query parser (server/query/errors.ts), so the schema never rejects what it would accept. */
+export const MAX_QUERY_CHARS = 2000;
 export const MAX_SOP_UIDS = 5000;
 
 export const DicomwebSeriesRef = Type.Object(

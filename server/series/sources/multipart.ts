@@ -166,6 +166,9 @@ export class MultipartParser {
             return false;
           }
           bodyEnd = i;
+          if (bodyEnd - this.start > this.limits.maxPartBytes) {
+            throw new SourceError(413, 'series_too_large', 'one instance of the series is larger than the configured limit');
+          }
         }
         parts.push({ headers: this.headers, body: new Uint8Array(this.buf.subarray(this.start, bodyEnd)) });
         this.start = bodyEnd + this.bodyDelimiter.length;
