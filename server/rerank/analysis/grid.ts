@@ -1,0 +1,98 @@
+/**
+ * The analysis grid: the volume block-averaged to roughly 1.4 mm in-plane and 2 mm between slices,
+ * so masks and candidates cost a fraction of full resolution, plus the geometry that maps grid
+ * voxels back to original slices, pixels and patient millimetres (DICOM LPS: +x left, +y posterior, +z head).
+ */
+import type { Volume, Vec3 } from '../../series/volume';
+import type { Dims } from './morphology';
+
+export interface Grid extends Dims {
+  /** Block sizes: original slices, rows, columns per grid voxel. */
+  fz: number;
+  fy: number;
+  fx: number;
+  /** Grid spacing in mm: [slice, row, column]. */
+  spacing: [number, number, number];
+  /** Block-averaged HU. */
+  hu: Float32Array;
+  /** Patient position (mm) of the centre of grid voxel (0,0,0) of each grid slice. */
+  origin: Vec3[];
+  /** Patient displacement per grid row and per grid column (mm). */
+  rowStep: Vec3;
+  colStep: Vec3;
+}
+
+/** In-plane and through-plane block factors: target ≈1.4 mm pixels and ≈2 mm slices. */
+export function gridFactors(v: Pick<Volume, 'pixelSpacing' | 'sliceSpacing'>): [number, number, number] {
+  const fy = Math.max(1, Math.round(1.4 / v.pixelSpacing[0]));
+  const fx = Math.max(1, Math.round(1.4 / v.pixelSpacing[1]));
+  const fz = Math.max(1, Math.round(2 / Math.max(v.sliceSpacing, 1e-3)));
+  return [fz, fy, fx];
+}
+
+export function buildGrid(v: Volume): Grid {
+  const [fz, fy, fx] = gridFactors(v);
+  const slices = Math.ceil(v.slices / fz);
+  const rows = Math.ceil(v.rows / fy);
+  const columns = Math.ceil(v.columns / fx);
+  const plane = rows * columns;
+  const hu = new Float32Array(slices * plane);
+  const counts = new Float32Array(slices * plane);
+  const srcPlane = v.rows * v.columns;
+  // column index → grid column, computed once
+  const colMap = new Int32Array(v.columns);
+  for (let c = 0; c < v.columns; c++) colMap[c] = (c / fx) | 0;
+  for (let s = 0; s < v.slices; s++) {
+    const gs = (s / fz) | 0;
+    const src = s * srcPlane;
+    for (let r = 0; r < v.rows; r++) {
+      const dst = gs * plane + ((r / fy) | 0) * columns;
+      const row = src + r * v.columns;
+      if (fx === 2 && (v.columns & 1) === 0) {
+        for (let c = 0, gc = dst; c < v.columns; c += 2, gc++) hu[gc] += v.hu[row + c] + v.hu[row + c + 1];
+      } else {
+        for (let c = 0; c < v.columns; c++) hu[dst + colMap[c]] += v.hu[row + c];
+      }
+      for (let gc = 0; gc < columns; gc++) counts[dst + gc] += Math.min(fx, v.columns - gc * fx);
+    }
+  }
+  for (let i = 0; i < hu.length; i++) hu[i] /= counts[i];
+  const [rowSpacing, colSpacing] = v.pixelSpacing;
+  const colStep: Vec3 = [v.rowCosines[0] * colSpacing * fx, v.rowCosines[1] * colSpacing * fx, v.rowCosines[2] * colSpacing * fx];
+  const rowStep: Vec3 = [v.columnCosines[0] * rowSpacing * fy, v.columnCosines[1] * rowSpacing * fy, v.columnCosines[2] * rowSpacing * fy];
+  const origin: Vec3[] = [];
+  for (let gs = 0; gs < slices; gs++) {
+    const s0 = gs * fz;
+    const s1 = Math.min(v.slices - 1, s0 + fz - 1);
+    const p0 = v.positions[s0];
+    const p1 = v.positions[s1];
+    // centre of the block: mean slice position, plus half a block in-plane minus half a pixel
+    const ox = (fx - 1) / 2 / fx;
+    const oy = (fy - 1) / 2 / fy;
+    origin.push([
+      (p0[0] + p1[0]) / 2 + colStep[0] * ox + rowStep[0] * oy,
+      (p0[1] + p1[1]) / 2 + colStep[1] * ox + rowStep[1] * oy,
+      (p0[2] + p1[2]) / 2 + colStep[2] * ox + rowStep[2] * oy,
+    ]);
+  }
+  return {
+    slices, rows, columns, fz, fy, fx,
+    spacing: [v.sliceSpacing * fz, rowSpacing * fy, colSpacing * fx],
+    hu, origin, rowStep, colStep,
+  };
+}
+
+/** Patient coordinates (mm) of a (possibly fractional) grid position. */
+export function gridToPatient(g: Grid, s: number, r: number, c: number): Vec3 {
+  const k = Math.max(0, Math.min(g.slices - 1, Math.round(s)));
+  const o = g.origin[k];
+  // interpolate along the slice direction for fractional s
+  const k2 = Math.max(0, Math.min(g.slices - 1, k + (s >= k ? 1 : -1)));
+  const t = k2 === k ? 0 : Math.abs(s - k);
+  const o2 = g.origin[k2];
+  return [
+    o[0] + (o2[0] - o[0]) * t + g.rowStep[0] * r + g.colStep[0] * c,
+    o[1] + (o2[1] - o[1]) * t + g.rowStep[1] * r + g.colStep[1] * c,
+    o[2] + (o2[2] - o[2]) * t + g.rowStep[2] * r + g.colStep[2] * c,
+  ];
+}

@@ -1,0 +1,310 @@
+/**
+ * Binary-image primitives on flat typed arrays (slice-major, like Volume.hu): connected components,
+ * 2D hole filling, Euclidean distance transforms and ball dilation. No per-voxel allocation.
+ */
+
+export interface Dims {
+  slices: number;
+  rows: number;
+  columns: number;
+}
+
+export interface Components {
+  /** 0 = background, 1..count = component id. */
+  labels: Int32Array;
+  count: number;
+  /** Voxel count per id (index 0 unused). */
+  sizes: Int32Array;
+}
+
+function findRoot(parent: Int32Array, x: number): number {
+  while (parent[x] !== x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+function union(parent: Int32Array, a: number, b: number): number {
+  const ra = findRoot(parent, a);
+  const rb = findRoot(parent, b);
+  if (ra === rb) return ra;
+  if (ra < rb) { parent[rb] = ra; return ra; }
+  parent[ra] = rb;
+  return rb;
+}
+
+/**
+ * Connected components of `mask` (non-zero): two raster passes with union-find over provisional labels.
+ * 3D uses 6-connectivity (face neighbours) so thin diagonal contacts do not merge structures;
+ * `planar` labels each slice on its own (4-connectivity).
+ */
+export function labelComponents(mask: Uint8Array, d: Dims, planar = false): Components {
+  const { slices, rows, columns } = d;
+  const plane = rows * columns;
+  const labels = new Int32Array(mask.length);
+  let parent = new Int32Array(1024);
+  let next = 1;
+  for (let s = 0; s < slices; s++) {
+    const so = s * plane;
+    for (let r = 0; r < rows; r++) {
+      const ro = so + r * columns;
+      for (let c = 0; c < columns; c++) {
+        const p = ro + c;
+        if (!mask[p]) continue;
+        const left = c > 0 ? labels[p - 1] : 0;
+        const up = r > 0 ? labels[p - columns] : 0;
+        const below = !planar && s > 0 ? labels[p - plane] : 0;
+        let l = left || up || below;
+        if (!l) {
+          if (next >= parent.length) { const np = new Int32Array(parent.length * 2); np.set(parent); parent = np; }
+          parent[next] = next;
+          l = next++;
+        } else {
+          if (left && left !== l) l = union(parent, l, left);
+          if (up && up !== l) l = union(parent, l, up);
+          if (below && below !== l) l = union(parent, l, below);
+        }
+        labels[p] = l;
+      }
+    }
+  }
+  // compact roots to 1..count
+  const remap = new Int32Array(next);
+  let count = 0;
+  for (let i = 1; i < next; i++) {
+    const root = findRoot(parent, i);
+    if (root === i) remap[i] = ++count;
+  }
+  for (let i = 1; i < next; i++) remap[i] = remap[findRoot(parent, i)];
+  const sizes = new Int32Array(count + 1);
+  for (let p = 0; p < labels.length; p++) {
+    const l = labels[p];
+    if (l) { const m = remap[l]; labels[p] = m; sizes[m]++; }
+  }
+  return { labels, count, sizes };
+}
+
+/**
+ * Fills every background region of one slice of `mask` (at `offset`) that does not touch the border of
+ * the mask's bounding box (grown by one pixel), in place. `queue` and `seen` are scratch buffers of one slice.
+ */
+export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
+  let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
+  for (let r = 0; r < rows; r++) {
+    const ro = offset + r * columns;
+    for (let c = 0; c < columns; c++) {
+      if (!mask[ro + c]) continue;
+      if (r < r0) r0 = r;
+      if (r > r1) r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    }
+  }
+  if (r1 < 0) return;
+  r0 = Math.max(0, r0 - 1); r1 = Math.min(rows - 1, r1 + 1);
+  c0 = Math.max(0, c0 - 1); c1 = Math.min(columns - 1, c1 + 1);
+  for (let r = r0; r <= r1; r++) seen.fill(0, r * columns + c0, r * columns + c1 + 1);
+  let tail = 0;
+  const push = (q: number): void => {
+    if (!mask[offset + q] && !seen[q]) { seen[q] = 1; queue[tail++] = q; }
+  };
+  for (let c = c0; c <= c1; c++) { push(r0 * columns + c); push(r1 * columns + c); }
+  for (let r = r0; r <= r1; r++) { push(r * columns + c0); push(r * columns + c1); }
+  let head = 0;
+  while (head < tail) {
+    const q = queue[head++];
+    const r = (q / columns) | 0;
+    const c = q - r * columns;
+    if (c > c0) push(q - 1);
+    if (c < c1) push(q + 1);
+    if (r > r0) push(q - columns);
+    if (r < r1) push(q + columns);
+  }
+  for (let r = r0; r <= r1; r++)
+    for (let c = c0; c <= c1; c++) {
+      const q = r * columns + c;
+      if (!seen[q]) mask[offset + q] = 1;
+    }
+}
+
+const INF = 1e20;
+
+/** 1D squared distance transform (Felzenszwalb & Huttenlocher) of f with sample spacing `h`, in place. */
+function dt1d(f: Float64Array, n: number, h: number, d: Float64Array, v: Int32Array, z: Float64Array): void {
+  const h2 = h * h;
+  let k = 0;
+  v[0] = 0;
+  z[0] = -INF;
+  z[1] = INF;
+  for (let q = 1; q < n; q++) {
+    if (f[q] >= INF) continue; // an infinite parabola never wins
+    if (f[v[k]] >= INF) { v[k] = q; continue; }
+    let s = (f[q] + h2 * q * q - (f[v[k]] + h2 * v[k] * v[k])) / (2 * h2 * (q - v[k]));
+    while (s <= z[k]) {
+      k--;
+      s = (f[q] + h2 * q * q - (f[v[k]] + h2 * v[k] * v[k])) / (2 * h2 * (q - v[k]));
+    }
+    k++;
+    v[k] = q;
+    z[k] = s;
+    z[k + 1] = INF;
+  }
+  if (f[v[0]] >= INF) { for (let q = 0; q < n; q++) d[q] = INF; return; }
+  k = 0;
+  for (let q = 0; q < n; q++) {
+    while (z[k + 1] < q) k++;
+    const dq = q - v[k];
+    d[q] = h2 * dq * dq + f[v[k]];
+  }
+}
+
+/**
+ * Squared Euclidean distance (mm²) from each voxel to the nearest voxel where `mask` is 0,
+ * with anisotropic spacing [slice, row, column]. Voxels outside the grid do not count as background.
+ * `planar` limits the transform to each slice.
+ */
+export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: [number, number, number], planar = false): Float32Array {
+  const { slices, rows, columns } = d;
+  const plane = rows * columns;
+  const out = new Float32Array(mask.length);
+  for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? INF : 0;
+  const n = Math.max(slices, rows, columns);
+  const f = new Float64Array(n);
+  const g = new Float64Array(n);
+  const v = new Int32Array(n);
+  const z = new Float64Array(n + 1);
+  // columns
+  for (let s = 0; s < slices; s++) {
+    for (let r = 0; r < rows; r++) {
+      const base = s * plane + r * columns;
+      let any = false;
+      for (let c = 0; c < columns; c++) { f[c] = out[base + c]; if (f[c] > 0) any = true; }
+      if (!any) continue;
+      dt1d(f, columns, spacing[2], g, v, z);
+      for (let c = 0; c < columns; c++) out[base + c] = g[c];
+    }
+  }
+  // rows
+  for (let s = 0; s < slices; s++) {
+    for (let c = 0; c < columns; c++) {
+      const base = s * plane + c;
+      let any = false;
+      for (let r = 0; r < rows; r++) { f[r] = out[base + r * columns]; if (f[r] > 0) any = true; }
+      if (!any) continue;
+      dt1d(f, rows, spacing[1], g, v, z);
+      for (let r = 0; r < rows; r++) out[base + r * columns] = g[r];
+    }
+  }
+  if (!planar && slices > 1) {
+    for (let q = 0; q < plane; q++) {
+      let any = false;
+      for (let s = 0; s < slices; s++) { f[s] = out[s * plane + q]; if (f[s] > 0) any = true; }
+      if (!any) continue;
+      dt1d(f, slices, spacing[0], g, v, z);
+      for (let s = 0; s < slices; s++) out[s * plane + q] = g[s];
+    }
+  }
+  return out;
+}
+
+/** Offsets (ds, dr, dc) of the voxels inside a ball of radius `radius` mm. */
+export function ballOffsets(radius: number, spacing: [number, number, number]): Int32Array {
+  const out: number[] = [];
+  const ks = Math.floor(radius / spacing[0]);
+  const kr = Math.floor(radius / spacing[1]);
+  const kc = Math.floor(radius / spacing[2]);
+  for (let ds = -ks; ds <= ks; ds++)
+    for (let dr = -kr; dr <= kr; dr++)
+      for (let dc = -kc; dc <= kc; dc++) {
+        const dd = (ds * spacing[0]) ** 2 + (dr * spacing[1]) ** 2 + (dc * spacing[2]) ** 2;
+        if (dd <= radius * radius + 1e-6) out.push(ds, dr, dc);
+      }
+  return Int32Array.from(out);
+}
+
+/**
+ * Morphological opening by a ball: the union of balls of radius `radius` centred where the
+ * distance to background is at least `radius`. Structures thinner than the ball (vessels, spicules) vanish.
+ */
+export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spacing: [number, number, number], radius: number): Uint8Array {
+  const { slices, rows, columns } = d;
+  const plane = rows * columns;
+  const out = new Uint8Array(mask.length);
+  const ball = ballOffsets(radius, spacing);
+  const r2 = radius * radius - 1e-6;
+  for (let p = 0; p < mask.length; p++) {
+    if (dist2[p] < r2) continue;
+    const s = (p / plane) | 0;
+    const rem = p - s * plane;
+    const r = (rem / columns) | 0;
+    const c = rem - r * columns;
+    for (let b = 0; b < ball.length; b += 3) {
+      const ss = s + ball[b];
+      const rr = r + ball[b + 1];
+      const cc = c + ball[b + 2];
+      if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
+      out[ss * plane + rr * columns + cc] = 1;
+    }
+  }
+  for (let p = 0; p < mask.length; p++) out[p] &= mask[p];
+  return out;
+}
+
+/** Convex hull (monotone chain) of integer points given as [x0,y0,x1,y1,...]; returns hull vertices counter-clockwise. */
+export function convexHull(points: number[]): number[] {
+  const n = points.length / 2;
+  if (n < 3) return points.slice();
+  const idx = Array.from({ length: n }, (_, i) => i);
+  idx.sort((a, b) => points[2 * a] - points[2 * b] || points[2 * a + 1] - points[2 * b + 1]);
+  const cross = (o: number, a: number, b: number): number =>
+    (points[2 * a] - points[2 * o]) * (points[2 * b + 1] - points[2 * o + 1]) -
+    (points[2 * a + 1] - points[2 * o + 1]) * (points[2 * b] - points[2 * o]);
+  const lower: number[] = [];
+  for (const i of idx) {
+    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], i) <= 0) lower.pop();
+    lower.push(i);
+  }
+  const upper: number[] = [];
+  for (let k = idx.length - 1; k >= 0; k--) {
+    const i = idx[k];
+    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], i) <= 0) upper.pop();
+    upper.push(i);
+  }
+  const hull = lower.slice(0, -1).concat(upper.slice(0, -1));
+  const out: number[] = [];
+  for (const i of hull) out.push(points[2 * i], points[2 * i + 1]);
+  return out;
+}
+
+/**
+ * Rasterises a convex polygon (vertices [x,y,...] in pixel-centre coordinates) into `out` (one slice at `offset`).
+ * A pixel is inside when its centre is inside or on the polygon.
+ */
+export function fillConvexPolygon(poly: number[], out: Uint8Array, offset: number, rows: number, columns: number): void {
+  const n = poly.length / 2;
+  if (n === 0) return;
+  let yMin = Infinity;
+  let yMax = -Infinity;
+  for (let i = 0; i < n; i++) { yMin = Math.min(yMin, poly[2 * i + 1]); yMax = Math.max(yMax, poly[2 * i + 1]); }
+  for (let y = Math.max(0, Math.ceil(yMin)); y <= Math.min(rows - 1, Math.floor(yMax)); y++) {
+    let xl = Infinity;
+    let xr = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x0 = poly[2 * i], y0 = poly[2 * i + 1];
+      const x1 = poly[2 * ((i + 1) % n)], y1 = poly[2 * ((i + 1) % n) + 1];
+      if (y0 === y1) {
+        if (y === y0) { xl = Math.min(xl, x0, x1); xr = Math.max(xr, x0, x1); }
+        continue;
+      }
+      if ((y < Math.min(y0, y1)) || (y > Math.max(y0, y1))) continue;
+      const x = x0 + ((y - y0) * (x1 - x0)) / (y1 - y0);
+      xl = Math.min(xl, x);
+      xr = Math.max(xr, x);
+    }
+    if (xl > xr) continue;
+    const a = Math.max(0, Math.ceil(xl - 1e-9));
+    const b = Math.min(columns - 1, Math.floor(xr + 1e-9));
+    for (let x = a; x <= b; x++) out[offset + y * columns + x] = 1;
+  }
+}

@@ -1,0 +1,84 @@
+/** What the analysis of one series produces: plain data, cacheable per series and cheap to score. */
+import type { Lobe } from '../../query/finding';
+import type { Vec3 } from '../../series/volume';
+
+export type LungSide = 'left' | 'right';
+export type Zone = 'upper' | 'middle' | 'lower';
+
+export interface CandidateSlice {
+  /** Slice index in volume order. */
+  index: number;
+  /** Box in pixels of that slice: [x0, y0, x1, y1] inclusive (column, row). */
+  box: [number, number, number, number];
+  /** Pixels of the candidate on that slice (at full resolution, approximately). */
+  area: number;
+  /** area / the candidate's largest area on any slice: how much of the candidate this slice shows. */
+  weight: number;
+}
+
+export interface Candidate {
+  id: number;
+  /** Radius (mm) of the opening that isolated it: larger for bigger lesions cut off from vessels. */
+  scale: number;
+  volumeMm3: number;
+  /** Longest in-plane diameter (mm) on the slice where the candidate is largest (as a radiologist measures). */
+  diameterMm: number;
+  /** Shortest in-plane diameter on that slice (mm). */
+  shortAxisMm: number;
+  /** Diameter of the sphere of the same volume (mm). */
+  equivalentDiameterMm: number;
+  centroidMm: Vec3;
+  /** Centroid in volume order: slice index (fractional), row and column in pixels. */
+  centroidPx: { slice: number; row: number; column: number };
+  meanHU: number;
+  /** Fractions of the candidate's voxels that are solid (> -300 HU), ground-glass (-750..-300) and calcified (> 200). */
+  solidFraction: number;
+  groundGlassFraction: number;
+  calcifiedFraction: number;
+  /** Shortest over longest principal axis (1 = ball, near 0 = tube or plate). */
+  sphericity: number;
+  /** Volume over the volume of its moment ellipsoid (branching shapes fall well below 1). */
+  fill: number;
+  /** Share of the lung just around the candidate that is dense too: high for vessels that run on, low for standalone nodules. */
+  shellOccupancy: number;
+  /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
+  marginIrregularity: number;
+  side: LungSide;
+  zone: Zone;
+  /** 0 at the lung base .. 1 at the apex of its lung. */
+  zoneFraction: number;
+  /** 0 most anterior .. 1 most posterior within its lung at that level. */
+  apFraction: number;
+  /** 0 medial .. 1 lateral within its lung at that level. */
+  lateralFraction: number;
+  /** Soft lobe membership estimated from position (fissures are not segmented). */
+  lobes: Partial<Record<Lobe, number>>;
+  slices: CandidateSlice[];
+  /** Classical 0..1 likelihood that this is a lesion rather than a vessel, airway wall or artefact. */
+  lesionLikelihood: number;
+}
+
+export interface AnatomicalLevels {
+  /** Slice index (volume order) and patient z (mm) of each level, when the scan covers it. */
+  apex?: { index: number; z: number };
+  carina?: { index: number; z: number };
+  base?: { index: number; z: number };
+}
+
+export interface Analysis {
+  seriesInstanceUID: string;
+  sopInstanceUIDs: string[];
+  frames: number[];
+  slices: number;
+  rows: number;
+  columns: number;
+  /** Patient z (mm) of each slice, volume order. */
+  sliceZ: number[];
+  sliceSpacing: number;
+  levels: AnatomicalLevels;
+  /** Slices (volume order) that show lung at all. */
+  lungSlices: [number, number] | null;
+  candidates: Candidate[];
+  /** Milliseconds per analysis stage. */
+  timings: Record<string, number>;
+}
