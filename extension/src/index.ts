@@ -1,0 +1,37 @@
+/**
+ * The Slice Finder OHIF extension. Loaded at run time as an ES module (app-config `extensions`);
+ * the configuration comes from an `[extension, configuration]` pair.
+ */
+import { getCommandsModule } from './commandsModule';
+import { EXTENSION_ID } from './ids';
+import { getPanelModule } from './panelModule';
+import { createRuntime, type Runtime } from './runtime';
+import type { ExtensionParams } from './viewer/hostTypes';
+
+export { EXTENSION_ID, PANEL_ID, COMMANDS } from './ids';
+export type { SliceFinderConfig } from './config';
+
+export function createExtension() {
+  let runtime: Runtime | undefined;
+  // The host calls preRegistration and every get*Module with the same managers; build once.
+  const ensure = (params: ExtensionParams): Runtime => {
+    if (!runtime || runtime.params.servicesManager !== params.servicesManager) runtime = createRuntime(params);
+    return runtime;
+  };
+  return {
+    id: EXTENSION_ID,
+    preRegistration: (params: ExtensionParams) => {
+      ensure(params);
+    },
+    onModeEnter: () => runtime?.controller.startWatching(),
+    onModeExit: () => {
+      runtime?.controller.stopWatchingSeries();
+      runtime?.controller.clear();
+    },
+    getPanelModule: (params: ExtensionParams) => getPanelModule(ensure(params)),
+    getCommandsModule: (params: ExtensionParams) => getCommandsModule(ensure(params)),
+  };
+}
+
+const extension = createExtension();
+export default extension;
