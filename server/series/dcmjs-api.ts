@@ -10,7 +10,12 @@ const dcmjs = require('dcmjs') as {
     };
     DicomMetaDictionary: { dictionary: Record<string, { vr?: string } | undefined> };
   };
+  log: { getLogger(name: string): { setLevel(level: string): void } };
 };
+
+// dcmjs's validation logger prints to the console for every implicit-VR "xs"/"ox" tag (e.g. the
+// PixelPaddingValue of most CT files): noise in a server, and a flood under hostile input.
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 export interface RawElement {
   vr?: string;
