@@ -15,11 +15,7 @@ import type { Anatomy, Finding, FindingType, Lobe, Margin, Side, Sign, Size, Spa
 import type { Implied } from './lexicon/types';
 import type { Token } from './tokenize';
 
-interface Tok extends Token {
-  negated?: boolean;
-  afterWith?: boolean;
-  role?: 'head' | 'feature';
-}
+type Tok = Token;
 
 interface Draft {
   tokens: Tok[];
@@ -34,6 +30,9 @@ const DENIABLE = new Set<Tok['kind']>(['type', 'sign', 'margin', 'texture']);
 const LUNG_TYPES = new Set<FindingType>([
   'nodule', 'mass', 'ground-glass opacity', 'consolidation', 'cavity', 'calcification', 'emphysema', 'atelectasis', 'bronchiectasis',
 ]);
+/** Lesions that calcification or cavitation can describe, and those two. */
+const LESION_TYPES = new Set<FindingType>(['nodule', 'mass', 'ground-glass opacity', 'consolidation', 'lymph node']);
+const FEATURE_TYPES = new Set<FindingType>(['calcification', 'cavity']);
 const PLEURA_TYPES = new Set<FindingType>(['pleural effusion', 'pneumothorax', 'pleural thickening']);
 
 function isConnector(t: Tok, role?: string): boolean {
@@ -67,46 +66,74 @@ function splitIndex(draft: Draft, text: string): number {
   return k;
 }
 
+/** Sets `negated` / `afterWith` on the tokens of one clause, left to right. */
+function markScopes(segments: Tok[][]): void {
+  let neg: 'none' | 'clause' | 'next' = 'none';
+  let afterWith = false;
+  for (const seg of segments) {
+    // "结节伴钙化及纵隔淋巴结肿大": anatomy before the type after "and" means a finding elsewhere, not a feature.
+    if (isConnector(seg[0], 'and') && afterWith) {
+      const firstType = seg.findIndex((t) => t.kind === 'type');
+      if (firstType > 0 && seg.slice(0, firstType).some((t) => LOCATION_KINDS.has(t.kind))) afterWith = false;
+    }
+    for (const t of seg) {
+      if (t.kind === 'negation') {
+        neg = t.value === 'next' ? 'next' : 'clause';
+        afterWith = false;
+      } else if (isConnector(t, 'with')) {
+        afterWith = true;
+        neg = 'none';
+      } else if (isConnector(t, 'stop')) {
+        afterWith = false;
+        neg = 'none';
+      } else if (t.kind !== 'connector' && t.kind !== 'unknown') {
+        if (neg !== 'none') t.negated = true;
+        if (afterWith) t.afterWith = true;
+        if (neg === 'next') neg = 'none';
+      }
+    }
+  }
+}
+
+const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
+const hasLocation = (seg: Tok[]) => seg.some((t) => LOCATION_KINDS.has(t.kind) && !t.negated);
+const isLocationOnly = (seg: Tok[]) =>
+  hasLocation(seg) && seg.every((t) => LOCATION_KINDS.has(t.kind) || t.kind === 'connector');
+
 export function groupFindings(tokens: Token[], text: string): Draft[] {
   const drafts: Draft[] = [];
   let pending: Tok[] = [];
   let current: Draft | undefined;
 
   for (const clause of splitOn<Tok>(tokens, (t) => t.kind === 'sep', false)) {
-    let neg: 'none' | 'clause' | 'next' = 'none';
-    let afterWith = false;
-    for (const seg of splitOn<Tok>(clause, (t) => isConnector(t, 'and'), true)) {
-      const startsWithAnd = isConnector(seg[0], 'and');
-      // "结节伴钙化及纵隔淋巴结肿大": anatomy before the type after "and" means a finding elsewhere, not a feature.
-      if (startsWithAnd && afterWith) {
-        const firstType = seg.findIndex((t) => t.kind === 'type');
-        if (firstType > 0 && seg.slice(0, firstType).some((t) => LOCATION_KINDS.has(t.kind))) afterWith = false;
+    const segments = splitOn<Tok>(clause, (t) => isConnector(t, 'and'), true);
+    markScopes(segments);
+    let carry: Tok[] = [];
+    segments.forEach((seg, si) => {
+      const types = seg.filter(isHead);
+      // "结节，部分钙化" / "nodule, calcified": a bare calcification or cavity describes the lesion before it.
+      if (
+        current?.head && LESION_TYPES.has(current.head.value as FindingType) && types.length > 0 &&
+        types.every((t) => FEATURE_TYPES.has(t.value as FindingType)) && !hasLocation(seg)
+      ) {
+        for (const t of types) t.afterWith = true;
       }
-      for (const t of seg) {
-        if (t.kind === 'negation') {
-          neg = t.value === 'next' ? 'next' : 'clause';
-          afterWith = false;
-        } else if (isConnector(t, 'with')) {
-          afterWith = true;
-          neg = 'none';
-        } else if (isConnector(t, 'stop')) {
-          afterWith = false;
-          neg = 'none';
-        } else if (t.kind !== 'connector' && t.kind !== 'unknown') {
-          if (neg !== 'none') t.negated = true;
-          if (afterWith) t.afterWith = true;
-          if (neg === 'next') neg = 'none';
-        }
+      // "右肺门未见肿块": anatomy in a denial without a finding of its own is denied with it.
+      if (!seg.some(isHead) && seg.some((t) => t.kind === 'negation')) {
+        for (const t of seg) if (LOCATION_KINDS.has(t.kind)) t.negated = true;
       }
-      const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
-      if (seg.some(isHead)) {
-        if (!current || current.head) {
-          current = { tokens: current ? [] : pending };
-          pending = [];
-          drafts.push(current);
-        }
+      const segHasHead = seg.some(isHead);
+      // "纵隔及双肺门淋巴结": anatomy listed before a later finding in the same clause belongs to that finding.
+      if (!segHasHead && isLocationOnly(seg) && segments.slice(si + 1).some((later) => later.some(isHead))) {
+        carry.push(...seg);
+        return;
       }
-      for (const t of seg) {
+      if (segHasHead && (!current || current.head)) {
+        current = { tokens: current ? [] : pending };
+        pending = [];
+        drafts.push(current);
+      }
+      for (const t of [...carry, ...seg]) {
         const target = current ?? { tokens: pending };
         if (isHead(t)) {
           const prev = target.head;
@@ -128,7 +155,9 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
         } else if (t.kind === 'type' && !t.negated) t.role = 'feature';
         target.tokens.push(t);
       }
-    }
+      carry = [];
+    });
+    if (carry.length > 0) (current?.tokens ?? pending).push(...carry);
   }
   if (drafts.length === 0 && pending.some((t) => t.kind !== 'connector' && t.kind !== 'unknown')) drafts.push({ tokens: pending });
   return drafts;
@@ -172,7 +201,8 @@ export function buildFinding(draft: Draft, index: number): Finding {
       continue;
     }
     const kind: TermKind = t.kind;
-    const term: Omit<Term, 'id'> = { kind, value: t.value, span };
+    // Every negation cue reads 'no'; how far it reaches was settled in groupFindings.
+    const term: Omit<Term, 'id'> = { kind, value: kind === 'negation' ? 'no' : t.value, span };
     if (t.negated) {
       term.negated = true;
       raw.push(term);
@@ -227,6 +257,8 @@ export function buildFinding(draft: Draft, index: number): Finding {
     }
   }
   if (!type && features.length > 0) type = features.shift();
+  // A lobe is lung anatomy: "RUL nodule abutting the pleura" is in the lung, unless the finding itself is pleural.
+  if (anatomy.lobe && anatomy.organ !== 'lung' && !(type && PLEURA_TYPES.has(type))) anatomy.organ = 'lung';
   if (!anatomy.organ && type && LUNG_TYPES.has(type)) anatomy.organ = 'lung';
   if (!anatomy.organ && type && PLEURA_TYPES.has(type)) anatomy.organ = 'pleura';
   if (!anatomy.organ && (anatomy.lobe || anatomy.segment)) anatomy.organ = 'lung';

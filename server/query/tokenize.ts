@@ -18,6 +18,18 @@ export interface Token {
   plural?: boolean;
   /** Size tokens: every dimension in mm. */
   dims?: number[];
+  /** Set while grouping (assemble.ts); present from the start so every token has one shape (V8 stays fast). */
+  negated?: boolean;
+  afterWith?: boolean;
+  role?: 'head' | 'feature';
+}
+
+function token(kind: Token['kind'], value: string, start: number, end: number, extra?: Partial<Token>): Token {
+  return {
+    kind, value, start, end,
+    implies: extra?.implies, plural: extra?.plural ?? false, dims: extra?.dims,
+    negated: false, afterWith: false, role: undefined,
+  };
 }
 
 const MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON]);
@@ -36,7 +48,7 @@ export function tokenize(text: string): Token[] {
   while (i < n) {
     const c = norm[i];
     if (CLAUSE_END.has(c)) {
-      tokens.push({ kind: 'sep', value: c, start: i, end: i + 1 });
+      tokens.push(token('sep', c, i, i + 1));
       i++;
       continue;
     }
@@ -48,7 +60,7 @@ export function tokenize(text: string): Token[] {
       const size = readSize(norm, i);
       if (size) {
         const mm = Math.max(...size.dims);
-        tokens.push({ kind: 'size', value: String(mm), start: i, end: size.end, dims: size.dims });
+        tokens.push(token('size', String(mm), i, size.end, { dims: size.dims }));
         i = size.end;
         continue;
       }
@@ -59,7 +71,7 @@ export function tokenize(text: string): Token[] {
         COUNT_AFTER.lastIndex = i + num[0].length;
         if (COUNT_AFTER.test(norm) && !isWordChar(norm[i + num[0].length])) {
           const value = Number(num[0]) >= 2 ? 'multiple' : 'single';
-          tokens.push({ kind: 'count', value, start: i, end: i + num[0].length });
+          tokens.push(token('count', value, i, i + num[0].length));
           i += num[0].length;
           continue;
         }
@@ -68,7 +80,7 @@ export function tokenize(text: string): Token[] {
     const m = MATCHER.match(norm, i);
     if (m) {
       const { entry } = m;
-      tokens.push({ kind: entry.kind, value: entry.value, start: i, end: m.end, implies: entry.implies, plural: m.plural || undefined });
+      tokens.push(token(entry.kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural }));
       i = m.end;
       continue;
     }
@@ -80,7 +92,7 @@ export function tokenize(text: string): Token[] {
     }
     let j = i + width;
     if (isWordChar(c)) while (j < n && isWordChar(norm[j])) j++;
-    tokens.push({ kind: 'unknown', value: '', start: i, end: j });
+    tokens.push(token('unknown', '', i, j));
     i = j;
   }
   return tokens;

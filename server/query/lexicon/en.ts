@@ -53,7 +53,7 @@ export const EN_LEXICON: LexEntry[] = [
     phrases: ['pleural thickening', 'thickened pleura', 'thickening of the pleura', 'pleural plaque'],
   },
   // Named, but not something the chest model judges.
-  { kind: 'type', value: 'other', plural: true, phrases: ['cyst', 'hemangioma', 'haemangioma', 'fracture', 'metastasis', 'metastases'] },
+  { kind: 'type', value: 'other', plural: true, phrases: ['cyst', 'hemangioma', 'haemangioma', 'fracture', 'metastasis', 'metastases', 'fibrosis', 'fibrous strand', 'scar', 'scarring'] },
 
   // ---- organs ----
   { kind: 'organ', value: 'lung', plural: true, phrases: ['lung', 'pulmonary', 'lung field', 'lung parenchyma', 'parenchymal'] },
@@ -74,7 +74,7 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- side ----
   { kind: 'side', value: 'left', phrases: ['left', 'left-sided', 'left side'] },
   { kind: 'side', value: 'right', phrases: ['right', 'right-sided', 'right side'] },
-  { kind: 'side', value: 'bilateral', phrases: ['bilateral', 'bilaterally', 'both sides'] },
+  { kind: 'side', value: 'bilateral', phrases: ['bilateral', 'bilaterally', 'both sides', 'both'] },
   { kind: 'side', value: 'bilateral', phrases: ['both lungs', 'both lung fields', 'bilateral lungs'], implies: [LUNG] },
 
   // ---- lobes ----
@@ -84,8 +84,8 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'lobe', value: 'LUL', phrases: ['LUL', 'left upper lobe'], implies: [side('left'), LUNG] },
   { kind: 'lobe', value: 'lingula', phrases: ['lingula', 'lingular', 'lingular lobe'], implies: [side('left'), LUNG] },
   { kind: 'lobe', value: 'LLL', phrases: ['LLL', 'left lower lobe'], implies: [side('left'), LUNG] },
-  { kind: 'lobePart', value: 'upper', phrases: ['upper lobe'] },
-  { kind: 'lobePart', value: 'lower', phrases: ['lower lobe'] },
+  { kind: 'lobePart', value: 'upper', plural: true, phrases: ['upper lobe'] },
+  { kind: 'lobePart', value: 'lower', plural: true, phrases: ['lower lobe'] },
 
   // ---- segments ----
   { kind: 'segment', value: 'apical', phrases: ['apical segment'] },
@@ -205,7 +205,7 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['with', 'containing', 'showing', 'demonstrating', 'along with', 'associated with', 'accompanied by'] },
   { kind: 'connector', value: 'and', phrases: ['and', 'or', 'as well as', 'plus', 'also', 'and/or'] },
   { kind: 'connector', value: 'stop', phrases: ['but', 'however', 'although'] },
-  { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to'] },
+  { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to', 'adjacent'] },
   {
     kind: 'connector', value: 'filler',
     phrases: [
@@ -217,7 +217,7 @@ export const EN_LEXICON: LexEntry[] = [
       'enlarged', 'enlargement', 'prominent', 'small', 'tiny', 'large', 'moderate', 'massive', 'trace', 'minimal',
       'mild', 'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'for', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
     ],
   },
 ];

@@ -37,7 +37,10 @@ export const ZH_LEXICON: LexEntry[] = [
     phrases: ['胸膜增厚', '胸膜肥厚', '胸膜局限性增厚', '胸膜局部增厚', '胸膜增厚粘连', '胸膜肥厚粘连', '胸膜斑'],
   },
   // Named, but not something the chest model judges.
-  { kind: 'type', value: 'other', phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水'] },
+  {
+    kind: 'type', value: 'other',
+    phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水', '条索', '条索影', '索条影', '纤维条索', '纤维条索影', '纤维灶', '纤维化', '瘢痕'],
+  },
   { kind: 'type', value: 'other', phrases: ['心包积液'], implies: [{ kind: 'organ', value: 'heart' }] },
 
   // ---- organs ----
@@ -92,7 +95,8 @@ export const ZH_LEXICON: LexEntry[] = [
   // ---- levels ----
   { kind: 'level', value: 'apex', phrases: ['肺尖', '肺尖部', '尖部'] },
   { kind: 'level', value: 'hilum', phrases: ['肺门', '肺门区', '肺门旁', '近肺门', '肺门部'] },
-  { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平'] },
+  { kind: 'level', value: 'hilum', phrases: ['双肺门', '两肺门', '双侧肺门'], implies: [{ kind: 'side', value: 'bilateral' }] },
+  { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平', '气管隆突下'] },
   { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平'] },
   { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '膈上', '肋膈角', '肺基底部'] },
 
@@ -162,7 +166,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['伴', '伴有', '合并', '内见', '其内见', '内可见', '含', '伴发'] },
   { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
   { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
-  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在'] },
+  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻'] },
   {
     kind: 'connector', value: 'filler',
     phrases: [
@@ -170,7 +174,8 @@ export const ZH_LEXICON: LexEntry[] = [
       '长径', '短径', '径', '最大截面', '呈', '为', '状', '样', '影', '灶', '的', '明显', '边缘', '边界', '内',
       '周围', '局部', '局限性', '小', '稍', '较', '肿大', '增大', '增多', '密度', '征', '段', '叶', '区', '部',
       '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '少量', '中量', '中等量', '大量', '微量', '少许',
-      '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑',
+      '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑', '微小', '部分', '较大者', '大者', '最大者',
+      '较大', '小叶中心型', '型', '明确', '确切', '影像', '结构', '表现', '壁', '内壁', '外壁',
     ],
   },
 ];
