@@ -16,12 +16,15 @@ import { dicomwebPlugin } from './dicomweb/plugin';
 import { dicomwebProxyPlugin } from './dicomweb/proxy';
 import { SAMPLE_DICOM_DIR } from './series/sample';
 import { appConfigScript } from './viewer/app-config';
+import { extensionEntryModule } from './viewer/extension-entry';
 import { viewerPlugin } from './viewer/plugin';
 
 export const DICOMWEB_PATH = '/dicom-web';
 const REPO_ROOT = path.resolve(__dirname, '..');
 export const EXTENSION_DIR = process.env.SLICE_FINDER_EXTENSION_DIR ?? path.join(REPO_ROOT, 'dist', 'extension');
 export const EXTENSION_FILE = 'slice-finder.mjs';
+/** Generated module that binds the extension's configuration (see server/viewer/extension-entry.ts). */
+export const EXTENSION_ENTRY = 'slice-finder.entry.mjs';
 /** The panel module id the extension registers (extension id + panel name). */
 export const PANEL_ID = process.env.SLICE_FINDER_PANEL_ID ?? '@slice-finder/extension.panelModule.sliceFinder';
 
@@ -101,13 +104,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     await app.register(viewerPlugin, {
       distDir: opts.viewerDist,
       extensionDir: EXTENSION_DIR,
+      connectSrc: opts.panelBackend ? [new URL(opts.panelBackend).origin] : [],
+      extensionEntry: {
+        name: EXTENSION_ENTRY,
+        source: () => extensionEntryModule(`./${EXTENSION_FILE}`, { backendUrl: opts.panelBackend ?? '' }),
+      },
       // The DICOMweb root must be absolute for OHIF: built from the origin the browser used.
       appConfig: (origin: string) =>
         appConfigScript({
           dicomwebRoot: `${origin}${DICOMWEB_PATH}`,
           // Checked per request: a viewer without the bundle still works, and a later build is picked up.
-          extensionUrl: existsSync(path.join(EXTENSION_DIR, EXTENSION_FILE)) ? `/ext/${EXTENSION_FILE}` : undefined,
-          extensionConfig: { backendUrl: opts.panelBackend ?? '' },
+          extensionUrl: existsSync(path.join(EXTENSION_DIR, EXTENSION_FILE)) ? `/ext/${EXTENSION_ENTRY}` : undefined,
           panelId: PANEL_ID,
           friendlyName: index ? 'Slice Finder (local folder)' : 'PACS',
         }),

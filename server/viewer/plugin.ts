@@ -3,7 +3,8 @@
  * index.html), the generated /app-config.js, and the extension bundle under /ext/.
  * Register without a prefix; it is encapsulated, so its sendFile decorator stays private.
  */
-import { existsSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
@@ -18,6 +19,35 @@ export interface ViewerPluginOptions {
   appConfig: string | ((origin: string) => string);
   /** Path prefixes that belong to other plugins: never answered with index.html. */
   reservedPrefixes?: string[];
+  /** Extra origins the page may connect to (a backend on another origin). */
+  connectSrc?: string[];
+  /** A generated module served at /ext/<name> (the extension with its configuration bound). */
+  extensionEntry?: { name: string; source: () => string };
+}
+
+/** sha256 sources for index.html's inline scripts, so the policy need not allow every inline script. */
+export function inlineScriptHashes(html: string): string[] {
+  const out: string[] = [];
+  for (const m of html.matchAll(/<script(?![^>]*\bsrc=)[^>]*>([\s\S]*?)<\/script>/gi)) {
+    out.push(`'sha256-${createHash('sha256').update(m[1], 'utf8').digest('base64')}'`);
+  }
+  return out;
+}
+
+/** The viewer's Content-Security-Policy: its own scripts, WebAssembly codecs, workers, same-origin data. */
+export function viewerCsp(html: string, connectSrc: string[] = []): string {
+  return [
+    "default-src 'self'",
+    `script-src 'self' ${inlineScriptHashes(html).join(' ')} 'wasm-unsafe-eval'`,
+    "worker-src 'self' blob:",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    `connect-src 'self' data: blob: ${connectSrc.join(' ')}`.trim(),
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'self'",
+  ].join('; ');
 }
 
 const EXT_TYPES: Record<string, string> = {
@@ -32,11 +62,25 @@ export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptio
   const dist = path.resolve(opts.distDir);
   const reserved = opts.reservedPrefixes ?? ['/api', '/dicom-web', '/ext', '/healthz', '/readyz', '/metrics'];
   await app.register(fastifyStatic, { root: dist, serve: false, index: false });
+  // The service's security headers are for the API; the viewer page needs its own policy (OHIF's
+  // index.html runs two inline scripts and compiles WebAssembly codecs).
+  const csp = viewerCsp(readFileSync(path.join(dist, 'index.html'), 'utf8'), opts.connectSrc);
+  app.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('content-security-policy', csp);
+    return payload;
+  });
 
   app.get('/app-config.js', async (req, reply) => {
     const text = typeof opts.appConfig === 'string' ? opts.appConfig : opts.appConfig(`${req.protocol}://${req.host}`);
     return reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-store').send(text);
   });
+
+  const entry = opts.extensionEntry;
+  if (entry) {
+    app.get(`/ext/${entry.name}`, async (_req, reply) =>
+      reply.type(EXT_TYPES['.mjs']).header('cache-control', 'no-store').send(entry.source()),
+    );
+  }
 
   app.get<{ Params: { file: string } }>('/ext/:file', async (req, reply) => {
     const name = req.params.file;
