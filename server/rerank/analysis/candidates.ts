@@ -89,12 +89,12 @@ export function zoneOf(zoneFraction: number): Zone {
  * (low sphericity), bifurcations branch (low fill), tiny specks are noise.
  */
 export function classicalLikelihood(
-  c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'calcifiedFraction'>,
+  c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'contextExcess' | 'calcifiedFraction'>,
 ): number {
   const size = sigmoid((c.equivalentDiameterMm - 4) / 0.8);
   const iso = sigmoid((c.sphericity - 0.35) / 0.06);
   const fill = sigmoid((c.fill - 0.45) / 0.08);
-  const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05);
+  const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05) * sigmoid((2.6 - c.contextExcess) / 0.35);
   const density = sigmoid((c.meanHU + 650) / 60);
   // a large opacity averaging far above soft tissue is a contrast-filled vessel, not a nodule (nodules enhance < ~60 HU)
   const enhanced = c.equivalentDiameterMm > 10 && c.calcifiedFraction < 0.5 ? sigmoid((120 - c.meanHU) / 25) : 1;
@@ -126,6 +126,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
   const out: Candidate[] = [];
+  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16) };
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius);
     const comps = labelComponents(opened, crop);
@@ -146,7 +147,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
       if (hitsClaimed[id] || size < minVoxels || size > maxVoxels) continue;
       const vox = members.subarray(start[id], start[id + 1]);
       for (const i of vox) claimed[i] = 1;
-      const cand = describe(v, g, m, crop, vox, full, radius, dense);
+      const cand = describe(v, g, m, crop, vox, full, radius, dense, scratch);
       if (cand) out.push(cand);
     }
   }
@@ -155,8 +156,50 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   return out;
 }
 
+interface Scratch { stamp: Int32Array; next: number; queue: Int32Array }
+
+/**
+ * Dense voxels connected to the candidate within a sphere around it, over the candidate's own count
+ * minus one: a standalone nodule has little (a few small vessels), a vessel piece has the rest of the vessel.
+ */
+function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uint8Array, vox: Int32Array, centre: [number, number, number], radius: number, sc: Scratch): number {
+  const cp = crop.rows * crop.columns;
+  const [sz, sy, sx] = spacing;
+  const stamp = ++sc.next;
+  let q = sc.queue;
+  let tail = 0;
+  const r2 = radius * radius;
+  for (const i of vox) {
+    sc.stamp[i] = stamp;
+    if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
+    q[tail++] = i;
+  }
+  let head = 0;
+  while (head < tail) {
+    const p = q[head++];
+    const s = (p / cp) | 0;
+    const rem = p - s * cp;
+    const r = (rem / crop.columns) | 0;
+    const c = rem - r * crop.columns;
+    for (let k = 0; k < 6; k++) {
+      let ns = s, nr = r, nc = c;
+      if (k === 0) nc--; else if (k === 1) nc++; else if (k === 2) nr--; else if (k === 3) nr++; else if (k === 4) ns--; else ns++;
+      if (ns < 0 || ns >= crop.slices || nr < 0 || nr >= crop.rows || nc < 0 || nc >= crop.columns) continue;
+      const np = ns * cp + nr * crop.columns + nc;
+      if (!dense[np] || sc.stamp[np] === stamp) continue;
+      const d2 = ((ns - centre[0]) * sz) ** 2 + ((nr - centre[1]) * sy) ** 2 + ((nc - centre[2]) * sx) ** 2;
+      if (d2 > r2) continue;
+      sc.stamp[np] = stamp;
+      if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
+      q[tail++] = np;
+    }
+  }
+  sc.queue = q;
+  return tail / vox.length - 1;
+}
+
 function describe(
-  v: Volume, g: Grid, m: LungMasks, crop: Crop, vox: Int32Array, full: (i: number) => number, radius: number, dense: Uint8Array,
+  v: Volume, g: Grid, m: LungMasks, crop: Crop, vox: Int32Array, full: (i: number) => number, radius: number, dense: Uint8Array, sc: Scratch,
 ): Candidate | null {
   const cp = crop.rows * crop.columns;
   const plane = g.rows * g.columns;
@@ -291,6 +334,7 @@ function describe(
     }
   }
   const shellOccupancy = shellLung ? shellDense / shellLung : 0;
+  const contextExcessRatio = contextExcess(crop, g.spacing, dense, vox, [ms, mr, mc], 2 * rMax + 3, sc);
 
   const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU, dense, cp);
 
@@ -310,6 +354,7 @@ function describe(
     sphericity,
     fill,
     shellOccupancy,
+    contextExcess: contextExcessRatio,
     marginIrregularity,
     side,
     zone: zoneOf(zoneFraction),

@@ -41,6 +41,8 @@ export interface Candidate {
   fill: number;
   /** Share of the lung just around the candidate that is dense too: high for vessels that run on, low for standalone nodules. */
   shellOccupancy: number;
+  /** Dense voxels connected to the candidate within twice its radius, relative to its own volume, minus one. */
+  contextExcess: number;
   /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
   marginIrregularity: number;
   side: LungSide;

@@ -1,0 +1,155 @@
+/**
+ * The default reranking pipeline: analyse a volume once (masks, candidates, levels; cacheable per
+ * series), then rank its slices for any parsed query (optional learned stage + fusion).
+ */
+import type { ParsedQuery } from '../query/finding';
+import type { Volume } from '../series/volume';
+import { findCandidates } from './analysis/candidates';
+import { buildGrid } from './analysis/grid';
+import { segmentLungs } from './analysis/lungs';
+import type { Analysis, AnatomicalLevels } from './analysis/types';
+import { fuse, PRESETS, type Preset } from './fuse';
+import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
+import type { RerankResponse, SliceResult } from './response';
+
+export { PRESETS };
+export type { Preset };
+export type { Analysis };
+
+export interface RerankOptions {
+  topK?: number;
+  minScore?: number;
+  preset?: Preset;
+  scorer?: LearnedScorer;
+  /** The viewport's displayed order of SOP Instance UIDs; result.index refers to it. */
+  sopOrder?: string[];
+}
+
+/** The analysis keeps its volume so a learned scorer can read pixels later; not serialised. */
+export interface VolumeAnalysis extends Analysis {
+  readonly volume: Volume;
+}
+
+const now = (): number => performance.now();
+const ms = (t: number): number => Math.round((now() - t) * 10) / 10;
+
+/** Patient z of each slice (head is +z). */
+function sliceZs(v: Volume): number[] {
+  return v.positions.map((p) => p[2]);
+}
+
+function nearestSlice(zs: number[], z: number): number {
+  let best = 0;
+  for (let i = 1; i < zs.length; i++) if (Math.abs(zs[i] - z) < Math.abs(zs[best] - z)) best = i;
+  return best;
+}
+
+/** Pure: masks, candidates and anatomical levels of one CT volume. */
+export function analyseVolume(volume: Volume): VolumeAnalysis {
+  const t0 = now();
+  let t = now();
+  const grid = buildGrid(volume);
+  const timings: Record<string, number> = { grid: ms(t) };
+  t = now();
+  const masks = segmentLungs(grid);
+  timings.lungs = ms(t);
+  t = now();
+  const candidates = findCandidates(volume, grid, masks);
+  timings.candidates = ms(t);
+  const zs = sliceZs(volume);
+  const levels: AnatomicalLevels = {};
+  const { apexZ, baseZ, carinaZ } = masks.levels;
+  if (apexZ !== undefined) levels.apex = { index: nearestSlice(zs, apexZ), z: apexZ };
+  if (baseZ !== undefined) levels.base = { index: nearestSlice(zs, baseZ), z: baseZ };
+  if (carinaZ !== undefined) levels.carina = { index: nearestSlice(zs, carinaZ), z: carinaZ };
+  let lungSlices: [number, number] | null = null;
+  if (levels.apex && levels.base) {
+    const a = levels.apex.index, b = levels.base.index;
+    lungSlices = [Math.min(a, b), Math.max(a, b)];
+  }
+  timings.analysis = ms(t0);
+  return {
+    volume,
+    seriesInstanceUID: volume.seriesInstanceUID,
+    sopInstanceUIDs: volume.sopInstanceUIDs,
+    frames: volume.frames,
+    slices: volume.slices,
+    rows: volume.rows,
+    columns: volume.columns,
+    sliceZ: zs,
+    sliceSpacing: volume.sliceSpacing,
+    levels,
+    lungSlices,
+    candidates,
+    timings,
+  };
+}
+
+/** Learned scores are query-independent: computed once per analysis and model. */
+const learnedCache = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
+
+function learnedScores(a: VolumeAnalysis, scorer: LearnedScorer): Promise<CandidateScore[]> {
+  let m = learnedCache.get(a);
+  if (!m) { m = new Map(); learnedCache.set(a, m); }
+  const key = `${scorer.info.id}@${scorer.info.version}/${scorer.info.executionProvider}`;
+  let p = m.get(key);
+  if (!p) {
+    p = scorer.scoreCandidates(a.volume, a.candidates);
+    p.catch(() => m?.delete(key)); // a failed run is not cached
+    m.set(key, p);
+  }
+  return p;
+}
+
+/** Maps volume slice indices to the caller's order (viewport order), when given. */
+function indexMapper(a: Analysis, sopOrder?: string[]): (volumeIndex: number) => number | undefined {
+  if (!sopOrder) return (i) => i;
+  const pos = new Map<string, number>();
+  sopOrder.forEach((uid, i) => { if (!pos.has(uid)) pos.set(uid, i); });
+  return (i) => {
+    const p = pos.get(a.sopInstanceUIDs[i]);
+    if (p === undefined) return undefined;
+    return p + (a.frames[i] ?? 1) - 1; // frames of one multi-frame instance follow each other
+  };
+}
+
+export async function rerankSlices(analysis: Analysis, query: ParsedQuery, opts: RerankOptions = {}): Promise<RerankResponse> {
+  const t0 = now();
+  const timings: Record<string, number> = {};
+  let learned: CandidateScore[] | undefined;
+  const model = opts.scorer?.info ?? CLASSICAL_MODEL;
+  if (opts.scorer && analysis.candidates.length) {
+    const va = analysis as VolumeAnalysis;
+    if (!va.volume) throw new Error('a learned scorer needs the analysis from analyseVolume (with its volume)');
+    const t = now();
+    learned = await learnedScores(va, opts.scorer);
+    timings.scoring = ms(t);
+  }
+  const t = now();
+  const fused = fuse(analysis, query, { preset: opts.preset, learned });
+  const toIndex = indexMapper(analysis, opts.sopOrder);
+  const minScore = opts.minScore ?? 0;
+  const topK = opts.topK ?? 10;
+  const results: SliceResult[] = [];
+  for (const s of fused.slices) {
+    if (results.length >= topK) break;
+    if (s.score < minScore) break;
+    const index = toIndex(s.index);
+    if (index === undefined) continue;
+    const r: SliceResult = { sopInstanceUID: analysis.sopInstanceUIDs[s.index], index, score: s.score, regions: s.regions, matched: s.matched };
+    if ((analysis.frames[s.index] ?? 1) > 1 || analysis.sopInstanceUIDs.indexOf(analysis.sopInstanceUIDs[s.index]) !== analysis.sopInstanceUIDs.lastIndexOf(analysis.sopInstanceUIDs[s.index])) {
+      r.frame = analysis.frames[s.index] ?? 1;
+    }
+    results.push(r);
+  }
+  timings.fusion = ms(t);
+  timings.total = ms(t0);
+  return {
+    results,
+    query,
+    timings,
+    noConfidentMatch: fused.noConfidentMatch,
+    unsupported: fused.unsupported,
+    model,
+  };
+}
