@@ -77,33 +77,42 @@ export function createViewerFacade(
     return libs()?.cornerstone.metaData.get('instance', imageId) as InstanceMetadata | undefined;
   }
 
+  function activeSeries(): ActiveSeries | undefined {
+    const { viewportGridService, displaySetService, cornerstoneViewportService } = services();
+    const viewportId = viewportGridService?.getActiveViewportId();
+    if (!viewportId || !displaySetService) return undefined;
+    const dsUid = viewportGridService?.getDisplaySetsUIDsForViewport(viewportId)?.[0];
+    const displaySet = dsUid ? displaySetService.getDisplaySetByUID(dsUid) : undefined;
+    if (!displaySet?.StudyInstanceUID || !displaySet.SeriesInstanceUID) return undefined;
+    const viewport = cornerstoneViewportService?.getCornerstoneViewport(viewportId);
+    const imageIds = viewport?.getImageIds() ?? displaySet.imageIds ?? [];
+    if (imageIds.length === 0) return undefined;
+    const sopInstanceUIDs: string[] = [];
+    for (const imageId of imageIds) {
+      const sop = instanceOf(imageId)?.SOPInstanceUID;
+      if (!sop) return undefined;
+      sopInstanceUIDs.push(sop);
+    }
+    const modality =
+      displaySet.Modality ?? displaySet.instance?.Modality ?? displaySet.instances?.[0]?.Modality ?? instanceOf(imageIds[0])?.Modality ?? '';
+    return {
+      viewportId,
+      studyInstanceUID: displaySet.StudyInstanceUID,
+      seriesInstanceUID: displaySet.SeriesInstanceUID,
+      modality,
+      imageIds,
+      sopInstanceUIDs,
+    };
+  }
+
   return {
     getActiveSeries() {
-      const { viewportGridService, displaySetService, cornerstoneViewportService } = services();
-      const viewportId = viewportGridService?.getActiveViewportId();
-      if (!viewportId || !displaySetService) return undefined;
-      const dsUid = viewportGridService?.getDisplaySetsUIDsForViewport(viewportId)?.[0];
-      const displaySet = dsUid ? displaySetService.getDisplaySetByUID(dsUid) : undefined;
-      if (!displaySet?.StudyInstanceUID || !displaySet.SeriesInstanceUID) return undefined;
-      const viewport = cornerstoneViewportService?.getCornerstoneViewport(viewportId);
-      const imageIds = viewport?.getImageIds() ?? displaySet.imageIds ?? [];
-      if (imageIds.length === 0) return undefined;
-      const sopInstanceUIDs: string[] = [];
-      for (const imageId of imageIds) {
-        const sop = instanceOf(imageId)?.SOPInstanceUID;
-        if (!sop) return undefined;
-        sopInstanceUIDs.push(sop);
+      try {
+        return activeSeries();
+      } catch {
+        // Services that are not initialised yet (before the first mode enters) throw.
+        return undefined;
       }
-      const modality =
-        displaySet.Modality ?? displaySet.instance?.Modality ?? displaySet.instances?.[0]?.Modality ?? instanceOf(imageIds[0])?.Modality ?? '';
-      return {
-        viewportId,
-        studyInstanceUID: displaySet.StudyInstanceUID,
-        seriesInstanceUID: displaySet.SeriesInstanceUID,
-        modality,
-        imageIds,
-        sopInstanceUIDs,
-      };
     },
 
     getWadoRoot() {

@@ -90,7 +90,10 @@ export interface ExtensionParams {
   servicesManager: ServicesManager;
   commandsManager: CommandsManager;
   extensionManager: ExtensionManager;
+  /** The second element of an `[extension, configuration]` pair; `{}` otherwise. */
   configuration?: Record<string, unknown>;
+  /** window.config as the app loaded it. */
+  appConfig?: Record<string, unknown>;
 }
 
 /** A decoded image in cornerstone's cache (IImage), as far as a thumbnail needs it. */
