@@ -1,0 +1,57 @@
+/**
+ * `npm run -s eval -- [--cases <dir>...] [--preset P] [--json]`: the quality evaluation.
+ * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
+ * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
+ * latency of the query on the already analysed series, then the totals.
+ */
+import { parseQuery } from '../server/query/parse';
+import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rerank/pipeline';
+import { loadSeriesFromDir } from '../server/series/load';
+import { SAMPLE_DATA_DIR } from '../server/series/sample';
+import { discoverCases, judge, readCase, totalsOf, type EvalCase, type QueryOutcome } from './eval-cases';
+import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
+
+const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['cases', 'preset'], ['json']);
+  const preset = single(args, 'preset') ?? 'report-match';
+  if (!PRESETS.includes(preset as Preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
+  const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
+  if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>... (folders with ground-truth.json and queries.json)');
+  const json = args.flags.has('json');
+  const cases: EvalCase[] = [];
+  const outcomes: QueryOutcome[] = [];
+  const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
+  for (const dir of dirs) {
+    const c = await readCase(dir);
+    cases.push(c);
+    const t = performance.now();
+    const { volume } = await loadSeriesFromDir(c.seriesDir);
+    const decodeMs = performance.now() - t;
+    const analysis = analyseVolume(volume);
+    log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
+    for (const q of c.queries) {
+      const t0 = performance.now();
+      const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset });
+      const o = judge(c, q, response, performance.now() - t0);
+      outcomes.push(o);
+      if (q.lesion === null) {
+        log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
+      } else {
+        log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}  ${o.latencyMs} ms`);
+      }
+    }
+  }
+  const totals = totalsOf(outcomes, cases);
+  if (json) {
+    process.stdout.write(JSON.stringify({ totals, queries: outcomes }, null, 2) + '\n');
+    return;
+  }
+  log(
+    `total: top-1 ${totals.top1Hits}/${totals.positives}, top-3 ${totals.top3Hits}/${totals.positives}, region ${totals.regionHits}/${totals.positives}, ` +
+      `negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
+  );
+}
+
+main().catch((err) => exitWithError('eval', err));
