@@ -83,6 +83,9 @@ export async function createSession(
   warmUp?: (session: ort.InferenceSession) => Promise<void>,
 ): Promise<CreatedSession> {
   const skipped: CreatedSession['skipped'] = [];
+  // ORT's native logger would print each provider failure to stderr as well; pino reports them instead.
+  // SLICE_FINDER_ORT_LOG (verbose|info|warning|error|fatal) restores native logs for debugging.
+  ort.env.logLevel = (process.env.SLICE_FINDER_ORT_LOG as typeof ort.env.logLevel) ?? 'fatal';
   for (let i = 0; i < order.length; i++) {
     const ep = order[i];
     let session: ort.InferenceSession | undefined;

@@ -8,6 +8,8 @@ import pino, { type Logger } from 'pino';
 import { ClipDualModel } from './clip-dual';
 import { ModelError, UnknownModelError } from './errors';
 import { LesionModel } from './lesion-cnn/model';
+import { LesionCnnScorer } from './lesion-cnn/scorer';
+import type { LearnedScorer } from '../rerank/learned';
 import { listModelDirs, loadManifest, type ModelKind } from './manifest';
 import { resolveEpOrder, type ExecutionProvider } from './providers';
 
@@ -38,6 +40,7 @@ export interface RegistryOptions {
 
 export class ModelRegistry {
   private readonly models = new Map<string, LoadedModel>();
+  private readonly scorers = new Map<string, LearnedScorer>();
   readonly defaultId: string;
 
   private constructor(models: LoadedModel[], defaultId: string) {
@@ -73,6 +76,21 @@ export class ModelRegistry {
     const m = this.models.get(id ?? this.defaultId);
     if (!m) throw new UnknownModelError(id ?? this.defaultId, this.ids());
     return m;
+  }
+
+  /**
+   * The pipeline's learned stage for this model id (default model when absent): lesion-cnn models score
+   * candidates; other kinds score slices against the text and have no candidate scorer (undefined).
+   */
+  scorer(id?: string): LearnedScorer | undefined {
+    const m = this.get(id);
+    if (m.kind !== 'lesion-cnn') return undefined;
+    let s = this.scorers.get(m.info.id);
+    if (!s) {
+      s = new LesionCnnScorer(m);
+      this.scorers.set(m.info.id, s);
+    }
+    return s;
   }
 
   /** For GET /api/v1/models. */
