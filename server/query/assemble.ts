@@ -95,6 +95,49 @@ function markScopes(segments: Tok[][]): void {
   }
 }
 
+/** `prev` is the last token of `toks` but for filler words ("calcified nodule", "mass-like consolidation"). */
+function followsDirectly(toks: Tok[], prev: Tok): boolean {
+  for (let k = toks.length - 1; k >= 0; k--) {
+    if (toks[k] === prev) return true;
+    if (!isConnector(toks[k], 'filler')) return false;
+  }
+  return false;
+}
+
+const SIDE_LOBE = new Set<Tok['kind']>(['side', 'lobe']);
+
+/** Side and lobe a group of tokens names, from the words or what they imply. */
+function placeOf(toks: Tok[]): { side?: string; lobe?: string } {
+  const out: { side?: string; lobe?: string } = {};
+  for (const t of toks) {
+    if (t.negated) continue;
+    if (t.kind === 'side') out.side ??= t.value;
+    if (t.kind === 'lobe') out.lobe ??= t.value;
+    for (const imp of t.implies ?? []) if (imp.kind === 'side') out.side ??= imp.value;
+  }
+  return out;
+}
+
+/**
+ * "nodules in the RUL and LLL", "右肺上叶及左肺下叶结节": places joined by "and" that cannot both hold for one
+ * finding (different sides or lobes) make one finding per place, sharing everything else.
+ */
+function splitCoordinated(draft: Draft): Draft[] {
+  const parts = splitOn(draft.tokens, (t) => isConnector(t, 'and'), true);
+  const placed = parts.filter((p) => p.some((t) => SIDE_LOBE.has(t.kind) && !t.negated));
+  if (placed.length < 2) return [draft];
+  const places = placed.map(placeOf);
+  const conflict = places.some((a, i) =>
+    places.slice(i + 1).some((b) => (a.side && b.side && a.side !== b.side) || (a.lobe && b.lobe && a.lobe !== b.lobe && !(a.lobe === 'LUL' && b.lobe === 'lingula') && !(a.lobe === 'lingula' && b.lobe === 'LUL'))),
+  );
+  if (!conflict) return [draft];
+  const others = new Set(placed.flat().filter((t) => LOCATION_KINDS.has(t.kind)));
+  return placed.map((part) => ({
+    head: draft.head,
+    tokens: draft.tokens.filter((t) => !others.has(t) || part.includes(t)),
+  }));
+}
+
 const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
 const hasLocation = (seg: Tok[]) => seg.some((t) => LOCATION_KINDS.has(t.kind) && !t.negated);
 const isLocationOnly = (seg: Tok[]) =>
@@ -140,7 +183,7 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
           if (!prev) {
             t.role = 'head';
             target.head = t;
-          } else if (target.tokens[target.tokens.length - 1] === prev && /^[\s-]*$/.test(text.slice(prev.end, t.start))) {
+          } else if (followsDirectly(target.tokens, prev)) {
             prev.role = 'feature';
             t.role = 'head';
             target.head = t;
@@ -160,7 +203,7 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
     if (carry.length > 0) (current?.tokens ?? pending).push(...carry);
   }
   if (drafts.length === 0 && pending.some((t) => t.kind !== 'connector' && t.kind !== 'unknown')) drafts.push({ tokens: pending });
-  return drafts;
+  return drafts.flatMap(splitCoordinated);
 }
 
 function pushUnique<T>(list: T[], v: T): void {
@@ -247,13 +290,13 @@ export function buildFinding(draft: Draft, index: number): Finding {
     const lobe = anatomy.side ? LOBE_OF[t.value]?.[anatomy.side] : undefined;
     if (lobe && setLobe(lobe)) {
       raw.push({ kind: 'lobe', value: lobe, span });
-      if (!anatomy.organ) {
-        anatomy.organ = 'lung';
-        raw.push({ kind: 'organ', value: 'lung', span, implied: true });
-      }
     } else {
       pushUnique(positions, t.value);
       raw.push({ kind: 'position', value: t.value, span });
+    }
+    if (!anatomy.organ) {
+      anatomy.organ = 'lung';
+      raw.push({ kind: 'organ', value: 'lung', span, implied: true });
     }
   }
   if (!type && features.length > 0) type = features.shift();

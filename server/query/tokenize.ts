@@ -80,7 +80,10 @@ export function tokenize(text: string): Token[] {
     const m = MATCHER.match(norm, i);
     if (m) {
       const { entry } = m;
-      tokens.push(token(entry.kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural }));
+      // A phrase the tables know they do not handle is reported as not understood, and keeps a shorter
+      // phrase inside it from matching ("亚实性" is not "实性").
+      const kind = entry.kind === 'connector' && entry.value === 'unsupported' ? 'unknown' : entry.kind;
+      tokens.push(token(kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural }));
       i = m.end;
       continue;
     }

@@ -53,7 +53,11 @@ export const EN_LEXICON: LexEntry[] = [
     phrases: ['pleural thickening', 'thickened pleura', 'thickening of the pleura', 'pleural plaque'],
   },
   // Named, but not something the chest model judges.
-  { kind: 'type', value: 'other', plural: true, phrases: ['cyst', 'hemangioma', 'haemangioma', 'fracture', 'metastasis', 'metastases', 'fibrosis', 'fibrous strand', 'scar', 'scarring'] },
+  {
+    kind: 'type', value: 'other', plural: true,
+    phrases: ['cyst', 'hemangioma', 'haemangioma', 'fracture', 'metastasis', 'metastases', 'fibrosis', 'fibrous strand', 'scar', 'scarring',
+      'reticulation', 'reticular opacity', 'honeycombing', 'interlobular septal thickening', 'septal thickening', 'interstitial thickening'],
+  },
 
   // ---- organs ----
   { kind: 'organ', value: 'lung', plural: true, phrases: ['lung', 'pulmonary', 'lung field', 'lung parenchyma', 'parenchymal'] },
@@ -205,6 +209,8 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['with', 'containing', 'showing', 'demonstrating', 'along with', 'associated with', 'accompanied by'] },
   { kind: 'connector', value: 'and', phrases: ['and', 'or', 'as well as', 'plus', 'also', 'and/or'] },
   { kind: 'connector', value: 'stop', phrases: ['but', 'however', 'although'] },
+  // Subsolid covers both pure ground-glass and part-solid: no single texture says it, so the user sees it was not used.
+  { kind: 'connector', value: 'unsupported', phrases: ['subsolid', 'sub solid', 'SSN', 'SSNs'] },
   { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to', 'adjacent'] },
   {
     kind: 'connector', value: 'filler',
@@ -217,7 +223,7 @@ export const EN_LEXICON: LexEntry[] = [
       'enlarged', 'enlargement', 'prominent', 'small', 'tiny', 'large', 'moderate', 'massive', 'trace', 'minimal',
       'mild', 'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'for', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
     ],
   },
 ];

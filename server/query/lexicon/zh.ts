@@ -39,7 +39,8 @@ export const ZH_LEXICON: LexEntry[] = [
   // Named, but not something the chest model judges.
   {
     kind: 'type', value: 'other',
-    phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水', '条索', '条索影', '索条影', '纤维条索', '纤维条索影', '纤维灶', '纤维化', '瘢痕'],
+    phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水', '条索', '条索影', '索条影', '纤维条索', '纤维条索影', '纤维灶', '纤维化', '瘢痕',
+      '网格影', '网格状影', '蜂窝影', '蜂窝状影', '蜂窝', '网格', '小叶间隔增厚', '间质增厚', '纹理增多', '肺纹理增多'],
   },
   { kind: 'type', value: 'other', phrases: ['心包积液'], implies: [{ kind: 'organ', value: 'heart' }] },
 
@@ -166,6 +167,8 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['伴', '伴有', '合并', '内见', '其内见', '内可见', '含', '伴发'] },
   { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
   { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
+  // Subsolid covers both pure ground-glass and part-solid: no single texture says it, so the user sees it was not used.
+  { kind: 'connector', value: 'unsupported', phrases: ['亚实性'] },
   { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻'] },
   {
     kind: 'connector', value: 'filler',
@@ -175,7 +178,7 @@ export const ZH_LEXICON: LexEntry[] = [
       '周围', '局部', '局限性', '小', '稍', '较', '肿大', '增大', '增多', '密度', '征', '段', '叶', '区', '部',
       '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '少量', '中量', '中等量', '大量', '微量', '少许',
       '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑', '微小', '部分', '较大者', '大者', '最大者',
-      '较大', '小叶中心型', '型', '明确', '确切', '影像', '结构', '表现', '壁', '内壁', '外壁',
+      '较大', '小叶中心型', '型', '明确', '确切', '影像', '结构', '表现', '壁', '内壁', '外壁', '条片状', '密度增高影', '高密度影', '密度增高', '为主',
     ],
   },
 ];

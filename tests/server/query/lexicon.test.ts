@@ -20,7 +20,7 @@ const ALLOWED: Partial<Record<LexEntry['kind'], string[]>> = {
   sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
   count: ['multiple', 'single'],
   negation: ['no', 'next'],
-  connector: ['filler', 'prep', 'with', 'and', 'stop'],
+  connector: ['filler', 'prep', 'with', 'and', 'stop', 'unsupported'],
 };
 
 describe.each([

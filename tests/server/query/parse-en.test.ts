@@ -291,6 +291,32 @@ const MORE: Case[] = [
     terms: [T('sign', 'pleural indentation', 'pleural retraction'), T('lobe', 'RUL', 'RUL')],
     unknown: ['malignancy'],
   },
+  {
+    text: 'Nodules in the RUL and LLL',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL, multiple: true }), F({ type: 'nodule', anatomy: LLL, multiple: true })],
+    terms: [T('lobe', 'RUL', 'RUL'), T('type', 'nodule', 'Nodules', 1), T('lobe', 'LLL', 'LLL', 1)],
+    spans: ['Nodules in the RUL', 'Nodules in the RUL and LLL'],
+  },
+  {
+    text: 'subsolid nodule, RUL',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL })],
+    terms: [T('type', 'nodule', 'nodule')],
+    unknown: ['subsolid'],
+  },
+  {
+    text: 'Mass-like consolidation in the left lower lobe; no cavitation',
+    lang: 'en',
+    findings: [F({ type: 'consolidation', anatomy: LLL, features: ['mass'], negations: ['cavity'] })],
+    terms: [T('type', 'mass', 'Mass'), T('type', 'consolidation', 'consolidation')],
+  },
+  {
+    text: 'Honeycombing in both lower lobes',
+    lang: 'en',
+    findings: [F({ type: 'other', anatomy: { side: 'bilateral', organ: 'lung', position: ['lower'] } })],
+    terms: [T('type', 'other', 'Honeycombing'), T('position', 'lower', 'lower lobes')],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

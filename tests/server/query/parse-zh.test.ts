@@ -273,6 +273,39 @@ const MORE: Case[] = [
     findings: [F({ type: 'bronchiectasis', anatomy: { ...RLL, segment: 'basal' }, negations: ['mass'] })],
     terms: [T('type', 'bronchiectasis', '支气管扩张'), T('type', 'mass', '肿块影')],
   },
+  {
+    text: '右肺上叶尖段及左肺下叶背段实性结节，直径约5mm',
+    lang: 'zh',
+    findings: [
+      F({ type: 'nodule', anatomy: { ...RUL, segment: 'apical' }, size: { mm: 5, dims: [5] }, texture: 'solid' }),
+      F({ type: 'nodule', anatomy: { ...LLL, segment: 'superior' }, size: { mm: 5, dims: [5] }, texture: 'solid' }),
+    ],
+    terms: [T('segment', 'apical', '尖段'), T('segment', 'superior', '背段', 1), T('type', 'nodule', '结节', 1)],
+  },
+  {
+    text: '右肺上叶亚实性结节',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: RUL })],
+    terms: [T('type', 'nodule', '结节')],
+    unknown: ['亚实性'],
+  },
+  {
+    text: '纵隔内未见肿大淋巴结',
+    lang: 'zh',
+    findings: [F({ negations: ['lymph node'] })],
+    terms: [T('negation', 'no', '未见'), T('type', 'lymph node', '淋巴结')],
+  },
+  {
+    text: '右肺上叶前段见一大小约2.1cm×1.8cm软组织密度肿块，边缘可见分叶及毛刺，邻近胸膜凹陷',
+    lang: 'zh',
+    findings: [
+      F({
+        type: 'mass', anatomy: { ...RUL, segment: 'anterior' }, size: { mm: 21, dims: [21, 18] }, texture: 'solid',
+        margins: ['lobulated', 'spiculated'], signs: ['pleural indentation'],
+      }),
+    ],
+    terms: [T('size', '21', '2.1cm×1.8cm'), T('texture', 'solid', '软组织密度'), T('sign', 'pleural indentation', '胸膜凹陷')],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
