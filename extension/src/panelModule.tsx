@@ -9,7 +9,8 @@ export function getPanelModule(runtime: Runtime) {
   return [
     {
       name: PANEL_NAME,
-      iconName: 'tab-linear',
+      // A magnifier from the 3.13 icon set (Icons.ByName), distinct from the measurement tabs.
+      iconName: 'icon-search',
       iconLabel: 'Slice Finder',
       label: 'Slice Finder',
       component,
