@@ -35,6 +35,8 @@ export function ResultList({ response, series, selected, controller, viewer, t }
     const action = keys[e.key];
     if (!action) return;
     e.preventDefault();
+    // OHIF's hotkeys (document-level Mousetrap) bind up/down to previous/next image: keep the key ours.
+    e.stopPropagation();
     action();
   };
   return (
