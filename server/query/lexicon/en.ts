@@ -34,7 +34,7 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'type', value: 'pleural effusion', plural: true,
     phrases: ['pleural effusion', 'effusion', 'pleural fluid', 'hydrothorax', 'fluid in the pleural space'],
   },
-  { kind: 'type', value: 'pneumothorax', plural: true, phrases: ['pneumothorax', 'pneumothoraces'] },
+  { kind: 'type', value: 'pneumothorax', plural: true, phrases: ['pneumothorax', 'pneumothoraces', 'PTX'] },
   {
     kind: 'type', value: 'emphysema', plural: true,
     phrases: ['emphysema', 'emphysematous change', 'emphysematous', 'bulla', 'bullae', 'bullous emphysema', 'bleb'],

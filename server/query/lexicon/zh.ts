@@ -95,11 +95,13 @@ export const ZH_LEXICON: LexEntry[] = [
 
   // ---- levels ----
   { kind: 'level', value: 'apex', phrases: ['肺尖', '肺尖部', '尖部'] },
+  { kind: 'level', value: 'apex', phrases: ['双肺尖', '两肺尖', '双侧肺尖'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
   { kind: 'level', value: 'hilum', phrases: ['肺门', '肺门区', '肺门旁', '近肺门', '肺门部'] },
   { kind: 'level', value: 'hilum', phrases: ['双肺门', '两肺门', '双侧肺门'], implies: [{ kind: 'side', value: 'bilateral' }] },
   { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平', '气管隆突下'] },
   { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平'] },
   { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '膈上', '肋膈角', '肺基底部'] },
+  { kind: 'level', value: 'lung base', phrases: ['双肺底', '两肺底', '双侧肺底'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
 
   // ---- coarse positions ----
   { kind: 'position', value: 'anterior', phrases: ['前部', '前方', '腹侧', '前缘'] },
@@ -157,7 +159,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'sign', value: 'crazy paving', phrases: ['铺路石征', '铺路石', '碎石路征', '碎石路'] },
 
   // ---- count ----
-  { kind: 'count', value: 'multiple', phrases: ['多发', '多个', '多枚', '数个', '多处', '散在', '弥漫', '弥漫性', '若干', '两个', '多发性'] },
+  { kind: 'count', value: 'multiple', phrases: ['多发', '多个', '多枚', '数个', '多处', '散在', '弥漫', '弥漫性', '若干', '两个', '多发性', '两枚', '两处', '数枚', '多区'] },
   { kind: 'count', value: 'single', phrases: ['单发', '孤立', '孤立性', '单个', '单一'] },
 
   // ---- negation ('no' denies what follows up to the end of the clause) ----
