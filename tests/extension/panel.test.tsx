@@ -198,8 +198,14 @@ test('the keyboard alone steps through the results', async () => {
   const list = await screen.findByRole('listbox', { name: 'Results' });
   // Tab from the query box reaches the list; every control on the way is labelled.
   list.focus();
+  // OHIF's hotkeys listen on the document (ArrowDown = next image); our keys must not reach them.
+  const hostHotkeys: string[] = [];
+  const onDocKey = (e: KeyboardEvent) => hostHotkeys.push(e.key);
+  document.addEventListener('keydown', onDocKey);
   await user.keyboard('{ArrowDown}');
   expect(host.viewport.getCurrentImageIdIndex()).toBe(58);
+  expect(hostHotkeys).toEqual([]);
+  document.removeEventListener('keydown', onDocKey);
   expect(list.getAttribute('aria-activedescendant')).toBe('sf-result-1');
   await user.keyboard('{ArrowDown}{ArrowDown}');
   expect(host.viewport.getCurrentImageIdIndex()).toBe(12);
