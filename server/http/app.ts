@@ -51,7 +51,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
   });
 
-  const engine = deps.engine ?? createEngine({ executionProviders: config.executionProviders, modelsDir: config.modelsDir });
+  // JSON only: a text/plain body is a 415, not a string that fails validation.
+  app.removeContentTypeParser('text/plain');
+
+  const engine =
+    deps.engine ?? createEngine({ executionProviders: config.executionProviders, modelsDir: config.modelsDir, log: logger });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
   const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes });
   const series = new SeriesService({

@@ -3,16 +3,20 @@
  * (server/query), the rerank pipeline (server/rerank) and the learned models (server/runtime).
  * Routes and tests only see the `Engine` interface.
  */
+import type { Logger } from 'pino';
 import type { ParsedQuery } from '../query/finding';
 import { parseQuery } from '../query/parse';
-import { loadSeriesFromBuffers } from '../series/load';
+import { CLASSICAL_MODEL, type LearnedScorer } from '../rerank/learned';
+import { analyseVolume, PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
+import { ModelRegistry } from '../runtime/registry';
+import { loadSeriesFromBuffers } from '../series/load';
 import type { Volume } from '../series/volume';
 import { ApiError } from './errors';
 import type { ModelEntry } from './schemas';
 
-/** Opaque per-series analysis (masks, candidates); only the pipeline reads it. */
-export type Analysis = object;
+/** Per-series analysis (masks, candidates); only the pipeline reads it. */
+export type Analysis = PipelineAnalysis;
 
 export interface EngineRerankOptions {
   topK?: number;
@@ -39,53 +43,60 @@ export interface Engine {
 export interface EngineOptions {
   executionProviders: string[];
   modelsDir?: string;
+  log: Logger;
 }
 
-/** Load a module of another helper; undefined while it has not landed yet. */
-function optional<T>(load: () => T): T | undefined {
-  try {
-    return load();
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return undefined;
-    throw err;
-  }
-}
+const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind: 'classical' };
 
-function unavailable(what: string): never {
-  throw new ApiError(503, 'not_available', `${what} is not available in this build`);
-}
+/** The real engine: the project's loader, parser, pipeline and the models under models/. */
+export function createEngine(opts: EngineOptions): Engine {
+  let registry: ModelRegistry | undefined;
+  const opening = ModelRegistry.open({
+    modelsDir: opts.modelsDir,
+    executionProviders: opts.executionProviders,
+    log: opts.log.child({ component: 'runtime' }),
+  }).then((r) => {
+    registry = r;
+    return r;
+  });
+  // Failure is reported by ready() (readyz stays 503) and by each rerank; never an unhandled rejection.
+  opening.catch(() => undefined);
 
-interface PipelineModule {
-  analyseVolume(volume: Volume): Analysis;
-  rerankSlices(analysis: Analysis, query: ParsedQuery, opts: Record<string, unknown>): Promise<RerankResponse>;
-  PRESETS?: readonly string[];
-}
-
-/** The real engine over the project's modules. */
-export function createEngine(_opts: EngineOptions): Engine {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- until server/rerank/pipeline.ts lands
-  const pipeline = optional(() => require('../rerank/pipeline') as PipelineModule);
-  const presets = pipeline?.PRESETS ?? ['report-match', 'lesion-search', 'strict'];
-  const models: ModelEntry[] = [];
+  const models = (): ModelEntry[] => {
+    const learned = registry?.list() ?? [];
+    return [...learned, { ...CLASSICAL_ENTRY, default: learned.every((m) => !m.default) }];
+  };
 
   return {
     decode: (files) => loadSeriesFromBuffers(files),
     parse: (text) => parseQuery(text),
-    analyse: (volume) => (pipeline ? pipeline.analyseVolume(volume) : unavailable('the rerank pipeline')),
-    async rerank(analysis, query, opts) {
-      if (!pipeline) unavailable('the rerank pipeline');
-      if (opts.model !== undefined && !models.some((m) => m.id === opts.model)) {
-        throw new ApiError(400, 'unknown_model', 'no model with this id; see GET /api/v1/models');
+    analyse: (volume) => analyseVolume(volume),
+    async rerank(analysis, query, o) {
+      const reg = await opening;
+      let scorer: LearnedScorer | undefined;
+      if (o.model !== CLASSICAL_MODEL.id) {
+        const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
+        if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
       }
-      return pipeline.rerankSlices(analysis, query, {
-        topK: opts.topK,
-        minScore: opts.minScore,
-        preset: opts.preset,
-        sopOrder: opts.sopOrder,
+      if (o.preset !== undefined && !PRESETS.includes(o.preset as Preset)) {
+        throw new ApiError(400, 'unknown_preset', `unknown preset; one of: ${PRESETS.join(', ')}`);
+      }
+      return rerankSlices(analysis, query, {
+        topK: o.topK,
+        minScore: o.minScore,
+        preset: o.preset as Preset | undefined,
+        sopOrder: o.sopOrder,
+        scorer,
       });
     },
-    presets,
-    models: () => models,
-    ready: async () => undefined,
+    presets: PRESETS,
+    models,
+    ready: async () => {
+      await opening;
+    },
+    async close() {
+      const reg = await opening.catch(() => undefined);
+      await reg?.close();
+    },
   };
 }

@@ -9,8 +9,8 @@ export function createHasher(key?: string): Hasher {
   return (value) => createHmac('sha256', k).update(value).digest('base64url').slice(0, 16);
 }
 
-/** Something shaped like a DICOM UID (at least 4 numeric components), anywhere in a string. */
-const UID_PATTERN = /\b\d+(?:\.\d+){3,}\b/g;
+/** Something shaped like a DICOM UID (at least 5 numeric components, so IPv4 addresses stay readable), anywhere in a string. */
+const UID_PATTERN = /\b\d+(?:\.\d+){4,}\b/g;
 
 export function scrubUids(text: string, hash: Hasher): string {
   return text.replace(UID_PATTERN, (uid) => `uid#${hash(uid)}`);

@@ -6,6 +6,7 @@
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { SeriesFile } from '../../series/sources/dicomweb';
 import { ApiError, errorBody } from '../errors';
@@ -67,27 +68,36 @@ export const seriesRoutes = fp(
           },
         },
         async (request, reply) => {
-          if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', 'the upload must be multipart/form-data');
-          const files: SeriesFile[] = [];
-          let total = 0;
-          for await (const part of request.files()) {
-            const data = await part.toBuffer();
-            total += data.length;
-            if (total > config.upload.maxBytes) throw new ApiError(413, 'upload_too_large', 'the upload is larger than the limit');
-            if (!hasDicomMagic(data)) throw new ApiError(415, 'not_dicom', 'an uploaded file is not DICOM (Part 10)');
-            files.push({ name: `upload-${files.length + 1}.dcm`, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+          try {
+            return await receiveUpload(request, reply);
+          } catch (err) {
+            // The rest of a refused upload stays unread: close the connection rather than leave it stalled.
+            reply.header('connection', 'close');
+            throw err;
           }
-          if (files.length === 0) throw new ApiError(400, 'empty_upload', 'the upload holds no files');
-          const { volume } = await series.addUpload(files);
-          return reply.code(201).send({
-            studyInstanceUID: volume.studyInstanceUID,
-            seriesInstanceUID: volume.seriesInstanceUID,
-            slices: volume.slices,
-            skipped: files.length - new Set(volume.sopInstanceUIDs).size,
-            sopInstanceUIDs: [...new Set(volume.sopInstanceUIDs)],
-          });
         },
       );
+      async function receiveUpload(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+        if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', 'the upload must be multipart/form-data');
+        const files: SeriesFile[] = [];
+        let total = 0;
+        for await (const part of request.files()) {
+          const data = await part.toBuffer();
+          total += data.length;
+          if (total > config.upload.maxBytes) throw new ApiError(413, 'upload_too_large', 'the upload is larger than the limit');
+          if (!hasDicomMagic(data)) throw new ApiError(415, 'not_dicom', 'an uploaded file is not DICOM (Part 10)');
+          files.push({ name: `upload-${files.length + 1}.dcm`, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
+        }
+        if (files.length === 0) throw new ApiError(400, 'empty_upload', 'the upload holds no files');
+        const { volume } = await series.addUpload(files);
+        return reply.code(201).send({
+          studyInstanceUID: volume.studyInstanceUID,
+          seriesInstanceUID: volume.seriesInstanceUID,
+          slices: volume.slices,
+          skipped: files.length - new Set(volume.sopInstanceUIDs).size,
+          sopInstanceUIDs: [...new Set(volume.sopInstanceUIDs)],
+        });
+      }
     });
   },
   { name: 'slice-finder-series', fastify: '5.x', decorators: { fastify: ['sliceFinder'] } },

@@ -6,7 +6,8 @@ export function testConfig(overrides: (c: Config) => void = () => undefined): Co
   const c = defaultConfig();
   c.port = 0;
   c.log.level = 'info';
-  c.docs = true;
+  // Swagger UI pulls @fastify/static, whose ESM-only dependency Jest cannot require; serve.test.ts covers /api/docs.
+  c.docs = false;
   c.rateLimit.max = 10_000;
   overrides(c);
   return c;
@@ -47,4 +48,33 @@ export function formData(files: Array<{ name: string; data: Uint8Array }>): { bo
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));
   return { body: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+export interface TestResponse {
+  statusCode: number;
+  headers: Headers;
+  body: string;
+  json(): unknown;
+}
+
+/**
+ * Requests over a real socket: Fastify's inject needs light-my-request, whose ESM-only `cookie`
+ * dependency Jest cannot require. `origin` is the listening app's http://127.0.0.1:port.
+ */
+export async function http(
+  origin: string,
+  opts: { method?: string; url: string; headers?: Record<string, string>; payload?: string | Uint8Array },
+): Promise<TestResponse> {
+  const res = await fetch(`${origin}${opts.url}`, {
+    method: opts.method ?? 'GET',
+    headers: opts.headers,
+    body: typeof opts.payload === 'string' || opts.payload === undefined ? opts.payload : new Uint8Array(opts.payload),
+  });
+  const body = await res.text();
+  return { statusCode: res.status, headers: res.headers, body, json: () => JSON.parse(body) };
+}
+
+/** Listen on a free loopback port; returns the origin. */
+export async function listen(app: { listen(o: { host: string; port: number }): Promise<string> }): Promise<string> {
+  return app.listen({ host: '127.0.0.1', port: 0 });
 }
