@@ -18,7 +18,7 @@ import { orientationFrom } from './geometry';
 import { scanPart10, tagString, type Part10Layout } from './part10';
 import type { RawPixelArray, RawPixels } from './rescale';
 import { classifySopClass } from './sop-class';
-import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, transferSyntaxName } from './transfer-syntax';
+import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
 import type { Vec3 } from './volume';
 
 export interface DecodedFrame {
@@ -83,6 +83,12 @@ const T = {
   DoubleFloatPixelData: '7FE00009',
 } as const;
 
+/** Bounds that keep every derived number finite and meaningful (coordinates in mm, HU in Float32). */
+const MAX_COORDINATE_MM = 1e6;
+const MAX_PIXEL_SPACING_MM = 1e3;
+const MAX_RESCALE_SLOPE = 1e6;
+const MAX_RESCALE_INTERCEPT = 1e9;
+
 /** Decodes one buffer; `source` names it in errors. */
 export function decodeInstance(data: Uint8Array, source: string): DecodedInstance {
   try {
@@ -108,7 +114,7 @@ function decode(data: Uint8Array): DecodedInstance {
     if (kind === 'directory') return { kind };
     if (kind === 'non-image') return { kind, sopClassUID: metaClass };
     throw new UnsupportedTransferSyntaxError(
-      `Unsupported transfer syntax ${ts} (${transferSyntaxName(ts)}): only uncompressed images can be read; ` +
+      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed images can be read; ` +
         'ask the archive for Explicit VR Little Endian.',
       ts,
     );
@@ -233,14 +239,23 @@ function decodeImage(
     if (!spacing || !(spacing[0] > 0) || !(spacing[1] > 0)) {
       throw new InvalidGeometryError(`Invalid geometry: PixelSpacing is missing or not positive${where}.`);
     }
+    if (spacing[0] > MAX_PIXEL_SPACING_MM || spacing[1] > MAX_PIXEL_SPACING_MM) {
+      throw new InvalidGeometryError(`Invalid geometry: PixelSpacing is implausibly large${where}.`);
+    }
     let position: Vec3 = [ipp[0], ipp[1], ipp[2]];
     if (gridOffsets) {
       const o = gridOffsets[f];
       const n = orientation.normal;
       position = [ipp[0] + o * n[0], ipp[1] + o * n[1], ipp[2] + o * n[2]];
     }
+    if (!position.every((x) => Math.abs(x) <= MAX_COORDINATE_MM)) {
+      throw new InvalidGeometryError(`Invalid geometry: ImagePositionPatient is out of range${where}.`);
+    }
     const slope = num(transform, T.RescaleSlope) ?? num(ds, T.RescaleSlope) ?? 1;
     const intercept = num(transform, T.RescaleIntercept) ?? num(ds, T.RescaleIntercept) ?? 0;
+    if (slope === 0 || !(Math.abs(slope) <= MAX_RESCALE_SLOPE) || !(Math.abs(intercept) <= MAX_RESCALE_INTERCEPT)) {
+      throw new MalformedDicomError(`Malformed DICOM: RescaleSlope or RescaleIntercept is out of range${where}.`);
+    }
     frames.push({
       ...common,
       frameNumber: f + 1,

@@ -18,6 +18,7 @@ import {
   SeriesReadError,
   SeriesTooLargeError,
 } from './errors';
+import { printableUid } from './transfer-syntax';
 import type { Volume } from './volume';
 
 export interface LoadOptions extends AssembleOptions {
@@ -95,7 +96,7 @@ function load(files: readonly NamedBuffer[], options: LoadOptions): LoadResult {
       skipped++;
       if (decoded.kind === 'non-image' && !firstNonImage) {
         firstNonImage = new NonImageSopClassError(
-          `Not an image: SOP class ${decoded.sopClassUID} holds no image to load.`,
+          `Not an image: SOP class ${printableUid(decoded.sopClassUID)} holds no image to load.`,
           decoded.sopClassUID,
           name,
         );

@@ -49,3 +49,8 @@ export function isDecodableTransferSyntax(uid: string): boolean {
 export function transferSyntaxName(uid: string): string {
   return NAMES[uid] ?? 'unknown transfer syntax';
 }
+
+/** A UID as it may appear in a message: digits and dots only, at most 64 characters (file bytes can be anything). */
+export function printableUid(uid: string): string {
+  return uid.replace(/[^0-9.]/g, '?').slice(0, 64) || '(empty)';
+}

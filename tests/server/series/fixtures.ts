@@ -7,7 +7,10 @@ import type { NamedBuffer } from '../../../server/series/load';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcmjs = require('dcmjs') as {
   data: { DicomMessage: { readFile(b: ArrayBuffer): DicomDict } };
+  log: { getLogger(name: string): { setLevel(level: string): void } };
 };
+// As in the loader: dcmjs's validation logger complains about every implicit-VR "xs"/"ox" tag.
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
 
 export interface RawElement {
   vr: string;
@@ -83,4 +86,53 @@ let uidCounter = 0;
 export function newUid(): string {
   uidCounter++;
   return `2.25.${Date.now()}${process.pid}${uidCounter}`;
+}
+
+const ENHANCED_CT = '1.2.840.10008.5.1.4.1.1.2.1';
+const item = (d: Dict): Dict => d;
+const seq = (...items: Dict[]): { vr: string; Value: unknown[] } => ({ vr: 'SQ', Value: items });
+
+/**
+ * An enhanced CT file built from real slices: frame f holds slice `first + order[f]`, with its
+ * position and its own rescale intercept (stored values shifted to match) in the per-frame groups,
+ * orientation and pixel measures shared.
+ */
+export function enhancedCt(first: number, order: readonly number[], uid: string): Uint8Array {
+  const COUNT = order.length;
+  const slices = order.map((k) => parse(readSlice(first + k)));
+  const base = slices[0].dict;
+  const frameLength = 512 * 512;
+  const all = new Int16Array(frameLength * COUNT);
+  const perFrame: Dict[] = slices.map((s, f) => {
+    // Store each frame with its own offset and a matching intercept: same HU, different stored values.
+    const shift = 10 * f;
+    const px = pixelsOf(s);
+    for (let i = 0; i < frameLength; i++) all[f * frameLength + i] = px[i] - shift;
+    return item({
+      '00209113': seq(item({ '00200032': s.dict['00200032'] as never })),
+      '00289145': seq(
+        item({
+          '00281052': { vr: 'DS', Value: [Number(s.dict['00281052'].Value[0]) + shift] },
+          '00281053': { vr: 'DS', Value: [1] },
+          '00281054': { vr: 'LO', Value: ['HU'] },
+        }),
+      ),
+    });
+  });
+  return rewrite(readSlice(first), (d) => {
+    for (const tag of ['00200032', '00200037', '00280030', '00281052', '00281053', '00180050', '00280120']) delete d.dict[tag];
+    set(d.dict, '00080016', 'UI', [ENHANCED_CT]);
+    set(d.meta, '00020002', 'UI', [ENHANCED_CT]);
+    set(d.dict, '00080018', 'UI', [uid]);
+    set(d.meta, '00020003', 'UI', [uid]);
+    set(d.dict, '00280008', 'IS', [COUNT]);
+    d.dict['52009229'] = seq(
+      item({
+        '00209116': seq(item({ '00200037': base['00200037'] })),
+        '00289110': seq(item({ '00280030': base['00280030'], '00180050': base['00180050'] })),
+      }),
+    );
+    d.dict['52009230'] = { vr: 'SQ', Value: perFrame };
+    d.dict['7FE00010'] = { vr: 'OW', Value: [all.buffer] };
+  });
 }

@@ -4,59 +4,16 @@
  */
 import { InvalidGeometryError } from '../../../server/series/errors';
 import { loadSeriesFromBuffers } from '../../../server/series/load';
-import { type Dict, newUid, parse, pixelsOf, readSlice, rewrite, set, sliceBuffers } from './fixtures';
+import { enhancedCt, newUid, parse, pixelsOf, readSlice, rewrite, set, sliceBuffers } from './fixtures';
 
 const FIRST = 40;
 const COUNT = 5;
-const ENHANCED_CT = '1.2.840.10008.5.1.4.1.1.2.1';
 /** Frame f of the file holds slice FIRST + ORDER[f]: not sorted, so the loader must sort. */
 const ORDER = [2, 0, 4, 1, 3];
 
-const item = (d: Dict): Dict => d;
-const seq = (...items: Dict[]): { vr: string; Value: unknown[] } => ({ vr: 'SQ', Value: items });
-
-function enhancedCt(uid: string): Uint8Array {
-  const slices = ORDER.map((k) => parse(readSlice(FIRST + k)));
-  const base = slices[0].dict;
-  const frameLength = 512 * 512;
-  const all = new Int16Array(frameLength * COUNT);
-  const perFrame: Dict[] = slices.map((s, f) => {
-    // Store each frame with its own offset and a matching intercept: same HU, different stored values.
-    const shift = 10 * f;
-    const px = pixelsOf(s);
-    for (let i = 0; i < frameLength; i++) all[f * frameLength + i] = px[i] - shift;
-    return item({
-      '00209113': seq(item({ '00200032': s.dict['00200032'] as never })),
-      '00289145': seq(
-        item({
-          '00281052': { vr: 'DS', Value: [Number(s.dict['00281052'].Value[0]) + shift] },
-          '00281053': { vr: 'DS', Value: [1] },
-          '00281054': { vr: 'LO', Value: ['HU'] },
-        }),
-      ),
-    });
-  });
-  return rewrite(readSlice(FIRST), (d) => {
-    for (const tag of ['00200032', '00200037', '00280030', '00281052', '00281053', '00180050', '00280120']) delete d.dict[tag];
-    set(d.dict, '00080016', 'UI', [ENHANCED_CT]);
-    set(d.meta, '00020002', 'UI', [ENHANCED_CT]);
-    set(d.dict, '00080018', 'UI', [uid]);
-    set(d.meta, '00020003', 'UI', [uid]);
-    set(d.dict, '00280008', 'IS', [COUNT]);
-    d.dict['52009229'] = seq(
-      item({
-        '00209116': seq(item({ '00200037': base['00200037'] })),
-        '00289110': seq(item({ '00280030': base['00280030'], '00180050': base['00180050'] })),
-      }),
-    );
-    d.dict['52009230'] = { vr: 'SQ', Value: perFrame };
-    d.dict['7FE00010'] = { vr: 'OW', Value: [all.buffer] };
-  });
-}
-
 test('an enhanced CT file loads frame by frame, sorted along the normal, with per-frame rescale', () => {
   const uid = newUid();
-  const mf = loadSeriesFromBuffers([{ name: 'enhanced.dcm', data: enhancedCt(uid) }]);
+  const mf = loadSeriesFromBuffers([{ name: 'enhanced.dcm', data: enhancedCt(FIRST, ORDER, uid) }]);
   const ref = loadSeriesFromBuffers(sliceBuffers(FIRST, FIRST + COUNT - 1)).volume;
   const v = mf.volume;
   expect(mf.skipped).toBe(0);
@@ -77,7 +34,7 @@ test('an enhanced CT file loads frame by frame, sorted along the normal, with pe
 test('a multi-frame file and single-frame files of one series load together', () => {
   const uid = newUid();
   const extra = sliceBuffers(FIRST + COUNT, FIRST + COUNT + 1);
-  const v = loadSeriesFromBuffers([{ name: 'enhanced.dcm', data: enhancedCt(uid) }, ...extra]).volume;
+  const v = loadSeriesFromBuffers([{ name: 'enhanced.dcm', data: enhancedCt(FIRST, ORDER, uid) }, ...extra]).volume;
   expect(v.slices).toBe(COUNT + 2);
   expect(v.sopInstanceUIDs.filter((u) => u === uid)).toHaveLength(COUNT);
   expect(v.frames.filter((f) => f > 1).length).toBe(COUNT - 1);
