@@ -224,7 +224,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
   const positions: string[] = [];
   let type: FindingType | undefined;
   let size: Size | undefined;
-  let texture: Texture | undefined;
+  const textures: Texture[] = [];
   let multiple: boolean | undefined;
   const raw: Array<Omit<Term, 'id'>> = [];
   const implied: Array<Implied & { span: Span }> = [];
@@ -267,7 +267,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
         if (t.plural && t.role === 'head') multiple = true;
         break;
       case 'size': size ??= { mm: Math.max(...(t.dims ?? [])), dims: t.dims ?? [] }; break;
-      case 'texture': texture ??= t.value as Texture; break;
+      case 'texture': textures.push(t.value as Texture); break;
       case 'margin': pushUnique(margins, t.value as Margin); break;
       case 'sign': pushUnique(signs, t.value as Sign); break;
       case 'count': multiple = multiple === true || t.value === 'multiple'; break;
@@ -281,7 +281,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     if (imp.kind === 'organ' && !anatomy.organ) applied = Boolean((anatomy.organ = imp.value));
     else if (imp.kind === 'side' && !anatomy.side) applied = Boolean((anatomy.side = imp.value as Side));
     else if (imp.kind === 'lobe') applied = setLobe(imp.value as Lobe);
-    else if (imp.kind === 'texture' && !texture) applied = Boolean((texture = imp.value as Texture));
+    else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
   }
   // "upper lobe" becomes a lobe once the side is known, else stays a coarse position.
@@ -299,6 +299,9 @@ export function buildFinding(draft: Draft, index: number): Finding {
       raw.push({ kind: 'organ', value: 'lung', span, implied: true });
     }
   }
+  // "磨玻璃结节，其内可见实性成分" / "ground-glass nodule with a solid part": ground glass and solid together is part-solid.
+  const texture: Texture | undefined =
+    textures.includes('part-solid') || (textures.includes('ground-glass') && textures.includes('solid')) ? 'part-solid' : textures[0];
   if (!type && features.length > 0) type = features.shift();
   // A lobe is lung anatomy: "RUL nodule abutting the pleura" is in the lung, unless the finding itself is pleural.
   if (anatomy.lobe && anatomy.organ !== 'lung' && !(type && PLEURA_TYPES.has(type))) anatomy.organ = 'lung';

@@ -141,7 +141,7 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'texture', value: 'part-solid',
     phrases: [
       'part solid', 'partly solid', 'partially solid', 'semi solid', 'semisolid', 'mixed', 'mixed density',
-      'mixed ground glass', 'mixed attenuation', 'heterogeneous attenuation',
+      'mixed ground glass', 'mixed attenuation', 'heterogeneous attenuation', 'solid component', 'solid portion', 'solid part',
     ],
   },
   {
@@ -223,7 +223,7 @@ export const EN_LEXICON: LexEntry[] = [
       'enlarged', 'enlargement', 'prominent', 'small', 'tiny', 'large', 'moderate', 'massive', 'trace', 'minimal',
       'mild', 'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
     ],
   },
 ];

@@ -317,6 +317,18 @@ const MORE: Case[] = [
     findings: [F({ type: 'other', anatomy: { side: 'bilateral', organ: 'lung', position: ['lower'] } })],
     terms: [T('type', 'other', 'Honeycombing'), T('position', 'lower', 'lower lobes')],
   },
+  {
+    text: 'Round ground-glass nodule in the left upper lobe with a solid component, 9 mm',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: LUL, size: { mm: 9, dims: [9] }, texture: 'part-solid' })],
+    terms: [T('texture', 'ground-glass', 'ground-glass'), T('texture', 'part-solid', 'solid component')],
+  },
+  {
+    text: 'GGN with solid part',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: { organ: 'lung' }, texture: 'part-solid' })],
+    terms: [T('type', 'nodule', 'GGN'), T('texture', 'part-solid', 'solid part')],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

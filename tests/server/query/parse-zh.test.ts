@@ -306,6 +306,12 @@ const MORE: Case[] = [
     ],
     terms: [T('size', '21', '2.1cm×1.8cm'), T('texture', 'solid', '软组织密度'), T('sign', 'pleural indentation', '胸膜凹陷')],
   },
+  {
+    text: '左肺上叶类圆形磨玻璃结节，大小约8×6mm，其内可见实性成分，较前增大',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: LUL, size: { mm: 8, dims: [8, 6] }, texture: 'part-solid' })],
+    terms: [T('texture', 'ground-glass', '磨玻璃'), T('texture', 'part-solid', '实性成分'), T('size', '8', '8×6mm')],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
