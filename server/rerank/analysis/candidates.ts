@@ -23,6 +23,9 @@ const SCALES_MM = [5, 3, 1.5];
 const MIN_DIAMETER_MM = 3;
 const MAX_DIAMETER_MM = 80;
 
+/** Context excess beyond which a candidate is plainly part of a vessel tree (the search stops there). */
+const MAX_CONTEXT_EXCESS = 6;
+
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
@@ -175,7 +178,8 @@ function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uin
     q[tail++] = i;
   }
   let head = 0;
-  while (head < tail) {
+  const cap = vox.length * (1 + MAX_CONTEXT_EXCESS);
+  while (head < tail && tail < cap) {
     const p = q[head++];
     const s = (p / cp) | 0;
     const rem = p - s * cp;
@@ -195,7 +199,7 @@ function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uin
     }
   }
   sc.queue = q;
-  return tail / vox.length - 1;
+  return Math.min(MAX_CONTEXT_EXCESS, tail / vox.length - 1);
 }
 
 function describe(
@@ -242,6 +246,32 @@ function describe(
   const sphericity = Math.sqrt(Math.max(l3, 0) / Math.max(l1, 1e-9));
   const fill = Math.min(1, volumeMm3 / ellipsoid);
   const equivalentDiameterMm = Math.cbrt((6 * volumeMm3) / Math.PI);
+  const rMax = Math.sqrt(5 * Math.max(l1, 0));
+  const contextExcessRatio = contextExcess(crop, g.spacing, dense, vox, [ms, mr, mc], 2 * rMax + 3, sc);
+  // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
+  const inner = 1.25 * rMax + 1, outer = 2 * rMax + 2;
+  const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);
+  let shellLung = 0, shellDense = 0;
+  // only worth measuring for candidates that are not already plainly part of a vessel tree
+  for (let ds = contextExcessRatio < 3 ? -es : es + 1; ds <= es; ds++) {
+    const s = Math.round(ms) + ds;
+    if (s < 0 || s >= crop.slices) continue;
+    for (let dr = -er; dr <= er; dr++) {
+      const r = Math.round(mr) + dr;
+      if (r < 0 || r >= crop.rows) continue;
+      for (let dc = -ec; dc <= ec; dc++) {
+        const c = Math.round(mc) + dc;
+        if (c < 0 || c >= crop.columns) continue;
+        const d2 = ((s - ms) * sz) ** 2 + ((r - mr) * sy) ** 2 + ((c - mc) * sx) ** 2;
+        if (d2 < inner * inner || d2 > outer * outer) continue;
+        const i = s * cp + r * crop.columns + c;
+        if (!m.lung[full(i)]) continue;
+        shellLung++;
+        if (dense[i]) shellDense++;
+      }
+    }
+  }
+  const shellOccupancy = shellLung ? shellDense / shellLung : 1;
 
   // density at full resolution
   let sum = 0, cnt = 0, solid = 0, gg = 0, calc = 0;
@@ -310,31 +340,6 @@ function describe(
   const lateralSpan = side === 'left' ? xMax - mid : mid - xMin;
   const lateralFraction = lateralSpan > 0 ? clamp01(Math.abs(centroidMm[0] - mid) / lateralSpan) : 0.5;
 
-  // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
-  const rMax = Math.sqrt(5 * Math.max(l1, 0));
-  const inner = 1.25 * rMax + 1, outer = 2 * rMax + 2;
-  const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);
-  let shellLung = 0, shellDense = 0;
-  for (let ds = -es; ds <= es; ds++) {
-    const s = Math.round(ms) + ds;
-    if (s < 0 || s >= crop.slices) continue;
-    for (let dr = -er; dr <= er; dr++) {
-      const r = Math.round(mr) + dr;
-      if (r < 0 || r >= crop.rows) continue;
-      for (let dc = -ec; dc <= ec; dc++) {
-        const c = Math.round(mc) + dc;
-        if (c < 0 || c >= crop.columns) continue;
-        const d2 = ((s - ms) * sz) ** 2 + ((r - mr) * sy) ** 2 + ((c - mc) * sx) ** 2;
-        if (d2 < inner * inner || d2 > outer * outer) continue;
-        const i = s * cp + r * crop.columns + c;
-        if (!m.lung[full(i)]) continue;
-        shellLung++;
-        if (dense[i]) shellDense++;
-      }
-    }
-  }
-  const shellOccupancy = shellLung ? shellDense / shellLung : 0;
-  const contextExcessRatio = contextExcess(crop, g.spacing, dense, vox, [ms, mr, mc], 2 * rMax + 3, sc);
 
   const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU, dense, cp);
 

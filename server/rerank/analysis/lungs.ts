@@ -76,16 +76,26 @@ const LUMEN_HU = -800;
  * previous slice's lumen. Returns the airway mask and the carina z (where the tracked air column
  * splits into two bronchi), if the scan covers it.
  */
-function trackAirway(g: Grid, air2d: Int32Array, body: Uint8Array, midlineX: Float64Array, order: number[]): { airway: Uint8Array; carinaZ?: number } {
+function trackAirway(g: Grid, air: Uint8Array, body: Uint8Array, midlineX: Float64Array, order: number[]): { airway: Uint8Array; carinaZ?: number } {
   const { rows, columns } = g;
   const plane = rows * columns;
   const pxArea = g.spacing[1] * g.spacing[2];
   const airway = new Uint8Array(g.hu.length);
+  // 2D air components, labelled only for the slices the seed search looks at
+  const labelled = new Map<number, Int32Array>();
+  const air2dOf = (s: number): Int32Array => {
+    let l = labelled.get(s);
+    if (!l) {
+      l = labelComponents(air.subarray(s * plane, (s + 1) * plane), { slices: 1, rows, columns }, true).labels;
+      labelled.set(s, l);
+    }
+    return l;
+  };
   const blobsOf = (s: number): Map<number, Blob> => {
     const m = new Map<number, Blob>();
-    const off = s * plane;
+    const air2d = air2dOf(s);
     for (let q = 0; q < plane; q++) {
-      const id = air2d[off + q];
+      const id = air2d[q];
       if (!id) continue;
       let b = m.get(id);
       if (!b) { b = { id, area: 0, cx: 0, cy: 0, px: 0, py: 0 }; m.set(id, b); }
@@ -139,7 +149,8 @@ function trackAirway(g: Grid, air2d: Int32Array, body: Uint8Array, midlineX: Flo
   if (startK < 0 || !seed) return { airway };
   {
     const off = order[startK] * plane;
-    for (let q = 0; q < plane; q++) if (air2d[off + q] === seed.id) airway[off + q] = 1;
+    const air2d = air2dOf(order[startK]);
+    for (let q = 0; q < plane; q++) if (air2d[q] === seed.id) airway[off + q] = 1;
   }
   // 2. grow slice by slice inside the previous lumen dilated by ~4 mm; a split into two lumens is the carina
   const reach = Math.max(1, Math.round(4 / g.spacing[1]));
@@ -247,8 +258,7 @@ export function segmentLungs(g: Grid): LungMasks {
     midlineX[s] = n ? g.origin[s][0] + (g.rowStep[0] * sr + g.colStep[0] * sc) / n : g.origin[s][0];
   }
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
-  const air2d = labelComponents(air, g, true).labels;
-  const { airway, carinaZ } = trackAirway(g, air2d, body, midlineX, order);
+  const { airway, carinaZ } = trackAirway(g, air, body, midlineX, order);
   for (let i = 0; i < air.length; i++) if (airway[i]) air[i] = 0;
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
@@ -375,13 +385,13 @@ function fillLungs(g: Grid, lung: Uint8Array, body: Uint8Array): void {
       const n = w * h;
       for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) one[r * w + c] = lung[off + (r + r0) * columns + c + c0] === side ? 1 : 0;
       fillHoles2D(one, 0, h, w, queue, seen);
+      // the hull only needs the outermost pixel of each row on either side
       const pts: number[] = [];
-      for (let r = 0; r < h; r++)
-        for (let c = 0; c < w; c++) {
-          const q = r * w + c;
-          if (!one[q]) continue;
-          if (c === 0 || c === w - 1 || r === 0 || r === h - 1 || !one[q - 1] || !one[q + 1] || !one[q - w] || !one[q + w]) pts.push(c, r);
-        }
+      for (let r = 0; r < h; r++) {
+        let a = -1, b = -1;
+        for (let c = 0; c < w; c++) if (one[r * w + c]) { if (a < 0) a = c; b = c; }
+        if (a >= 0) pts.push(a, r, b, r);
+      }
       hull.fill(0, 0, n);
       fillConvexPolygon(convexHull(pts), hull, 0, h, w);
       for (let r = 0; r < h; r++)

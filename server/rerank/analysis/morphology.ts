@@ -25,62 +25,82 @@ function findRoot(parent: Int32Array, x: number): number {
   return x;
 }
 
-function union(parent: Int32Array, a: number, b: number): number {
-  const ra = findRoot(parent, a);
-  const rb = findRoot(parent, b);
-  if (ra === rb) return ra;
-  if (ra < rb) { parent[rb] = ra; return ra; }
-  parent[ra] = rb;
-  return rb;
-}
 
 /**
- * Connected components of `mask` (non-zero): two raster passes with union-find over provisional labels.
- * 3D uses 6-connectivity (face neighbours) so thin diagonal contacts do not merge structures;
- * `planar` labels each slice on its own (4-connectivity).
+ * Connected components of `mask` (non-zero), run-based: each row is split into runs of set voxels,
+ * runs overlapping a run of the row above (or, in 3D, the same row of the slice below) are united,
+ * then labels are written run by run. 3D uses 6-connectivity (face neighbours) so thin diagonal
+ * contacts do not merge structures; `planar` labels each slice on its own (4-connectivity).
  */
 export function labelComponents(mask: Uint8Array, d: Dims, planar = false): Components {
   const { slices, rows, columns } = d;
-  const plane = rows * columns;
-  const labels = new Int32Array(mask.length);
-  let parent = new Int32Array(1024);
-  let next = 1;
-  for (let s = 0; s < slices; s++) {
-    const so = s * plane;
-    for (let r = 0; r < rows; r++) {
-      const ro = so + r * columns;
-      for (let c = 0; c < columns; c++) {
-        const p = ro + c;
-        if (!mask[p]) continue;
-        const left = c > 0 ? labels[p - 1] : 0;
-        const up = r > 0 ? labels[p - columns] : 0;
-        const below = !planar && s > 0 ? labels[p - plane] : 0;
-        let l = left || up || below;
-        if (!l) {
-          if (next >= parent.length) { const np = new Int32Array(parent.length * 2); np.set(parent); parent = np; }
-          parent[next] = next;
-          l = next++;
-        } else {
-          if (left && left !== l) l = union(parent, l, left);
-          if (up && up !== l) l = union(parent, l, up);
-          if (below && below !== l) l = union(parent, l, below);
-        }
-        labels[p] = l;
+  const nRows = slices * rows;
+  const rowStart = new Int32Array(nRows + 1);
+  let cap = 1024;
+  let rs = new Int32Array(cap);
+  let re = new Int32Array(cap);
+  let n = 0;
+  for (let row = 0; row < nRows; row++) {
+    rowStart[row] = n;
+    const base = row * columns;
+    let c = 0;
+    while (c < columns) {
+      while (c < columns && !mask[base + c]) c++;
+      if (c >= columns) break;
+      const a = c;
+      while (c < columns && mask[base + c]) c++;
+      if (n >= cap) {
+        cap *= 2;
+        const nrs = new Int32Array(cap); nrs.set(rs); rs = nrs;
+        const nre = new Int32Array(cap); nre.set(re); re = nre;
       }
+      rs[n] = a;
+      re[n] = c; // exclusive
+      n++;
     }
   }
-  // compact roots to 1..count
-  const remap = new Int32Array(next);
+  rowStart[nRows] = n;
+  const parent = new Int32Array(n);
+  for (let i = 0; i < n; i++) parent[i] = i;
+  const unite = (a: number, b: number): void => {
+    const ra = findRoot(parent, a);
+    const rb = findRoot(parent, b);
+    if (ra !== rb) { if (ra < rb) parent[rb] = ra; else parent[ra] = rb; }
+  };
+  const link = (row: number, other: number): void => {
+    let i = rowStart[row];
+    const iEnd = rowStart[row + 1];
+    let j = rowStart[other];
+    const jEnd = rowStart[other + 1];
+    while (i < iEnd && j < jEnd) {
+      if (re[i] <= rs[j]) { i++; continue; }
+      if (re[j] <= rs[i]) { j++; continue; }
+      unite(i, j);
+      if (re[i] < re[j]) i++; else j++;
+    }
+  };
+  for (let s = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++) {
+      const row = s * rows + r;
+      if (rowStart[row] === rowStart[row + 1]) continue;
+      if (r > 0) link(row, row - 1);
+      if (!planar && s > 0) link(row, row - rows);
+    }
+  const remap = new Int32Array(n);
   let count = 0;
-  for (let i = 1; i < next; i++) {
+  for (let i = 0; i < n; i++) {
     const root = findRoot(parent, i);
-    if (root === i) remap[i] = ++count;
+    remap[i] = root === i ? ++count : remap[root];
   }
-  for (let i = 1; i < next; i++) remap[i] = remap[findRoot(parent, i)];
+  const labels = new Int32Array(mask.length);
   const sizes = new Int32Array(count + 1);
-  for (let p = 0; p < labels.length; p++) {
-    const l = labels[p];
-    if (l) { const m = remap[l]; labels[p] = m; sizes[m]++; }
+  for (let row = 0; row < nRows; row++) {
+    const base = row * columns;
+    for (let i = rowStart[row]; i < rowStart[row + 1]; i++) {
+      const l = remap[i];
+      labels.fill(l, base + rs[i], base + re[i]);
+      sizes[l] += re[i] - rs[i];
+    }
   }
   return { labels, count, sizes };
 }
@@ -178,31 +198,41 @@ export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: 
   for (let s = 0; s < slices; s++) {
     for (let r = 0; r < rows; r++) {
       const base = s * plane + r * columns;
-      let any = false;
-      for (let c = 0; c < columns; c++) { f[c] = out[base + c]; if (f[c] > 0) any = true; }
-      if (!any) continue;
-      dt1d(f, columns, spacing[2], g, v, z);
-      for (let c = 0; c < columns; c++) out[base + c] = g[c];
+      let lo = -1, hi = -1;
+      for (let c = 0; c < columns; c++) if (out[base + c] > 0) { if (lo < 0) lo = c; hi = c; }
+      if (lo < 0) continue;
+      // zeros outside [lo-1, hi+1] cannot be nearer than the ones at its ends
+      lo = Math.max(0, lo - 1); hi = Math.min(columns - 1, hi + 1);
+      const len = hi - lo + 1;
+      for (let k = 0; k < len; k++) f[k] = out[base + lo + k];
+      dt1d(f, len, spacing[2], g, v, z);
+      for (let k = 0; k < len; k++) out[base + lo + k] = g[k];
     }
   }
   // rows
   for (let s = 0; s < slices; s++) {
     for (let c = 0; c < columns; c++) {
       const base = s * plane + c;
-      let any = false;
-      for (let r = 0; r < rows; r++) { f[r] = out[base + r * columns]; if (f[r] > 0) any = true; }
-      if (!any) continue;
-      dt1d(f, rows, spacing[1], g, v, z);
-      for (let r = 0; r < rows; r++) out[base + r * columns] = g[r];
+      let lo = -1, hi = -1;
+      for (let r = 0; r < rows; r++) if (out[base + r * columns] > 0) { if (lo < 0) lo = r; hi = r; }
+      if (lo < 0) continue;
+      lo = Math.max(0, lo - 1); hi = Math.min(rows - 1, hi + 1);
+      const len = hi - lo + 1;
+      for (let k = 0; k < len; k++) f[k] = out[base + (lo + k) * columns];
+      dt1d(f, len, spacing[1], g, v, z);
+      for (let k = 0; k < len; k++) out[base + (lo + k) * columns] = g[k];
     }
   }
   if (!planar && slices > 1) {
     for (let q = 0; q < plane; q++) {
-      let any = false;
-      for (let s = 0; s < slices; s++) { f[s] = out[s * plane + q]; if (f[s] > 0) any = true; }
-      if (!any) continue;
-      dt1d(f, slices, spacing[0], g, v, z);
-      for (let s = 0; s < slices; s++) out[s * plane + q] = g[s];
+      let lo = -1, hi = -1;
+      for (let s = 0; s < slices; s++) if (out[s * plane + q] > 0) { if (lo < 0) lo = s; hi = s; }
+      if (lo < 0) continue;
+      lo = Math.max(0, lo - 1); hi = Math.min(slices - 1, hi + 1);
+      const len = hi - lo + 1;
+      for (let k = 0; k < len; k++) f[k] = out[(lo + k) * plane + q];
+      dt1d(f, len, spacing[0], g, v, z);
+      for (let k = 0; k < len; k++) out[(lo + k) * plane + q] = g[k];
     }
   }
   return out;
