@@ -329,6 +329,12 @@ const MORE: Case[] = [
     findings: [F({ type: 'nodule', anatomy: { organ: 'lung' }, texture: 'part-solid' })],
     terms: [T('type', 'nodule', 'GGN'), T('texture', 'part-solid', 'solid part')],
   },
+  {
+    text: 'find the slice with the spiculated LLL mass',
+    lang: 'en',
+    findings: [F({ type: 'mass', anatomy: LLL, margins: ['spiculated'] })],
+    terms: [T('margin', 'spiculated', 'spiculated'), T('lobe', 'LLL', 'LLL'), T('type', 'mass', 'mass')],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

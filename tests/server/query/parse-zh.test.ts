@@ -312,6 +312,13 @@ const MORE: Case[] = [
     findings: [F({ type: 'nodule', anatomy: LUL, size: { mm: 8, dims: [8, 6] }, texture: 'part-solid' })],
     terms: [T('texture', 'ground-glass', '磨玻璃'), T('texture', 'part-solid', '实性成分'), T('size', '8', '8×6mm')],
   },
+  {
+    text: '胸部CT示右肺上叶结节，考虑肉芽肿',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: RUL })],
+    terms: [T('lobe', 'RUL', '右肺上叶'), T('type', 'nodule', '结节')],
+    unknown: ['肉芽肿'],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
