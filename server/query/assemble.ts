@@ -131,11 +131,11 @@ function splitCoordinated(draft: Draft): Draft[] {
     places.slice(i + 1).some((b) => (a.side && b.side && a.side !== b.side) || (a.lobe && b.lobe && a.lobe !== b.lobe && !(a.lobe === 'LUL' && b.lobe === 'lingula') && !(a.lobe === 'lingula' && b.lobe === 'LUL'))),
   );
   if (!conflict) return [draft];
-  const others = new Set(placed.flat().filter((t) => LOCATION_KINDS.has(t.kind)));
-  return placed.map((part) => ({
-    head: draft.head,
-    tokens: draft.tokens.filter((t) => !others.has(t) || part.includes(t)),
-  }));
+  const placedLocations = new Set(placed.flat().filter((t) => LOCATION_KINDS.has(t.kind)));
+  return placed.map((part) => {
+    const own = new Set(part);
+    return { head: draft.head, tokens: draft.tokens.filter((t) => own.has(t) || !placedLocations.has(t)) };
+  });
 }
 
 const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
@@ -151,6 +151,9 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
   for (const clause of splitOn<Tok>(tokens, (t) => t.kind === 'sep', false)) {
     const segments = splitOn<Tok>(clause, (t) => isConnector(t, 'and'), true);
     markScopes(segments);
+    // headLater[i]: some segment after i has a finding of its own (computed once: clauses can be long lists).
+    const headLater: boolean[] = new Array(segments.length).fill(false);
+    for (let i = segments.length - 2; i >= 0; i--) headLater[i] = headLater[i + 1] || segments[i + 1].some(isHead);
     let carry: Tok[] = [];
     segments.forEach((seg, si) => {
       const types = seg.filter(isHead);
@@ -167,7 +170,7 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
       }
       const segHasHead = seg.some(isHead);
       // "纵隔及双肺门淋巴结": anatomy listed before a later finding in the same clause belongs to that finding.
-      if (!segHasHead && isLocationOnly(seg) && segments.slice(si + 1).some((later) => later.some(isHead))) {
+      if (!segHasHead && isLocationOnly(seg) && headLater[si]) {
         carry.push(...seg);
         return;
       }
