@@ -121,7 +121,8 @@ export interface Annotation {
 
 export interface CornerstoneTools {
   RectangleROITool?: {
-    hydrate?(viewportId: string, points: Point3[], options: { referencedImageId: string }): Annotation | undefined;
+    /** Returns nothing in cornerstone 5.x; the annotation gets options.annotationUID. */
+    hydrate?(viewportId: string, points: Point3[], options: { referencedImageId: string; annotationUID?: string }): Annotation | void;
   };
   annotation?: { state?: { removeAnnotation?(annotationUID: string): void } };
   utilities?: { triggerAnnotationRenderForViewportIds?(viewportIds: string[]): void };

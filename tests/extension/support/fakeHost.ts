@@ -114,10 +114,9 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
     },
     cornerstoneTools: {
       RectangleROITool: {
-        hydrate: (viewportId, points, { referencedImageId }) => {
-          const annotationUID = `sf-${nextUid++}`;
-          annotations.set(annotationUID, { viewportId, points, referencedImageId });
-          return { annotationUID };
+        // Like cornerstone 5.6: takes the caller's annotationUID (or makes one) and returns nothing.
+        hydrate: (viewportId, points, { referencedImageId, annotationUID }) => {
+          annotations.set(annotationUID ?? `generated-${nextUid++}`, { viewportId, points, referencedImageId });
         },
       },
       annotation: { state: { removeAnnotation: (uid) => void annotations.delete(uid) } },
