@@ -3,13 +3,18 @@
  *
  * Rules, in order of use:
  * - Clauses end at , ; . 。 ， ； and newlines; "and" / 及 / 、 split a clause into segments.
+ * - A negation ("no", "without", 未见, 无) denies what follows to the end of its clause, or up to "with"/"but";
+ *   "non-" denies only the next term. Anatomy in a denial with no finding of its own is denied too ("右肺门未见肿块").
  * - A segment with a finding type (not denied, not after "with"/伴) starts a new finding once the current one has a
  *   type. A segment without one (only "直径8mm", "with spiculated margins", "left lung") adds to the current finding;
- *   before the first finding such text waits and joins it.
+ *   before the first finding such text waits and joins it. A bare calcification or cavity after a lesion describes it
+ *   ("结节，部分钙化"). Anatomy listed before a later finding of the same clause goes with it ("纵隔及双肺门淋巴结").
  * - Two types in one segment: adjacent ones are modifier + head ("calcified nodule", "钙化结节": nodule with the
  *   feature calcification); otherwise a new finding starts at the anatomy that precedes the second type
  *   ("右肺上叶结节左肺下叶肿块"), except anatomy introduced by a preposition ("nodule in the RUL"), which stays.
- * - A negation ("no", "without", 未见, 无) denies what follows to the end of its clause, or up to "with"/"but".
+ * - Places joined by "and" that cannot hold together (RUL and LLL) make one finding each.
+ * - Building: the first value of each anatomy field wins; implied values (RUL → right, lung) fill only what no word
+ *   said; ground glass with a solid part is part-solid; a lung-type finding without an organ is in the lung.
  */
 import type { Anatomy, Finding, FindingType, Lobe, Margin, Side, Sign, Size, Span, Term, TermKind, Texture } from './finding';
 import type { Implied } from './lexicon/types';
