@@ -104,36 +104,56 @@ function patchOf(g: HuGrid, at: { slice: number; row: number; column: number }, 
   return x;
 }
 
-function samplePositive(
-  g: HuGrid,
-  sites: SiteTable,
-  isLung: (s: Site, m: number) => boolean,
-  isAir: (s: Site) => boolean,
-  r: () => number,
-  spec: PatchSpec,
-): Sample | null {
+export type LesionCategory = 'lesion-ordinary' | 'lesion-small-ggo' | 'lesion-juxta-vascular' | 'lesion-juxta-pleural';
+
+/** Site predicates the placement needs, over one grid's anatomy. */
+export interface Placement {
+  sites: SiteTable;
+  /** In the lung envelope at least m pixels deep (box test). */
+  isLung: (s: Site, m: number) => boolean;
+  /** Lung air at that voxel. */
+  isAir: (s: Site) => boolean;
+}
+
+export function placementFor(g: HuGrid): Placement {
+  const anatomy = lungAnatomy(g);
+  const all = findSites(g, anatomy);
+  // Keep centres away from the grid's top and bottom so every patch has its full context.
+  const margin = Math.ceil(6 / g.sliceSpacing) + 1;
+  const keep = <T extends Site>(xs: T[]): T[] => xs.filter((s) => s.slice >= margin && s.slice < g.slices - margin);
+  return {
+    sites: { lungAir: keep(all.lungAir), vessel: keep(all.vessel), pleura: keep(all.pleura), airway: keep(all.airway), wall: keep(all.wall) },
+    isLung: (s, m) => isDeepLung(g, anatomy, s, m),
+    isAir: (s) => anatomy.lung[(s.slice * g.rows + s.row) * g.columns + s.column] === 1,
+  };
+}
+
+/**
+ * Draws a lesion (category, diameter, texture, margin, place) into real lung: ordinary, small ground
+ * glass, beside a real vessel, or against the pleura. Null when the drawn place does not fit.
+ */
+export function placeLesion(g: HuGrid, pl: Placement, r: () => number, want?: LesionCategory): { category: LesionCategory; lesion: LesionParams } | null {
   const [rowSp, colSp] = [g.pixelSpacing[0], g.pixelSpacing[1]];
+  const { sites, isLung, isAir } = pl;
   const u = r();
-  let category: Category;
+  const category: LesionCategory =
+    want ?? (u < 0.4 ? 'lesion-ordinary' : u < 0.6 ? 'lesion-small-ggo' : u < 0.8 ? 'lesion-juxta-vascular' : 'lesion-juxta-pleural');
   let diameter: number;
   let texture: Texture;
   let centre: { slice: number; row: number; column: number };
-  if (u < 0.4) {
-    category = 'lesion-ordinary';
+  if (category === 'lesion-ordinary') {
     diameter = logUniform(r, 5, 34);
     texture = textureOf(r);
     const s = pick(r, sites.lungAir);
     if (!isLung(s, Math.ceil(diameter / 2 / colSp))) return null;
     centre = s;
-  } else if (u < 0.6) {
-    category = 'lesion-small-ggo';
+  } else if (category === 'lesion-small-ggo') {
     diameter = 4 + r() * 6;
     texture = r() < 0.8 ? 'ground-glass' : 'part-solid';
     const s = pick(r, sites.lungAir);
     if (!isLung(s, Math.ceil(diameter / 2 / colSp))) return null;
     centre = s;
-  } else if (u < 0.8) {
-    category = 'lesion-juxta-vascular';
+  } else if (category === 'lesion-juxta-vascular') {
     diameter = logUniform(r, 4, 22);
     texture = textureOf(r);
     const v = centreOnMaximum(g, pick(r, sites.vessel));
@@ -144,7 +164,6 @@ function samplePositive(
     const c = { slice: centre.slice, row: Math.round(centre.row), column: Math.round(centre.column) };
     if (!isLung(c, Math.ceil(diameter / 2 / colSp)) || !isAir(c)) return null;
   } else {
-    category = 'lesion-juxta-pleural';
     diameter = logUniform(r, 5, 34);
     texture = textureOf(r);
     const p = pick(r, sites.pleura);
@@ -153,6 +172,15 @@ function samplePositive(
     centre = { slice: p.slice, row: p.row - (p.dr * inset) / rowSp, column: p.column - (p.dc * inset) / colSp };
   }
   const lesion = randomLesion(r, { slice: centre.slice + (r() - 0.5) * 0.6, row: centre.row, column: centre.column }, diameter, texture, marginOf(r));
+  return { category, lesion };
+}
+
+function samplePositive(g: HuGrid, pl: Placement, r: () => number, spec: PatchSpec): Sample | null {
+  const [rowSp, colSp] = [g.pixelSpacing[0], g.pixelSpacing[1]];
+  const placed = placeLesion(g, pl, r);
+  if (!placed) return null;
+  const { category, lesion } = placed;
+  const { diameterMm: diameter, texture } = lesion;
   const halfMm = (spec.size * spec.mmPerPixel) / 2;
   const crop = cropAround(g, lesion, halfMm * 1.5 + 4, Math.max(...spec.sliceOffsetsMm.map(Math.abs)) + diameter);
   const local: LesionParams = { ...lesion, slice: lesion.slice - crop.origin.slice, row: lesion.row - crop.origin.row, column: lesion.column - crop.origin.column };
@@ -200,24 +228,19 @@ function sampleNegative(g: HuGrid, sites: SiteTable, r: () => number, spec: Patc
 }
 
 export function buildSplit(g: HuGrid, count: number, seed: number, spec: PatchSpec): Sample[] {
-  const anatomy = lungAnatomy(g);
-  const all = findSites(g, anatomy);
-  // Keep centres away from the split's top and bottom so every patch has its full context.
-  const margin = Math.ceil(6 / g.sliceSpacing) + 1;
-  const keep = <T extends Site>(xs: T[]): T[] => xs.filter((s) => s.slice >= margin && s.slice < g.slices - margin);
-  const sites: SiteTable = { lungAir: keep(all.lungAir), vessel: keep(all.vessel), pleura: keep(all.pleura), airway: keep(all.airway), wall: keep(all.wall) };
+  const pl = placementFor(g);
+  const { sites } = pl;
   console.error(
     `sites: lungAir ${sites.lungAir.length} vessel ${sites.vessel.length} pleura ${sites.pleura.length} airway ${sites.airway.length} wall ${sites.wall.length}`,
   );
   const r = rng(seed);
-  const isLung = (s: Site, m: number): boolean => isDeepLung(g, anatomy, s, m);
-  const isAir = (s: Site): boolean => anatomy.lung[(s.slice * g.rows + s.row) * g.columns + s.column] === 1;
   const out: Sample[] = [];
   let tries = 0;
   while (out.length < count && tries < count * 20) {
     tries++;
-    const s = out.length % 2 === 0 ? samplePositive(g, sites, isLung, isAir, r, spec) : sampleNegative(g, sites, r, spec);
+    const s = out.length % 2 === 0 ? samplePositive(g, pl, r, spec) : sampleNegative(g, sites, r, spec);
     if (s) out.push(s);
+    if (out.length % 2000 === 0 && s) console.error(`  ${out.length}/${count}`);
   }
   return out;
 }

@@ -163,6 +163,7 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training samples (smoke runs)")
+    ap.add_argument("--max-minutes", type=float, default=0, help="stop after the epoch that passes this wall time (0: no limit)")
     a = ap.parse_args()
 
     torch.set_num_threads(1)
@@ -189,6 +190,7 @@ def main():
     g = torch.Generator().manual_seed(99)
     t0 = time.time()
     step = 0
+    epochs_done = 0
     for epoch in range(a.epochs):
         perm = torch.randperm(len(x), generator=g)
         run = 0.0
@@ -215,11 +217,16 @@ def main():
                 run = 0.0
         m = evaluate(net, tx, ty, theat, tcat, tmeta, mean, std)
         print(f"epoch {epoch}: held-out auc {m['auc']:.4f} texture {m['texture_accuracy']:.3f} heat-iou {m['heatmap_iou']:.3f}", flush=True)
+        epochs_done = epoch + 1
+        if a.max_minutes and time.time() - t0 > a.max_minutes * 60 and epochs_done < a.epochs:
+            print(f"stopping after epoch {epoch}: past --max-minutes {a.max_minutes}", flush=True)
+            break
 
     train_s = time.time() - t0
     metrics = evaluate(net, tx, ty, theat, tcat, tmeta, mean, std)
     metrics["train_seconds"] = round(train_s, 1)
-    metrics["epochs"] = a.epochs
+    metrics["epochs"] = epochs_done
+    metrics["epochs_planned"] = a.epochs
     metrics["train_samples"] = int(len(x))
     metrics["parameters"] = int(n_params)
     print(json.dumps(metrics, indent=1), flush=True)
@@ -264,7 +271,9 @@ def main():
             "framework": f"torch {torch.__version__}, CPU, 1 thread",
             "data": {"train": meta.get("files"), "heldOut": tmeta.get("files"), "excludedFiles": "1-033..1-053 (evaluation lesion 1-039..1-047 plus 6 slices each side)"},
             "seeds": {"dataset": [20260101, 777001], "torch": 1234},
-            "epochs": a.epochs,
+            "epochs": epochs_done,
+            "epochsPlanned": a.epochs,
+            "command": "npx tsx models/train/make-dataset.ts && /usr/bin/python3 models/train/train.py --epochs %d" % a.epochs,
         },
         "metrics": {k: metrics[k] for k in ["auc", "accuracy@0.5", "texture_accuracy", "margin_auc_spiculated_vs_smooth", "heatmap_iou"]},
     }
