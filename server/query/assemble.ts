@@ -290,6 +290,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     else if (imp.kind === 'side' && !anatomy.side) applied = Boolean((anatomy.side = imp.value as Side));
     else if (imp.kind === 'lobe') applied = setLobe(imp.value as Lobe);
     else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
+    else if (imp.kind === 'position' && !positions.includes(imp.value)) applied = Boolean(positions.push(imp.value));
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
   }
   // "upper lobe" becomes a lobe once the side is known, else stays a coarse position.

@@ -62,7 +62,7 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- organs ----
   { kind: 'organ', value: 'lung', plural: true, phrases: ['lung', 'pulmonary', 'lung field', 'lung parenchyma', 'parenchymal'] },
   { kind: 'organ', value: 'pleura', plural: true, phrases: ['pleura', 'pleural'] },
-  { kind: 'organ', value: 'mediastinum', phrases: ['mediastinum', 'mediastinal'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['mediastinum', 'mediastinal', 'paratracheal'] },
   { kind: 'organ', value: 'heart', phrases: ['heart', 'cardiac', 'pericardium', 'pericardial'] },
   { kind: 'organ', value: 'airway', plural: true, phrases: ['airway', 'trachea', 'tracheal', 'bronchus', 'bronchi', 'bronchial'] },
   { kind: 'organ', value: 'chest wall', phrases: ['chest wall'] },
@@ -117,7 +117,10 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'level', value: 'apex', phrases: ['apex', 'apices', 'apical', 'lung apex', 'lung apices', 'apical region'] },
   { kind: 'level', value: 'hilum', phrases: ['hilum', 'hila', 'hilar', 'perihilar', 'hilar region'] },
   { kind: 'level', value: 'carina', phrases: ['carina', 'carinal', 'subcarinal'] },
-  { kind: 'level', value: 'aortic arch', phrases: ['aortic arch', 'level of the aortic arch', 'aortic arch level'] },
+  {
+    kind: 'level', value: 'aortic arch',
+    phrases: ['aortic arch', 'level of the aortic arch', 'aortic arch level', 'aortopulmonary window', 'AP window'],
+  },
   {
     kind: 'level', value: 'lung base',
     phrases: ['lung base', 'lung bases', 'base', 'bases', 'basal', 'basilar', 'basal region', 'costophrenic angle'],

@@ -46,8 +46,12 @@ export const ZH_LEXICON: LexEntry[] = [
 
   // ---- organs ----
   { kind: 'organ', value: 'lung', phrases: ['肺', '肺部', '肺内', '肺野', '肺实质'] },
-  { kind: 'organ', value: 'pleura', phrases: ['胸膜'] },
-  { kind: 'organ', value: 'mediastinum', phrases: ['纵隔', '纵膈'] },
+  { kind: 'organ', value: 'pleura', phrases: ['胸膜', '胸腔', '胸膜腔'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['纵隔', '纵膈', '气管旁', '纵隔内'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['前纵隔', '前上纵隔'], implies: [{ kind: 'position', value: 'anterior' }] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['后纵隔'], implies: [{ kind: 'position', value: 'posterior' }] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['上纵隔'], implies: [{ kind: 'position', value: 'upper' }] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['中纵隔'], implies: [{ kind: 'position', value: 'middle' }] },
   { kind: 'organ', value: 'heart', phrases: ['心脏', '心包'] },
   { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '主支气管'] },
   { kind: 'organ', value: 'chest wall', phrases: ['胸壁'] },
@@ -99,7 +103,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'level', value: 'hilum', phrases: ['肺门', '肺门区', '肺门旁', '近肺门', '肺门部'] },
   { kind: 'level', value: 'hilum', phrases: ['双肺门', '两肺门', '双侧肺门'], implies: [{ kind: 'side', value: 'bilateral' }] },
   { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平', '气管隆突下'] },
-  { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平'] },
+  { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平', '主肺动脉窗', '主-肺动脉窗'] },
   { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '膈上', '肋膈角', '肺基底部'] },
   { kind: 'level', value: 'lung base', phrases: ['双肺底', '两肺底', '双侧肺底'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
 
