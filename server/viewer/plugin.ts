@@ -1,14 +1,14 @@
 /**
  * Serves the prebuilt OHIF viewer at the origin root (with a single-page-app fallback to
  * index.html), the generated /app-config.js, and the extension bundle under /ext/.
- * Register without a prefix; it is encapsulated, so its sendFile decorator stays private.
+ * Register without a prefix. Files are streamed by hand (a short type table) rather than with
+ * @fastify/static, whose ES-only dependencies Jest under Node 20 cannot load.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 
 export interface ViewerPluginOptions {
   /** OHIF's dist folder (index.html, app bundles, wasm). */
@@ -50,6 +50,34 @@ export function viewerCsp(html: string, connectSrc: string[] = []): string {
   ].join('; ');
 }
 
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.jsonc': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.svg': 'image/svg+xml',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.xml': 'application/xml',
+  '.webmanifest': 'application/manifest+json',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/** Stream one file that is known to exist inside the served folder. */
+function sendFile(reply: FastifyReply, file: string, cache: string): FastifyReply {
+  const { size } = statSync(file);
+  return reply
+    .type(TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream')
+    .header('content-length', size)
+    .header('cache-control', cache)
+    .send(createReadStream(file));
+}
+
 const EXT_TYPES: Record<string, string> = {
   '.mjs': 'text/javascript; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -61,7 +89,7 @@ const EXT_TYPES: Record<string, string> = {
 export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptions): Promise<void> {
   const dist = path.resolve(opts.distDir);
   const reserved = opts.reservedPrefixes ?? ['/api', '/dicom-web', '/ext', '/healthz', '/readyz', '/metrics'];
-  await app.register(fastifyStatic, { root: dist, serve: false, index: false });
+  const indexHtml = path.join(dist, 'index.html');
   // The service's security headers are for the API; the viewer page needs its own policy (OHIF's
   // index.html runs two inline scripts and compiles WebAssembly codecs).
   const csp = viewerCsp(readFileSync(path.join(dist, 'index.html'), 'utf8'), opts.connectSrc);
@@ -92,7 +120,7 @@ export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptio
     return reply.type(type).header('cache-control', 'no-cache').send(await readFile(file));
   });
 
-  app.get('/', async (_req, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
+  app.get('/', async (_req, reply) => sendFile(reply, indexHtml, 'no-cache'));
   app.get('/*', async (req, reply) => {
     const urlPath = decodeURIComponent(req.url.split('?')[0]);
     if (reserved.some((p) => urlPath === p || urlPath.startsWith(`${p}/`))) {
@@ -101,9 +129,10 @@ export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptio
     const rel = path.normalize(urlPath).replace(/^([/\\])+/, '');
     const abs = path.join(dist, rel);
     if (abs.startsWith(dist + path.sep) && existsSync(abs) && statSync(abs).isFile()) {
-      return reply.sendFile(rel);
+      // Bundles and codecs carry content hashes in their names; the rest is revalidated.
+      return sendFile(reply, abs, /\.[0-9a-f]{16}\.(js|wasm)$|^[0-9a-f]{16}\.wasm$/.test(path.basename(abs)) ? 'public, max-age=31536000, immutable' : 'no-cache');
     }
-    if (path.extname(rel) === '') return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    if (path.extname(rel) === '') return sendFile(reply, indexHtml, 'no-cache');
     return reply.code(404).send({ statusCode: 404, code: 'NOT_FOUND', message: 'not found' });
   });
 }
