@@ -335,6 +335,12 @@ const MORE: Case[] = [
     findings: [F({ type: 'mass', anatomy: LLL, margins: ['spiculated'] })],
     terms: [T('margin', 'spiculated', 'spiculated'), T('lobe', 'LLL', 'LLL'), T('type', 'mass', 'mass')],
   },
+  {
+    text: 'Part-solid nodule in the RUL with bubble-like lucency and vessel convergence, no halo',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL, texture: 'part-solid', signs: ['vacuole', 'vascular convergence'], negations: ['halo'] })],
+    terms: [T('sign', 'vacuole', 'bubble-like lucency'), T('sign', 'vascular convergence', 'vessel convergence'), T('sign', 'halo', 'halo')],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

@@ -322,7 +322,10 @@ const MORE: Case[] = [
   {
     text: '前纵隔肿块，右侧胸腔少量积液',
     lang: 'zh',
-    findings: [F({ type: 'mass', anatomy: { organ: 'mediastinum', position: ['anterior'] } }), F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' } })],
+    findings: [
+      F({ type: 'mass', anatomy: { organ: 'mediastinum', position: ['anterior'] } }),
+      F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' } }),
+    ],
     terms: [T('organ', 'mediastinum', '前纵隔'), T('organ', 'pleura', '胸腔', 1), T('type', 'pleural effusion', '积液', 1)],
     spans: ['前纵隔肿块', '右侧胸腔少量积液'],
   },
