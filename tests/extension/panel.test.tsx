@@ -156,6 +156,7 @@ test('progress lines from the stream drive the progress bar until the result arr
   await screen.findByRole('listbox');
   expect(screen.queryByRole('progressbar')).toBeNull();
   expect(screen.getByText('3 results in 560 ms')).toBeTruthy();
+  expect(screen.getByText('Model lesion-cnn 1.0.0 on cpu')).toBeTruthy();
 });
 
 test('recognised terms are highlighted and text that was not understood is marked', async () => {
@@ -220,6 +221,26 @@ test('the keyboard alone steps through the results', async () => {
   await user.click(screen.getByRole('button', { name: 'Next result' }));
   expect(host.viewport.getCurrentImageIdIndex()).toBe(58);
   expect(overlays()).toHaveLength(1);
+  // Alt+arrows step from the query box too, without leaving it.
+  const box = screen.getByLabelText('Describe the finding');
+  box.focus();
+  await user.keyboard('{Alt>}{ArrowDown}{/Alt}');
+  expect(host.viewport.getCurrentImageIdIndex()).toBe(12);
+  await user.keyboard('{Alt>}{ArrowUp}{ArrowUp}{/Alt}');
+  expect(host.viewport.getCurrentImageIdIndex()).toBe(57);
+  expect(document.activeElement).toBe(box);
+});
+
+test('switching the active viewport drops results drawn in the previous one', async () => {
+  const { backend, user, host } = mountPanel();
+  backend.respondWith(rerankResponse(PARSED, RESULTS));
+  await search(user);
+  await screen.findByRole('listbox');
+  const grid = host.params.servicesManager.services.viewportGridService as unknown as { getActiveViewportId: () => string };
+  grid.getActiveViewportId = () => 'other';
+  act(() => host.viewportGridService.emit('ACTIVE_VIEWPORT_ID_CHANGED'));
+  await waitFor(() => expect(screen.queryByRole('listbox')).toBeNull());
+  expect(overlays()).toHaveLength(0);
 });
 
 test('every form control has an accessible name', async () => {

@@ -51,7 +51,8 @@ export interface ControllerDeps {
 type Listener = () => void;
 
 function seriesKey(s: ActiveSeries | undefined): string {
-  return s ? `${s.seriesInstanceUID}|${s.imageIds.length}|${s.imageIds[0]}|${s.imageIds[s.imageIds.length - 1]}` : '';
+  // The viewport is part of it: results are drawn in the viewport that was searched.
+  return s ? `${s.viewportId}|${s.seriesInstanceUID}|${s.imageIds.length}|${s.imageIds[0]}|${s.imageIds[s.imageIds.length - 1]}` : '';
 }
 
 export class SliceFinderController {

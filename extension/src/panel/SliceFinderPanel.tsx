@@ -45,13 +45,21 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
     void controller.search();
   };
   const hasResults = (state.response?.results.length ?? 0) > 0;
+  // Alt+Down / Alt+Up step from anywhere in the panel (the query box included), like the list's arrows.
+  const onPanelKey = (e: KeyboardEvent<HTMLElement>) => {
+    if (!e.altKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    e.preventDefault();
+    e.stopPropagation();
+    if (e.key === 'ArrowDown') controller.next();
+    else controller.previous();
+  };
   const progress = state.progress;
   const progressText = progress
     ? `${t(`phase.${progress.phase}` as StringKey)}${progress.total ? ` ${progress.done ?? 0}/${progress.total}` : ''}`
     : '';
 
   return (
-    <section className="sf-panel" aria-label={t('title')} lang={state.lang === 'zh' ? 'zh-CN' : 'en'}>
+    <section className="sf-panel" aria-label={t('title')} lang={state.lang === 'zh' ? 'zh-CN' : 'en'} onKeyDown={onPanelKey}>
       <h2>{t('title')}</h2>
       <div>
         <label htmlFor={id('query')}>{t('queryLabel')}</label>
@@ -143,25 +151,29 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
         <Message key={n.kind} problem={n} t={t} role="status" />
       ))}
       {state.response && state.status === 'done' && (
-        <p className="sf-muted">
-          {t('summary', { count: state.response.results.length, ms: Math.round(state.response.timings.total ?? 0) })}
-        </p>
+        <div className="sf-muted" aria-live="polite">
+          <p style={{ margin: 0 }}>{t('summary', { count: state.response.results.length, ms: Math.round(state.response.timings.total ?? 0) })}</p>
+          <p style={{ margin: 0 }}>
+            {t('model', { id: state.response.model.id, version: state.response.model.version, provider: state.response.model.executionProvider })}
+          </p>
+        </div>
       )}
       {hasResults && state.response && state.series && (
         <>
           <div className="sf-row">
-            <button type="button" onClick={() => controller.previous()} aria-keyshortcuts="ArrowUp" disabled={state.selected <= 0}>
+            <button type="button" onClick={() => controller.previous()} aria-keyshortcuts="Alt+ArrowUp" disabled={state.selected <= 0}>
               {t('previous')}
             </button>
             <button
               type="button"
               onClick={() => controller.next()}
-              aria-keyshortcuts="ArrowDown"
+              aria-keyshortcuts="Alt+ArrowDown"
               disabled={state.selected >= state.response.results.length - 1}
             >
               {t('next')}
             </button>
           </div>
+          <p className="sf-hint">{t('stepHint')}</p>
           <ResultList
             response={state.response}
             series={state.series}

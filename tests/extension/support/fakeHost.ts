@@ -99,7 +99,8 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
         : undefined,
   });
   const cornerstoneViewportService = Object.assign(new FakePubSub({ VIEWPORT_DATA_CHANGED: 'event::cornerstoneViewportService:viewportDataChanged' }), {
-    getCornerstoneViewport: (id: string) => (id === 'default' ? viewport : undefined),
+    // A second viewport id showing the same stack, for active-viewport switches.
+    getCornerstoneViewport: (id: string) => (id === 'default' || id === 'other' ? viewport : undefined),
   });
 
   annotations.set(userAnnotationUID, { viewportId: 'default', points: [], referencedImageId: imageIds[0] });
