@@ -125,6 +125,8 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'level', value: 'lung base',
     phrases: ['lung base', 'lung bases', 'base', 'bases', 'basal', 'basilar', 'basal region', 'costophrenic angle'],
   },
+  { kind: 'level', value: 'lung base', phrases: ['bibasilar', 'bibasal'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
+  { kind: 'level', value: 'apex', phrases: ['biapical'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
 
   // ---- coarse positions ----
   { kind: 'position', value: 'anterior', phrases: ['anterior', 'anteriorly', 'ventral', 'front'] },
@@ -137,9 +139,13 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'central', phrases: ['central', 'centrally', 'central region'] },
   { kind: 'position', value: 'peripheral', phrases: ['peripheral', 'periphery', 'peripherally'] },
   { kind: 'position', value: 'subpleural', phrases: ['subpleural', 'juxtapleural', 'pleural-based', 'pleura-based'] },
+  {
+    kind: 'position', value: 'perifissural',
+    phrases: ['perifissural', 'fissural', 'fissure', 'major fissure', 'minor fissure', 'oblique fissure', 'horizontal fissure'],
+  },
 
   // ---- texture ----
-  { kind: 'texture', value: 'solid', phrases: ['solid'] },
+  { kind: 'texture', value: 'solid', phrases: ['solid', 'soft tissue', 'soft tissue density', 'soft tissue attenuation'] },
   {
     kind: 'texture', value: 'part-solid',
     phrases: [

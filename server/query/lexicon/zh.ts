@@ -69,6 +69,8 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'side', value: 'right', phrases: ['右', '右侧'] },
   { kind: 'side', value: 'bilateral', phrases: ['双侧', '两侧', '双'] },
   { kind: 'side', value: 'bilateral', phrases: ['双肺', '两肺', '双肺野', '两肺野'], implies: [LUNG] },
+  { kind: 'side', value: 'bilateral', phrases: ['双上肺', '两上肺'], implies: [LUNG, { kind: 'position', value: 'upper' }] },
+  { kind: 'side', value: 'bilateral', phrases: ['双下肺', '两下肺'], implies: [LUNG, { kind: 'position', value: 'lower' }] },
 
   // ---- lobes ----
   { kind: 'lobe', value: 'RUL', phrases: ['右肺上叶', '右上叶', '右上肺'], implies: [side('right'), LUNG] },
@@ -77,8 +79,8 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'lobe', value: 'LUL', phrases: ['左肺上叶', '左上叶', '左上肺'], implies: [side('left'), LUNG] },
   { kind: 'lobe', value: 'lingula', phrases: ['舌叶', '舌段', '左肺舌段', '左肺舌叶'], implies: [side('left'), LUNG] },
   { kind: 'lobe', value: 'LLL', phrases: ['左肺下叶', '左下叶', '左下肺'], implies: [side('left'), LUNG] },
-  { kind: 'lobePart', value: 'upper', phrases: ['上叶', '肺上叶'] },
-  { kind: 'lobePart', value: 'lower', phrases: ['下叶', '肺下叶'] },
+  { kind: 'lobePart', value: 'upper', phrases: ['上叶', '肺上叶', '上肺'] },
+  { kind: 'lobePart', value: 'lower', phrases: ['下叶', '肺下叶', '下肺'] },
 
   // ---- segments ----
   { kind: 'segment', value: 'apical', phrases: ['尖段'] },
@@ -118,9 +120,10 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'central', phrases: ['中央', '中心', '中央区', '中心区', '中央型'] },
   { kind: 'position', value: 'peripheral', phrases: ['外周', '周边', '外带', '周围型', '外周部'] },
   { kind: 'position', value: 'subpleural', phrases: ['胸膜下', '近胸膜', '胸膜旁', '胸膜下区'] },
+  { kind: 'position', value: 'perifissural', phrases: ['叶间裂', '叶间裂旁', '斜裂', '水平裂', '斜裂旁', '水平裂旁', '叶间胸膜'] },
 
   // ---- texture ----
-  { kind: 'texture', value: 'solid', phrases: ['实性', '实质性', '实性密度', '软组织密度'] },
+  { kind: 'texture', value: 'solid', phrases: ['实性', '实质性', '实性密度', '软组织密度', '软组织'] },
   {
     kind: 'texture', value: 'part-solid',
     phrases: ['部分实性', '半实性', '混合性', '混合', '混合密度', '混杂密度', '混合磨玻璃', '混杂磨玻璃', '混合型', '实性成分'],

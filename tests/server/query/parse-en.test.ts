@@ -341,6 +341,12 @@ const MORE: Case[] = [
     findings: [F({ type: 'nodule', anatomy: RUL, texture: 'part-solid', signs: ['vacuole', 'vascular convergence'], negations: ['halo'] })],
     terms: [T('sign', 'vacuole', 'bubble-like lucency'), T('sign', 'vascular convergence', 'vessel convergence'), T('sign', 'halo', 'halo')],
   },
+  {
+    text: 'bibasilar atelectasis',
+    lang: 'en',
+    findings: [F({ type: 'atelectasis', anatomy: { level: 'lung base', side: 'bilateral', organ: 'lung' } })],
+    terms: [T('level', 'lung base', 'bibasilar'), T('type', 'atelectasis', 'atelectasis')],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

@@ -329,6 +329,15 @@ const MORE: Case[] = [
     terms: [T('organ', 'mediastinum', '前纵隔'), T('organ', 'pleura', '胸腔', 1), T('type', 'pleural effusion', '积液', 1)],
     spans: ['前纵隔肿块', '右侧胸腔少量积液'],
   },
+  {
+    text: '两下肺少许纤维灶，左侧叶间裂结节',
+    lang: 'zh',
+    findings: [
+      F({ type: 'other', anatomy: { side: 'bilateral', organ: 'lung', position: ['lower'] } }),
+      F({ type: 'nodule', anatomy: { side: 'left', organ: 'lung', position: ['perifissural'] } }),
+    ],
+    terms: [T('side', 'bilateral', '两下肺'), T('type', 'other', '纤维灶'), T('position', 'perifissural', '叶间裂', 1)],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
