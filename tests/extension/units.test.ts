@@ -85,7 +85,8 @@ describe('errors', () => {
     expect(problemFromError(new ClientError(404, 'http_404', 'x'))).toEqual({ kind: 'unreachable' });
     expect(problemFromError(new ClientError(404, 'series_not_found', 'gone'))).toEqual({ kind: 'failed', vars: { code: 'series_not_found' } });
     expect(problemFromError(new ClientError(401, 'unauthorized', 'x'))).toEqual({ kind: 'auth' });
-    expect(problemFromError(new ClientError(415, 'unsupported_transfer_syntax', 'JPEG 2000'))?.kind).toBe('seriesUnsupported');
+    expect(problemFromError(new ClientError(415, 'UNSUPPORTED_TRANSFER_SYNTAX', 'JPEG 2000'))?.kind).toBe('seriesUnsupported');
+    expect(problemFromError(new ClientError(413, 'SERIES_TOO_LARGE', 'over 2 GB'))).toEqual({ kind: 'seriesUnsupported', vars: { detail: 'over 2 GB' } });
     expect(problemFromError(new ClientError(400, 'query_empty', 'nothing to find'))).toEqual({ kind: 'badQuery', vars: { detail: 'nothing to find' } });
     expect(problemFromError(new Error('boom'))?.kind).toBe('failed');
   });

@@ -52,7 +52,8 @@ export function problemFromError(err: unknown): Problem | undefined {
   if (err.code === CLIENT_CODES.aborted) return undefined;
   if (err.code === CLIENT_CODES.unreachable || isForeignAnswer(err)) return { kind: 'unreachable' };
   if (err.statusCode === 401 || err.statusCode === 403) return { kind: 'auth' };
-  if (err.statusCode === 415 || err.statusCode === 422) return { kind: 'seriesUnsupported', vars: { detail: err.message } };
+  // 413 too large, 415 transfer syntax, 422 not a usable CT stack: all about the series itself.
+  if ([413, 415, 422].includes(err.statusCode)) return { kind: 'seriesUnsupported', vars: { detail: err.message } };
   if (err.statusCode === 400) return { kind: 'badQuery', vars: { detail: err.message } };
   if (err.statusCode === 502 || err.statusCode === 504) return { kind: 'pacs' };
   return { kind: 'failed', vars: { code: err.code } };
