@@ -53,6 +53,7 @@ export const EN_LEXICON: LexEntry[] = [
     phrases: ['pleural thickening', 'thickened pleura', 'thickening of the pleura', 'pleural plaque'],
   },
   // Named, but not something the chest model judges.
+  { kind: 'type', value: 'other', plural: true, phrases: ['pericardial effusion'], implies: [{ kind: 'organ', value: 'heart' }] },
   {
     kind: 'type', value: 'other', plural: true,
     phrases: ['cyst', 'hemangioma', 'haemangioma', 'fracture', 'metastasis', 'metastases', 'fibrosis', 'fibrous strand', 'scar', 'scarring',
@@ -232,7 +233,7 @@ export const EN_LEXICON: LexEntry[] = [
       'enlarged', 'enlargement', 'prominent', 'small', 'tiny', 'large', 'moderate', 'massive', 'trace', 'minimal',
       'mild', 'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
     ],
   },
 ];

@@ -338,6 +338,12 @@ const MORE: Case[] = [
     ],
     terms: [T('side', 'bilateral', '两下肺'), T('type', 'other', '纤维灶'), T('position', 'perifissural', '叶间裂', 1)],
   },
+  {
+    text: '右肺中叶结节，大小5mm左右，上下径约4mm',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: RML, size: { mm: 5, dims: [5] } })],
+    terms: [T('lobe', 'RML', '右肺中叶'), T('size', '5', '5mm')],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
