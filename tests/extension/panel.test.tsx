@@ -2,7 +2,7 @@
  * The panel in a fake OHIF host against a fake backend: what it sends, where it jumps, what it
  * draws and clears, how it shows progress and every failure, keyboard use, and Chinese.
  */
-import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { OVERLAY_ATTRIBUTE } from '../../extension/src/viewer/boxOverlay';
 import { deferred } from './support/fakeBackend';
 import { imageIdOf, reversedSeries } from './support/fakeHost';
@@ -439,4 +439,23 @@ describe('series changes', () => {
     await waitFor(() => expect(backend.requestsTo('/api/v1/series/prepare').length).toBeGreaterThan(0));
     expect(screen.queryByRole('alert')).toBeNull();
   });
+});
+
+test('closing and reopening the panel keeps the results; the island root is unmounted in between', async () => {
+  const { backend, user, view, panel } = mountPanel();
+  backend.respondWith(rerankResponse(PARSED, RESULTS));
+  await search(user);
+  await screen.findByRole('listbox');
+  const island = document.querySelector('[data-slice-finder-island]')!;
+  view.unmount();
+  await act(async () => {
+    await new Promise((r) => setTimeout(r, 0));
+  });
+  expect(island.isConnected).toBe(false);
+  expect(island.childElementCount).toBe(0);
+  const Panel = panel.component;
+  render(<Panel />);
+  const options = within(await screen.findByRole('listbox')).getAllByRole('option');
+  expect(options).toHaveLength(3);
+  expect(options[0].getAttribute('aria-selected')).toBe('true');
 });
