@@ -144,7 +144,29 @@ function ensureExtensionBuilt(): void {
   if (!existsSync(bundle)) console.warn(`start: ${bundle} is missing; the viewer starts without the Slice Finder panel`);
 }
 
+export const USAGE = `Usage: npm start -- [flags]     (every flag also has a SLICE_FINDER_* environment variable)
+
+Data (one of):
+  --dicom-dir <dir>        index this folder of DICOM files (recursive) and serve it    SLICE_FINDER_DICOM_DIR
+                           default: the bundled LIDC-IDRI-0001 chest CT
+  --pacs <dicomweb root>   use a real PACS instead, e.g. http://orthanc:8042/dicom-web  SLICE_FINDER_PACS_URL
+                           (the viewer reads it through /dicom-web on this server; a service
+                           credential for it: SLICE_FINDER_PACS_CREDENTIAL="Basic ...")
+Server:
+  --host <addr>            listen address (default 127.0.0.1; others need auth)         SLICE_FINDER_HOST
+  --port <n>               port (default 3030; 0 = any free port)                       SLICE_FINDER_PORT
+  --ep <list>              execution providers in order, e.g. cuda,webgpu,cpu           SLICE_FINDER_EP
+  --models-dir <dir>       model folders (default models/)                             SLICE_FINDER_MODELS_DIR
+  --panel-backend <url>    backend URL the panel calls (default: this server)           SLICE_FINDER_PANEL_BACKEND
+  --log-level <level>      pino level (default info)                                    SLICE_FINDER_LOG_LEVEL
+Auth, CORS, limits and the rest: see server/config.ts.
+`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    return;
+  }
   const { rest, panelBackend } = splitOwnFlags(process.argv.slice(2), process.env);
   const config = loadConfig(rest, process.env);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -152,8 +174,9 @@ async function main(): Promise<void> {
   const viewerDist = await ensureViewer();
   ensureExtensionBuilt();
   const server = await startServer({ config, panelBackend, viewerDist });
+  const studies = server.index?.studies.length ?? 0;
   const what = server.index
-    ? `${server.index.studies.length} study(ies) from ${config.dicomDir}`
+    ? `${studies} ${studies === 1 ? 'study' : 'studies'} from ${config.dicomDir}`
     : `the PACS at ${config.pacs.url}`;
   console.log(`\nSlice Finder is running with ${what}.\nOpen ${server.openUrl}\n`);
   const stop = (): void => {
