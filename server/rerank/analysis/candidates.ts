@@ -92,16 +92,18 @@ export function zoneOf(zoneFraction: number): Zone {
  * (low sphericity), bifurcations branch (low fill), tiny specks are noise.
  */
 export function classicalLikelihood(
-  c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'contextExcess' | 'calcifiedFraction'>,
+  c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'contextExcess' | 'thicknessRatio' | 'calcifiedFraction'>,
 ): number {
   const size = sigmoid((c.equivalentDiameterMm - 4) / 0.8);
   const iso = sigmoid((c.sphericity - 0.35) / 0.06);
   const fill = sigmoid((c.fill - 0.45) / 0.08);
-  const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05) * sigmoid((2.6 - c.contextExcess) / 0.35);
+  // vessel pieces: much dense tissue connected around them, and as thick as what is attached
+  const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05) * sigmoid((2 - c.contextExcess) / 0.3);
+  const thick = 0.05 + 0.95 * sigmoid((c.thicknessRatio - 1.7) / 0.15);
   const density = sigmoid((c.meanHU + 650) / 60);
   // a large opacity averaging far above soft tissue is a contrast-filled vessel, not a nodule (nodules enhance < ~60 HU)
   const enhanced = c.equivalentDiameterMm > 10 && c.calcifiedFraction < 0.5 ? sigmoid((120 - c.meanHU) / 25) : 1;
-  return clamp01(size * iso * fill * alone * density * enhanced);
+  return clamp01(size * iso * fill * alone * thick * density * enhanced);
 }
 
 export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
@@ -129,9 +131,11 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
   const out: Candidate[] = [];
-  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16) };
+  const inLung = new Uint8Array(n);
+  for (let i = 0; i < n; i++) inLung[i] = m.lung[full(i)] ? 1 : 0;
+  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0 };
   for (const radius of SCALES_MM) {
-    const opened = openByBall(dense, dist2, crop, g.spacing, radius);
+    const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
     const comps = labelComponents(opened, crop);
     // group voxel indices by component (counting sort)
     const start = new Int32Array(comps.count + 2);
@@ -159,13 +163,15 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   return out;
 }
 
-interface Scratch { stamp: Int32Array; next: number; queue: Int32Array }
+interface Scratch { stamp: Int32Array; next: number; queue: Int32Array; attachment: number; inLung: Uint8Array; dist2: Float32Array; outerRadius: number }
 
 /**
  * Dense voxels connected to the candidate within a sphere around it, over the candidate's own count
  * minus one: a standalone nodule has little (a few small vessels), a vessel piece has the rest of the vessel.
  */
-function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uint8Array, vox: Int32Array, centre: [number, number, number], radius: number, sc: Scratch): number {
+function contextExcess(
+  crop: Crop, spacing: [number, number, number], dense: Uint8Array, inLung: Uint8Array, vox: Int32Array, centre: [number, number, number], innerRadius: number, radius: number, sc: Scratch,
+): number {
   const cp = crop.rows * crop.columns;
   const [sz, sy, sx] = spacing;
   const stamp = ++sc.next;
@@ -177,7 +183,27 @@ function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uin
     if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
     q[tail++] = i;
   }
+  // attachment: share of the candidate's free surface (faces onto lung) that touches other dense tissue
+  let attached = 0, free = 0;
+  for (const p of vox) {
+    const s = (p / cp) | 0;
+    const rem = p - s * cp;
+    const r = (rem / crop.columns) | 0;
+    const c = rem - r * crop.columns;
+    for (let k = 0; k < 6; k++) {
+      let ns = s, nr = r, nc = c;
+      if (k === 0) nc--; else if (k === 1) nc++; else if (k === 2) nr--; else if (k === 3) nr++; else if (k === 4) ns--; else ns++;
+      if (ns < 0 || ns >= crop.slices || nr < 0 || nr >= crop.rows || nc < 0 || nc >= crop.columns) continue;
+      const np = ns * cp + nr * crop.columns + nc;
+      if (sc.stamp[np] === stamp) continue;
+      if (dense[np]) attached++;
+      else if (inLung[np]) free++;
+    }
+  }
+  sc.attachment = attached + free > 0 ? attached / (attached + free) : 0;
   let head = 0;
+  let out2 = 0;
+  const outer2 = (innerRadius + 2) ** 2;
   const cap = vox.length * (1 + MAX_CONTEXT_EXCESS);
   while (head < tail && tail < cap) {
     const p = q[head++];
@@ -194,11 +220,14 @@ function contextExcess(crop: Crop, spacing: [number, number, number], dense: Uin
       const d2 = ((ns - centre[0]) * sz) ** 2 + ((nr - centre[1]) * sy) ** 2 + ((nc - centre[2]) * sx) ** 2;
       if (d2 > r2) continue;
       sc.stamp[np] = stamp;
+      // thickness of what is attached, measured away from the candidate's own rim
+      if (d2 > outer2 && sc.dist2[np] > out2) out2 = sc.dist2[np];
       if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
       q[tail++] = np;
     }
   }
   sc.queue = q;
+  sc.outerRadius = Math.sqrt(out2);
   return Math.min(MAX_CONTEXT_EXCESS, tail / vox.length - 1);
 }
 
@@ -247,7 +276,12 @@ function describe(
   const fill = Math.min(1, volumeMm3 / ellipsoid);
   const equivalentDiameterMm = Math.cbrt((6 * volumeMm3) / Math.PI);
   const rMax = Math.sqrt(5 * Math.max(l1, 0));
-  const contextExcessRatio = contextExcess(crop, g.spacing, dense, vox, [ms, mr, mc], 2 * rMax + 3, sc);
+  const contextExcessRatio = contextExcess(crop, g.spacing, dense, sc.inLung, vox, [ms, mr, mc], rMax, equivalentDiameterMm / 2 + Math.max(6, equivalentDiameterMm / 2), sc);
+  const attachment = sc.attachment;
+  let in2 = 0;
+  for (const i of vox) if (sc.dist2[i] > in2) in2 = sc.dist2[i];
+  // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
+  const thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
   // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
   const inner = 1.25 * rMax + 1, outer = 2 * rMax + 2;
   const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);
@@ -360,6 +394,8 @@ function describe(
     fill,
     shellOccupancy,
     contextExcess: contextExcessRatio,
+    attachment,
+    thicknessRatio,
     marginIrregularity,
     side,
     zone: zoneOf(zoneFraction),

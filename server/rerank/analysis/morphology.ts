@@ -256,12 +256,14 @@ export function ballOffsets(radius: number, spacing: [number, number, number]): 
 /**
  * Morphological opening by a ball: the union of balls of radius `radius` centred where the
  * distance to background is at least `radius`. Structures thinner than the ball (vessels, spicules) vanish.
+ * The balls drawn are `grow` mm larger (still inside `mask`), which gives back the rim that
+ * distances between voxel centres cost a digital object.
  */
-export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spacing: [number, number, number], radius: number): Uint8Array {
+export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spacing: [number, number, number], radius: number, grow = 0): Uint8Array {
   const { slices, rows, columns } = d;
   const plane = rows * columns;
   const out = new Uint8Array(mask.length);
-  const ball = ballOffsets(radius, spacing);
+  const ball = ballOffsets(radius + grow, spacing);
   const r2 = radius * radius - 1e-6;
   for (let p = 0; p < mask.length; p++) {
     if (dist2[p] < r2) continue;

@@ -43,6 +43,10 @@ export interface Candidate {
   shellOccupancy: number;
   /** Dense voxels connected to the candidate within twice its radius, relative to its own volume, minus one. */
   contextExcess: number;
+  /** Share of the candidate's surface facing lung that touches other dense tissue (vessels cut off it). */
+  attachment: number;
+  /** Its largest inner radius over that of the dense tissue attached beyond its rim (≈1 for a piece of vessel). */
+  thicknessRatio: number;
   /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
   marginIrregularity: number;
   side: LungSide;
