@@ -1,0 +1,57 @@
+/**
+ * The service side of bench/load.ts, in its own process (so the load generator does not share its
+ * event loop): builds the app on a folder, listens on loopback, and answers IPC requests for its
+ * memory (after a full GC, so retained memory is reported, not garbage), CPU time and cache state.
+ * Started by bench/load.ts with --expose-gc; not meant to be run by hand.
+ */
+import { Writable } from 'node:stream';
+import { defaultConfig } from '../server/config';
+import { indexFolder } from '../server/dicomweb/folder-index';
+import { buildApp } from '../server/http/app';
+
+const MiB = 1024 * 1024;
+
+async function main(): Promise<void> {
+  const [root, cacheMb] = process.argv.slice(2);
+  const config = defaultConfig();
+  config.dicomDir = root;
+  config.cache.maxBytes = Number(cacheMb) * MiB;
+  config.log.level = 'warn';
+  config.rateLimit.max = 1_000_000;
+  config.docs = false;
+  const folderIndex = await indexFolder(root);
+  const sink = new Writable({ write: (_c, _e, cb) => cb() }); // the audit trail is not what we measure
+  const app = await buildApp(config, { folderIndex, auditStream: sink });
+  const origin = await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.sliceFinder.engine.ready();
+  const gc = (globalThis as { gc?: () => void }).gc;
+  process.on('message', (m: { type: string }) => {
+    if (m.type === 'memory') {
+      const cpu = process.cpuUsage(); // before the GC below, so phases are not charged for it
+      gc?.();
+      const u = process.memoryUsage();
+      const cache = app.sliceFinder.series.cache;
+      process.send?.({
+        type: 'memory',
+        gc: Boolean(gc),
+        rssMiB: Math.round(u.rss / MiB),
+        heapUsedMiB: Math.round(u.heapUsed / MiB),
+        arrayBuffersMiB: Math.round(u.arrayBuffers / MiB),
+        cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        cache: { entries: cache.entries, bytes: cache.bytes, maxBytes: cache.maxBytes },
+      });
+    } else if (m.type === 'stop') {
+      void app.close().then(() => process.exit(0));
+    }
+  });
+  process.send?.({
+    type: 'ready',
+    origin,
+    series: folderIndex.studies.flatMap((s) => s.series.map((x) => x.seriesInstanceUID)),
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
