@@ -51,6 +51,18 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
+/** PIDs of servers still running: killed if the test process exits without stopping them. */
+const running = new Set<number>();
+process.once('exit', () => {
+  for (const pid of running) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+
 /** Start `server/main.ts` with these flags on a free port; resolves when it prints its URL. */
 export async function startServer(args: string[], env: Record<string, string> = {}, timeoutMs = 60_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'server', 'main.ts'), '--host', '127.0.0.1', ...args], {
@@ -58,6 +70,8 @@ export async function startServer(args: string[], env: Record<string, string> = 
     env: { ...process.env, SLICE_FINDER_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  if (child.pid) running.add(child.pid);
+  child.once('exit', () => child.pid && running.delete(child.pid));
   let out = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr?.on('data', (c: Buffer) => (out += c.toString()));
