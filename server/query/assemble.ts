@@ -137,9 +137,18 @@ function splitCoordinated(draft: Draft): Draft[] {
   );
   if (!conflict) return [draft];
   const placedLocations = new Set(placed.flat().filter((t) => LOCATION_KINDS.has(t.kind)));
+  // Linear per place (lists can be long): the shared words merged in text order with the place's own words.
+  const shared = draft.tokens.filter((t) => !placedLocations.has(t) && !isConnector(t, 'and'));
   return placed.map((part) => {
-    const own = new Set(part);
-    return { head: draft.head, tokens: draft.tokens.filter((t) => own.has(t) || !placedLocations.has(t)) };
+    const own = part.filter((t) => placedLocations.has(t));
+    const tokens: Tok[] = [];
+    let a = 0;
+    let b = 0;
+    while (a < shared.length || b < own.length) {
+      if (b >= own.length || (a < shared.length && shared[a].start < own[b].start)) tokens.push(shared[a++]);
+      else tokens.push(own[b++]);
+    }
+    return { head: draft.head, tokens };
   });
 }
 
@@ -261,7 +270,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
       continue;
     }
     raw.push(term);
-    for (const imp of t.implies ?? []) implied.push({ ...imp, span });
+    if (t.implies) for (const imp of t.implies) implied.push({ kind: imp.kind, value: imp.value, span });
     switch (kind) {
       case 'organ': anatomy.organ ??= t.value; break;
       case 'side': anatomy.side ??= t.value as Side; break;
@@ -325,22 +334,25 @@ export function buildFinding(draft: Draft, index: number): Finding {
   const terms: Term[] = raw.map((r) => {
     const n = (seen.get(r.kind) ?? 0) + 1;
     seen.set(r.kind, n);
-    return { id: n === 1 ? `f${index}.${r.kind}` : `f${index}.${r.kind}.${n}`, ...r };
+    const term: Term = { id: n === 1 ? `f${index}.${r.kind}` : `f${index}.${r.kind}.${n}`, kind: r.kind, value: r.value, span: r.span };
+    if (r.negated) term.negated = true;
+    if (r.implied) term.implied = true;
+    return term;
   });
 
-  const spanToks = draft.tokens.filter((t) => !isConnector(t, 'and'));
-  const finding: Finding = {
-    span: { start: Math.min(...spanToks.map((t) => t.start)), end: Math.max(...spanToks.map((t) => t.end)) },
-    ...(type && { type }),
-    anatomy,
-    ...(size && { size }),
-    ...(texture && { texture }),
-    margins,
-    signs,
-    negations,
-    ...(multiple !== undefined && { multiple }),
-    ...(features.length > 0 && { features }),
-    terms,
-  };
+  let start = Infinity;
+  let end = -Infinity;
+  for (const t of draft.tokens) {
+    if (isConnector(t, 'and')) continue;
+    if (t.start < start) start = t.start;
+    if (t.end > end) end = t.end;
+  }
+  // Optional fields stay absent rather than undefined, so JSON and deep equality see only what was said.
+  const finding: Finding = { span: { start, end }, anatomy, margins, signs, negations, terms };
+  if (type) finding.type = type;
+  if (size) finding.size = size;
+  if (texture) finding.texture = texture;
+  if (multiple !== undefined) finding.multiple = multiple;
+  if (features.length > 0) finding.features = features;
   return finding;
 }

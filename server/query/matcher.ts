@@ -3,7 +3,7 @@
  * A space inside a phrase matches any run of spaces and hyphens in the text; Latin phrases only match whole words.
  */
 import type { LexEntry } from './lexicon/types';
-import { isSpace, isWordChar, normalizeForMatch } from './normalize';
+import { isSpaceCode, isWordChar, isWordCode, normalizeForMatch } from './normalize';
 
 export interface PhraseMatch {
   entry: LexEntry;
@@ -13,13 +13,17 @@ export interface PhraseMatch {
   end: number;
 }
 
+/** Keyed by UTF-16 code (numbers: reading text[j] as a string would allocate for every CJK character). */
 interface Node {
-  next: Map<string, Node>;
+  next: Map<number, Node>;
   entry?: LexEntry;
   plural?: boolean;
   /** The phrase ends in a Latin letter or digit, so the text must not continue the word. */
   wordEnd?: boolean;
 }
+
+const SPACE = 0x20;
+const HYPHEN = 0x2d;
 
 export function canonicalPhrase(phrase: string): string {
   return normalizeForMatch(phrase).trim().replace(/[\s-]+/g, ' ');
@@ -51,8 +55,8 @@ export class PhraseMatcher {
 
   private lookup(phrase: string): Node | undefined {
     let node: Node | undefined = this.root;
-    for (const ch of phrase) {
-      node = node.next.get(ch);
+    for (let i = 0; i < phrase.length; i++) {
+      node = node.next.get(phrase.charCodeAt(i));
       if (!node) return undefined;
     }
     return node.entry ? node : undefined;
@@ -60,11 +64,12 @@ export class PhraseMatcher {
 
   private insert(phrase: string, entry: LexEntry, plural: boolean): LexEntry | undefined {
     let node = this.root;
-    for (const ch of phrase) {
-      let child = node.next.get(ch);
+    for (let i = 0; i < phrase.length; i++) {
+      const code = phrase.charCodeAt(i);
+      let child = node.next.get(code);
       if (!child) {
         child = { next: new Map() };
-        node.next.set(ch, child);
+        node.next.set(code, child);
       }
       node = child;
     }
@@ -77,22 +82,23 @@ export class PhraseMatcher {
 
   /** The longest phrase starting at `start` in the normalised text, if any. */
   match(norm: string, start: number): PhraseMatch | undefined {
-    if (isWordChar(norm[start]) && isWordChar(norm[start - 1])) return undefined;
+    if (isWordCode(norm.charCodeAt(start)) && isWordCode(norm.charCodeAt(start - 1))) return undefined;
     let node: Node | undefined = this.root;
     let best: PhraseMatch | undefined;
     let j = start;
-    while (node && j < norm.length) {
-      const ch = norm[j];
-      if (isSpace(ch) || ch === '-') {
-        node = node.next.get(' ');
+    const n = norm.length;
+    while (node && j < n) {
+      const code = norm.charCodeAt(j);
+      if (code === SPACE || code === HYPHEN || isSpaceCode(code)) {
+        node = node.next.get(SPACE);
         if (!node) break;
-        while (j < norm.length && (isSpace(norm[j]) || norm[j] === '-')) j++;
+        while (j < n && (norm.charCodeAt(j) === HYPHEN || isSpaceCode(norm.charCodeAt(j)))) j++;
       } else {
-        node = node.next.get(ch);
+        node = node.next.get(code);
         if (!node) break;
         j++;
       }
-      if (node.entry && !(node.wordEnd && isWordChar(norm[j]))) {
+      if (node.entry && !(node.wordEnd && isWordCode(norm.charCodeAt(j)))) {
         best = { entry: node.entry, plural: node.plural === true, end: j };
       }
     }

@@ -14,15 +14,21 @@ export function normalizeForMatch(text: string): string {
   return out;
 }
 
-/** Letters and digits that make an English word (a phrase must not start or end inside one). */
-export function isWordChar(c: string | undefined): boolean {
-  if (c === undefined) return false;
-  const code = c.charCodeAt(0);
+/** Letters and digits that make an English word (a phrase must not start or end inside one). NaN (past the end) is not. */
+export function isWordCode(code: number): boolean {
   return (code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39);
 }
 
+export function isWordChar(c: string | undefined): boolean {
+  return c !== undefined && isWordCode(c.charCodeAt(0));
+}
+
+export function isSpaceCode(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d || code === 0xa0 || code === 0x200b;
+}
+
 export function isSpace(c: string | undefined): boolean {
-  return c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\u00a0' || c === '\u200b';
+  return c !== undefined && isSpaceCode(c.charCodeAt(0));
 }
 
 export function isCjk(c: string): boolean {

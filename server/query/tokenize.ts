@@ -6,7 +6,7 @@ import { EN_LEXICON } from './lexicon/en';
 import type { Implied, LexKind } from './lexicon/types';
 import { ZH_LEXICON } from './lexicon/zh';
 import { PhraseMatcher } from './matcher';
-import { isSpace, isWordChar, normalizeForMatch } from './normalize';
+import { isSpaceCode, isWordChar, isWordCode, normalizeForMatch } from './normalize';
 import { readSize } from './size';
 
 export interface Token {
@@ -35,7 +35,7 @@ function token(kind: Token['kind'], value: string, start: number, end: number, e
 const MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON]);
 
 /** Characters that end a clause. A colon does not: "RUL: 8 mm nodule" labels what follows. */
-const CLAUSE_END = new Set([',', ';', '.', '!', '?', '\n', '，', '；', '。', '！', '？', '…']);
+const CLAUSE_END = new Set([...',;.!?\n，；。！？…'].map((c) => c.charCodeAt(0)));
 const PUNCT_OR_SYMBOL = /[\p{P}\p{S}]/u;
 /** "3 nodules", "3个结节": a bare integer before a word or a Chinese measure word is a count. */
 const COUNT_AFTER = /[ \t]*(?:[个枚处]|[a-z])/y;
@@ -46,17 +46,17 @@ export function tokenize(text: string): Token[] {
   const n = norm.length;
   let i = 0;
   while (i < n) {
-    const c = norm[i];
-    if (CLAUSE_END.has(c)) {
-      tokens.push(token('sep', c, i, i + 1));
+    const code = norm.charCodeAt(i);
+    if (CLAUSE_END.has(code)) {
+      tokens.push(token('sep', norm[i], i, i + 1));
       i++;
       continue;
     }
-    if (isSpace(c)) {
+    if (isSpaceCode(code)) {
       i++;
       continue;
     }
-    if (c >= '0' && c <= '9') {
+    if (code >= 0x30 && code <= 0x39) {
       const size = readSize(norm, i);
       if (size) {
         const mm = Math.max(...size.dims);
@@ -94,7 +94,7 @@ export function tokenize(text: string): Token[] {
       continue;
     }
     let j = i + width;
-    if (isWordChar(c)) while (j < n && isWordChar(norm[j])) j++;
+    if (isWordCode(code)) while (j < n && isWordCode(norm.charCodeAt(j))) j++;
     tokens.push(token('unknown', '', i, j));
     i = j;
   }
