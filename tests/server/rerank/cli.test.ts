@@ -1,0 +1,115 @@
+/** The rerank and eval command lines: real processes, real data, errors without stacks. */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { REPO_ROOT, SAMPLE_CASE_DIR, SAMPLE_DICOM_DIR } from '../../../server/series/sample';
+import { judge, type EvalCase } from '../../../scripts/eval-cases';
+import type { RerankResponse } from '../../../server/rerank/response';
+
+const run = promisify(execFile);
+const TSX = path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+
+async function cli(script: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(TSX, [path.join(REPO_ROOT, 'scripts', script), ...args], { cwd: REPO_ROOT, timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+describe('npm run rerank', () => {
+  it('prints the rerank response as JSON for the LIDC series', async () => {
+    const r = await cli('rerank.ts', ['--dicom-dir', SAMPLE_DICOM_DIR, '--query', 'solid nodule, left lung', '--top-k', '4', '--json']);
+    expect(r.code).toBe(0);
+    const res = JSON.parse(r.stdout) as RerankResponse;
+    expect(res.results).toHaveLength(4);
+    expect(res.results[0]).toEqual(
+      expect.objectContaining({ sopInstanceUID: expect.any(String), index: expect.any(Number), score: expect.any(Number), regions: expect.any(Array), matched: expect.any(Array) }),
+    );
+    expect(res.model).toEqual({ id: 'classical', version: expect.any(String), executionProvider: 'cpu' });
+    expect(Object.keys(res.timings)).toEqual(expect.arrayContaining(['decode', 'analysis', 'fusion', 'total']));
+    expect(res.query.findings[0].terms.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('fails with one line on stderr and no stack for a missing folder or bad options', async () => {
+    const missing = await cli('rerank.ts', ['--dicom-dir', '/nonexistent/dir', '--query', 'nodule']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr.trim().split('\n')).toHaveLength(1);
+    expect(missing.stderr).not.toMatch(/\n\s+at /);
+    const usage = await cli('rerank.ts', ['--query', 'nodule']);
+    expect(usage.code).toBe(2);
+    expect(usage.stderr).toMatch(/usage/);
+    const badK = await cli('rerank.ts', ['--dicom-dir', SAMPLE_DICOM_DIR, '--query', 'nodule', '--top-k', 'x']);
+    expect(badK.code).toBe(2);
+  }, 60_000);
+});
+
+describe('npm run eval', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sf-eval-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('evaluates a case folder from elsewhere in the same format (series_dir relative to it)', async () => {
+    const truth = JSON.parse(await readFile(path.join(SAMPLE_CASE_DIR, 'ground-truth.json'), 'utf8'));
+    const kase = path.join(dir, 'other-hospital');
+    await mkdir(kase);
+    await writeFile(path.join(kase, 'ground-truth.json'), JSON.stringify({ series_dir: path.relative(kase, SAMPLE_DICOM_DIR), lesions: truth.lesions }));
+    await writeFile(
+      path.join(kase, 'queries.json'),
+      JSON.stringify([
+        { id: 'p', lang: 'en', lesion: 'nodule-1', text: 'left lung solid nodule' },
+        { id: 'n', lang: 'en', lesion: null, text: 'right lower lobe ground-glass nodule' },
+      ]),
+    );
+    const r = await cli('eval.ts', ['--cases', kase, '--json']);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.totals).toEqual({ positives: 1, top1Hits: 1, top3Hits: 1, regionHits: 1, negatives: 1, negativesFlagged: 1 });
+    expect(out.queries[0]).toEqual({ case: 'other-hospital', id: 'p', top1: true, top3: true, region: true, topScore: expect.any(Number), flagged: false, latencyMs: expect.any(Number) });
+  }, 120_000);
+
+  it('refuses a malformed case folder with a message naming the file', async () => {
+    const bad = path.join(dir, 'bad');
+    await mkdir(bad);
+    await writeFile(path.join(bad, 'ground-truth.json'), '{"lesions": 3}');
+    const r = await cli('eval.ts', ['--cases', bad]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('ground-truth.json');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 60_000);
+});
+
+describe('eval judging', () => {
+  const c: EvalCase = {
+    name: 'c', dir: '.', seriesDir: '.',
+    lesions: new Map([['L', { id: 'L', sop_instance_uids: ['a', 'b'], boxes: { a: [10, 10, 20, 20], b: [10, 10, 20, 20] } }]]),
+    queries: [],
+  };
+  const resp = (uids: string[], box: { x: number; y: number; w: number; h: number }, noConfidentMatch = false): RerankResponse => ({
+    results: uids.map((u, i) => ({ sopInstanceUID: u, index: i, score: 0.9 - i * 0.1, regions: [{ ...box, score: 0.9, label: '' }], matched: [] })),
+    query: { text: '', lang: 'en', findings: [], unknown: [] },
+    timings: {}, noConfidentMatch, unsupported: [], model: { id: 'x', version: '1', executionProvider: 'cpu' },
+  });
+
+  it('counts top-1, top-3 and region hits, and misses', () => {
+    const hit = judge(c, { id: 'q', lesion: 'L', text: '' }, resp(['a', 'x', 'y'], { x: 15, y: 15, w: 10, h: 10 }), 3);
+    expect(hit).toMatchObject({ top1: true, top3: true, region: true, flagged: false });
+    const late = judge(c, { id: 'q', lesion: 'L', text: '' }, resp(['x', 'y', 'b'], { x: 15, y: 15, w: 10, h: 10 }), 3);
+    expect(late).toMatchObject({ top1: false, top3: true, region: false });
+    const away = judge(c, { id: 'q', lesion: 'L', text: '' }, resp(['a'], { x: 100, y: 100, w: 5, h: 5 }), 3);
+    expect(away).toMatchObject({ top1: true, region: false });
+  });
+
+  it('reports negatives with their top score and flag', () => {
+    const neg = judge(c, { id: 'n', lesion: null, text: '' }, resp(['x'], { x: 0, y: 0, w: 1, h: 1 }, true), 1);
+    expect(neg).toMatchObject({ top1: null, region: null, topScore: 0.9, flagged: true });
+  });
+});

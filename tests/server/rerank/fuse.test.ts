@@ -1,0 +1,124 @@
+import { parseQuery } from '../../../server/query/parse';
+import { analyseVolume, PRESETS, rerankSlices } from '../../../server/rerank/pipeline';
+import { CONFIDENT_SCORE } from '../../../server/rerank/fuse';
+import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
+import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
+
+describe('fusion and reranking on a synthetic chest', () => {
+  // one solid 12 mm nodule high in the LEFT lung (patient +x), one 14 mm ground-glass nodule low in the RIGHT lung
+  const solidZ = 80;
+  const ggoZ = 35;
+  const v = chestVolume({
+    trachea: true,
+    spheres: [
+      { centre: [LUNG_X + 5, 10, solidZ], diameter: 12, hu: 30 },
+      { centre: [-LUNG_X, -10, ggoZ], diameter: 14, hu: -600 },
+    ],
+    tubes: [{ from: [-LUNG_X - 12, 5, 15], to: [-LUNG_X + 12, 25, 100], diameter: 5, hu: 40 }],
+  });
+  const a = analyseVolume(v);
+  const solidSlice = sliceAtZ(v, solidZ);
+  const ggoSlice = sliceAtZ(v, ggoZ);
+  const near = (index: number, target: number): boolean => Math.abs(index - target) <= 2;
+
+  it('ranks the described nodule first, with a region around it and the matched terms', async () => {
+    const r = await rerankSlices(a, parseQuery('12 mm solid nodule in the left upper lobe'), { topK: 5 });
+    expect(r.noConfidentMatch).toBe(false);
+    expect(near(r.results[0].index, solidSlice)).toBe(true);
+    expect(r.results[0].score).toBeGreaterThanOrEqual(CONFIDENT_SCORE);
+    const reg = r.results[0].regions[0];
+    const col = (LUNG_X + 5 - v.positions[0][0]) / v.pixelSpacing[1];
+    expect(col).toBeGreaterThanOrEqual(reg.x);
+    expect(col).toBeLessThanOrEqual(reg.x + reg.w);
+    const kinds = r.results[0].matched.map((id) => r.query.findings[0].terms.find((t) => t.id === id)?.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['side', 'size', 'texture', 'type']));
+    expect(r.model.id).toBe('classical');
+    expect(r.timings.fusion).toBeGreaterThanOrEqual(0);
+  });
+
+  it('finds the ground-glass nodule for a ground-glass description', async () => {
+    const r = await rerankSlices(a, parseQuery('右肺下叶磨玻璃结节'), { topK: 3 });
+    expect(near(r.results[0].index, ggoSlice)).toBe(true);
+    expect(r.noConfidentMatch).toBe(false);
+  });
+
+  it('scores a side mismatch lower than the match', async () => {
+    const right = await rerankSlices(a, parseQuery('solid nodule in the right lung'), { topK: 50 });
+    const left = await rerankSlices(a, parseQuery('solid nodule in the left lung'), { topK: 50 });
+    const at = (res: typeof left, i: number): number => res.results.find((s) => s.index === i)?.score ?? 0;
+    expect(at(left, solidSlice)).toBeGreaterThan(2 * at(right, solidSlice));
+    expect(right.noConfidentMatch).toBe(true);
+  });
+
+  it('flags a description of something the scan does not have', async () => {
+    const r = await rerankSlices(a, parseQuery('3 cm spiculated mass in the right upper lobe'), { topK: 5 });
+    expect(r.noConfidentMatch).toBe(true);
+    expect(r.results[0]?.score ?? 0).toBeLessThan(CONFIDENT_SCORE);
+  });
+
+  it('reports finding types it does not model and ranks nothing in their place', async () => {
+    for (const text of ['right pleural effusion', 'liver lesion', '右侧大量胸腔积液']) {
+      const r = await rerankSlices(a, parseQuery(text), {});
+      expect(r.unsupported.length).toBeGreaterThan(0);
+      expect(r.unsupported[0].reason.length).toBeGreaterThan(10);
+      expect(r.results).toEqual([]);
+      expect(r.noConfidentMatch).toBe(true);
+    }
+  });
+
+  it('ranks the supported finding and reports the unsupported one in a mixed query', async () => {
+    const r = await rerankSlices(a, parseQuery('left upper lobe solid nodule; right pleural effusion'), { topK: 3 });
+    expect(r.unsupported.map((u) => u.finding)).toContain(1);
+    expect(near(r.results[0].index, solidSlice)).toBe(true);
+  });
+
+  it('lowers candidates that show what the text denies', async () => {
+    const dense = chestVolume({ spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 400 }] });
+    const d = analyseVolume(dense);
+    const plain = await rerankSlices(d, parseQuery('nodule in the left lung'), {});
+    const denied = await rerankSlices(d, parseQuery('nodule in the left lung, no calcification'), {});
+    expect(plain.results[0].score).toBeGreaterThan(1.5 * (denied.results[0]?.score ?? 0));
+  });
+
+  it('honours the presets: strict rejects a stated mismatch, lesion-search keeps it as a hint', async () => {
+    expect(PRESETS).toEqual(['report-match', 'lesion-search', 'strict']);
+    const q = parseQuery('ground-glass nodule in the left lung');
+    const strict = await rerankSlices(a, q, { preset: 'strict', topK: 50 });
+    const search = await rerankSlices(a, q, { preset: 'lesion-search', topK: 50 });
+    expect(strict.results.find((s) => near(s.index, solidSlice))).toBeUndefined();
+    expect(near(search.results[0].index, solidSlice) || near(search.results[0].index, ggoSlice)).toBe(true);
+  });
+
+  it('applies topK, minScore and the viewport order', async () => {
+    const q = parseQuery('solid nodule, left lung');
+    const r = await rerankSlices(a, q, { topK: 2 });
+    expect(r.results.length).toBe(2);
+    expect(r.results[0].score).toBeGreaterThanOrEqual(r.results[1].score);
+    const none = await rerankSlices(a, q, { minScore: 0.999 });
+    expect(none.results).toEqual([]);
+    const reversed = [...v.sopInstanceUIDs].reverse();
+    const ro = await rerankSlices(a, q, { topK: 1, sopOrder: reversed });
+    expect(ro.results[0].sopInstanceUID).toBe(r.results[0].sopInstanceUID);
+    expect(ro.results[0].index).toBe(reversed.indexOf(r.results[0].sopInstanceUID));
+  });
+
+  it('uses a learned scorer once per analysis and reports its model', async () => {
+    let calls = 0;
+    const scorer: LearnedScorer = {
+      info: { id: 'test-model', version: '0', executionProvider: 'cpu' },
+      async scoreCandidates(_vol, cands): Promise<CandidateScore[]> {
+        calls++;
+        // this model believes only ground-glass candidates are lesions
+        return cands.map((c) => ({ lesionProbability: c.solidFraction < 0.1 ? 1 : 0 }));
+      },
+    };
+    const q = parseQuery('nodule');
+    const r1 = await rerankSlices(a, q, { scorer });
+    const r2 = await rerankSlices(a, parseQuery('nodule in the lung'), { scorer });
+    expect(calls).toBe(1);
+    expect(r1.model.id).toBe('test-model');
+    expect(r1.timings.scoring).toBeGreaterThanOrEqual(0);
+    expect(near(r1.results[0].index, ggoSlice)).toBe(true);
+    expect(near(r2.results[0].index, ggoSlice)).toBe(true);
+  });
+});
