@@ -345,11 +345,17 @@ describe('messages', () => {
     expect(overlays()).toHaveLength(0);
   });
 
-  test('nothing above the minimum score', async () => {
+  test('no result at all, and none above a minimum score', async () => {
     const { backend, user } = mountPanel();
     backend.respondWith(rerankResponse(PARSED, [], { noConfidentMatch: true }));
     await search(user);
-    expect((await screen.findByRole('status')).textContent).toBe('No slice scored above the minimum score.');
+    expect((await screen.findByRole('status')).textContent).toBe('No slice matched this description.');
+    fireEvent.change(screen.getByLabelText('Minimum score'), { target: { value: '0.5' } });
+    await user.click(screen.getByRole('button', { name: 'Find' }));
+    await waitFor(() =>
+      expect(screen.getByRole('status').textContent).toBe('No slice scored above the minimum score (0.50). Try a lower minimum.'),
+    );
+    expect(screen.queryByRole('listbox')).toBeNull();
   });
 
   test('an empty query asks for a description', async () => {

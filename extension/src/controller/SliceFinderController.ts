@@ -216,7 +216,7 @@ export class SliceFinderController {
       });
       if (this.inFlight !== abort) return;
       this.inFlight = undefined;
-      this.set({ status: 'done', progress: undefined, response, series, notices: noticesFor(response) });
+      this.set({ status: 'done', progress: undefined, response, series, notices: noticesFor(response, body.minScore) });
       if (!response.noConfidentMatch && response.results.length > 0) this.select(0);
     } catch (err) {
       if (this.inFlight !== abort) return;

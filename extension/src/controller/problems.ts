@@ -15,6 +15,7 @@ export type ProblemKind =
   | 'findingUnsupported'
   | 'noConfidentMatch'
   | 'noResults'
+  | 'noResultsAboveMin'
   | 'emptyQuery'
   | 'badQuery'
   | 'auth'
@@ -35,6 +36,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   findingUnsupported: 'err.findingUnsupported',
   noConfidentMatch: 'err.noConfidentMatch',
   noResults: 'err.noResults',
+  noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
   badQuery: 'err.badQuery',
   auth: 'err.auth',
@@ -69,14 +71,16 @@ export function termText(response: RerankResponse, termId: string): string {
 }
 
 /** Things to say next to the results: unsupported terms, no confident match, nothing above the cut. */
-export function noticesFor(response: RerankResponse): Problem[] {
+export function noticesFor(response: RerankResponse, minScore = 0): Problem[] {
   const notices: Problem[] = [];
   const unsupportedTerms = response.unsupported.flatMap((u) => u.terms.map((id) => termText(response, id)));
   if (response.unsupported.length > 0) {
     const terms = unsupportedTerms.length > 0 ? unsupportedTerms : response.unsupported.map((u) => u.reason);
     notices.push({ kind: 'findingUnsupported', vars: { terms: [...new Set(terms)].join(', ') } });
   }
-  if (response.results.length === 0) notices.push({ kind: 'noResults' });
+  if (response.results.length === 0) {
+    notices.push(minScore > 0 ? { kind: 'noResultsAboveMin', vars: { min: minScore.toFixed(2) } } : { kind: 'noResults' });
+  }
   else if (response.noConfidentMatch) notices.push({ kind: 'noConfidentMatch' });
   return notices;
 }

@@ -55,7 +55,8 @@ export function ResultList({ response, series, selected, controller, viewer, t }
         {response.results.map((r, i) => {
           const imageId = series.imageIds[r.index] ?? series.imageIds[0];
           const sliceLabel = t('slice', { n: r.index + 1, total: series.imageIds.length });
-          const terms = r.matched.map((id) => termText(response, id));
+          // Several terms can share one phrase ("right lower lobe" is side and lobe): show each phrase once.
+          const terms = [...new Set(r.matched.map((id) => termText(response, id)))];
           return (
             <li
               key={`${r.sopInstanceUID}-${r.frame ?? 0}-${i}`}
