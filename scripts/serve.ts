@@ -6,7 +6,28 @@
 import { assertSafeBinding, ConfigError, loadConfig } from '../server/config';
 import { buildApp } from '../server/http/app';
 
+const USAGE = `usage: npm run -s serve -- [options]
+  --host H                 listen address (default 127.0.0.1; anything else needs auth)
+  --port N                 port (default 3030)
+  --dicom-dir DIR          folder served as the 'local' source
+  --pacs URL               default DICOMweb root of the PACS (also allowed)
+  --pacs-allow URL         another DICOMweb root that may be fetched (repeatable)
+  --ep LIST                execution providers in order, e.g. cuda,webgpu,cpu
+  --models-dir DIR         model folders (default models/)
+  --cache-mb N             series cache bound in MiB (default 1024)
+  --upload-mb N            upload size limit in MiB (default 512)
+  --tokens-file FILE       bearer tokens, one "name:token" per line
+  --jwt-issuer ISS --jwks-file FILE [--jwt-audience AUD]   JWT auth against a local JWKS
+  --cors-origin ORIGIN     allowed browser origin (repeatable)
+  --audit-log FILE         audit trail, JSON lines (default stderr)
+  --pacs-connect-timeout-ms N, --pacs-read-timeout-ms N, --rate-limit N (per minute), --log-level L
+Environment: SLICE_FINDER_* (see README); secrets only there: SLICE_FINDER_TOKENS, SLICE_FINDER_PACS_CREDENTIAL.`;
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   let config;
   try {
     config = loadConfig(process.argv.slice(2), process.env);

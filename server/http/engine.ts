@@ -72,9 +72,10 @@ export function createEngine(opts: EngineOptions): Engine {
     parse: (text) => parseQuery(text),
     analyse: (volume) => analyseVolume(volume),
     async rerank(analysis, query, o) {
-      const reg = await opening;
       let scorer: LearnedScorer | undefined;
+      // The classical pipeline needs no model files: it works even while (or if) the registry fails to open.
       if (o.model !== CLASSICAL_MODEL.id) {
+        const reg = await opening;
         const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
         if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
       }
