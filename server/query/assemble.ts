@@ -347,12 +347,18 @@ export function buildFinding(draft: Draft, index: number): Finding {
     if (t.start < start) start = t.start;
     if (t.end > end) end = t.end;
   }
-  // Optional fields stay absent rather than undefined, so JSON and deep equality see only what was said.
-  const finding: Finding = { span: { start, end }, anatomy, margins, signs, negations, terms };
+  // Built field by field: optional fields stay absent rather than undefined (JSON and deep equality see only what
+  // was said), in a reading order for people looking at `npm run parse`.
+  const finding = { span: { start, end } } as Finding;
   if (type) finding.type = type;
+  finding.anatomy = anatomy;
   if (size) finding.size = size;
   if (texture) finding.texture = texture;
+  finding.margins = margins;
+  finding.signs = signs;
+  finding.negations = negations;
   if (multiple !== undefined) finding.multiple = multiple;
   if (features.length > 0) finding.features = features;
+  finding.terms = terms;
   return finding;
 }

@@ -93,11 +93,13 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'lobePart', value: 'lower', plural: true, phrases: ['lower lobe'] },
 
   // ---- segments ----
-  { kind: 'segment', value: 'apical', phrases: ['apical segment'] },
-  { kind: 'segment', value: 'apicoposterior', phrases: ['apicoposterior segment', 'apico-posterior segment'] },
-  { kind: 'segment', value: 'posterior', phrases: ['posterior segment'] },
-  { kind: 'segment', value: 'anterior', phrases: ['anterior segment'] },
-  { kind: 'segment', value: 'superior', phrases: ['superior segment'] },
+  // Segment numbers (S1-S10, also used in Chinese reports) where the number names one segment on either side;
+  // S4 and S5 differ by side (middle lobe vs lingula) and are left out.
+  { kind: 'segment', value: 'apical', phrases: ['apical segment', 'S1'] },
+  { kind: 'segment', value: 'apicoposterior', phrases: ['apicoposterior segment', 'apico-posterior segment', 'S1+2', 'S1+S2'] },
+  { kind: 'segment', value: 'posterior', phrases: ['posterior segment', 'S2'] },
+  { kind: 'segment', value: 'anterior', phrases: ['anterior segment', 'S3'] },
+  { kind: 'segment', value: 'superior', phrases: ['superior segment', 'S6'] },
   { kind: 'segment', value: 'lateral', phrases: ['lateral segment'] },
   { kind: 'segment', value: 'medial', phrases: ['medial segment'] },
   {
@@ -108,10 +110,10 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'segment', value: 'inferior lingular', phrases: ['inferior lingular segment'],
     implies: [{ kind: 'lobe', value: 'lingula' }],
   },
-  { kind: 'segment', value: 'medial basal', phrases: ['medial basal segment', 'medial basal'] },
-  { kind: 'segment', value: 'anterior basal', phrases: ['anterior basal segment', 'anterior basal'] },
-  { kind: 'segment', value: 'lateral basal', phrases: ['lateral basal segment', 'lateral basal'] },
-  { kind: 'segment', value: 'posterior basal', phrases: ['posterior basal segment', 'posterior basal'] },
+  { kind: 'segment', value: 'medial basal', phrases: ['medial basal segment', 'medial basal', 'S7'] },
+  { kind: 'segment', value: 'anterior basal', phrases: ['anterior basal segment', 'anterior basal', 'S8'] },
+  { kind: 'segment', value: 'lateral basal', phrases: ['lateral basal segment', 'lateral basal', 'S9'] },
+  { kind: 'segment', value: 'posterior basal', phrases: ['posterior basal segment', 'posterior basal', 'S10'] },
   { kind: 'segment', value: 'basal', phrases: ['basal segment', 'basal segments', 'basilar segment', 'basilar segments'] },
 
   // ---- levels ----

@@ -349,6 +349,16 @@ const MORE: Case[] = [
 /** Mixed-language text: both tables apply at once. */
 const MIXED: Case[] = [
   {
+    text: '右肺下叶背段(S6)结节，S10见条索',
+    lang: 'zh',
+    findings: [
+      F({ type: 'nodule', anatomy: { ...RLL, segment: 'superior' } }),
+      F({ type: 'other', anatomy: { segment: 'posterior basal', organ: 'lung' } }),
+    ],
+    terms: [T('segment', 'superior', '背段'), T('segment', 'superior', 'S6'), T('segment', 'posterior basal', 'S10', 1)],
+    spans: ['右肺下叶背段(S6)结节', 'S10见条索'],
+  },
+  {
     text: 'RUL 磨玻璃结节 8mm',
     lang: 'zh',
     findings: [F({ type: 'nodule', anatomy: RUL, size: { mm: 8, dims: [8] }, texture: 'ground-glass' })],
