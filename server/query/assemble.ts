@@ -123,6 +123,14 @@ function placeOf(toks: Tok[]): { side?: string; lobe?: string } {
   return out;
 }
 
+/** Two places one finding cannot be in at once (the lingula is part of the LUL, so those two do not clash). */
+function placesClash(a: { side?: string; lobe?: string }, b: { side?: string; lobe?: string }): boolean {
+  if (a.side && b.side && a.side !== b.side) return true;
+  if (!a.lobe || !b.lobe || a.lobe === b.lobe) return false;
+  const pair = [a.lobe, b.lobe].sort().join('+');
+  return pair !== 'LUL+lingula';
+}
+
 /**
  * "nodules in the RUL and LLL", "右肺上叶及左肺下叶结节": places joined by "and" that cannot both hold for one
  * finding (different sides or lobes) make one finding per place, sharing everything else.
@@ -132,10 +140,7 @@ function splitCoordinated(draft: Draft): Draft[] {
   const placed = parts.filter((p) => p.some((t) => SIDE_LOBE.has(t.kind) && !t.negated));
   if (placed.length < 2) return [draft];
   const places = placed.map(placeOf);
-  const conflict = places.some((a, i) =>
-    places.slice(i + 1).some((b) => (a.side && b.side && a.side !== b.side) || (a.lobe && b.lobe && a.lobe !== b.lobe && !(a.lobe === 'LUL' && b.lobe === 'lingula') && !(a.lobe === 'lingula' && b.lobe === 'LUL'))),
-  );
-  if (!conflict) return [draft];
+  if (!places.some((a, i) => places.slice(i + 1).some((b) => placesClash(a, b)))) return [draft];
   const placedLocations = new Set(placed.flat().filter((t) => LOCATION_KINDS.has(t.kind)));
   // Linear per place (lists can be long): the shared words merged in text order with the place's own words.
   const shared = draft.tokens.filter((t) => !placedLocations.has(t) && !isConnector(t, 'and'));

@@ -39,6 +39,7 @@ const CLAUSE_END = new Set([...',;.!?\n，；。！？…'].map((c) => c.charCod
 const PUNCT_OR_SYMBOL = /[\p{P}\p{S}]/u;
 /** "3 nodules", "3个结节": a bare integer before a word or a Chinese measure word is a count. */
 const COUNT_AFTER = /[ \t]*(?:[个枚处]|[a-z])/y;
+const DIGITS = /\d+/y;
 
 export function tokenize(text: string): Token[] {
   const norm = normalizeForMatch(text);
@@ -64,9 +65,8 @@ export function tokenize(text: string): Token[] {
         i = size.end;
         continue;
       }
-      const digits = /\d+/y;
-      digits.lastIndex = i;
-      const num = digits.exec(norm);
+      DIGITS.lastIndex = i;
+      const num = DIGITS.exec(norm);
       if (num && !isWordChar(norm[i - 1]) && norm[i + num[0].length] !== '.') {
         COUNT_AFTER.lastIndex = i + num[0].length;
         if (COUNT_AFTER.test(norm) && !isWordChar(norm[i + num[0].length])) {
