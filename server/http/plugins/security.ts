@@ -6,20 +6,20 @@ import fp from 'fastify-plugin';
 import type { Config } from '../../config';
 import { ApiError } from '../errors';
 
+/** Responses that are pure data (JSON, NDJSON, metrics): nothing in them may run or load anything. */
+const API_PATHS = ['/api/v1/', '/metrics', '/healthz', '/readyz'];
+
 export const securityPlugin = fp<{ config: Config }>(
   async (app, { config }) => {
-    await app.register(helmet, {
-      // Swagger UI and the viewer load their own scripts and styles from this origin.
-      contentSecurityPolicy: {
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'", "'unsafe-inline'"],
-          imgSrc: ["'self'", 'data:', 'blob:'],
-          connectSrc: ["'self'"],
-        },
-      },
-      crossOriginEmbedderPolicy: false,
+    // Helmet's headers everywhere, but a Content-Security-Policy only on what this service answers
+    // itself: the viewer that `npm start` serves from the same app brings its own needs (workers, wasm).
+    await app.register(helmet, { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+    app.addHook('onSend', async (request, reply, payload) => {
+      const path = request.url.split('?')[0];
+      if (API_PATHS.some((p) => path.startsWith(p)) && !reply.hasHeader('content-security-policy')) {
+        reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      }
+      return payload;
     });
     const allowed = new Set(config.cors.origins);
     await app.register(cors, {

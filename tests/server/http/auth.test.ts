@@ -142,7 +142,10 @@ describe('bearer tokens', () => {
   it('sets security headers', async () => {
     const res = await http(origin, { url: '/healthz' });
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(res.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
+    const denied = await http(origin, { url: '/api/v1/models' }); // errors too
+    expect(denied.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'");
   });
 });
 

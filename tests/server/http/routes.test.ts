@@ -53,6 +53,12 @@ describe('series routes', () => {
     expect(await client.prepare(ref)).toEqual({ status: 'ready' });
     expect((await cacheCount('miss')) - misses).toBe(1);
     expect(await cacheCount('joined')).toBeGreaterThanOrEqual(1);
+    const metrics = (await http(origin, { url: '/metrics' })).body;
+    for (const stage of ['fetch', 'decode', 'analysis', 'parse', 'total']) {
+      expect(metrics).toMatch(new RegExp(`slicefinder_stage_duration_seconds_count\\{stage="${stage}"\\} [1-9]`));
+    }
+    expect(metrics).toMatch(/slicefinder_model_info\{model="[^"]+",version="[^"]+",execution_provider="[^"]+"\} 1/);
+    expect(metrics).toMatch(/slicefinder_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/rerank",status_code="200"\} [1-9]/);
   }, 60_000);
 
   it('resolves the embedded DICOMweb root locally, by path or absolute URL on this host', async () => {

@@ -45,8 +45,9 @@ describe('npm run serve', () => {
       await waitFor(`http://127.0.0.1:${port}/healthz`, 200, 30_000);
       await waitFor(`http://127.0.0.1:${port}/readyz`, 200, 30_000);
       expect(p.output()).toContain(`"Server listening at http://127.0.0.1:${port}"`);
-      const html = await (await waitFor(`http://127.0.0.1:${port}/api/docs/`, 200, 5000)).text();
-      expect(html).toContain('swagger');
+      const docs = await waitFor(`http://127.0.0.1:${port}/api/docs/`, 200, 5000);
+      expect(await docs.text()).toContain('swagger');
+      expect(docs.headers.get('content-security-policy')).toContain("script-src 'self'");
       const spec = (await (await fetch(`http://127.0.0.1:${port}/api/docs/json`)).json()) as { paths: Record<string, unknown> };
       expect(Object.keys(spec.paths)).toEqual(
         expect.arrayContaining(['/api/v1/rerank', '/api/v1/rerank/stream', '/api/v1/series/prepare', '/api/v1/series', '/api/v1/models']),
