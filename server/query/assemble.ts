@@ -262,7 +262,8 @@ export function buildFinding(draft: Draft, index: number): Finding {
     if (t.kind === 'connector' || t.kind === 'unknown' || t.kind === 'sep') continue;
     const span = { start: t.start, end: t.end };
     if (t.kind === 'lobePart') {
-      if (!t.negated) lobeParts.push(t);
+      if (t.negated) raw.push({ kind: 'position', value: t.value, span, negated: true });
+      else lobeParts.push(t);
       continue;
     }
     const kind: TermKind = t.kind;
