@@ -88,6 +88,10 @@ describe('errors', () => {
     expect(problemFromError(new ClientError(415, 'UNSUPPORTED_TRANSFER_SYNTAX', 'JPEG 2000'))?.kind).toBe('seriesUnsupported');
     expect(problemFromError(new ClientError(413, 'SERIES_TOO_LARGE', 'over 2 GB'))).toEqual({ kind: 'seriesUnsupported', vars: { detail: 'over 2 GB' } });
     expect(problemFromError(new ClientError(400, 'query_empty', 'nothing to find'))).toEqual({ kind: 'badQuery', vars: { detail: 'nothing to find' } });
+    expect(problemFromError(new ClientError(400, 'invalid_request', 'body/series/sopInstanceUIDs must NOT have more than 5000 items'))?.kind).toBe(
+      'seriesUnsupported',
+    );
+    expect(problemFromError(new ClientError(400, 'invalid_request', 'body/query must NOT have more than 2000 characters'))?.kind).toBe('badQuery');
     expect(problemFromError(new Error('boom'))?.kind).toBe('failed');
   });
 

@@ -56,7 +56,11 @@ export function problemFromError(err: unknown): Problem | undefined {
   if (err.statusCode === 401 || err.statusCode === 403) return { kind: 'auth' };
   // 413 too large, 415 transfer syntax, 422 not a usable CT stack: all about the series itself.
   if ([413, 415, 422].includes(err.statusCode)) return { kind: 'seriesUnsupported', vars: { detail: err.message } };
-  if (err.statusCode === 400) return { kind: 'badQuery', vars: { detail: err.message } };
+  if (err.statusCode === 400) {
+    // Request validation names the field: a series the protocol cannot carry (over 5000 images, odd UIDs) is the series' fault.
+    const aboutSeries = err.code === 'invalid_request' && /\bseries\b/.test(err.message);
+    return { kind: aboutSeries ? 'seriesUnsupported' : 'badQuery', vars: { detail: err.message } };
+  }
   if (err.statusCode === 502 || err.statusCode === 504) return { kind: 'pacs' };
   return { kind: 'failed', vars: { code: err.code } };
 }
