@@ -302,6 +302,12 @@ describe('inputs that load', () => {
     expect(maxErr).toBeLessThanOrEqual(1);
   });
 
+  test('a folder with more bytes than the limit is refused before reading it all', async () => {
+    const { SAMPLE_DICOM_DIR } = await import('../../../server/series/sample');
+    const err = await loadSeriesFromDir(SAMPLE_DICOM_DIR, { maxBytes: 4 * 1024 * 1024 }).catch((e: unknown) => e);
+    expectSeriesError(err, SeriesTooLargeError, 'SERIES_TOO_LARGE', 413);
+  });
+
   test('too many voxels for the limit is refused before decoding pixels', () => {
     const e = expectSeriesError(
       caught(() => loadSeriesFromBuffers(three(), { maxVoxels: 2 * 512 * 512 })),
