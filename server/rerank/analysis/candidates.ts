@@ -23,6 +23,8 @@ const SCALES_MM = [5, 3, 1.5];
 const MIN_DIAMETER_MM = 3;
 const MAX_DIAMETER_MM = 80;
 
+/** Candidates less likely than this to be a lesion are dropped before their full description. */
+const MIN_LIKELIHOOD = 0.01;
 /** Context excess beyond which a candidate is plainly part of a vessel tree (the search stops there). */
 const MAX_CONTEXT_EXCESS = 6;
 
@@ -134,9 +136,10 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   const inLung = new Uint8Array(n);
   for (let i = 0; i < n; i++) inLung[i] = m.lung[full(i)] ? 1 : 0;
   const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0 };
+  const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
-    const comps = labelComponents(opened, crop);
+    const comps = labelComponents(opened, crop, false, labelBuffer);
     // group voxel indices by component (counting sort)
     const start = new Int32Array(comps.count + 2);
     for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
@@ -282,6 +285,13 @@ function describe(
   for (const i of vox) if (sc.dist2[i] > in2) in2 = sc.dist2[i];
   // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
   const thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
+  // early out: plain vessel pieces (judged on the grid's HU) are not worth describing further
+  let gridSum = 0;
+  for (const i of vox) gridSum += g.hu[full(i)];
+  const rough = classicalLikelihood({
+    equivalentDiameterMm, sphericity, fill, meanHU: gridSum / vox.length, shellOccupancy: 0, contextExcess: contextExcessRatio, thicknessRatio, calcifiedFraction: 0,
+  });
+  if (rough < MIN_LIKELIHOOD) return null;
   // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
   const inner = 1.25 * rMax + 1, outer = 2 * rMax + 2;
   const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);

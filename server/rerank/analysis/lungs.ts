@@ -43,24 +43,20 @@ function sliceZ(g: Grid, s: number): number {
 function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
-  const fg = new Uint8Array(g.hu.length);
-  for (let i = 0; i < fg.length; i++) fg[i] = g.hu[i] > BODY_HU ? 1 : 0;
-  const comps = labelComponents(fg, g, true);
-  const body = new Uint8Array(fg.length);
+  const body = new Uint8Array(g.hu.length);
   const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
-  const best = new Int32Array(comps.count + 1);
+  const fg = new Uint8Array(plane);
+  const labels = new Int32Array(plane);
+  const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
+    for (let q = 0; q < plane; q++) fg[q] = g.hu[off + q] > BODY_HU ? 1 : 0;
+    const comps = labelComponents(fg, dims, true, labels);
     let bestId = 0;
-    let bestSize = 0;
-    for (let q = 0; q < plane; q++) {
-      const id = comps.labels[off + q];
-      if (id && comps.sizes[id] > bestSize) { bestSize = comps.sizes[id]; bestId = id; }
-    }
+    for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    best[bestId] = 1;
-    for (let q = 0; q < plane; q++) if (comps.labels[off + q] === bestId) body[off + q] = 1;
+    for (let q = 0; q < plane; q++) if (labels[q] === bestId) body[off + q] = 1;
     fillHoles2D(body, off, rows, columns, queue, seen);
   }
   return body;

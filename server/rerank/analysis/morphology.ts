@@ -32,7 +32,7 @@ function findRoot(parent: Int32Array, x: number): number {
  * then labels are written run by run. 3D uses 6-connectivity (face neighbours) so thin diagonal
  * contacts do not merge structures; `planar` labels each slice on its own (4-connectivity).
  */
-export function labelComponents(mask: Uint8Array, d: Dims, planar = false): Components {
+export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
   const { slices, rows, columns } = d;
   const nRows = slices * rows;
   const rowStart = new Int32Array(nRows + 1);
@@ -92,7 +92,9 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false): Comp
     const root = findRoot(parent, i);
     remap[i] = root === i ? ++count : remap[root];
   }
-  const labels = new Int32Array(mask.length);
+  // a reused buffer only needs clearing where the previous labels were (callers pass same-sized masks)
+  const labels = out && out.length === mask.length ? out : new Int32Array(mask.length);
+  if (labels === out) labels.fill(0);
   const sizes = new Int32Array(count + 1);
   for (let row = 0; row < nRows; row++) {
     const base = row * columns;
