@@ -10,12 +10,17 @@ const dcmjs = require('dcmjs') as {
     };
     DicomMetaDictionary: { dictionary: Record<string, { vr?: string } | undefined> };
   };
-  log: { getLogger(name: string): { setLevel(level: string): void } };
+  log: Logger & { getLogger(name: string): Logger };
 };
+
+interface Logger {
+  getLevel(): number;
+  setLevel(level: string | number, persist?: boolean): void;
+}
 
 // dcmjs's validation logger prints to the console for every implicit-VR "xs"/"ox" tag (e.g. the
 // PixelPaddingValue of most CT files): noise in a server, and a flood under hostile input.
-dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent', false);
 
 export interface RawElement {
   vr?: string;
@@ -29,7 +34,15 @@ export type RawDict = Record<string, RawElement | undefined>;
  * before PixelData). `ignoreErrors` only for a retry after an unsupported character set.
  */
 export function readPart10(buffer: ArrayBuffer, ignoreErrors = false): { meta: RawDict; dict: RawDict } {
-  return dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors, untilTag: null });
+  if (!ignoreErrors) return dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors, untilTag: null });
+  // The tolerant parse warns on the console for every file; keep it quiet for this call only.
+  const level = dcmjs.log.getLevel();
+  dcmjs.log.setLevel('silent', false);
+  try {
+    return dcmjs.data.DicomMessage.readFile(buffer, { ignoreErrors, untilTag: null });
+  } finally {
+    dcmjs.log.setLevel(level, false);
+  }
 }
 
 const vrCache = new Map<number, string | undefined>();

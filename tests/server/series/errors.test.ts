@@ -259,6 +259,28 @@ describe('inputs that load', () => {
     expect(skipped).toBe(1);
   });
 
+  test('character sets dcmjs refuses (ISO 2022 code extensions) still load', () => {
+    const files = three().map((f) => ({
+      name: f.name,
+      data: rewrite(f.data, (d) => set(d.dict, '00080005', 'CS', ['ISO 2022 IR 6', 'ISO 2022 IR 87'])),
+    }));
+    const a = loadSeriesFromBuffers(three()).volume;
+    const b = loadSeriesFromBuffers(files).volume;
+    expect(b.sopInstanceUIDs).toEqual(a.sopInstanceUIDs);
+    expect(b.sliceSpacing).toBe(a.sliceSpacing);
+  });
+
+  test('a DICOMDIR beside the images is skipped', () => {
+    const dicomdir = rewrite(readSlice(61), (d) => {
+      set(d.meta, '00020002', 'UI', ['1.2.840.10008.1.3.10']);
+      set(d.dict, '00080016', 'UI', ['1.2.840.10008.1.3.10']);
+      delete d.dict['7FE00010'];
+    });
+    const { volume, skipped } = loadSeriesFromBuffers([...three(), { name: 'DICOMDIR', data: dicomdir }]);
+    expect(volume.slices).toBe(3);
+    expect(skipped).toBe(1);
+  });
+
   test('implicit VR little endian reads the same as explicit', () => {
     const implicit = three().map((f) => ({ name: f.name, data: rewrite(f.data, (d) => set(d.meta, '00020010', 'UI', ['1.2.840.10008.1.2'])) }));
     const a = loadSeriesFromBuffers(three()).volume;
