@@ -439,6 +439,21 @@ describe('series changes', () => {
     expect(overlays()).toHaveLength(0);
   });
 
+  test('a search still running when the series changes is dropped: no jump, no drawing, no list', async () => {
+    const { backend, user, host } = mountPanel();
+    const gate = deferred();
+    backend.respondWith(rerankResponse(PARSED, RESULTS), [{ type: 'progress', phase: 'fetch', done: 1, total: 120 }], { promise: gate.promise, after: 1 });
+    await search(user);
+    await screen.findByRole('progressbar');
+    act(() => host.showSeries({ seriesInstanceUID: '1.2.3.5', sopInstanceUIDs: reversedSeries(50, '1.2.9') }));
+    await waitFor(() => expect(screen.queryByRole('progressbar')).toBeNull());
+    await act(async () => gate.resolve());
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByRole('listbox')).toBeNull();
+    expect(host.commands.filter((c) => c.name === 'jumpToImage')).toHaveLength(0);
+    expect(overlays()).toHaveLength(0);
+  });
+
   test('a backend that is down during warm-up does not disturb the panel', async () => {
     const { backend } = mountPanel();
     backend.fail('/api/v1/series/prepare', { kind: 'network-error' });

@@ -59,6 +59,8 @@ export class SliceFinderController {
   private state: PanelState;
   private readonly listeners = new Set<Listener>();
   private inFlight?: AbortController;
+  /** The series of the search in flight: results for it are void once the viewport shows another. */
+  private pendingSeries?: ActiveSeries;
   private stopWatching?: () => void;
   private watchers = 0;
   private lastSeriesKey?: string;
@@ -169,7 +171,8 @@ export class SliceFinderController {
     const key = seriesKey(series);
     if (key === this.lastSeriesKey) return;
     this.lastSeriesKey = key;
-    if (this.state.series && seriesKey(this.state.series) !== key) this.clear();
+    const shown = this.state.series ?? (this.inFlight ? this.pendingSeries : undefined);
+    if (shown && seriesKey(shown) !== key) this.clear();
     if (!this.deps.config.prepareOnSeriesChange || !series || this.unsupportedSeries(series)) return;
     this.deps.api.prepare(this.seriesRef(series)).catch(() => {
       // Warm-up only: a failure here shows up, with its message, on the next search.
@@ -206,6 +209,7 @@ export class SliceFinderController {
     };
     const abort = new AbortController();
     this.inFlight = abort;
+    this.pendingSeries = series;
     this.set({ ...base, status: 'searching', error: undefined, progress: START_PROGRESS });
     try {
       const response = await this.deps.api.rerank(body, {
