@@ -98,31 +98,35 @@ export class SeriesService {
   }
 
   /** Decode and analyse uploaded files, and keep them as a `local` series. */
-  async addUpload(files: SeriesFile[]): Promise<SeriesData> {
-    const data = this.decodeAndAnalyse(files, () => undefined, {});
+  async addUpload(files: SeriesFile[]): Promise<{ data: SeriesData; skipped: number }> {
+    const { data, skipped } = this.decodeAndAnalyse(files, () => undefined, {});
     const sops = data.volume.sopInstanceUIDs;
     const key = seriesKey(data.volume.seriesInstanceUID, sops);
     this.deps.cache.set(key, data);
     this.uploads.set(data.volume.seriesInstanceUID, [...new Set(sops)]);
-    return data;
+    return { data, skipped };
   }
 
   private async loadSeries(r: Resolved, emit: (p: LoadProgress) => void): Promise<SeriesData> {
     const t0 = performance.now();
     const files = await r.load(emit);
     const fetchMs = performance.now() - t0;
-    return this.decodeAndAnalyse(files, emit, { fetch: fetchMs });
+    return this.decodeAndAnalyse(files, emit, { fetch: fetchMs }).data;
   }
 
-  private decodeAndAnalyse(files: SeriesFile[], emit: (p: LoadProgress) => void, timings: Record<string, number>): SeriesData {
+  private decodeAndAnalyse(
+    files: SeriesFile[],
+    emit: (p: LoadProgress) => void,
+    timings: Record<string, number>,
+  ): { data: SeriesData; skipped: number } {
     emit({ phase: 'decode' });
     const t1 = performance.now();
-    const { volume } = this.deps.engine.decode(files);
+    const { volume, skipped } = this.deps.engine.decode(files);
     const t2 = performance.now();
     emit({ phase: 'analyse' });
     const analysis = this.deps.engine.analyse(volume);
     const t3 = performance.now();
-    return { volume, analysis, loadTimings: { ...timings, decode: t2 - t1, analysis: t3 - t2 } };
+    return { data: { volume, analysis, loadTimings: { ...timings, decode: t2 - t1, analysis: t3 - t2 } }, skipped };
   }
 
   private resolve(ref: SeriesRef, ctx: RequestContext): Resolved {

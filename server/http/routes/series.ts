@@ -89,12 +89,13 @@ export const seriesRoutes = fp(
           files.push({ name: `upload-${files.length + 1}.dcm`, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
         }
         if (files.length === 0) throw new ApiError(400, 'empty_upload', 'the upload holds no files');
-        const { volume } = await series.addUpload(files);
+        const { data, skipped } = await series.addUpload(files);
+        const { volume } = data;
         return reply.code(201).send({
           studyInstanceUID: volume.studyInstanceUID,
           seriesInstanceUID: volume.seriesInstanceUID,
           slices: volume.slices,
-          skipped: files.length - new Set(volume.sopInstanceUIDs).size,
+          skipped,
           sopInstanceUIDs: [...new Set(volume.sopInstanceUIDs)],
         });
       }
