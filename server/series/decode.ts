@@ -280,7 +280,7 @@ function decodeImage(
   return { sopInstanceUID, frames };
 }
 
-/** A typed view of the stored values; copied only when unaligned or big endian. */
+/** A typed view of the stored values; copied (one memcpy) only when unaligned or big endian. */
 function pixelArray(
   data: Uint8Array,
   offset: number,
@@ -294,11 +294,17 @@ function pixelArray(
   if (bitsAllocated === 8) return signed ? new Int8Array(buffer, start, count) : new Uint8Array(buffer, start, count);
   const Ctor = signed ? Int16Array : Uint16Array;
   if (start % 2 === 0 && !bigEndian) return new Ctor(buffer, start, count);
-  const out = new Ctor(count);
-  const dv = new DataView(buffer, start, count * 2);
-  if (signed) for (let i = 0; i < count; i++) out[i] = dv.getInt16(i * 2, !bigEndian);
-  else for (let i = 0; i < count; i++) out[i] = dv.getUint16(i * 2, !bigEndian);
-  return out;
+  // Buffers cut from a multipart body can start at any byte: copy to an aligned one.
+  const bytes = new Uint8Array(count * 2);
+  bytes.set(data.subarray(offset, offset + count * 2));
+  if (bigEndian) {
+    const words = new Uint16Array(bytes.buffer);
+    for (let i = 0; i < count; i++) {
+      const w = words[i];
+      words[i] = ((w & 0xff) << 8) | (w >>> 8);
+    }
+  }
+  return new Ctor(bytes.buffer);
 }
 
 /** PixelPaddingValue (and range limit) as stored values; dcmjs may read them unsigned when the VR says US. */

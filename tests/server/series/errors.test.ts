@@ -259,6 +259,18 @@ describe('inputs that load', () => {
     expect(skipped).toBe(1);
   });
 
+  test('buffers at odd byte offsets (as cut from a multipart body) read the same', () => {
+    const odd = three().map((f) => {
+      const body = new Uint8Array(f.data.length + 1);
+      body.set(f.data, 1);
+      return { name: f.name, data: body.subarray(1) };
+    });
+    expect(odd[0].data.byteOffset % 2).toBe(1);
+    const a = loadSeriesFromBuffers(three()).volume;
+    const b = loadSeriesFromBuffers(odd).volume;
+    expect(Buffer.from(b.hu.buffer).equals(Buffer.from(a.hu.buffer))).toBe(true);
+  });
+
   test('character sets dcmjs refuses (ISO 2022 code extensions) still load', () => {
     const files = three().map((f) => ({
       name: f.name,
