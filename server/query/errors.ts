@@ -15,3 +15,13 @@ export class QueryError extends Error {
 
 /** Longest accepted description, in characters (Unicode code points). */
 export const MAX_QUERY_CHARS = 2000;
+
+/** A lexicon table or a hospital's extension that cannot be used (two meanings for one phrase, unknown values). */
+export class LexiconError extends Error {
+  readonly code = 'invalid_lexicon';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'LexiconError';
+  }
+}

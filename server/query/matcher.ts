@@ -2,6 +2,7 @@
  * Longest-match phrase lookup over the lexicon tables: a character trie over normalised phrases.
  * A space inside a phrase matches any run of spaces and hyphens in the text; Latin phrases only match whole words.
  */
+import { LexiconError } from './errors';
 import type { LexEntry } from './lexicon/types';
 import { isSpaceCode, isWordChar, isWordCode, normalizeForMatch } from './normalize';
 
@@ -38,19 +39,33 @@ export function pluralOf(phrase: string): string {
 export class PhraseMatcher {
   private readonly root: Node = { next: new Map() };
 
-  /** Throws (at load time) when two rows claim the same phrase: the tables must stay unambiguous. */
-  constructor(entries: readonly LexEntry[]) {
-    const plurals: Array<[string, LexEntry]> = [];
-    for (const entry of entries) {
-      for (const raw of entry.phrases) {
-        const phrase = canonicalPhrase(raw);
-        const existing = this.insert(phrase, entry, false);
-        if (existing) throw new Error(`lexicon: phrase "${raw}" is in two rows (${existing.kind}:${existing.value}, ${entry.kind}:${entry.value})`);
-        if (entry.plural && /[a-z]$/.test(phrase)) plurals.push([pluralOf(phrase), entry]);
+  /**
+   * `entries`: the reviewed tables; two rows claiming one phrase is an error (LexiconError, at load time).
+   * `overrides`: a hospital's rows; a phrase they name replaces the tables' meaning of it.
+   */
+  constructor(entries: readonly LexEntry[], overrides: readonly LexEntry[] = []) {
+    for (const [rows, replace] of [[entries, false], [overrides, true]] as const) {
+      const plurals: Array<[string, LexEntry]> = [];
+      const seen = new Set<string>();
+      for (const entry of rows) {
+        for (const raw of entry.phrases) {
+          const phrase = canonicalPhrase(raw);
+          if (phrase === '') throw new LexiconError(`lexicon: empty phrase in ${entry.kind}:${entry.value}`);
+          const existing = this.lookup(phrase);
+          if (existing?.entry && (!replace || seen.has(phrase))) {
+            throw new LexiconError(`lexicon: phrase "${raw}" is in two rows (${existing.entry.kind}:${existing.entry.value}, ${entry.kind}:${entry.value})`);
+          }
+          seen.add(phrase);
+          this.insert(phrase, entry, false);
+          if (entry.plural && /[a-z]$/.test(phrase)) plurals.push([pluralOf(phrase), entry]);
+        }
+      }
+      // A generated plural never overrides a phrase a row lists itself ("bases" is a level, not two "base"s).
+      for (const [phrase, entry] of plurals) {
+        const existing = this.lookup(phrase);
+        if (!existing || (replace && existing.plural)) this.insert(phrase, entry, true);
       }
     }
-    // Plurals never override a phrase a table lists itself ("bases" is a level, not two "base"s).
-    for (const [phrase, entry] of plurals) if (!this.lookup(phrase)) this.insert(phrase, entry, true);
   }
 
   private lookup(phrase: string): Node | undefined {
@@ -62,7 +77,7 @@ export class PhraseMatcher {
     return node.entry ? node : undefined;
   }
 
-  private insert(phrase: string, entry: LexEntry, plural: boolean): LexEntry | undefined {
+  private insert(phrase: string, entry: LexEntry, plural: boolean): void {
     let node = this.root;
     for (let i = 0; i < phrase.length; i++) {
       const code = phrase.charCodeAt(i);
@@ -73,11 +88,9 @@ export class PhraseMatcher {
       }
       node = child;
     }
-    if (node.entry) return node.entry;
     node.entry = entry;
     node.plural = plural;
     node.wordEnd = isWordChar(phrase[phrase.length - 1]);
-    return undefined;
   }
 
   /** The longest phrase starting at `start` in the normalised text, if any. */

@@ -2,10 +2,14 @@
 import { buildFinding, groupFindings } from './assemble';
 import type { ParsedQuery, Span } from './finding';
 import { detectLang } from './lang';
-import { tokenize, type Token } from './tokenize';
+import { EN_LEXICON } from './lexicon/en';
+import type { LexEntry } from './lexicon/types';
+import { ZH_LEXICON } from './lexicon/zh';
+import { PhraseMatcher } from './matcher';
+import { DEFAULT_MATCHER, tokenize, type Token } from './tokenize';
 import { validateQueryText } from './validate';
 
-export { QueryError } from './errors';
+export { LexiconError, QueryError } from './errors';
 
 /** Unrecognised tokens, merged where only whitespace separates them ("foo bar" is one span). */
 function unknownSpans(tokens: Token[], text: string): Span[] {
@@ -22,10 +26,29 @@ function unknownSpans(tokens: Token[], text: string): Span[] {
   return out;
 }
 
-/** Throws only `QueryError` (HTTP 400) for text it refuses; see validate.ts. */
+export type QueryParser = (text: string) => ParsedQuery;
+
+function parserWith(matcher: PhraseMatcher): QueryParser {
+  return (text: string): ParsedQuery => {
+    validateQueryText(text);
+    const tokens = tokenize(text, matcher);
+    const findings = groupFindings(tokens, text).map((d, i) => buildFinding(d, i));
+    return { text, lang: detectLang(text), findings, unknown: unknownSpans(tokens, text) };
+  };
+}
+
+/**
+ * A parser over the built-in tables plus a hospital's own rows (see lexicon/extension.ts, `loadLexiconFile`);
+ * their phrases replace the built-in meaning. Throws LexiconError at creation when the rows clash among themselves.
+ */
+export function createQueryParser(extraLexicon: readonly LexEntry[] = []): QueryParser {
+  if (extraLexicon.length === 0) return parseWithTables;
+  return parserWith(new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON], extraLexicon));
+}
+
+const parseWithTables = parserWith(DEFAULT_MATCHER);
+
+/** Parses with the built-in tables. Throws only `QueryError` (HTTP 400) for text it refuses; see validate.ts. */
 export function parseQuery(text: string): ParsedQuery {
-  validateQueryText(text);
-  const tokens = tokenize(text);
-  const findings = groupFindings(tokens, text).map((d, i) => buildFinding(d, i));
-  return { text, lang: detectLang(text), findings, unknown: unknownSpans(tokens, text) };
+  return parseWithTables(text);
 }

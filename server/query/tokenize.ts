@@ -32,7 +32,8 @@ function token(kind: Token['kind'], value: string, start: number, end: number, e
   };
 }
 
-const MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON]);
+/** The reviewed English and Chinese tables, loaded once. */
+export const DEFAULT_MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON]);
 
 /** Characters that end a clause. A colon does not: "RUL: 8 mm nodule" labels what follows. */
 const CLAUSE_END = new Set([...',;.!?\n，；。！？…'].map((c) => c.charCodeAt(0)));
@@ -41,7 +42,7 @@ const PUNCT_OR_SYMBOL = /[\p{P}\p{S}]/u;
 const COUNT_AFTER = /[ \t]*(?:[个枚处]|[a-z])/y;
 const DIGITS = /\d+/y;
 
-export function tokenize(text: string): Token[] {
+export function tokenize(text: string, matcher: PhraseMatcher = DEFAULT_MATCHER): Token[] {
   const norm = normalizeForMatch(text);
   const tokens: Token[] = [];
   const n = norm.length;
@@ -77,7 +78,7 @@ export function tokenize(text: string): Token[] {
         }
       }
     }
-    const m = MATCHER.match(norm, i);
+    const m = matcher.match(norm, i);
     if (m) {
       const { entry } = m;
       // A phrase the tables know they do not handle is reported as not understood, and keeps a shorter
