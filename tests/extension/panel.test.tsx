@@ -389,6 +389,14 @@ describe('Chinese', () => {
     expect(screen.getByRole('button', { name: '清除标记' })).toBeTruthy();
   });
 
+  test('a language switched in the viewer is picked up when the panel is used again', async () => {
+    const { user } = mountPanel();
+    await screen.findByLabelText('Describe the finding');
+    localStorage.setItem('i18nextLng', 'zh-CN');
+    await user.click(screen.getByRole('combobox'));
+    expect(await screen.findByLabelText('描述所见')).toBeTruthy();
+  });
+
   test('Chinese error message for an unreachable backend', async () => {
     localStorage.setItem('i18nextLng', 'zh');
     const { backend, user } = mountPanel();

@@ -59,7 +59,15 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
     : '';
 
   return (
-    <section className="sf-panel" aria-label={t('title')} lang={state.lang === 'zh' ? 'zh-CN' : 'en'} onKeyDown={onPanelKey}>
+    <section
+      className="sf-panel"
+      aria-label={t('title')}
+      lang={state.lang === 'zh' ? 'zh-CN' : 'en'}
+      onKeyDown={onPanelKey}
+      // A language changed in the viewer's preferences fires no event in this tab: look again on use.
+      onFocus={() => controller.refreshLanguage()}
+      onMouseEnter={() => controller.refreshLanguage()}
+    >
       <h2>{t('title')}</h2>
       <div>
         <label htmlFor={id('query')}>{t('queryLabel')}</label>
