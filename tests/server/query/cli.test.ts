@@ -1,5 +1,7 @@
 /** `npm run -s parse -- "<text>"` (scripts/parse.ts): JSON on stdout; a refused text → message on stderr, exit 1. */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -23,5 +25,18 @@ describe('scripts/parse.ts', () => {
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/^parse: empty: /);
+  });
+
+  it('adds a lexicon extension with --lexicon, and refuses a bad one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'parse-cli-'));
+    const file = path.join(dir, 'extra.json');
+    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'nodule', phrases: ['SPN'] }]));
+    const r = run('--lexicon', file, 'RUL', 'SPN');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).findings[0]).toMatchObject({ type: 'nodule', anatomy: { lobe: 'RUL' } });
+    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'blob', phrases: ['SPN'] }]));
+    const bad = run('--lexicon', file, 'RUL SPN');
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^parse: invalid_lexicon: .*"blob"/);
   });
 });
