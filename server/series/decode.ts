@@ -94,15 +94,15 @@ export function decodeInstance(data: Uint8Array, source: string): DecodedInstanc
   try {
     return decode(data);
   } catch (err) {
-    const e = err instanceof SeriesError ? err : new MalformedDicomError(`Malformed DICOM: ${describe(err)}.`);
+    // Parser messages can quote file content: keep them out of what reaches users and logs.
+    const e = err instanceof SeriesError ? err : new MalformedDicomError('Malformed DICOM: the header could not be parsed.');
     if (e.source === undefined) (e as { source?: string }).source = source;
     throw e;
   }
 }
 
-function describe(err: unknown): string {
-  const msg = err instanceof Error ? err.message : typeof err === 'string' ? err : 'the parser failed';
-  return msg.replace(/\s+/g, ' ').slice(0, 200).replace(/[.\s]+$/, '');
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : typeof err === 'string' ? err : '';
 }
 
 function decode(data: Uint8Array): DecodedInstance {
@@ -145,7 +145,7 @@ function readHeader(data: Uint8Array, layout: Part10Layout): RawDict {
   } catch (err) {
     // dcmjs refuses some character sets outright; strings other than UIDs and numbers do not matter
     // here, so parse again tolerantly and make sure the parse still reached the last element.
-    if (!/character set/i.test(describe(err))) throw err;
+    if (!/character set/i.test(messageOf(err))) throw err;
     parsed = readPart10(header, true);
     const last = layout.lastHeaderTag;
     if (last !== undefined && !parsed.dict[tagString(last).replace(/[(),]/g, '')]) throw err;
