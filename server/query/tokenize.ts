@@ -37,10 +37,19 @@ export const DEFAULT_MATCHER = new PhraseMatcher([...EN_LEXICON, ...ZH_LEXICON])
 
 /** Characters that end a clause. A colon does not: "RUL: 8 mm nodule" labels what follows. */
 const CLAUSE_END = new Set([...',;.!?\n，；。！？…'].map((c) => c.charCodeAt(0)));
-const PUNCT_OR_SYMBOL = /[\p{P}\p{S}]/u;
+/** Skipped silently: punctuation, symbols, and numbers that are not digits (①, ½). */
+const PUNCT_OR_SYMBOL = /[\p{P}\p{S}\p{No}]/u;
 /** "3 nodules", "3个结节": a bare integer before a word or a Chinese measure word is a count. */
 const COUNT_AFTER = /[ \t]*(?:[个枚处]|[a-z])/y;
 const DIGITS = /\d+/y;
+const LIST_MARK = new Set([...'.)、）'].map((c) => c.charCodeAt(0)));
+
+/** Nothing but whitespace since the start of the text or the last clause end. */
+function atClauseStart(tokens: Token[], norm: string, i: number): boolean {
+  const last = tokens[tokens.length - 1];
+  const from = last ? last.end : 0;
+  return (!last || last.kind === 'sep') && norm.slice(from, i).trim() === '';
+}
 
 export function tokenize(text: string, matcher: PhraseMatcher = DEFAULT_MATCHER): Token[] {
   const norm = normalizeForMatch(text);
@@ -68,6 +77,11 @@ export function tokenize(text: string, matcher: PhraseMatcher = DEFAULT_MATCHER)
       }
       DIGITS.lastIndex = i;
       const num = DIGITS.exec(norm);
+      // "1. RUL nodule" / "2、左肺结节" at the start of a line or clause: a list number, not part of the finding.
+      if (num && LIST_MARK.has(norm.charCodeAt(i + num[0].length)) && atClauseStart(tokens, norm, i)) {
+        i += num[0].length + 1;
+        continue;
+      }
       if (num && !isWordChar(norm[i - 1]) && norm[i + num[0].length] !== '.') {
         COUNT_AFTER.lastIndex = i + num[0].length;
         if (COUNT_AFTER.test(norm) && !isWordChar(norm[i + num[0].length])) {

@@ -4,7 +4,7 @@ import { MAX_QUERY_CHARS, QueryError } from './errors';
 // C0/C1 controls other than tab, newline and carriage return, and the bidirectional overrides that can disguise text.
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
-const ONLY_PUNCTUATION = /^[\s\p{P}\p{S}\u200b\ufeff]*$/u;
+const ONLY_PUNCTUATION = /^[\s\p{P}\p{S}\p{No}\u200b\ufeff]*$/u;
 
 export function validateQueryText(text: unknown): asserts text is string {
   if (typeof text !== 'string') throw new QueryError('invalid_type', 'The description must be text.');

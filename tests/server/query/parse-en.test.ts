@@ -347,6 +347,13 @@ const MORE: Case[] = [
     findings: [F({ type: 'atelectasis', anatomy: { level: 'lung base', side: 'bilateral', organ: 'lung' } })],
     terms: [T('level', 'lung base', 'bibasilar'), T('type', 'atelectasis', 'atelectasis')],
   },
+  {
+    text: '1. RUL nodule, 6 mm\n2. LLL mass',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL, size: { mm: 6, dims: [6] } }), F({ type: 'mass', anatomy: LLL })],
+    terms: [T('lobe', 'RUL', 'RUL'), T('size', '6', '6 mm'), T('type', 'mass', 'mass', 1)],
+    spans: ['RUL nodule, 6 mm', 'LLL mass'],
+  },
 ];
 
 describe('parseQuery: the issue examples in English', () => runCases(ISSUE_EQUIVALENTS));

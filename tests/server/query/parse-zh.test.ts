@@ -344,6 +344,17 @@ const MORE: Case[] = [
     findings: [F({ type: 'nodule', anatomy: RML, size: { mm: 5, dims: [5] } })],
     terms: [T('lobe', 'RML', '右肺中叶'), T('size', '5', '5mm')],
   },
+  {
+    text: '1、右肺上叶结节；2、左肺下叶肿块；③双肺多发钙化灶',
+    lang: 'zh',
+    findings: [
+      F({ type: 'nodule', anatomy: RUL }),
+      F({ type: 'mass', anatomy: LLL }),
+      F({ type: 'calcification', anatomy: { side: 'bilateral', organ: 'lung' }, multiple: true }),
+    ],
+    terms: [T('type', 'nodule', '结节'), T('type', 'mass', '肿块', 1), T('type', 'calcification', '钙化灶', 2)],
+    spans: ['右肺上叶结节', '左肺下叶肿块', '双肺多发钙化灶'],
+  },
 ];
 
 /** Mixed-language text: both tables apply at once. */
