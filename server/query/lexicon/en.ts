@@ -12,7 +12,7 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- finding types ----
   {
     kind: 'type', value: 'nodule', plural: true,
-    phrases: ['nodule', 'nodular opacity', 'nodular lesion', 'micronodule'],
+    phrases: ['nodule', 'nodular opacity', 'nodular lesion', 'nodular density', 'micronodule'],
   },
   { kind: 'type', value: 'nodule', phrases: ['GGN', 'GGNs', 'pGGN', 'pGGNs'], implies: [{ kind: 'texture', value: 'ground-glass' }] },
   { kind: 'type', value: 'nodule', phrases: ['mGGN', 'mGGNs', 'PSN', 'PSNs'], implies: [{ kind: 'texture', value: 'part-solid' }] },
@@ -164,7 +164,11 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- margins ----
   {
     kind: 'margin', value: 'spiculated',
-    phrases: ['spiculated', 'spiculation', 'spiculations', 'spicule', 'spicules', 'spiculate', 'spiky', 'short spiculation', 'short spicules', 'corona radiata'],
+    phrases: [
+      'spiculated', 'spiculation', 'spiculations', 'spicule', 'spicules', 'spiculae', 'spiculate', 'spiky', 'short spiculation',
+      'short spicules', 'corona radiata',
+      'speculated', // a frequent misspelling of spiculated
+    ],
   },
   {
     kind: 'margin', value: 'lobulated',
@@ -187,7 +191,7 @@ export const EN_LEXICON: LexEntry[] = [
   },
   {
     kind: 'sign', value: 'vacuole', plural: true,
-    phrases: ['vacuole', 'vacuole sign', 'vacuolar sign', 'bubble like lucency', 'bubble lucency', 'bubblelike lucency', 'pseudocavitation'],
+    phrases: ['vacuole', 'vacuole sign', 'vacuolar sign', 'bubble like lucency', 'bubble lucency', 'bubblelike lucency', 'bubbly lucency', 'pseudocavitation'],
   },
   {
     kind: 'sign', value: 'pleural indentation', plural: true,

@@ -152,7 +152,7 @@ export const ZH_LEXICON: LexEntry[] = [
   // ---- signs ----
   {
     kind: 'sign', value: 'air bronchogram',
-    phrases: ['空气支气管征', '支气管充气征', '充气支气管征', '空气支气管', '支气管气象', '支气管气像'],
+    phrases: ['空气支气管征', '支气管充气征', '充气支气管征', '含气支气管征', '空气支气管', '支气管气象', '支气管气像'],
   },
   { kind: 'sign', value: 'vacuole', phrases: ['空泡征', '空泡', '小泡征', '空泡样改变', '小空泡'] },
   {
@@ -161,7 +161,7 @@ export const ZH_LEXICON: LexEntry[] = [
   },
   { kind: 'sign', value: 'vascular convergence', phrases: ['血管集束征', '血管集束', '血管聚集', '血管聚集征', '血管集中征'] },
   { kind: 'sign', value: 'halo', phrases: ['晕征'] },
-  { kind: 'sign', value: 'reversed halo', phrases: ['反晕征'] },
+  { kind: 'sign', value: 'reversed halo', phrases: ['反晕征', '环礁征'] },
   { kind: 'sign', value: 'tree-in-bud', phrases: ['树芽征', '树芽', '树芽状'] },
   { kind: 'sign', value: 'crazy paving', phrases: ['铺路石征', '铺路石', '碎石路征', '碎石路'] },
 
