@@ -16,7 +16,7 @@ import {
 } from './errors';
 import { orientationFrom } from './geometry';
 import { scanPart10, tagString, type Part10Layout } from './part10';
-import type { RawPixelArray, RawPixels } from './rescale';
+import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
 import { classifySopClass } from './sop-class';
 import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
 import type { Vec3 } from './volume';
@@ -211,6 +211,7 @@ function decodeImage(
   }
   const gridOffsets = perFrame.length === 0 && frameCount > 1 ? nums(ds, T.GridFrameOffsetVector, frameCount) : undefined;
   const padding = paddingRange(ds, signed, bitsAllocated);
+  const floor = (str(ds, T.Modality) ?? '').toUpperCase() === 'CT' ? CT_FLOOR_HU : -Infinity;
   const common = {
     sopInstanceUID,
     seriesInstanceUID,
@@ -274,6 +275,7 @@ function decodeImage(
         slope,
         intercept,
         padding,
+        floor,
       },
     });
   }

@@ -12,25 +12,36 @@ export interface RawPixels {
   intercept: number;
   /** Stored values [low, high] that mark padding (PixelPaddingValue / PixelPaddingRangeLimit). */
   padding?: [number, number];
+  /** Lowest output value: lower ones are raised to it (CT_FLOOR_HU for CT, -Infinity otherwise). */
+  floor: number;
 }
 
+/**
+ * The floor of CT values: nothing in a patient is below air (-1000 HU), so lower values are the
+ * scanner's marks for pixels outside the reconstructed field of view (-2048, -3024, ...) and read as air.
+ */
+export const CT_FLOOR_HU = -1024;
 /** What padding pixels (outside the reconstructed field of view) become: air. */
-export const PADDING_HU = -1024;
+export const PADDING_HU = CT_FLOOR_HU;
 
 /** Writes slope · stored + intercept for every pixel of `px` into `dst` from `offset`. */
 export function rescaleInto(dst: Float32Array, offset: number, px: RawPixels): void {
-  const { data, slope, intercept, padding } = px;
+  const { data, slope, intercept, padding, floor } = px;
   const n = data.length;
   // Specialised loops with everything hoisted: this runs over every voxel of the series.
   if (px.bitsStored >= px.bitsAllocated) {
     if (!padding) {
-      for (let i = 0; i < n; i++) dst[offset + i] = data[i] * slope + intercept;
+      for (let i = 0; i < n; i++) {
+        const h = data[i] * slope + intercept;
+        dst[offset + i] = h < floor ? floor : h;
+      }
     } else {
       const lo = padding[0];
       const hi = padding[1];
       for (let i = 0; i < n; i++) {
         const v = data[i];
-        dst[offset + i] = v < lo || v > hi ? v * slope + intercept : PADDING_HU;
+        const h = v * slope + intercept;
+        dst[offset + i] = v >= lo && v <= hi ? PADDING_HU : h < floor ? floor : h;
       }
     }
     return;
@@ -45,6 +56,7 @@ export function rescaleInto(dst: Float32Array, offset: number, px: RawPixels): v
   for (let i = 0; i < n; i++) {
     const raw = data[i] & mask;
     const v = signed ? (raw << shift) >> shift : raw;
-    dst[offset + i] = v < lo || v > hi ? v * slope + intercept : PADDING_HU;
+    const h = v * slope + intercept;
+    dst[offset + i] = v >= lo && v <= hi ? PADDING_HU : h < floor ? floor : h;
   }
 }

@@ -282,6 +282,14 @@ describe('inputs that load', () => {
     expect(b.sliceSpacing).toBe(a.sliceSpacing);
   });
 
+  test('only CT is floored at -1024 HU: another modality keeps the rescaled values', () => {
+    const ct = loadSeriesFromBuffers(three()).volume;
+    const other = loadSeriesFromBuffers(three().map((f) => ({ name: f.name, data: rewrite(f.data, (d) => set(d.dict, '00080060', 'CS', ['PT'])) }))).volume;
+    const min = (xs: Float32Array): number => xs.reduce((a, b) => Math.min(a, b), Infinity);
+    expect(min(ct.hu)).toBe(-1024);
+    expect(min(other.hu)).toBe(-2048); // the stored corners: -1024 - 1024
+  });
+
   test('a DICOMDIR beside the images is skipped', () => {
     const dicomdir = rewrite(readSlice(61), (d) => {
       set(d.meta, '00020002', 'UI', ['1.2.840.10008.1.3.10']);

@@ -58,6 +58,17 @@ test('air in front of the patient reads about -1000 HU', () => {
   expect(values[values.length - 1]).toBeLessThan(-500);
 });
 
+test('outside the reconstructed field of view (the corners) reads as air, and nothing is below -1024 HU', () => {
+  const v = result.volume;
+  let min = Infinity;
+  for (const x of v.hu) if (x < min) min = x;
+  expect(min).toBe(-1024);
+  // The stored corners hold -1024, i.e. -2048 HU after the rescale: raised to the CT floor.
+  for (let s = 0; s < v.slices; s += 11) {
+    for (let r = 0; r < 20; r++) for (let c = 0; c < 20; c++) expect(v.hu[(s * v.rows + r) * v.columns + c]).toBe(-1024);
+  }
+});
+
 test('tissue and bone read in their HU ranges (rescale applied)', () => {
   const v = result.volume;
   // Histogram in 20 HU bins of everything denser than lung: fat or soft tissue (-150..100 HU) must be the mode.
