@@ -74,11 +74,14 @@ export interface CandidateMatch {
 /** Texture probabilities from density fractions (or the learned head when there is one). */
 export function textureOf(e: Evidence): { solid: number; partSolid: number; groundGlass: number } {
   const c = e.candidate;
-  // pure GGN: no solid core at all; solid: most of the voxels above -300 HU (partial-volume rims aside)
-  const gg = sigmoid((0.1 - c.solidFraction) / 0.03);
-  const solid = sigmoid((c.solidFraction - 0.5) / 0.07) * (1 - gg);
-  const part = Math.max(0, 1 - gg - solid);
-  const classical = { solid, partSolid: part, groundGlass: gg };
+  // ground-glass: even the densest part stays below soft tissue (core < ≈ -350 HU)
+  const gg = sigmoid((-380 - c.coreHU) / 50);
+  // part-solid: clearly less solid than a wholly solid lesion of that size would look once partial
+  // volume (≈1.5 mm of blur at the rim) is taken into account
+  const d = c.equivalentDiameterMm;
+  const solidIfSolid = d > 1.5 ? ((d - 1.5) / (d + 1.5)) ** 3 : 0;
+  const mixed = sigmoid((0.6 * solidIfSolid - c.solidFraction) / 0.06);
+  const classical = { solid: (1 - gg) * (1 - mixed), partSolid: (1 - gg) * mixed, groundGlass: gg };
   const t = e.learned?.texture;
   if (!t) return classical;
   return {

@@ -101,7 +101,7 @@ export function classicalLikelihood(
   const fill = sigmoid((c.fill - 0.45) / 0.08);
   // vessel pieces: much dense tissue connected around them, and as thick as what is attached
   const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05) * sigmoid((2 - c.contextExcess) / 0.3);
-  const thick = 0.05 + 0.95 * sigmoid((c.thicknessRatio - 1.7) / 0.15);
+  const thick = 0.05 + 0.95 * sigmoid((c.thicknessRatio - 1.5) / 0.1);
   const density = sigmoid((c.meanHU + 650) / 60);
   // a large opacity averaging far above soft tissue is a contrast-filled vessel, not a nodule (nodules enhance < ~60 HU)
   const enhanced = c.equivalentDiameterMm > 10 && c.calcifiedFraction < 0.5 ? sigmoid((120 - c.meanHU) / 25) : 1;
@@ -135,7 +135,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   const out: Candidate[] = [];
   const inLung = new Uint8Array(n);
   for (let i = 0; i < n; i++) inLung[i] = m.lung[full(i)] ? 1 : 0;
-  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0 };
+  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0, values: new Float32Array(1 << 16) };
   const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
@@ -166,7 +166,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   return out;
 }
 
-interface Scratch { stamp: Int32Array; next: number; queue: Int32Array; attachment: number; inLung: Uint8Array; dist2: Float32Array; outerRadius: number }
+interface Scratch { stamp: Int32Array; next: number; queue: Int32Array; attachment: number; inLung: Uint8Array; dist2: Float32Array; outerRadius: number; values: Float32Array }
 
 /**
  * Dense voxels connected to the candidate within a sphere around it, over the candidate's own count
@@ -284,7 +284,7 @@ function describe(
   let in2 = 0;
   for (const i of vox) if (sc.dist2[i] > in2) in2 = sc.dist2[i];
   // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
-  const thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
+  let thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
   // early out: plain vessel pieces (judged on the grid's HU) are not worth describing further
   let gridSum = 0;
   for (const i of vox) gridSum += g.hu[full(i)];
@@ -320,6 +320,9 @@ function describe(
   // density at full resolution
   let sum = 0, cnt = 0, solid = 0, gg = 0, calc = 0;
   const { fz, fy, fx } = g;
+  const need = vox.length * fz * fy * fx;
+  if (sc.values.length < need) sc.values = new Float32Array(need * 2);
+  const values = sc.values;
   for (const i of vox) {
     const p = full(i);
     const gs = (p / plane) | 0;
@@ -331,6 +334,7 @@ function describe(
         const base = (s * v.rows + r) * v.columns;
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
           const hu = v.hu[base + c];
+          values[cnt] = hu;
           sum += hu; cnt++;
           if (hu > CALCIFIED_HU) calc++;
           if (hu > SOLID_HU) solid++;
@@ -340,6 +344,14 @@ function describe(
   }
   if (!cnt) return null;
   const meanHU = sum / cnt;
+  // core density: the densest tenth (a solid component, undiluted by partial volume at the rim);
+  // bulk density: the median, which the edge is measured against
+  const sorted = values.subarray(0, cnt).sort();
+  let coreSum = 0;
+  const q9 = Math.floor(cnt * 0.9);
+  for (let i = q9; i < cnt; i++) coreSum += sorted[i];
+  const coreHU = coreSum / Math.max(1, cnt - q9);
+  const medianHU = sorted[cnt >> 1];
 
   // slices, in-plane long axis on the largest slice
   let maxN = 0, maxS = 0;
@@ -350,8 +362,8 @@ function describe(
   const vrc = (big.src / big.n - (big.sr / big.n) * (big.sc / big.n)) * sy * sx;
   const tr = vrr + vcc;
   const disc = Math.sqrt(Math.max(0, ((vrr - vcc) / 2) ** 2 + vrc * vrc));
-  const diameterMm = 4 * Math.sqrt(tr / 2 + disc);
-  const shortAxisMm = 4 * Math.sqrt(Math.max(0, tr / 2 - disc));
+  let diameterMm = 4 * Math.sqrt(tr / 2 + disc);
+  let shortAxisMm = 4 * Math.sqrt(Math.max(0, tr / 2 - disc));
   const slices: CandidateSlice[] = [];
   for (const [s, b] of perSlice) {
     const gs = s + crop.s0;
@@ -386,6 +398,13 @@ function describe(
 
 
   const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU, dense, cp);
+  const fullRes = inPlaneAxes(v, g, crop, vox, maxS, Math.max(medianHU, GGO_HU));
+  if (fullRes) { diameterMm = fullRes.long; shortAxisMm = fullRes.short; }
+  // the grid's distances are too coarse to compare a small nodule with the vessel beside it
+  if (thicknessRatio < 2.5) {
+    const fine = fullResThickness(v, g, crop, vox, Math.max(medianHU, GGO_HU));
+    if (fine !== null) thicknessRatio = fine;
+  }
 
   const cand: Candidate = {
     id: 0,
@@ -397,6 +416,7 @@ function describe(
     centroidMm,
     centroidPx: { slice: gsC * fz + (fz - 1) / 2, row: (grC + 0.5) * fy - 0.5, column: (gcC + 0.5) * fx - 0.5 },
     meanHU,
+    coreHU,
     solidFraction: solid / cnt,
     groundGlassFraction: gg / cnt,
     calcifiedFraction: calc / cnt,
@@ -418,6 +438,117 @@ function describe(
   };
   cand.lesionLikelihood = classicalLikelihood(cand);
   return cand;
+}
+
+/** Typical aerated lung parenchyma (HU): the background a lesion's edge is measured against. */
+const LUNG_BACKGROUND_HU = -850;
+
+/**
+ * Long and short in-plane axes (mm) at full resolution on the candidate's largest slice: pixels within
+ * its grid footprint (grown by one grid pixel) above half way between its bulk (median) density and lung
+ * (full width at half maximum), so partial volume and the grid neither shrink nor swell it.
+ */
+function inPlaneAxes(v: Volume, g: Grid, crop: Crop, vox: Int32Array, sliceInCrop: number, bulkHU: number): { long: number; short: number } | null {
+  const cp = crop.rows * crop.columns;
+  const { fz, fy, fx } = g;
+  const s = Math.min(v.slices - 1, (sliceInCrop + crop.s0) * fz + (fz >> 1));
+  const threshold = (bulkHU + LUNG_BACKGROUND_HU) / 2;
+  const foot = new Set<number>();
+  for (const i of vox) {
+    if (((i / cp) | 0) !== sliceInCrop) continue;
+    const rem = i % cp;
+    const r = ((rem / crop.columns) | 0) + crop.r0, c = (rem % crop.columns) + crop.c0;
+    for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) foot.add((r + dr) * g.columns + c + dc);
+  }
+  let n = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0;
+  for (const q of foot) {
+    const gr = (q / g.columns) | 0, gc = q - gr * g.columns;
+    if (gr < 0 || gc < 0 || gr >= g.rows || gc >= g.columns) continue;
+    for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
+      for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
+        if (v.hu[(s * v.rows + r) * v.columns + c] <= threshold) continue;
+        n++; sr += r; sc += c; srr += r * r; scc += c * c; src += r * c;
+      }
+  }
+  if (n < 3) return null;
+  const [py, px] = v.pixelSpacing;
+  const vrr = (srr / n - (sr / n) ** 2 + 1 / 12) * py * py;
+  const vcc = (scc / n - (sc / n) ** 2 + 1 / 12) * px * px;
+  const vrc = (src / n - (sr / n) * (sc / n)) * py * px;
+  const tr = vrr + vcc;
+  const disc = Math.sqrt(Math.max(0, ((vrr - vcc) / 2) ** 2 + vrc * vrc));
+  return { long: 4 * Math.sqrt(tr / 2 + disc), short: 4 * Math.sqrt(Math.max(0, tr / 2 - disc)) };
+}
+
+/**
+ * Thickness ratio at full resolution, in a box around the candidate: its largest inner radius (distance
+ * transform of the FWHM mask, slice spacing included) over the largest radius of the tissue connected
+ * to it more than 2 mm beyond it. Null when nothing of it is above the threshold.
+ */
+function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkHU: number): number | null {
+  const cp = crop.rows * crop.columns;
+  const { fz, fy, fx } = g;
+  const [py, px] = v.pixelSpacing;
+  const ss = v.sliceSpacing;
+  let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
+  for (const i of vox) {
+    const gs = ((i / cp) | 0) + crop.s0;
+    const rem = i % cp;
+    const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
+    s0 = Math.min(s0, gs * fz); s1 = Math.max(s1, gs * fz + fz - 1);
+    r0 = Math.min(r0, gr * fy); r1 = Math.max(r1, gr * fy + fy - 1);
+    c0 = Math.min(c0, gc * fx); c1 = Math.max(c1, gc * fx + fx - 1);
+  }
+  if (s1 < 0) return null;
+  const pad = 8; // mm of context on each side
+  const S0 = Math.max(0, s0 - Math.ceil(pad / ss)), S1 = Math.min(v.slices - 1, s1 + Math.ceil(pad / ss));
+  const R0 = Math.max(0, r0 - Math.ceil(pad / py)), R1 = Math.min(v.rows - 1, r1 + Math.ceil(pad / py));
+  const C0 = Math.max(0, c0 - Math.ceil(pad / px)), C1 = Math.min(v.columns - 1, c1 + Math.ceil(pad / px));
+  const d = S1 - S0 + 1, h = R1 - R0 + 1, w = C1 - C0 + 1;
+  const n = d * h * w;
+  const threshold = (bulkHU + LUNG_BACKGROUND_HU) / 2;
+  const mask = new Uint8Array(n);
+  for (let s = 0; s < d; s++)
+    for (let r = 0; r < h; r++) {
+      const base = ((s + S0) * v.rows + r + R0) * v.columns + C0;
+      const o = (s * h + r) * w;
+      for (let c = 0; c < w; c++) mask[o + c] = v.hu[base + c] > threshold ? 1 : 0;
+    }
+  const notFoot = new Uint8Array(n).fill(1);
+  for (const i of vox) {
+    const gs = ((i / cp) | 0) + crop.s0;
+    const rem = i % cp;
+    const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
+    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++)
+      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
+        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) notFoot[((s - S0) * h + r - R0) * w + c - C0] = 0;
+  }
+  const dims = { slices: d, rows: h, columns: w };
+  const spacing: [number, number, number] = [ss, py, px];
+  const inside = squaredDistanceToBackground(mask, dims, spacing);
+  const fromFoot = squaredDistanceToBackground(notFoot, dims, spacing);
+  let in2 = 0;
+  for (let q = 0; q < n; q++) if (!notFoot[q] && inside[q] > in2) in2 = inside[q];
+  if (in2 === 0) return null;
+  // tissue connected to the candidate, beyond 2 mm of it
+  const seen = new Uint8Array(n);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let q = 0; q < n; q++) if (!notFoot[q] && mask[q]) { seen[q] = 1; queue[tail++] = q; }
+  let head = 0, out2 = 0;
+  const plane = h * w;
+  while (head < tail) {
+    const q = queue[head++];
+    if (fromFoot[q] > 4 && inside[q] > out2) out2 = inside[q];
+    const s = (q / plane) | 0, rem = q - s * plane, r = (rem / w) | 0, c = rem - r * w;
+    if (c > 0 && mask[q - 1] && !seen[q - 1]) { seen[q - 1] = 1; queue[tail++] = q - 1; }
+    if (c < w - 1 && mask[q + 1] && !seen[q + 1]) { seen[q + 1] = 1; queue[tail++] = q + 1; }
+    if (r > 0 && mask[q - w] && !seen[q - w]) { seen[q - w] = 1; queue[tail++] = q - w; }
+    if (r < h - 1 && mask[q + w] && !seen[q + w]) { seen[q + w] = 1; queue[tail++] = q + w; }
+    if (s > 0 && mask[q - plane] && !seen[q - plane]) { seen[q - plane] = 1; queue[tail++] = q - plane; }
+    if (s < d - 1 && mask[q + plane] && !seen[q + plane]) { seen[q + plane] = 1; queue[tail++] = q + plane; }
+  }
+  return Math.sqrt(in2) / Math.max(Math.sqrt(out2), Math.min(py, px));
 }
 
 /**

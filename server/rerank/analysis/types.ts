@@ -31,6 +31,8 @@ export interface Candidate {
   /** Centroid in volume order: slice index (fractional), row and column in pixels. */
   centroidPx: { slice: number; row: number; column: number };
   meanHU: number;
+  /** Mean of the densest tenth of its voxels: its solid component if any, undiluted by partial volume at the rim. */
+  coreHU: number;
   /** Fractions of the candidate's voxels that are solid (> -300 HU), ground-glass (-750..-300) and calcified (> 200). */
   solidFraction: number;
   groundGlassFraction: number;
