@@ -54,7 +54,10 @@ export function assembleVolume(frames: readonly DecodedFrame[], options: Assembl
     }
     gaps.push(gap);
   }
-  const sliceSpacing = gaps.length > 0 ? median(gaps) : (first.sliceThickness ?? 0) > 0 ? (first.sliceThickness as number) : 1;
+  // One slice has no spacing to measure: its thickness stands in (1 mm when it has no plausible one).
+  const t = first.sliceThickness;
+  const thickness = t !== undefined && t > 0 && t <= 1000 ? t : 1;
+  const sliceSpacing = gaps.length > 0 ? median(gaps) : thickness;
   const tolerance = Math.max(SPACING_RELATIVE_TOLERANCE * sliceSpacing, SPACING_ABSOLUTE_TOLERANCE_MM);
   gaps.forEach((gap, i) => {
     if (Math.abs(gap - sliceSpacing) > tolerance) {
