@@ -22,7 +22,11 @@ describe('chest CT analysis on synthetic volumes', () => {
   const ggoAt: Vec3 = [-LUNG_X, -10, 40];
   const vesselFrom: Vec3 = [-LUNG_X - 12, 5, 15];
   const vesselTo: Vec3 = [-LUNG_X + 12, 25, 100];
+  // 0.8 mm pixels, as in clinical chest CT (the analysis works on a 2x2-averaged grid)
   const v = chestVolume({
+    rows: 256,
+    columns: 256,
+    pixelSpacing: 0.8,
     trachea: true,
     spheres: [
       { centre: solidAt, diameter: 12, hu: 30 },
@@ -106,14 +110,14 @@ describe('chest CT analysis on synthetic volumes', () => {
     expect(m.levels.apex!.z).toBeGreaterThan(m.levels.base!.z);
   });
 
-  it('works on a finer grid (in-plane downsampling) with the same answer', () => {
-    const fine = chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, slices: 30, spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 20 }] });
-    const m = analyseVolume(fine);
-    const c = nearest(m.candidates, [LUNG_X, 0, 60]);
+  it('works on coarse pixels (no in-plane downsampling) with the same answer', () => {
+    const coarse = chestVolume({ rows: 128, columns: 128, pixelSpacing: 1.6, slices: 30, spheres: [{ centre: [LUNG_X, 0, 40], diameter: 10, hu: 20 }] });
+    const m = analyseVolume(coarse);
+    const c = nearest(m.candidates, [LUNG_X, 0, 40]);
     expect(c.side).toBe('left');
     expect(c.diameterMm).toBeGreaterThan(8);
     expect(c.diameterMm).toBeLessThan(12);
-    expect(c.centroidPx.column).toBeGreaterThan(128);
+    expect(c.centroidPx.column).toBeGreaterThan(64);
   });
 
   it('returns no candidates and no levels for a volume without lungs', () => {

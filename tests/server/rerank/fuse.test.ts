@@ -8,7 +8,11 @@ describe('fusion and reranking on a synthetic chest', () => {
   // one solid 12 mm nodule high in the LEFT lung (patient +x), one 14 mm ground-glass nodule low in the RIGHT lung
   const solidZ = 80;
   const ggoZ = 35;
+  // 0.8 mm pixels, as in clinical chest CT (the analysis works on a 2x2-averaged grid)
   const v = chestVolume({
+    rows: 256,
+    columns: 256,
+    pixelSpacing: 0.8,
     trachea: true,
     spheres: [
       { centre: [LUNG_X + 5, 10, solidZ], diameter: 12, hu: 30 },
