@@ -134,7 +134,12 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
   const out: Candidate[] = [];
   const inLung = new Uint8Array(n);
-  for (let i = 0; i < n; i++) inLung[i] = m.lung[full(i)] ? 1 : 0;
+  for (let s = 0; s < crop.slices; s++)
+    for (let r = 0; r < crop.rows; r++) {
+      const src = ((s + crop.s0) * R + r + crop.r0) * C + crop.c0;
+      const dst = s * cp + r * crop.columns;
+      for (let c = 0; c < crop.columns; c++) inLung[dst + c] = m.lung[src + c] ? 1 : 0;
+    }
   const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0, values: new Float32Array(1 << 16) };
   const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
@@ -401,7 +406,7 @@ function describe(
   const fullRes = inPlaneAxes(v, g, crop, vox, maxS, Math.max(medianHU, GGO_HU));
   if (fullRes) { diameterMm = fullRes.long; shortAxisMm = fullRes.short; }
   // the grid's distances are too coarse to compare a small nodule with the vessel beside it
-  if (thicknessRatio < 2.5) {
+  if (thicknessRatio < 2.2 && equivalentDiameterMm < 14) {
     const fine = fullResThickness(v, g, crop, vox, Math.max(medianHU, GGO_HU));
     if (fine !== null) thicknessRatio = fine;
   }
@@ -500,7 +505,7 @@ function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkH
     c0 = Math.min(c0, gc * fx); c1 = Math.max(c1, gc * fx + fx - 1);
   }
   if (s1 < 0) return null;
-  const pad = 8; // mm of context on each side
+  const pad = 6; // mm of context on each side
   const S0 = Math.max(0, s0 - Math.ceil(pad / ss)), S1 = Math.min(v.slices - 1, s1 + Math.ceil(pad / ss));
   const R0 = Math.max(0, r0 - Math.ceil(pad / py)), R1 = Math.min(v.rows - 1, r1 + Math.ceil(pad / py));
   const C0 = Math.max(0, c0 - Math.ceil(pad / px)), C1 = Math.min(v.columns - 1, c1 + Math.ceil(pad / px));

@@ -240,6 +240,9 @@ export function segmentLungs(g: Grid): LungMasks {
   const midlineX = new Float64Array(slices);
   // interior air (inside the body outline and air-dense) and the body midline, in one pass
   const air = new Uint8Array(g.hu.length);
+  // bounding box of the interior air: later passes only look inside it
+  let bs0 = slices, bs1 = -1, br0 = rows, br1 = -1, bc0 = columns, bc1 = -1;
+  const hu = g.hu;
   for (let s = 0; s < slices; s++) {
     let n = 0, sr = 0, sc = 0;
     for (let r = 0; r < rows; r++) {
@@ -248,28 +251,42 @@ export function segmentLungs(g: Grid): LungMasks {
         const p = ro + c;
         if (!body[p]) continue;
         n++; sr += r; sc += c;
-        if (g.hu[p] < AIR_HU) air[p] = 1;
+        if (hu[p] < AIR_HU) {
+          air[p] = 1;
+          if (s < bs0) bs0 = s;
+          if (s > bs1) bs1 = s;
+          if (r < br0) br0 = r;
+          if (r > br1) br1 = r;
+          if (c < bc0) bc0 = c;
+          if (c > bc1) bc1 = c;
+        }
       }
     }
     midlineX[s] = n ? g.origin[s][0] + (g.rowStep[0] * sr + g.colStep[0] * sc) / n : g.origin[s][0];
   }
+  if (bs1 < 0) { bs0 = 0; bs1 = -1; br0 = 0; br1 = -1; bc0 = 0; bc1 = -1; }
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
   const { airway, carinaZ } = trackAirway(g, air, body, midlineX, order);
-  for (let i = 0; i < air.length; i++) if (airway[i]) air[i] = 0;
+  for (let s = bs0; s <= bs1; s++)
+    for (let r = br0; r <= br1; r++) {
+      const ro = s * plane + r * columns;
+      for (let c = bc0; c <= bc1; c++) if (airway[ro + c]) air[ro + c] = 0;
+    }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
   const comps = labelComponents(air, g);
   const zMin = new Float64Array(comps.count + 1).fill(Infinity);
   const zMax = new Float64Array(comps.count + 1).fill(-Infinity);
   const sumX = new Float64Array(comps.count + 1);
-  for (let s = 0; s < slices; s++) {
+  const labels = comps.labels;
+  for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
     const ox = g.origin[s][0] - midlineX[s];
-    for (let r = 0; r < rows; r++) {
+    for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      for (let c = 0; c < columns; c++) {
-        const id = comps.labels[ro + c];
+      for (let c = bc0; c <= bc1; c++) {
+        const id = labels[ro + c];
         if (!id) continue;
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
@@ -296,10 +313,18 @@ export function segmentLungs(g: Grid): LungMasks {
   if (separate) {
     const sideOf = new Uint8Array(comps.count + 1);
     for (const id of kept) sideOf[id] = sumX[id] > 0 ? 2 : 1; // +x is the patient's left
-    for (let i = 0; i < air.length; i++) { const id = comps.labels[i]; if (id) lung[i] = sideOf[id]; }
+    for (let s = bs0; s <= bs1; s++)
+      for (let r = br0; r <= br1; r++) {
+        const ro = s * plane + r * columns;
+        for (let c = bc0; c <= bc1; c++) { const id = labels[ro + c]; if (id) lung[ro + c] = sideOf[id]; }
+      }
   } else {
-    for (let i = 0; i < air.length; i++) if (keep[comps.labels[i]]) lung[i] = 3;
-    for (let s = 0; s < slices; s++) {
+    for (let s = bs0; s <= bs1; s++)
+      for (let r = br0; r <= br1; r++) {
+        const ro = s * plane + r * columns;
+        for (let c = bc0; c <= bc1; c++) if (keep[labels[ro + c]]) lung[ro + c] = 3;
+      }
+    for (let s = bs0; s <= bs1; s++) {
       const sx = splitX(g, s, lung, midlineX[s]);
       for (let r = 0; r < rows; r++) {
         const ro = s * plane + r * columns;
@@ -308,17 +333,17 @@ export function segmentLungs(g: Grid): LungMasks {
       }
     }
   }
-  fillLungs(g, lung, body);
+  fillLungs(g, lung, body, bs0, bs1);
 
   const extent: LungMasks['extent'] = [null, null, null];
   const levels: Levels = { carinaZ };
   const sliceExtent = new Float64Array(slices * 12).fill(NaN);
-  for (let s = 0; s < slices; s++) {
+  for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
-    for (let r = 0; r < rows; r++) {
+    for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
       const yr = g.origin[s][1] + g.rowStep[1] * r;
-      for (let c = 0; c < columns; c++) {
+      for (let c = bc0; c <= bc1; c++) {
         const side = lung[ro + c];
         if (!side) continue;
         const y = yr + g.colStep[1] * c;
@@ -351,8 +376,8 @@ export function segmentLungs(g: Grid): LungMasks {
  * (convex hull minus lung) no wider than a mass, so juxta-pleural nodules count as lung while the
  * mediastinum, heart and diaphragm dome (wide concavities) stay out.
  */
-function fillLungs(g: Grid, lung: Uint8Array, body: Uint8Array): void {
-  const { rows, columns, slices } = g;
+function fillLungs(g: Grid, lung: Uint8Array, body: Uint8Array, s0: number, s1: number): void {
+  const { rows, columns } = g;
   const plane = rows * columns;
   const pxArea = g.spacing[1] * g.spacing[2];
   const maxPocket = (Math.PI * (MAX_POCKET_DIAMETER_MM / 2) ** 2) / pxArea;
@@ -361,7 +386,7 @@ function fillLungs(g: Grid, lung: Uint8Array, body: Uint8Array): void {
   const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
   const pocket = new Uint8Array(plane);
-  for (let s = 0; s < slices; s++) {
+  for (let s = s0; s <= s1; s++) {
     const off = s * plane;
     for (const side of [1, 2]) {
       // work on the bounding box of this lung in this slice (local w×h buffers)
