@@ -15,7 +15,7 @@ import {
   UnsupportedTransferSyntaxError,
 } from './errors';
 import { orientationFrom } from './geometry';
-import { scanPart10, tagString, type Part10Layout } from './part10';
+import { scanPart10, type Part10Layout } from './part10';
 import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
 import { classifySopClass } from './sop-class';
 import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
@@ -136,21 +136,44 @@ function decode(data: Uint8Array): DecodedInstance {
   return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN) };
 }
 
-/** dcmjs parses only the header (everything before PixelData), from a copy of those bytes. */
+/**
+ * dcmjs parses only the header (everything before PixelData), from a copy of those bytes without
+ * the UN-encoded sequences it would misread; every other element must come out of the parse.
+ */
 function readHeader(data: Uint8Array, layout: Part10Layout): RawDict {
-  const header = data.buffer.slice(data.byteOffset, data.byteOffset + layout.headerEnd) as ArrayBuffer;
-  let parsed: { dict: RawDict };
+  const header = headerCopy(data, layout);
+  let dict: RawDict;
   try {
-    parsed = readPart10(header);
+    dict = readPart10(header).dict;
   } catch (err) {
     // dcmjs refuses some character sets outright; strings other than UIDs and numbers do not matter
-    // here, so parse again tolerantly and make sure the parse still reached the last element.
+    // here, so parse again tolerantly (the completeness check below still applies).
     if (!/character set/i.test(messageOf(err))) throw err;
-    parsed = readPart10(header, true);
-    const last = layout.lastHeaderTag;
-    if (last !== undefined && !parsed.dict[tagString(last).replace(/[(),]/g, '')]) throw err;
+    dict = readPart10(header, true).dict;
   }
-  return parsed.dict;
+  for (const tag of layout.headerTags) {
+    if (!(tagKey(tag) in dict)) throw new MalformedDicomError('Malformed DICOM: the header could not be parsed completely.');
+  }
+  return dict;
+}
+
+function headerCopy(data: Uint8Array, layout: Part10Layout): ArrayBuffer {
+  const end = layout.headerEnd;
+  if (layout.unSequences.length === 0) return data.buffer.slice(data.byteOffset, data.byteOffset + end) as ArrayBuffer;
+  const out = new Uint8Array(end - layout.unSequences.reduce((n, [a, b]) => n + b - a, 0));
+  let from = 0;
+  let at = 0;
+  for (const [a, b] of layout.unSequences) {
+    out.set(data.subarray(from, a), at);
+    at += a - from;
+    from = b;
+  }
+  out.set(data.subarray(from, end), at);
+  return out.buffer;
+}
+
+function tagKey(tag: number): string {
+  return (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
 function positiveInt(ds: RawDict, tag: string, name: string, dflt?: number): number {

@@ -41,8 +41,19 @@ export interface Part10Layout {
   pixelData: PixelDataLocation | undefined;
   /** Where the header ends: PixelData's tag, or the end of the buffer. */
   headerEnd: number;
-  /** Tag of the last top-level element before headerEnd (to check that a parse got that far). */
-  lastHeaderTag: number | undefined;
+  /** Every top-level element before headerEnd, in file order (to check that a parse kept them all). */
+  headerTags: number[];
+  /**
+   * Byte ranges [start, end) of top-level UN elements that hold sequences (undefined length, or a
+   * tag the dictionary calls SQ): their content is implicit VR, which dcmjs misreads; the caller
+   * leaves them out of what dcmjs parses.
+   */
+  unSequences: Array<[number, number]>;
+}
+
+interface TopLevel {
+  onPixelData(loc: PixelDataLocation): void;
+  onElement(tag: number, start: number, end: number, unSequence: boolean): void;
 }
 
 interface Syntax {
@@ -113,7 +124,7 @@ class Walker {
     sx: Syntax,
     depth: number,
     delimited: boolean,
-    top?: { onPixelData(loc: PixelDataLocation): void; lastTag?: number },
+    top?: TopLevel,
   ): number {
     if (depth > MAX_DEPTH) throw malformed('sequences are nested too deeply');
     for (;;) {
@@ -146,7 +157,7 @@ class Walker {
         if (vr === 'SQ') this.items(valueOffset, valueOffset + length, sx, depth + 1, false);
         pos = valueOffset + length;
       }
-      if (top) top.lastTag = tag;
+      if (top) top.onElement(tag, valueOffset - headerLength, pos, vr === 'UN' && (length === UNDEFINED_LENGTH || lookupVr(tag) === 'SQ'));
     }
   }
 
@@ -222,7 +233,8 @@ export function scanPart10(buf: Uint8Array): Part10Layout {
     datasetOffset: metaEnd,
     pixelData: undefined,
     headerEnd: buf.length,
-    lastHeaderTag: undefined,
+    headerTags: [],
+    unSequences: [],
   };
   // Deflated data sets cannot be walked before inflating; the caller refuses that syntax anyway.
   if (transferSyntaxUID === '1.2.840.10008.1.2.1.99') return layout;
@@ -230,14 +242,17 @@ export function scanPart10(buf: Uint8Array): Part10Layout {
     explicit: transferSyntaxUID !== '1.2.840.10008.1.2',
     little: transferSyntaxUID !== '1.2.840.10008.1.2.2',
   };
-  const top: { onPixelData(loc: PixelDataLocation): void; lastTag?: number } = {
+  const top: TopLevel = {
     onPixelData(loc) {
       layout.pixelData = loc;
       layout.headerEnd = loc.elementOffset;
     },
+    onElement(tag, start, end, unSequence) {
+      if (unSequence) layout.unSequences.push([start, end]);
+      else layout.headerTags.push(tag);
+    },
   };
   w.dataset(metaEnd, buf.length, sx, 0, false, top);
-  layout.lastHeaderTag = top.lastTag;
   const px = layout.pixelData;
   if (px && !px.encapsulated && px.length > buf.length - px.valueOffset) {
     throw new TruncatedPixelDataError(

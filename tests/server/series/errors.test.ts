@@ -290,6 +290,28 @@ describe('inputs that load', () => {
     expect(min(other.hu)).toBe(-2048); // the stored corners: -1024 - 1024
   });
 
+  test('a UN-encoded sequence (implicit VR content, undefined length) in the header is passed over', () => {
+    const files = three().map((f) => {
+      const at = pixelValueOffset(f.data) - 12; // the PixelData element's tag
+      // (0088,0200) IconImageSequence as UN: one undefined-length item holding an implicit VR element.
+      const implicitItem = [0x08, 0x00, 0x50, 0x11, 4, 0, 0, 0, 0x31, 0x2e, 0x32, 0x00];
+      const un = new Uint8Array([
+        0x88, 0x00, 0x00, 0x02, 0x55, 0x4e, 0, 0, 0xff, 0xff, 0xff, 0xff,
+        0xfe, 0xff, 0x00, 0xe0, 0xff, 0xff, 0xff, 0xff, ...implicitItem, 0xfe, 0xff, 0x0d, 0xe0, 0, 0, 0, 0,
+        0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0,
+      ]);
+      const out = new Uint8Array(f.data.length + un.length);
+      out.set(f.data.subarray(0, at));
+      out.set(un, at);
+      out.set(f.data.subarray(at), at + un.length);
+      return { name: f.name, data: out };
+    });
+    const a = loadSeriesFromBuffers(three()).volume;
+    const b = loadSeriesFromBuffers(files).volume;
+    expect(b.sopInstanceUIDs).toEqual(a.sopInstanceUIDs);
+    expect(Buffer.from(b.hu.buffer).equals(Buffer.from(a.hu.buffer))).toBe(true);
+  });
+
   test('a DICOMDIR beside the images is skipped', () => {
     const dicomdir = rewrite(readSlice(61), (d) => {
       set(d.meta, '00020002', 'UI', ['1.2.840.10008.1.3.10']);

@@ -53,7 +53,8 @@ test('explicit VR: sequences of defined and undefined length, items of both kind
   const layout = scanPart10(buf);
   expect(layout.transferSyntaxUID).toBe(EXPLICIT);
   expect(layout.pixelData).toMatchObject({ length: 8, encapsulated: false, valueOffset: buf.length - 8 });
-  expect(layout.lastHeaderTag).toBe(0x00081115);
+  expect(layout.headerTags).toEqual([0x00080060, 0x00081140, 0x00081115]);
+  expect(layout.unSequences).toEqual([]);
 });
 
 test('implicit VR: a defined-length sequence is found through the dictionary and walked', () => {
@@ -65,9 +66,18 @@ test('implicit VR: a defined-length sequence is found through the dictionary and
   expect(() => scanPart10(part10(IMPLICIT, bytes(im(0x00081140, badItem), im(0x7fe00010, pixels(4)))))).toThrow(MalformedDicomError);
 });
 
-test('a UN element of undefined length is walked as an implicit VR sequence', () => {
-  const ds = bytes(ex(0x00091010, 'UN', bytes(item(im(0x00081150, even('1.2'))), seqEnd()), UNDEFINED), ex(0x7fe00010, 'OW', pixels(2)));
-  expect(scanPart10(part10(EXPLICIT, ds)).pixelData?.length).toBe(2);
+test('UN sequences are walked as implicit VR and set aside for the header parse', () => {
+  const un = ex(0x00091010, 'UN', bytes(item(im(0x00081150, even('1.2'))), seqEnd()), UNDEFINED);
+  const cs = ex(0x00080060, 'CS', even('CT'));
+  const buf = part10(EXPLICIT, bytes(cs, un, ex(0x7fe00010, 'OW', pixels(2))));
+  const layout = scanPart10(buf);
+  expect(layout.pixelData?.length).toBe(2);
+  expect(layout.headerTags).toEqual([0x00080060]);
+  const start = layout.datasetOffset + cs.length;
+  expect(layout.unSequences).toEqual([[start, start + un.length]]);
+  // A broken UN sequence is still refused.
+  const broken = ex(0x00091010, 'UN', bytes(tag(0xfffee000), u32(UNDEFINED), im(0x00081150, even('1.2'))), UNDEFINED);
+  expect(() => scanPart10(part10(EXPLICIT, bytes(cs, broken)))).toThrow(MalformedDicomError);
 });
 
 test('encapsulated pixel data is located, not walked', () => {
