@@ -30,7 +30,7 @@ describe('npm run rerank', () => {
     expect(res.results[0]).toEqual(
       expect.objectContaining({ sopInstanceUID: expect.any(String), index: expect.any(Number), score: expect.any(Number), regions: expect.any(Array), matched: expect.any(Array) }),
     );
-    expect(res.model).toEqual({ id: 'classical', version: expect.any(String), executionProvider: 'cpu' });
+    expect(res.model).toEqual({ id: expect.any(String), version: expect.any(String), executionProvider: expect.any(String) });
     expect(Object.keys(res.timings)).toEqual(expect.arrayContaining(['decode', 'analysis', 'fusion', 'total']));
     expect(res.query.findings[0].terms.length).toBeGreaterThan(0);
   }, 120_000);

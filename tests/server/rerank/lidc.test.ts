@@ -5,16 +5,44 @@ import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../../../server/series/load';
 import { SAMPLE_CASE_DIR, SAMPLE_DICOM_DIR } from '../../../server/series/sample';
+import type { Volume } from '../../../server/series/volume';
 
 interface Truth { lesions: Array<{ id: string; sop_instance_uids: string[]; boxes: Record<string, [number, number, number, number]> }> }
+
+/** A lesion to blend into the real lung: centre in pixels of the volume, diameter in mm, HU. */
+interface Inserted { slice: number; row: number; column: number; diameter: number; hu: number; core?: number }
+
+/** Blends spheres into a copy of the volume with a soft (≈1 mm) edge and some noise, as a scanner would show them. */
+function withLesions(v: Volume, lesions: Inserted[]): Volume {
+  const hu = new Float32Array(v.hu);
+  const [ps] = v.pixelSpacing;
+  const blend = (l: Inserted, d: number, value: number): void => {
+    const r = d / 2;
+    for (let s = Math.floor(l.slice - r / v.sliceSpacing) - 2; s <= l.slice + r / v.sliceSpacing + 2; s++)
+      for (let y = Math.floor(l.row - r / ps) - 3; y <= l.row + r / ps + 3; y++)
+        for (let x = Math.floor(l.column - r / ps) - 3; x <= l.column + r / ps + 3; x++) {
+          const dist = Math.hypot((x - l.column) * ps, (y - l.row) * ps, (s - l.slice) * v.sliceSpacing);
+          const w = 1 / (1 + Math.exp((dist - r) / 0.5));
+          const i = (s * v.rows + y) * v.columns + x;
+          hu[i] = hu[i] * (1 - w) + (value + 30 * (((i * 2654435761) % 1000) / 1000 - 0.5)) * w;
+        }
+  };
+  for (const l of lesions) {
+    blend(l, l.diameter, l.hu);
+    if (l.core !== undefined) blend(l, l.diameter * 0.4, l.core);
+  }
+  return { ...v, hu };
+}
 
 describe('LIDC-IDRI-0001', () => {
   const truth = JSON.parse(readFileSync(path.join(SAMPLE_CASE_DIR, 'ground-truth.json'), 'utf8')) as Truth;
   const lesion = truth.lesions[0];
   let a: VolumeAnalysis;
 
+  let volume: Volume;
+
   beforeAll(async () => {
-    const { volume } = await loadSeriesFromDir(SAMPLE_DICOM_DIR);
+    volume = (await loadSeriesFromDir(SAMPLE_DICOM_DIR)).volume;
     a = analyseVolume(volume);
   }, 120_000);
 
@@ -42,4 +70,24 @@ describe('LIDC-IDRI-0001', () => {
     expect(r.noConfidentMatch).toBe(true);
     expect(r.results[0]?.score ?? 0).toBeLessThan(0.5);
   });
+
+  // Other sizes, sides, lobes and textures than the patient's own nodule: lesions blended into aerated
+  // lung of this scan (positions picked in parenchyma, away from the real nodule), one analysis for all.
+  it('finds inserted lesions of other sizes, sides and textures', async () => {
+    const lesions: Array<Inserted & { text: string }> = [
+      { slice: 45, row: 330, column: 130, diameter: 12, hu: 30, text: '12 mm solid nodule in the right lower lobe' },
+      { slice: 105, row: 250, column: 150, diameter: 8, hu: 30, text: '右肺上叶实性结节，约8mm' },
+      { slice: 60, row: 260, column: 390, diameter: 16, hu: -560, core: 30, text: '16 mm part-solid nodule in the left lung' },
+      { slice: 70, row: 300, column: 120, diameter: 20, hu: -600, text: 'pure ground-glass opacity, right lung, 2 cm' },
+    ];
+    const b = analyseVolume(withLesions(volume, lesions));
+    for (const l of lesions) {
+      const r = await rerankSlices(b, parseQuery(l.text), { topK: 3 });
+      const top = r.results[0];
+      expect(Math.abs(top.index - l.slice)).toBeLessThanOrEqual(l.diameter / 2 / volume.sliceSpacing);
+      const reg = top.regions[0];
+      expect(l.column >= reg.x && l.column <= reg.x + reg.w && l.row >= reg.y && l.row <= reg.y + reg.h).toBe(true);
+      expect(r.noConfidentMatch).toBe(false);
+    }
+  }, 120_000);
 });
