@@ -24,6 +24,8 @@ import type { Volume } from './volume';
 export interface LoadOptions extends AssembleOptions {
   /** Refuse folders whose files add up to more bytes than this; default 4 bytes per allowed voxel. */
   maxBytes?: number;
+  /** Refuse folders holding more files than this (default 100 000), before reading any. */
+  maxFiles?: number;
   /** Files read at once from a folder. */
   concurrency?: number;
 }
@@ -54,7 +56,7 @@ export function loadSeriesFromBuffers(files: readonly NamedBuffer[], options: Lo
 
 export async function loadSeriesFromDir(dir: string, options: LoadOptions = {}): Promise<LoadResult> {
   try {
-    const paths = await listFiles(dir);
+    const paths = await listFiles(dir, options.maxFiles ?? 100_000);
     const names = paths.map((p) => path.relative(dir, p) || path.basename(p));
     const maxBytes = options.maxBytes ?? 4 * (options.maxVoxels ?? DEFAULT_MAX_VOXELS);
     let total = 0;
@@ -149,7 +151,7 @@ async function readWhole(p: string, onSize: (size: number) => void): Promise<Uin
 }
 
 /** Every regular file under `dir`, sorted; symbolic links to files are followed, to folders not (no cycles). */
-async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(dir: string, maxFiles: number): Promise<string[]> {
   let stat;
   try {
     stat = await fs.stat(dir);
@@ -171,6 +173,7 @@ async function listFiles(dir: string): Promise<string[]> {
         const s = await fs.stat(p).catch(() => undefined);
         if (s?.isFile()) out.push(p);
       }
+      if (out.length > maxFiles) throw new SeriesTooLargeError(`Series too large: the folder holds more than ${maxFiles} files.`);
     }
   };
   await walk(dir);

@@ -372,6 +372,12 @@ describe('inputs that load', () => {
     expectSeriesError(err, SeriesTooLargeError, 'SERIES_TOO_LARGE', 413);
   });
 
+  test('a folder with more files than the limit is refused before reading them', async () => {
+    const { SAMPLE_DICOM_DIR } = await import('../../../server/series/sample');
+    const err = await loadSeriesFromDir(SAMPLE_DICOM_DIR, { maxFiles: 100 }).catch((e: unknown) => e);
+    expect(expectSeriesError(err, SeriesTooLargeError, 'SERIES_TOO_LARGE', 413).message).toMatch(/100 files/);
+  });
+
   test('too many voxels for the limit is refused before decoding pixels', () => {
     const e = expectSeriesError(
       caught(() => loadSeriesFromBuffers(three(), { maxVoxels: 2 * 512 * 512 })),
