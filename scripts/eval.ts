@@ -1,11 +1,14 @@
 /**
- * `npm run -s eval -- [--cases <dir>...] [--preset P] [--json]`: the quality evaluation.
+ * `npm run -s eval -- [--cases <dir>...] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
+ * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
  * latency of the query on the already analysed series, then the totals.
  */
+import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rerank/pipeline';
+import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import { discoverCases, judge, readCase, totalsOf, type EvalCase, type QueryOutcome } from './eval-cases';
@@ -14,7 +17,7 @@ import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'preset'], ['json']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'preset', 'model', 'ep'], ['json', 'no-model']);
   const preset = single(args, 'preset') ?? 'report-match';
   if (!PRESETS.includes(preset as Preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
@@ -23,6 +26,11 @@ async function main(): Promise<void> {
   const cases: EvalCase[] = [];
   const outcomes: QueryOutcome[] = [];
   const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
+  const learned = args.flags.has('no-model')
+    ? undefined
+    : await openScorer({ id: single(args, 'model'), executionProviders: single(args, 'ep'), log: pino({ level: 'warn' }, pino.destination(2)) });
+  const model = learned?.scorer.info;
+  log(`model: ${model ? `${model.id} ${model.version} (${model.executionProvider})` : 'none (classical stages only)'}`);
   for (const dir of dirs) {
     const c = await readCase(dir);
     cases.push(c);
@@ -33,7 +41,7 @@ async function main(): Promise<void> {
     log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
     for (const q of c.queries) {
       const t0 = performance.now();
-      const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset });
+      const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
       const o = judge(c, q, response, performance.now() - t0);
       outcomes.push(o);
       if (q.lesion === null) {
@@ -43,9 +51,10 @@ async function main(): Promise<void> {
       }
     }
   }
+  await learned?.close();
   const totals = totalsOf(outcomes, cases);
   if (json) {
-    process.stdout.write(JSON.stringify({ totals, queries: outcomes }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ totals, queries: outcomes, model: model ?? null }, null, 2) + '\n');
     return;
   }
   log(

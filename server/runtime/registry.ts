@@ -109,3 +109,18 @@ export class ModelRegistry {
     this.models.clear();
   }
 }
+
+/**
+ * One model for a command-line run (rerank, eval, benchmarks): loads only that folder, returns its
+ * candidate scorer (lesion-cnn) and a close(). The id defaults to the default model.
+ */
+export async function openScorer(o: RegistryOptions & { id?: string } = {}): Promise<{ scorer: LearnedScorer; registry: ModelRegistry; close: () => Promise<void> }> {
+  const id = o.id ?? o.defaultModel ?? DEFAULT_MODEL_ID;
+  const registry = await ModelRegistry.open({ ...o, only: [id], defaultModel: id });
+  const scorer = registry.scorer(id);
+  if (!scorer) {
+    await registry.close();
+    throw new ModelError('MODEL_KIND_UNSUPPORTED', 400, `model "${id}" does not score candidates (kind ${registry.get(id).kind})`);
+  }
+  return { scorer, registry, close: () => registry.close() };
+}

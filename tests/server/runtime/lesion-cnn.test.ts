@@ -46,8 +46,8 @@ function grid(inside: (x: number, y: number, z: number) => number, objectHu: num
 const soft = (d: number): number => 1 / (1 + Math.exp(d / 0.5));
 /** A 12 mm solid sphere. */
 const sphere = grid((x, y, z) => soft(Math.hypot(x, y, z) - 6), 40);
-/** A 4 mm vessel running obliquely in-plane and a little through the slices. */
-const vessel = grid((x, y, z) => soft(Math.hypot((x - y) / Math.SQRT2, z * 0.3) - 2), 40);
+/** A 4 mm vessel running obliquely in-plane. */
+const vessel = grid((x, y, z) => soft(Math.hypot((x - y) / Math.SQRT2, z) - 2), 40);
 const CENTRE: PatchCentre = { slice: 7, row: 48, column: 48 };
 
 let model: LesionModel;
