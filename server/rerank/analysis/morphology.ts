@@ -109,7 +109,8 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
 
 /**
  * Fills every background region of one slice of `mask` (at `offset`) that does not touch the border of
- * the mask's bounding box (grown by one pixel), in place. `queue` and `seen` are scratch buffers of one slice.
+ * the mask's bounding box (grown by one pixel), in place, by run-based labelling of the background.
+ * `queue` and `seen` are scratch buffers of at least one slice.
  */
 export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
   let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
@@ -126,28 +127,24 @@ export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, colu
   if (r1 < 0) return;
   r0 = Math.max(0, r0 - 1); r1 = Math.min(rows - 1, r1 + 1);
   c0 = Math.max(0, c0 - 1); c1 = Math.min(columns - 1, c1 + 1);
-  for (let r = r0; r <= r1; r++) seen.fill(0, r * columns + c0, r * columns + c1 + 1);
-  let tail = 0;
-  const push = (q: number): void => {
-    if (!mask[offset + q] && !seen[q]) { seen[q] = 1; queue[tail++] = q; }
-  };
-  for (let c = c0; c <= c1; c++) { push(r0 * columns + c); push(r1 * columns + c); }
-  for (let r = r0; r <= r1; r++) { push(r * columns + c0); push(r * columns + c1); }
-  let head = 0;
-  while (head < tail) {
-    const q = queue[head++];
-    const r = (q / columns) | 0;
-    const c = q - r * columns;
-    if (c > c0) push(q - 1);
-    if (c < c1) push(q + 1);
-    if (r > r0) push(q - columns);
-    if (r < r1) push(q + columns);
+  const h = r1 - r0 + 1, w = c1 - c0 + 1;
+  const bg = seen.subarray(0, h * w);
+  for (let r = 0; r < h; r++) {
+    const ro = offset + (r + r0) * columns + c0;
+    for (let c = 0; c < w; c++) bg[r * w + c] = mask[ro + c] ? 0 : 1;
   }
-  for (let r = r0; r <= r1; r++)
-    for (let c = c0; c <= c1; c++) {
-      const q = r * columns + c;
-      if (!seen[q]) mask[offset + q] = 1;
+  const labels = queue.subarray(0, h * w);
+  const comps = labelComponents(bg, { slices: 1, rows: h, columns: w }, true, labels);
+  const outside = new Uint8Array(comps.count + 1);
+  for (let c = 0; c < w; c++) { outside[labels[c]] = 1; outside[labels[(h - 1) * w + c]] = 1; }
+  for (let r = 0; r < h; r++) { outside[labels[r * w]] = 1; outside[labels[r * w + w - 1]] = 1; }
+  for (let r = 0; r < h; r++) {
+    const ro = offset + (r + r0) * columns + c0;
+    for (let c = 0; c < w; c++) {
+      const id = labels[r * w + c];
+      if (id && !outside[id]) mask[ro + c] = 1;
     }
+  }
 }
 
 const INF = 1e20;
