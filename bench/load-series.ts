@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       `CPU median ${median(bufCpu).toFixed(1)} ms`,
   );
   console.log(
-    `  of which decode (Part 10 walk + dcmjs header) ${median(decodeTimes).toFixed(1)} ms, ` +
+    `  timed apart (medians; GC lands unevenly): decode (Part 10 walk + dcmjs header) ${median(decodeTimes).toFixed(1)} ms, ` +
       `assemble (sort, allocate, rescale to HU) ${median(assembleTimes).toFixed(1)} ms`,
   );
 }
