@@ -97,7 +97,7 @@ export function classicalLikelihood(
   c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'contextExcess' | 'thicknessRatio' | 'calcifiedFraction'>,
 ): number {
   const size = sigmoid((c.equivalentDiameterMm - 4) / 0.8);
-  const iso = sigmoid((c.sphericity - 0.35) / 0.06);
+  const iso = sigmoid((c.sphericity - 0.4) / 0.06);
   const fill = sigmoid((c.fill - 0.45) / 0.08);
   // vessel pieces: much dense tissue connected around them, and as thick as what is attached
   const alone = sigmoid((0.25 - c.shellOccupancy) / 0.05) * sigmoid((2 - c.contextExcess) / 0.3);

@@ -9,8 +9,8 @@ import { convexHull, fillConvexPolygon, fillHoles2D, labelComponents } from './m
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
 const AIR_HU = -500;
-/** Largest pleural concavity taken back into the lung: a 40 mm-wide bump (mass size). */
-const MAX_POCKET_DIAMETER_MM = 40;
+/** Largest pleural concavity taken back into the lung: a 50 mm-wide bump (a mass against the pleura). */
+const MAX_POCKET_DIAMETER_MM = 50;
 
 export interface LungMasks {
   /** Inside the body outline (holes filled). */
