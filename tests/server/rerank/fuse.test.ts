@@ -125,4 +125,20 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(near(r1.results[0].index, ggoSlice)).toBe(true);
     expect(near(r2.results[0].index, ggoSlice)).toBe(true);
   });
+
+  it('answers a level: the nodule at the carina, not the one below it', async () => {
+    const carinaZ = a.levels.carina!.z;
+    const two = chestVolume({
+      rows: 256, columns: 256, pixelSpacing: 0.8, trachea: true,
+      spheres: [
+        { centre: [LUNG_X, 0, carinaZ], diameter: 10, hu: 30 },
+        { centre: [LUNG_X, 0, 30], diameter: 10, hu: 30 },
+      ],
+    });
+    const b = analyseVolume(two);
+    const r = await rerankSlices(b, parseQuery('nodule at the level of the carina'), { topK: 1 });
+    expect(near(r.results[0].index, sliceAtZ(two, carinaZ))).toBe(true);
+    const kinds = r.results[0].matched.map((id) => r.query.findings[0].terms.find((t) => t.id === id)?.kind);
+    expect(kinds).toContain('level');
+  });
 });
