@@ -61,20 +61,38 @@ export function dot(a: Float32Array, b: Float32Array): number {
  * centred, padded with 0) into size×size by bilinear sampling, then per-channel mean/std, repeated over
  * the channels. Returns the mapping too, so patch cells can be mapped back to pixels.
  */
-export function sliceToPixels(g: HuGrid, slice: number, img: ImageSpec, channels: number, out: Float32Array, offset: number): { scale: number; x0: number; y0: number } {
+export function sliceToPixels(g: HuGrid, slice: number, img: ImageSpec, channels: number, out: Float32Array, offset: number): void {
+  const [rowSp, colSp] = [g.pixelSpacing[0], g.pixelSpacing[1]];
+  const fieldMm = Math.max(g.rows * rowSp, g.columns * colSp);
+  fieldToPixels(g, { slice, row: (g.rows - 1) / 2, column: (g.columns - 1) / 2 }, fieldMm, img, channels, out, offset);
+}
+
+/**
+ * A square field of `fieldMm` centred on (row, column) of one slice as the model's input (windowed,
+ * bilinear, 0 outside the slice, mean/std, repeated over the channels).
+ */
+export function fieldToPixels(
+  g: HuGrid,
+  centre: { slice: number; row: number; column: number },
+  fieldMm: number,
+  img: ImageSpec,
+  channels: number,
+  out: Float32Array,
+  offset: number,
+): void {
   const { rows, columns, hu } = g;
   const size = img.size;
   const [rowSp, colSp] = [g.pixelSpacing[0], g.pixelSpacing[1]];
-  const fieldMm = Math.max(rows * rowSp, columns * colSp);
   const mmPerOut = fieldMm / size;
+  const slice = Math.max(0, Math.min(g.slices - 1, Math.round(centre.slice)));
   // Output pixel centre (u, v) → mm from the field centre → source pixel.
   const base = slice * rows * columns;
   const plane = size * size;
   const grey = new Float32Array(plane);
   for (let v = 0; v < size; v++) {
-    const r = ((v + 0.5) * mmPerOut - fieldMm / 2) / rowSp + rows / 2 - 0.5;
+    const r = ((v + 0.5) * mmPerOut - fieldMm / 2) / rowSp + centre.row;
     for (let u = 0; u < size; u++) {
-      const c = ((u + 0.5) * mmPerOut - fieldMm / 2) / colSp + columns / 2 - 0.5;
+      const c = ((u + 0.5) * mmPerOut - fieldMm / 2) / colSp + centre.column;
       if (r < -0.5 || r > rows - 0.5 || c < -0.5 || c > columns - 0.5) continue;
       const r0 = Math.max(0, Math.min(rows - 1, Math.floor(r)));
       const c0 = Math.max(0, Math.min(columns - 1, Math.floor(c)));
@@ -94,8 +112,6 @@ export function sliceToPixels(g: HuGrid, slice: number, img: ImageSpec, channels
     const o = offset + ch * plane;
     for (let i = 0; i < plane; i++) out[o + i] = (grey[i] - m) / s;
   }
-  // Source pixel (column, row) = (u_mm - fieldMm/2)/colSp + columns/2 - 0.5: for mapping cells back.
-  return { scale: mmPerOut, x0: -fieldMm / 2, y0: -fieldMm / 2 };
 }
 
 export class ClipDualModel {
@@ -204,15 +220,24 @@ export class ClipDualModel {
   }
 
   /** L2-normalised image embeddings (and patch-token embeddings when exposed) of the given slices. */
-  async encodeSlices(g: HuGrid, slices: number[]): Promise<{ image: Float32Array[]; patches?: Float32Array[][] }> {
+  encodeSlices(g: HuGrid, slices: number[]): Promise<{ image: Float32Array[]; patches?: Float32Array[][] }> {
+    return this.encodeImages(slices.length, (i, out, offset) => sliceToPixels(g, slices[i], this.image, this.channels, out, offset));
+  }
+
+  /** Embeddings of square fields (fieldMm wide) around points, e.g. lesion candidates. */
+  encodeFields(g: HuGrid, fields: Array<{ slice: number; row: number; column: number; fieldMm: number }>): Promise<{ image: Float32Array[]; patches?: Float32Array[][] }> {
+    return this.encodeImages(fields.length, (i, out, offset) => fieldToPixels(g, fields[i], fields[i].fieldMm, this.image, this.channels, out, offset));
+  }
+
+  private async encodeImages(count: number, fill: (i: number, out: Float32Array, offset: number) => void): Promise<{ image: Float32Array[]; patches?: Float32Array[][] }> {
     const size = this.image.size;
     const len = this.channels * size * size;
     const image: Float32Array[] = [];
     const patches: Float32Array[][] = [];
-    for (let start = 0; start < slices.length; start += this.maxBatch) {
-      const batch = slices.slice(start, start + this.maxBatch);
+    for (let start = 0; start < count; start += this.maxBatch) {
+      const batch = Array.from({ length: Math.min(this.maxBatch, count - start) }, (_, k) => start + k);
       const data = new Float32Array(batch.length * len);
-      batch.forEach((s, i) => sliceToPixels(g, s, this.image, this.channels, data, i * len));
+      batch.forEach((idx, i) => fill(idx, data, i * len));
       const names = [this.io.imageEmb.name, ...(this.io.patchEmb ? [this.io.patchEmb.name] : [])];
       const out = await this.vision.run({ [this.io.pixels.name]: new ort.Tensor('float32', data, [batch.length, this.channels, size, size]) }, names);
       const emb = out[this.io.imageEmb.name];

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ClipDualModel } from './clip-dual';
+import { ClipCandidateScorer } from './clip-dual-scorer';
 import { ModelError, UnknownModelError } from './errors';
 import { LesionModel } from './lesion-cnn/model';
 import { LesionCnnScorer } from './lesion-cnn/scorer';
@@ -79,15 +80,14 @@ export class ModelRegistry {
   }
 
   /**
-   * The pipeline's learned stage for this model id (default model when absent): lesion-cnn models score
-   * candidates; other kinds score slices against the text and have no candidate scorer (undefined).
+   * The pipeline's learned stage for this model id (default model when absent): the lesion CNN, or a
+   * clip-dual model used zero-shot on the candidates' fields (server/runtime/clip-dual-scorer.ts).
    */
   scorer(id?: string): LearnedScorer | undefined {
     const m = this.get(id);
-    if (m.kind !== 'lesion-cnn') return undefined;
     let s = this.scorers.get(m.info.id);
     if (!s) {
-      s = new LesionCnnScorer(m);
+      s = m.kind === 'lesion-cnn' ? new LesionCnnScorer(m) : new ClipCandidateScorer(m);
       this.scorers.set(m.info.id, s);
     }
     return s;

@@ -8,6 +8,12 @@
 import path from 'node:path';
 import pino from 'pino';
 import { ClipDualModel, dot, sliceToPixels } from '../../../server/runtime/clip-dual';
+import { ClipCandidateScorer } from '../../../server/runtime/clip-dual-scorer';
+import { ModelRegistry } from '../../../server/runtime/registry';
+import type { Candidate } from '../../../server/rerank/analysis/types';
+import type { Volume } from '../../../server/series/volume';
+import fs from 'node:fs';
+import os from 'node:os';
 import type { HuGrid } from '../../../server/runtime/lesion-cnn/patches';
 import { loadManifest } from '../../../server/runtime/manifest';
 
@@ -112,5 +118,38 @@ describe('embeddings and scores', () => {
 
   it('reports the model and the provider that ran', () => {
     expect(model.info).toEqual({ id: 'tiny-clip', version: '0.0.1-test', executionProvider: 'cpu' });
+  });
+});
+
+describe('clip-dual as the learned stage (zero-shot prompts on candidate fields)', () => {
+  const cand = (slice: number, row: number, column: number, diameterMm: number): Candidate =>
+    ({ centroidPx: { slice, row, column }, diameterMm }) as unknown as Candidate;
+
+  it('scores candidates in order with probabilities that sum as they should, deterministically', async () => {
+    const g = volume() as unknown as Volume;
+    const scorer = new ClipCandidateScorer(model);
+    const cs = [cand(1, 24, 18, 6), cand(3, 24, 34, 6), cand(2, 10, 10, 30)];
+    const a = await scorer.scoreCandidates(g, cs);
+    expect(a).toHaveLength(3);
+    for (const s of a) {
+      expect(s.lesionProbability).toBeGreaterThanOrEqual(0);
+      expect(s.lesionProbability).toBeLessThanOrEqual(1);
+      expect(s.texture!.solid + s.texture!.partSolid + s.texture!.groundGlass).toBeCloseTo(1, 5);
+      expect(s.marginIrregularity).toBeGreaterThanOrEqual(0);
+      expect(s.marginIrregularity).toBeLessThanOrEqual(1);
+    }
+    const single = await scorer.scoreCandidates(g, [cs[1]]);
+    expect(single[0].lesionProbability).toBeCloseTo(a[1].lesionProbability, 5);
+    expect(await scorer.scoreCandidates(g, cs)).toEqual(a);
+    expect(scorer.info.id).toBe('tiny-clip');
+  });
+
+  it('is what the registry hands the pipeline for a clip-dual folder', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'sf-models-'));
+    fs.cpSync(TINY, path.join(root, 'tiny-clip'), { recursive: true });
+    const reg = await ModelRegistry.open({ modelsDir: root, executionProviders: 'cpu', log: pino({ enabled: false }) });
+    expect(reg.list()).toEqual([{ id: 'tiny-clip', kind: 'clip-dual', version: '0.0.1-test', executionProvider: 'cpu', default: true }]);
+    expect(reg.scorer('tiny-clip')).toBeInstanceOf(ClipCandidateScorer);
+    await reg.close();
   });
 });
