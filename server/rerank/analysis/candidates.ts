@@ -284,6 +284,14 @@ function describe(
   const fill = Math.min(1, volumeMm3 / ellipsoid);
   const equivalentDiameterMm = Math.cbrt((6 * volumeMm3) / Math.PI);
   const rMax = Math.sqrt(5 * Math.max(l1, 0));
+  // early out on shape and density alone, before the costlier context search
+  let gridSum = 0;
+  for (const i of vox) gridSum += g.hu[full(i)];
+  const gridMeanHU = gridSum / vox.length;
+  const shapeOnly = classicalLikelihood({
+    equivalentDiameterMm, sphericity, fill, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: 0, thicknessRatio: 10, calcifiedFraction: 0,
+  });
+  if (shapeOnly < MIN_LIKELIHOOD) return null;
   const contextExcessRatio = contextExcess(crop, g.spacing, dense, sc.inLung, vox, [ms, mr, mc], rMax, equivalentDiameterMm / 2 + Math.max(6, equivalentDiameterMm / 2), sc);
   const attachment = sc.attachment;
   let in2 = 0;
@@ -291,14 +299,14 @@ function describe(
   // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
   let thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
   // early out: plain vessel pieces (judged on the grid's HU) are not worth describing further
-  let gridSum = 0;
-  for (const i of vox) gridSum += g.hu[full(i)];
   const rough = classicalLikelihood({
-    equivalentDiameterMm, sphericity, fill, meanHU: gridSum / vox.length, shellOccupancy: 0, contextExcess: contextExcessRatio, thicknessRatio, calcifiedFraction: 0,
+    equivalentDiameterMm, sphericity, fill, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: contextExcessRatio, thicknessRatio, calcifiedFraction: 0,
   });
   if (rough < MIN_LIKELIHOOD) return null;
   // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
-  const inner = 1.25 * rMax + 1, outer = 2 * rMax + 2;
+  // around its equivalent sphere: long vessels would otherwise make a huge box (and their shell crosses them anyway)
+  const rEq = equivalentDiameterMm / 2;
+  const inner = 1.25 * rEq + 1, outer = 2 * rEq + 2;
   const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);
   let shellLung = 0, shellDense = 0;
   // only worth measuring for candidates that are not already plainly part of a vessel tree
