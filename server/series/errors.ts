@@ -119,3 +119,9 @@ export class SeriesReadError extends SeriesError {
   readonly code = 'SERIES_READ_FAILED';
   readonly httpStatus = 500;
 }
+
+/** A volume the chest CT pipeline cannot judge: another modality, or too few slices to be a stack. */
+export class NotCtStackError extends SeriesError {
+  readonly code = 'NOT_CT_STACK';
+  readonly httpStatus = 422;
+}
