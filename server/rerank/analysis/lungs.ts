@@ -39,25 +39,36 @@ function sliceZ(g: Grid, s: number): number {
   return g.origin[s][2];
 }
 
-/** Body outline per slice: the largest non-air 2D component, holes filled. */
+/**
+ * Body outline per slice: the largest non-air 2D component, holes filled. Worked out at half the
+ * grid's in-plane resolution (the skin is far from anything the analysis measures), then upsampled.
+ */
 function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
+  const hr = (rows + 1) >> 1, hc = (columns + 1) >> 1;
+  const hplane = hr * hc;
   const body = new Uint8Array(g.hu.length);
-  const queue = new Int32Array(plane);
-  const seen = new Uint8Array(plane);
-  const fg = new Uint8Array(plane);
-  const labels = new Int32Array(plane);
-  const dims = { slices: 1, rows, columns };
+  const queue = new Int32Array(hplane);
+  const seen = new Uint8Array(hplane);
+  const fg = new Uint8Array(hplane);
+  const labels = new Int32Array(hplane);
+  const dims = { slices: 1, rows: hr, columns: hc };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
-    for (let q = 0; q < plane; q++) fg[q] = g.hu[off + q] > BODY_HU ? 1 : 0;
+    for (let r = 0; r < hr; r++)
+      for (let c = 0; c < hc; c++) fg[r * hc + c] = g.hu[off + Math.min(rows - 1, 2 * r) * columns + Math.min(columns - 1, 2 * c)] > BODY_HU ? 1 : 0;
     const comps = labelComponents(fg, dims, true, labels);
     let bestId = 0;
     for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    for (let q = 0; q < plane; q++) if (labels[q] === bestId) body[off + q] = 1;
-    fillHoles2D(body, off, rows, columns, queue, seen);
+    for (let q = 0; q < hplane; q++) fg[q] = labels[q] === bestId ? 1 : 0;
+    fillHoles2D(fg, 0, hr, hc, queue, seen);
+    for (let r = 0; r < rows; r++) {
+      const src = (r >> 1) * hc;
+      const dst = off + r * columns;
+      for (let c = 0; c < columns; c++) body[dst + c] = fg[src + (c >> 1)];
+    }
   }
   return body;
 }
@@ -159,49 +170,68 @@ function trackAirway(g: Grid, air: Uint8Array, body: Uint8Array, midlineX: Float
   const minLumen = Math.max(2, Math.round(15 / pxArea));
   let prevArea = 0;
   for (let q = 0; q < plane; q++) prevArea += airway[order[startK] * plane + q];
+  // box of the previous slice's lumen: every pass below stays inside it (grown by the reach)
+  let br0 = rows, br1 = -1, bc0 = columns, bc1 = -1;
+  {
+    const off = order[startK] * plane;
+    for (let q = 0; q < plane; q++) if (airway[off + q]) {
+      const r = (q / columns) | 0, c = q - r * columns;
+      br0 = Math.min(br0, r); br1 = Math.max(br1, r); bc0 = Math.min(bc0, c); bc1 = Math.max(bc1, c);
+    }
+  }
   for (let k = startK + 1; k < order.length; k++) {
     const prevOff = order[k - 1] * plane;
     const off = order[k] * plane;
-    win.fill(0);
-    for (let q = 0; q < plane; q++) {
-      if (!airway[prevOff + q]) continue;
-      const r = (q / columns) | 0; const c = q - r * columns;
-      for (let dr = -reach; dr <= reach; dr++) {
-        const rr = r + dr;
-        if (rr < 0 || rr >= rows) continue;
-        for (let dc = -reach; dc <= reach; dc++) {
-          const cc = c + dc;
-          if (cc < 0 || cc >= columns) continue;
-          const p = rr * columns + cc;
-          if (g.hu[off + p] < LUMEN_HU) win[p] = 1;
-        }
+    const wr0 = Math.max(0, br0 - reach), wr1 = Math.min(rows - 1, br1 + reach);
+    const wc0 = Math.max(0, bc0 - reach), wc1 = Math.min(columns - 1, bc1 + reach);
+    for (let r = wr0; r <= wr1; r++) { win.fill(0, r * columns + wc0, r * columns + wc1 + 1); lab.fill(0, r * columns + wc0, r * columns + wc1 + 1); }
+    for (let r = br0; r <= br1; r++)
+      for (let c = bc0; c <= bc1; c++) {
+        if (!airway[prevOff + r * columns + c]) continue;
+        for (let rr = Math.max(0, r - reach); rr <= Math.min(rows - 1, r + reach); rr++)
+          for (let cc = Math.max(0, c - reach); cc <= Math.min(columns - 1, c + reach); cc++) {
+            const p = rr * columns + cc;
+            if (g.hu[off + p] < LUMEN_HU) win[p] = 1;
+          }
       }
-    }
     // components inside the window that overlap the previous lumen
-    lab.fill(0);
     let n = 0;
     let area = 0;
-    for (let q = 0; q < plane; q++) {
-      if (!win[q] || lab[q] || !airway[prevOff + q]) continue;
-      n++;
-      let head = 0, tail = 0;
-      queue[tail++] = q; lab[q] = n;
-      while (head < tail) {
-        const p = queue[head++];
-        const r = (p / columns) | 0; const c = p - r * columns;
-        const nb = [c > 0 ? p - 1 : -1, c < columns - 1 ? p + 1 : -1, r > 0 ? p - columns : -1, r < rows - 1 ? p + columns : -1];
-        for (const x of nb) if (x >= 0 && win[x] && !lab[x]) { lab[x] = n; queue[tail++] = x; }
+    for (let r = br0; r <= br1; r++)
+      for (let c = bc0; c <= bc1; c++) {
+        const q = r * columns + c;
+        if (!win[q] || lab[q] || !airway[prevOff + q]) continue;
+        n++;
+        let head = 0, tail = 0;
+        queue[tail++] = q; lab[q] = n;
+        while (head < tail) {
+          const p = queue[head++];
+          const pr = (p / columns) | 0, pc = p - pr * columns;
+          if (pc > wc0 && win[p - 1] && !lab[p - 1]) { lab[p - 1] = n; queue[tail++] = p - 1; }
+          if (pc < wc1 && win[p + 1] && !lab[p + 1]) { lab[p + 1] = n; queue[tail++] = p + 1; }
+          if (pr > wr0 && win[p - columns] && !lab[p - columns]) { lab[p - columns] = n; queue[tail++] = p - columns; }
+          if (pr < wr1 && win[p + columns] && !lab[p + columns]) { lab[p + columns] = n; queue[tail++] = p + columns; }
+        }
+        if (tail < minLumen) { for (let i = 0; i < tail; i++) lab[queue[i]] = -1; n--; continue; }
+        area += tail;
       }
-      if (tail < minLumen) { for (let i = 0; i < tail; i++) lab[queue[i]] = -1; n--; continue; }
-      area += tail;
-    }
     if (n === 0) break;
     if (bronchiSlices < 0 && area > prevArea * 2.5 && area * pxArea > 600) break; // opened into the lung
     if (bronchiSlices < 0 && n >= 2) {
       carinaZ = (sliceZ(g, order[k - 1]) + sliceZ(g, order[k])) / 2;
       bronchiSlices = 0;
     }
-    for (let q = 0; q < plane; q++) if (lab[q] > 0) airway[off + q] = 1;
+    let nr0 = rows, nr1 = -1, nc0 = columns, nc1 = -1;
+    for (let r = wr0; r <= wr1; r++)
+      for (let c = wc0; c <= wc1; c++) {
+        if (lab[r * columns + c] <= 0) continue;
+        airway[off + r * columns + c] = 1;
+        if (r < nr0) nr0 = r;
+        if (r > nr1) nr1 = r;
+        if (c < nc0) nc0 = c;
+        if (c > nc1) nc1 = c;
+      }
+    br0 = nr0; br1 = nr1; bc0 = nc0; bc1 = nc1;
     prevArea = area;
     if (bronchiSlices >= 0 && ++bronchiSlices > bronchusLimit) break;
   }
