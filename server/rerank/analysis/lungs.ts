@@ -41,7 +41,8 @@ function sliceZ(g: Grid, s: number): number {
 
 /**
  * Body outline per slice: the largest non-air 2D component, holes filled. Worked out at half the
- * grid's in-plane resolution (the skin is far from anything the analysis measures), then upsampled.
+ * grid's in-plane resolution (the skin is far from anything the analysis measures), then upsampled;
+ * the interior air inside it is still decided per grid voxel.
  */
 function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
@@ -56,8 +57,13 @@ function bodyMask(g: Grid): Uint8Array {
   const dims = { slices: 1, rows: hr, columns: hc };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
-    for (let r = 0; r < hr; r++)
-      for (let c = 0; c < hc; c++) fg[r * hc + c] = g.hu[off + Math.min(rows - 1, 2 * r) * columns + Math.min(columns - 1, 2 * c)] > BODY_HU ? 1 : 0;
+    // a half-resolution pixel is body if any of its four is: thin chest walls stay closed
+    fg.fill(0);
+    for (let r = 0; r < rows; r++) {
+      const src = off + r * columns;
+      const dst = (r >> 1) * hc;
+      for (let c = 0; c < columns; c++) if (g.hu[src + c] > BODY_HU) fg[dst + (c >> 1)] = 1;
+    }
     const comps = labelComponents(fg, dims, true, labels);
     let bestId = 0;
     for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
