@@ -39,42 +39,25 @@ function sliceZ(g: Grid, s: number): number {
   return g.origin[s][2];
 }
 
-/**
- * Body outline per slice: the largest non-air 2D component, holes filled. Worked out at half the
- * grid's in-plane resolution (the skin is far from anything the analysis measures), then upsampled;
- * the interior air inside it is still decided per grid voxel.
- */
+/** Body outline per slice: the largest non-air 2D component, holes filled. */
 function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
-  const hr = (rows + 1) >> 1, hc = (columns + 1) >> 1;
-  const hplane = hr * hc;
   const body = new Uint8Array(g.hu.length);
-  const queue = new Int32Array(hplane);
-  const seen = new Uint8Array(hplane);
-  const fg = new Uint8Array(hplane);
-  const labels = new Int32Array(hplane);
-  const dims = { slices: 1, rows: hr, columns: hc };
+  const queue = new Int32Array(plane);
+  const seen = new Uint8Array(plane);
+  const fg = new Uint8Array(plane);
+  const labels = new Int32Array(plane);
+  const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
-    // a half-resolution pixel is body if any of its four is: thin chest walls stay closed
-    fg.fill(0);
-    for (let r = 0; r < rows; r++) {
-      const src = off + r * columns;
-      const dst = (r >> 1) * hc;
-      for (let c = 0; c < columns; c++) if (g.hu[src + c] > BODY_HU) fg[dst + (c >> 1)] = 1;
-    }
+    for (let q = 0; q < plane; q++) fg[q] = g.hu[off + q] > BODY_HU ? 1 : 0;
     const comps = labelComponents(fg, dims, true, labels);
     let bestId = 0;
     for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    for (let q = 0; q < hplane; q++) fg[q] = labels[q] === bestId ? 1 : 0;
-    fillHoles2D(fg, 0, hr, hc, queue, seen);
-    for (let r = 0; r < rows; r++) {
-      const src = (r >> 1) * hc;
-      const dst = off + r * columns;
-      for (let c = 0; c < columns; c++) body[dst + c] = fg[src + (c >> 1)];
-    }
+    for (let q = 0; q < plane; q++) if (labels[q] === bestId) body[off + q] = 1;
+    fillHoles2D(body, off, rows, columns, queue, seen);
   }
   return body;
 }
