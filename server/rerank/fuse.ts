@@ -96,7 +96,9 @@ export function lesionLikelihoodOf(e: Evidence): number {
   let l = c.lesionLikelihood;
   // small faint blobs are mostly partial-volumed vessels; a credible pure GGN is ≥ ~6 mm (Fleischner)
   if (c.meanHU < -450) l *= sigmoid((c.equivalentDiameterMm - 6) / 0.8);
-  if (e.learned) l = 0.35 * l + 0.65 * clamp01(e.learned.lesionProbability);
+  // product of experts (geometric mean): the model refines the classical judgement but cannot
+  // override it alone; a model that calls everything a lesion then adds little instead of noise
+  if (e.learned) l = Math.sqrt(l * clamp01(e.learned.lesionProbability));
   return clamp01(l);
 }
 
