@@ -23,8 +23,8 @@ const SCALES_MM = [5, 3, 1.5];
 const MIN_DIAMETER_MM = 3;
 const MAX_DIAMETER_MM = 80;
 
-/** Candidates less likely than this to be a lesion are dropped before their full description. */
-const MIN_LIKELIHOOD = 0.01;
+/** Candidates less likely than this to be a lesion are dropped before their full description (even a certain learned score could not lift them to a confident match: √0.03 ≈ 0.17). */
+const MIN_LIKELIHOOD = 0.03;
 /** Context excess beyond which a candidate is plainly part of a vessel tree (the search stops there). */
 const MAX_CONTEXT_EXCESS = 6;
 
