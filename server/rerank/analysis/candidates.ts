@@ -410,7 +410,7 @@ function describe(
   const lateralFraction = lateralSpan > 0 ? clamp01(Math.abs(centroidMm[0] - mid) / lateralSpan) : 0.5;
 
 
-  const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU, dense, cp);
+  const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU);
   const fullRes = inPlaneAxes(v, g, crop, vox, maxS, Math.max(medianHU, GGO_HU));
   if (fullRes) { diameterMm = fullRes.long; shortAxisMm = fullRes.short; }
   // the grid's distances are too coarse to compare a small nodule with the vessel beside it
@@ -571,7 +571,7 @@ function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkH
  */
 function marginOf(
   v: Volume, g: Grid, m: LungMasks, gs: number,
-  b: { r0: number; r1: number; c0: number; c1: number }, crop: Crop, threshold: number, _dense: Uint8Array, _cp: number,
+  b: { r0: number; r1: number; c0: number; c1: number }, crop: Crop, threshold: number,
 ): number {
   const { fz, fy, fx } = g;
   const s = Math.min(v.slices - 1, gs * fz + (fz >> 1));
