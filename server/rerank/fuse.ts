@@ -41,14 +41,14 @@ export interface PresetWeights {
   lesion: number;
   /** Exponent on each attribute factor (1 = as stated, < 1 = soft hints). */
   attributes: number;
-  /** Attribute factors below this reject the candidate outright (strict). */
+  /** Attributes the candidate shows less than this reject it outright (strict). */
   reject: number;
 }
 
 export const PRESET_WEIGHTS: Record<Preset, PresetWeights> = {
   'report-match': { lesion: 0.6, attributes: 1, reject: 0 },
   'lesion-search': { lesion: 1, attributes: 0.35, reject: 0 },
-  strict: { lesion: 0.6, attributes: 1, reject: 0.45 },
+  strict: { lesion: 0.6, attributes: 1, reject: 0.3 },
 };
 
 /** What the fusion knows about one candidate: classical features, optionally a learned score. */
@@ -59,6 +59,9 @@ export interface Evidence {
 
 interface TermFactor {
   term: Term;
+  /** 0..1: how well the candidate shows this attribute. */
+  membership: number;
+  /** The factor applied: membership lifted to the attribute's floor. */
   factor: number;
 }
 
@@ -248,7 +251,8 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   const factors: TermFactor[] = [];
   const add = (term: Term | undefined, membership: number, floor: number): void => {
     if (!term) return;
-    factors.push({ term, factor: floor + (1 - floor) * clamp01(membership) });
+    const mem = clamp01(membership);
+    factors.push({ term, membership: mem, factor: floor + (1 - floor) * mem });
   };
   const termOf = (kind: Term['kind'], value?: string): Term | undefined =>
     f.terms.find((t) => t.kind === kind && !t.negated && (value === undefined || t.value === value));
@@ -302,7 +306,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
 
   let score = Math.pow(lesionLikelihoodOf(e), w.lesion) * negation;
   for (const tf of factors) {
-    if (tf.factor < w.reject) score = 0;
+    if (tf.membership < w.reject) score = 0;
     score *= Math.pow(tf.factor, w.attributes);
   }
   return { candidate: c, finding: findingIndex, score: clamp01(score), factors, label: labelOf(f, e) };
