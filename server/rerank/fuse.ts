@@ -346,6 +346,11 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     const sup = supportOf(f, i);
     if (sup.unsupported) unsupported.push(sup.unsupported);
     if (!sup.rankable) return;
+    const level = f.anatomy.level;
+    if (level && levelZ(a, level) === undefined) {
+      const terms = f.terms.filter((t) => t.kind === 'level').map((t) => t.id);
+      unsupported.push({ finding: i, terms, reason: `the ${level} could not be located in this series; ranked on the other attributes` });
+    }
     a.candidates.forEach((c, k) => {
       const m = matchCandidate(a, f, i, { candidate: c, learned: o.learned?.[k] }, w);
       if (m.score > 0.01) matches.push(m);

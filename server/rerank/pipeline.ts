@@ -58,7 +58,9 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
   timings.candidates = ms(t);
   const zs = sliceZs(volume);
   const levels: AnatomicalLevels = {};
-  const { apexZ, baseZ, carinaZ } = masks.levels;
+  // levels are heights along the patient's z: only meaningful when the slices are (near) axial
+  const axial = Math.abs(volume.normal[2]) >= 0.8;
+  const { apexZ, baseZ, carinaZ } = axial ? masks.levels : {};
   if (apexZ !== undefined) levels.apex = { index: nearestSlice(zs, apexZ), z: apexZ };
   if (baseZ !== undefined) levels.base = { index: nearestSlice(zs, baseZ), z: baseZ };
   if (carinaZ !== undefined) levels.carina = { index: nearestSlice(zs, carinaZ), z: carinaZ };

@@ -141,4 +141,13 @@ describe('fusion and reranking on a synthetic chest', () => {
     const kinds = r.results[0].matched.map((id) => r.query.findings[0].terms.find((t) => t.id === id)?.kind);
     expect(kinds).toContain('level');
   });
+
+  it('says when a named level cannot be located, and still ranks the rest', async () => {
+    const noTrachea = chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 30 }] });
+    const b = analyseVolume(noTrachea);
+    expect(b.levels.carina).toBeUndefined();
+    const r = await rerankSlices(b, parseQuery('left lung nodule at the level of the carina'), { topK: 1 });
+    expect(r.unsupported.some((u) => /carina/.test(u.reason))).toBe(true);
+    expect(near(r.results[0].index, sliceAtZ(noTrachea, 60))).toBe(true);
+  });
 });
