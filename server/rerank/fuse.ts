@@ -317,7 +317,7 @@ function labelOf(f: Finding, e: Evidence): string {
   const t = textureOf(e);
   const texture = t.groundGlass >= t.solid && t.groundGlass >= t.partSolid ? 'ground-glass' : t.solid >= t.partSolid ? 'solid' : 'part-solid';
   const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
-  return `${texture} ${kind} ${Math.round(c.diameterMm)} mm, ${c.side} ${c.zone}`;
+  return `${texture} ${kind} ${Math.round(c.diameterMm)} mm, ${c.side} ${c.zone} zone`;
 }
 
 export interface FuseOptions {

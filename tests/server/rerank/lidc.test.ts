@@ -90,4 +90,37 @@ describe('LIDC-IDRI-0001', () => {
       expect(r.noConfidentMatch).toBe(false);
     }
   }, 120_000);
+
+  // The same patient as another scanner might store it: rows mirrored (patient left on the image left)
+  // and slices running head to feet; the geometry, not the image layout, decides side and level.
+  it('finds the nodule on the left in a mirrored, head-first-ordered copy', async () => {
+    const { slices, rows, columns } = volume;
+    const hu = new Float32Array(volume.hu.length);
+    for (let s = 0; s < slices; s++)
+      for (let r = 0; r < rows; r++) {
+        const src = ((slices - 1 - s) * rows + r) * columns;
+        const dst = (s * rows + r) * columns;
+        for (let c = 0; c < columns; c++) hu[dst + c] = volume.hu[src + columns - 1 - c];
+      }
+    const dx = (columns - 1) * volume.pixelSpacing[1];
+    const mirrored: Volume = {
+      ...volume,
+      hu,
+      rowCosines: [-1, 0, 0],
+      normal: [0, 0, -1],
+      positions: [...volume.positions].reverse().map((p) => [p[0] + dx, p[1], p[2]]),
+      sopInstanceUIDs: [...volume.sopInstanceUIDs].reverse(),
+      frames: [...volume.frames].reverse(),
+    };
+    const m = analyseVolume(mirrored);
+    const r = await rerankSlices(m, parseQuery('spiculated solid nodule in the left lung'), { topK: 1 });
+    const top = r.results[0];
+    expect(lesion.sop_instance_uids).toContain(top.sopInstanceUID);
+    const [x0, y0, x1, y1] = lesion.boxes[top.sopInstanceUID];
+    const reg = top.regions[0];
+    // mirrored box: columns run the other way
+    const mx0 = columns - 1 - x1, mx1 = columns - 1 - x0;
+    expect(reg.x <= mx1 && reg.x + reg.w >= mx0 && reg.y <= y1 && reg.y + reg.h >= y0).toBe(true);
+    expect(m.levels.carina!.z).toBeCloseTo(a.levels.carina!.z, 0);
+  }, 120_000);
 });
