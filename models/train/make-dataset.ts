@@ -52,6 +52,7 @@ export const CATEGORIES = [
   'neg-pleura',
   'neg-parenchyma',
   'neg-wall',
+  'neg-candidate',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -197,11 +198,15 @@ function samplePositive(g: HuGrid, pl: Placement, r: () => number, spec: PatchSp
   };
 }
 
-function sampleNegative(g: HuGrid, sites: SiteTable, r: () => number, spec: PatchSpec): Sample | null {
+function sampleNegative(g: HuGrid, sites: SiteTable, candidates: Site[], r: () => number, spec: PatchSpec): Sample | null {
   const u = r();
   let category: Category;
   let at: Site;
-  if (u < 0.45) {
+  // A third of the negatives: the classical stage's own candidates (what the model must re-rank).
+  if (candidates.length && r() < 0.35) {
+    category = 'neg-candidate';
+    at = pick(r, candidates);
+  } else if (u < 0.45) {
     category = 'neg-vessel';
     at = centreOnMaximum(g, pick(r, sites.vessel));
   } else if (u < 0.55) {
@@ -227,18 +232,18 @@ function sampleNegative(g: HuGrid, sites: SiteTable, r: () => number, spec: Patc
   };
 }
 
-export function buildSplit(g: HuGrid, count: number, seed: number, spec: PatchSpec): Sample[] {
+export function buildSplit(g: HuGrid, count: number, seed: number, spec: PatchSpec, candidates: Site[] = []): Sample[] {
   const pl = placementFor(g);
   const { sites } = pl;
   console.error(
-    `sites: lungAir ${sites.lungAir.length} vessel ${sites.vessel.length} pleura ${sites.pleura.length} airway ${sites.airway.length} wall ${sites.wall.length}`,
+    `sites: lungAir ${sites.lungAir.length} vessel ${sites.vessel.length} pleura ${sites.pleura.length} airway ${sites.airway.length} wall ${sites.wall.length} candidates ${candidates.length}`,
   );
   const r = rng(seed);
   const out: Sample[] = [];
   let tries = 0;
   while (out.length < count && tries < count * 20) {
     tries++;
-    const s = out.length % 2 === 0 ? samplePositive(g, pl, r, spec) : sampleNegative(g, sites, r, spec);
+    const s = out.length % 2 === 0 ? samplePositive(g, pl, r, spec) : sampleNegative(g, sites, candidates, r, spec);
     if (s) out.push(s);
     if (out.length % 2000 === 0 && s) console.error(`  ${out.length}/${count}`);
   }
@@ -272,6 +277,45 @@ export function writeSplit(dir: string, samples: Sample[], spec: PatchSpec, info
   fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta));
 }
 
+/**
+ * Centres of the classical stage's candidates (server/rerank/analysis) on the real series, as hard
+ * negatives. Candidates within 15 mm in-plane and 7.5 mm in z of any nodule a reader marked
+ * (annotations/*.xml beside the series, when present; any size) are left out, so no real nodule
+ * is labelled negative.
+ */
+async function classicalCandidates(dicomDir: string, slices: number): Promise<Site[]> {
+  const { loadSeriesFromDir } = await import('../../server/series/load');
+  const { analyseVolume } = await import('../../server/rerank/pipeline');
+  const { volume } = await loadSeriesFromDir(dicomDir);
+  if (volume.slices !== slices) throw new Error('loader and training reader disagree on the slice count');
+  const marks = readerNoduleMarks(path.join(path.dirname(dicomDir), 'annotations'));
+  const z = (s: number): number => volume.positions[Math.round(s)][2];
+  const [rowSp, colSp] = volume.pixelSpacing;
+  return analyseVolume(volume)
+    .candidates.map((c) => c.centroidPx)
+    .filter((c) => !marks.some((m) => Math.abs(m.z - z(c.slice)) <= 7.5 && Math.hypot((m.x - c.column) * colSp, (m.y - c.row) * rowSp) <= 15))
+    .map((c) => ({ slice: Math.round(c.slice), row: Math.round(c.row), column: Math.round(c.column) }));
+}
+
+/** Every ROI of every reader-marked nodule in LIDC XML files: z (mm) and the mean contour point (pixels). */
+function readerNoduleMarks(dir: string): Array<{ z: number; x: number; y: number }> {
+  if (!fs.existsSync(dir)) return [];
+  const out: Array<{ z: number; x: number; y: number }> = [];
+  for (const f of fs.readdirSync(dir).filter((n) => n.toLowerCase().endsWith('.xml'))) {
+    const xml = fs.readFileSync(path.join(dir, f), 'utf8');
+    for (const nodule of xml.match(/<unblindedReadNodule>[\s\S]*?<\/unblindedReadNodule>/g) ?? []) {
+      for (const roi of nodule.match(/<roi>[\s\S]*?<\/roi>/g) ?? []) {
+        const z = Number(/<imageZposition>\s*([-\d.]+)/.exec(roi)?.[1]);
+        const xs = [...roi.matchAll(/<xCoord>(\d+)<\/xCoord>/g)].map((m) => Number(m[1]));
+        const ys = [...roi.matchAll(/<yCoord>(\d+)<\/yCoord>/g)].map((m) => Number(m[1]));
+        if (!Number.isFinite(z) || !xs.length) continue;
+        out.push({ z, x: xs.reduce((a, b) => a + b, 0) / xs.length, y: ys.reduce((a, b) => a + b, 0) / ys.length });
+      }
+    }
+  }
+  return out;
+}
+
 /** The evaluation lesion's slices by file number, widened by a margin (see ground-truth.json). */
 export const EXCLUDED_FILES = { first: 39 - 6, last: 47 + 6 };
 
@@ -280,7 +324,7 @@ function fileNumber(name: string): number {
   return m ? Number(m[1]) : NaN;
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const a = args();
   const t0 = Date.now();
   const ct = readCtFolder(a.dicomDir);
@@ -293,13 +337,21 @@ function main(): void {
   const below = sliceRange(ct.grid, 0, gapStart); // lower z: files 1-054..1-133
   const above = sliceRange(ct.grid, gapEnd, ct.grid.slices); // higher z: files 1-001..1-032
   const spec = DEFAULT_PATCH_SPEC;
+  const cands = await classicalCandidates(a.dicomDir, ct.grid.slices);
+  const inRange = (from: number, to: number): Site[] =>
+    cands.filter((c) => c.slice >= from + 2 && c.slice < to - 2).map((c) => ({ ...c, slice: c.slice - from }));
   const info = (files: string[]): Record<string, unknown> => ({ source: path.basename(path.dirname(a.dicomDir)), files: [files[0], files[files.length - 1]] });
-  const train = buildSplit(below, a.train, 20260101, spec);
+  const train = buildSplit(below, a.train, 20260101, spec, inRange(0, gapStart));
   writeSplit(path.join(a.out, 'train'), train, spec, info(ct.files.slice(0, gapStart)));
   console.error(`train: ${train.length} samples (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  const test = buildSplit(above, a.test, 777001, spec);
+  const test = buildSplit(above, a.test, 777001, spec, inRange(gapEnd, ct.grid.slices));
   writeSplit(path.join(a.out, 'test'), test, spec, info(ct.files.slice(gapEnd)));
   console.error(`test: ${test.length} samples (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 }
 
-if (require.main === module) main();
+if (require.main === module) {
+  main().catch((e) => {
+    process.stderr.write(`make-dataset: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exit(1);
+  });
+}

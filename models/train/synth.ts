@@ -304,7 +304,7 @@ export function randomLesion(
           const d = unit(r);
           d[2] *= 0.6; // mostly in-plane, as seen on axial slices
           const n = Math.hypot(...d);
-          return { d: [d[0] / n, d[1] / n, d[2] / n] as [number, number, number], len: rad * (0.4 + r() * 0.9) + 1.5, thick: 0.5 + r() * 0.7 };
+          return { d: [d[0] / n, d[1] / n, d[2] / n] as [number, number, number], len: rad * (0.4 + r() * 0.9) + 1.5, thick: 0.6 + r() * 0.9 };
         })
       : [];
   const roughLobes = margin === 'spiculated' ? Array.from({ length: 2 + Math.floor(r() * 3) }, () => ({ d: unit(r), a: 0.1 + r() * 0.15 })) : [];
@@ -404,11 +404,15 @@ export function insertLesion(g: HuGrid, p: LesionParams): void {
   const c0 = Math.max(0, Math.floor(p.column - reach / colSp));
   const c1 = Math.min(columns - 1, Math.ceil(p.column + reach / colSp));
   const sub = [-1 / 3, 0, 1 / 3];
+  const reach2 = (reach + g.sliceSpacing) ** 2;
   for (let s = s0; s <= s1; s++) {
+    const zc = (s - p.slice) * g.sliceSpacing;
     for (let row = r0; row <= r1; row++) {
       for (let c = c0; c <= c1; c++) {
         const x = (c - p.column) * colSp;
         const y = (row - p.row) * rowSp;
+        // Outside the lesion's reach (a sphere, not the box): nothing to blend.
+        if (x * x + y * y + zc * zc > reach2) continue;
         let occ = 0;
         let core = 0;
         for (const f of sub) {

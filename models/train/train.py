@@ -39,7 +39,7 @@ class LesionNet(nn.Module):
         self.fc = nn.Sequential(nn.Linear(256, 64), nn.ReLU(inplace=True), nn.Dropout(0.2))
         self.lesion = nn.Linear(64, 1)
         self.texture = nn.Linear(64, 3)
-        self.margin = nn.Linear(64, 1)
+        self.margin = nn.Linear(64, 3)  # smooth / lobulated / spiculated
 
     def forward(self, x):
         f3 = self.f3(self.f2(self.f1(x)))
@@ -47,7 +47,13 @@ class LesionNet(nn.Module):
         f4 = self.f4(f3)
         g = torch.cat([f4.mean((2, 3)), f4.amax((2, 3))], 1)
         h = self.fc(g)
-        return self.lesion(h).squeeze(1), self.texture(h), self.margin(h).squeeze(1), heat
+        return self.lesion(h).squeeze(1), self.texture(h), self.margin(h), heat
+
+
+def irregularity(margin_logits):
+    """Expected irregularity 0 smooth, 0.5 lobulated, 1 spiculated from the three-class head."""
+    p = torch.softmax(margin_logits, 1)
+    return p[:, 1] * 0.5 + p[:, 2]
 
 
 class Exported(nn.Module):
@@ -59,7 +65,7 @@ class Exported(nn.Module):
 
     def forward(self, patches):
         lesion, texture, margin, heat = self.net(patches)
-        return torch.sigmoid(lesion), torch.softmax(texture, 1), torch.sigmoid(margin), torch.sigmoid(heat)
+        return torch.sigmoid(lesion), torch.softmax(texture, 1), irregularity(margin), torch.sigmoid(heat)
 
 
 def load_split(d):
@@ -118,7 +124,7 @@ def evaluate(net, x, y, heat, cat, meta, mean, std):
         o = net(to_input(x[i : i + 256], mean, std))
         outs[0].append(torch.sigmoid(o[0]))
         outs[1].append(o[1].argmax(1))
-        outs[2].append(torch.sigmoid(o[2]))
+        outs[2].append(irregularity(o[2]))
         outs[3].append(torch.sigmoid(o[3]))
     p, tex, mar, hm = (torch.cat(o).numpy() for o in outs)
     lab = y[:, 0].numpy()
@@ -174,7 +180,8 @@ def main():
     meta, x, y, heat, cat = load_split(os.path.join(a.data, "train"))
     if a.limit:
         x, y, heat, cat = x[: a.limit], y[: a.limit], heat[: a.limit], cat[: a.limit]
-    tmeta, tx, ty, theat, tcat = load_split(os.path.join(a.data, "test"))
+    test_dir = os.path.join(a.data, "test")
+    held = None  # loaded when present (make-dataset writes meta.json last); training does not depend on it
     spec = meta["spec"]
     n_slices, n_windows = len(spec["sliceOffsetsMm"]), len(spec["windows"])
     mean = torch.tensor(spec["mean"]).view(1, -1, 1, 1)
@@ -182,7 +189,7 @@ def main():
 
     net = LesionNet(cin=meta["channels"])
     n_params = sum(p.numel() for p in net.parameters())
-    print(f"params {n_params}, train {len(x)}, test {len(tx)}", flush=True)
+    print(f"params {n_params}, train {len(x)}", flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=a.lr, weight_decay=1e-4)
     steps_per_epoch = math.ceil(len(x) / a.batch)
     total = steps_per_epoch * a.epochs
@@ -204,7 +211,7 @@ def main():
             loss = F.binary_cross_entropy_with_logits(lesion, yb[:, 0])
             if is_pos.any():
                 loss = loss + 0.5 * F.cross_entropy(texture[is_pos], yb[is_pos, 1].long())
-                loss = loss + 0.5 * F.binary_cross_entropy_with_logits(margin[is_pos], yb[is_pos, 2])
+                loss = loss + 0.5 * F.cross_entropy(margin[is_pos], (yb[is_pos, 2] * 2).round().long())
             loss = loss + 0.5 * F.binary_cross_entropy_with_logits(hm, hb.clamp(0, 1))
             opt.zero_grad()
             loss.backward()
@@ -215,14 +222,26 @@ def main():
             if step % 50 == 0:
                 print(f"epoch {epoch} step {step}/{total} loss {run / 50:.4f} {time.time() - t0:.0f}s", flush=True)
                 run = 0.0
-        m = evaluate(net, tx, ty, theat, tcat, tmeta, mean, std)
-        print(f"epoch {epoch}: held-out auc {m['auc']:.4f} texture {m['texture_accuracy']:.3f} heat-iou {m['heatmap_iou']:.3f}", flush=True)
+        if held is None and os.path.exists(os.path.join(test_dir, "meta.json")):
+            held = load_split(test_dir)
+        if held is None:
+            print(f"epoch {epoch}: done ({time.time() - t0:.0f}s)", flush=True)
+        else:
+            m = evaluate(net, held[1], held[2], held[3], held[4], held[0], mean, std)
+            print(f"epoch {epoch}: held-out auc {m['auc']:.4f} texture {m['texture_accuracy']:.3f} heat-iou {m['heatmap_iou']:.3f}", flush=True)
         epochs_done = epoch + 1
         if a.max_minutes and time.time() - t0 > a.max_minutes * 60 and epochs_done < a.epochs:
             print(f"stopping after epoch {epoch}: past --max-minutes {a.max_minutes}", flush=True)
             break
 
     train_s = time.time() - t0
+    while held is None:
+        if os.path.exists(os.path.join(test_dir, "meta.json")):
+            held = load_split(test_dir)
+        else:
+            print("waiting for the held-out split", flush=True)
+            time.sleep(10)
+    tmeta, tx, ty, theat, tcat = held
     metrics = evaluate(net, tx, ty, theat, tcat, tmeta, mean, std)
     metrics["train_seconds"] = round(train_s, 1)
     metrics["epochs"] = epochs_done
