@@ -444,6 +444,7 @@ function describe(
     zone: zoneOf(zoneFraction),
     zoneFraction,
     apFraction,
+    anteroposterior: apFraction < 1 / 3 ? 'anterior' : apFraction > 2 / 3 ? 'posterior' : 'middle',
     lateralFraction,
     lobes: lobeMembership(side, zoneFraction, apFraction),
     slices,

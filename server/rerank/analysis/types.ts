@@ -57,6 +57,8 @@ export interface Candidate {
   zoneFraction: number;
   /** 0 most anterior .. 1 most posterior within its lung at that level. */
   apFraction: number;
+  /** apFraction in words: front, back or middle third. */
+  anteroposterior: 'anterior' | 'middle' | 'posterior';
   /** 0 medial .. 1 lateral within its lung at that level. */
   lateralFraction: number;
   /** Soft lobe membership estimated from position (fissures are not segmented). */

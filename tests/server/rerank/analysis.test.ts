@@ -92,10 +92,12 @@ describe('chest CT analysis on synthetic volumes', () => {
     expect(Math.abs(carina!.z - (v.slices - 1) * v.sliceSpacing * 0.62)).toBeLessThan(2 * v.sliceSpacing);
   });
 
-  it('puts the upper sphere in a higher zone than the lower one', () => {
+  it('puts the upper sphere in a higher zone than the lower one, and the posterior one behind', () => {
     const up = nearest(a.candidates, solidAt);
     const low = nearest(a.candidates, ggoAt);
     expect(up.zoneFraction).toBeGreaterThan(low.zoneFraction);
+    // +y is posterior (LPS): the solid sphere sits 20 mm behind the ground-glass one
+    expect(up.apFraction).toBeGreaterThan(low.apFraction);
     expect(up.lobes.LUL! + up.lobes.LLL! + up.lobes.lingula!).toBeCloseTo(1, 5);
   });
 
