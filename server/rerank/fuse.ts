@@ -6,7 +6,7 @@
  * (type, side, lobe, position, level, size, texture, margin, negations). Each factor is near 1
  * when the attribute fits and falls towards a floor when it does not; presets set how hard.
  */
-import type { Finding, Margin, ParsedQuery, Term } from '../query/finding';
+import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
 import type { Analysis, Candidate } from './analysis/types';
 import type { CandidateScore } from './learned';
 import type { Region, SliceResult, Unsupported } from './response';
@@ -242,8 +242,16 @@ export function supportOf(f: Finding, index: number): { rankable: boolean; unsup
   if (signTerms.length) {
     return { rankable: true, unsupported: { finding: index, terms: signTerms, reason: 'signs are not assessed by this model; ranked on the other attributes' } };
   }
+  const otherFeatures = (f.features ?? []).filter((x) => !ASSESSED_FEATURES.has(x));
+  if (otherFeatures.length) {
+    const terms = f.terms.filter((t) => t.kind === 'type' && !t.negated && otherFeatures.includes(t.value as FindingType)).map((t) => t.id);
+    return { rankable: true, unsupported: { finding: index, terms, reason: `${otherFeatures.join(', ')} within a lesion is not assessed by this model; ranked on the other attributes` } };
+  }
   return { rankable: true };
 }
+
+/** Features of a lesion ("calcified nodule", "结节伴钙化") the candidates' densities can judge. */
+const ASSESSED_FEATURES = new Set<FindingType>(['calcification', 'ground-glass opacity']);
 
 /** Scores one candidate against one finding. */
 export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e: Evidence, w: PresetWeights): CandidateMatch {
@@ -257,8 +265,11 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   const termOf = (kind: Term['kind'], value?: string): Term | undefined =>
     f.terms.find((t) => t.kind === kind && !t.negated && (value === undefined || t.value === value));
 
-  // type (the main one); other non-negated type words of the same finding act as further hints
+  // type, then further types said to be part of it ("calcified nodule" → calcification)
   if (f.type) add(termOf('type', f.type), typeFactor(f.type, e), FLOOR.type);
+  for (const feature of f.features ?? []) {
+    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeFactor(feature, e), FLOOR.texture);
+  }
   // side
   const side = f.anatomy.side;
   if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : 0, FLOOR.side);

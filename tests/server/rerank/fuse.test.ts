@@ -150,4 +150,24 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(r.unsupported.some((u) => /carina/.test(u.reason))).toBe(true);
     expect(near(r.results[0].index, sliceAtZ(noTrachea, 60))).toBe(true);
   });
+
+  it('judges calcification said as a feature, and lists features it cannot judge', async () => {
+    const two = chestVolume({
+      rows: 256, columns: 256, pixelSpacing: 0.8,
+      spheres: [
+        { centre: [LUNG_X, 0, 40], diameter: 8, hu: 500 },
+        { centre: [-LUNG_X, 0, 80], diameter: 8, hu: 30 },
+      ],
+    });
+    const b = analyseVolume(two);
+    for (const text of ['calcified nodule', '结节伴钙化']) {
+      const r = await rerankSlices(b, parseQuery(text), { topK: 1 });
+      expect(near(r.results[0].index, sliceAtZ(two, 40))).toBe(true);
+    }
+    const soft = await rerankSlices(b, parseQuery('nodule without calcification'), { topK: 1 });
+    expect(near(soft.results[0].index, sliceAtZ(two, 80))).toBe(true);
+    const cav = await rerankSlices(b, parseQuery('cavitary nodule'), { topK: 1 });
+    expect(cav.unsupported.some((u) => /cavity/.test(u.reason))).toBe(true);
+    expect(cav.results.length).toBe(1);
+  });
 });
