@@ -72,8 +72,8 @@ function args(): { dicomDir: string; out: string; train: number; test: number } 
   return {
     dicomDir: get('--dicom-dir', SAMPLE_DICOM_DIR),
     out: get('--out', path.resolve(__dirname, '..', '..', '.cache', 'lesion-cnn')),
-    train: Number(get('--train', '24000')),
-    test: Number(get('--test', '4000')),
+    train: Number(get('--train', '20000')),
+    test: Number(get('--test', '3000')),
   };
 }
 

@@ -79,8 +79,11 @@ export function checkPatchSpec(spec: PatchSpec): void {
   if (spec.windows.some((w) => !(w.width > 0))) throw new Error('window widths must be > 0');
 }
 
-/** HU at a fractional (slice, row, column): trilinear, OUTSIDE_HU beyond the grid. */
-function sampleHu(g: HuGrid, s: number, r: number, c: number): number {
+/**
+ * HU at a fractional (slice, row, column): trilinear, OUTSIDE_HU beyond the grid (more than half a
+ * voxel out). The reference for the fast plane sampler below, which must give the same values.
+ */
+export function sampleHu(g: HuGrid, s: number, r: number, c: number): number {
   const { slices, rows, columns, hu } = g;
   if (s < -0.5 || s > slices - 0.5 || r < -0.5 || r > rows - 0.5 || c < -0.5 || c > columns - 0.5) return OUTSIDE_HU;
   const s0 = Math.max(0, Math.min(slices - 1, Math.floor(s)));
@@ -103,6 +106,65 @@ function sampleHu(g: HuGrid, s: number, r: number, c: number): number {
   return top * (1 - fs) + bottom * fs;
 }
 
+/** Axis sample positions → lower index, upper index, fraction, inside flag (same rules as sampleHu). */
+function axis(n: number, positions: Float64Array): { i0: Int32Array; i1: Int32Array; f: Float64Array; ok: Uint8Array } {
+  const len = positions.length;
+  const i0 = new Int32Array(len);
+  const i1 = new Int32Array(len);
+  const f = new Float64Array(len);
+  const ok = new Uint8Array(len);
+  for (let k = 0; k < len; k++) {
+    const p = positions[k];
+    ok[k] = p < -0.5 || p > n - 0.5 ? 0 : 1;
+    const a = Math.max(0, Math.min(n - 1, Math.floor(p)));
+    i0[k] = a;
+    i1[k] = Math.min(n - 1, a + 1);
+    f[k] = Math.max(0, Math.min(1, p - a));
+  }
+  return { i0, i1, f, ok };
+}
+
+/** One size×size plane of HU at fractional slice `s`, sampled on the patch grid (separable indices). */
+function samplePlane(g: HuGrid, s: number, rowsAt: ReturnType<typeof axis>, colsAt: ReturnType<typeof axis>, out: Float32Array, size: number): void {
+  const { slices, rows, columns, hu } = g;
+  if (s < -0.5 || s > slices - 0.5) {
+    out.fill(OUTSIDE_HU);
+    return;
+  }
+  const s0 = Math.max(0, Math.min(slices - 1, Math.floor(s)));
+  const s1 = Math.min(slices - 1, s0 + 1);
+  const fs = Math.max(0, Math.min(1, s - s0));
+  const plane = rows * columns;
+  for (let y = 0; y < size; y++) {
+    const o = y * size;
+    if (!rowsAt.ok[y]) {
+      out.fill(OUTSIDE_HU, o, o + size);
+      continue;
+    }
+    const fr = rowsAt.f[y];
+    const b00 = s0 * plane + rowsAt.i0[y] * columns;
+    const b01 = s0 * plane + rowsAt.i1[y] * columns;
+    const b10 = s1 * plane + rowsAt.i0[y] * columns;
+    const b11 = s1 * plane + rowsAt.i1[y] * columns;
+    for (let x = 0; x < size; x++) {
+      if (!colsAt.ok[x]) {
+        out[o + x] = OUTSIDE_HU;
+        continue;
+      }
+      const c0 = colsAt.i0[x];
+      const c1 = colsAt.i1[x];
+      const fc = colsAt.f[x];
+      const a = hu[b00 + c0] * (1 - fc) + hu[b00 + c1] * fc;
+      const b = hu[b01 + c0] * (1 - fc) + hu[b01 + c1] * fc;
+      const d = hu[b10 + c0] * (1 - fc) + hu[b10 + c1] * fc;
+      const e = hu[b11 + c0] * (1 - fc) + hu[b11 + c1] * fc;
+      const top = a * (1 - fr) + b * fr;
+      const bottom = d * (1 - fr) + e * fr;
+      out[o + x] = top * (1 - fs) + bottom * fs;
+    }
+  }
+}
+
 /** HU → 0..1 through a window. */
 export function applyWindow(hu: number, w: HuWindow): number {
   const lo = w.center - w.width / 2;
@@ -122,14 +184,16 @@ export function writeWindowedPatch(g: HuGrid, centre: PatchCentre, spec: PatchSp
   const half = (size - 1) / 2;
   const plane = size * size;
   const huPlane = new Float32Array(plane);
+  const rowPos = new Float64Array(size);
+  const colPos = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    rowPos[i] = centre.row + (i - half) * stepR;
+    colPos[i] = centre.column + (i - half) * stepC;
+  }
+  const rowsAt = axis(g.rows, rowPos);
+  const colsAt = axis(g.columns, colPos);
   for (let k = 0; k < sliceOffsetsMm.length; k++) {
-    const s = centre.slice + sliceOffsetsMm[k] / g.sliceSpacing;
-    for (let y = 0; y < size; y++) {
-      const r = centre.row + (y - half) * stepR;
-      for (let x = 0; x < size; x++) {
-        huPlane[y * size + x] = sampleHu(g, s, r, centre.column + (x - half) * stepC);
-      }
-    }
+    samplePlane(g, centre.slice + sliceOffsetsMm[k] / g.sliceSpacing, rowsAt, colsAt, huPlane, size);
     for (let w = 0; w < windows.length; w++) {
       const base = offset + (w * sliceOffsetsMm.length + k) * plane;
       for (let i = 0; i < plane; i++) out[base + i] = applyWindow(huPlane[i], windows[w]);
