@@ -60,7 +60,8 @@ export function errorBody(err: unknown): ErrorBody & { internal: boolean } {
   // Typed errors of our modules.
   if (typeof e.httpStatus === 'number' && typeof e.code === 'string') {
     const status = e.httpStatus >= 400 && e.httpStatus <= 599 ? e.httpStatus : 500;
-    return { statusCode: status, code: e.code, message: String(e.message ?? ''), internal: status === 500 };
+    // Module codes are SCREAMING_CASE (NOT_DICOM); the API speaks snake_case like its own codes.
+    return { statusCode: status, code: e.code.toLowerCase(), message: String(e.message ?? ''), internal: status === 500 };
   }
   if (Array.isArray(e.validation)) {
     return { statusCode: 400, code: 'invalid_request', message: validationMessage(e), internal: false };

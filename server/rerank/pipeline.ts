@@ -3,6 +3,7 @@
  * series), then rank its slices for any parsed query (optional learned stage + fusion).
  */
 import type { ParsedQuery } from '../query/finding';
+import { requireCtStack } from '../series/ct-stack';
 import type { Volume } from '../series/volume';
 import { findCandidates } from './analysis/candidates';
 import { buildGrid } from './analysis/grid';
@@ -44,8 +45,9 @@ function nearestSlice(zs: number[], z: number): number {
   return best;
 }
 
-/** Pure: masks, candidates and anatomical levels of one CT volume. */
+/** Pure: masks, candidates and anatomical levels of one CT volume. Throws NotCtStackError (422) for anything else. */
 export function analyseVolume(volume: Volume): VolumeAnalysis {
+  requireCtStack(volume);
   const t0 = now();
   let t = now();
   const grid = buildGrid(volume);

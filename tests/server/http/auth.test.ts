@@ -187,7 +187,7 @@ describe('JWT against a local JWKS file', () => {
 
   it('audits the JWT subject for a rerank', async () => {
     const token = await jwt({ sub: 'dr-cameron' });
-    const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(70, 74);
+    const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(70, 82);
     const { body, contentType } = formData(files.map((f) => ({ name: f, data: readFileSync(path.join(SAMPLE_DICOM_DIR, f)) })));
     const up = await http(origin, {
       method: 'POST',
@@ -205,7 +205,7 @@ describe('JWT against a local JWKS file', () => {
     });
     expect(res.statusCode).toBe(200);
     const line = audit.json().pop()!;
-    expect(line).toMatchObject({ user: 'dr-cameron', slices: 4, type: 'rerank' });
+    expect(line).toMatchObject({ user: 'dr-cameron', slices: 12, type: 'rerank' });
     expect(line.series).not.toBe(seriesInstanceUID);
     expect(typeof line.queryHash).toBe('string');
     expect(typeof line.latencyMs).toBe('number');

@@ -30,7 +30,7 @@ beforeAll(async () => {
   sops = s.instances.map((i) => i.sopInstanceUID);
   app = await buildApp(
     testConfig((c) => {
-      c.upload.maxBytes = 1024 * 1024;
+      c.upload.maxBytes = 8 * 1024 * 1024;
       c.bodyLimitBytes = 512 * 1024;
     }),
     { folderIndex: index, logStream: logs, auditStream: audit },
@@ -115,19 +115,26 @@ describe('bad input', () => {
     await expectError(res, 415);
   });
 
-  it('an upload of non-DICOM bytes → 415, an oversized upload → 413, a good one → 201', async () => {
+  it('a series too short to be a CT stack → 422', async () => {
+    const short = { source: 'local', seriesInstanceUID: seriesUID, sopInstanceUIDs: sops.slice(60, 63) };
+    await expectError(await rerank(validBody({ series: short })), 422, 'not_ct_stack');
+  });
+
+  it('an upload of non-DICOM bytes → 415, an oversized upload → 413, one slice → 422, a good one → 201', async () => {
     const upload = (files: Array<{ name: string; data: Uint8Array }>) => {
       const { body, contentType } = formData(files);
       return http(origin, { method: 'POST', url: '/api/v1/series', headers: { 'content-type': contentType }, payload: body });
     };
     await expectError(await upload([{ name: 'a.dcm', data: Buffer.from('this is not DICOM at all'.repeat(20)) }]), 415, 'not_dicom');
-    const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(0, 3);
+    // Each LIDC slice is about 0.5 MB against the 8 MB limit.
+    const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(0, 17);
     const data = files.map((f) => ({ name: f, data: readFileSync(path.join(SAMPLE_DICOM_DIR, f)) }));
     await expectError(await upload(data), 413);
-    await expectError(await upload([{ name: 'big.dcm', data: Buffer.alloc(1100 * 1024, 1) }]), 413);
-    const ok = await upload(data.slice(0, 1));
+    await expectError(await upload([{ name: 'big.dcm', data: Buffer.alloc(9 * 1024 * 1024, 1) }]), 413);
+    await expectError(await upload(data.slice(0, 1)), 422, 'not_ct_stack');
+    const ok = await upload(data.slice(0, 12));
     expect(ok.statusCode).toBe(201);
-    expect(ok.json()).toMatchObject({ seriesInstanceUID: seriesUID, slices: 1 });
+    expect(ok.json()).toMatchObject({ seriesInstanceUID: seriesUID, slices: 12 });
   });
 
   it('unknown paths → 404 JSON; metrics are served', async () => {

@@ -123,7 +123,7 @@ describe('chest CT analysis on synthetic volumes', () => {
   });
 
   it('returns no candidates and no levels for a volume without lungs', () => {
-    const blank = chestVolume({ slices: 6 });
+    const blank = chestVolume({ slices: 12 });
     blank.hu.fill(-1000);
     const m = analyseVolume(blank);
     expect(m.candidates).toEqual([]);
