@@ -6,7 +6,7 @@ module.exports = {
   projects: [
     {
       displayName: 'server',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/tests/support/node-environment.js',
       roots: ['<rootDir>/tests/server'],
       transform: ts,
     },
@@ -18,7 +18,7 @@ module.exports = {
     },
     {
       displayName: 'e2e',
-      testEnvironment: 'node',
+      testEnvironment: '<rootDir>/tests/support/node-environment.js',
       roots: ['<rootDir>/tests/e2e'],
       transform: ts,
     },

@@ -220,7 +220,7 @@ describeWithSystem(['orthanc', 'orthancDicomWeb'])('service against a real Ortha
   it('passes Basic auth through: 401 without credentials, ranks with them', async () => {
     const secured = await startOrthanc({ users: { radiologist: 'change-me' } });
     try {
-      const few = readdirSync(SAMPLE_DICOM_DIR).sort().slice(60, 66);
+      const few = readdirSync(SAMPLE_DICOM_DIR).sort().slice(60, 72);
       for (const f of few) await secured.upload(readFileSync(path.join(SAMPLE_DICOM_DIR, f)));
       const sops = index.studies[0].series[0].instances
         .filter((i) => few.includes(path.basename(i.path)))

@@ -62,7 +62,7 @@ describe('series routes', () => {
   }, 60_000);
 
   it('resolves the embedded DICOMweb root locally, by path or absolute URL on this host', async () => {
-    const subset = sops.slice(20, 26);
+    const subset = sops.slice(20, 32);
     const progress: Progress[] = [];
     const host = new URL(origin).host;
     for (const wadoRoot of ['/dicom-web', `http://${host}/dicom-web/`]) {
