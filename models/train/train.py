@@ -149,6 +149,14 @@ def evaluate(net, x, y, heat, cat, meta, mean, std):
     spic = pos & (y[:, 2].numpy() == 1)
     smooth = pos & (y[:, 2].numpy() == 0)
     res["margin_auc_spiculated_vs_smooth"] = auc(np.concatenate([mar[spic], mar[smooth]]), np.concatenate([np.ones(spic.sum()), np.zeros(smooth.sum())]))
+    vis = (y[:, 1].numpy() != 2) & (y[:, 3].numpy() >= 8)
+    res["margin_auc_spiculated_vs_smooth_visible"] = auc(
+        np.concatenate([mar[spic & vis], mar[smooth & vis]]), np.concatenate([np.ones((spic & vis).sum()), np.zeros((smooth & vis).sum())])
+    )
+    irregular = pos & vis & (y[:, 2].numpy() > 0)
+    res["margin_auc_irregular_vs_smooth_visible"] = auc(
+        np.concatenate([mar[irregular], mar[smooth & vis]]), np.concatenate([np.ones(irregular.sum()), np.zeros((smooth & vis).sum())])
+    )
     t = heat.numpy()[pos] > 0.5
     pr = hm[pos] > 0.5
     inter = (t & pr).sum((1, 2))
@@ -277,7 +285,15 @@ def main():
         "outputs": [
             {"name": "lesion", "role": "lesion-probability", "file": "model", "dtype": "float32", "shape": ["batch"]},
             {"name": "texture", "role": "texture-probabilities", "file": "model", "dtype": "float32", "shape": ["batch", 3], "labels": TEXTURES},
-            {"name": "margin", "role": "margin-irregularity", "file": "model", "dtype": "float32", "shape": ["batch"]},
+            {
+                "name": "margin",
+                "role": "margin-irregularity",
+                "file": "model",
+                "dtype": "float32",
+                "shape": ["batch"],
+                # A head that does not separate spiculated from smooth on held-out lesions is exported but not fused.
+                "fuse": bool(metrics["margin_auc_spiculated_vs_smooth"] >= 0.7),
+            },
             {"name": "heatmap", "role": "heatmap", "file": "model", "dtype": "float32", "shape": ["batch", h, h]},
         ],
         "preprocessing": {"patch": spec},
@@ -294,7 +310,10 @@ def main():
             "epochsPlanned": a.epochs,
             "command": "npx tsx models/train/make-dataset.ts && /usr/bin/python3 models/train/train.py --epochs %d" % a.epochs,
         },
-        "metrics": {k: metrics[k] for k in ["auc", "accuracy@0.5", "texture_accuracy", "margin_auc_spiculated_vs_smooth", "heatmap_iou"]},
+        "metrics": {
+            k: metrics[k]
+            for k in ["auc", "accuracy@0.5", "texture_accuracy", "margin_auc_spiculated_vs_smooth", "margin_auc_spiculated_vs_smooth_visible", "heatmap_iou"]
+        },
     }
     json.dump(manifest, open(os.path.join(a.out, "manifest.json"), "w"), indent=2)
     json.dump(metrics, open(os.path.join(a.out, "metrics.json"), "w"), indent=2)

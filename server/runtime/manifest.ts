@@ -26,6 +26,8 @@ export const TensorSpecSchema = Type.Object({
   /** Integers are fixed, strings are symbolic (e.g. "batch", "seq", "tokens"). */
   shape: Type.Array(Dim, { minItems: 1 }),
   labels: Type.Optional(Type.Array(Type.String())),
+  /** False for an output the model exports but whose held-out quality is too low to fuse (default true). */
+  fuse: Type.Optional(Type.Boolean()),
 });
 
 const WindowSchema = Type.Object({ center: Type.Number(), width: Type.Number({ exclusiveMinimum: 0 }) });

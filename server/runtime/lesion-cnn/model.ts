@@ -34,6 +34,9 @@ export interface LesionModelOptions {
 
 const TEXTURE_LABELS: LesionTexture[] = ['solid', 'part-solid', 'ground-glass'];
 
+/** An optional head is used only when the manifest does not mark it `fuse: false` (too weak on held-out data). */
+const fused = (t: TensorSpec | undefined): TensorSpec | undefined => (t && t.fuse !== false ? t : undefined);
+
 export class LesionModel {
   readonly info: ModelInfo;
   readonly spec: PatchSpec;
@@ -50,9 +53,9 @@ export class LesionModel {
     this.input = tensorByRole(manifest.inputs, 'patches') as TensorSpec;
     this.outputs = {
       lesion: tensorByRole(manifest.outputs, 'lesion-probability') as TensorSpec,
-      texture: tensorByRole(manifest.outputs, 'texture-probabilities'),
-      margin: tensorByRole(manifest.outputs, 'margin-irregularity'),
-      heatmap: tensorByRole(manifest.outputs, 'heatmap'),
+      texture: fused(tensorByRole(manifest.outputs, 'texture-probabilities')),
+      margin: fused(tensorByRole(manifest.outputs, 'margin-irregularity')),
+      heatmap: fused(tensorByRole(manifest.outputs, 'heatmap')),
     };
     this.maxBatch = maxBatch;
     this.info = { id: manifest.id, version: manifest.version, executionProvider: session.executionProvider };

@@ -118,13 +118,28 @@ describe('LesionCnnScorer and the registry', () => {
     expect(scores).toHaveLength(2);
     expect(scores[0].lesionProbability).toBeGreaterThan(scores[1].lesionProbability);
     expect(scores[0].texture!.solid + scores[0].texture!.partSolid + scores[0].texture!.groundGlass).toBeCloseTo(1, 4);
-    expect(scores[0].marginIrregularity).toBeGreaterThanOrEqual(0);
     const h = scores[0].heatmap!;
     expect(h.slice).toBe(7);
     expect(h.data).toHaveLength(h.size * h.size);
     // The box is the patch field: 48 mm at 0.7 mm/px around the centre.
     expect(h.box[2] - h.box[0]).toBeCloseTo((DEFAULT_PATCH_SPEC.size * DEFAULT_PATCH_SPEC.mmPerPixel) / 0.7, 3);
     expect(scorer.info).toEqual({ id: 'lesion-cnn', version: model.info.version, executionProvider: 'cpu' });
+  });
+
+  it('passes an optional head to fusion only when the manifest does not mark it fuse: false', async () => {
+    const m = await loadManifest(path.join(MODELS, 'lesion-cnn'));
+    const withMargin = async (fuse: boolean): Promise<number | undefined> => {
+      const copy = structuredClone(m);
+      for (const o of copy.manifest.outputs) if (o.role === 'margin-irregularity') o.fuse = fuse;
+      const lm = await LesionModel.open(copy, { order: ['cpu'], log: pino({ enabled: false }) });
+      const [p] = await lm.predict(sphere, [CENTRE]);
+      await lm.close();
+      return p.margin;
+    };
+    const on = await withMargin(true);
+    expect(on).toBeGreaterThanOrEqual(0);
+    expect(on).toBeLessThanOrEqual(1);
+    expect(await withMargin(false)).toBeUndefined();
   });
 
   it('loads every model folder, lists them with the provider that ran, and refuses unknown ids', async () => {
