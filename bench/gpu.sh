@@ -43,9 +43,12 @@ prepare() {
 
 run() {
   [ -d .gpu ] && [ -d .gl ] || { echo "gpu.sh: .gpu/ and .gl/ are missing: run 'bash bench/gpu.sh prepare' here first" >&2; exit 2; }
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-  if ! ldconfig -p | grep -q libvulkan.so.1; then echo "gpu.sh: libvulkan.so.1 still not found" >&2; exit 1; fi
+  # SF_GPU_DRY_RUN=1 skips unpacking into / (to check the rest of the script on a machine without a GPU).
+  if [ -z "${SF_GPU_DRY_RUN:-}" ]; then
+    for f in .gl/*.deb; do dpkg -x "$f" /; done
+    ldconfig
+    if ! ldconfig -p | grep -q libvulkan.so.1; then echo "gpu.sh: libvulkan.so.1 still not found" >&2; exit 1; fi
+  fi
   # The NVIDIA ICD lives with the driver mount on these machines.
   if [ -f /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
     export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
@@ -61,7 +64,7 @@ run() {
   local out="${OUT:-$work}"
   for ep in webgpu cpu; do
     echo "== --ep $ep"
-    (cd "$work" && ./node bench-model.js --ep "$ep" --batches 1,64,512 --seconds 3 --model-dir "$model" --json) | tee "$out/bench-$ep.json"
+    (cd "$work" && ./node bench-model.js --ep "$ep" --batches 1,64,512 --seconds "${SF_GPU_SECONDS:-3}" --model-dir "$model" --json) | tee "$out/bench-$ep.json"
   done
   echo "== summary (candidates/s by batch size)"
   for ep in webgpu cpu; do
