@@ -44,3 +44,50 @@ export class LesionCnnScorer implements LearnedScorer {
     });
   }
 }
+
+/**
+ * The region a CandidateScore's heatmap outlines, as a pixel box on its slice: the cells at or above
+ * `threshold` connected to the strongest cell of the central half (where the candidate sits).
+ * Undefined when no such cell exists. For the fusion to tighten a candidate's box.
+ */
+export function heatmapRegion(
+  h: NonNullable<CandidateScore['heatmap']>,
+  threshold = 0.5,
+): { slice: number; x: number; y: number; w: number; h: number; score: number } | undefined {
+  const n = h.size;
+  let seed = -1;
+  let best = threshold;
+  for (let y = Math.floor(n / 4); y < Math.ceil((3 * n) / 4); y++) {
+    for (let x = Math.floor(n / 4); x < Math.ceil((3 * n) / 4); x++) {
+      if (h.data[y * n + x] >= best) {
+        best = h.data[y * n + x];
+        seed = y * n + x;
+      }
+    }
+  }
+  if (seed < 0) return undefined;
+  const seen = new Uint8Array(n * n);
+  const stack = [seed];
+  seen[seed] = 1;
+  let [x0, y0, x1, y1] = [n, n, -1, -1];
+  while (stack.length) {
+    const i = stack.pop() as number;
+    const x = i % n;
+    const y = (i - x) / n;
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
+      const nx = x + dx;
+      const ny = y + dy;
+      const j = ny * n + nx;
+      if (nx >= 0 && ny >= 0 && nx < n && ny < n && !seen[j] && h.data[j] >= threshold) {
+        seen[j] = 1;
+        stack.push(j);
+      }
+    }
+  }
+  const cw = (h.box[2] - h.box[0]) / n;
+  const ch = (h.box[3] - h.box[1]) / n;
+  const x = h.box[0] + x0 * cw;
+  const y = h.box[1] + y0 * ch;
+  return { slice: h.slice, x: Math.round(x), y: Math.round(y), w: Math.round((x1 + 1 - x0) * cw), h: Math.round((y1 + 1 - y0) * ch), score: best };
+}

@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 import { heatmapBox, LesionModel } from '../../../server/runtime/lesion-cnn/model';
 import { DEFAULT_PATCH_SPEC, extractPatches, type HuGrid, type PatchCentre } from '../../../server/runtime/lesion-cnn/patches';
-import { LesionCnnScorer } from '../../../server/runtime/lesion-cnn/scorer';
+import { heatmapRegion, LesionCnnScorer } from '../../../server/runtime/lesion-cnn/scorer';
 import { loadManifest } from '../../../server/runtime/manifest';
 import { ModelRegistry } from '../../../server/runtime/registry';
 import type { Volume } from '../../../server/series/volume';
@@ -124,6 +124,22 @@ describe('LesionCnnScorer and the registry', () => {
     // The box is the patch field: 48 mm at 0.7 mm/px around the centre.
     expect(h.box[2] - h.box[0]).toBeCloseTo((DEFAULT_PATCH_SPEC.size * DEFAULT_PATCH_SPEC.mmPerPixel) / 0.7, 3);
     expect(scorer.info).toEqual({ id: 'lesion-cnn', version: model.info.version, executionProvider: 'cpu' });
+    // The heatmap outlines the sphere (12 mm ≈ 17 px) around the centroid.
+    const r = heatmapRegion(h)!;
+    expect(r.slice).toBe(7);
+    expect(r.x).toBeLessThan(48);
+    expect(r.x + r.w).toBeGreaterThan(48);
+    expect(r.w).toBeGreaterThan(8);
+    expect(r.w).toBeLessThan(45);
+  });
+
+  it('heatmapRegion grows from the central peak, ignores blobs that do not touch it, and maps cells to pixels', () => {
+    const data = new Float32Array(100);
+    for (const [x, y] of [[4, 4], [5, 4], [4, 5], [5, 5], [6, 5]]) data[y * 10 + x] = 0.9;
+    data[0] = 0.99; // a corner blob, not connected
+    const r = heatmapRegion({ slice: 3, box: [100, 200, 150, 250], size: 10, data })!;
+    expect(r).toEqual({ slice: 3, x: 120, y: 220, w: 15, h: 10, score: expect.closeTo(0.9, 5) });
+    expect(heatmapRegion({ slice: 0, box: [0, 0, 10, 10], size: 10, data: new Float32Array(100) })).toBeUndefined();
   });
 
   it('passes an optional head to fusion only when the manifest does not mark it fuse: false', async () => {
