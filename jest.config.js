@@ -1,6 +1,6 @@
 // Two unit projects (server in node, extension in jsdom) and the end-to-end suite.
 /** @type {import('jest').Config} */
-const ts = { '^.+\\.tsx?$': ['ts-jest', { isolatedModules: true, diagnostics: false }] };
+const ts = { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] };
 
 module.exports = {
   projects: [
