@@ -22,7 +22,7 @@ describe('viewer plugin', () => {
     await writeFile(path.join(dir, 'dist', 'app.bundle.abc.js'), 'console.log(1)');
     await writeFile(path.join(dir, 'ext', 'slice-finder.mjs'), 'export default {id:"x"}');
     await writeFile(path.join(dir, 'secret.txt'), 'outside');
-    app = Fastify();
+    app = Fastify({ forceCloseConnections: true }); // some responses below are never read
     app.get('/api/v1/models', async () => ({ models: [] }));
     await app.register(viewerPlugin, {
       distDir: path.join(dir, 'dist'),
