@@ -18,7 +18,7 @@ describe('embedded DICOMweb', () => {
   let base = '';
   beforeAll(async () => {
     gt = JSON.parse(await readFile(path.join(SAMPLE_CASE_DIR, 'ground-truth.json'), 'utf8')) as GroundTruth;
-    app = Fastify();
+    app = Fastify({ forceCloseConnections: true }); // some responses below are never read
     await app.register(dicomwebPlugin, { prefix: '/dicom-web', index: await indexFolder(SAMPLE_DICOM_DIR) });
     // Real HTTP on a loopback port (light-my-request's inject pulls an ES-only dependency under Jest).
     base = await app.listen({ port: 0, host: '127.0.0.1' });
