@@ -297,14 +297,14 @@ export function randomLesion(
   margin: Margin,
 ): LesionParams {
   const rad = diameterMm / 2;
-  const lobes = margin === 'lobulated' ? Array.from({ length: 3 + Math.floor(r() * 4) }, () => ({ d: unit(r), a: 0.15 + r() * 0.25 })) : [];
+  const lobes = margin === 'lobulated' ? Array.from({ length: 3 + Math.floor(r() * 4) }, () => ({ d: unit(r), a: 0.25 + r() * 0.3 })) : [];
   const spicules =
     margin === 'spiculated'
-      ? Array.from({ length: 6 + Math.floor(r() * 10) }, () => {
+      ? Array.from({ length: 8 + Math.floor(r() * 10) }, () => {
           const d = unit(r);
-          d[2] *= 0.6; // mostly in-plane, as seen on axial slices
+          d[2] *= 0.4; // mostly in-plane, as seen on axial slices
           const n = Math.hypot(...d);
-          return { d: [d[0] / n, d[1] / n, d[2] / n] as [number, number, number], len: rad * (0.4 + r() * 0.9) + 1.5, thick: 0.6 + r() * 0.9 };
+          return { d: [d[0] / n, d[1] / n, d[2] / n] as [number, number, number], len: rad * (0.5 + r() * 0.9) + 2, thick: 1 + r() * 1 };
         })
       : [];
   const roughLobes = margin === 'spiculated' ? Array.from({ length: 2 + Math.floor(r() * 3) }, () => ({ d: unit(r), a: 0.1 + r() * 0.15 })) : [];
@@ -356,7 +356,7 @@ export function occupancy(p: LesionParams, x: number, y: number, z: number): { o
     const py = y - s.d[1] * (t + rad * 0.8);
     const pz = z - s.d[2] * (t + rad * 0.8);
     const dist = Math.hypot(px, py, pz);
-    const thick = s.thick * (1 - t / s.len) + 0.15;
+    const thick = s.thick * (1 - 0.6 * (t / s.len)) + 0.2;
     const o = 1 / (1 + Math.exp((dist - thick) / 0.3));
     if (o > occ) occ = o;
   }

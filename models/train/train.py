@@ -219,7 +219,11 @@ def main():
             loss = F.binary_cross_entropy_with_logits(lesion, yb[:, 0])
             if is_pos.any():
                 loss = loss + 0.5 * F.cross_entropy(texture[is_pos], yb[is_pos, 1].long())
-                loss = loss + 0.5 * F.cross_entropy(margin[is_pos], (yb[is_pos, 2] * 2).round().long())
+            # Margin is only judged where it can be seen: solid or part-solid lesions of 8 mm or more
+            # (a small or pure ground-glass lesion's margin is lost in the parenchyma).
+            visible = is_pos & (yb[:, 1] != 2) & (yb[:, 3] >= 8)
+            if visible.any():
+                loss = loss + F.cross_entropy(margin[visible], (yb[visible, 2] * 2).round().long())
             loss = loss + 0.5 * F.binary_cross_entropy_with_logits(hm, hb.clamp(0, 1))
             opt.zero_grad()
             loss.backward()
@@ -277,7 +281,7 @@ def main():
     manifest = {
         "id": "lesion-cnn",
         "kind": "lesion-cnn",
-        "version": "1.0.0",
+        "version": "1.1.0",
         "description": "2.5D patch CNN trained by the project on synthetic lesions in real lung CT: lesion probability, texture, margin irregularity and a coarse heatmap per candidate.",
         "files": {"model": "model.onnx"},
         "sha256": {"model.onnx": sha},
@@ -292,7 +296,7 @@ def main():
                 "dtype": "float32",
                 "shape": ["batch"],
                 # A head that does not separate spiculated from smooth on held-out lesions is exported but not fused.
-                "fuse": bool(metrics["margin_auc_spiculated_vs_smooth"] >= 0.7),
+                "fuse": bool(metrics["margin_auc_spiculated_vs_smooth_visible"] >= 0.7),
             },
             {"name": "heatmap", "role": "heatmap", "file": "model", "dtype": "float32", "shape": ["batch", h, h]},
         ],
