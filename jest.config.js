@@ -3,6 +3,7 @@
 const ts = { '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }] };
 
 module.exports = {
+  reporters: ['default', '<rootDir>/tests/support/summary-reporter.js'],
   projects: [
     {
       displayName: 'server',
