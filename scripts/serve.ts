@@ -14,6 +14,7 @@ const USAGE = `usage: npm run -s serve -- [options]
   --pacs-allow URL         another DICOMweb root that may be fetched (repeatable)
   --ep LIST                execution providers in order, e.g. cuda,webgpu,cpu
   --models-dir DIR         model folders (default models/)
+  --lexicon FILE           the hospital's own vocabulary rows (JSON), added to the built-in tables
   --cache-mb N             series cache bound in MiB (default 1024)
   --upload-mb N            upload size limit in MiB (default 512)
   --tokens-file FILE       bearer tokens, one "name:token" per line

@@ -48,6 +48,8 @@ export interface Config {
   /** Execution providers in order of preference. */
   executionProviders: string[];
   modelsDir?: string;
+  /** A hospital's own vocabulary rows (JSON, see server/query/lexicon/types.ts), added to the built-in tables. */
+  lexiconFile?: string;
   log: { level: string; hashKey?: string };
   /** Audit log file (JSON lines); absent → stdout of the audit logger is off. */
   auditFile?: string;
@@ -98,6 +100,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'pacs-allow': { type: 'string', multiple: true },
       ep: { type: 'string' },
       'models-dir': { type: 'string' },
+      lexicon: { type: 'string' },
       'cache-mb': { type: 'string' },
       'upload-mb': { type: 'string' },
       'tokens-file': { type: 'string' },
@@ -130,6 +133,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const ep = list(values.ep ? [values.ep] : undefined, 'EP');
   if (ep) c.executionProviders = ep.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
   c.modelsDir = pick(values['models-dir'], 'MODELS_DIR');
+  c.lexiconFile = pick(values.lexicon, 'LEXICON');
   const cacheMb = intIn(pick(values['cache-mb'], 'CACHE_MB'), 'cache size', 16, 1_000_000);
   if (cacheMb) c.cache.maxBytes = cacheMb * MiB;
   const uploadMb = intIn(pick(values['upload-mb'], 'UPLOAD_MB'), 'upload size', 1, 100_000);

@@ -157,6 +157,7 @@ Server:
   --port <n>               port (default 3030; 0 = any free port)                       SLICE_FINDER_PORT
   --ep <list>              execution providers in order, e.g. cuda,webgpu,cpu           SLICE_FINDER_EP
   --models-dir <dir>       model folders (default models/)                             SLICE_FINDER_MODELS_DIR
+  --lexicon <file.json>    the hospital's own vocabulary rows, added to the built-in     SLICE_FINDER_LEXICON
   --panel-backend <url>    backend URL the panel calls (default: this server)           SLICE_FINDER_PANEL_BACKEND
   --log-level <level>      pino level (default info)                                    SLICE_FINDER_LOG_LEVEL
 Auth, CORS, limits and the rest: see server/config.ts.
@@ -191,8 +192,8 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    if (err instanceof ConfigError) console.error(`error: ${err.message}`);
-    else console.error(err);
+    // Start-up errors (config, model files, lexicon, data folder) name what to fix; a stack would only hide it.
+    console.error(`slice-finder: failed to start: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });
 }

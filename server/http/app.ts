@@ -55,7 +55,12 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   app.removeContentTypeParser('text/plain');
 
   const engine =
-    deps.engine ?? createEngine({ executionProviders: config.executionProviders, modelsDir: config.modelsDir, log: logger });
+    deps.engine ?? createEngine({
+      executionProviders: config.executionProviders,
+      modelsDir: config.modelsDir,
+      lexiconFile: config.lexiconFile,
+      log: logger,
+    });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
   const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes });
   const series = new SeriesService({

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { ParsedQuery } from '../query/finding';
-import { parseQuery } from '../query/parse';
+import { loadLexiconFile } from '../query/lexicon/extension';
+import { createQueryParser } from '../query/parse';
 import { CLASSICAL_MODEL, type LearnedScorer } from '../rerank/learned';
 import { analyseVolume, PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
@@ -43,6 +44,8 @@ export interface Engine {
 export interface EngineOptions {
   executionProviders: string[];
   modelsDir?: string;
+  /** Extra vocabulary rows; a bad file fails the start (LexiconError). */
+  lexiconFile?: string;
   log: Logger;
 }
 
@@ -50,6 +53,7 @@ const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind:
 
 /** The real engine: the project's loader, parser, pipeline and the models under models/. */
 export function createEngine(opts: EngineOptions): Engine {
+  const parseQuery = createQueryParser(opts.lexiconFile ? loadLexiconFile(opts.lexiconFile) : []);
   let registry: ModelRegistry | undefined;
   const opening = ModelRegistry.open({
     modelsDir: opts.modelsDir,

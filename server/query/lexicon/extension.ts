@@ -47,5 +47,10 @@ export function loadLexiconFile(path: string): LexEntry[] {
   } catch (err) {
     throw new LexiconError(`lexicon extension ${path}: ${(err as Error).message}`);
   }
-  return readLexiconExtension(json);
+  try {
+    return readLexiconExtension(json);
+  } catch (err) {
+    // Name the file: at start-up the administrator needs to know which one to fix.
+    throw err instanceof LexiconError ? new LexiconError(`${path}: ${err.message}`) : err;
+  }
 }
