@@ -13,7 +13,6 @@ import type { RerankResponse } from '../rerank/response';
 import { ModelRegistry } from '../runtime/registry';
 import { loadSeriesFromBuffers } from '../series/load';
 import type { Volume } from '../series/volume';
-import { ApiError } from './errors';
 import type { ModelEntry } from './schemas';
 
 /** Per-series analysis (masks, candidates); only the pipeline reads it. */
@@ -33,6 +32,7 @@ export interface Engine {
   decode(files: Array<{ name: string; data: Uint8Array }>): { volume: Volume; skipped: number };
   parse(text: string): ParsedQuery;
   analyse(volume: Volume): Analysis;
+  /** The route has already checked the preset and model against `presets` and `models()`. */
   rerank(analysis: Analysis, query: ParsedQuery, opts: EngineRerankOptions): Promise<RerankResponse>;
   readonly presets: readonly string[];
   models(): ModelEntry[];
@@ -82,9 +82,6 @@ export function createEngine(opts: EngineOptions): Engine {
         const reg = await opening;
         const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
         if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
-      }
-      if (o.preset !== undefined && !PRESETS.includes(o.preset as Preset)) {
-        throw new ApiError(400, 'unknown_preset', `unknown preset; one of: ${PRESETS.join(', ')}`);
       }
       return rerankSlices(analysis, query, {
         topK: o.topK,
