@@ -13,6 +13,7 @@ import type { ModelInfo } from '../rerank/response';
 import { ModelFileCorruptError, ModelInputError } from './errors';
 import { tensorByRole, type LoadedManifest, type ModelManifest, type TensorSpec } from './manifest';
 import type { ExecutionProvider } from './providers';
+import { growFromSeed } from './grid-region';
 import { openSession, type SharedSession } from './sessions';
 import { applyWindow, type HuGrid } from './lesion-cnn/patches';
 
@@ -284,25 +285,7 @@ export class ClipDualModel {
     for (let i = 1; i < sims.length; i++) if (sims[i] > sims[best]) best = i;
     const mean = sims.reduce((a, b) => a + b, 0) / sims.length;
     const cut = sims[best] - (sims[best] - mean) / 3;
-    const seen = new Uint8Array(sims.length);
-    const stack = [best];
-    seen[best] = 1;
-    let [x0, y0, x1, y1] = [grid, grid, -1, -1];
-    while (stack.length) {
-      const i = stack.pop() as number;
-      const x = i % grid;
-      const y = (i - x) / grid;
-      [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-      for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
-        const nx = x + dx;
-        const ny = y + dy;
-        const j = ny * grid + nx;
-        if (nx >= 0 && ny >= 0 && nx < grid && ny < grid && !seen[j] && sims[j] >= cut) {
-          seen[j] = 1;
-          stack.push(j);
-        }
-      }
-    }
+    const { x0, y0, x1, y1 } = growFromSeed(sims, grid, best, cut);
     // Cell edges in mm from the field centre → slice pixels.
     const [rowSp, colSp] = [g.pixelSpacing[0], g.pixelSpacing[1]];
     const fieldMm = Math.max(g.rows * rowSp, g.columns * colSp);

@@ -8,6 +8,7 @@ import { ModelInputError } from '../errors';
 import { tensorByRole, type LoadedManifest, type TensorSpec } from '../manifest';
 import type { ExecutionProvider } from '../providers';
 import { checkedTensor, openSession, type SharedSession } from '../sessions';
+import { centralPeak, growFromSeed } from '../grid-region';
 import { channelCount, checkPatchSpec, extractPatches, heatCellToPixels, patchLength, type HuGrid, type PatchCentre, type PatchSpec } from './patches';
 
 export type LesionTexture = 'solid' | 'part-solid' | 'ground-glass';
@@ -142,43 +143,10 @@ export function heatmapBox(
 ): { x: number; y: number; w: number; h: number; score: number } | undefined {
   const { heatmap, heatSize } = p;
   if (!heatmap || !heatSize) return undefined;
-  // Seed: the strongest cell within the central half of the map (the candidate is at the centre).
-  let seed = -1;
-  let best = threshold;
-  const lo = Math.floor(heatSize / 4);
-  const hi = Math.ceil((3 * heatSize) / 4);
-  for (let y = lo; y < hi; y++) {
-    for (let x = lo; x < hi; x++) {
-      if (heatmap[y * heatSize + x] >= best) {
-        best = heatmap[y * heatSize + x];
-        seed = y * heatSize + x;
-      }
-    }
-  }
+  const seed = centralPeak(heatmap, heatSize, threshold);
   if (seed < 0) return undefined;
-  const seen = new Uint8Array(heatSize * heatSize);
-  const stack = [seed];
-  seen[seed] = 1;
-  let [x0, y0, x1, y1] = [heatSize, heatSize, -1, -1];
-  while (stack.length) {
-    const i = stack.pop() as number;
-    const x = i % heatSize;
-    const y = (i - x) / heatSize;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
-      const nx = x + dx;
-      const ny = y + dy;
-      if (nx < 0 || ny < 0 || nx >= heatSize || ny >= heatSize) continue;
-      const j = ny * heatSize + nx;
-      if (!seen[j] && heatmap[j] >= threshold) {
-        seen[j] = 1;
-        stack.push(j);
-      }
-    }
-  }
+  const best = heatmap[seed];
+  const { x0, y0, x1, y1 } = growFromSeed(heatmap, heatSize, seed, threshold);
   const a = heatCellToPixels(grid, centre, spec, heatSize, x0, y0);
   const b = heatCellToPixels(grid, centre, spec, heatSize, x1, y1);
   return { x: Math.round(a.x0), y: Math.round(a.y0), w: Math.round(b.x1 - a.x0), h: Math.round(b.y1 - a.y0), score: best };

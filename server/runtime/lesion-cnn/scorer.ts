@@ -6,6 +6,7 @@ import type { Candidate } from '../../rerank/analysis/types';
 import type { CandidateScore, LearnedScorer } from '../../rerank/learned';
 import type { ModelInfo } from '../../rerank/response';
 import type { Volume } from '../../series/volume';
+import { centralPeak, growFromSeed } from '../grid-region';
 import type { LesionModel } from './model';
 import type { PatchCentre } from './patches';
 
@@ -55,36 +56,10 @@ export function heatmapRegion(
   threshold = 0.5,
 ): { slice: number; x: number; y: number; w: number; h: number; score: number } | undefined {
   const n = h.size;
-  let seed = -1;
-  let best = threshold;
-  for (let y = Math.floor(n / 4); y < Math.ceil((3 * n) / 4); y++) {
-    for (let x = Math.floor(n / 4); x < Math.ceil((3 * n) / 4); x++) {
-      if (h.data[y * n + x] >= best) {
-        best = h.data[y * n + x];
-        seed = y * n + x;
-      }
-    }
-  }
+  const seed = centralPeak(h.data, n, threshold);
   if (seed < 0) return undefined;
-  const seen = new Uint8Array(n * n);
-  const stack = [seed];
-  seen[seed] = 1;
-  let [x0, y0, x1, y1] = [n, n, -1, -1];
-  while (stack.length) {
-    const i = stack.pop() as number;
-    const x = i % n;
-    const y = (i - x) / n;
-    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1]] as const) {
-      const nx = x + dx;
-      const ny = y + dy;
-      const j = ny * n + nx;
-      if (nx >= 0 && ny >= 0 && nx < n && ny < n && !seen[j] && h.data[j] >= threshold) {
-        seen[j] = 1;
-        stack.push(j);
-      }
-    }
-  }
+  const best = h.data[seed];
+  const { x0, y0, x1, y1 } = growFromSeed(h.data, n, seed, threshold);
   const cw = (h.box[2] - h.box[0]) / n;
   const ch = (h.box[3] - h.box[1]) / n;
   const x = h.box[0] + x0 * cw;
