@@ -9,6 +9,7 @@ import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { markRoutesPublic } from '../http/plugins/auth';
 
 export interface ViewerPluginOptions {
   /** OHIF's dist folder (index.html, app bundles, wasm). */
@@ -87,6 +88,8 @@ const EXT_TYPES: Record<string, string> = {
 };
 
 export async function viewerPlugin(app: FastifyInstance, opts: ViewerPluginOptions): Promise<void> {
+  // The viewer's files are what a browser loads before anyone signs in: public (this plugin's scope only).
+  markRoutesPublic(app);
   const dist = path.resolve(opts.distDir);
   const reserved = opts.reservedPrefixes ?? ['/api', '/dicom-web', '/ext', '/healthz', '/readyz', '/metrics'];
   const indexHtml = path.join(dist, 'index.html');

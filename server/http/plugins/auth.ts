@@ -1,17 +1,23 @@
 /**
  * Authentication for the API: static bearer tokens, or JWTs checked against a configured issuer and a
  * local JWKS file (jose; no network fetch). Without auth configured every caller is "anonymous"
- * (the server then only listens on loopback). Health and docs stay public.
+ * (the server then only listens on loopback).
+ *
+ * The decision is taken on the route the router matched, never on the raw URL: a path spelled with
+ * percent-escapes ("/%61pi/v1/models") reaches the same route and needs the same token. Deny by
+ * default: only routes registered with `config: { public: true }` (health, docs, the viewer's static
+ * files) are open; everything else, `/dicom-web` and unmatched paths included, needs a credential.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { FastifyInstance, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { ConfigError, type Config } from '../../config';
 import { ApiError } from '../errors';
 
-/** Paths that carry patient data or operations; everything else (viewer assets, health, docs) is public. */
-export const PROTECTED_PREFIXES = ['/api/v1/', '/metrics', '/dicom-web'];
+/** Clock skew allowed on exp / nbf / iat. */
+export const JWT_CLOCK_TOLERANCE_S = 30;
 
 function digest(s: string): Buffer {
   return createHash('sha256').update(s).digest();
@@ -30,12 +36,28 @@ function jwtVerifier(c: NonNullable<Config['auth']['jwt']>): Verifier {
   const keys = createLocalJWKSet(jwks);
   return async (token) => {
     try {
-      const { payload } = await jwtVerify(token, keys, { issuer: c.issuer, audience: c.audience, clockTolerance: 30 });
+      // A token without exp would be valid forever: require it.
+      const { payload } = await jwtVerify(token, keys, {
+        issuer: c.issuer,
+        audience: c.audience,
+        clockTolerance: JWT_CLOCK_TOLERANCE_S,
+        requiredClaims: ['exp'],
+      });
       return typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : 'jwt-subject-unknown';
     } catch {
       return undefined;
     }
   };
+}
+
+/**
+ * Marks every route registered from here on in `scope` as public. Call it inside an encapsulated
+ * plugin (the viewer, the docs) so that only that plugin's routes are opened.
+ */
+export function markRoutesPublic(scope: FastifyInstance): void {
+  scope.addHook('onRoute', (route: RouteOptions) => {
+    route.config = { ...(route.config as object | undefined), public: true };
+  });
 }
 
 export const authPlugin = fp<{ config: Config }>(
@@ -54,9 +76,7 @@ export const authPlugin = fp<{ config: Config }>(
         request.pacsAuthorization = header;
         return;
       }
-      const path = request.url.split('?')[0];
-      const isProtected = PROTECTED_PREFIXES.some((p) => path === p.replace(/\/$/, '') || path.startsWith(p));
-      if (request.routeOptions.config?.public || !isProtected) return;
+      if (request.routeOptions.config?.public === true) return;
       const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
       if (!m) throw new ApiError(401, 'unauthorized', 'this API needs a bearer token');
       const token = m[1];

@@ -1,7 +1,8 @@
-/** OpenAPI from the route schemas, with Swagger UI at /api/docs. */
+/** OpenAPI from the route schemas, with Swagger UI at /api/docs (public, like health). */
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { markRoutesPublic } from './auth';
 
 export const docsPlugin = fp(
   async (app) => {
@@ -16,7 +17,11 @@ export const docsPlugin = fp(
         security: [{ bearer: [] }],
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+    // The documentation is public; its own scope so that only its routes are marked so.
+    await app.register(async (scope) => {
+      markRoutesPublic(scope);
+      await scope.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+    });
   },
   { name: 'slice-finder-docs', fastify: '5.x' },
 );

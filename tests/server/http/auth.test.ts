@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { exportJWK, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { ConfigError, loadConfig } from '../../../server/config';
+import { indexFolder } from '../../../server/dicomweb/folder-index';
+import { dicomwebPlugin } from '../../../server/dicomweb/plugin';
 import { buildApp } from '../../../server/http/app';
 import { SAMPLE_DICOM_DIR } from '../../../server/series/sample';
 import { formData, http, LineCapture, listen, testConfig } from './helpers';
@@ -34,15 +36,16 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function jwt(opts: { sub?: string; iss?: string; aud?: string; exp?: string | number; key?: KeyLike } = {}): Promise<string> {
-  return new SignJWT({})
+/** `exp: null` leaves the expiry out. */
+function jwt(opts: { sub?: string; iss?: string; aud?: string; exp?: string | number | null; key?: KeyLike } = {}): Promise<string> {
+  const signer = new SignJWT({})
     .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
     .setSubject(opts.sub ?? 'dr-house')
     .setIssuer(opts.iss ?? ISSUER)
     .setAudience(opts.aud ?? AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(opts.exp ?? '5m')
-    .sign(opts.key ?? signingKey);
+    .setIssuedAt();
+  if (opts.exp !== null) signer.setExpirationTime(opts.exp ?? '5m');
+  return signer.sign(opts.key ?? signingKey);
 }
 
 describe('refuses to start exposed without auth', () => {
@@ -185,6 +188,12 @@ describe('JWT against a local JWKS file', () => {
     expect(await models(unsigned)).toBe(401);
   });
 
+  it('rejects a token without exp; allows a small clock skew on exp', async () => {
+    expect(await models(await jwt({ exp: null }))).toBe(401);
+    expect(await models(await jwt({ exp: Math.floor(Date.now() / 1000) - 10 }))).toBe(200);
+    expect(await models(await jwt({ exp: Math.floor(Date.now() / 1000) - 120 }))).toBe(401);
+  });
+
   it('audits the JWT subject for a rerank', async () => {
     const token = await jwt({ sub: 'dr-cameron' });
     const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(70, 82);
@@ -210,6 +219,89 @@ describe('JWT against a local JWKS file', () => {
     expect(typeof line.queryHash).toBe('string');
     expect(typeof line.latencyMs).toBe('number');
   }, 60_000);
+});
+
+describe('auth is decided on the matched route, deny by default', () => {
+  let app: FastifyInstance;
+  let origin: string;
+  const auth = { authorization: `Bearer ${TOKEN}` };
+
+  beforeAll(async () => {
+    const index = await indexFolder(SAMPLE_DICOM_DIR);
+    app = await buildApp(
+      testConfig((c) => {
+        c.host = '0.0.0.0';
+        c.auth.tokens = [{ name: 'ris', token: TOKEN }];
+      }),
+      { folderIndex: index, logStream: new LineCapture(), auditStream: new LineCapture() },
+    );
+    // As `npm start` mounts it: the embedded DICOMweb carries patient names.
+    await app.register(dicomwebPlugin, { prefix: '/dicom-web', index });
+    origin = await listen(app);
+  }, 60_000);
+
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it.each([
+    ['GET', '/%61pi/v1/models'],
+    ['GET', '/api/v1/%6dodels'],
+    ['GET', '/%6detrics'],
+    ['GET', '/%64icom-web/studies'],
+    ['GET', '/dicom-web/studies'],
+    ['GET', '/dicom-web/%73tudies'],
+    ['POST', '/%61pi/v1/rerank'],
+    ['POST', '/%61pi/v1/series/prepare'],
+  ])('%s %s without a token → 401', async (method, url) => {
+    const res = await http(origin, { method, url, headers: { 'content-type': 'application/json' }, payload: method === 'POST' ? '{}' : undefined });
+    expect(res.statusCode).toBe(401);
+    expect(res.body).not.toContain('PatientName');
+    expect(res.body).not.toMatch(/"00100010"/);
+  });
+
+  it('an upload through an encoded path without a token → 401, nothing stored', async () => {
+    const files = readdirSync(SAMPLE_DICOM_DIR).sort().slice(40, 52);
+    const { body, contentType } = formData(files.map((f) => ({ name: f, data: readFileSync(path.join(SAMPLE_DICOM_DIR, f)) })));
+    const res = await http(origin, { method: 'POST', url: '/%61pi/v1/series', headers: { 'content-type': contentType }, payload: body });
+    expect(res.statusCode).toBe(401);
+    expect(app.sliceFinder.series.cache.entries).toBe(0);
+  });
+
+  it('paths no route matches need a token too; public routes do not', async () => {
+    expect((await http(origin, { url: '/no/such/thing' })).statusCode).toBe(401);
+    expect((await http(origin, { url: '/no/such/thing', headers: auth })).statusCode).toBe(404);
+    expect((await http(origin, { url: '/%68ealthz' })).statusCode).toBe(200);
+    expect((await http(origin, { url: '/readyz' })).statusCode).not.toBe(401);
+  });
+
+  it('with the token the encoded path reaches the same route', async () => {
+    expect((await http(origin, { url: '/%61pi/v1/models', headers: auth })).statusCode).toBe(200);
+    const studies = await http(origin, { url: '/%64icom-web/studies', headers: auth });
+    expect(studies.statusCode).toBe(200);
+    expect(studies.json()).toHaveLength(1);
+  });
+
+  it('requests refused with 401 count against the rate limit', async () => {
+    const limited = await buildApp(
+      testConfig((c) => {
+        c.auth.tokens = [{ name: 'ris', token: TOKEN }];
+        c.rateLimit.max = 3;
+      }),
+      { logStream: new LineCapture() },
+    );
+    const o = await listen(limited);
+    try {
+      const codes: number[] = [];
+      for (let i = 0; i < 5; i++) codes.push((await http(o, { url: '/api/v1/models', headers: { authorization: `Bearer wrong-${i}-0123456789abcdef` } })).statusCode);
+      expect(codes).toEqual([401, 401, 401, 429, 429]);
+      // The limit is per client, whoever it claims to be; health stays out of it.
+      expect((await http(o, { url: '/api/v1/models', headers: auth })).statusCode).toBe(429);
+      expect((await http(o, { url: '/healthz' })).statusCode).toBe(200);
+    } finally {
+      await limited.close();
+    }
+  });
 });
 
 describe('rate limit', () => {
