@@ -55,7 +55,7 @@ export const securityPlugin = fp<{ config: Config }>(
     const limit = app.rateLimit();
     app.addHook('onRequest', async (request, reply) => {
       if (request.routeOptions.config?.rateLimit === false) return;
-      await limit(request, reply);
+      await limit.call(app, request, reply);
     });
   },
   { name: 'slice-finder-security', fastify: '5.x' },
