@@ -9,7 +9,9 @@ import { item, items, num, nums, str } from './dataset-values';
 import {
   InvalidGeometryError,
   MalformedDicomError,
+  PixelDataLengthError,
   SeriesError,
+  SeriesTooLargeError,
   TruncatedPixelDataError,
   UnsupportedPixelFormatError,
   UnsupportedTransferSyntaxError,
@@ -17,6 +19,7 @@ import {
 import { orientationFrom } from './geometry';
 import { scanPart10, type Part10Layout } from './part10';
 import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
+import { DEFAULT_MAX_VOXELS } from './assemble';
 import { classifySopClass } from './sop-class';
 import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
 import type { Vec3 } from './volume';
@@ -86,13 +89,52 @@ const T = {
 /** Bounds that keep every derived number finite and meaningful (coordinates in mm, HU in Float32). */
 const MAX_COORDINATE_MM = 1e6;
 const MAX_PIXEL_SPACING_MM = 1e3;
+/** A micrometre: finer than any CT (micro-CT included); 1e-300 would make every distance meaningless. */
+const MIN_PIXEL_SPACING_MM = 1e-3;
 const MAX_RESCALE_SLOPE = 1e6;
 const MAX_RESCALE_INTERCEPT = 1e9;
 
-/** Decodes one buffer; `source` names it in errors. */
-export function decodeInstance(data: Uint8Array, source: string): DecodedInstance {
+/** Frames (slices) of one series, over all its instances: far beyond any real CT series. */
+export const DEFAULT_MAX_FRAMES = 10_000;
+
+/**
+ * What a series may hold, checked against header values before anything is allocated from them.
+ * `used` accumulates over the instances of one load, so many small instances cannot add up past it.
+ */
+export interface DecodeBudget {
+  maxFrames: number;
+  maxVoxels: number;
+  used: { frames: number; voxels: number };
+}
+
+export function newDecodeBudget(maxFrames: number, maxVoxels: number): DecodeBudget {
+  return { maxFrames, maxVoxels, used: { frames: 0, voxels: 0 } };
+}
+
+/** DICOM UIDs (PS3.5 9.1): digits and dots, at most 64 characters. Anything else never becomes a key or a path. */
+const UID_PATTERN = /^[0-9]+(\.[0-9]+)*$/;
+
+export function isValidUid(uid: string): boolean {
+  return uid.length <= 64 && UID_PATTERN.test(uid);
+}
+
+/**
+ * A UID as the file holds it. dcmjs drops characters that a UID may not hold ("1.2.x3" reads as
+ * "1.2.3", another instance's UID); the raw value is what must be valid.
+ */
+function uid(ds: RawDict, tag: string): string | undefined {
+  const raw = (ds[tag] as { _rawValue?: unknown[] } | undefined)?._rawValue?.[0];
+  if (typeof raw === 'string') {
+    const t = raw.replace(/\0/g, '').trim();
+    return t === '' ? undefined : t;
+  }
+  return str(ds, tag);
+}
+
+/** Decodes one buffer; `source` names it in errors. Without a budget, one instance alone gets the default bounds. */
+export function decodeInstance(data: Uint8Array, source: string, budget?: DecodeBudget): DecodedInstance {
   try {
-    return decode(data);
+    return decode(data, budget ?? newDecodeBudget(DEFAULT_MAX_FRAMES, DEFAULT_MAX_VOXELS));
   } catch (err) {
     // Parser messages can quote file content: keep them out of what reaches users and logs.
     const e = err instanceof SeriesError ? err : new MalformedDicomError('Malformed DICOM: the header could not be parsed.');
@@ -105,7 +147,7 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : typeof err === 'string' ? err : '';
 }
 
-function decode(data: Uint8Array): DecodedInstance {
+function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
   const layout = scanPart10(data);
   const ts = layout.transferSyntaxUID;
   const metaClass = layout.mediaStorageSopClassUID ?? '';
@@ -133,7 +175,7 @@ function decode(data: Uint8Array): DecodedInstance {
     return { kind: 'non-image', sopClassUID };
   }
   if (px.encapsulated) throw new MalformedDicomError('Malformed DICOM: encapsulated pixel data in an uncompressed transfer syntax.');
-  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN) };
+  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN, budget) };
 }
 
 /**
@@ -190,11 +232,17 @@ function decodeImage(
   valueOffset: number,
   valueLength: number,
   bigEndian: boolean,
+  budget: DecodeBudget,
 ): { sopInstanceUID: string; frames: DecodedFrame[] } {
-  const sopInstanceUID = str(ds, T.SOPInstanceUID);
-  const seriesInstanceUID = str(ds, T.SeriesInstanceUID);
+  const sopInstanceUID = uid(ds, T.SOPInstanceUID);
+  const seriesInstanceUID = uid(ds, T.SeriesInstanceUID);
+  const studyInstanceUID = uid(ds, T.StudyInstanceUID) ?? '';
   if (!sopInstanceUID) throw new MalformedDicomError('Malformed DICOM: the image has no SOPInstanceUID.');
   if (!seriesInstanceUID) throw new MalformedDicomError('Malformed DICOM: the image has no SeriesInstanceUID.');
+  // UIDs become cache keys, index entries and URL segments: "../../etc/passwd" is none of these.
+  if (!isValidUid(sopInstanceUID) || !isValidUid(seriesInstanceUID) || (studyInstanceUID !== '' && !isValidUid(studyInstanceUID))) {
+    throw new MalformedDicomError('Malformed DICOM: a Study, Series or SOP Instance UID is not a valid UID.');
+  }
 
   const samples = positiveInt(ds, T.SamplesPerPixel, 'SamplesPerPixel', 1);
   const photometric = str(ds, T.PhotometricInterpretation) ?? 'MONOCHROME2';
@@ -216,15 +264,32 @@ function decodeImage(
   const signed = pixelRepresentation === 1;
   const frameCount = positiveInt(ds, T.NumberOfFrames, 'NumberOfFrames', 1);
 
-  // Sizes come from the header: check them against the bytes present before allocating anything.
-  const bytesPerPixel = bitsAllocated / 8;
+  // Sizes come from the header: bound them, then check them against the bytes present, before
+  // anything is allocated (or looped over) per frame.
   const frameLength = rows * columns;
+  const { used } = budget;
+  if (used.frames + frameCount > budget.maxFrames) {
+    throw new SeriesTooLargeError(`Series too large: more than the limit of ${budget.maxFrames} frames (this instance declares ${frameCount}).`);
+  }
+  if (used.voxels + frameLength * frameCount > budget.maxVoxels) {
+    throw new SeriesTooLargeError(`Series too large: more than the limit of ${budget.maxVoxels} voxels (this instance declares ${rows}×${columns}×${frameCount}).`);
+  }
+  const bytesPerPixel = bitsAllocated / 8;
   const needed = frameLength * frameCount * bytesPerPixel;
   if (valueLength < needed) {
     throw new TruncatedPixelDataError(
       `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
     );
   }
+  // Exactly what the header describes, or one byte more to make an odd length even (PS3.5 8.1.1).
+  if (valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
+    throw new PixelDataLengthError(
+      `Pixel data does not match the header: ${valueLength} bytes where ${rows}×${columns}×${frameCount} frames ` +
+        `of ${bitsAllocated} bits need ${needed}.`,
+    );
+  }
+  used.frames += frameCount;
+  used.voxels += frameLength * frameCount;
   const all = pixelArray(data, valueOffset, frameLength * frameCount, bitsAllocated, signed, bigEndian);
 
   const shared = item(ds, T.SharedFunctionalGroupsSequence);
@@ -238,7 +303,7 @@ function decodeImage(
   const common = {
     sopInstanceUID,
     seriesInstanceUID,
-    studyInstanceUID: str(ds, T.StudyInstanceUID) ?? '',
+    studyInstanceUID,
     frameOfReferenceUID: str(ds, T.FrameOfReferenceUID) ?? '',
     modality: str(ds, T.Modality) ?? '',
     rows,
@@ -265,6 +330,9 @@ function decodeImage(
     }
     if (spacing[0] > MAX_PIXEL_SPACING_MM || spacing[1] > MAX_PIXEL_SPACING_MM) {
       throw new InvalidGeometryError(`Invalid geometry: PixelSpacing is implausibly large${where}.`);
+    }
+    if (spacing[0] < MIN_PIXEL_SPACING_MM || spacing[1] < MIN_PIXEL_SPACING_MM) {
+      throw new InvalidGeometryError(`Invalid geometry: PixelSpacing is implausibly small${where}.`);
     }
     let position: Vec3 = [ipp[0], ipp[1], ipp[2]];
     if (gridOffsets) {

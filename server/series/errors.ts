@@ -35,6 +35,16 @@ export class TruncatedPixelDataError extends SeriesError {
   readonly httpStatus = 422;
 }
 
+/**
+ * Pixel data longer than Rows × Columns × samples × frames × bytes per sample (plus one pad byte):
+ * the header does not describe these pixels (e.g. BitsAllocated 8 on 16-bit data), so any reading
+ * of them would be a misreading.
+ */
+export class PixelDataLengthError extends SeriesError {
+  readonly code = 'PIXEL_DATA_LENGTH_MISMATCH';
+  readonly httpStatus = 422;
+}
+
 /** A DICOM object that holds no image (structured report, segmentation, presentation state, ...). */
 export class NonImageSopClassError extends SeriesError {
   readonly code = 'NON_IMAGE_SOP_CLASS';

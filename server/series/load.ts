@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assembleVolume, DEFAULT_MAX_VOXELS, type AssembleOptions } from './assemble';
-import { decodeInstance, type DecodedFrame, type DecodedInstance } from './decode';
+import { DEFAULT_MAX_FRAMES, decodeInstance, newDecodeBudget, type DecodeBudget, type DecodedFrame, type DecodedInstance } from './decode';
 import {
   EmptySeriesError,
   MalformedDicomError,
@@ -22,6 +22,8 @@ import { printableUid } from './transfer-syntax';
 import type { Volume } from './volume';
 
 export interface LoadOptions extends AssembleOptions {
+  /** Refuse series with more frames (slices) than this, counted from the headers before any pixel is read. */
+  maxFrames?: number;
   /** Refuse folders whose files add up to more bytes than this; default 4 bytes per allowed voxel. */
   maxBytes?: number;
   /** Refuse folders holding more files than this (default 100 000), before reading any. */
@@ -30,10 +32,15 @@ export interface LoadOptions extends AssembleOptions {
   concurrency?: number;
 }
 
+/** Why a file given to the loader is not part of the volume. */
+export type SkipReason = 'not_dicom' | 'directory' | 'non_image' | 'duplicate_instance';
+
 export interface LoadResult {
   volume: Volume;
   /** Files not part of the volume: not DICOM, DICOMDIR, repeated instances, non-image objects. */
   skipped: number;
+  /** `skipped` by reason (only reasons that occurred). */
+  skippedReasons: Partial<Record<SkipReason, number>>;
 }
 
 export interface NamedBuffer {
@@ -41,9 +48,14 @@ export interface NamedBuffer {
   data: Uint8Array;
 }
 
+function budgetOf(options: LoadOptions): DecodeBudget {
+  return newDecodeBudget(options.maxFrames ?? DEFAULT_MAX_FRAMES, options.maxVoxels ?? DEFAULT_MAX_VOXELS);
+}
+
 export function loadSeriesFromBuffers(files: readonly NamedBuffer[], options: LoadOptions = {}): LoadResult {
   try {
-    const decoded = files.map((f) => decodeOrSkip(f.data, f.name));
+    const budget = budgetOf(options);
+    const decoded = files.map((f) => decodeOrSkip(f.data, f.name, budget));
     return combine(
       files.map((f) => f.name),
       decoded,
@@ -69,7 +81,8 @@ export async function loadSeriesFromDir(dir: string, options: LoadOptions = {}):
         }
       }),
     );
-    const decoded = datas.map((data, i) => decodeOrSkip(data, names[i]));
+    const budget = budgetOf(options);
+    const decoded = datas.map((data, i) => decodeOrSkip(data, names[i], budget));
     return combine(names, decoded, options);
   } catch (err) {
     throw asSeriesError(err);
@@ -78,9 +91,9 @@ export async function loadSeriesFromDir(dir: string, options: LoadOptions = {}):
 
 type Decoded = DecodedInstance | { kind: 'not-dicom' };
 
-function decodeOrSkip(data: Uint8Array, name: string): Decoded {
+function decodeOrSkip(data: Uint8Array, name: string, budget: DecodeBudget): Decoded {
   try {
-    return decodeInstance(data, name);
+    return decodeInstance(data, name, budget);
   } catch (err) {
     if (err instanceof NotDicomError) return { kind: 'not-dicom' };
     throw err;
@@ -92,20 +105,25 @@ function combine(names: readonly string[], decoded: readonly Decoded[], options:
   if (decoded.length === 0) throw new EmptySeriesError('Empty series: there are no files to load.');
   let skipped = 0;
   let notDicom = 0;
+  const reasons: Partial<Record<SkipReason, number>> = {};
+  const skip = (reason: SkipReason): void => {
+    skipped++;
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  };
   let firstNonImage: NonImageSopClassError | undefined;
   const seen = new Set<string>();
   const frames: DecodedFrame[] = [];
   decoded.forEach((d, i) => {
     if (d.kind === 'image') {
       if (seen.has(d.sopInstanceUID)) {
-        skipped++;
+        skip('duplicate_instance');
         return;
       }
       seen.add(d.sopInstanceUID);
       for (const f of d.frames) frames.push(f);
       return;
     }
-    skipped++;
+    skip(d.kind === 'not-dicom' ? 'not_dicom' : d.kind === 'directory' ? 'directory' : 'non_image');
     if (d.kind === 'not-dicom') notDicom++;
     if (d.kind === 'non-image' && !firstNonImage) {
       firstNonImage = new NonImageSopClassError(
@@ -125,7 +143,7 @@ function combine(names: readonly string[], decoded: readonly Decoded[], options:
     }
     throw new EmptySeriesError('Empty series: no image instances among the files.');
   }
-  return { volume: assembleVolume(frames, options), skipped };
+  return { volume: assembleVolume(frames, options), skipped, skippedReasons: reasons };
 }
 
 /**
