@@ -14,6 +14,12 @@ export function seriesKey(seriesInstanceUID: string, sopInstanceUIDs: readonly s
   return `${seriesInstanceUID}|${digest}`;
 }
 
+/** Order-free digest of a set of files (base64url): the sorted sha256 of each, digested. */
+export function contentHash(files: ReadonlyArray<{ data: Uint8Array }>): string {
+  const each = files.map((f) => createHash('sha256').update(f.data).digest('hex')).sort();
+  return createHash('sha256').update(each.join('\n')).digest('base64url');
+}
+
 /** Bytes held by the typed arrays reachable from `value` (each buffer counted once), plus a small overhead. */
 export function typedArrayBytes(value: unknown, maxDepth = 6): number {
   const seenBuffers = new Set<ArrayBufferLike>();
