@@ -34,11 +34,6 @@ export const PIXEL_DATA_TAG = '7FE00010';
 /** Value representations that hold bulk binary data: never inlined into metadata. */
 const BINARY_VRS = new Set(['OB', 'OW', 'OF', 'OD', 'OL', 'OV', 'UN']);
 
-/** True when the buffer starts with a 128-byte preamble followed by "DICM". */
-export function hasDicomMagic(buf: Uint8Array): boolean {
-  return buf.length >= 132 && buf[128] === 0x44 && buf[129] === 0x49 && buf[130] === 0x43 && buf[131] === 0x4d;
-}
-
 function toArrayBuffer(buf: Uint8Array): ArrayBuffer {
   return buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
 }

@@ -5,7 +5,10 @@
  */
 import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DicomJsonDataset, hasDicomMagic, numberTag, parseHeader, stringTag } from './dicom-file';
+import { isValidUid } from '../series/decode';
+import { NotDicomError } from '../series/errors';
+import { hasDicomMagic, scanPart10 } from '../series/part10';
+import { DicomJsonDataset, numberTag, parseHeader, stringTag } from './dicom-file';
 
 export interface InstanceEntry {
   readonly path: string;
@@ -20,6 +23,24 @@ export interface InstanceEntry {
   readonly metadata: DicomJsonDataset;
 }
 
+/** Why a file under the folder is not an indexed instance. */
+export type IndexSkipReason =
+  | 'not_dicom'
+  | 'unreadable'
+  | 'deflated'
+  | 'pixel_data_truncated'
+  | 'pixel_data_length_mismatch'
+  | 'invalid_uid'
+  | 'no_uids'
+  | 'duplicate_instance';
+
+/** A file whose header names a series but that cannot be part of it: listed on that series. */
+export interface UnreadableInstance {
+  readonly path: string;
+  readonly sopInstanceUID?: string;
+  readonly reason: IndexSkipReason;
+}
+
 export interface SeriesEntry {
   readonly studyInstanceUID: string;
   readonly seriesInstanceUID: string;
@@ -30,6 +51,8 @@ export interface SeriesEntry {
   readonly seriesTime?: string;
   /** Sorted by InstanceNumber, then file path. */
   readonly instances: InstanceEntry[];
+  /** Files of this series left out (truncated, malformed, a repeated instance): a load reports them as skipped. */
+  readonly unreadable: UnreadableInstance[];
 }
 
 export interface StudyEntry {
@@ -52,6 +75,8 @@ export interface FolderIndex {
   readonly studies: StudyEntry[];
   /** Files that were not readable DICOM (or had no study/series/SOP UID). */
   readonly skipped: number;
+  /** `skipped` by reason. */
+  readonly skippedReasons: Partial<Record<IndexSkipReason, number>>;
   study(studyInstanceUID: string): StudyEntry | undefined;
   series(seriesInstanceUID: string): SeriesEntry | undefined;
   instance(sopInstanceUID: string): InstanceEntry | undefined;
@@ -77,56 +102,101 @@ async function listFiles(dir: string): Promise<string[]> {
   return out.sort();
 }
 
-async function readPrefix(file: string, bytes: number): Promise<{ data: Uint8Array; whole: boolean }> {
+async function readPrefix(file: string, bytes: number): Promise<{ data: Uint8Array; whole: boolean; size: number }> {
   const fh = await open(file, 'r');
   try {
     const { size } = await fh.stat();
     const n = Math.min(size, bytes);
     const data = new Uint8Array(n);
     await fh.read(data, 0, n, 0);
-    return { data, whole: n === size };
+    return { data, whole: n === size, size };
   } finally {
     await fh.close();
   }
 }
 
-/** Read one file's header, or undefined when it is not a DICOM instance we can index. */
-export async function readInstance(file: string): Promise<InstanceEntry | undefined> {
+export type IndexRead =
+  | { kind: 'instance'; entry: InstanceEntry }
+  | { kind: 'skipped'; path: string; reason: IndexSkipReason; studyInstanceUID?: string; seriesInstanceUID?: string; sopInstanceUID?: string };
+
+const DEFLATED = '1.2.840.10008.1.2.1.99';
+
+/** Pixel data length the header describes (native, 8 or 16 bits), or undefined when it cannot say. */
+function describedPixelBytes(ds: DicomJsonDataset): number | undefined {
+  const rows = numberTag(ds, '00280010');
+  const columns = numberTag(ds, '00280011');
+  const bits = numberTag(ds, '00280100');
+  const samples = numberTag(ds, '00280002') ?? 1;
+  const frames = numberTag(ds, '00280008') ?? 1;
+  if (rows === undefined || columns === undefined || (bits !== 8 && bits !== 16)) return undefined;
+  return rows * columns * samples * frames * (bits / 8);
+}
+
+/**
+ * Read one file's header. The structure is walked first (server/series/part10: every length inside
+ * the file, sequences at most 32 deep, no deflated data sets): dcmjs only ever sees a header that
+ * walk has checked, so a hostile file costs microseconds, not a minute and hundreds of MB.
+ */
+export async function readIndexEntry(file: string): Promise<IndexRead> {
+  const skipped = (reason: IndexSkipReason, ds?: DicomJsonDataset): IndexRead => ({
+    kind: 'skipped',
+    path: file,
+    reason,
+    studyInstanceUID: ds && stringTag(ds, '0020000D'),
+    seriesInstanceUID: ds && stringTag(ds, '0020000E'),
+    sopInstanceUID: ds && stringTag(ds, '00080018'),
+  });
   try {
-    let { data, whole } = await readPrefix(file, HEADER_PREFIX_BYTES);
-    if (!hasDicomMagic(data)) return undefined;
-    let parsed;
-    try {
-      parsed = parseHeader(data);
-    } catch (err) {
-      if (whole) throw err;
-      parsed = undefined;
-    }
-    if (!whole && !parsed?.reachedPixelData) {
+    let { data, whole, size } = await readPrefix(file, HEADER_PREFIX_BYTES);
+    if (!hasDicomMagic(data)) return skipped('not_dicom');
+    let layout = scanPart10(data, { prefix: true, salvage: true });
+    if (layout.broken && !whole) {
+      // The header is longer than the prefix: walk the whole file.
       data = await readFile(file);
       whole = true;
-      parsed = parseHeader(data);
+      size = data.length;
+      layout = scanPart10(data, { prefix: true, salvage: true });
     }
-    if (!parsed) return undefined;
-    const ds = parsed.dataset;
+    if (layout.transferSyntaxUID === DEFLATED) return skipped('deflated'); // never inflated: a deflate bomb stays 200 KB
+    let ds: DicomJsonDataset;
+    let transferSyntaxUID: string;
+    try {
+      ({ dataset: ds, transferSyntaxUID } = parseHeader(data.subarray(0, layout.headerEnd)));
+    } catch {
+      return skipped('unreadable');
+    }
     const sop = stringTag(ds, '00080018');
     const study = stringTag(ds, '0020000D');
     const series = stringTag(ds, '0020000E');
-    if (!sop || !study || !series) return undefined;
+    if (!sop || !study || !series) return skipped(layout.broken ? 'unreadable' : 'no_uids', ds);
+    if (![sop, study, series].every(isValidUid)) return skipped('invalid_uid');
+    if (layout.broken) return skipped('unreadable', ds);
+    const px = layout.pixelData;
+    if (px && !px.encapsulated) {
+      if (px.valueOffset + px.length > size) return skipped('pixel_data_truncated', ds);
+      const needed = describedPixelBytes(ds);
+      if (needed !== undefined && px.length !== needed && !(needed % 2 === 1 && px.length === needed + 1)) {
+        return skipped('pixel_data_length_mismatch', ds);
+      }
+    }
     return {
-      path: file,
-      sopInstanceUID: sop,
-      sopClassUID: stringTag(ds, '00080016') ?? '',
-      instanceNumber: numberTag(ds, '00200013'),
-      transferSyntaxUID: parsed.transferSyntaxUID,
-      numberOfFrames: numberTag(ds, '00280008') ?? 1,
-      rows: numberTag(ds, '00280010'),
-      columns: numberTag(ds, '00280011'),
-      metadata: ds,
+      kind: 'instance',
+      entry: {
+        path: file,
+        sopInstanceUID: sop,
+        sopClassUID: stringTag(ds, '00080016') ?? '',
+        instanceNumber: numberTag(ds, '00200013'),
+        transferSyntaxUID,
+        numberOfFrames: numberTag(ds, '00280008') ?? 1,
+        rows: numberTag(ds, '00280010'),
+        columns: numberTag(ds, '00280011'),
+        metadata: ds,
+      },
     };
-  } catch {
+  } catch (err) {
+    if (err instanceof NotDicomError) return skipped('not_dicom');
     // Unreadable or malformed: not part of the index (counted as skipped).
-    return undefined;
+    return skipped('unreadable');
   }
 }
 
@@ -149,13 +219,31 @@ function byInstanceOrder(a: InstanceEntry, b: InstanceEntry): number {
   return ia !== ib ? ia - ib : a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** Build the index from already-read instances (pure; exported for tests). */
-export function buildIndex(root: string, instances: InstanceEntry[], skipped: number): FolderIndex {
+/** Build the index from already-read files (pure; exported for tests). */
+export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
   const studies = new Map<string, { entry: StudyEntry; series: Map<string, SeriesEntry> }>();
   const bySop = new Map<string, InstanceEntry>();
-  for (const inst of instances) {
+  let skipped = 0;
+  const skippedReasons: Partial<Record<IndexSkipReason, number>> = {};
+  // Files that name a series but cannot be part of it, by series: reported when it is loaded.
+  const unreadable = new Map<string, UnreadableInstance[]>();
+  const skip = (path: string, reason: IndexSkipReason, seriesUID?: string, sopInstanceUID?: string): void => {
+    skipped++;
+    skippedReasons[reason] = (skippedReasons[reason] ?? 0) + 1;
+    if (seriesUID === undefined) return;
+    const list = unreadable.get(seriesUID) ?? [];
+    list.push({ path, sopInstanceUID, reason });
+    unreadable.set(seriesUID, list);
+  };
+  for (const r of reads) {
+    if (r.kind === 'skipped') {
+      skip(r.path, r.reason, r.seriesInstanceUID, r.sopInstanceUID);
+      continue;
+    }
+    const inst = r.entry;
     if (bySop.has(inst.sopInstanceUID)) {
-      skipped++; // the same instance twice: keep the first copy
+      // The same instance twice: keep the first copy.
+      skip(inst.path, 'duplicate_instance', stringTag(inst.metadata, '0020000E'), inst.sopInstanceUID);
       continue;
     }
     bySop.set(inst.sopInstanceUID, inst);
@@ -194,6 +282,7 @@ export function buildIndex(root: string, instances: InstanceEntry[], skipped: nu
         seriesDate: stringTag(ds, '00080021'),
         seriesTime: stringTag(ds, '00080031'),
         instances: [],
+        unreadable: [],
       };
       study.series.set(seriesUID, series);
       study.entry.series.push(series);
@@ -204,6 +293,7 @@ export function buildIndex(root: string, instances: InstanceEntry[], skipped: nu
   for (const { entry } of studies.values()) {
     for (const s of entry.series) {
       s.instances.sort(byInstanceOrder);
+      s.unreadable.push(...(unreadable.get(s.seriesInstanceUID) ?? []));
       seriesByUID.set(s.seriesInstanceUID, s);
     }
     entry.series.sort((a, b) => (a.seriesNumber ?? 0) - (b.seriesNumber ?? 0));
@@ -212,6 +302,7 @@ export function buildIndex(root: string, instances: InstanceEntry[], skipped: nu
     root,
     studies: [...studies.values()].map((s) => s.entry),
     skipped,
+    skippedReasons,
     study: (uid) => studies.get(uid)?.entry,
     series: (uid) => seriesByUID.get(uid),
     instance: (uid) => bySop.get(uid),
@@ -223,7 +314,5 @@ export function buildIndex(root: string, instances: InstanceEntry[], skipped: nu
 export async function indexFolder(dir: string): Promise<FolderIndex> {
   const root = path.resolve(dir);
   const files = await listFiles(root);
-  const read = await mapLimit(files, PARALLEL_READS, readInstance);
-  const instances = read.filter((r): r is InstanceEntry => r !== undefined);
-  return buildIndex(root, instances, files.length - instances.length);
+  return buildIndex(root, await mapLimit(files, PARALLEL_READS, readIndexEntry));
 }

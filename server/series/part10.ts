@@ -49,6 +49,18 @@ export interface Part10Layout {
    * leaves them out of what dcmjs parses.
    */
   unSequences: Array<[number, number]>;
+  /**
+   * With `salvage`: the structural fault that stopped the walk (headerEnd is then the end of the last
+   * whole top-level element before it, so the elements up to there can still be read).
+   */
+  broken?: MalformedDicomError;
+}
+
+export interface ScanOptions {
+  /** `buf` is the start of a longer file: pixel data running past its end is not truncation. */
+  prefix?: boolean;
+  /** Report a structural fault in `broken` instead of throwing (the folder index reads the UIDs before it). */
+  salvage?: boolean;
 }
 
 interface TopLevel {
@@ -204,7 +216,7 @@ function malformed(detail: string): MalformedDicomError {
 }
 
 /** Walks a whole Part 10 buffer; throws NotDicomError, MalformedDicomError or TruncatedPixelDataError. */
-export function scanPart10(buf: Uint8Array): Part10Layout {
+export function scanPart10(buf: Uint8Array, opts: ScanOptions = {}): Part10Layout {
   if (!hasDicomMagic(buf)) throw new NotDicomError('Not a DICOM file: no "DICM" marker after the 128-byte preamble.');
   const w = new Walker(buf);
   const le = { explicit: true, little: true };
@@ -242,6 +254,7 @@ export function scanPart10(buf: Uint8Array): Part10Layout {
     explicit: transferSyntaxUID !== '1.2.840.10008.1.2',
     little: transferSyntaxUID !== '1.2.840.10008.1.2.2',
   };
+  let lastEnd = metaEnd;
   const top: TopLevel = {
     onPixelData(loc) {
       layout.pixelData = loc;
@@ -250,11 +263,19 @@ export function scanPart10(buf: Uint8Array): Part10Layout {
     onElement(tag, start, end, unSequence) {
       if (unSequence) layout.unSequences.push([start, end]);
       else layout.headerTags.push(tag);
+      lastEnd = end;
     },
   };
-  w.dataset(metaEnd, buf.length, sx, 0, false, top);
+  try {
+    w.dataset(metaEnd, buf.length, sx, 0, false, top);
+  } catch (err) {
+    if (!opts.salvage || !(err instanceof MalformedDicomError)) throw err;
+    layout.broken = err;
+    layout.headerEnd = lastEnd;
+    return layout;
+  }
   const px = layout.pixelData;
-  if (px && !px.encapsulated && px.length > buf.length - px.valueOffset) {
+  if (!opts.prefix && px && !px.encapsulated && px.length > buf.length - px.valueOffset) {
     throw new TruncatedPixelDataError(
       `Truncated DICOM: pixel data declares ${px.length} bytes but the file holds only ${buf.length - px.valueOffset}.`,
     );

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile, mkdir, copyFile, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { deflateBombFile, nestedSequenceFile } from '../../support/hostile-dicom';
 import { indexFolder } from '../../../server/dicomweb/folder-index';
 import { SAMPLE_CASE_DIR, SAMPLE_DICOM_DIR } from '../../../server/series/sample';
 
@@ -62,6 +63,42 @@ describe('indexFolder', () => {
       expect(index.studies).toHaveLength(1);
       expect(index.studies[0].series[0].instances).toHaveLength(2);
       expect(index.skipped).toBe(3);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('walks each file before parsing it: a sequence nested 20,000 deep and a deflate bomb are skipped at once', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-index-hostile-'));
+    try {
+      const uids = (n: number) => ({ study: '1.2.826.0.1.3680043.2.1125.1', series: '1.2.826.0.1.3680043.2.1125.2', sop: `1.2.826.0.1.3680043.2.1125.3.${n}` });
+      await writeFile(path.join(dir, 'nested.dcm'), nestedSequenceFile(20_000, uids(1)));
+      // ~40 KB on disk, 20 MB of elements once inflated (dcmjs took ~35 s and 870 MB on it).
+      await writeFile(path.join(dir, 'bomb.dcm'), deflateBombFile(2_000_000, uids(2)));
+      await copyFile(path.join(SAMPLE_DICOM_DIR, '1-001.dcm'), path.join(dir, 'good.dcm'));
+      const index = await indexFolder(dir);
+      expect(index.skippedReasons).toEqual({ unreadable: 1, deflated: 1 });
+      expect(index.studies).toHaveLength(1);
+      expect(index.studies[0].series[0].instances).toHaveLength(1);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 10_000);
+
+  it('lists files that name a series but cannot be part of it on that series, with the reason', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sf-index-broken-'));
+    try {
+      for (const n of ['010', '011', '012']) await copyFile(path.join(SAMPLE_DICOM_DIR, `1-${n}.dcm`), path.join(dir, `${n}.dcm`));
+      const bytes = await readFile(path.join(SAMPLE_DICOM_DIR, '1-013.dcm'));
+      await writeFile(path.join(dir, 'cut-pixels.dcm'), bytes.subarray(0, bytes.length - 1000));
+      // Cut inside the header, after the UIDs (group 0020) but before the image description (group 0028).
+      const other = await readFile(path.join(SAMPLE_DICOM_DIR, '1-014.dcm'));
+      await writeFile(path.join(dir, 'cut-header.dcm'), other.subarray(0, other.indexOf(Buffer.from([0x28, 0x00, 0x02, 0x00]), 132) + 5));
+      const index = await indexFolder(dir);
+      const series = index.studies[0].series[0];
+      expect(series.instances).toHaveLength(3);
+      expect(series.unreadable.map((u) => u.reason).sort()).toEqual(['pixel_data_truncated', 'unreadable']);
+      expect(index.skippedReasons).toEqual({ pixel_data_truncated: 1, unreadable: 1 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
