@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 
 export interface JwtConfig {
@@ -31,7 +32,20 @@ export interface Config {
     forwardAuthorization: boolean;
     connectTimeoutMs: number;
     readTimeoutMs: number;
+    /** Deadline for a whole series fetch (headers and body), ms (→ 504). */
+    totalTimeoutMs: number;
+    /** Concurrent WADO-RS requests per PACS root (one slow PACS cannot take another's slots). */
     maxConcurrent: number;
+    /** Longest wait for a free slot of a PACS root before answering 503 with Retry-After, ms. */
+    queueTimeoutMs: number;
+  };
+  /** The worker threads that decode and analyse series (the event loop only routes). */
+  workers: {
+    threads: number;
+    /** V8 heap limit per worker, MiB. */
+    maxOldGenerationSizeMb: number;
+    /** Longest a decode + analysis may run, ms (→ 503). */
+    taskTimeoutMs: number;
   };
   auth: {
     /** Static bearer tokens, each with a name for the audit log. */
@@ -72,8 +86,11 @@ export function defaultConfig(): Config {
       forwardAuthorization: true,
       connectTimeoutMs: 10_000,
       readTimeoutMs: 30_000,
+      totalTimeoutMs: 120_000,
       maxConcurrent: 4,
+      queueTimeoutMs: 10_000,
     },
+    workers: { threads: Math.min(4, availableParallelism()), maxOldGenerationSizeMb: 1024, taskTimeoutMs: 120_000 },
     auth: { tokens: [] },
     cors: { origins: [] },
     rateLimit: { max: 600, timeWindowMs: 60_000 },
@@ -112,6 +129,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'log-level': { type: 'string' },
       'pacs-connect-timeout-ms': { type: 'string' },
       'pacs-read-timeout-ms': { type: 'string' },
+      'pacs-total-timeout-ms': { type: 'string' },
+      workers: { type: 'string' },
+      'analysis-timeout-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
     },
   });
@@ -129,7 +149,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   c.pacs.forwardAuthorization = env.SLICE_FINDER_PACS_FORWARD_AUTH !== 'false';
   c.pacs.connectTimeoutMs = intIn(pick(values['pacs-connect-timeout-ms'], 'PACS_CONNECT_TIMEOUT_MS'), 'PACS connect timeout', 1, 600_000) ?? c.pacs.connectTimeoutMs;
   c.pacs.readTimeoutMs = intIn(pick(values['pacs-read-timeout-ms'], 'PACS_READ_TIMEOUT_MS'), 'PACS read timeout', 1, 600_000) ?? c.pacs.readTimeoutMs;
+  c.pacs.totalTimeoutMs = intIn(pick(values['pacs-total-timeout-ms'], 'PACS_TOTAL_TIMEOUT_MS'), 'PACS total timeout', 1, 3_600_000) ?? c.pacs.totalTimeoutMs;
   c.pacs.maxConcurrent = intIn(nonEmpty(env.SLICE_FINDER_PACS_MAX_CONCURRENT), 'PACS concurrency', 1, 256) ?? c.pacs.maxConcurrent;
+  c.pacs.queueTimeoutMs = intIn(nonEmpty(env.SLICE_FINDER_PACS_QUEUE_TIMEOUT_MS), 'PACS queue timeout', 0, 600_000) ?? c.pacs.queueTimeoutMs;
+  c.workers.threads = intIn(pick(values.workers, 'WORKERS'), 'worker threads', 1, 64) ?? c.workers.threads;
+  c.workers.maxOldGenerationSizeMb = intIn(nonEmpty(env.SLICE_FINDER_WORKER_MEMORY_MB), 'worker memory', 64, 65_536) ?? c.workers.maxOldGenerationSizeMb;
+  c.workers.taskTimeoutMs = intIn(pick(values['analysis-timeout-ms'], 'ANALYSIS_TIMEOUT_MS'), 'analysis timeout', 100, 3_600_000) ?? c.workers.taskTimeoutMs;
   const ep = list(values.ep ? [values.ep] : undefined, 'EP');
   if (ep) c.executionProviders = ep.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
   c.modelsDir = pick(values['models-dir'], 'MODELS_DIR');

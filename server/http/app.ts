@@ -9,7 +9,8 @@ import type { DestinationStream } from 'pino';
 import { assertSafeBinding, type Config } from '../config';
 import { indexFolder, type FolderIndex } from '../dicomweb/folder-index';
 import { SeriesCache } from '../series/cache';
-import { Limiter } from '../series/sources/limiter';
+import { SourceError } from '../series/sources/errors';
+import { PerKeyLimiter } from '../series/sources/limiter';
 import type { ServiceContext } from './context';
 import { createEngine, type Engine } from './engine';
 import { createHasher } from './hash';
@@ -60,6 +61,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       modelsDir: config.modelsDir,
       lexiconFile: config.lexiconFile,
       log: logger,
+      workers: config.workers,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
   const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes });
@@ -67,7 +69,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     config,
     engine,
     cache,
-    limiter: new Limiter(config.pacs.maxConcurrent),
+    limiter: new PerKeyLimiter(config.pacs.maxConcurrent, {
+      queueTimeoutMs: config.pacs.queueTimeoutMs,
+      busy: () => new SourceError(503, 'pacs_busy', 'the PACS is busy with other requests; try again shortly', 5),
+    }),
     hash,
     index,
     fetch: deps.fetch,

@@ -8,12 +8,14 @@ import type {
   ModelsResponse,
   PrepareResponse,
   ProgressPhase,
+  RerankAnswer,
   RerankRequest,
   SeriesRef,
+  SkipReport,
   StreamEvent,
 } from './schemas';
 
-export type { RerankRequest, SeriesRef, ModelsResponse, PrepareResponse, ProgressPhase, StreamEvent, RerankResponse };
+export type { RerankRequest, SeriesRef, ModelsResponse, PrepareResponse, ProgressPhase, StreamEvent, RerankResponse, RerankAnswer, SkipReport };
 
 export interface Progress {
   phase: ProgressPhase;
@@ -56,7 +58,7 @@ export interface RerankCallOptions {
 }
 
 export interface SliceFinderClient {
-  rerank(body: RerankRequest, opts?: RerankCallOptions): Promise<RerankResponse>;
+  rerank(body: RerankRequest, opts?: RerankCallOptions): Promise<RerankAnswer>;
   prepare(series: SeriesRef, opts?: { signal?: AbortSignal }): Promise<PrepareResponse>;
   models(opts?: { signal?: AbortSignal }): Promise<ModelsResponse>;
 }
@@ -96,7 +98,7 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): Slic
   return {
     async rerank(body, opts = {}) {
       if (!opts.onProgress) {
-        return json<RerankResponse>('/api/v1/rerank', {
+        return json<RerankAnswer>('/api/v1/rerank', {
           method: 'POST',
           headers: headers(true),
           body: JSON.stringify(body),
@@ -126,16 +128,16 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): Slic
 }
 
 /** Reads NDJSON lines until the result or error line; progress lines go to `onProgress`. */
-async function readStream(res: Response, onProgress: (p: Progress) => void): Promise<RerankResponse> {
+async function readStream(res: Response, onProgress: (p: Progress) => void): Promise<RerankAnswer> {
   if (!res.body) throw new ClientError(0, CLIENT_CODES.badResponse, 'the backend sent an empty stream');
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
-  const handle = (line: string): RerankResponse | undefined => {
+  const handle = (line: string): RerankAnswer | undefined => {
     if (line.trim() === '') return undefined;
-    let event: StreamEvent<RerankResponse>;
+    let event: StreamEvent<RerankAnswer>;
     try {
-      event = JSON.parse(line) as StreamEvent<RerankResponse>;
+      event = JSON.parse(line) as StreamEvent<RerankAnswer>;
     } catch {
       throw new ClientError(0, CLIENT_CODES.badResponse, 'the backend sent a malformed progress line');
     }

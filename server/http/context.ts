@@ -37,8 +37,21 @@ export interface AuditEntry {
   latencyMs: number;
 }
 
+export interface UploadAuditEntry {
+  user: string;
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  slices: number;
+  /** Files left out of the volume. */
+  skipped: number;
+  bytes: number;
+  latencyMs: number;
+}
+
 export interface AuditLog {
   record(entry: AuditEntry): void;
+  /** An upload that was decoded and kept. */
+  upload(entry: UploadAuditEntry): void;
 }
 
 declare module 'fastify' {

@@ -1,6 +1,7 @@
 /**
  * The one place where the service meets the imaging code: the loader (server/series), the query parser
  * (server/query), the rerank pipeline (server/rerank) and the learned models (server/runtime).
+ * Decoding and analysis run in the worker pool (server/workers), never on the event loop.
  * Routes and tests only see the `Engine` interface.
  */
 import type { Logger } from 'pino';
@@ -8,11 +9,13 @@ import type { ParsedQuery } from '../query/finding';
 import { loadLexiconFile } from '../query/lexicon/extension';
 import { createQueryParser } from '../query/parse';
 import { CLASSICAL_MODEL, type LearnedScorer } from '../rerank/learned';
-import { analyseVolume, PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
+import { PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
 import { ModelRegistry } from '../runtime/registry';
-import { loadSeriesFromBuffers } from '../series/load';
+import type { LoadOptions, NamedBuffer, SkipReason } from '../series/load';
 import type { Volume } from '../series/volume';
+import { WorkerPool } from '../workers/pool';
+import { ownBuffer } from '../workers/transfer';
 import type { ModelEntry } from './schemas';
 
 /** Per-series analysis (masks, candidates); only the pipeline reads it. */
@@ -28,10 +31,31 @@ export interface EngineRerankOptions {
   model?: string;
 }
 
+/** A decoded, analysed series, as the worker hands it back. */
+export interface LoadedSeries {
+  volume: Volume;
+  analysis: Analysis;
+  skipped: number;
+  skippedReasons: Partial<Record<SkipReason, number>>;
+  /** Order-free sha256 of the instances' bytes. */
+  contentHash: string;
+  timings: { decode: number; analysis: number };
+}
+
+export interface EngineLoadOptions {
+  /** Stops the work (its worker is stopped when it already runs). */
+  signal?: AbortSignal;
+  /** Called when decoding is done and the analysis starts. */
+  onAnalyse?: () => void;
+}
+
 export interface Engine {
-  decode(files: Array<{ name: string; data: Uint8Array }>): { volume: Volume; skipped: number };
+  /**
+   * Decode and analyse the files of one series in a worker thread. The files' buffers are moved
+   * there (the caller's views are detached afterwards).
+   */
+  load(files: NamedBuffer[], opts?: EngineLoadOptions): Promise<LoadedSeries>;
   parse(text: string): ParsedQuery;
-  analyse(volume: Volume): Analysis;
   /** The route has already checked the preset and model against `presets` and `models()`. */
   rerank(analysis: Analysis, query: ParsedQuery, opts: EngineRerankOptions): Promise<RerankResponse>;
   readonly presets: readonly string[];
@@ -47,6 +71,10 @@ export interface EngineOptions {
   /** Extra vocabulary rows; a bad file fails the start (LexiconError). */
   lexiconFile?: string;
   log: Logger;
+  /** The decode + analysis workers. */
+  workers: { threads: number; maxOldGenerationSizeMb: number; taskTimeoutMs: number };
+  /** Bounds of what one series may hold (frames, voxels). */
+  limits?: LoadOptions;
 }
 
 const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind: 'classical' };
@@ -66,15 +94,30 @@ export function createEngine(opts: EngineOptions): Engine {
   // Failure is reported by ready() (readyz stays 503) and by each rerank; never an unhandled rejection.
   opening.catch(() => undefined);
 
+  const pool = new WorkerPool({
+    threads: opts.workers.threads,
+    maxOldGenerationSizeMb: opts.workers.maxOldGenerationSizeMb,
+    taskTimeoutMs: opts.workers.taskTimeoutMs,
+  });
+
   const models = (): ModelEntry[] => {
     const learned = registry?.list() ?? [];
     return [...learned, { ...CLASSICAL_ENTRY, default: learned.every((m) => !m.default) }];
   };
 
   return {
-    decode: (files) => loadSeriesFromBuffers(files),
+    async load(files, o = {}) {
+      const own = files.map((f) => ({ name: f.name, data: ownBuffer(f.data) }));
+      const out = await pool.run(
+        'loadSeries',
+        { files: own, limits: opts.limits },
+        { signal: o.signal, transfer: own.map((f) => f.data.buffer as ArrayBuffer), onProgress: () => o.onAnalyse?.() },
+      );
+      const { analysis } = out;
+      if (!analysis) throw new Error('the worker returned no analysis');
+      return { ...out, analysis, timings: { decode: out.timings.decode, analysis: out.timings.analysis ?? 0 } };
+    },
     parse: (text) => parseQuery(text),
-    analyse: (volume) => analyseVolume(volume),
     async rerank(analysis, query, o) {
       let scorer: LearnedScorer | undefined;
       // The classical pipeline needs no model files: it works even while (or if) the registry fails to open.
@@ -97,6 +140,7 @@ export function createEngine(opts: EngineOptions): Engine {
       await opening;
     },
     async close() {
+      await pool.close();
       const reg = await opening.catch(() => undefined);
       await reg?.close();
     },

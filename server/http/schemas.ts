@@ -3,6 +3,7 @@
  * imports the `Static` types (type-only, so the browser bundle never pulls TypeBox in).
  */
 import { Type, type Static } from '@sinclair/typebox';
+import type { RerankResponse } from '../rerank/response';
 
 /** DICOM UIDs: digits and dots, at most 64 characters (PS3.5 9.1). */
 export const Uid = Type.String({ pattern: '^[0-9]+(\\.[0-9]+)*$', maxLength: 64 });
@@ -31,10 +32,40 @@ export const LocalSeriesRef = Type.Object(
   { additionalProperties: false },
 );
 
-export const SeriesRef = Type.Union([DicomwebSeriesRef, LocalSeriesRef]);
+/** An upload's id: the content hash POST /api/v1/series answered with. */
+export const UploadId = Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' });
+
+/** A series uploaded by this caller (POST /api/v1/series); other callers' uploads are not visible. */
+export const UploadSeriesRef = Type.Object(
+  {
+    source: Type.Literal('upload'),
+    uploadId: UploadId,
+    sopInstanceUIDs: Type.Optional(Type.Array(Uid, { minItems: 1, maxItems: MAX_SOP_UIDS })),
+  },
+  { additionalProperties: false },
+);
+
+export const SeriesRef = Type.Union([DicomwebSeriesRef, LocalSeriesRef, UploadSeriesRef]);
 export type SeriesRef = Static<typeof SeriesRef>;
 export type DicomwebSeriesRef = Static<typeof DicomwebSeriesRef>;
 export type LocalSeriesRef = Static<typeof LocalSeriesRef>;
+export type UploadSeriesRef = Static<typeof UploadSeriesRef>;
+
+/** Files of the series left out of the volume, with why (not_dicom, duplicate_instance, pixel_data_truncated, ...). */
+export const SkipReport = Type.Object({
+  count: Type.Integer(),
+  reasons: Type.Array(Type.Object({ reason: Type.String(), count: Type.Integer() })),
+});
+export type SkipReport = Static<typeof SkipReport>;
+
+/** What every rerank answer says about the series it ranked: slices in the volume, files left out. */
+export interface SeriesCoverage {
+  slices: number;
+  skipped: SkipReport;
+}
+
+/** The API's rerank answer: the pipeline's response plus the series coverage. */
+export type RerankAnswer = RerankResponse & SeriesCoverage;
 
 export const RerankBody = Type.Object(
   {

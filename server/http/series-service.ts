@@ -2,6 +2,8 @@
  * From a SeriesRef to a decoded, analysed series: pick the source (PACS by DICOMweb, the embedded
  * DICOMweb's folder, the local folder, an upload), enforce the wadoRoot allowlist and the PACS
  * credentials, and go through the cache so that a series is fetched, decoded and analysed once.
+ * Cache keys carry the source (`pacs:<root>|…`, `local:…`, `upload:<content hash>`), so an upload
+ * that reuses a series' UIDs can never stand in for what the PACS or the folder hold.
  */
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
@@ -9,19 +11,23 @@ import type { FolderIndex } from '../dicomweb/folder-index';
 import { SeriesCache, seriesKey } from '../series/cache';
 import { fetchDicomwebSeries, type SeriesFile } from '../series/sources/dicomweb';
 import { SourceError } from '../series/sources/errors';
-import type { Limiter } from '../series/sources/limiter';
-import { localSeriesSops, readLocalSeries } from '../series/sources/local';
+import type { PerKeyLimiter } from '../series/sources/limiter';
+import { readLocalSeries } from '../series/sources/local';
 import type { Volume } from '../series/volume';
 import type { Analysis, Engine } from './engine';
 import { ApiError } from './errors';
 import type { Hasher } from './hash';
-import type { ProgressPhase, SeriesRef } from './schemas';
+import type { ProgressPhase, SeriesRef, SkipReport } from './schemas';
 
 export interface SeriesData {
   volume: Volume;
   analysis: Analysis;
   /** Milliseconds spent loading: fetch, decode, analysis. */
   loadTimings: Record<string, number>;
+  /** Files of the series not in the volume, by reason (loader and folder index together). */
+  skipped: SkipReport;
+  /** Order-free sha256 of the instances' bytes. */
+  contentHash: string;
 }
 
 export interface LoadProgress {
@@ -35,6 +41,10 @@ export interface RequestContext {
   authorization?: string;
   /** Host header of the request (to recognise the embedded DICOMweb root by absolute URL). */
   host?: string;
+  /** Who asks (uploads are visible to their uploader only). */
+  user?: string;
+  /** Fires when the client went away: it stops waiting, and the load stops when no one else waits. */
+  signal?: AbortSignal;
 }
 
 export interface SeriesResult {
@@ -48,7 +58,8 @@ export interface SeriesServiceDeps {
   config: Config;
   engine: Engine;
   cache: SeriesCache<SeriesData, LoadProgress>;
-  limiter: Limiter;
+  /** WADO-RS slots, per PACS root. */
+  limiter: PerKeyLimiter;
   hash: Hasher;
   /** Folder index of the local / embedded DICOM folder. */
   index?: FolderIndex;
@@ -57,19 +68,40 @@ export interface SeriesServiceDeps {
   onPacs?: (outcome: string) => void;
 }
 
+type SkipCounts = Partial<Record<string, number>>;
+
 interface Resolved {
   key: string;
   sopOrder?: string[];
-  load: (emit: (p: LoadProgress) => void) => Promise<SeriesFile[]>;
+  /** The files, and files of the series already known to be left out (by the folder index). */
+  load: (emit: (p: LoadProgress) => void, signal: AbortSignal) => Promise<{ files: SeriesFile[]; skipped?: SkipCounts }>;
   /** For PACS series fetched with the caller's credentials: check them on a cache hit too. */
   verify?: () => Promise<void>;
 }
 
+interface Upload {
+  owner: string;
+  seriesInstanceUID: string;
+  sops: string[];
+}
+
 const ACCESS_TTL_MS = 60_000;
+/** Bytes a load may allocate per byte of DICOM it decodes: the files, the HU volume (float32), the analysis. */
+const LOAD_BYTES_PER_FILE_BYTE = 3;
+
+/** A SkipReport from counts by reason (largest first). */
+export function skipReport(...counts: Array<SkipCounts | undefined>): SkipReport {
+  const merged = new Map<string, number>();
+  for (const c of counts) for (const [reason, n] of Object.entries(c ?? {})) if (n) merged.set(reason, (merged.get(reason) ?? 0) + n);
+  const reasons = [...merged].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
+  return { count: reasons.reduce((n, r) => n + r.count, 0), reasons };
+}
 
 export class SeriesService {
-  /** Series that arrived by upload: SeriesInstanceUID → their SOP UIDs (the cache holds the data). */
-  private readonly uploads = new LRUCache<string, string[]>({ max: 1000 });
+  /** Uploads by id (the content hash); the cache holds their data under `upload:<id>`. */
+  private readonly uploads = new LRUCache<string, Upload>({ max: 1000 });
+  /** A caller's latest upload of a SeriesInstanceUID, for `{source: 'local', seriesInstanceUID}` requests. */
+  private readonly uploadsByUserSeries = new LRUCache<string, string>({ max: 1000 });
   /** Positive PACS access checks, by hashed credential + series key, for a minute. */
   private readonly access = new LRUCache<string, true>({ max: 10_000, ttl: ACCESS_TTL_MS });
 
@@ -79,9 +111,20 @@ export class SeriesService {
     return this.deps.cache;
   }
 
+  /** A load in flight longer than the PACS and analysis deadlines together is given up. */
+  private get loadTimeoutMs(): number {
+    const { pacs, workers } = this.deps.config;
+    return pacs.queueTimeoutMs + pacs.totalTimeoutMs + workers.taskTimeoutMs + 10_000;
+  }
+
   async get(ref: SeriesRef, ctx: RequestContext, onProgress?: (p: LoadProgress) => void): Promise<SeriesResult> {
     const r = this.resolve(ref, ctx);
-    const result = await this.deps.cache.load(r.key, (emit) => this.loadSeries(r, emit), onProgress);
+    const result = await this.deps.cache.load(r.key, (emit, signal) => this.loadSeries(r, emit, signal), {
+      onProgress,
+      signal: ctx.signal,
+      timeoutMs: this.loadTimeoutMs,
+      timeoutError: () => new SourceError(504, 'load_timeout', 'loading the series took too long; try again'),
+    });
     this.deps.onCache?.(result.source);
     if (result.source !== 'miss' && r.verify) await r.verify();
     return { data: result.value, cache: result.source, sopOrder: r.sopOrder };
@@ -93,44 +136,66 @@ export class SeriesService {
     const before = this.deps.cache.state(r.key);
     // "ready" tells only that the series is cached; the data still needs the caller's access (get()).
     if (before === 'ready') return 'ready';
-    this.get(ref, ctx).catch(onError);
+    this.get(ref, { ...ctx, signal: undefined }).catch(onError);
     return 'loading';
   }
 
-  /** Decode and analyse uploaded files, and keep them as a `local` series. */
-  async addUpload(files: SeriesFile[]): Promise<{ data: SeriesData; skipped: number }> {
-    const { data, skipped } = this.decodeAndAnalyse(files, () => undefined, {});
-    const sops = data.volume.sopInstanceUIDs;
-    const key = seriesKey(data.volume.seriesInstanceUID, sops);
-    this.deps.cache.set(key, data);
-    this.uploads.set(data.volume.seriesInstanceUID, [...new Set(sops)]);
-    return { data, skipped };
+  /**
+   * Decode and analyse uploaded files, and keep them under a key of their own (the content hash):
+   * an upload never replaces what the PACS or the folder serve for the same UIDs.
+   */
+  async addUpload(files: SeriesFile[], ctx: RequestContext): Promise<{ uploadId: string; data: SeriesData }> {
+    const data = await this.decodeAndAnalyse(files, () => undefined, {}, undefined, ctx.signal);
+    const uploadId = data.contentHash;
+    const owner = ctx.user ?? 'anonymous';
+    this.deps.cache.set(`upload:${uploadId}`, data);
+    const seriesInstanceUID = data.volume.seriesInstanceUID;
+    this.uploads.set(uploadId, { owner, seriesInstanceUID, sops: [...new Set(data.volume.sopInstanceUIDs)] });
+    this.uploadsByUserSeries.set(`${owner}|${seriesInstanceUID}`, uploadId);
+    return { uploadId, data };
   }
 
-  private async loadSeries(r: Resolved, emit: (p: LoadProgress) => void): Promise<SeriesData> {
+  private async loadSeries(r: Resolved, emit: (p: LoadProgress) => void, signal: AbortSignal): Promise<SeriesData> {
     const t0 = performance.now();
-    const files = await r.load(emit);
+    const { files, skipped } = await r.load(emit, signal);
     const fetchMs = performance.now() - t0;
-    return this.decodeAndAnalyse(files, emit, { fetch: fetchMs }).data;
+    return this.decodeAndAnalyse(files, emit, { fetch: fetchMs }, skipped, signal);
   }
 
-  private decodeAndAnalyse(
+  private async decodeAndAnalyse(
     files: SeriesFile[],
     emit: (p: LoadProgress) => void,
     timings: Record<string, number>,
-  ): { data: SeriesData; skipped: number } {
-    emit({ phase: 'decode' });
-    const t1 = performance.now();
-    const { volume, skipped } = this.deps.engine.decode(files);
-    const t2 = performance.now();
-    emit({ phase: 'analyse' });
-    const analysis = this.deps.engine.analyse(volume);
-    const t3 = performance.now();
-    return { data: { volume, analysis, loadTimings: { ...timings, decode: t2 - t1, analysis: t3 - t2 } }, skipped };
+    skippedBefore: SkipCounts | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<SeriesData> {
+    // Hold room in the cache bound for what decoding and analysis will allocate, so that several cold
+    // series at once cannot take the process past --cache-mb.
+    const bytes = files.reduce((n, f) => n + f.data.byteLength, 0);
+    const reservation = await this.deps.cache.reserve(bytes * LOAD_BYTES_PER_FILE_BYTE, signal);
+    try {
+      emit({ phase: 'decode' });
+      const out = await this.deps.engine.load(files, { signal, onAnalyse: () => emit({ phase: 'analyse' }) });
+      return {
+        volume: out.volume,
+        analysis: out.analysis,
+        loadTimings: { ...timings, decode: out.timings.decode, analysis: out.timings.analysis },
+        skipped: skipReport(skippedBefore, out.skippedReasons),
+        contentHash: out.contentHash,
+      };
+    } finally {
+      reservation.release();
+    }
   }
 
   private resolve(ref: SeriesRef, ctx: RequestContext): Resolved {
-    if (ref.source === 'local') return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs);
+    if (ref.source === 'upload') return this.resolveUpload(ref.uploadId, ctx, ref.sopInstanceUIDs);
+    if (ref.source === 'local') {
+      if (this.deps.index?.series(ref.seriesInstanceUID)) return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs);
+      const uploadId = this.uploadsByUserSeries.get(`${ctx.user ?? 'anonymous'}|${ref.seriesInstanceUID}`);
+      if (uploadId) return this.resolveUpload(uploadId, ctx, ref.sopInstanceUIDs);
+      return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs);
+    }
     const { config } = this.deps;
     const root = (ref.wadoRoot ?? config.pacs.url)?.replace(/\/+$/, '');
     if (!root) throw new ApiError(400, 'no_pacs', 'the request names no wadoRoot and no PACS is configured');
@@ -145,13 +210,13 @@ export class SeriesService {
     }
     const forwarded = config.pacs.credential === undefined && config.pacs.forwardAuthorization;
     const authorization = config.pacs.credential ?? (forwarded ? ctx.authorization : undefined);
-    const key = seriesKey(ref.seriesInstanceUID, ref.sopInstanceUIDs);
+    const key = `pacs:${pacsRoot}|${seriesKey(ref.seriesInstanceUID, ref.sopInstanceUIDs)}`;
     const sops = [...ref.sopInstanceUIDs];
     const accessKey = `${this.deps.hash(authorization ?? '')}|${key}`;
     return {
       key,
       sopOrder: sops,
-      load: async (emit) => {
+      load: async (emit, signal) => {
         const fetchStep = progressThrottle(emit);
         try {
           const files = await fetchDicomwebSeries({
@@ -162,14 +227,16 @@ export class SeriesService {
             authorization,
             connectTimeoutMs: config.pacs.connectTimeoutMs,
             readTimeoutMs: config.pacs.readTimeoutMs,
+            totalTimeoutMs: config.pacs.totalTimeoutMs,
             maxBytes: config.maxSeriesBytes,
-            limiter: this.deps.limiter,
+            limiter: this.deps.limiter.for(pacsRoot),
             onProgress: fetchStep,
+            signal,
             fetch: this.deps.fetch,
           });
           this.deps.onPacs?.('ok');
           this.access.set(accessKey, true);
-          return files;
+          return { files };
         } catch (err) {
           this.deps.onPacs?.(err instanceof SourceError ? err.code : 'error');
           throw err;
@@ -185,25 +252,55 @@ export class SeriesService {
     };
   }
 
+  /** An upload of this caller; someone else's is as unknown as one never made. */
+  private resolveUpload(uploadId: string, ctx: RequestContext, sops: readonly string[] | undefined): Resolved {
+    const upload = this.uploads.get(uploadId);
+    if (!upload || upload.owner !== (ctx.user ?? 'anonymous')) {
+      throw new SourceError(404, 'upload_not_found', 'no such upload; upload the series again');
+    }
+    if (sops) {
+      const held = new Set(upload.sops);
+      const missing = new Set(sops).size - [...new Set(sops)].filter((s) => held.has(s)).length;
+      if (missing > 0) throw new SourceError(404, 'instances_not_found', `${missing} of the requested instances are not in the upload`);
+    }
+    return {
+      key: `upload:${uploadId}`,
+      sopOrder: sops ? [...sops] : undefined,
+      load: async () => {
+        // Only reached once the cache has evicted the upload.
+        throw new SourceError(404, 'upload_not_found', 'this upload is no longer held; upload the series again');
+      },
+    };
+  }
+
   private resolveLocal(seriesInstanceUID: string, sops: readonly string[] | undefined, studyInstanceUID?: string): Resolved {
     const index = this.deps.index;
-    const known = sops ? [...sops] : (this.uploads.get(seriesInstanceUID) ?? (index && localSeriesSops(index, seriesInstanceUID)));
-    if (!known) throw new SourceError(404, 'series_not_found', 'this series is not in the local folder');
-    const key = seriesKey(seriesInstanceUID, known);
+    const series = index?.series(seriesInstanceUID);
+    const known = sops ? [...sops] : series?.instances.map((i) => i.sopInstanceUID);
+    if (!index || !series || !known) throw new SourceError(404, 'series_not_found', 'this series is not in the local folder');
+    // Files of the series the index could not use: an error when asked for by name, reported otherwise.
+    const held = new Set(series.instances.map((i) => i.sopInstanceUID));
+    const unreadableAsked = sops ? series.unreadable.filter((u) => u.sopInstanceUID !== undefined && sops.includes(u.sopInstanceUID) && !held.has(u.sopInstanceUID)) : [];
+    if (unreadableAsked.length > 0) {
+      throw new SourceError(
+        422,
+        'instance_unreadable',
+        `${unreadableAsked.length} of the requested instances cannot be read (${[...new Set(unreadableAsked.map((u) => u.reason))].join(', ')})`,
+      );
+    }
+    const skipped: SkipCounts = {};
+    if (!sops) for (const u of series.unreadable) skipped[u.reason] = (skipped[u.reason] ?? 0) + 1;
     return {
-      key,
+      key: `local:${seriesKey(seriesInstanceUID, known)}`,
       sopOrder: sops ? [...sops] : undefined,
       load: async (emit) => {
-        if (!index || !index.series(seriesInstanceUID)) {
-          // An upload that the cache has since evicted.
-          throw new SourceError(404, 'series_not_found', 'this series is no longer held; upload it again');
-        }
-        return readLocalSeries(index, {
+        const files = await readLocalSeries(index, {
           seriesInstanceUID,
           studyInstanceUID,
           sopInstanceUIDs: sops,
           onProgress: progressThrottle(emit),
         });
+        return { files, skipped };
       },
     };
   }

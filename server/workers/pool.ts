@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { TASK_STARTED, type TaskEnvelope, type TaskHandler, type TaskOutcome } from './task';
+import { TASK_PROGRESS, TASK_STARTED, type TaskEnvelope, type TaskHandler, type TaskOutcome } from './task';
 
 /** A module of tasks: every export a handler made by defineTask. */
 export type TaskTable = Record<string, (envelope: never) => Promise<unknown>>;
@@ -45,6 +45,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** ArrayBuffers of the input to move to the worker instead of copying (they are detached here). */
   transfer?: ArrayBuffer[];
+  /** What the task reports with ctx.progress(). */
+  onProgress?: (value: unknown) => void;
 }
 
 /** A task's failure, with the HTTP status and code the API answers with. */
@@ -73,6 +75,8 @@ export class WorkerPool<T extends TaskTable = ServerTasks> {
   private nextId = 1;
   /** Runs waiting for their start message, by id: starts the time limit. */
   private readonly starting = new Map<number, () => void>();
+  /** Progress listeners of running tasks, by id. */
+  private readonly progress = new Map<number, (value: unknown) => void>();
 
   constructor(opts: WorkerPoolOptions = {}) {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
@@ -90,8 +94,11 @@ export class WorkerPool<T extends TaskTable = ServerTasks> {
       execArgv: [],
     });
     this.piscina.on('message', (m: unknown) => {
-      const id = (m as Record<string, unknown> | null)?.[TASK_STARTED];
-      if (typeof id === 'number') this.starting.get(id)?.();
+      const msg = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+      const started = msg[TASK_STARTED];
+      if (typeof started === 'number') this.starting.get(started)?.();
+      const progressOf = msg[TASK_PROGRESS];
+      if (typeof progressOf === 'number') this.progress.get(progressOf)?.(msg.value);
     });
     // A worker that fails to start is reported through the tasks it was given; keep the pool alive.
     this.piscina.on('error', () => undefined);
@@ -115,6 +122,7 @@ export class WorkerPool<T extends TaskTable = ServerTasks> {
         controller.abort();
       }, limitMs);
     });
+    if (opts.onProgress) this.progress.set(id, opts.onProgress);
     const onAbort = (): void => controller.abort();
     if (opts.signal?.aborted) controller.abort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -144,6 +152,7 @@ export class WorkerPool<T extends TaskTable = ServerTasks> {
     } finally {
       clearTimeout(timer);
       this.starting.delete(id);
+      this.progress.delete(id);
       opts.signal?.removeEventListener('abort', onAbort);
     }
   }

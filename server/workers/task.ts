@@ -10,6 +10,14 @@ import { transferables } from './transfer';
 
 /** Message a task posts when it starts running. */
 export const TASK_STARTED = 'slice-finder:task-started';
+/** Message a task posts to report progress (`{[TASK_PROGRESS]: id, value}`). */
+export const TASK_PROGRESS = 'slice-finder:task-progress';
+
+/** What a task function gets besides its input. */
+export interface TaskContext {
+  /** Passed to the caller's onProgress (structured-cloneable values only). */
+  progress(value: unknown): void;
+}
 
 export interface TaskEnvelope<I> {
   /** Pool-unique run id, echoed in the start message. */
@@ -52,12 +60,13 @@ function failure(err: unknown): TaskFailure {
  * Wraps `fn` for the pool. The result's typed arrays are transferred: a task must not keep (in a
  * module-level cache, say) a typed array it returns, since the worker's copy is detached.
  */
-export function defineTask<I, O>(fn: (input: I) => O | Promise<O>): TaskHandler<I, O> {
+export function defineTask<I, O>(fn: (input: I, ctx: TaskContext) => O | Promise<O>): TaskHandler<I, O> {
   return async (envelope: TaskEnvelope<I>) => {
     parentPort?.postMessage({ [TASK_STARTED]: envelope.id });
+    const ctx: TaskContext = { progress: (value) => parentPort?.postMessage({ [TASK_PROGRESS]: envelope.id, value }) };
     let outcome: TaskOutcome<O>;
     try {
-      outcome = { ok: true, value: await fn(envelope.input) };
+      outcome = { ok: true, value: await fn(envelope.input, ctx) };
     } catch (err) {
       return { ok: false, error: failure(err) } satisfies TaskOutcome<O>;
     }

@@ -29,12 +29,13 @@ export interface LoadSeriesOutput {
 }
 
 /** Decode a series into a Volume and (unless decodeOnly) analyse it, in one trip to a worker. */
-export const loadSeries = defineTask((input: LoadSeriesInput): LoadSeriesOutput => {
+export const loadSeries = defineTask((input: LoadSeriesInput, ctx): LoadSeriesOutput => {
   const t0 = performance.now();
   const hash = contentHash(input.files);
   const { volume, skipped, skippedReasons } = loadSeriesFromBuffers(input.files, input.limits);
   const t1 = performance.now();
   if (input.decodeOnly) return { volume, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0 } };
+  ctx.progress('analyse');
   const analysis = analyseVolume(volume);
   return { volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
 });

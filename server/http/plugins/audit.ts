@@ -1,6 +1,7 @@
 /**
  * The audit trail: one JSON line per answered rerank, on its own stream (a file, or stderr), with
- * who asked, hashed study/series UIDs and query, slice count, top and average score, model, latency.
+ * who asked, hashed study/series UIDs and query, slice count, top and average score, model, latency;
+ * and one per upload (who, hashed UIDs, slices, files skipped, bytes, latency).
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -34,6 +35,20 @@ export const auditPlugin = fp<AuditOptions>(
           averageScore: avg === null ? null : round(avg),
           results: e.scores.length,
           model: e.model,
+          latencyMs: Math.round(e.latencyMs),
+        };
+        out.write(`${JSON.stringify(line)}\n`);
+      },
+      upload(e) {
+        const line = {
+          type: 'upload',
+          time: new Date().toISOString(),
+          user: e.user,
+          study: hash(e.studyInstanceUID),
+          series: hash(e.seriesInstanceUID),
+          slices: e.slices,
+          skipped: e.skipped,
+          bytes: e.bytes,
           latencyMs: Math.round(e.latencyMs),
         };
         out.write(`${JSON.stringify(line)}\n`);

@@ -13,6 +13,9 @@ export const errorsPlugin = fp(
       if (internal) request.log.error({ err: safeError(err) }, 'request failed');
       else request.log.info({ statusCode: body.statusCode, code: body.code }, 'request rejected');
       if (body.statusCode === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer');
+      // 503s of a busy PACS or worker pool say when to try again.
+      const retryAfter = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+      if (typeof retryAfter === 'number' && !reply.hasHeader('retry-after')) reply.header('retry-after', String(Math.ceil(retryAfter)));
       return reply.code(body.statusCode).type('application/json').send(body);
     });
     app.setNotFoundHandler((_request, reply) =>

@@ -8,21 +8,26 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { ParsedQuery } from '../../query/finding';
-import type { RerankResponse } from '../../rerank/response';
 import { ApiError, errorBody } from '../errors';
 import { safeError } from '../logging';
-import { ErrorReply, RerankBody, type RerankRequest, type StreamEvent } from '../schemas';
+import { disconnectSignal } from '../disconnect';
+import { ErrorReply, RerankBody, type RerankAnswer, type RerankRequest, type StreamEvent } from '../schemas';
 import type { LoadProgress } from '../series-service';
 
 type Progress = LoadProgress | { phase: 'score' };
 
-const RerankReply = Type.Unsafe<RerankResponse>({
+const RerankReply = Type.Unsafe<RerankAnswer>({
   type: 'object',
   additionalProperties: true,
-  description: 'Slices best first with scores and regions, the parsed query with spans, timings and the model that ran',
+  description:
+    'Slices best first with scores and regions, the parsed query with spans, timings, the model that ran, ' +
+    'and `slices` (in the volume) and `skipped` ({count, reasons}: files of the series left out)',
 });
 
-const errorResponses = { 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 413: ErrorReply, 415: ErrorReply, 422: ErrorReply, 502: ErrorReply, 504: ErrorReply };
+const errorResponses = {
+  400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 413: ErrorReply, 415: ErrorReply,
+  422: ErrorReply, 502: ErrorReply, 503: ErrorReply, 504: ErrorReply,
+};
 
 /** Checks that need no series: preset, model, the query text itself. */
 function precheck(app: FastifyInstance, body: RerankRequest): { query: ParsedQuery; parseMs: number } {
@@ -43,11 +48,16 @@ async function execute(
   request: FastifyRequest,
   body: RerankRequest,
   pre: { query: ParsedQuery; parseMs: number },
+  signal: AbortSignal,
   onProgress?: (p: Progress) => void,
-): Promise<RerankResponse> {
+): Promise<RerankAnswer> {
   const started = performance.now();
   const { series, engine } = app.sliceFinder;
-  const got = await series.get(body.series, { authorization: request.pacsAuthorization, host: request.headers.host }, onProgress);
+  const got = await series.get(
+    body.series,
+    { authorization: request.pacsAuthorization, host: request.headers.host, user: request.user?.id, signal },
+    onProgress,
+  );
   onProgress?.({ phase: 'score' });
   const response = await engine.rerank(got.data.analysis, pre.query, {
     topK: body.topK,
@@ -60,11 +70,12 @@ async function execute(
   const timings: Record<string, number> = { ...loaded, ...response.timings, parse: pre.parseMs };
   timings.total = performance.now() - started + pre.parseMs;
   for (const k of Object.keys(timings)) timings[k] = Math.round(timings[k] * 10) / 10;
-  const answer = { ...response, timings };
+  const { volume } = got.data;
+  // What was ranked: the slices of the volume, and the files of the series left out (never silently).
+  const answer: RerankAnswer = { ...response, timings, slices: volume.slices, skipped: got.data.skipped };
 
   app.metrics.observeStages(timings);
   app.metrics.modelInUse(response.model);
-  const { volume } = got.data;
   app.audit.record({
     user: request.user?.id ?? 'anonymous',
     studyInstanceUID: volume.studyInstanceUID,
@@ -91,7 +102,7 @@ export const rerankRoutes = fp(
           response: { 200: RerankReply, ...errorResponses },
         },
       },
-      async (request) => execute(fastify, request, request.body, precheck(fastify, request.body)),
+      async (request, reply) => execute(fastify, request, request.body, precheck(fastify, request.body), disconnectSignal(request, reply)),
     );
 
     app.post(
@@ -106,10 +117,10 @@ export const rerankRoutes = fp(
       async (request, reply) => {
         const pre = precheck(fastify, request.body);
         const out = new PassThrough();
-        const send = (event: StreamEvent<RerankResponse>): void => {
+        const send = (event: StreamEvent<RerankAnswer>): void => {
           if (!out.destroyed && !out.writableEnded) out.write(`${JSON.stringify(event)}\n`);
         };
-        execute(fastify, request, request.body, pre, (p) => send({ type: 'progress', ...p }))
+        execute(fastify, request, request.body, pre, disconnectSignal(request, reply), (p) => send({ type: 'progress', ...p }))
           .then((response) => send({ type: 'result', response }))
           .catch((err: unknown) => {
             const { internal, ...body } = errorBody(err);

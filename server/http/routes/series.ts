@@ -1,7 +1,9 @@
 /**
  * POST /api/v1/series/prepare warms the cache when the viewer opens a series (202, no waiting);
  * POST /api/v1/series takes an upload of DICOM files (multipart/form-data), size-limited, and keeps
- * the series for `{source: 'local', seriesInstanceUID}` requests while the cache holds it.
+ * the series for `{source: 'upload', uploadId}` requests of the same caller (and their
+ * `{source: 'local', seriesInstanceUID}` ones when the folder has no such series) while the cache
+ * holds it. Uploads are audited like reranks.
  */
 import multipart from '@fastify/multipart';
 import { Type } from '@sinclair/typebox';
@@ -11,19 +13,22 @@ import fp from 'fastify-plugin';
 import type { SeriesFile } from '../../series/sources/dicomweb';
 import { ApiError, errorBody } from '../errors';
 import { safeError } from '../logging';
-import { ErrorReply, PrepareBody, PrepareReply } from '../schemas';
+import { hasDicomMagic } from '../../series/part10';
+import { disconnectSignal } from '../disconnect';
+import { ErrorReply, PrepareBody, PrepareReply, SkipReport, UploadId } from '../schemas';
 
 const UploadReply = Type.Object({
+  /** Rerank it with {source: 'upload', uploadId}; only this caller can. */
+  uploadId: UploadId,
   studyInstanceUID: Type.String(),
   seriesInstanceUID: Type.String(),
   slices: Type.Integer(),
-  skipped: Type.Integer(),
+  skipped: SkipReport,
   sopInstanceUIDs: Type.Array(Type.String()),
 });
 
-function hasDicomMagic(b: Uint8Array): boolean {
-  return b.length >= 132 && b[128] === 0x44 && b[129] === 0x49 && b[130] === 0x43 && b[131] === 0x4d;
-}
+/** The first 132 bytes of a part are enough to tell DICOM Part 10 (preamble + "DICM") from anything else. */
+const MAGIC_BYTES = 132;
 
 export const seriesRoutes = fp(
   async (fastify) => {
@@ -42,7 +47,7 @@ export const seriesRoutes = fp(
       async (request, reply) => {
         const status = series.prepare(
           request.body.series,
-          { authorization: request.pacsAuthorization, host: request.headers.host },
+          { authorization: request.pacsAuthorization, host: request.headers.host, user: request.user?.id },
           (err) => {
             const { internal, statusCode, code } = errorBody(err);
             if (internal) request.log.error({ err: safeError(err) }, 'prepare failed');
@@ -79,27 +84,64 @@ export const seriesRoutes = fp(
       );
       async function receiveUpload(request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
         if (!request.isMultipart()) throw new ApiError(415, 'unsupported_media_type', 'the upload must be multipart/form-data');
+        const started = performance.now();
         const files: SeriesFile[] = [];
         let total = 0;
+        // A part that is not DICOM is known from its first 132 bytes. The rest of the upload is then
+        // read and dropped (up to the upload limit) so the client gets its 415 rather than a reset
+        // connection while it is still sending.
+        let refusal: ApiError | undefined;
         for await (const part of request.files()) {
-          const data = await part.toBuffer();
-          total += data.length;
-          if (total > config.upload.maxBytes) throw new ApiError(413, 'upload_too_large', 'the upload is larger than the limit');
-          if (!hasDicomMagic(data)) throw new ApiError(415, 'not_dicom', 'an uploaded file is not DICOM (Part 10)');
+          const chunks: Buffer[] = [];
+          let size = 0;
+          let checked = false;
+          for await (const chunk of part.file as AsyncIterable<Buffer>) {
+            total += chunk.length;
+            if (total > config.upload.maxBytes) throw refusal ?? new ApiError(413, 'upload_too_large', 'the upload is larger than the limit');
+            if (refusal) continue;
+            chunks.push(chunk);
+            size += chunk.length;
+            if (!checked && size >= MAGIC_BYTES) {
+              checked = true;
+              if (!hasDicomMagic(chunks.length === 1 ? chunk : Buffer.concat(chunks))) {
+                refusal = new ApiError(415, 'not_dicom', 'an uploaded file is not DICOM (Part 10)');
+                chunks.length = 0;
+              }
+            }
+          }
+          if ((part.file as { truncated?: boolean }).truncated) throw new ApiError(413, 'upload_too_large', 'an uploaded file is larger than the limit');
+          if (refusal) continue;
+          if (size < MAGIC_BYTES) {
+            refusal = new ApiError(415, 'not_dicom', 'an uploaded file is not DICOM (Part 10)');
+            continue;
+          }
+          const data = Buffer.concat(chunks, size);
           files.push({ name: `upload-${files.length + 1}.dcm`, data: new Uint8Array(data.buffer, data.byteOffset, data.length) });
         }
+        if (refusal) throw refusal;
         if (files.length === 0) throw new ApiError(400, 'empty_upload', 'the upload holds no files');
-        const { data, skipped } = await series.addUpload(files);
+        const user = request.user?.id ?? 'anonymous';
+        const { uploadId, data } = await series.addUpload(files, { user, signal: disconnectSignal(request, reply) });
         const { volume } = data;
-        return reply.code(201).send({
+        app.audit.upload({
+          user,
           studyInstanceUID: volume.studyInstanceUID,
           seriesInstanceUID: volume.seriesInstanceUID,
           slices: volume.slices,
-          skipped,
+          skipped: data.skipped.count,
+          bytes: total,
+          latencyMs: performance.now() - started,
+        });
+        return reply.code(201).send({
+          uploadId,
+          studyInstanceUID: volume.studyInstanceUID,
+          seriesInstanceUID: volume.seriesInstanceUID,
+          slices: volume.slices,
+          skipped: data.skipped,
           sopInstanceUIDs: [...new Set(volume.sopInstanceUIDs)],
         });
       }
     });
   },
-  { name: 'slice-finder-series', fastify: '5.x', decorators: { fastify: ['sliceFinder'] } },
+  { name: 'slice-finder-series', fastify: '5.x', decorators: { fastify: ['sliceFinder', 'audit'] } },
 );

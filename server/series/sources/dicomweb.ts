@@ -1,9 +1,10 @@
 /**
  * Fetch one series from a PACS by DICOMweb: a single WADO-RS series request asking for explicit VR
  * little endian, the multipart answer parsed as it streams in, only the SOP instances the viewer
- * shows kept. PACS failures become typed errors: refused/failed → 502, slow → 504, 401/403 as sent.
+ * shows kept. PACS failures become typed errors: refused/failed → 502, slow → 504 (no headers in
+ * time, a silence in the body, or past the overall deadline), 401/403 as sent.
  */
-import { SourceError } from './errors';
+import { clientClosed, SourceError } from './errors';
 import type { Limiter } from './limiter';
 import { multipartBoundary, MultipartParser } from './multipart';
 import { mediaStorageSopInstanceUid } from './sop-uid';
@@ -28,11 +29,14 @@ export interface DicomwebFetchOptions {
   connectTimeoutMs: number;
   /** Longest silence between two chunks of the body. */
   readTimeoutMs: number;
+  /** Deadline for the whole request, headers and body. */
+  totalTimeoutMs?: number;
   /** Largest total of bytes read from the PACS for one series. */
   maxBytes: number;
+  /** The slots of this PACS root: the request waits for one (bounded), and holds it until done. */
   limiter: Limiter;
   onProgress?: (done: number, total: number) => void;
-  /** Cancels the fetch, e.g. when the client went away. */
+  /** Cancels the fetch, e.g. when every client waiting for it went away. */
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
@@ -42,48 +46,64 @@ export function seriesUrl(wadoRoot: string, study: string, series: string): stri
 }
 
 export async function fetchDicomwebSeries(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
-  return opts.limiter.run(() => fetchOnce(opts));
+  return opts.limiter.run(() => fetchOnce(opts), opts.signal);
+}
+
+function timeout(which: string): SourceError {
+  return new SourceError(504, 'pacs_timeout', `the PACS did not answer in time (${which} timeout)`);
 }
 
 async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
   const doFetch = opts.fetch ?? fetch;
   const controller = new AbortController();
-  let timedOut: 'connect' | 'read' | undefined;
-  const onCallerAbort = (): void => controller.abort();
-  opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
-  let timer: NodeJS.Timeout | undefined = setTimeout(() => {
-    timedOut = 'connect';
-    controller.abort();
-  }, opts.connectTimeoutMs);
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  // Every way this fetch can end early (connect, read or total timeout, the caller leaving) goes
+  // through halt(): aborting the controller alone does not end a pending body read everywhere
+  // (under tsx a stalled read stayed pending), so the reader is cancelled and the read raced too.
+  let halted: SourceError | undefined;
+  let rejectHalted!: (err: SourceError) => void;
+  const haltedP = new Promise<never>((_, reject) => (rejectHalted = reject));
+  haltedP.catch(() => undefined);
+  const halt = (err: SourceError): void => {
+    if (halted) return;
+    halted = err;
+    controller.abort(err);
+    reader?.cancel(err).catch(() => undefined);
+    rejectHalted(err);
+  };
+  const connectTimer = setTimeout(() => halt(timeout('connect')), opts.connectTimeoutMs);
+  const totalTimer = opts.totalTimeoutMs !== undefined ? setTimeout(() => halt(timeout('overall')), opts.totalTimeoutMs) : undefined;
+  let readTimer: NodeJS.Timeout | undefined;
   const armReadTimer = (): void => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      timedOut = 'read';
-      controller.abort();
-    }, opts.readTimeoutMs);
+    clearTimeout(readTimer);
+    readTimer = setTimeout(() => halt(timeout('read')), opts.readTimeoutMs);
   };
-  const fail = (err: unknown): never => {
-    if (err instanceof SourceError) throw err;
-    if (timedOut) {
-      throw new SourceError(504, 'pacs_timeout', `the PACS did not answer in time (${timedOut} timeout)`);
-    }
-    if (opts.signal?.aborted) throw new SourceError(499, 'client_closed', 'the request was cancelled');
-    throw new SourceError(502, 'pacs_unreachable', 'the PACS could not be reached');
+  const onCallerAbort = (): void => {
+    const reason: unknown = opts.signal?.reason;
+    halt(reason instanceof SourceError ? reason : clientClosed());
   };
+  if (opts.signal?.aborted) onCallerAbort();
+  opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   try {
     const headers: Record<string, string> = { accept: WADO_SERIES_ACCEPT };
     if (opts.authorization) headers.authorization = opts.authorization;
     let res: Response;
     try {
-      res = await doFetch(seriesUrl(opts.wadoRoot, opts.studyInstanceUID, opts.seriesInstanceUID), {
-        headers,
-        signal: controller.signal,
-        redirect: 'error',
-      });
+      res = await Promise.race([
+        doFetch(seriesUrl(opts.wadoRoot, opts.studyInstanceUID, opts.seriesInstanceUID), {
+          headers,
+          signal: controller.signal,
+          redirect: 'error',
+        }),
+        haltedP,
+      ]);
     } catch (err) {
-      return fail(err);
+      if (halted) throw halted;
+      if (err instanceof SourceError) throw err;
+      throw new SourceError(502, 'pacs_unreachable', 'the PACS could not be reached');
     }
+    clearTimeout(connectTimer);
     if (!res.ok) {
       await res.body?.cancel().catch(() => undefined);
       throw statusError(res.status);
@@ -98,13 +118,14 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
     const total = wanted.size;
     const kept = new Map<string, Uint8Array>();
     const parser = new MultipartParser(boundary, { maxPartBytes: opts.maxBytes });
-    const reader = res.body.getReader();
+    reader = res.body.getReader();
+    if (halted) throw halted;
     let bytes = 0;
     opts.onProgress?.(0, total);
     armReadTimer();
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await Promise.race([reader.read(), haltedP]);
         if (done) break;
         armReadTimer();
         bytes += value.byteLength;
@@ -125,7 +146,9 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
       parser.finish();
     } catch (err) {
       await reader.cancel().catch(() => undefined);
-      return fail(err);
+      if (halted) throw halted;
+      if (err instanceof SourceError) throw err;
+      throw new SourceError(502, 'pacs_unreachable', 'the connection to the PACS failed');
     }
 
     if (kept.size < total) {
@@ -138,7 +161,9 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
     // In the order the viewer sent, each instance once.
     return [...wanted].map((sop) => ({ name: `${sop}.dcm`, data: kept.get(sop) as Uint8Array }));
   } finally {
-    clearTimeout(timer);
+    clearTimeout(connectTimer);
+    clearTimeout(totalTimer);
+    clearTimeout(readTimer);
     opts.signal?.removeEventListener('abort', onCallerAbort);
   }
 }

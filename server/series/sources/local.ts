@@ -15,11 +15,6 @@ export interface LocalSeriesRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** The SOP UIDs of a series in the index, or undefined when the index does not know it. */
-export function localSeriesSops(index: FolderIndex, seriesInstanceUID: string): string[] | undefined {
-  return index.series(seriesInstanceUID)?.instances.map((i) => i.sopInstanceUID);
-}
-
 export async function readLocalSeries(index: FolderIndex, req: LocalSeriesRequest): Promise<SeriesFile[]> {
   const series = index.series(req.seriesInstanceUID);
   if (!series || (req.studyInstanceUID !== undefined && series.studyInstanceUID !== req.studyInstanceUID)) {

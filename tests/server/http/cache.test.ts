@@ -94,4 +94,74 @@ describe('series cache', () => {
     expect(cache.state('big')).toBe('absent');
     expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
   });
+
+  it('gives up a load that runs past its deadline, so the next request starts afresh', async () => {
+    const cache = new SeriesCache<Entry>({ maxBytes: 1 << 20 });
+    let sawAbort = false;
+    const stuck = cache.load(
+      'k',
+      (_emit, signal) =>
+        new Promise<Entry>(() => {
+          signal.addEventListener('abort', () => (sawAbort = true));
+        }),
+      { timeoutMs: 100, timeoutError: () => new Error('load timed out') },
+    );
+    const joined = cache.load('k', async () => entry(1));
+    await expect(stuck).rejects.toThrow('load timed out');
+    await expect(joined).rejects.toThrow('load timed out');
+    expect(sawAbort).toBe(true);
+    expect(cache.state('k')).toBe('absent');
+    expect((await cache.load('k', async () => entry(10))).source).toBe('miss');
+  });
+
+  it('a caller that leaves stops waiting; the load stops when the last caller has left', async () => {
+    const cache = new SeriesCache<Entry>({ maxBytes: 1 << 20 });
+    let aborted: unknown;
+    const loader = (_emit: unknown, signal: AbortSignal) =>
+      new Promise<Entry>((_resolve, reject) => {
+        signal.addEventListener('abort', () => {
+          aborted = signal.reason;
+          reject(signal.reason);
+        });
+      });
+    const a = new AbortController();
+    const b = new AbortController();
+    const pa = cache.load('k', loader, { signal: a.signal });
+    const pb = cache.load('k', loader, { signal: b.signal });
+    a.abort(new Error('client a left'));
+    await expect(pa).rejects.toThrow('client a left');
+    expect(aborted).toBeUndefined(); // b still waits
+    b.abort(new Error('client b left'));
+    await expect(pb).rejects.toThrow('client b left');
+    expect((aborted as Error).message).toBe('client b left');
+    expect(cache.state('k')).toBe('absent');
+  });
+
+  it('loads in flight reserve room in the bound: old entries are evicted for them, and a second load waits', async () => {
+    const perEntry = typedArrayBytes(entry(100_000));
+    const cache = new SeriesCache<Entry>({ maxBytes: perEntry * 3 });
+    await cache.load('a', async () => entry(100_000));
+    await cache.load('b', async () => entry(100_000));
+    const first = await cache.reserve(perEntry * 2);
+    expect(cache.state('a')).toBe('absent'); // evicted for the load, least recently used first
+    expect(cache.state('b')).toBe('ready');
+    expect(cache.bytes + cache.reserved).toBeLessThanOrEqual(cache.maxBytes);
+    let second: { release(): void } | undefined;
+    const waiting = cache.reserve(perEntry * 2).then((r) => (second = r));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(second).toBeUndefined(); // no room while the first load holds it
+    first.release();
+    await waiting;
+    expect(second).toBeDefined();
+    expect(cache.bytes + cache.reserved).toBeLessThanOrEqual(cache.maxBytes);
+    second?.release();
+    // A waiting reservation whose caller leaves is dropped.
+    const hold = await cache.reserve(perEntry * 3);
+    const gone = new AbortController();
+    const dropped = cache.reserve(perEntry, gone.signal);
+    gone.abort(new Error('client left'));
+    await expect(dropped).rejects.toThrow('client left');
+    hold.release();
+    expect(cache.reserved).toBe(0);
+  });
 });
