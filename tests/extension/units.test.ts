@@ -102,6 +102,15 @@ describe('errors', () => {
     });
     expect(noticesFor(r)).toEqual([{ kind: 'findingUnsupported', vars: { terms: 'halo' } }]);
   });
+
+  test('files of the series left out are said, with the count and the reasons', () => {
+    const r = { ...rerankResponse(parsedQuery('nodule', []), [{ sopInstanceUID: '1.2', index: 0, score: 0.9 }]), slices: 11, skipped: { count: 1, reasons: [{ reason: 'pixel_data_truncated', count: 1 }] } };
+    expect(noticesFor(r)).toEqual([{ kind: 'slicesSkipped', vars: { count: 1, slices: 11, reasons: 'pixel data truncated' } }]);
+    expect(translator('en')('err.slicesSkipped', { count: 1, slices: 11, reasons: 'pixel data truncated' })).toBe(
+      'Searched 11 slices; 1 file(s) of this series could not be used (pixel data truncated).',
+    );
+    expect(noticesFor({ ...r, skipped: { count: 0, reasons: [] } })).toEqual([]);
+  });
 });
 
 describe('query segments', () => {

@@ -3,6 +3,7 @@
  * here so the panel shows a message a radiologist can act on, never a raw status code alone.
  */
 import { CLIENT_CODES, ClientError } from '../../../server/http/client';
+import type { SeriesCoverage } from '../../../server/http/schemas';
 import type { RerankResponse } from '../../../server/rerank/response';
 import type { StringKey } from '../i18n/strings';
 
@@ -14,6 +15,7 @@ export type ProblemKind =
   | 'noSeries'
   | 'findingUnsupported'
   | 'noConfidentMatch'
+  | 'slicesSkipped'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -35,6 +37,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   noSeries: 'err.noSeries',
   findingUnsupported: 'err.findingUnsupported',
   noConfidentMatch: 'err.noConfidentMatch',
+  slicesSkipped: 'err.slicesSkipped',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -74,9 +77,14 @@ export function termText(response: RerankResponse, termId: string): string {
   return termId;
 }
 
-/** Things to say next to the results: unsupported terms, no confident match, nothing above the cut. */
-export function noticesFor(response: RerankResponse, minScore = 0): Problem[] {
+/** Things to say next to the results: files of the series left out, unsupported terms, no confident match, nothing above the cut. */
+export function noticesFor(response: RerankResponse & Partial<SeriesCoverage>, minScore = 0): Problem[] {
   const notices: Problem[] = [];
+  // Never rank a partial series silently: say how many files could not be used, and why.
+  if (response.skipped && response.skipped.count > 0) {
+    const reasons = response.skipped.reasons.map((r) => r.reason.replace(/_/g, ' ')).join(', ');
+    notices.push({ kind: 'slicesSkipped', vars: { count: response.skipped.count, slices: response.slices ?? '?', reasons } });
+  }
   const unsupportedTerms = response.unsupported.flatMap((u) => u.terms.map((id) => termText(response, id)));
   if (response.unsupported.length > 0) {
     const terms = unsupportedTerms.length > 0 ? unsupportedTerms : response.unsupported.map((u) => u.reason);
