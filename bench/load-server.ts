@@ -4,6 +4,7 @@
  * memory (after a full GC, so retained memory is reported, not garbage), CPU time and cache state.
  * Started by bench/load.ts with --expose-gc; not meant to be run by hand.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { defaultConfig } from '../server/config';
 import { indexFolder } from '../server/dicomweb/folder-index';
@@ -25,8 +26,14 @@ async function main(): Promise<void> {
   const origin = await app.listen({ host: '127.0.0.1', port: 0 });
   await app.sliceFinder.engine.ready();
   const gc = (globalThis as { gc?: () => void }).gc;
+  // How long the event loop was blocked (what /healthz waits behind); reset per phase by the bench.
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   process.on('message', (m: { type: string }) => {
-    if (m.type === 'memory') {
+    if (m.type === 'reset-loop-delay') {
+      loopDelay.reset();
+      process.send?.({ type: 'reset-loop-delay' });
+    } else if (m.type === 'memory') {
       const cpu = process.cpuUsage(); // before the GC below, so phases are not charged for it
       gc?.();
       const u = process.memoryUsage();
@@ -38,6 +45,7 @@ async function main(): Promise<void> {
         heapUsedMiB: Math.round(u.heapUsed / MiB),
         arrayBuffersMiB: Math.round(u.arrayBuffers / MiB),
         cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+        eventLoopDelayMs: { p99: Math.round(loopDelay.percentile(99) / 1e5) / 10, max: Math.round(loopDelay.max / 1e5) / 10 },
         cache: { entries: cache.entries, bytes: cache.bytes, maxBytes: cache.maxBytes },
       });
     } else if (m.type === 'stop') {

@@ -116,6 +116,8 @@ async function phase(name: string, calls: Array<() => Promise<RerankResponse>>):
 interface ServerMemory {
   /** CPU time the server process has used so far (user + system). */
   cpuMs: number;
+  /** The server's event-loop delay since the last reset (ms). */
+  eventLoopDelayMs: { p99: number; max: number };
   rssMiB: number;
   heapUsedMiB: number;
   arrayBuffersMiB: number;
@@ -180,13 +182,39 @@ async function main(): Promise<void> {
       return r;
     };
     results.push(await measured(`warm x${warm} (one cached series)`, Array.from({ length: warm }, (_, i) => rerank(seriesUIDs[0], i))));
+    let health: { p50: number; max: number; samples: number; loop: { p99: number; max: number } } | undefined;
     if (cold > 0) {
+      // /healthz every 25 ms while the cold series are fetched, decoded and analysed.
+      const resetReply = next<{ type: string }>('reset-loop-delay');
+      server.send({ type: 'reset-loop-delay' });
+      await resetReply;
+      const healthMs: number[] = [];
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          const t0 = performance.now();
+          await fetch(`${origin}/healthz`).then((r) => r.text());
+          healthMs.push(performance.now() - t0);
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      })();
       results.push(await measured(`cold x${cold} (different series)`, Array.from({ length: cold }, (_, i) => rerank(seriesUIDs[i + 1], i))));
+      polling = false;
+      await poll;
+      const loop = (await memory()).eventLoopDelayMs;
+      health = { p50: percentile(healthMs, 50), max: Math.max(...healthMs), samples: healthMs.length, loop };
     }
     const after = await memory();
     const cache = after.cache;
 
     console.log(`first (cold) rerank of series 0: ${firstMs} ms`);
+    if (health) {
+      const r1 = (x: number): number => Math.round(x * 10) / 10;
+      console.log(
+        `during the cold phase: /healthz p50 ${r1(health.p50)} ms, max ${r1(health.max)} ms over ${health.samples} calls; ` +
+          `server event-loop delay p99 ${health.loop.p99} ms, max ${health.loop.max} ms (${health.max < 50 ? 'within' : 'OVER'} 50 ms)`,
+      );
+    }
     console.log('phase                              requests errors   p50 ms   p95 ms   max ms  wall ms  server p50 ms  server CPU ms/req');
     for (const r of results) {
       const cols = [r.requests, r.errors, r.p50Ms, r.p95Ms, r.maxMs, r.wallMs].map((x, i) => String(x).padStart(i < 2 ? [8, 6][i] : 8));
@@ -196,13 +224,13 @@ async function main(): Promise<void> {
     console.log(
       `cache: ${cache.entries} series, ${Math.round(cache.bytes / MiB)} MiB of ${Math.round(cache.maxBytes / MiB)} MiB bound (${withinBound ? 'within' : 'OVER'})`,
     );
-    const { cache: _b, cpuMs: _c0, ...before } = baseline;
-    const { cache: _a, cpuMs: _c1, ...now } = after;
+    const { cache: _b, cpuMs: _c0, eventLoopDelayMs: _l0, ...before } = baseline;
+    const { cache: _a, cpuMs: _c1, eventLoopDelayMs: _l1, ...now } = after;
     console.log(`server memory after GC, before: ${JSON.stringify(before)}`);
     console.log(`server memory after GC, after:  ${JSON.stringify(now)}`);
     const grew = after.arrayBuffersMiB - baseline.arrayBuffersMiB;
     console.log(`retained array buffers grew ${grew} MiB: cache holds ${Math.round(cache.bytes / MiB)} MiB, bound ${cacheMb} MiB`);
-    console.log(JSON.stringify({ firstMs, results, cache, before, after: now }));
+    console.log(JSON.stringify({ firstMs, results, health, cache, before, after: now }));
     server.send({ type: 'stop' });
     await new Promise((r) => server.once('exit', r));
     const errors = results.reduce((a, r) => a + r.errors, 0);
