@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formData } from '../tests/server/http/helpers';
-import { fuzzProblem, fuzzSeries, type FuzzAnswer, type FuzzSeries } from '../tests/support/fuzz-series';
+import { fuzzCall, fuzzProblem, fuzzSeries, type FuzzAnswer, type FuzzSeries } from '../tests/support/fuzz-series';
 
 function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -59,22 +59,7 @@ async function main(): Promise<void> {
     });
     console.log(`service indexed the folder and is ready in ${Math.round(performance.now() - t)} ms`);
 
-    const call = async (url: string, init: RequestInit): Promise<FuzzAnswer> => {
-      const t0 = performance.now();
-      try {
-        const res = await fetch(`${origin}${url}`, { ...init, signal: AbortSignal.timeout(60_000) });
-        const text = await res.text();
-        let body: FuzzAnswer['body'];
-        try {
-          body = JSON.parse(text) as FuzzAnswer['body'];
-        } catch {
-          body = undefined;
-        }
-        return { status: res.status, ms: performance.now() - t0, body };
-      } catch {
-        return { status: 0, ms: performance.now() - t0, body: undefined };
-      }
-    };
+    const call = (url: string, init: RequestInit): Promise<FuzzAnswer> => fuzzCall(origin, url, init);
     const problems: string[] = [];
     const outcomes = new Map<string, number>();
     let slowest = 0;

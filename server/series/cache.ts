@@ -22,32 +22,31 @@ export function contentHash(files: ReadonlyArray<{ data: Uint8Array }>): string 
   return createHash('sha256').update(each.join('\n')).digest('base64url');
 }
 
-/** Bytes held by the typed arrays reachable from `value` (each buffer counted once), plus a small overhead. */
-export function typedArrayBytes(value: unknown, maxDepth = 6): number {
+/**
+ * Calls `onBuffer` once for each distinct ArrayBuffer (or SharedArrayBuffer) reachable from `value`
+ * through typed arrays, plain objects, arrays and maps, and `onArray` with the length of each array.
+ */
+export function forEachBuffer(
+  value: unknown,
+  onBuffer: (buffer: ArrayBufferLike) => void,
+  opts: { maxDepth?: number; onArray?: (length: number) => void } = {},
+): void {
+  const maxDepth = opts.maxDepth ?? 6;
   const seenBuffers = new Set<ArrayBufferLike>();
   const seenObjects = new Set<object>();
-  let total = 0;
+  const buffer = (b: ArrayBufferLike): void => {
+    if (seenBuffers.has(b)) return;
+    seenBuffers.add(b);
+    onBuffer(b);
+  };
   const walk = (v: unknown, depth: number): void => {
     if (v === null || typeof v !== 'object' || depth > maxDepth) return;
-    if (ArrayBuffer.isView(v)) {
-      if (!seenBuffers.has(v.buffer)) {
-        seenBuffers.add(v.buffer);
-        total += v.buffer.byteLength;
-      }
-      return;
-    }
-    if (v instanceof ArrayBuffer) {
-      if (!seenBuffers.has(v)) {
-        seenBuffers.add(v);
-        total += v.byteLength;
-      }
-      return;
-    }
+    if (ArrayBuffer.isView(v)) return buffer(v.buffer);
+    if (v instanceof ArrayBuffer || v instanceof SharedArrayBuffer) return buffer(v);
     if (seenObjects.has(v)) return;
     seenObjects.add(v);
     if (Array.isArray(v)) {
-      // Arrays of plain numbers/strings (positions, UIDs) cost little next to the voxels; sample them.
-      total += v.length * 16;
+      opts.onArray?.(v.length);
       for (const item of v) if (item !== null && typeof item === 'object') walk(item, depth + 1);
       return;
     }
@@ -58,7 +57,17 @@ export function typedArrayBytes(value: unknown, maxDepth = 6): number {
     for (const item of Object.values(v)) walk(item, depth + 1);
   };
   walk(value, 0);
-  return total + 1024;
+}
+
+/** Bytes held by the typed arrays reachable from `value` (each buffer counted once), plus a small overhead. */
+export function typedArrayBytes(value: unknown, maxDepth = 6): number {
+  let total = 1024;
+  forEachBuffer(value, (b) => (total += b.byteLength), {
+    maxDepth,
+    // Arrays of plain numbers/strings (positions, UIDs) cost little next to the voxels; sample them.
+    onArray: (length) => (total += length * 16),
+  });
+  return total;
 }
 
 export interface SeriesCacheOptions<V> {

@@ -139,3 +139,21 @@ export function fuzzProblem(s: FuzzSeries, via: 'upload' | 'local', a: FuzzAnswe
   }
   return undefined;
 }
+
+/** One request, timed, its JSON body read if it has one; status 0 when the connection failed. */
+export async function fuzzCall(origin: string, url: string, init: RequestInit): Promise<FuzzAnswer> {
+  const t0 = performance.now();
+  try {
+    const res = await fetch(`${origin}${url}`, { ...init, signal: AbortSignal.timeout(60_000) });
+    const text = await res.text();
+    let body: FuzzAnswer['body'];
+    try {
+      body = JSON.parse(text) as FuzzAnswer['body'];
+    } catch {
+      body = undefined;
+    }
+    return { status: res.status, ms: performance.now() - t0, body };
+  } catch {
+    return { status: 0, ms: performance.now() - t0, body: undefined };
+  }
+}

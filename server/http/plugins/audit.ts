@@ -19,40 +19,37 @@ export const auditPlugin = fp<AuditOptions>(
     const hash = app.sliceFinder.hash;
     const owned = !opts.stream && opts.file ? createWriteStream(opts.file, { flags: 'a', mode: 0o600 }) : undefined;
     const out: Writable = opts.stream ?? owned ?? process.stderr;
+    /** One line: what every entry has (who, hashed UIDs, slices, latency) around what its type adds. */
+    const write = (
+      type: 'rerank' | 'upload',
+      e: { user: string; studyInstanceUID: string; seriesInstanceUID: string; slices: number; latencyMs: number },
+      fields: Record<string, unknown>,
+    ): void => {
+      const line = {
+        type,
+        time: new Date().toISOString(),
+        user: e.user,
+        study: hash(e.studyInstanceUID),
+        series: hash(e.seriesInstanceUID),
+        slices: e.slices,
+        ...fields,
+        latencyMs: Math.round(e.latencyMs),
+      };
+      out.write(`${JSON.stringify(line)}\n`);
+    };
     const audit: AuditLog = {
       record(e) {
         const top = e.scores.length > 0 ? Math.max(...e.scores) : null;
         const avg = e.scores.length > 0 ? e.scores.reduce((a, b) => a + b, 0) / e.scores.length : null;
-        const line = {
-          type: 'rerank',
-          time: new Date().toISOString(),
-          user: e.user,
-          study: hash(e.studyInstanceUID),
-          series: hash(e.seriesInstanceUID),
-          slices: e.slices,
+        write('rerank', e, {
           queryHash: hash(e.query),
           topScore: top === null ? null : round(top),
           averageScore: avg === null ? null : round(avg),
           results: e.scores.length,
           model: e.model,
-          latencyMs: Math.round(e.latencyMs),
-        };
-        out.write(`${JSON.stringify(line)}\n`);
+        });
       },
-      upload(e) {
-        const line = {
-          type: 'upload',
-          time: new Date().toISOString(),
-          user: e.user,
-          study: hash(e.studyInstanceUID),
-          series: hash(e.seriesInstanceUID),
-          slices: e.slices,
-          skipped: e.skipped,
-          bytes: e.bytes,
-          latencyMs: Math.round(e.latencyMs),
-        };
-        out.write(`${JSON.stringify(line)}\n`);
-      },
+      upload: (e) => write('upload', e, { skipped: e.skipped, bytes: e.bytes }),
     };
     app.decorate('audit', audit);
     if (owned) app.addHook('onClose', async () => new Promise<void>((resolve) => owned.end(resolve)));

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { indexFolder } from '../../../server/dicomweb/folder-index';
 import { buildApp } from '../../../server/http/app';
-import { fuzzProblem, fuzzSeries, type FuzzAnswer, type FuzzSeries } from '../../support/fuzz-series';
+import { fuzzCall, fuzzProblem, fuzzSeries, type FuzzAnswer, type FuzzSeries } from '../../support/fuzz-series';
 import { formData, LineCapture, listen, testConfig } from './helpers';
 
 jest.setTimeout(180_000);
@@ -22,18 +22,7 @@ let dir: string;
 let app: FastifyInstance;
 let origin: string;
 
-async function call(url: string, init: RequestInit): Promise<FuzzAnswer> {
-  const t0 = performance.now();
-  const res = await fetch(`${origin}${url}`, init);
-  const text = await res.text();
-  let body: FuzzAnswer['body'];
-  try {
-    body = JSON.parse(text) as FuzzAnswer['body'];
-  } catch {
-    body = undefined;
-  }
-  return { status: res.status, ms: performance.now() - t0, body };
-}
+const call = (url: string, init: RequestInit): Promise<FuzzAnswer> => fuzzCall(origin, url, init);
 
 beforeAll(async () => {
   series = fuzzSeries(COUNT, SEED);
@@ -65,7 +54,7 @@ test(`${COUNT} fuzzed series through upload and a local folder: no 5xx, no hang,
     });
     for (const [via, a] of [['upload', up], ['local', local]] as const) {
       statuses.set(`${via} ${a.status}`, (statuses.get(`${via} ${a.status}`) ?? 0) + 1);
-      const p = fuzzProblem(s, via, a);
+      const p = a.status === 0 ? 'no answer (connection failed)' : fuzzProblem(s, via, a);
       if (p) problems.push(`series ${s.id} via ${via}: ${p}`);
     }
   }

@@ -22,16 +22,21 @@ function failure(fn: () => unknown): SeriesError {
   throw new Error('expected the load to fail');
 }
 
+/** Marks a parsed slice as unsigned 8-bit greyscale of rows × columns, without padding. */
+function eightBit(d: Parameters<Parameters<typeof rewrite>[1]>[0], rows: number, columns: number): void {
+  set(d.dict, '00280010', 'US', [rows]);
+  set(d.dict, '00280011', 'US', [columns]);
+  set(d.dict, '00280100', 'US', [8]);
+  set(d.dict, '00280101', 'US', [8]);
+  set(d.dict, '00280102', 'US', [7]);
+  set(d.dict, '00280103', 'US', [0]);
+  delete d.dict['00280120'];
+}
+
 /** One 1×1-pixel, 8-bit instance declaring `frames` frames, with `bytes` bytes of pixel data. */
 function tinyMultiframe(frames: number, bytes = frames): Uint8Array {
   return rewrite(readSlice(61), (d) => {
-    set(d.dict, '00280010', 'US', [1]);
-    set(d.dict, '00280011', 'US', [1]);
-    set(d.dict, '00280100', 'US', [8]);
-    set(d.dict, '00280101', 'US', [8]);
-    set(d.dict, '00280102', 'US', [7]);
-    set(d.dict, '00280103', 'US', [0]);
-    delete d.dict['00280120'];
+    eightBit(d, 1, 1);
     set(d.dict, '00280008', 'IS', [frames]);
     d.dict['7FE00010'] = { vr: 'OB', Value: [new Uint8Array(bytes).buffer] };
   });
@@ -82,13 +87,7 @@ describe('pixel data must be exactly what the header describes', () => {
 
   test('one pad byte after an odd length is allowed', () => {
     const odd = rewrite(readSlice(61), (d) => {
-      set(d.dict, '00280010', 'US', [3]);
-      set(d.dict, '00280011', 'US', [3]);
-      set(d.dict, '00280100', 'US', [8]);
-      set(d.dict, '00280101', 'US', [8]);
-      set(d.dict, '00280102', 'US', [7]);
-      set(d.dict, '00280103', 'US', [0]);
-      delete d.dict['00280120'];
+      eightBit(d, 3, 3);
       d.dict['7FE00010'] = { vr: 'OB', Value: [new Uint8Array(10).buffer] }; // 9 pixels + pad
     });
     const { volume } = loadSeriesFromBuffers([{ name: 'odd.dcm', data: odd }]);
