@@ -13,10 +13,15 @@
  *   feature calcification); otherwise a new finding starts at the anatomy that precedes the second type
  *   ("右肺上叶结节左肺下叶肿块"), except anatomy introduced by a preposition ("nodule in the RUL"), which stays.
  * - Places joined by "and" that cannot hold together (RUL and LLL) make one finding each.
+ * - A diagnosis word (carcinoma, malignancy, tumour, 肺癌, 占位: type rows marked `diagnosis`) heads a finding only
+ *   where no other word does: alone it is a mass ("右肺中央型肺癌"); after a finding it joins it and yields no term
+ *   ("mass, suspicious for carcinoma"), unless it names a side or lobe that finding cannot have ("RUL mass, LLL carcinoma").
+ * - Size words ("large", "tiny", 少量, 肿大) set `sizeWord` (first one wins); denied ones set nothing. Placed right before
+ *   a second type, they go with it like other modifiers.
  * - Building: the first value of each anatomy field wins; implied values (RUL → right, lung) fill only what no word
  *   said; ground glass with a solid part is part-solid; a lung-type finding without an organ is in the lung.
  */
-import type { Anatomy, Finding, FindingType, Lobe, Margin, Side, Sign, Size, Span, Term, TermKind, Texture } from './finding';
+import type { Anatomy, Finding, FindingType, Lobe, Margin, Side, Sign, Size, SizeWord, Span, Term, TermKind, Texture } from './finding';
 import type { Implied } from './lexicon/types';
 import type { Token } from './tokenize';
 
@@ -28,7 +33,7 @@ interface Draft {
 }
 
 const LOCATION_KINDS = new Set<Tok['kind']>(['organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position']);
-const MODIFIER_KINDS = new Set<Tok['kind']>(['texture', 'margin', 'size', 'count', 'sign']);
+const MODIFIER_KINDS = new Set<Tok['kind']>(['texture', 'margin', 'size', 'size-word', 'count', 'sign']);
 /** Kinds a negation records in `negations`; denied anatomy is kept as a term but not applied. */
 const DENIABLE = new Set<Tok['kind']>(['type', 'sign', 'margin', 'texture']);
 
@@ -157,7 +162,9 @@ function splitCoordinated(draft: Draft): Draft[] {
   });
 }
 
-const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
+const isHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith && !t.diagnosis;
+/** A diagnosis word ("carcinoma", "肺癌") that could head a finding; groupFindings decides whether it does. */
+const mayHead = (t: Tok) => t.kind === 'type' && !t.negated && !t.afterWith;
 const hasLocation = (seg: Tok[]) => seg.some((t) => LOCATION_KINDS.has(t.kind) && !t.negated);
 const isLocationOnly = (seg: Tok[]) =>
   hasLocation(seg) && seg.every((t) => LOCATION_KINDS.has(t.kind) || t.kind === 'connector');
@@ -172,9 +179,16 @@ export function groupFindings(tokens: Token[], text: string): Draft[] {
     markScopes(segments);
     // headLater[i]: some segment after i has a finding of its own (computed once: clauses can be long lists).
     const headLater: boolean[] = new Array(segments.length).fill(false);
-    for (let i = segments.length - 2; i >= 0; i--) headLater[i] = headLater[i + 1] || segments[i + 1].some(isHead);
+    for (let i = segments.length - 2; i >= 0; i--) headLater[i] = headLater[i + 1] || segments[i + 1].some(mayHead);
     let carry: Tok[] = [];
     segments.forEach((seg, si) => {
+      // A diagnosis word heads a finding only where no other word gives one: before any finding, or in a place the
+      // current finding cannot be in ("RUL mass, LLL carcinoma"). Otherwise it joins the current finding
+      // ("mass, suspicious for carcinoma") and buildFinding leaves it out.
+      const diagnosis = seg.find((t) => mayHead(t) && t.diagnosis);
+      if (diagnosis && !seg.some(isHead) && (!current?.head || placesClash(placeOf(current.tokens), placeOf(seg)))) {
+        diagnosis.diagnosis = false;
+      }
       const types = seg.filter(isHead);
       // "结节，部分钙化" / "nodule, calcified": a bare calcification or cavity describes the lesion before it.
       if (
@@ -246,6 +260,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
   const positions: string[] = [];
   let type: FindingType | undefined;
   let size: Size | undefined;
+  let sizeWord: SizeWord | undefined;
   const textures: Texture[] = [];
   let multiple: boolean | undefined;
   const raw: Array<Omit<Term, 'id'>> = [];
@@ -260,6 +275,8 @@ export function buildFinding(draft: Draft, index: number): Finding {
 
   for (const t of draft.tokens) {
     if (t.kind === 'connector' || t.kind === 'unknown' || t.kind === 'sep') continue;
+    // A diagnosis word in a finding that has its own type says nothing the finding does not ("mass, suspicious for carcinoma").
+    if (t.kind === 'type' && t.diagnosis && draft.head && draft.head !== t) continue;
     const span = { start: t.start, end: t.end };
     if (t.kind === 'lobePart') {
       if (t.negated) raw.push({ kind: 'position', value: t.value, span, negated: true });
@@ -290,6 +307,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
         if (t.plural && t.role === 'head') multiple = true;
         break;
       case 'size': size ??= { mm: Math.max(...(t.dims ?? [])), dims: t.dims ?? [] }; break;
+      case 'size-word': sizeWord ??= t.value as SizeWord; break;
       case 'texture': textures.push(t.value as Texture); break;
       case 'margin': pushUnique(margins, t.value as Margin); break;
       case 'sign': pushUnique(signs, t.value as Sign); break;
@@ -304,6 +322,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     if (imp.kind === 'organ' && !anatomy.organ) applied = Boolean((anatomy.organ = imp.value));
     else if (imp.kind === 'side' && !anatomy.side) applied = Boolean((anatomy.side = imp.value as Side));
     else if (imp.kind === 'lobe') applied = setLobe(imp.value as Lobe);
+    else if (imp.kind === 'level' && !anatomy.level) applied = Boolean((anatomy.level = imp.value as Anatomy['level']));
     else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
     else if (imp.kind === 'position' && !positions.includes(imp.value)) applied = Boolean(positions.push(imp.value));
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
@@ -359,6 +378,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
   if (type) finding.type = type;
   finding.anatomy = anatomy;
   if (size) finding.size = size;
+  if (sizeWord) finding.sizeWord = sizeWord;
   if (texture) finding.texture = texture;
   finding.margins = margins;
   finding.signs = signs;

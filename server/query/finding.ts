@@ -28,6 +28,8 @@ export type FindingType =
 export type Side = 'left' | 'right' | 'bilateral';
 export type Lobe = 'RUL' | 'RML' | 'RLL' | 'LUL' | 'lingula' | 'LLL';
 export type Level = 'apex' | 'hilum' | 'carina' | 'aortic arch' | 'lung base';
+/** Size said in words rather than numbers: "small"/"tiny"/"少量", "moderate"/"中等量", "large"/"enlarged"/"肿大". */
+export type SizeWord = 'small' | 'moderate' | 'large';
 export type Texture = 'solid' | 'part-solid' | 'ground-glass';
 /** 'irregular' is an irregular contour that is not called spiculated or lobulated ("不规则"). */
 export type Margin = 'spiculated' | 'lobulated' | 'smooth' | 'ill-defined' | 'irregular';
@@ -50,6 +52,8 @@ export type TermKind =
   | 'position'
   | 'type'
   | 'size'
+  /** A size said in words ("large", "tiny", "少量", "肿大"); the value is the SizeWord. */
+  | 'size-word'
   | 'texture'
   | 'margin'
   | 'sign'
@@ -92,6 +96,8 @@ export interface Finding {
   type?: FindingType;
   anatomy: Anatomy;
   size?: Size;
+  /** Size in words, when the text says one and does not deny it ("large mass", "少量胸腔积液"). Independent of `size`. */
+  sizeWord?: SizeWord;
   texture?: Texture;
   margins: Margin[];
   signs: Sign[];

@@ -18,6 +18,8 @@ export interface Token {
   plural?: boolean;
   /** Size tokens: every dimension in mm. */
   dims?: number[];
+  /** A type that names a diagnosis (LexEntry.diagnosis); cleared while grouping when it heads a finding. */
+  diagnosis?: boolean;
   /** Set while grouping (assemble.ts); present from the start so every token has one shape (V8 stays fast). */
   negated?: boolean;
   afterWith?: boolean;
@@ -27,7 +29,7 @@ export interface Token {
 function token(kind: Token['kind'], value: string, start: number, end: number, extra?: Partial<Token>): Token {
   return {
     kind, value, start, end,
-    implies: extra?.implies, plural: extra?.plural ?? false, dims: extra?.dims,
+    implies: extra?.implies, plural: extra?.plural ?? false, dims: extra?.dims, diagnosis: extra?.diagnosis ?? false,
     negated: false, afterWith: false, role: undefined,
   };
 }
@@ -98,7 +100,7 @@ export function tokenize(text: string, matcher: PhraseMatcher = DEFAULT_MATCHER)
       // A phrase the tables know they do not handle is reported as not understood, and keeps a shorter
       // phrase inside it from matching ("亚实性" is not "实性").
       const kind = entry.kind === 'connector' && entry.value === 'unsupported' ? 'unknown' : entry.kind;
-      tokens.push(token(kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural }));
+      tokens.push(token(kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural, diagnosis: entry.diagnosis === true }));
       i = m.end;
       continue;
     }

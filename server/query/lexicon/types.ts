@@ -28,4 +28,10 @@ export interface LexEntry {
   implies?: Implied[];
   /** English only: also match the regular plural of the last word (and mark the finding multiple for types). */
   plural?: boolean;
+  /**
+   * Type rows only: the phrase names what a lesion is rather than what it looks like ("carcinoma", "肺癌", "占位").
+   * It gives a finding its type only when no other word does: after a finding it joins that finding (and yields no
+   * term there) instead of starting a second one, unless it names a place that finding cannot be in.
+   */
+  diagnosis?: boolean;
 }

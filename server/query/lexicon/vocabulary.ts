@@ -2,7 +2,7 @@
 import type { LexEntry, LexKind } from './types';
 
 export const LEX_KINDS: readonly LexKind[] = [
-  'organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position', 'type', 'size', 'texture', 'margin', 'sign',
+  'organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign',
   'count', 'negation', 'connector',
 ];
 
@@ -16,6 +16,7 @@ export const VOCABULARY: Partial<Record<LexKind, readonly string[]>> = {
   lobe: ['RUL', 'RML', 'RLL', 'LUL', 'lingula', 'LLL'],
   lobePart: ['upper', 'lower'],
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
+  'size-word': ['small', 'moderate', 'large'],
   texture: ['solid', 'part-solid', 'ground-glass'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
   sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
@@ -39,6 +40,7 @@ export function entryProblem(entry: LexEntry): string | undefined {
   if (!LEX_KINDS.includes(entry.kind)) return `unknown kind "${String(entry.kind)}"`;
   const bad = valueProblem(entry.kind, entry.value);
   if (bad) return bad;
+  if (entry.diagnosis && entry.kind !== 'type') return `${entry.kind} "${entry.value}": only type rows can be a diagnosis`;
   if (entry.phrases.length === 0) return `${entry.kind} "${entry.value}" has no phrases`;
   for (const p of entry.phrases) {
     if (p.trim() === '' || p.length > MAX_PHRASE) return `${entry.kind} "${entry.value}": phrase "${p}" is empty or too long`;

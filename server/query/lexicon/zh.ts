@@ -1,16 +1,48 @@
 /**
  * Chinese lexicon. Chinese has no spaces, so the matcher takes the longest phrase at each position:
  * "磨玻璃影" (a ground-glass opacity) wins over "磨玻璃" (ground-glass texture), "肺门" over "肺".
+ * That also means a one-character word (大, 小, 癌) fires wherever no longer phrase starts at its position, so the
+ * words that merely contain it are listed too (大小, 大约, 小叶, 较前增大 as fillers; 小细胞肺癌 as a diagnosis), and
+ * a generated "verb + structure" phrase must not end where a longer phrase would have begun ("邻近胸膜凹陷").
  */
 import type { LexEntry } from './types';
 
 const LUNG = { kind: 'organ', value: 'lung' } as const;
 const side = (value: 'left' | 'right') => ({ kind: 'side', value }) as const;
 
+/** "紧贴纵隔", "与纵隔关系密切": each verb before each structure, and 与 + structure + each relation after it. */
+function beside(verbs: readonly string[], structures: readonly string[]): string[] {
+  return [
+    ...verbs.flatMap((v) => structures.map((s) => v + s)),
+    ...structures.flatMap((s) => ['关系密切', '分界不清', '相贴', '相邻', '紧贴'].map((r) => `与${s}${r}`)),
+  ];
+}
+/** Words that put a lesion against a structure. */
+const TOUCHING = ['紧贴', '贴邻', '贴近', '毗邻', '邻近', '紧邻', '靠近'];
+/**
+ * Only these before a structure whose name starts longer phrases ("胸膜凹陷", "心包积液"): "邻近胸膜凹陷" is
+ * "nearby pleural indentation", so 邻近 + 胸膜 must stay two words.
+ */
+const PRESSED = ['紧贴', '贴邻', '贴近'];
+const MEDIASTINAL_STRUCTURES = ['纵隔', '纵膈', '纵隔胸膜', '主动脉', '降主动脉', '胸主动脉', '升主动脉', '心脏', '心缘', '脊柱', '椎体', '胸椎', '食管'];
+
 export const ZH_LEXICON: LexEntry[] = [
   // ---- finding types ----
-  { kind: 'type', value: 'nodule', phrases: ['结节', '结节影', '结节灶', '结节状影', '微结节', '小结节'] },
-  { kind: 'type', value: 'mass', phrases: ['肿块', '肿块影', '团块', '团块影', '占位', '占位性病变', '肿物', '肿瘤'] },
+  // Not "小结节": that is 小 (small) + 结节.
+  { kind: 'type', value: 'nodule', phrases: ['结节', '结节影', '结节灶', '结节状影', '微结节'] },
+  { kind: 'type', value: 'mass', phrases: ['肿块', '肿块影', '团块', '团块影', '肿物'] },
+  // Diagnoses, not appearances: a mass when nothing else names the finding, and nothing more after "结节，考虑肺癌".
+  {
+    kind: 'type', value: 'mass', diagnosis: true,
+    phrases: ['癌', '恶性肿瘤', '肿瘤', '占位', '占位性病变', '恶性', '恶性病变', '恶性占位', '癌变', '恶变', '腺癌', '鳞癌', '鳞状细胞癌', '新生物'],
+  },
+  {
+    kind: 'type', value: 'mass', diagnosis: true,
+    phrases: [
+      '肺癌', '肺腺癌', '肺鳞癌', '小细胞癌', '小细胞肺癌', '非小细胞肺癌', '支气管肺癌', '原发性肺癌',
+    ],
+    implies: [LUNG],
+  },
   {
     kind: 'type', value: 'ground-glass opacity',
     phrases: ['磨玻璃影', '磨玻璃密度影', '磨玻璃样影', '磨玻璃阴影', '磨玻璃样密度影', '磨玻璃样改变', '毛玻璃影', '毛玻璃密度影', '毛玻璃样影'],
@@ -32,6 +64,11 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'type', value: 'atelectasis', phrases: ['肺不张', '不张', '膨胀不全', '肺膨胀不全', '盘状肺不张'] },
   { kind: 'type', value: 'bronchiectasis', phrases: ['支气管扩张', '支气管扩张症', '支扩'] },
   { kind: 'type', value: 'lymph node', phrases: ['淋巴结', '淋巴结影'] },
+  // "邻近纵隔淋巴结" are nearby mediastinal nodes, not nodes beside the mediastinum (see the medial rows below).
+  {
+    kind: 'type', value: 'lymph node', phrases: TOUCHING.flatMap((v) => [`${v}纵隔淋巴结`, `${v}纵膈淋巴结`]),
+    implies: [{ kind: 'organ', value: 'mediastinum' }],
+  },
   {
     kind: 'type', value: 'pleural thickening',
     phrases: ['胸膜增厚', '胸膜肥厚', '胸膜局限性增厚', '胸膜局部增厚', '胸膜增厚粘连', '胸膜肥厚粘连', '胸膜斑'],
@@ -40,7 +77,7 @@ export const ZH_LEXICON: LexEntry[] = [
   {
     kind: 'type', value: 'other',
     phrases: ['囊肿', '血管瘤', '骨折', '转移瘤', '腹水', '条索', '条索影', '索条影', '纤维条索', '纤维条索影', '纤维灶', '纤维化', '瘢痕',
-      '网格影', '网格状影', '蜂窝影', '蜂窝状影', '蜂窝', '网格', '小叶间隔增厚', '间质增厚', '纹理增多', '肺纹理增多'],
+      '网格影', '网格状影', '蜂窝影', '蜂窝状影', '蜂窝', '网格', '小叶间隔增厚', '间质增厚', '纹理增多', '肺纹理增多', '癌性淋巴管炎'],
   },
   { kind: 'type', value: 'other', phrases: ['心包积液'], implies: [{ kind: 'organ', value: 'heart' }] },
 
@@ -53,7 +90,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'organ', value: 'mediastinum', phrases: ['上纵隔'], implies: [{ kind: 'position', value: 'upper' }] },
   { kind: 'organ', value: 'mediastinum', phrases: ['中纵隔'], implies: [{ kind: 'position', value: 'middle' }] },
   { kind: 'organ', value: 'heart', phrases: ['心脏', '心包'] },
-  { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '主支气管'] },
+  { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '主支气管', '小气道', '大气道'] },
   { kind: 'organ', value: 'chest wall', phrases: ['胸壁'] },
   { kind: 'organ', value: 'liver', phrases: ['肝', '肝脏', '肝内'] },
   { kind: 'organ', value: 'kidney', phrases: ['肾', '肾脏'] },
@@ -106,7 +143,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'level', value: 'hilum', phrases: ['双肺门', '两肺门', '双侧肺门'], implies: [{ kind: 'side', value: 'bilateral' }] },
   { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平', '气管隆突下'] },
   { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平', '主肺动脉窗', '主-肺动脉窗'] },
-  { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '膈上', '肋膈角', '肺基底部'] },
+  { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '肋膈角', '肺基底部'] },
   { kind: 'level', value: 'lung base', phrases: ['双肺底', '两肺底', '双侧肺底'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
 
   // ---- coarse positions ----
@@ -115,12 +152,39 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'upper', phrases: ['上部', '上方', '上野', '上肺野'] },
   { kind: 'position', value: 'middle', phrases: ['中部', '中野', '中肺野'] },
   { kind: 'position', value: 'lower', phrases: ['下部', '下方', '下野', '下肺野'] },
-  { kind: 'position', value: 'medial', phrases: ['内侧', '内侧部', '纵隔旁'] },
+  { kind: 'position', value: 'medial', phrases: ['内侧', '内侧部', '纵隔旁', '主动脉旁', '脊柱旁', '椎旁', '心缘旁'] },
+  // Against the mediastinum or what lies in it: a medial lung lesion, not a mediastinal one ("紧贴降主动脉").
+  { kind: 'position', value: 'medial', phrases: [...beside(TOUCHING, MEDIASTINAL_STRUCTURES), ...beside(PRESSED, ['心包'])] },
+  // "靠近主动脉弓" (near the arch) stays the level alone.
+  {
+    kind: 'position', value: 'medial', phrases: beside(TOUCHING.filter((v) => v !== '靠近'), ['主动脉弓']),
+    implies: [{ kind: 'level', value: 'aortic arch' }],
+  },
   { kind: 'position', value: 'lateral', phrases: ['外侧', '外侧部'] },
   { kind: 'position', value: 'central', phrases: ['中央', '中心', '中央区', '中心区', '中央型'] },
   { kind: 'position', value: 'peripheral', phrases: ['外周', '周边', '外带', '周围型', '外周部'] },
   { kind: 'position', value: 'subpleural', phrases: ['胸膜下', '近胸膜', '胸膜旁', '胸膜下区'] },
+  // Against the pleura or the chest wall: a subpleural lung lesion, not a pleural one.
+  {
+    kind: 'position', value: 'subpleural',
+    phrases: [...beside(PRESSED, ['胸膜', '胸膜面', '肋胸膜']), ...beside(TOUCHING, ['胸壁', '侧胸壁', '前胸壁', '后胸壁'])],
+  },
+  // On the diaphragm: the bottom of the lung (the lesion stays in the lung).
+  {
+    kind: 'position', value: 'basal',
+    phrases: ['膈上', '膈肌', '横膈', '膈面', '膈顶', '近膈肌', '近膈面', ...beside(TOUCHING, ['膈肌', '膈面', '横膈', '膈顶'])],
+  },
   { kind: 'position', value: 'perifissural', phrases: ['叶间裂', '叶间裂旁', '斜裂', '水平裂', '斜裂旁', '水平裂旁', '叶间胸膜'] },
+
+  // ---- size in words (numbers are read by size.ts) ----
+  // 大量 / 中等量 / 少量 are amounts ("少量胸腔积液"). Words that only contain 大 or 小 are listed elsewhere so these do
+  // not fire inside them: 大小 (size), 大约 (about), 小叶 (lobule), 缩小 (shrunk), 较前增大 (grown since the last study).
+  {
+    kind: 'size-word', value: 'large',
+    phrases: ['大', '巨大', '较大', '大块', '体积较大', '体积增大', '增大', '肿大', '大量', '大片', '大片状'],
+  },
+  { kind: 'size-word', value: 'moderate', phrases: ['中等', '中等量', '中量', '中等大小'] },
+  { kind: 'size-word', value: 'small', phrases: ['小', '较小', '细小', '微小', '少量', '小片', '体积较小', '体积小'] },
 
   // ---- texture ----
   { kind: 'texture', value: 'solid', phrases: ['实性', '实质性', '实性密度', '软组织密度', '软组织'] },
@@ -177,17 +241,21 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
   { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
   // Subsolid covers both pure ground-glass and part-solid: no single texture says it, so the user sees it was not used.
-  { kind: 'connector', value: 'unsupported', phrases: ['亚实性'] },
-  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻'] },
+  { kind: 'connector', value: 'unsupported', phrases: ['亚实性', '大血管', '小血管'] },
+  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻', '紧贴', '贴邻', '贴近', '毗邻', '靠近'] },
   {
     kind: 'connector', value: 'filler',
     phrases: [
       '见', '可见', '示', '显示', '所见', '一', '一个', '一枚', '个', '枚', '处', '约', '大小', '直径', '最大径',
       '长径', '短径', '径', '最大截面', '呈', '为', '状', '样', '影', '灶', '的', '明显', '边缘', '边界', '内',
-      '周围', '局部', '局限性', '小', '稍', '较', '肿大', '增大', '增多', '密度', '征', '段', '叶', '区', '部',
-      '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '少量', '中量', '中等量', '大量', '微量', '少许',
-      '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑', '微小', '部分', '较大者', '大者', '最大者',
-      '较大', '小叶中心型', '型', '明确', '确切', '影像', '结构', '表现', '壁', '内壁', '外壁', '成分', '圆形', '类圆形', '椭圆形', '类圆', '形', '较前', '较前片', '新出现', '变化', '找', '寻找',
+      '周围', '局部', '局限性', '稍', '较', '增多', '密度', '征', '段', '叶', '区', '部',
+      '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '微量', '少许',
+      '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑', '部分', '较大者', '大者', '最大者',
+      '小叶中心型',
+      // Words holding 大 or 小 that are not size words (see the size rows).
+      '大约', '大致', '大概', '大部分', '大部', '大多', '大于', '小于', '最大', '较小者', '小者', '大叶', '小叶', '小叶中心', '小叶中心性',
+      '缩小', '减小', '变小', '扩大', '较前增大', '较前片增大', '较前稍增大', '较前略增大', '较前明显增大', '较前缩小', '较前片缩小',
+      '较前减小', '大小不等', '中等密度', '体积', '征象', '型', '明确', '确切', '影像', '结构', '表现', '壁', '内壁', '外壁', '成分', '圆形', '类圆形', '椭圆形', '类圆', '形', '较前', '较前片', '新出现', '变化', '找', '寻找',
       // "5mm左右" is "about 5 mm", not a side; diameters named by axis are not sides or positions either.
       '左右', '上下径', '前后径', '左右径', '大小不一', '查找', '层面', '图像', '胸部', '印象', '诊断', '请', '提示', '符合', '条片状', '密度增高影', '高密度影', '密度增高', '为主',
     ],

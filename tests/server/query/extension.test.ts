@@ -36,10 +36,28 @@ describe('lexicon extension', () => {
     [{ kind: 'sign', value: 'halo', phrases: 'halo' }, /phrases must be strings/],
     [{ kind: 'lobe', value: 'RUL', phrases: ['x'], implies: [{ kind: 'side', value: 'up' }] }, /implied side "up"/],
     [{ kind: 'organ', value: '<script>', phrases: ['x'] }, /short word/],
+    [{ kind: 'size-word', value: 'huge', phrases: ['x'] }, /size-word "huge" is not one of: small, moderate, large/],
+    [{ kind: 'margin', value: 'smooth', phrases: ['x'], diagnosis: true }, /only type rows can be a diagnosis/],
+    [{ kind: 'type', value: 'mass', phrases: ['x'], diagnosis: 'yes' }, /diagnosis must be true or false/],
     ['not a row', /not an object/],
   ])('refuses %j', (row, message) => {
     expect(() => readLexiconExtension([row])).toThrow(LexiconError);
     expect(() => readLexiconExtension([row])).toThrow(message);
+  });
+
+  it('takes size words and diagnosis rows', () => {
+    const rows = readLexiconExtension([
+      { kind: 'size-word', value: 'large', phrases: ['jumbo'] },
+      { kind: 'type', value: 'mass', phrases: ['Pancoast tumour'], diagnosis: true, implies: [{ kind: 'level', value: 'apex' }] },
+    ]);
+    expect(rows[1]).toEqual({ kind: 'type', value: 'mass', phrases: ['Pancoast tumour'], diagnosis: true, implies: [{ kind: 'level', value: 'apex' }] });
+    const parse = createQueryParser(rows);
+    expect(parse('jumbo nodule, Pancoast tumour').findings).toEqual([
+      expect.objectContaining({ type: 'nodule', sizeWord: 'large', anatomy: { organ: 'lung' } }),
+    ]);
+    expect(parse('right Pancoast tumour').findings).toEqual([
+      expect.objectContaining({ type: 'mass', anatomy: { side: 'right', level: 'apex', organ: 'lung' } }),
+    ]);
   });
 
   it('refuses two extension rows that give one phrase two meanings', () => {

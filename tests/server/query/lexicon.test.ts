@@ -14,6 +14,7 @@ const ALLOWED: Partial<Record<LexEntry['kind'], string[]>> = {
   side: ['left', 'right', 'bilateral'],
   lobe: ['RUL', 'RML', 'RLL', 'LUL', 'lingula', 'LLL'],
   lobePart: ['upper', 'lower'],
+  'size-word': ['small', 'moderate', 'large'],
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
   texture: ['solid', 'part-solid', 'ground-glass'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
@@ -41,6 +42,10 @@ describe.each([
   it('names every finding type the issue asks for', () => {
     const types = new Set(table.filter((e) => e.kind === 'type').map((e) => e.value));
     for (const t of ALLOWED.type ?? []) expect([t, types.has(t)]).toEqual([t, true]);
+  });
+
+  it('marks only type rows as diagnoses', () => {
+    for (const e of table) if (e.diagnosis) expect([e.kind, e.value]).toEqual(['type', 'mass']);
   });
 
   it('has no empty phrase', () => {
@@ -75,6 +80,29 @@ describe('PhraseMatcher', () => {
     expect(at('反晕征')).toMatchObject({ value: 'reversed halo' });
   });
 
+  it('keeps 大 and 小 inside other words, and amounts whole', () => {
+    expect(at('大小')).toMatchObject({ kind: 'connector', surface: '大小' });
+    expect(at('大约')).toMatchObject({ kind: 'connector', surface: '大约' });
+    expect(at('小叶')).toMatchObject({ kind: 'connector', surface: '小叶' });
+    expect(at('小叶间隔增厚')).toMatchObject({ kind: 'type', value: 'other' });
+    expect(at('小泡征')).toMatchObject({ kind: 'sign', value: 'vacuole' });
+    expect(at('较前增大')).toMatchObject({ kind: 'connector', surface: '较前增大' });
+    expect(at('小结节')).toMatchObject({ kind: 'size-word', value: 'small', surface: '小' });
+    expect(at('大量胸腔积液')).toMatchObject({ kind: 'size-word', value: 'large', surface: '大量' });
+    expect(at('中等量胸腔积液')).toMatchObject({ kind: 'size-word', value: 'moderate', surface: '中等量' });
+    expect(at('少量胸腔积液')).toMatchObject({ kind: 'size-word', value: 'small', surface: '少量' });
+    expect(at('胸腔积液')).toMatchObject({ kind: 'type', value: 'pleural effusion', surface: '胸腔积液' });
+    expect(at('增大')).toMatchObject({ kind: 'size-word', value: 'large' });
+    expect(at('肺大泡')).toMatchObject({ kind: 'type', value: 'emphysema' });
+    expect(at('小细胞肺癌')).toMatchObject({ kind: 'type', value: 'mass', surface: '小细胞肺癌' });
+  });
+
+  it('does not let "邻近" + a structure swallow a longer phrase that starts with the structure', () => {
+    expect(at('邻近胸膜凹陷')).toMatchObject({ kind: 'connector', value: 'prep', surface: '邻近' });
+    expect(at('邻近心包积液')).toMatchObject({ kind: 'connector', value: 'prep', surface: '邻近' });
+    expect(at('紧贴胸膜')).toMatchObject({ kind: 'position', value: 'subpleural', surface: '紧贴胸膜' });
+  });
+
   it('matches English case-insensitively, across hyphens and runs of spaces, with plurals', () => {
     expect(at('Ground-Glass opacity')).toMatchObject({ value: 'ground-glass opacity', surface: 'Ground-Glass opacity' });
     expect(at('ground  glass opacities')).toMatchObject({ value: 'ground-glass opacity', plural: true });
@@ -83,6 +111,10 @@ describe('PhraseMatcher', () => {
     expect(at('masses')).toMatchObject({ value: 'mass', plural: true });
     expect(at('cavities')).toMatchObject({ value: 'cavity', plural: true });
     expect(at('bases')).toMatchObject({ kind: 'level', value: 'lung base', plural: false });
+    expect(at('moderate-sized')).toMatchObject({ kind: 'size-word', value: 'moderate', surface: 'moderate-sized' });
+    expect(at('carcinomas')).toMatchObject({ kind: 'type', value: 'mass', plural: true });
+    expect(at('malignancies')).toMatchObject({ kind: 'type', value: 'mass', plural: true });
+    expect(at('non-small-cell lung cancer')).toMatchObject({ kind: 'type', value: 'mass', surface: 'non-small-cell lung cancer' });
   });
 
   it('matches only whole English words', () => {

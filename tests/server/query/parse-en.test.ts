@@ -47,12 +47,12 @@ const ISSUE_EQUIVALENTS: Case[] = [
     lang: 'en',
     findings: [
       F({ type: 'nodule', anatomy: { side: 'bilateral', organ: 'lung' }, multiple: true }),
-      F({ type: 'lymph node', anatomy: { organ: 'mediastinum' }, multiple: true }),
+      F({ type: 'lymph node', anatomy: { organ: 'mediastinum' }, sizeWord: 'large', multiple: true }),
       F({ type: 'pleural thickening', anatomy: { organ: 'pleura' } }),
     ],
     terms: [
       T('count', 'multiple', 'Multiple'), T('type', 'nodule', 'nodules'), T('side', 'bilateral', 'both lungs'),
-      T('organ', 'mediastinum', 'mediastinal', 1), T('type', 'lymph node', 'lymph nodes', 1),
+      T('size-word', 'large', 'enlarged', 1), T('organ', 'mediastinum', 'mediastinal', 1), T('type', 'lymph node', 'lymph nodes', 1),
       T('type', 'pleural thickening', 'pleural thickening', 2),
     ],
     spans: ['Multiple nodules in both lungs', 'enlarged mediastinal lymph nodes', 'pleural thickening'],
@@ -135,8 +135,8 @@ const MORE: Case[] = [
   {
     text: 'Small left pleural effusion. No pneumothorax.',
     lang: 'en',
-    findings: [F({ type: 'pleural effusion', anatomy: { side: 'left', organ: 'pleura' }, negations: ['pneumothorax'] })],
-    terms: [T('type', 'pleural effusion', 'pleural effusion'), T('negation', 'no', 'No'), T('type', 'pneumothorax', 'pneumothorax')],
+    findings: [F({ type: 'pleural effusion', anatomy: { side: 'left', organ: 'pleura' }, sizeWord: 'small', negations: ['pneumothorax'] })],
+    terms: [T('size-word', 'small', 'Small'), T('type', 'pleural effusion', 'pleural effusion'), T('negation', 'no', 'No'), T('type', 'pneumothorax', 'pneumothorax')],
   },
   {
     text: 'Solid nodule without calcification or cavitation',
@@ -287,9 +287,12 @@ const MORE: Case[] = [
   {
     text: 'Spiculated RUL nodule abutting the pleura with pleural retraction, suspicious for malignancy',
     lang: 'en',
-    findings: [F({ type: 'nodule', anatomy: { ...RUL }, margins: ['spiculated'], signs: ['pleural indentation'] })],
-    terms: [T('sign', 'pleural indentation', 'pleural retraction'), T('lobe', 'RUL', 'RUL')],
-    unknown: ['malignancy'],
+    // "abutting the pleura" is a subpleural position (it was the organ pleura, overridden by the lobe); "malignancy" is
+    // a diagnosis that the finding's own type already covers (it was not understood).
+    findings: [F({ type: 'nodule', anatomy: { ...RUL, position: ['subpleural'] }, margins: ['spiculated'], signs: ['pleural indentation'] })],
+    terms: [
+      T('sign', 'pleural indentation', 'pleural retraction'), T('lobe', 'RUL', 'RUL'), T('position', 'subpleural', 'abutting the pleura'),
+    ],
   },
   {
     text: 'Nodules in the RUL and LLL',

@@ -49,12 +49,13 @@ const ISSUE: Case[] = [
     lang: 'zh',
     findings: [
       F({ type: 'nodule', anatomy: { side: 'bilateral', organ: 'lung' }, multiple: true }),
-      F({ type: 'lymph node', anatomy: { organ: 'mediastinum' } }),
+      F({ type: 'lymph node', anatomy: { organ: 'mediastinum' }, sizeWord: 'large' }),
       F({ type: 'pleural thickening', anatomy: { organ: 'pleura' } }),
     ],
     terms: [
       T('side', 'bilateral', '双肺'), T('count', 'multiple', '多发'), T('type', 'nodule', '结节'),
-      T('organ', 'mediastinum', '纵隔', 1), T('type', 'lymph node', '淋巴结', 1), T('type', 'pleural thickening', '胸膜增厚', 2),
+      T('organ', 'mediastinum', '纵隔', 1), T('type', 'lymph node', '淋巴结', 1), T('size-word', 'large', '肿大', 1),
+      T('type', 'pleural thickening', '胸膜增厚', 2),
     ],
     spans: ['双肺多发结节', '纵隔淋巴结肿大', '胸膜增厚'],
   },
@@ -91,8 +92,8 @@ const LIDC: Case[] = [
   {
     text: '右侧大量胸腔积液',
     lang: 'zh',
-    findings: [F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' } })],
-    terms: [T('side', 'right', '右侧'), T('type', 'pleural effusion', '胸腔积液')],
+    findings: [F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' }, sizeWord: 'large' })],
+    terms: [T('side', 'right', '右侧'), T('size-word', 'large', '大量'), T('type', 'pleural effusion', '胸腔积液')],
   },
 ];
 
@@ -150,8 +151,8 @@ const MORE: Case[] = [
   {
     text: '左侧少量气胸',
     lang: 'zh',
-    findings: [F({ type: 'pneumothorax', anatomy: { side: 'left', organ: 'pleura' } })],
-    terms: [T('type', 'pneumothorax', '气胸')],
+    findings: [F({ type: 'pneumothorax', anatomy: { side: 'left', organ: 'pleura' }, sizeWord: 'small' })],
+    terms: [T('size-word', 'small', '少量'), T('type', 'pneumothorax', '气胸')],
   },
   {
     text: '右肺下叶背段见树芽征',
@@ -180,8 +181,8 @@ const MORE: Case[] = [
   {
     text: '气管隆突下淋巴结肿大，短径约12mm',
     lang: 'zh',
-    findings: [F({ type: 'lymph node', anatomy: { level: 'carina' }, size: { mm: 12, dims: [12] } })],
-    terms: [T('level', 'carina', '气管隆突下'), T('size', '12', '12mm')],
+    findings: [F({ type: 'lymph node', anatomy: { level: 'carina' }, size: { mm: 12, dims: [12] }, sizeWord: 'large' })],
+    terms: [T('level', 'carina', '气管隆突下'), T('size-word', 'large', '肿大'), T('size', '12', '12mm')],
   },
   {
     text: '右肺门区肿块，大小约4.5cm×3.2cm',
@@ -261,10 +262,13 @@ const MORE: Case[] = [
     text: '双肺散在多发微小结节，部分钙化；纵隔及双肺门多发淋巴结肿大',
     lang: 'zh',
     findings: [
-      F({ type: 'nodule', anatomy: { side: 'bilateral', organ: 'lung' }, multiple: true, features: ['calcification'] }),
-      F({ type: 'lymph node', anatomy: { organ: 'mediastinum', level: 'hilum', side: 'bilateral' }, multiple: true }),
+      F({ type: 'nodule', anatomy: { side: 'bilateral', organ: 'lung' }, sizeWord: 'small', multiple: true, features: ['calcification'] }),
+      F({ type: 'lymph node', anatomy: { organ: 'mediastinum', level: 'hilum', side: 'bilateral' }, sizeWord: 'large', multiple: true }),
     ],
-    terms: [T('type', 'calcification', '钙化'), T('organ', 'mediastinum', '纵隔', 1), T('level', 'hilum', '双肺门', 1)],
+    terms: [
+      T('size-word', 'small', '微小'), T('type', 'calcification', '钙化'), T('organ', 'mediastinum', '纵隔', 1),
+      T('level', 'hilum', '双肺门', 1), T('size-word', 'large', '肿大', 1),
+    ],
     spans: ['双肺散在多发微小结节，部分钙化', '纵隔及双肺门多发淋巴结肿大'],
   },
   {
@@ -324,9 +328,12 @@ const MORE: Case[] = [
     lang: 'zh',
     findings: [
       F({ type: 'mass', anatomy: { organ: 'mediastinum', position: ['anterior'] } }),
-      F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' } }),
+      F({ type: 'pleural effusion', anatomy: { side: 'right', organ: 'pleura' }, sizeWord: 'small' }),
     ],
-    terms: [T('organ', 'mediastinum', '前纵隔'), T('organ', 'pleura', '胸腔', 1), T('type', 'pleural effusion', '积液', 1)],
+    terms: [
+      T('organ', 'mediastinum', '前纵隔'), T('organ', 'pleura', '胸腔', 1), T('size-word', 'small', '少量', 1),
+      T('type', 'pleural effusion', '积液', 1),
+    ],
     spans: ['前纵隔肿块', '右侧胸腔少量积液'],
   },
   {

@@ -29,6 +29,8 @@ export interface Case {
   /** Surface text of each finding's span, when there are several. */
   spans?: string[];
   unknown?: string[];
+  /** Terms no finding may hold, negated or not ("abutting the mediastinum" gives no organ 'mediastinum'). */
+  absent?: Array<[TermKind, string]>;
 }
 
 function body(f: Finding): FindingBody {
@@ -70,6 +72,9 @@ export function runCases(cases: Case[]): void {
     }
     if (c.spans) expect(q.findings.map((f) => c.text.slice(f.span.start, f.span.end))).toEqual(c.spans);
     expect(q.unknown.map((s) => c.text.slice(s.start, s.end))).toEqual(c.unknown ?? []);
+    for (const [kind, value] of c.absent ?? []) {
+      expect(q.findings.flatMap((f) => f.terms).filter((t) => t.kind === kind && t.value === value)).toEqual([]);
+    }
     checkInvariants(q);
   });
 }
