@@ -21,7 +21,10 @@ const USAGE = `usage: npm run -s serve -- [options]
   --jwt-issuer ISS --jwks-file FILE [--jwt-audience AUD]   JWT auth against a local JWKS
   --cors-origin ORIGIN     allowed browser origin (repeatable)
   --audit-log FILE         audit trail, JSON lines (default stderr)
-  --pacs-connect-timeout-ms N, --pacs-read-timeout-ms N, --rate-limit N (per minute), --log-level L
+  --pacs-connect-timeout-ms N, --pacs-read-timeout-ms N, --pacs-total-timeout-ms N (→ 504)
+  --workers N              decode + analysis worker threads (default: cores, at most 4)
+  --analysis-timeout-ms N  longest decode + analysis of one series (→ 503)
+  --rate-limit N (per minute), --log-level L
 Environment: SLICE_FINDER_* (see README); secrets only there: SLICE_FINDER_TOKENS, SLICE_FINDER_PACS_CREDENTIAL.`;
 
 async function main(): Promise<void> {
