@@ -6,8 +6,9 @@ import type { ParsedQuery } from '../query/finding';
 import { requireCtStack } from '../series/ct-stack';
 import type { Volume } from '../series/volume';
 import { findCandidates } from './analysis/candidates';
-import { buildGrid } from './analysis/grid';
-import { segmentLungs } from './analysis/lungs';
+import { thoracicCompartments } from './analysis/compartments';
+import { buildGrid, type Grid } from './analysis/grid';
+import { segmentLungs, type LungMasks } from './analysis/lungs';
 import type { Analysis, AnatomicalLevels } from './analysis/types';
 import { fuse, PRESETS, type Preset } from './fuse';
 import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
@@ -26,9 +27,18 @@ export interface RerankOptions {
   sopOrder?: string[];
 }
 
-/** The analysis keeps its volume so a learned scorer can read pixels later; not serialised. */
+/** The thoracic anatomy the analysis found, on its grid: for later stages and for drawing what it saw. */
+export interface Anatomy {
+  readonly grid: Grid;
+  readonly lungs: LungMasks;
+  /** One Compartment label per grid voxel. */
+  readonly compartments: Uint8Array;
+}
+
+/** The analysis keeps its volume (a learned scorer reads pixels later) and its anatomy; neither is serialised. */
 export interface VolumeAnalysis extends Analysis {
   readonly volume: Volume;
+  readonly anatomy: Anatomy;
 }
 
 const now = (): number => performance.now();
@@ -54,9 +64,11 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
   const timings: Record<string, number> = { grid: ms(t) };
   t = now();
   const masks = segmentLungs(grid);
+  const compartments = thoracicCompartments(grid, masks);
+  const walls = thoracicCompartments(grid, masks, masks.aerated);
   timings.lungs = ms(t);
   t = now();
-  const candidates = findCandidates(volume, grid, masks);
+  const candidates = findCandidates(volume, grid, masks, walls);
   timings.candidates = ms(t);
   const zs = sliceZs(volume);
   const levels: AnatomicalLevels = {};
@@ -66,6 +78,10 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
   if (apexZ !== undefined) levels.apex = { index: nearestSlice(zs, apexZ), z: apexZ };
   if (baseZ !== undefined) levels.base = { index: nearestSlice(zs, baseZ), z: baseZ };
   if (carinaZ !== undefined) levels.carina = { index: nearestSlice(zs, carinaZ), z: carinaZ };
+  for (const side of ['right', 'left'] as const) {
+    const h = masks.airway.hila[side];
+    if (axial && h) (levels.hila ??= {})[side] = { index: nearestSlice(zs, h[2]), position: h };
+  }
   let lungSlices: [number, number] | null = null;
   if (levels.apex && levels.base) {
     const a = levels.apex.index, b = levels.base.index;
@@ -74,6 +90,7 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
   timings.analysis = ms(t0);
   return {
     volume,
+    anatomy: { grid, lungs: masks, compartments },
     seriesInstanceUID: volume.seriesInstanceUID,
     sopInstanceUIDs: volume.sopInstanceUIDs,
     frames: volume.frames,
@@ -141,6 +158,7 @@ export async function rerankSlices(analysis: Analysis, query: ParsedQuery, opts:
     const index = toIndex(s.index);
     if (index === undefined) continue;
     const r: SliceResult = { sopInstanceUID: analysis.sopInstanceUIDs[s.index], index, score: s.score, regions: s.regions, matched: s.matched };
+    if (s.mismatched.length) r.mismatched = s.mismatched;
     if ((analysis.frames[s.index] ?? 1) > 1 || analysis.sopInstanceUIDs.indexOf(analysis.sopInstanceUIDs[s.index]) !== analysis.sopInstanceUIDs.lastIndexOf(analysis.sopInstanceUIDs[s.index])) {
       r.frame = analysis.frames[s.index] ?? 1;
     }

@@ -1,30 +1,42 @@
 /**
- * 3D lesion candidates inside the lungs. Dense voxels (solid and ground-glass, > -750 HU) are opened
- * by balls of decreasing radius: each opening erases structures thinner than its ball (vessels,
- * spicules, fissures) and cuts nodules off the vessels they touch. Coarse scales claim big lesions
- * first, finer scales add small ones. Each candidate is then described by size, density, shape,
- * margin and position features.
+ * 3D lesion candidates in the lung fields (the aerated lungs plus what bulges into them). Dense voxels
+ * (solid and ground-glass, > -750 HU; in the bulge zone only soft tissue and ground glass, never the
+ * wall's fat or bone) are opened by balls of decreasing radius: each opening erases what is thinner than
+ * its ball (vessels, spicules, fissures, the thin rind of a wall) and so splits a lesion from what it
+ * touches at a narrow neck. Coarse scales claim big lesions first, finer scales add smaller ones; each
+ * claimed lesion takes back its rim from the dense voxels around it. Every candidate is then described:
+ * size as a radiologist measures it, density, shape, context in the lung (vessel tests see only
+ * aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
 import type { Lobe } from '../../query/finding';
 import type { Volume } from '../../series/volume';
+import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
-import { convexHull, labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
-import type { Candidate, CandidateSlice, LungSide, Zone } from './types';
+import { lesionLikelihood } from './likelihood';
+import { measureAxial, type AxialMeasure } from './measure';
+import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground } from './morphology';
+import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
 export const GGO_HU = -750;
+/** A voxel is dense (possibly lesion) this far above the scan's own parenchyma, and never below GGO_HU. */
+const DENSE_ABOVE_PARENCHYMA_HU = 150;
 export const SOLID_HU = -300;
 export const CALCIFIED_HU = 200;
-/** Opening radii (mm), coarse to fine: masses, nodules ≥ ~7 mm, nodules ≥ ~4 mm. */
-const SCALES_MM = [5, 3, 1.5];
+/** What bulges into a lung is lesion only where it is soft tissue or ground glass: fat and bone belong to the wall. */
+const FAT_HU: [number, number] = [-160, -40];
+const BONE_HU = 250;
+/** Opening radii (mm), coarse to fine: masses, large nodules, nodules ≥ ~7 mm, nodules ≥ ~4 mm. */
+const SCALES_MM = [10, 6, 3, 1.5];
 /** Smallest nodule worth reporting (Fleischner: < 3 mm are micronodules) and a cap above which an opacity is not a focal lesion. */
 const MIN_DIAMETER_MM = 3;
-const MAX_DIAMETER_MM = 80;
+const MAX_DIAMETER_MM = 90;
 
-/** Candidates less likely than this to be a lesion are dropped before their full description (even a certain learned score could not lift them to a confident match: √0.03 ≈ 0.17). */
-const MIN_LIKELIHOOD = 0.03;
+/** Candidates less plausible than this are dropped before their full description, and measured at full resolution from the second. */
+const MIN_PLAUSIBILITY = 0.01;
+const DETAIL_PLAUSIBILITY = 0.05;
 /** Context excess beyond which a candidate is plainly part of a vessel tree (the search stops there). */
 const MAX_CONTEXT_EXCESS = 6;
 
@@ -90,10 +102,12 @@ export function zoneOf(zoneFraction: number): Zone {
 }
 
 /**
- * Classical lesion likelihood: nodules are compact and roughly isotropic; vessels are tubes
- * (low sphericity), bifurcations branch (low fill), tiny specks are noise.
+ * Plausibility, a cheap screen before the full description: nodules are compact and roughly isotropic;
+ * vessels are tubes (low sphericity), bifurcations branch (low fill), tiny specks are noise. Context and
+ * thickness are measured in aerated lung only, so a lesion against a wall is judged like one free in
+ * the lung. Lenient on purpose: the fitted likelihood (likelihood.ts) decides.
  */
-export function classicalLikelihood(
+export function plausibility(
   c: Pick<Candidate, 'equivalentDiameterMm' | 'sphericity' | 'fill' | 'meanHU' | 'shellOccupancy' | 'contextExcess' | 'thicknessRatio' | 'calcifiedFraction'>,
 ): number {
   const size = sigmoid((c.equivalentDiameterMm - 4) / 0.8);
@@ -108,7 +122,26 @@ export function classicalLikelihood(
   return clamp01(size * iso * fill * alone * thick * density * enhanced);
 }
 
-export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
+/** Everything the description of one candidate reads, on the crop of the lung fields. */
+interface Search {
+  v: Volume;
+  g: Grid;
+  m: LungMasks;
+  /** Compartments judged against the aerated lung: what lies beyond a candidate's wall contact. */
+  walls: Uint8Array;
+  crop: Crop;
+  /** Crop index → grid index. */
+  full: (i: number) => number;
+  dense: Uint8Array;
+  /** 1 where the crop voxel is aerated lung. */
+  aerated: Uint8Array;
+  dist2: Float32Array;
+  /** Scratch for the context search. */
+  stamp: Int32Array;
+  next: number;
+}
+
+export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Array): Candidate[] {
   const crop = lungBox(g, m.lung);
   if (!crop) return [];
   const { rows: R, columns: C } = g;
@@ -121,158 +154,166 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks): Candidate[] {
     return ((s + crop.s0) * R + r + crop.r0) * C + rem - r * crop.columns + crop.c0;
   };
   const dense = new Uint8Array(n);
+  const aerated = new Uint8Array(n);
+  const denseHU = Math.max(GGO_HU, m.parenchymaHU + DENSE_ABOVE_PARENCHYMA_HU);
   for (let s = 0; s < crop.slices; s++)
     for (let r = 0; r < crop.rows; r++) {
       const src = ((s + crop.s0) * R + r + crop.r0) * C + crop.c0;
       const dst = s * cp + r * crop.columns;
-      for (let c = 0; c < crop.columns; c++) dense[dst + c] = m.lung[src + c] && g.hu[src + c] > GGO_HU ? 1 : 0;
+      for (let c = 0; c < crop.columns; c++) {
+        const p = src + c;
+        if (!m.lung[p]) continue;
+        const hu = g.hu[p];
+        const inAir = m.aerated[p] !== 0;
+        aerated[dst + c] = inAir ? 1 : 0;
+        const wallTissue = !inAir && ((hu > FAT_HU[0] && hu < FAT_HU[1]) || hu > BONE_HU);
+        dense[dst + c] = hu > denseHU && !wallTissue ? 1 : 0;
+      }
     }
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
+  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, stamp: new Int32Array(n), next: 0 };
   const claimed = new Uint8Array(n);
   const voxelMm3 = g.spacing[0] * g.spacing[1] * g.spacing[2];
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
-  const out: Candidate[] = [];
-  const inLung = new Uint8Array(n);
-  for (let s = 0; s < crop.slices; s++)
-    for (let r = 0; r < crop.rows; r++) {
-      const src = ((s + crop.s0) * R + r + crop.r0) * C + crop.c0;
-      const dst = s * cp + r * crop.columns;
-      for (let c = 0; c < crop.columns; c++) inLung[dst + c] = m.lung[src + c] ? 1 : 0;
-    }
-  const scratch: Scratch = { stamp: new Int32Array(n), next: 0, queue: new Int32Array(1 << 16), attachment: 0, inLung, dist2, outerRadius: 0, values: new Float32Array(1 << 16) };
+  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
   const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
+    for (let i = 0; i < n; i++) if (claimed[i]) opened[i] = 0;
     const comps = labelComponents(opened, crop, false, labelBuffer);
     // group voxel indices by component (counting sort)
     const start = new Int32Array(comps.count + 2);
     for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
-    const fillAt = start.slice();
+    const at = start.slice();
     const members = new Int32Array(start[comps.count + 1]);
-    const hitsClaimed = new Uint8Array(comps.count + 1);
     for (let i = 0; i < n; i++) {
       const id = comps.labels[i];
-      if (!id) continue;
-      members[fillAt[id]++] = i;
-      if (claimed[i]) hitsClaimed[id] = 1;
+      if (id) members[at[id]++] = i;
     }
+    const parts: Int32Array[] = [];
     for (let id = 1; id <= comps.count; id++) {
       const size = comps.sizes[id];
-      if (hitsClaimed[id] || size < minVoxels || size > maxVoxels) continue;
-      const vox = members.subarray(start[id], start[id + 1]);
-      for (const i of vox) claimed[i] = 1;
-      const cand = describe(v, g, m, crop, vox, full, radius, dense, scratch);
-      if (cand) out.push(cand);
+      if (size < minVoxels || size > maxVoxels * 4) continue;
+      // a lesion fused with what it touches is split from it where the two narrow
+      for (const part of splitAtNecks(members.subarray(start[id], start[id + 1]), crop, dist2, (peak) => Math.max(1.5, 0.3 * peak))) {
+        if (part.length < minVoxels || part.length > maxVoxels) continue;
+        parts.push(part);
+        for (const i of part) claimed[i] = 2; // reserved: no other part's rim may take it
+      }
+    }
+    for (const part of parts) {
+      const vox = reclaimRim(search, part, claimed, Math.min(radius, 4));
+      const cand = describe(search, vox, radius);
+      if (cand) {
+        out.push({ cand, vox });
+        for (const i of vox) claimed[i] = 1;
+      } else {
+        for (const i of part) if (claimed[i] === 2) claimed[i] = 0;
+      }
     }
   }
-  out.sort((a, b) => b.lesionLikelihood - a.lesionLikelihood);
-  out.forEach((c, i) => (c.id = i));
-  return out;
+  out.sort((a, b) => b.cand.lesionLikelihood - a.cand.lesionLikelihood);
+  out.forEach((o, i) => (o.cand.id = i));
+  markTouching(crop, out);
+  return out.map((o) => o.cand);
 }
 
-interface Scratch { stamp: Int32Array; next: number; queue: Int32Array; attachment: number; inLung: Uint8Array; dist2: Float32Array; outerRadius: number; values: Float32Array }
+/** Candidates whose voxels touch (face neighbours): pieces that may be one lesion, for the fusion to weigh together. */
+function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Array }>): void {
+  const cp = crop.rows * crop.columns;
+  const owner = new Map<number, number>();
+  found.forEach((o, k) => { for (const i of o.vox) owner.set(i, k); });
+  found.forEach((o, k) => {
+    const touching = new Set<number>();
+    for (const i of o.vox) {
+      const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+      const nb = [c > 0 ? i - 1 : -1, c < crop.columns - 1 ? i + 1 : -1, r > 0 ? i - crop.columns : -1, r < crop.rows - 1 ? i + crop.columns : -1, s > 0 ? i - cp : -1, s < crop.slices - 1 ? i + cp : -1];
+      for (const q of nb) {
+        const j = q >= 0 ? owner.get(q) : undefined;
+        if (j !== undefined && j !== k) touching.add(found[j].cand.id);
+      }
+    }
+    o.cand.touching = [...touching].sort((a, b) => a - b);
+  });
+}
 
 /**
- * Dense voxels connected to the candidate within a sphere around it, over the candidate's own count
- * minus one: a standalone nodule has little (a few small vessels), a vessel piece has the rest of the vessel.
+ * The opened component plus the dense voxels within `reachMm` of it that no other candidate owns: the
+ * rim, lobules and spicule bases the ball could not enter, so the lesion is whole and finer scales do
+ * not find its rim again as a separate candidate.
  */
-function contextExcess(
-  crop: Crop, spacing: [number, number, number], dense: Uint8Array, inLung: Uint8Array, vox: Int32Array, centre: [number, number, number], innerRadius: number, radius: number, sc: Scratch,
-): number {
+function reclaimRim(x: Search, core: Int32Array, claimed: Uint8Array, reachMm: number): Int32Array {
+  const { crop } = x;
   const cp = crop.rows * crop.columns;
-  const [sz, sy, sx] = spacing;
-  const stamp = ++sc.next;
-  let q = sc.queue;
-  let tail = 0;
-  const r2 = radius * radius;
-  for (const i of vox) {
-    sc.stamp[i] = stamp;
-    if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
-    q[tail++] = i;
-  }
-  // attachment: share of the candidate's free surface (faces onto lung) that touches other dense tissue
-  let attached = 0, free = 0;
-  for (const p of vox) {
-    const s = (p / cp) | 0;
-    const rem = p - s * cp;
-    const r = (rem / crop.columns) | 0;
-    const c = rem - r * crop.columns;
-    for (let k = 0; k < 6; k++) {
-      let ns = s, nr = r, nc = c;
-      if (k === 0) nc--; else if (k === 1) nc++; else if (k === 2) nr--; else if (k === 3) nr++; else if (k === 4) ns--; else ns++;
-      if (ns < 0 || ns >= crop.slices || nr < 0 || nr >= crop.rows || nc < 0 || nc >= crop.columns) continue;
-      const np = ns * cp + nr * crop.columns + nc;
-      if (sc.stamp[np] === stamp) continue;
-      if (dense[np]) attached++;
-      else if (inLung[np]) free++;
+  const stamp = ++x.next;
+  const out: number[] = [];
+  for (const i of core) { x.stamp[i] = stamp; out.push(i); }
+  const steps = Math.max(1, Math.round(reachMm / Math.min(x.g.spacing[1], x.g.spacing[2])));
+  let from = 0;
+  for (let step = 0; step < steps; step++) {
+    const to = out.length;
+    for (let k = from; k < to; k++) {
+      const p = out[k];
+      const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+      const visit = (q: number): void => {
+        if (x.stamp[q] === stamp || !x.dense[q] || claimed[q]) return;
+        x.stamp[q] = stamp;
+        out.push(q);
+      };
+      if (c > 0) visit(p - 1);
+      if (c < crop.columns - 1) visit(p + 1);
+      if (r > 0) visit(p - crop.columns);
+      if (r < crop.rows - 1) visit(p + crop.columns);
+      // through-plane only at the first steps: slices are thicker than pixels
+      if (step * Math.min(x.g.spacing[1], x.g.spacing[2]) < x.g.spacing[0]) {
+        if (s > 0) visit(p - cp);
+        if (s < crop.slices - 1) visit(p + cp);
+      }
     }
+    from = to;
   }
-  sc.attachment = attached + free > 0 ? attached / (attached + free) : 0;
-  let head = 0;
-  let out2 = 0;
-  const outer2 = (innerRadius + 2) ** 2;
-  const cap = vox.length * (1 + MAX_CONTEXT_EXCESS);
-  while (head < tail && tail < cap) {
-    const p = q[head++];
-    const s = (p / cp) | 0;
-    const rem = p - s * cp;
-    const r = (rem / crop.columns) | 0;
-    const c = rem - r * crop.columns;
-    for (let k = 0; k < 6; k++) {
-      let ns = s, nr = r, nc = c;
-      if (k === 0) nc--; else if (k === 1) nc++; else if (k === 2) nr--; else if (k === 3) nr++; else if (k === 4) ns--; else ns++;
-      if (ns < 0 || ns >= crop.slices || nr < 0 || nr >= crop.rows || nc < 0 || nc >= crop.columns) continue;
-      const np = ns * cp + nr * crop.columns + nc;
-      if (!dense[np] || sc.stamp[np] === stamp) continue;
-      const d2 = ((ns - centre[0]) * sz) ** 2 + ((nr - centre[1]) * sy) ** 2 + ((nc - centre[2]) * sx) ** 2;
-      if (d2 > r2) continue;
-      sc.stamp[np] = stamp;
-      // thickness of what is attached, measured away from the candidate's own rim
-      if (d2 > outer2 && sc.dist2[np] > out2) out2 = sc.dist2[np];
-      if (tail >= q.length) { const nq = new Int32Array(q.length * 2); nq.set(q); q = nq; }
-      q[tail++] = np;
-    }
-  }
-  sc.queue = q;
-  sc.outerRadius = Math.sqrt(out2);
-  return Math.min(MAX_CONTEXT_EXCESS, tail / vox.length - 1);
+  return Int32Array.from(out);
 }
 
-function describe(
-  v: Volume, g: Grid, m: LungMasks, crop: Crop, vox: Int32Array, full: (i: number) => number, radius: number, dense: Uint8Array, sc: Scratch,
-): Candidate | null {
+interface Shape {
+  /** Centroid in crop voxels. */
+  ms: number; mr: number; mc: number;
+  sphericity: number;
+  fill: number;
+  volumeMm3: number;
+  equivalentDiameterMm: number;
+  /** Radius (mm) of the longest principal axis. */
+  rMax: number;
+  perSlice: Map<number, { r0: number; r1: number; c0: number; c1: number; n: number }>;
+  left: number;
+  right: number;
+}
+
+function shapeOf(x: Search, vox: Int32Array): Shape {
+  const { crop, g, m } = x;
   const cp = crop.rows * crop.columns;
-  const plane = g.rows * g.columns;
   const [sz, sy, sx] = g.spacing;
-  // moments in grid mm, and per-slice boxes
-  let ms = 0, mr = 0, mc = 0;
-  const perSlice = new Map<number, { r0: number; r1: number; c0: number; c1: number; n: number; sr: number; sc: number; srr: number; scc: number; src: number }>();
-  let left = 0, right = 0;
+  let ms = 0, mr = 0, mc = 0, left = 0, right = 0;
+  const perSlice: Shape['perSlice'] = new Map();
   for (const i of vox) {
-    const s = (i / cp) | 0;
-    const rem = i - s * cp;
-    const r = (rem / crop.columns) | 0;
-    const c = rem - r * crop.columns;
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
     ms += s; mr += r; mc += c;
     let b = perSlice.get(s);
-    if (!b) { b = { r0: r, r1: r, c0: c, c1: c, n: 0, sr: 0, sc: 0, srr: 0, scc: 0, src: 0 }; perSlice.set(s, b); }
+    if (!b) { b = { r0: r, r1: r, c0: c, c1: c, n: 0 }; perSlice.set(s, b); }
     if (r < b.r0) b.r0 = r;
     if (r > b.r1) b.r1 = r;
     if (c < b.c0) b.c0 = c;
     if (c > b.c1) b.c1 = c;
-    b.n++; b.sr += r; b.sc += c; b.srr += r * r; b.scc += c * c; b.src += r * c;
-    const side = m.lung[full(i)];
+    b.n++;
+    const side = m.lung[x.full(i)];
     if (side === 2) left++; else if (side === 1) right++;
   }
   const N = vox.length;
   ms /= N; mr /= N; mc /= N;
   let css = 0, crr = 0, ccc = 0, csr = 0, csc = 0, crc = 0;
   for (const i of vox) {
-    const s = (i / cp) | 0;
-    const rem = i - s * cp;
-    const r = (rem / crop.columns) | 0;
-    const c = rem - r * crop.columns;
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
     const ds = (s - ms) * sz, dr = (r - mr) * sy, dc = (c - mc) * sx;
     css += ds * ds; crr += dr * dr; ccc += dc * dc; csr += ds * dr; csc += ds * dc; crc += dr * dc;
   }
@@ -280,125 +321,236 @@ function describe(
   const [l1, l2, l3] = symmetricEigenvalues3(css / N + sz * sz / 12, crr / N + sy * sy / 12, ccc / N + sx * sx / 12, csr / N, csc / N, crc / N);
   const volumeMm3 = N * sz * sy * sx;
   const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * Math.max(l1, 1e-9) * Math.max(l2, 1e-9) * Math.max(l3, 1e-9));
-  const sphericity = Math.sqrt(Math.max(l3, 0) / Math.max(l1, 1e-9));
-  const fill = Math.min(1, volumeMm3 / ellipsoid);
-  const equivalentDiameterMm = Math.cbrt((6 * volumeMm3) / Math.PI);
-  const rMax = Math.sqrt(5 * Math.max(l1, 0));
-  // early out on shape and density alone, before the costlier context search
-  let gridSum = 0;
-  for (const i of vox) gridSum += g.hu[full(i)];
-  const gridMeanHU = gridSum / vox.length;
-  const shapeOnly = classicalLikelihood({
-    equivalentDiameterMm, sphericity, fill, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: 0, thicknessRatio: 10, calcifiedFraction: 0,
-  });
-  if (shapeOnly < MIN_LIKELIHOOD) return null;
-  const contextExcessRatio = contextExcess(crop, g.spacing, dense, sc.inLung, vox, [ms, mr, mc], rMax, equivalentDiameterMm / 2 + Math.max(6, equivalentDiameterMm / 2), sc);
-  const attachment = sc.attachment;
-  let in2 = 0;
-  for (const i of vox) if (sc.dist2[i] > in2) in2 = sc.dist2[i];
-  // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
-  let thicknessRatio = Math.sqrt(in2) / Math.max(sc.outerRadius, Math.min(sy, sx));
-  // early out: plain vessel pieces (judged on the grid's HU) are not worth describing further
-  const rough = classicalLikelihood({
-    equivalentDiameterMm, sphericity, fill, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: contextExcessRatio, thicknessRatio, calcifiedFraction: 0,
-  });
-  if (rough < MIN_LIKELIHOOD) return null;
-  // shell occupancy: how much of the lung around the candidate is dense too (vessels continue, nodules stand alone)
-  // around its equivalent sphere: long vessels would otherwise make a huge box (and their shell crosses them anyway)
-  const rEq = equivalentDiameterMm / 2;
+  return {
+    ms, mr, mc, left, right, perSlice, volumeMm3,
+    sphericity: Math.sqrt(Math.max(l3, 0) / Math.max(l1, 1e-9)),
+    fill: Math.min(1, volumeMm3 / ellipsoid),
+    equivalentDiameterMm: Math.cbrt((6 * volumeMm3) / Math.PI),
+    rMax: Math.sqrt(5 * Math.max(l1, 0)),
+  };
+}
+
+/** Faces of the candidate: against aerated lung, other dense lung tissue, or the wall (anything not aerated lung). */
+interface Surface {
+  /** Share of faces onto lung that touch other dense tissue in the aerated lung (vessels). */
+  attachment: number;
+  /** Share of all faces against the wall. */
+  wallContact: number;
+  wall: Wall | null;
+  /** Share of its voxels outside the aerated lung. */
+  bulgeFraction: number;
+  /** How far it reaches from the wall into the lung (mm, through itself); Infinity when it touches no wall. */
+  protrusionMm: number;
+}
+
+function surfaceOf(x: Search, vox: Int32Array, stamp: number): Surface {
+  const { crop, g } = x;
+  const cp = crop.rows * crop.columns;
+  const plane = g.rows * g.columns;
+  let attached = 0, free = 0, wallFaces = 0, faces = 0, bulge = 0;
+  const byWall: Record<Wall, number> = { 'chest wall': 0, mediastinum: 0, diaphragm: 0 };
+  const onWall: number[] = [];
+  for (const p of vox) {
+    if (!x.aerated[p]) bulge++;
+    const gp = x.full(p);
+    let touches = false;
+    for (const d of [1, -1, g.columns, -g.columns, plane, -plane]) {
+      const q = gp + d;
+      if (q < 0 || q >= g.hu.length) continue;
+      const s = ((q / plane) | 0) - crop.s0, rem = q % plane, r = ((rem / g.columns) | 0) - crop.r0, c = (rem % g.columns) - crop.c0;
+      const inCrop = s >= 0 && r >= 0 && c >= 0 && s < crop.slices && r < crop.rows && c < crop.columns;
+      const cq = inCrop ? s * cp + r * crop.columns + c : -1;
+      if (cq >= 0 && x.stamp[cq] === stamp) continue;
+      faces++;
+      if (cq >= 0 && x.aerated[cq]) {
+        if (x.dense[cq]) attached++;
+        else free++;
+        continue;
+      }
+      // not aerated lung: the wall this lesion presses on, whatever tissue of it
+      const k = x.walls[q];
+      if (k === Compartment.Outside || k === Compartment.Airway || k === Compartment.Lung) continue;
+      wallFaces++;
+      touches = true;
+      if (k === Compartment.Abdomen) byWall.diaphragm++;
+      else if (k === Compartment.Mediastinum || k === Compartment.Heart) byWall.mediastinum++;
+      else byWall['chest wall']++;
+    }
+    if (touches) onWall.push(p);
+  }
+  const wallContact = faces ? wallFaces / faces : 0;
+  let wall: Wall | null = null;
+  if (wallContact > 0.02) {
+    wall = 'chest wall';
+    for (const k of ['mediastinum', 'diaphragm'] as Wall[]) if (byWall[k] > byWall[wall]) wall = k;
+  }
+  return {
+    attachment: attached + free > 0 ? attached / (attached + free) : 0,
+    wallContact,
+    wall,
+    bulgeFraction: bulge / vox.length,
+    protrusionMm: onWall.length ? depthFrom(x, onWall, vox.length, stamp) : Infinity,
+  };
+}
+
+/** Largest distance (mm) from the seed voxels through the candidate (6-connected shortest paths), at least one voxel. */
+function depthFrom(x: Search, seeds: number[], size: number, stamp: number): number {
+  const { crop, g } = x;
+  const cp = crop.rows * crop.columns;
+  const [sz, sy, sx] = g.spacing;
+  const dist = new Map<number, number>();
+  // Dijkstra over few distinct step lengths: a bucketed queue at 0.1 mm is exact enough
+  const buckets: number[][] = [];
+  const push = (p: number, d: number): void => {
+    const old = dist.get(p);
+    if (old !== undefined && old <= d) return;
+    dist.set(p, d);
+    const b = Math.round(d * 10);
+    (buckets[b] ??= []).push(p);
+  };
+  for (const p of seeds) push(p, Math.min(sy, sx) / 2);
+  let far = 0;
+  for (let b = 0; b < buckets.length && dist.size <= size; b++) {
+    const list = buckets[b];
+    if (!list) continue;
+    for (const p of list) {
+      const d = dist.get(p)!;
+      if (Math.round(d * 10) !== b) continue;
+      if (d > far) far = d;
+      const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+      const step = (q: number, len: number): void => { if (x.stamp[q] === stamp) push(q, d + len); };
+      if (c > 0) step(p - 1, sx);
+      if (c < crop.columns - 1) step(p + 1, sx);
+      if (r > 0) step(p - crop.columns, sy);
+      if (r < crop.rows - 1) step(p + crop.columns, sy);
+      if (s > 0) step(p - cp, sz);
+      if (s < crop.slices - 1) step(p + cp, sz);
+    }
+  }
+  return far;
+}
+
+/**
+ * Dense aerated-lung voxels connected to the candidate within a sphere around it, over the candidate's
+ * own count minus one (a standalone nodule has little, a vessel piece has the rest of the vessel), and
+ * the thickness of that attached tissue beyond the candidate's rim. Only aerated lung counts: the wall a
+ * lesion bulges from is not a vessel.
+ */
+function contextOf(x: Search, vox: Int32Array, stamp: number, centre: [number, number, number], innerRadius: number, radius: number): { excess: number; outerRadius: number } {
+  const { crop, g } = x;
+  const cp = crop.rows * crop.columns;
+  const [sz, sy, sx] = g.spacing;
+  const queue: number[] = Array.from(vox);
+  const r2 = radius * radius;
+  const outer2 = (innerRadius + 2) ** 2;
+  const cap = vox.length * (1 + MAX_CONTEXT_EXCESS);
+  let head = 0, out2 = 0;
+  while (head < queue.length && queue.length < cap) {
+    const p = queue[head++];
+    const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+    for (let k = 0; k < 6; k++) {
+      let ns = s, nr = r, nc = c;
+      if (k === 0) nc--; else if (k === 1) nc++; else if (k === 2) nr--; else if (k === 3) nr++; else if (k === 4) ns--; else ns++;
+      if (ns < 0 || ns >= crop.slices || nr < 0 || nr >= crop.rows || nc < 0 || nc >= crop.columns) continue;
+      const np = ns * cp + nr * crop.columns + nc;
+      if (!x.dense[np] || !x.aerated[np] || x.stamp[np] === stamp) continue;
+      const d2 = ((ns - centre[0]) * sz) ** 2 + ((nr - centre[1]) * sy) ** 2 + ((nc - centre[2]) * sx) ** 2;
+      if (d2 > r2) continue;
+      x.stamp[np] = stamp;
+      if (d2 > outer2 && x.dist2[np] > out2) out2 = x.dist2[np];
+      queue.push(np);
+    }
+  }
+  return { excess: Math.min(MAX_CONTEXT_EXCESS, queue.length / vox.length - 1), outerRadius: Math.sqrt(out2) };
+}
+
+/** Share of the aerated lung in a shell around the candidate's equivalent sphere that is dense (vessels continue, nodules stand alone). */
+function shellOccupancyOf(x: Search, sh: Shape): number {
+  const { crop, g } = x;
+  const cp = crop.rows * crop.columns;
+  const [sz, sy, sx] = g.spacing;
+  const rEq = sh.equivalentDiameterMm / 2;
   const inner = 1.25 * rEq + 1, outer = 2 * rEq + 2;
   const es = Math.ceil(outer / sz), er = Math.ceil(outer / sy), ec = Math.ceil(outer / sx);
-  let shellLung = 0, shellDense = 0;
-  // only worth measuring for candidates that are not already plainly part of a vessel tree
-  for (let ds = contextExcessRatio < 3 ? -es : es + 1; ds <= es; ds++) {
-    const s = Math.round(ms) + ds;
+  let lung = 0, dense = 0;
+  for (let ds = -es; ds <= es; ds++) {
+    const s = Math.round(sh.ms) + ds;
     if (s < 0 || s >= crop.slices) continue;
     for (let dr = -er; dr <= er; dr++) {
-      const r = Math.round(mr) + dr;
+      const r = Math.round(sh.mr) + dr;
       if (r < 0 || r >= crop.rows) continue;
       for (let dc = -ec; dc <= ec; dc++) {
-        const c = Math.round(mc) + dc;
+        const c = Math.round(sh.mc) + dc;
         if (c < 0 || c >= crop.columns) continue;
-        const d2 = ((s - ms) * sz) ** 2 + ((r - mr) * sy) ** 2 + ((c - mc) * sx) ** 2;
+        const d2 = ((s - sh.ms) * sz) ** 2 + ((r - sh.mr) * sy) ** 2 + ((c - sh.mc) * sx) ** 2;
         if (d2 < inner * inner || d2 > outer * outer) continue;
         const i = s * cp + r * crop.columns + c;
-        if (!m.lung[full(i)]) continue;
-        shellLung++;
-        if (dense[i]) shellDense++;
+        if (!x.aerated[i]) continue;
+        lung++;
+        if (x.dense[i]) dense++;
       }
     }
   }
-  const shellOccupancy = shellLung ? shellDense / shellLung : 1;
+  return lung ? dense / lung : 0;
+}
 
-  // density at full resolution
-  let sum = 0, cnt = 0, solid = 0, gg = 0, calc = 0;
+function describe(x: Search, vox: Int32Array, radius: number): Candidate | null {
+  const { v, g, m, crop } = x;
+  const [sy, sx] = [g.spacing[1], g.spacing[2]];
+  const sh = shapeOf(x, vox);
+  // early out on shape and density alone, before the costlier context search
+  let gridSum = 0;
+  for (const i of vox) gridSum += g.hu[x.full(i)];
+  const gridMeanHU = gridSum / vox.length;
+  const base = { equivalentDiameterMm: sh.equivalentDiameterMm, sphericity: sh.sphericity, fill: sh.fill, calcifiedFraction: 0 };
+  if (plausibility({ ...base, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: 0, thicknessRatio: 10 }) < MIN_PLAUSIBILITY) return null;
+  const stamp = ++x.next;
+  for (const i of vox) x.stamp[i] = stamp;
+  const surface = surfaceOf(x, vox, stamp);
+  const context = contextOf(x, vox, stamp, [sh.ms, sh.mr, sh.mc], sh.rMax, sh.equivalentDiameterMm / 2 + Math.max(6, sh.equivalentDiameterMm / 2));
+  let in2 = 0;
+  for (const i of vox) if (x.dist2[i] > in2) in2 = x.dist2[i];
+  // a nodule is thicker than the vessels that touch it; a piece of vessel is as thick as the rest of it
+  let thicknessRatio = Math.sqrt(in2) / Math.max(context.outerRadius, Math.min(sy, sx));
+  if (plausibility({ ...base, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: context.excess, thicknessRatio }) < MIN_PLAUSIBILITY) return null;
+  const shellOccupancy = context.excess < 3 ? shellOccupancyOf(x, sh) : 1;
+  const density = densityOf(v, g, x, vox);
+  if (!density) return null;
+  // the full-resolution measurements are for what could be a lesion; the rest keeps the grid's
+  const detailed = plausibility({ ...base, meanHU: gridMeanHU, shellOccupancy, contextExcess: context.excess, thicknessRatio }) >= DETAIL_PLAUSIBILITY;
+
+  // slices and boxes; the axial measurement on the (up to three) largest grid slices
   const { fz, fy, fx } = g;
-  const need = vox.length * fz * fy * fx;
-  if (sc.values.length < need) sc.values = new Float32Array(need * 2);
-  const values = sc.values;
-  for (const i of vox) {
-    const p = full(i);
-    const gs = (p / plane) | 0;
-    const rem = p - gs * plane;
-    const gr = (rem / g.columns) | 0;
-    const gc = rem - gr * g.columns;
-    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++)
-      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
-        const base = (s * v.rows + r) * v.columns;
-        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
-          const hu = v.hu[base + c];
-          values[cnt] = hu;
-          sum += hu; cnt++;
-          if (hu > CALCIFIED_HU) calc++;
-          if (hu > SOLID_HU) solid++;
-          else if (hu > GGO_HU) gg++;
-        }
-      }
-  }
-  if (!cnt) return null;
-  const meanHU = sum / cnt;
-  // core density: the densest tenth (a solid component, undiluted by partial volume at the rim);
-  // bulk density: the median, which the edge is measured against
-  const sorted = values.subarray(0, cnt).sort();
-  let coreSum = 0;
-  const q9 = Math.floor(cnt * 0.9);
-  for (let i = q9; i < cnt; i++) coreSum += sorted[i];
-  const coreHU = coreSum / Math.max(1, cnt - q9);
-  const medianHU = sorted[cnt >> 1];
-
-  // slices, in-plane long axis on the largest slice
-  let maxN = 0, maxS = 0;
-  for (const [s, b] of perSlice) if (b.n > maxN) { maxN = b.n; maxS = s; }
-  const big = perSlice.get(maxS)!;
-  const vrr = (big.srr / big.n - (big.sr / big.n) ** 2 + 1 / 12) * sy * sy;
-  const vcc = (big.scc / big.n - (big.sc / big.n) ** 2 + 1 / 12) * sx * sx;
-  const vrc = (big.src / big.n - (big.sr / big.n) * (big.sc / big.n)) * sy * sx;
-  const tr = vrr + vcc;
-  const disc = Math.sqrt(Math.max(0, ((vrr - vcc) / 2) ** 2 + vrc * vrc));
-  let diameterMm = 4 * Math.sqrt(tr / 2 + disc);
-  let shortAxisMm = 4 * Math.sqrt(Math.max(0, tr / 2 - disc));
-  const slices: CandidateSlice[] = [];
-  for (const [s, b] of perSlice) {
+  const slicesOut: CandidateSlice[] = [];
+  let maxN = 0;
+  for (const b of sh.perSlice.values()) maxN = Math.max(maxN, b.n);
+  for (const [s, b] of sh.perSlice) {
     const gs = s + crop.s0;
     for (let k = gs * fz; k < Math.min(v.slices, gs * fz + fz); k++) {
-      slices.push({
+      slicesOut.push({
         index: k,
-        box: [
-          (b.c0 + crop.c0) * fx,
-          (b.r0 + crop.r0) * fy,
-          Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1),
-          Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1),
-        ],
+        box: [(b.c0 + crop.c0) * fx, (b.r0 + crop.r0) * fy, Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1)],
         area: b.n * fx * fy,
         weight: b.n / maxN,
       });
     }
   }
-  slices.sort((a, b) => a.index - b.index);
+  slicesOut.sort((a, b) => a.index - b.index);
+  const measured = detailed ? measureLargest(x, vox, sh) : null;
+  const fallback = { longMm: sh.equivalentDiameterMm, shortMm: sh.equivalentDiameterMm };
+  const axes = measured ?? fallback;
+  // tighten the box of the measured slice to the grown lesion
+  if (measured) for (const sl of slicesOut) if (sl.index === measured.slice) sl.box = measured.box;
 
-  const gsC = ms + crop.s0, grC = mr + crop.r0, gcC = mc + crop.c0;
+  // the grid's distances are too coarse to compare a small nodule with the vessel beside it
+  if (detailed && thicknessRatio < 2.2 && sh.equivalentDiameterMm < 14) {
+    const fine = fullResThickness(x, vox, Math.max(density.medianHU, GGO_HU));
+    if (fine !== null) thicknessRatio = fine;
+  }
+
+  const gsC = sh.ms + crop.s0, grC = sh.mr + crop.r0, gcC = sh.mc + crop.c0;
   const centroidMm = gridToPatient(g, gsC, grC, gcC);
-  const side: LungSide = left >= right ? 'left' : 'right';
+  const side: LungSide = sh.left >= sh.right ? 'left' : 'right';
   const sideIdx = side === 'left' ? 2 : 1;
   const ext = m.extent[sideIdx];
   const zoneFraction = ext && ext.zMax > ext.zMin ? clamp01((centroidMm[2] - ext.zMin) / (ext.zMax - ext.zMin)) : 0.5;
@@ -408,38 +560,37 @@ function describe(
   const mid = m.midlineX[Math.round(gsC)];
   const lateralSpan = side === 'left' ? xMax - mid : mid - xMin;
   const lateralFraction = lateralSpan > 0 ? clamp01(Math.abs(centroidMm[0] - mid) / lateralSpan) : 0.5;
-
-
-  const marginIrregularity = marginOf(v, g, m, maxS + crop.s0, big, crop, meanHU > -450 ? -500 : GGO_HU);
-  const fullRes = inPlaneAxes(v, g, crop, vox, maxS, Math.max(medianHU, GGO_HU));
-  if (fullRes) { diameterMm = fullRes.long; shortAxisMm = fullRes.short; }
-  // the grid's distances are too coarse to compare a small nodule with the vessel beside it
-  if (thicknessRatio < 2.2 && equivalentDiameterMm < 14) {
-    const fine = fullResThickness(v, g, crop, vox, Math.max(medianHU, GGO_HU));
-    if (fine !== null) thicknessRatio = fine;
-  }
+  const hilum = m.airway.hila[side];
+  const hilumDistanceMm = hilum
+    ? Math.max(0, Math.hypot(centroidMm[0] - hilum[0], centroidMm[1] - hilum[1], centroidMm[2] - hilum[2]) - axes.longMm / 2)
+    : undefined;
 
   const cand: Candidate = {
     id: 0,
     scale: radius,
-    volumeMm3,
-    diameterMm,
-    shortAxisMm,
-    equivalentDiameterMm,
+    volumeMm3: sh.volumeMm3,
+    diameterMm: axes.longMm,
+    shortAxisMm: axes.shortMm,
+    equivalentDiameterMm: sh.equivalentDiameterMm,
     centroidMm,
     centroidPx: { slice: gsC * fz + (fz - 1) / 2, row: (grC + 0.5) * fy - 0.5, column: (gcC + 0.5) * fx - 0.5 },
-    meanHU,
-    coreHU,
-    solidFraction: solid / cnt,
-    groundGlassFraction: gg / cnt,
-    calcifiedFraction: calc / cnt,
-    sphericity,
-    fill,
+    meanHU: density.meanHU,
+    coreHU: density.coreHU,
+    solidFraction: density.solid,
+    groundGlassFraction: density.groundGlass,
+    calcifiedFraction: density.calcified,
+    sphericity: sh.sphericity,
+    fill: sh.fill,
     shellOccupancy,
-    contextExcess: contextExcessRatio,
-    attachment,
+    contextExcess: context.excess,
+    attachment: surface.attachment,
     thicknessRatio,
-    marginIrregularity,
+    bulgeFraction: surface.bulgeFraction,
+    protrusionMm: surface.protrusionMm,
+    wallContact: surface.wallContact,
+    wall: surface.wall,
+    hilumDistanceMm,
+    marginIrregularity: measured?.irregularity ?? 0,
     side,
     zone: zoneOf(zoneFraction),
     zoneFraction,
@@ -447,59 +598,77 @@ function describe(
     anteroposterior: apFraction < 1 / 3 ? 'anterior' : apFraction > 2 / 3 ? 'posterior' : 'middle',
     lateralFraction,
     lobes: lobeMembership(side, zoneFraction, apFraction),
-    slices,
+    touching: [],
+    slices: slicesOut,
     lesionLikelihood: 0,
   };
-  cand.lesionLikelihood = classicalLikelihood(cand);
+  cand.lesionLikelihood = lesionLikelihood(cand);
   return cand;
 }
 
-/** Typical aerated lung parenchyma (HU): the background a lesion's edge is measured against. */
-const LUNG_BACKGROUND_HU = -850;
-
-/**
- * Long and short in-plane axes (mm) at full resolution on the candidate's largest slice: pixels within
- * its grid footprint (grown by one grid pixel) above half way between its bulk (median) density and lung
- * (full width at half maximum), so partial volume and the grid neither shrink nor swell it.
- */
-function inPlaneAxes(v: Volume, g: Grid, crop: Crop, vox: Int32Array, sliceInCrop: number, bulkHU: number): { long: number; short: number } | null {
-  const cp = crop.rows * crop.columns;
+/** Density of the candidate at full resolution: mean, core (densest tenth), median, and the share per density class. */
+function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: number; coreHU: number; medianHU: number; solid: number; groundGlass: number; calcified: number } | null {
+  const plane = g.rows * g.columns;
   const { fz, fy, fx } = g;
-  const s = Math.min(v.slices - 1, (sliceInCrop + crop.s0) * fz + (fz >> 1));
-  const threshold = (bulkHU + LUNG_BACKGROUND_HU) / 2;
-  const foot = new Set<number>();
+  const values = new Float32Array(vox.length * fz * fy * fx);
+  let cnt = 0, sum = 0, solid = 0, gg = 0, calc = 0;
   for (const i of vox) {
-    if (((i / cp) | 0) !== sliceInCrop) continue;
-    const rem = i % cp;
-    const r = ((rem / crop.columns) | 0) + crop.r0, c = (rem % crop.columns) + crop.c0;
-    for (let dr = -1; dr <= 1; dr++) for (let dc = -1; dc <= 1; dc++) foot.add((r + dr) * g.columns + c + dc);
-  }
-  let n = 0, sr = 0, sc = 0, srr = 0, scc = 0, src = 0;
-  for (const q of foot) {
-    const gr = (q / g.columns) | 0, gc = q - gr * g.columns;
-    if (gr < 0 || gc < 0 || gr >= g.rows || gc >= g.columns) continue;
-    for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
-      for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
-        if (v.hu[(s * v.rows + r) * v.columns + c] <= threshold) continue;
-        n++; sr += r; sc += c; srr += r * r; scc += c * c; src += r * c;
+    const p = x.full(i);
+    const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
+    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++)
+      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
+        const base = (s * v.rows + r) * v.columns;
+        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
+          const hu = v.hu[base + c];
+          values[cnt++] = hu;
+          sum += hu;
+          if (hu > CALCIFIED_HU) calc++;
+          if (hu > SOLID_HU) solid++;
+          else if (hu > GGO_HU) gg++;
+        }
       }
   }
-  if (n < 3) return null;
-  const [py, px] = v.pixelSpacing;
-  const vrr = (srr / n - (sr / n) ** 2 + 1 / 12) * py * py;
-  const vcc = (scc / n - (sc / n) ** 2 + 1 / 12) * px * px;
-  const vrc = (src / n - (sr / n) * (sc / n)) * py * px;
-  const tr = vrr + vcc;
-  const disc = Math.sqrt(Math.max(0, ((vrr - vcc) / 2) ** 2 + vrc * vrc));
-  return { long: 4 * Math.sqrt(tr / 2 + disc), short: 4 * Math.sqrt(Math.max(0, tr / 2 - disc)) };
+  if (!cnt) return null;
+  const sorted = values.subarray(0, cnt).sort();
+  let coreSum = 0;
+  const q9 = Math.floor(cnt * 0.9);
+  for (let i = q9; i < cnt; i++) coreSum += sorted[i];
+  return { meanHU: sum / cnt, coreHU: coreSum / Math.max(1, cnt - q9), medianHU: sorted[cnt >> 1], solid: solid / cnt, groundGlass: gg / cnt, calcified: calc / cnt };
+}
+
+/** The axial measurement on the candidate's largest grid slices (up to three): the one with the longest diameter. */
+function measureLargest(x: Search, vox: Int32Array, sh: Shape): (AxialMeasure & { slice: number }) | null {
+  const { v, g, m, crop } = x;
+  const cp = crop.rows * crop.columns;
+  const { fz, fy, fx } = g;
+  const order = [...sh.perSlice.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 3).map(([s]) => s);
+  let best: (AxialMeasure & { slice: number }) | null = null;
+  for (const s of order) {
+    const fullSlice = Math.min(v.slices - 1, (s + crop.s0) * fz + (fz >> 1));
+    const footprint: number[] = [];
+    for (const i of vox) {
+      if (((i / cp) | 0) !== s) continue;
+      const rem = i % cp;
+      const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
+      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
+        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) footprint.push(r * v.columns + c);
+    }
+    const gs = s + crop.s0;
+    const allowed = (r: number, c: number): boolean => m.lung[(gs * g.rows + ((r / fy) | 0)) * g.columns + ((c / fx) | 0)] !== 0;
+    const a = measureAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm });
+    if (a && (!best || a.longMm > best.longMm)) best = { ...a, slice: fullSlice };
+  }
+  return best;
 }
 
 /**
  * Thickness ratio at full resolution, in a box around the candidate: its largest inner radius (distance
- * transform of the FWHM mask, slice spacing included) over the largest radius of the tissue connected
- * to it more than 2 mm beyond it. Null when nothing of it is above the threshold.
+ * transform of the FWHM mask, slice spacing included) over the largest radius of the aerated-lung
+ * tissue connected to it more than 2 mm beyond it. A wall is not counted: only lung tissue is. Null
+ * when nothing of it is above the threshold.
  */
-function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkHU: number): number | null {
+function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | null {
+  const { v, g, crop, m } = x;
   const cp = crop.rows * crop.columns;
   const { fz, fy, fx } = g;
   const [py, px] = v.pixelSpacing;
@@ -520,14 +689,7 @@ function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkH
   const C0 = Math.max(0, c0 - Math.ceil(pad / px)), C1 = Math.min(v.columns - 1, c1 + Math.ceil(pad / px));
   const d = S1 - S0 + 1, h = R1 - R0 + 1, w = C1 - C0 + 1;
   const n = d * h * w;
-  const threshold = (bulkHU + LUNG_BACKGROUND_HU) / 2;
-  const mask = new Uint8Array(n);
-  for (let s = 0; s < d; s++)
-    for (let r = 0; r < h; r++) {
-      const base = ((s + S0) * v.rows + r + R0) * v.columns + C0;
-      const o = (s * h + r) * w;
-      for (let c = 0; c < w; c++) mask[o + c] = v.hu[base + c] > threshold ? 1 : 0;
-    }
+  const threshold = (bulkHU + m.parenchymaHU) / 2;
   const notFoot = new Uint8Array(n).fill(1);
   for (const i of vox) {
     const gs = ((i / cp) | 0) + crop.s0;
@@ -537,6 +699,17 @@ function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkH
       for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) notFoot[((s - S0) * h + r - R0) * w + c - C0] = 0;
   }
+  const mask = new Uint8Array(n);
+  for (let s = 0; s < d; s++)
+    for (let r = 0; r < h; r++) {
+      const base = ((s + S0) * v.rows + r + R0) * v.columns + C0;
+      const gRow = (((s + S0) / fz) | 0) * g.rows * g.columns + (((r + R0) / fy) | 0) * g.columns;
+      const o = (s * h + r) * w;
+      for (let c = 0; c < w; c++) {
+        const inLung = m.aerated[gRow + (((c + C0) / fx) | 0)] !== 0;
+        mask[o + c] = v.hu[base + c] > threshold && (inLung || !notFoot[o + c]) ? 1 : 0;
+      }
+    }
   const dims = { slices: d, rows: h, columns: w };
   const spacing: [number, number, number] = [ss, py, px];
   const inside = squaredDistanceToBackground(mask, dims, spacing);
@@ -550,86 +723,17 @@ function fullResThickness(v: Volume, g: Grid, crop: Crop, vox: Int32Array, bulkH
   let tail = 0;
   for (let q = 0; q < n; q++) if (!notFoot[q] && mask[q]) { seen[q] = 1; queue[tail++] = q; }
   let head = 0, out2 = 0;
-  const plane = h * w;
+  const pl = h * w;
   while (head < tail) {
     const q = queue[head++];
     if (fromFoot[q] > 4 && inside[q] > out2) out2 = inside[q];
-    const s = (q / plane) | 0, rem = q - s * plane, r = (rem / w) | 0, c = rem - r * w;
+    const s = (q / pl) | 0, rem = q - s * pl, r = (rem / w) | 0, c = rem - r * w;
     if (c > 0 && mask[q - 1] && !seen[q - 1]) { seen[q - 1] = 1; queue[tail++] = q - 1; }
     if (c < w - 1 && mask[q + 1] && !seen[q + 1]) { seen[q + 1] = 1; queue[tail++] = q + 1; }
     if (r > 0 && mask[q - w] && !seen[q - w]) { seen[q - w] = 1; queue[tail++] = q - w; }
     if (r < h - 1 && mask[q + w] && !seen[q + w]) { seen[q + w] = 1; queue[tail++] = q + w; }
-    if (s > 0 && mask[q - plane] && !seen[q - plane]) { seen[q - plane] = 1; queue[tail++] = q - plane; }
-    if (s < d - 1 && mask[q + plane] && !seen[q + plane]) { seen[q + plane] = 1; queue[tail++] = q + plane; }
+    if (s > 0 && mask[q - pl] && !seen[q - pl]) { seen[q - pl] = 1; queue[tail++] = q - pl; }
+    if (s < d - 1 && mask[q + pl] && !seen[q + pl]) { seen[q + pl] = 1; queue[tail++] = q + pl; }
   }
   return Math.sqrt(in2) / Math.max(Math.sqrt(out2), Math.min(py, px));
-}
-
-/**
- * Margin irregularity on the candidate's largest slice at full resolution: the region above `threshold`
- * connected to the candidate, inside the lung; irregular (spiculated, lobulated) outlines have low
- * solidity (area / convex hull) and low compactness.
- */
-function marginOf(
-  v: Volume, g: Grid, m: LungMasks, gs: number,
-  b: { r0: number; r1: number; c0: number; c1: number }, crop: Crop, threshold: number,
-): number {
-  const { fz, fy, fx } = g;
-  const s = Math.min(v.slices - 1, gs * fz + (fz >> 1));
-  const hR = (b.r1 - b.r0 + 1) * fy, hC = (b.c1 - b.c0 + 1) * fx;
-  const padR = Math.ceil(hR * 0.5) + 3, padC = Math.ceil(hC * 0.5) + 3;
-  const R0 = Math.max(0, (b.r0 + crop.r0) * fy - padR), R1 = Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1 + padR);
-  const C0 = Math.max(0, (b.c0 + crop.c0) * fx - padC), C1 = Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1 + padC);
-  const w = C1 - C0 + 1, h = R1 - R0 + 1;
-  const inMask = new Uint8Array(w * h);
-  const lungOff = gs * g.rows * g.columns;
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < w; c++) {
-      const R = r + R0, Cc = c + C0;
-      const inLung = m.lung[lungOff + ((R / fy) | 0) * g.columns + ((Cc / fx) | 0)];
-      inMask[r * w + c] = inLung && v.hu[(s * v.rows + R) * v.columns + Cc] > threshold ? 1 : 0;
-    }
-  // seed: the candidate's own box core
-  const seedR0 = (b.r0 + crop.r0) * fy - R0, seedR1 = (b.r1 + crop.r0 + 1) * fy - 1 - R0;
-  const seedC0 = (b.c0 + crop.c0) * fx - C0, seedC1 = (b.c1 + crop.c0 + 1) * fx - 1 - C0;
-  const cr = (seedR0 + seedR1) >> 1, cc = (seedC0 + seedC1) >> 1;
-  const lab = labelComponents(inMask, { slices: 1, rows: h, columns: w }, true);
-  // the component covering most of the seed box centre area
-  const votes = new Map<number, number>();
-  const rad = Math.max(1, Math.min(seedR1 - seedR0, seedC1 - seedC0) >> 2);
-  for (let r = cr - rad; r <= cr + rad; r++)
-    for (let c = cc - rad; c <= cc + rad; c++) {
-      if (r < 0 || r >= h || c < 0 || c >= w) continue;
-      const id = lab.labels[r * w + c];
-      if (id) votes.set(id, (votes.get(id) ?? 0) + 1);
-    }
-  let best = 0, bestV = 0;
-  for (const [id, n] of votes) if (n > bestV) { bestV = n; best = id; }
-  if (!best) return 0;
-  let area = 0, perim = 0;
-  const pts: number[] = [];
-  for (let r = 0; r < h; r++)
-    for (let c = 0; c < w; c++) {
-      const q = r * w + c;
-      if (lab.labels[q] !== best) continue;
-      area++;
-      let edge = 0;
-      if (c === 0 || lab.labels[q - 1] !== best) edge++;
-      if (c === w - 1 || lab.labels[q + 1] !== best) edge++;
-      if (r === 0 || lab.labels[q - w] !== best) edge++;
-      if (r === h - 1 || lab.labels[q + w] !== best) edge++;
-      if (edge) { perim += edge; pts.push(c, r, c + 1, r, c, r + 1, c + 1, r + 1); }
-    }
-  if (area < 6) return 0;
-  const hull = convexHull(pts);
-  let hullArea = 0;
-  for (let i = 0; i < hull.length / 2; i++) {
-    const j = (i + 1) % (hull.length / 2);
-    hullArea += hull[2 * i] * hull[2 * j + 1] - hull[2 * j] * hull[2 * i + 1];
-  }
-  hullArea = Math.abs(hullArea) / 2;
-  const solidity = Math.min(1, area / Math.max(hullArea, 1));
-  // a digital disc has edge-count compactness ≈ π²/16
-  const compact = Math.min(1, (4 * Math.PI * area) / (perim * perim) / (Math.PI * Math.PI / 16));
-  return clamp01(0.6 * clamp01((0.95 - solidity) / 0.3) + 0.4 * clamp01((0.9 - compact) / 0.6));
 }

@@ -22,10 +22,14 @@ export interface Grid extends Dims {
   colStep: Vec3;
 }
 
-/** In-plane and through-plane block factors: target ≈1.4 mm pixels and ≈2 mm slices. */
+/**
+ * In-plane and through-plane block factors: pixels of 1.15–2 mm (0.7 mm → 1.4, 1 mm → 2) and ≈2 mm
+ * slices. Every pixel finer than 1.15 mm is averaged with a neighbour: fine pixels cost time and bring
+ * noise, and a 5 mm nodule is still three grid pixels across.
+ */
 export function gridFactors(v: Pick<Volume, 'pixelSpacing' | 'sliceSpacing'>): [number, number, number] {
-  const fy = Math.max(1, Math.round(1.4 / v.pixelSpacing[0]));
-  const fx = Math.max(1, Math.round(1.4 / v.pixelSpacing[1]));
+  const fy = Math.max(1, Math.ceil(1.15 / v.pixelSpacing[0]));
+  const fx = Math.max(1, Math.ceil(1.15 / v.pixelSpacing[1]));
   const fz = Math.max(1, Math.round(2 / Math.max(v.sliceSpacing, 1e-3)));
   return [fz, fy, fx];
 }
@@ -72,7 +76,26 @@ export function buildGrid(v: Volume): Grid {
     }
   }
   for (let i = 0; i < hu.length; i++) hu[i] /= counts[i];
+  // pixels of a millimetre and more are kept, but their noise would speckle every density threshold: a light blur
+  if (fy === 1 && fx === 1) smoothInPlane(hu, slices, rows, columns);
   return finishGrid(v, hu, slices, rows, columns, fz, fy, fx);
+}
+
+/** In-place [1 2 1]/4 blur along rows and columns of every slice. */
+function smoothInPlane(hu: Float32Array, slices: number, rows: number, columns: number): void {
+  const line = new Float32Array(Math.max(rows, columns));
+  for (let s = 0; s < slices; s++) {
+    const off = s * rows * columns;
+    for (let r = 0; r < rows; r++) {
+      const o = off + r * columns;
+      for (let c = 0; c < columns; c++) line[c] = hu[o + c];
+      for (let c = 1; c < columns - 1; c++) hu[o + c] = (line[c - 1] + 2 * line[c] + line[c + 1]) / 4;
+    }
+    for (let c = 0; c < columns; c++) {
+      for (let r = 0; r < rows; r++) line[r] = hu[off + r * columns + c];
+      for (let r = 1; r < rows - 1; r++) hu[off + r * columns + c] = (line[r - 1] + 2 * line[r] + line[r + 1]) / 4;
+    }
+  }
 }
 
 function finishGrid(v: Volume, hu: Float32Array, slices: number, rows: number, columns: number, fz: number, fy: number, fx: number): Grid {

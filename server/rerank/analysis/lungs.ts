@@ -1,27 +1,37 @@
 /**
- * Body, airway and lung masks on the analysis grid, plus the z levels they define
- * (lung apex, carina, lung base). Each lung is filled on its own so the mediastinum stays out,
- * while nodules touching the pleura (concavities of the lung outline) are taken back in.
+ * Body, airway and lungs on the analysis grid, plus the z levels they define (lung apex, carina,
+ * lung base). Each lung is first its aerated part with the vessels and nodules inside it filled in;
+ * its field (where lesions are searched) is that lung closed in 3D by a ball, so a lesion that
+ * bulges into it from the mediastinum, a hilum, the diaphragm or the chest wall is part of the lung,
+ * while the broad, smooth curves of the heart, the diaphragm dome and the chest wall are not.
  */
+import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { convexHull, fillConvexPolygon, fillHoles2D, labelComponents } from './morphology';
+import { closeByBall, fillHoles2D, labelComponents } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
 const AIR_HU = -500;
-/** Largest pleural concavity taken back into the lung: a 50 mm-wide bump (a mass against the pleura). */
-const MAX_POCKET_DIAMETER_MM = 50;
+/**
+ * Radius (mm) of the ball each lung is closed with: a bump narrower than about twice this (a lesion
+ * pressing into the lung) is taken in; the heart, diaphragm and chest wall curve more gently.
+ */
+export const FIELD_RADIUS_MM = Number(process.env.SF_R ?? 25);
 
 export interface LungMasks {
   /** Inside the body outline (holes filled). */
   body: Uint8Array;
-  /** 1 = right lung, 2 = left lung, 0 = neither; filled (vessels, nodules, juxta-pleural bumps included). */
+  /** 1 = right lung, 2 = left lung, 0 = neither: the aerated lung with the vessels and nodules it surrounds in-plane. */
+  aerated: Uint8Array;
+  /** The lung field, same labels: the aerated lung plus whatever bulges into it (see FIELD_RADIUS_MM). */
   lung: Uint8Array;
-  /** Trachea and main bronchi that were tracked and removed from the lungs. */
-  airway: Uint8Array;
+  /** Trachea and main bronchi (removed from the lungs), the carina and each hilum. */
+  airway: Airway;
   /** Per grid slice: body centroid patient x (mm), used as the midline. */
   midlineX: Float64Array;
   levels: Levels;
+  /** Median HU of the aerated lung: this scan's parenchyma, against which density is judged (-870 in a deep breath, -750 or more in expiration or a gated phase). */
+  parenchymaHU: number;
   /** Per side (index 1 = right, 2 = left): z range (mm) and y range (mm) of that lung. */
   extent: Array<{ zMin: number; zMax: number; yMin: number; yMax: number; voxels: number } | null>;
   /** Per grid slice and side: [xMin, xMax, yMin, yMax] (patient mm) at offset (s * 3 + side) * 4; NaN when absent. */
@@ -60,171 +70,6 @@ function bodyMask(g: Grid): Uint8Array {
     fillHoles2D(body, off, rows, columns, queue, seen);
   }
   return body;
-}
-
-interface Blob { id: number; area: number; cx: number; cy: number; px: number; py: number }
-
-/** Airway lumen is near -1000 HU; a stricter threshold than the lung's keeps the tracker out of parenchyma. */
-const LUMEN_HU = -800;
-
-/**
- * Follows the trachea from the top slice down by region growing constrained to a few mm around the
- * previous slice's lumen. Returns the airway mask and the carina z (where the tracked air column
- * splits into two bronchi), if the scan covers it.
- */
-function trackAirway(g: Grid, air: Uint8Array, body: Uint8Array, midlineX: Float64Array, order: number[]): { airway: Uint8Array; carinaZ?: number } {
-  const { rows, columns } = g;
-  const plane = rows * columns;
-  const pxArea = g.spacing[1] * g.spacing[2];
-  const airway = new Uint8Array(g.hu.length);
-  // 2D air components, labelled only for the slices the seed search looks at
-  const labelled = new Map<number, Int32Array>();
-  const air2dOf = (s: number): Int32Array => {
-    let l = labelled.get(s);
-    if (!l) {
-      l = labelComponents(air.subarray(s * plane, (s + 1) * plane), { slices: 1, rows, columns }, true).labels;
-      labelled.set(s, l);
-    }
-    return l;
-  };
-  const blobsOf = (s: number): Map<number, Blob> => {
-    const m = new Map<number, Blob>();
-    const air2d = air2dOf(s);
-    for (let q = 0; q < plane; q++) {
-      const id = air2d[q];
-      if (!id) continue;
-      let b = m.get(id);
-      if (!b) { b = { id, area: 0, cx: 0, cy: 0, px: 0, py: 0 }; m.set(id, b); }
-      b.area++;
-      const r = (q / columns) | 0;
-      b.cx += q - r * columns;
-      b.cy += r;
-    }
-    for (const b of m.values()) {
-      b.cx /= b.area; b.cy /= b.area;
-      const o = g.origin[s];
-      b.px = o[0] + g.rowStep[0] * b.cy + g.colStep[0] * b.cx;
-      b.py = o[1] + g.rowStep[1] * b.cy + g.colStep[1] * b.cx;
-      b.area *= pxArea;
-    }
-    return m;
-  };
-  const bodyY = (s: number): number => {
-    const off = s * plane;
-    let n = 0, sy = 0;
-    for (let q = 0; q < plane; q++) if (body[off + q]) {
-      const r = (q / columns) | 0; const c = q - r * columns;
-      sy += g.origin[s][1] + g.rowStep[1] * r + g.colStep[1] * c; n++;
-    }
-    return n ? sy / n : 0;
-  };
-  // 1. seed: in the upper half, a round air column of tracheal calibre (≈10–28 mm) near the midline, 3 slices in a row
-  let startK = -1;
-  let seed: Blob | null = null;
-  const limit = Math.max(3, Math.floor(order.length / 2));
-  let run = 0;
-  let prevBlob: Blob | null = null;
-  for (let k = 0; k < limit && startK < 0; k++) {
-    const s = order[k];
-    const yMid = bodyY(s);
-    let found: Blob | null = null;
-    for (const b of blobsOf(s).values()) {
-      if (b.area < 70 || b.area > 650) continue;
-      if (Math.abs(b.px - midlineX[s]) > 25) continue;
-      if (Math.abs(b.py - yMid) > 60) continue;
-      if (prevBlob && Math.hypot(b.px - prevBlob.px, b.py - prevBlob.py) > 10) continue;
-      if (!found || Math.abs(b.px - midlineX[s]) < Math.abs(found.px - midlineX[s])) found = b;
-    }
-    if (found) {
-      run++;
-      if (run === 1) seed = found;
-      prevBlob = found;
-      if (run >= 3) startK = k - 2;
-    } else { run = 0; prevBlob = null; }
-  }
-  if (startK < 0 || !seed) return { airway };
-  {
-    const off = order[startK] * plane;
-    const air2d = air2dOf(order[startK]);
-    for (let q = 0; q < plane; q++) if (air2d[q] === seed.id) airway[off + q] = 1;
-  }
-  // 2. grow slice by slice inside the previous lumen dilated by ~4 mm; a split into two lumens is the carina
-  const reach = Math.max(1, Math.round(4 / g.spacing[1]));
-  const win = new Uint8Array(plane);
-  const lab = new Int32Array(plane);
-  const queue = new Int32Array(plane);
-  let carinaZ: number | undefined;
-  let bronchiSlices = -1;
-  const bronchusLimit = Math.max(1, Math.round(25 / g.spacing[0]));
-  const minLumen = Math.max(2, Math.round(15 / pxArea));
-  let prevArea = 0;
-  for (let q = 0; q < plane; q++) prevArea += airway[order[startK] * plane + q];
-  // box of the previous slice's lumen: every pass below stays inside it (grown by the reach)
-  let br0 = rows, br1 = -1, bc0 = columns, bc1 = -1;
-  {
-    const off = order[startK] * plane;
-    for (let q = 0; q < plane; q++) if (airway[off + q]) {
-      const r = (q / columns) | 0, c = q - r * columns;
-      br0 = Math.min(br0, r); br1 = Math.max(br1, r); bc0 = Math.min(bc0, c); bc1 = Math.max(bc1, c);
-    }
-  }
-  for (let k = startK + 1; k < order.length; k++) {
-    const prevOff = order[k - 1] * plane;
-    const off = order[k] * plane;
-    const wr0 = Math.max(0, br0 - reach), wr1 = Math.min(rows - 1, br1 + reach);
-    const wc0 = Math.max(0, bc0 - reach), wc1 = Math.min(columns - 1, bc1 + reach);
-    for (let r = wr0; r <= wr1; r++) { win.fill(0, r * columns + wc0, r * columns + wc1 + 1); lab.fill(0, r * columns + wc0, r * columns + wc1 + 1); }
-    for (let r = br0; r <= br1; r++)
-      for (let c = bc0; c <= bc1; c++) {
-        if (!airway[prevOff + r * columns + c]) continue;
-        for (let rr = Math.max(0, r - reach); rr <= Math.min(rows - 1, r + reach); rr++)
-          for (let cc = Math.max(0, c - reach); cc <= Math.min(columns - 1, c + reach); cc++) {
-            const p = rr * columns + cc;
-            if (g.hu[off + p] < LUMEN_HU) win[p] = 1;
-          }
-      }
-    // components inside the window that overlap the previous lumen
-    let n = 0;
-    let area = 0;
-    for (let r = br0; r <= br1; r++)
-      for (let c = bc0; c <= bc1; c++) {
-        const q = r * columns + c;
-        if (!win[q] || lab[q] || !airway[prevOff + q]) continue;
-        n++;
-        let head = 0, tail = 0;
-        queue[tail++] = q; lab[q] = n;
-        while (head < tail) {
-          const p = queue[head++];
-          const pr = (p / columns) | 0, pc = p - pr * columns;
-          if (pc > wc0 && win[p - 1] && !lab[p - 1]) { lab[p - 1] = n; queue[tail++] = p - 1; }
-          if (pc < wc1 && win[p + 1] && !lab[p + 1]) { lab[p + 1] = n; queue[tail++] = p + 1; }
-          if (pr > wr0 && win[p - columns] && !lab[p - columns]) { lab[p - columns] = n; queue[tail++] = p - columns; }
-          if (pr < wr1 && win[p + columns] && !lab[p + columns]) { lab[p + columns] = n; queue[tail++] = p + columns; }
-        }
-        if (tail < minLumen) { for (let i = 0; i < tail; i++) lab[queue[i]] = -1; n--; continue; }
-        area += tail;
-      }
-    if (n === 0) break;
-    if (bronchiSlices < 0 && area > prevArea * 2.5 && area * pxArea > 600) break; // opened into the lung
-    if (bronchiSlices < 0 && n >= 2) {
-      carinaZ = (sliceZ(g, order[k - 1]) + sliceZ(g, order[k])) / 2;
-      bronchiSlices = 0;
-    }
-    let nr0 = rows, nr1 = -1, nc0 = columns, nc1 = -1;
-    for (let r = wr0; r <= wr1; r++)
-      for (let c = wc0; c <= wc1; c++) {
-        if (lab[r * columns + c] <= 0) continue;
-        airway[off + r * columns + c] = 1;
-        if (r < nr0) nr0 = r;
-        if (r > nr1) nr1 = r;
-        if (c < nc0) nc0 = c;
-        if (c > nc1) nc1 = c;
-      }
-    br0 = nr0; br1 = nr1; bc0 = nc0; bc1 = nc1;
-    prevArea = area;
-    if (bronchiSlices >= 0 && ++bronchiSlices > bronchusLimit) break;
-  }
-  return { airway, carinaZ };
 }
 
 /** Per slice, the patient-x value separating right from left lung: the emptiest column near the midline. */
@@ -285,11 +130,11 @@ export function segmentLungs(g: Grid): LungMasks {
   }
   if (bs1 < 0) { bs0 = 0; bs1 = -1; br0 = 0; br1 = -1; bc0 = 0; bc1 = -1; }
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
-  const { airway, carinaZ } = trackAirway(g, air, body, midlineX, order);
+  const airway = trackAirway(g, air, body, midlineX, order);
   for (let s = bs0; s <= bs1; s++)
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
-      for (let c = bc0; c <= bc1; c++) if (airway[ro + c]) air[ro + c] = 0;
+      for (let c = bc0; c <= bc1; c++) if (airway.mask[ro + c]) air[ro + c] = 0;
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
@@ -352,33 +197,49 @@ export function segmentLungs(g: Grid): LungMasks {
       }
     }
   }
-  fillLungs(g, lung, body, bs0, bs1);
+  fillLungs(g, lung, bs0, bs1);
+  const aerated = lung.slice();
+  addBulges(g, lung, body, airway.mask);
 
   const extent: LungMasks['extent'] = [null, null, null];
-  const levels: Levels = { carinaZ };
+  const levels: Levels = { carinaZ: airway.carinaZ };
   const sliceExtent = new Float64Array(slices * 12).fill(NaN);
-  for (let s = bs0; s <= bs1; s++) {
-    const z = sliceZ(g, s);
-    for (let r = br0; r <= br1; r++) {
+  // per slice and side: the box of its pixels, whose corners bound its patient x and y
+  const box = new Int32Array(12);
+  for (let s = 0; s < slices; s++) {
+    for (let k = 0; k < 3; k++) box.set([rows, -1, columns, -1], k * 4);
+    const counts = [0, 0, 0];
+    for (let r = 0; r < rows; r++) {
       const ro = s * plane + r * columns;
-      const yr = g.origin[s][1] + g.rowStep[1] * r;
-      for (let c = bc0; c <= bc1; c++) {
+      for (let c = 0; c < columns; c++) {
         const side = lung[ro + c];
         if (!side) continue;
-        const y = yr + g.colStep[1] * c;
-        const x = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
-        const k = (s * 3 + side) * 4;
-        if (!(sliceExtent[k] <= x)) sliceExtent[k] = x;
-        if (!(sliceExtent[k + 1] >= x)) sliceExtent[k + 1] = x;
-        if (!(sliceExtent[k + 2] <= y)) sliceExtent[k + 2] = y;
-        if (!(sliceExtent[k + 3] >= y)) sliceExtent[k + 3] = y;
-        let e = extent[side];
-        if (!e) { e = { zMin: z, zMax: z, yMin: y, yMax: y, voxels: 0 }; extent[side] = e; }
-        if (z < e.zMin) e.zMin = z;
-        if (z > e.zMax) e.zMax = z;
-        if (y < e.yMin) e.yMin = y;
-        if (y > e.yMax) e.yMax = y;
-        e.voxels++;
+        const k = side * 4;
+        counts[side]++;
+        if (r < box[k]) box[k] = r;
+        if (r > box[k + 1]) box[k + 1] = r;
+        if (c < box[k + 2]) box[k + 2] = c;
+        if (c > box[k + 3]) box[k + 3] = c;
+      }
+    }
+    const z = sliceZ(g, s);
+    for (const side of [1, 2]) {
+      if (!counts[side]) continue;
+      const k = side * 4;
+      let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+      for (const r of [box[k], box[k + 1]])
+        for (const c of [box[k + 2], box[k + 3]]) {
+          const x = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
+          const y = g.origin[s][1] + g.rowStep[1] * r + g.colStep[1] * c;
+          x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+        }
+      sliceExtent.set([x0, x1, y0, y1], (s * 3 + side) * 4);
+      const e = extent[side];
+      if (!e) extent[side] = { zMin: z, zMax: z, yMin: y0, yMax: y1, voxels: counts[side] };
+      else {
+        e.zMin = Math.min(e.zMin, z); e.zMax = Math.max(e.zMax, z);
+        e.yMin = Math.min(e.yMin, y0); e.yMax = Math.max(e.yMax, y1);
+        e.voxels += counts[side];
       }
     }
   }
@@ -387,69 +248,87 @@ export function segmentLungs(g: Grid): LungMasks {
     levels.apexZ = Math.max(...ex.map((e) => e.zMax));
     levels.baseZ = Math.min(...ex.map((e) => e.zMin));
   }
-  return { body, lung, airway, midlineX, levels, extent, sliceExtent };
+  return { body, aerated, lung, airway, midlineX, levels, extent, sliceExtent, parenchymaHU: parenchymaOf(g, aerated) };
 }
 
-/**
- * Per slice and per lung: fill holes (vessels, nodules), then take back the pleural concavities
- * (convex hull minus lung) no wider than a mass, so juxta-pleural nodules count as lung while the
- * mediastinum, heart and diaphragm dome (wide concavities) stay out.
- */
-function fillLungs(g: Grid, lung: Uint8Array, body: Uint8Array, s0: number, s1: number): void {
+/** Median HU of aerated lung voxels (a sample of them), or a typical value when there is no lung. */
+function parenchymaOf(g: Grid, aerated: Uint8Array): number {
+  const bins = new Uint32Array(60); // -1100 .. -500 in 10 HU bins
+  let n = 0;
+  for (let i = 0; i < aerated.length; i += 3) {
+    const hu = g.hu[i];
+    if (!aerated[i] || hu >= AIR_HU || hu < -1100) continue;
+    bins[Math.floor((hu + 1100) / 10)]++;
+    n++;
+  }
+  if (n < 100) return -860;
+  let acc = 0;
+  for (let b = 0; b < bins.length; b++) { acc += bins[b]; if (acc * 2 >= n) return -1100 + b * 10 + 5; }
+  return -860;
+}
+
+/** Per slice and per lung: fills the holes (vessels, nodules, airway walls) the aerated lung surrounds. */
+function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
   const { rows, columns } = g;
   const plane = rows * columns;
-  const pxArea = g.spacing[1] * g.spacing[2];
-  const maxPocket = (Math.PI * (MAX_POCKET_DIAMETER_MM / 2) ** 2) / pxArea;
   const one = new Uint8Array(plane);
-  const hull = new Uint8Array(plane);
   const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
-  const pocket = new Uint8Array(plane);
   for (let s = s0; s <= s1; s++) {
     const off = s * plane;
     for (const side of [1, 2]) {
-      // work on the bounding box of this lung in this slice (local w×h buffers)
-      let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
-      for (let r = 0; r < rows; r++) {
-        const ro = off + r * columns;
-        for (let c = 0; c < columns; c++) if (lung[ro + c] === side) {
-          if (r < r0) r0 = r;
-          if (r > r1) r1 = r;
-          if (c < c0) c0 = c;
-          if (c > c1) c1 = c;
-        }
+      one.fill(0);
+      let any = false;
+      for (let q = 0; q < plane; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
+      if (!any) continue;
+      fillHoles2D(one, 0, rows, columns, queue, seen);
+      for (let q = 0; q < plane; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
+    }
+  }
+}
+
+/**
+ * Adds to each lung what bulges into it: the lung closed in 3D by a ball of FIELD_RADIUS_MM on a
+ * coarser grid (≈4 mm, ≈5 mm slices: the ball is large, the detail is not needed), inside the body,
+ * never the other lung or the airway. The other lung counts as open space, so the thin tissue between
+ * the two lungs (the junction lines) is never closed over.
+ */
+function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Array): void {
+  const cf = Math.max(1, Math.round(4 / g.spacing[1]));
+  const cz = Math.max(1, Math.round(5 / g.spacing[0]));
+  const d = { slices: Math.ceil(g.slices / cz), rows: Math.ceil(g.rows / cf), columns: Math.ceil(g.columns / cf) };
+  const spacing: [number, number, number] = [g.spacing[0] * cz, g.spacing[1] * cf, g.spacing[2] * cf];
+  const plane = g.rows * g.columns, cplane = d.rows * d.columns;
+  // only the body's box is worth visiting
+  let s0 = g.slices, s1 = -1, q0 = plane, q1 = -1;
+  for (let s = 0; s < g.slices; s++)
+    for (let q = 0; q < plane; q++) if (lung[s * plane + q]) { if (s < s0) s0 = s; if (s > s1) s1 = s; if (q < q0) q0 = q; if (q > q1) q1 = q; }
+  if (s1 < 0) return;
+  // grid voxel → coarse voxel, once
+  const coarseOf = new Int32Array(plane);
+  for (let r = 0; r < g.rows; r++) for (let c = 0; c < g.columns; c++) coarseOf[r * g.columns + c] = ((r / cf) | 0) * d.columns + ((c / cf) | 0);
+  const count = new Uint16Array(d.slices * cplane);
+  const total = new Uint16Array(d.slices * cplane);
+  const coarse = new Uint8Array(count.length);
+  for (const side of [1, 2]) {
+    count.fill(0); total.fill(0);
+    for (let s = s0; s <= s1; s++) {
+      const co = ((s / cz) | 0) * cplane;
+      for (let q = q0; q <= q1; q++) {
+        total[co + coarseOf[q]]++;
+        if (lung[s * plane + q] === side) count[co + coarseOf[q]]++;
       }
-      if (r1 < 0 || (r1 - r0 + 1) * (c1 - c0 + 1) < 4) continue;
-      const h = r1 - r0 + 1;
-      const w = c1 - c0 + 1;
-      const n = w * h;
-      for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) one[r * w + c] = lung[off + (r + r0) * columns + c + c0] === side ? 1 : 0;
-      fillHoles2D(one, 0, h, w, queue, seen);
-      // the hull only needs the outermost pixel of each row on either side
-      const pts: number[] = [];
-      for (let r = 0; r < h; r++) {
-        let a = -1, b = -1;
-        for (let c = 0; c < w; c++) if (one[r * w + c]) { if (a < 0) a = c; b = c; }
-        if (a >= 0) pts.push(a, r, b, r);
+    }
+    for (let i = 0; i < coarse.length; i++) coarse[i] = count[i] > 0 && count[i] * 2 >= total[i] ? 1 : 0;
+    const closed = closeByBall(coarse, d, spacing, FIELD_RADIUS_MM);
+    // what the ball closes reaches at most its radius beyond the lung's box
+    const ks = Math.ceil(FIELD_RADIUS_MM / g.spacing[0]);
+    for (let s = Math.max(0, s0 - ks); s <= Math.min(g.slices - 1, s1 + ks); s++) {
+      const co = ((s / cz) | 0) * cplane;
+      for (let q = 0; q < plane; q++) {
+        const p = s * plane + q;
+        if (!lung[p] && body[p] && !airway[p] && closed[co + coarseOf[q]]) lung[p] = side;
       }
-      hull.fill(0, 0, n);
-      fillConvexPolygon(convexHull(pts), hull, 0, h, w);
-      for (let r = 0; r < h; r++)
-        for (let c = 0; c < w; c++) {
-          const q = r * w + c;
-          const p = off + (r + r0) * columns + c + c0;
-          pocket[q] = hull[q] && !one[q] && body[p] && !lung[p] ? 1 : 0;
-        }
-      const pc = labelComponents(pocket.subarray(0, n), { slices: 1, rows: h, columns: w }, true);
-      for (let q = 0; q < n; q++) {
-        const id = pc.labels[q];
-        if (id && pc.sizes[id] <= maxPocket) one[q] = 1;
-      }
-      for (let r = 0; r < h; r++)
-        for (let c = 0; c < w; c++) {
-          const p = off + (r + r0) * columns + c + c0;
-          if (one[r * w + c] && !lung[p]) lung[p] = side;
-        }
     }
   }
 }

@@ -339,3 +339,91 @@ export function fillConvexPolygon(poly: number[], out: Uint8Array, offset: numbe
     for (let x = a; x <= b; x++) out[offset + y * columns + x] = 1;
   }
 }
+
+/**
+ * Morphological closing by a ball of `radius` mm, exactly, from two distance transforms: the mask
+ * grown by the radius, then shrunk by it. Fills the mask's concavities narrower than the ball (the
+ * bumps of whatever presses into it) and leaves its wider, smoother curves alone. The grid is padded
+ * by the radius, so the edges of the scan count as open space rather than as more mask.
+ */
+export function closeByBall(mask: Uint8Array, d: Dims, spacing: [number, number, number], radius: number): Uint8Array {
+  const ps = Math.ceil(radius / spacing[0]) + 1, pr = Math.ceil(radius / spacing[1]) + 1, pc = Math.ceil(radius / spacing[2]) + 1;
+  const P: Dims = { slices: d.slices + 2 * ps, rows: d.rows + 2 * pr, columns: d.columns + 2 * pc };
+  const pPlane = P.rows * P.columns, plane = d.rows * d.columns;
+  const at = (s: number, r: number, c: number): number => (s + ps) * pPlane + (r + pr) * P.columns + c + pc;
+  const r2 = radius * radius;
+  const outside = new Uint8Array(P.slices * pPlane).fill(1);
+  for (let s = 0; s < d.slices; s++)
+    for (let r = 0; r < d.rows; r++)
+      for (let c = 0; c < d.columns; c++) if (mask[s * plane + r * d.columns + c]) outside[at(s, r, c)] = 0;
+  const toMask = squaredDistanceToBackground(outside, P, spacing);
+  const grown = outside; // reused: 1 within the radius of the mask
+  for (let i = 0; i < grown.length; i++) grown[i] = toMask[i] <= r2 ? 1 : 0;
+  const toOutside = squaredDistanceToBackground(grown, P, spacing);
+  const out = new Uint8Array(mask.length);
+  for (let s = 0; s < d.slices; s++)
+    for (let r = 0; r < d.rows; r++)
+      for (let c = 0; c < d.columns; c++) {
+        const i = s * plane + r * d.columns + c;
+        out[i] = mask[i] || toOutside[at(s, r, c)] > r2 ? 1 : 0;
+      }
+  return out;
+}
+
+/**
+ * Splits a set of voxels at its necks: a watershed of their depth (`depth2`, squared distance to the
+ * background, one value per voxel of the volume) flooded from the deepest voxels down. Two basins stay
+ * apart where they meet only if each rises above the meeting point by its dynamic (`minDynamic` of the
+ * basin's peak, in the units of √depth2); shallower basins merge into their deeper neighbour, so noise
+ * on a ridge does not cut a vessel or a lobule off a nodule. Returns one voxel list per basin.
+ */
+export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, minDynamic: (peak: number) => number): Int32Array[] {
+  const n = vox.length;
+  if (n < 8) return [vox];
+  const plane = d.rows * d.columns;
+  const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => depth2[vox[b]] - depth2[vox[a]]);
+  const index = new Map<number, number>();
+  vox.forEach((v, k) => index.set(v, k));
+  const basinOf = new Int32Array(n).fill(-1);
+  const parent: number[] = [];
+  const peak: number[] = [];
+  const root = (b: number): number => {
+    while (parent[b] !== b) { parent[b] = parent[parent[b]]; b = parent[b]; }
+    return b;
+  };
+  for (const k of order) {
+    const v = vox[k];
+    const h = Math.sqrt(depth2[v]);
+    const s = (v / plane) | 0, rem = v - s * plane, r = (rem / d.columns) | 0, c = rem - r * d.columns;
+    const around = new Set<number>();
+    const look = (q: number): void => {
+      const j = index.get(q);
+      if (j !== undefined && basinOf[j] >= 0) around.add(root(basinOf[j]));
+    };
+    if (c > 0) look(v - 1);
+    if (c < d.columns - 1) look(v + 1);
+    if (r > 0) look(v - d.columns);
+    if (r < d.rows - 1) look(v + d.columns);
+    if (s > 0) look(v - plane);
+    if (s < d.slices - 1) look(v + plane);
+    if (!around.size) {
+      const b = parent.length;
+      parent.push(b); peak.push(h);
+      basinOf[k] = b;
+      continue;
+    }
+    // the deepest basin takes the voxel; shallow ones met here merge into it
+    const basins = [...around].sort((a, b) => peak[b] - peak[a]);
+    const top = basins[0];
+    for (const b of basins.slice(1)) if (peak[b] - h < minDynamic(peak[b])) parent[b] = top;
+    basinOf[k] = top;
+  }
+  const groups = new Map<number, number[]>();
+  for (let k = 0; k < n; k++) {
+    const b = root(basinOf[k]);
+    let list = groups.get(b);
+    if (!list) { list = []; groups.set(b, list); }
+    list.push(vox[k]);
+  }
+  return [...groups.values()].map((l) => Int32Array.from(l));
+}

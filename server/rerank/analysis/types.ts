@@ -4,6 +4,8 @@ import type { Vec3 } from '../../series/volume';
 
 export type LungSide = 'left' | 'right';
 export type Zone = 'upper' | 'middle' | 'lower';
+/** The wall a lesion abuts, if any. */
+export type Wall = 'chest wall' | 'mediastinum' | 'diaphragm';
 
 export interface CandidateSlice {
   /** Slice index in volume order. */
@@ -49,6 +51,16 @@ export interface Candidate {
   attachment: number;
   /** Its largest inner radius over that of the dense tissue attached beyond its rim (≈1 for a piece of vessel). */
   thicknessRatio: number;
+  /** Share of its voxels outside the aerated lung: how much of it bulges into the lung from a wall. */
+  bulgeFraction: number;
+  /** Share of its surface against the wall (anything not aerated lung: chest wall, mediastinum, diaphragm). */
+  wallContact: number;
+  /** How far it reaches from the wall into the lung, through itself (mm); Infinity when it touches no wall. */
+  protrusionMm: number;
+  /** The wall it abuts most (when wallContact is more than a trace). */
+  wall: Wall | null;
+  /** Distance (mm) from its nearest edge to the hilum of its side (the end of the main bronchus), when that is known. */
+  hilumDistanceMm?: number;
   /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
   marginIrregularity: number;
   side: LungSide;
@@ -63,6 +75,8 @@ export interface Candidate {
   lateralFraction: number;
   /** Soft lobe membership estimated from position (fissures are not segmented). */
   lobes: Partial<Record<Lobe, number>>;
+  /** Ids of the candidates whose voxels touch this one's: pieces that may be one lesion. */
+  touching: number[];
   slices: CandidateSlice[];
   /** Classical 0..1 likelihood that this is a lesion rather than a vessel, airway wall or artefact. */
   lesionLikelihood: number;
@@ -73,6 +87,8 @@ export interface AnatomicalLevels {
   apex?: { index: number; z: number };
   carina?: { index: number; z: number };
   base?: { index: number; z: number };
+  /** Each hilum: where its main bronchus divides, as a slice index and a patient position (mm). */
+  hila?: Partial<Record<LungSide, { index: number; position: Vec3 }>>;
 }
 
 export interface Analysis {

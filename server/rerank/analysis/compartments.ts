@@ -1,0 +1,103 @@
+/**
+ * The thoracic compartments around the lungs, one label per grid voxel: lung field, airway,
+ * mediastinum, heart, abdomen (below the diaphragm) and chest wall. Judged from the lungs, the airway
+ * and the diaphragm surface of this patient, never from absolute heights:
+ * - the thoracic cavity on a slice is the convex hull of the two lung fields;
+ * - the diaphragm is the lowest lung voxel of each column (x, y), carried under the heart from the
+ *   columns around it; below it is abdomen;
+ * - inside the cavity and outside the lungs is mediastinum, and its part more than HEART_BELOW_CARINA_MM
+ *   below the carina is taken as heart;
+ * - the rest of the body is chest wall (and neck above the lungs).
+ */
+import type { Grid } from './grid';
+import type { LungMasks } from './lungs';
+import { convexHull, fillConvexPolygon } from './morphology';
+
+export const enum Compartment {
+  Outside = 0,
+  Lung = 1,
+  Airway = 2,
+  Mediastinum = 3,
+  Heart = 4,
+  Abdomen = 5,
+  ChestWall = 6,
+}
+
+export const COMPARTMENT_NAMES = ['outside', 'lung', 'airway', 'mediastinum', 'heart', 'abdomen', 'chest wall'] as const;
+export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
+
+/** The heart lies below the pulmonary trunk, which sits about this far below the carina. */
+const HEART_BELOW_CARINA_MM = 30;
+
+/** Lowest lung z (mm) per column of the grid plane, NaN where no column above reaches lung, then filled in from the nearest columns that do. */
+function diaphragmHeight(g: Grid, lung: Uint8Array, body: Uint8Array): Float64Array {
+  const plane = g.rows * g.columns;
+  const h = new Float64Array(plane).fill(NaN);
+  for (let s = 0; s < g.slices; s++) {
+    const z = g.origin[s][2];
+    for (let q = 0; q < plane; q++) if (lung[s * plane + q] && !(h[q] <= z)) h[q] = z;
+  }
+  // inside the body outline only: columns of the heart and spine take the height of the nearest lung columns
+  const inBody = new Uint8Array(plane);
+  for (let s = 0; s < g.slices; s++) for (let q = 0; q < plane; q++) if (body[s * plane + q]) inBody[q] = 1;
+  let frontier = new Int32Array(plane);
+  let nf = 0;
+  for (let q = 0; q < plane; q++) if (!Number.isNaN(h[q])) frontier[nf++] = q;
+  const sum = new Float64Array(plane), count = new Uint8Array(plane);
+  let next = new Int32Array(plane);
+  while (nf) {
+    let nn = 0;
+    for (let i = 0; i < nf; i++) {
+      const q = frontier[i];
+      const r = (q / g.columns) | 0, c = q - r * g.columns;
+      const visit = (p: number): void => {
+        if (!inBody[p] || !Number.isNaN(h[p])) return;
+        if (!count[p]) next[nn++] = p;
+        sum[p] += h[q]; count[p]++;
+      };
+      if (c > 0) visit(q - 1);
+      if (c < g.columns - 1) visit(q + 1);
+      if (r > 0) visit(q - g.columns);
+      if (r < g.rows - 1) visit(q + g.columns);
+    }
+    for (let i = 0; i < nn; i++) { const p = next[i]; h[p] = sum[p] / count[p]; }
+    [frontier, next] = [next, frontier];
+    nf = nn;
+  }
+  return h;
+}
+
+/**
+ * Labels every grid voxel. `lung` is the lung field by default; passing the aerated lung instead
+ * labels what bulges into the lungs by the compartment it bulges from (how false candidates are counted).
+ */
+export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m.lung): Uint8Array {
+  const plane = g.rows * g.columns;
+  const out = new Uint8Array(g.hu.length);
+  const dia = diaphragmHeight(g, lung, m.body);
+  const hull = new Uint8Array(plane);
+  const carinaZ = m.levels.carinaZ;
+  for (let s = 0; s < g.slices; s++) {
+    const off = s * plane;
+    const z = g.origin[s][2];
+    // the cavity: convex hull of the lung fields on this slice
+    const pts: number[] = [];
+    for (let r = 0; r < g.rows; r++) {
+      let a = -1, b = -1;
+      for (let c = 0; c < g.columns; c++) if (lung[off + r * g.columns + c]) { if (a < 0) a = c; b = c; }
+      if (a >= 0) pts.push(a, r, b, r);
+    }
+    hull.fill(0);
+    if (pts.length >= 6) fillConvexPolygon(convexHull(pts), hull, 0, g.rows, g.columns);
+    for (let q = 0; q < plane; q++) {
+      const p = off + q;
+      if (!m.body[p]) continue;
+      if (lung[p]) out[p] = Compartment.Lung;
+      else if (m.airway.mask[p]) out[p] = Compartment.Airway;
+      else if (z < dia[q]) out[p] = Compartment.Abdomen;
+      else if (hull[q]) out[p] = carinaZ !== undefined && z < carinaZ - HEART_BELOW_CARINA_MM ? Compartment.Heart : Compartment.Mediastinum;
+      else out[p] = Compartment.ChestWall;
+    }
+  }
+  return out;
+}
