@@ -1,21 +1,32 @@
 /**
- * Fusion: how well each lesion candidate matches each finding of the query, turned into a
- * calibrated 0..1 score per slice with regions and the matched term ids. Pure.
+ * Fusion: which lesion of the series is the one described, as a probability. Pure.
  *
- * A candidate's score is its lesion likelihood times one soft factor per stated attribute
- * (type, side, lobe, position, level, size, texture, margin, negations). Each factor is near 1
- * when the attribute fits and falls towards a floor when it does not; presets set how hard.
+ * The description is about something in this series, so the candidates compete for it, together
+ * with one more alternative, "not in this series" (absent, or missed by the analysis). Each
+ * candidate's evidence is its lesion likelihood times, per stated attribute, a likelihood ratio:
+ * how much more often a radiologist would state that attribute of this lesion than of a lesion
+ * taken at random (side, lobe, position, level, size, size word, type, texture, margin). The
+ * score is the evidence normalised over the candidates and the alternative. So a correct extra
+ * attribute raises a score (its ratio is above 1) and a wrong one lowers it; a soft mismatch
+ * (size or segment off) re-orders candidates but never hides the only one that fits the rest,
+ * and every stated attribute that did not fit is reported, stated against measured.
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
 import type { Analysis, Candidate } from './analysis/types';
 import type { CandidateScore } from './learned';
-import type { Region, SliceResult, Unsupported } from './response';
+import type { Mismatch, Region, SliceResult, Unsupported } from './response';
 
 export type Preset = 'report-match' | 'lesion-search' | 'strict';
 export const PRESETS: readonly Preset[] = ['report-match', 'lesion-search', 'strict'];
 
 /** A slice is a confident match from this score up. */
 export const CONFIDENT_SCORE = 0.5;
+/**
+ * Weight of "the described lesion is not among the candidates" against one candidate whose evidence
+ * is 1 (a certain lesion with no attribute stated). Chosen on the development and synthetic sets,
+ * one development scan held out at a time (scripts/calibrate.ts).
+ */
+export const NOT_IN_SERIES = 1;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
@@ -39,16 +50,16 @@ const CHEST_ORGANS = new Set(['lung', 'pleura', 'chest', 'thorax', 'airway', 'br
 export interface PresetWeights {
   /** Exponent on the lesion likelihood. */
   lesion: number;
-  /** Exponent on each attribute factor (1 = as stated, < 1 = soft hints). */
+  /** Exponent on each attribute's likelihood ratio (1 = as stated, < 1 = soft hints). */
   attributes: number;
   /** Attributes the candidate shows less than this reject it outright (strict). */
   reject: number;
 }
 
 export const PRESET_WEIGHTS: Record<Preset, PresetWeights> = {
-  'report-match': { lesion: 0.6, attributes: 1, reject: 0 },
+  'report-match': { lesion: 1, attributes: 1, reject: 0 },
   'lesion-search': { lesion: 1, attributes: 0.35, reject: 0 },
-  strict: { lesion: 0.6, attributes: 1, reject: 0.3 },
+  strict: { lesion: 1, attributes: 1, reject: 0.3 },
 };
 
 /** What the fusion knows about one candidate: classical features, optionally a learned score. */
@@ -61,20 +72,24 @@ interface TermFactor {
   term: Term;
   /** 0..1: how well the candidate shows this attribute. */
   membership: number;
-  /** The factor applied: membership lifted to the attribute's floor. */
-  factor: number;
+  /** Likelihood ratio applied: the membership lifted to the attribute's floor, over its base rate. */
+  ratio: number;
+  /** What the candidate shows instead, in words, for a stated-versus-measured report. */
+  measured: string;
 }
 
 export interface CandidateMatch {
   candidate: Candidate;
   finding: number;
+  /** Unnormalised evidence that this candidate is the one described. */
+  evidence: number;
+  /** Probability that it is the one described (evidence normalised with the other candidates and "not in this series"). */
   score: number;
-  /** Attribute factors with the term they judge. */
   factors: TermFactor[];
   label: string;
 }
 
-/** Texture probabilities from density fractions (or the learned head when there is one). */
+/** Texture probabilities from density (or the learned head blended in, where density allows it). */
 export function textureOf(e: Evidence): { solid: number; partSolid: number; groundGlass: number } {
   const c = e.candidate;
   // ground-glass: even the densest part stays below soft tissue (core < ≈ -350 HU)
@@ -87,10 +102,16 @@ export function textureOf(e: Evidence): { solid: number; partSolid: number; grou
   const classical = { solid: (1 - gg) * (1 - mixed), partSolid: (1 - gg) * mixed, groundGlass: gg };
   const t = e.learned?.texture;
   if (!t) return classical;
+  // the model may refine a texture but not contradict physics: a core of soft-tissue density is not
+  // ground glass, and one far below it is not solid
+  const softCore = sigmoid((c.coreHU + 150) / 40);
+  const faintCore = sigmoid((-450 - c.coreHU) / 40);
+  const learned = { solid: t.solid * (1 - faintCore), partSolid: t.partSolid, groundGlass: t.groundGlass * (1 - softCore) };
+  const sum = learned.solid + learned.partSolid + learned.groundGlass || 1;
   return {
-    solid: 0.5 * classical.solid + 0.5 * t.solid,
-    partSolid: 0.5 * classical.partSolid + 0.5 * t.partSolid,
-    groundGlass: 0.5 * classical.groundGlass + 0.5 * t.groundGlass,
+    solid: 0.5 * classical.solid + (0.5 * learned.solid) / sum,
+    partSolid: 0.5 * classical.partSolid + (0.5 * learned.partSolid) / sum,
+    groundGlass: 0.5 * classical.groundGlass + (0.5 * learned.groundGlass) / sum,
   };
 }
 
@@ -127,8 +148,18 @@ function marginMembership(margin: Margin | string, e: Evidence): number {
   }
 }
 
+/** Closeness to the hilum of the candidate's own side: its edge within about 15 mm of where the main bronchus divides. */
+function hilarMembership(a: Analysis, c: Candidate): number {
+  if (c.hilumDistanceMm !== undefined) return Math.exp(-0.5 * (c.hilumDistanceMm / 15) ** 2);
+  // no hilum found (no carina, non-axial series): medial and a little below the carina
+  const z = a.levels.carina ? a.levels.carina.z - 20 : undefined;
+  const zTerm = z === undefined ? 0.5 : Math.exp(-0.5 * (zDistance(a, c, z) / 20) ** 2);
+  return zTerm * sigmoid((0.45 - c.lateralFraction) / 0.1);
+}
+
 /** Membership of a coarse position word (or a segment name used as one). */
-function positionMembership(word: string, c: Candidate): number | undefined {
+function positionMembership(word: string, a: Analysis, c: Candidate): number | undefined {
+  const against = (wall: Candidate['wall']): number => (c.wall === wall ? clamp01(0.6 + 8 * c.wallContact) : 0);
   switch (word) {
     case 'posterior':
     case 'dorsal':
@@ -137,29 +168,47 @@ function positionMembership(word: string, c: Candidate): number | undefined {
     case 'ventral':
       return sigmoid((0.45 - c.apFraction) / 0.1);
     case 'upper':
-    case 'apical':
     case 'superior':
       return sigmoid((c.zoneFraction - 0.6) / 0.08);
+    case 'apical':
+      return sigmoid((c.zoneFraction - 0.78) / 0.06);
     case 'lower':
-    case 'basal':
     case 'inferior':
       return sigmoid((0.4 - c.zoneFraction) / 0.08);
+    case 'basal':
+      return Math.max(sigmoid((0.22 - c.zoneFraction) / 0.06), against('diaphragm'));
     case 'middle':
       return Math.exp(-0.5 * ((c.zoneFraction - 0.5) / 0.18) ** 2);
     case 'central':
-    case 'medial':
     case 'perihilar':
-      return sigmoid((0.4 - c.lateralFraction) / 0.1);
+      return Math.max(sigmoid((0.4 - c.lateralFraction) / 0.1), hilarMembership(a, c));
+    case 'medial':
+    case 'paramediastinal':
+      return Math.max(sigmoid((0.35 - c.lateralFraction) / 0.1), against('mediastinum'));
     case 'peripheral':
     case 'lateral':
+      return Math.max(sigmoid((c.lateralFraction - 0.45) / 0.1), against('chest wall'));
     case 'subpleural':
-      return sigmoid((c.lateralFraction - 0.45) / 0.1);
+    case 'juxtapleural':
+      return Math.max(sigmoid((c.lateralFraction - 0.72) / 0.07), against('chest wall'), 0.8 * against('diaphragm'));
+    case 'perifissural': {
+      // near the estimated boundary between upper (or middle) and lower lobe
+      const lower = (c.lobes.RLL ?? 0) + (c.lobes.LLL ?? 0);
+      return 1 - Math.abs(2 * lower - 1);
+    }
     default:
       return undefined;
   }
 }
 
-/** Patient z (mm) of a named level, from the analysis' landmarks. */
+/** Distance (mm) along z from a height to the candidate's slice range (0 inside it). */
+function zDistance(a: Analysis, c: Candidate, z: number): number {
+  const zs = c.slices.map((s) => a.sliceZ[s.index]);
+  const lo = Math.min(...zs) - a.sliceSpacing / 2, hi = Math.max(...zs) + a.sliceSpacing / 2;
+  return z < lo ? lo - z : z > hi ? z - hi : 0;
+}
+
+/** Patient z (mm) of a named level, from the analysis' landmarks (the hilum is judged in 3D, see hilarMembership). */
 export function levelZ(a: Analysis, level: string): number | undefined {
   const { apex, carina, base } = a.levels;
   switch (level) {
@@ -178,16 +227,22 @@ export function levelZ(a: Analysis, level: string): number | undefined {
   }
 }
 
-function typeFactor(type: string | undefined, e: Evidence): number {
+function levelMembership(a: Analysis, level: string, c: Candidate): number | undefined {
+  if (level === 'hilum') return a.levels.carina || c.hilumDistanceMm !== undefined ? hilarMembership(a, c) : undefined;
+  const z = levelZ(a, level);
+  return z === undefined ? undefined : Math.exp(-0.5 * (zDistance(a, c, z) / 15) ** 2);
+}
+
+function typeMembership(type: string | undefined, e: Evidence): number {
   const c = e.candidate;
   const d = c.diameterMm;
   switch (type) {
     case 'nodule':
-      return sigmoid((38 - d) / 4); // nodules are ≤ 30 mm; allow measurement slack
+      return sigmoid((34 - d) / 3); // nodules are ≤ 30 mm; allow measurement slack
     case 'mass':
-      return sigmoid((d - 22) / 3); // masses are > 30 mm
+      return sigmoid((d - 26) / 3); // masses are > 30 mm
     case 'ground-glass opacity':
-      return 0.15 + 0.85 * textureOf(e).groundGlass;
+      return textureOf(e).groundGlass;
     case 'calcification':
       return sigmoid((c.calcifiedFraction - 0.25) / 0.07);
     default:
@@ -195,22 +250,46 @@ function typeFactor(type: string | undefined, e: Evidence): number {
   }
 }
 
-function sizeFactor(stated: number, e: Evidence): number {
+/**
+ * How well a measured long axis fits a stated size: log-ratio tolerance (±30 %) plus ~2 mm absolute
+ * error for small sizes; ground glass may measure smaller than stated (its faint rim is uncertain).
+ */
+function sizeMembership(stated: number, e: Evidence): number {
   const measured = Math.max(1, e.candidate.diameterMm);
-  // log-ratio tolerance (±35%) plus ~2 mm absolute measurement error for small sizes
-  const sigma = Math.sqrt(0.3 ** 2 + (2 / stated) ** 2);
+  let sigma = Math.sqrt(0.3 ** 2 + (2 / stated) ** 2);
+  if (measured < stated && textureOf(e).groundGlass > 0.5) sigma *= 1.5;
   return Math.exp(-0.5 * (Math.log(measured / stated) / sigma) ** 2);
 }
 
-const FLOOR = {
-  type: 0.1,
-  side: 0.08,
-  lobe: 0.3,
-  position: 0.35,
-  level: 0.2,
-  size: 0.15,
-  texture: 0.15,
-  margin: 0.45,
+/** "large", "small" and "moderate", relative to what the finding is (a large nodule is smaller than a large mass). */
+function sizeWordMembership(word: string, type: FindingType | undefined, d: number): number {
+  const [small, large] = type === 'nodule' ? [8, 15] : type === 'mass' ? [35, 50] : type === 'lymph node' ? [10, 15] : [10, 30];
+  switch (word) {
+    case 'large':
+      return sigmoid((d - large) / (0.12 * large));
+    case 'small':
+      return sigmoid((small - d) / (0.15 * small));
+    case 'moderate':
+      return sigmoid((d - small) / (0.15 * small)) * sigmoid((large - d) / (0.12 * large));
+    default:
+      return 0.5;
+  }
+}
+
+/** Lowest factor an attribute can apply (its membership lifted: a stated attribute may be wrong, an estimate too). */
+const FLOOR = { type: 0.1, side: 0.08, lobe: 0.3, position: 0.35, level: 0.2, size: 0.15, sizeWord: 0.25, texture: 0.15, margin: 0.45 };
+
+/** How often an attribute fits a lesion taken at random: the denominator of its likelihood ratio. */
+const BASE_RATE = {
+  side: 0.5,
+  lobe: 0.35,
+  position: 0.4,
+  level: 0.3,
+  size: 0.25,
+  sizeWord: 0.4,
+  margin: 0.35,
+  type: { nodule: 0.6, mass: 0.35, 'ground-glass opacity': 0.3, calcification: 0.2 } as Record<string, number>,
+  texture: { solid: 0.6, 'part-solid': 0.2, 'ground-glass': 0.3 } as Record<string, number>,
 };
 
 /** Which stated attributes the pipeline cannot judge, and whether the finding can be ranked at all. */
@@ -253,58 +332,63 @@ export function supportOf(f: Finding, index: number): { rankable: boolean; unsup
 /** Features of a lesion ("calcified nodule", "结节伴钙化") the candidates' densities can judge. */
 const ASSESSED_FEATURES = new Set<FindingType>(['calcification', 'ground-glass opacity']);
 
-/** Scores one candidate against one finding. */
+const round = (x: number): string => String(Math.round(x));
+const texWord = (e: Evidence): string => {
+  const t = textureOf(e);
+  return t.groundGlass >= t.solid && t.groundGlass >= t.partSolid ? 'ground-glass' : t.solid >= t.partSolid ? 'solid' : 'part-solid';
+};
+const lobeWord = (c: Candidate): string => Object.entries(c.lobes).sort((x, y) => (y[1] ?? 0) - (x[1] ?? 0))[0]?.[0] ?? '';
+
+/** Scores one candidate against one finding (unnormalised evidence and the factors behind it). */
 export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e: Evidence, w: PresetWeights): CandidateMatch {
   const c = e.candidate;
   const factors: TermFactor[] = [];
-  const add = (term: Term | undefined, membership: number, floor: number): void => {
+  const add = (term: Term | undefined, membership: number, floor: number, base: number, measured: string): void => {
     if (!term) return;
     const mem = clamp01(membership);
-    factors.push({ term, membership: mem, factor: floor + (1 - floor) * mem });
+    factors.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured });
   };
   const termOf = (kind: Term['kind'], value?: string): Term | undefined =>
     f.terms.find((t) => t.kind === kind && !t.negated && (value === undefined || t.value === value));
+  const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
 
   // type, then further types said to be part of it ("calcified nodule" → calcification)
-  if (f.type) add(termOf('type', f.type), typeFactor(f.type, e), FLOOR.type);
+  if (f.type) add(termOf('type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5, `${kind}, ${round(c.diameterMm)} mm`);
   for (const feature of f.features ?? []) {
-    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeFactor(feature, e), FLOOR.texture);
+    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5, texWord(e));
   }
-  // side
   const side = f.anatomy.side;
-  if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : 0, FLOOR.side);
+  if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : 0, FLOOR.side, BASE_RATE.side, c.side);
   // lobe (LUL includes the lingula)
   if (f.anatomy.lobe) {
     const lobe = f.anatomy.lobe;
     const p = (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0);
-    add(termOf('lobe'), p, FLOOR.lobe);
+    add(termOf('lobe'), p, FLOOR.lobe, BASE_RATE.lobe, `${lobeWord(c)} (estimated from position)`);
   }
   // segment names that are also position words
   const seg = f.anatomy.segment;
+  const where = `${c.zone} zone, ${c.anteroposterior}${c.wall ? `, against the ${c.wall}` : ''}`;
   if (seg) {
-    const p = positionMembership(seg, c);
-    if (p !== undefined) add(termOf('segment'), p, FLOOR.position);
+    const p = positionMembership(seg, a, c);
+    if (p !== undefined) add(termOf('segment'), p, FLOOR.position, BASE_RATE.position, where);
   }
   for (const word of f.anatomy.position ?? []) {
-    const p = positionMembership(word, c);
-    if (p !== undefined) add(termOf('position', word), p, FLOOR.position);
+    const p = positionMembership(word, a, c);
+    if (p !== undefined) add(termOf('position', word), p, FLOOR.position, BASE_RATE.position, where);
   }
   if (f.anatomy.level) {
-    const z = levelZ(a, f.anatomy.level);
-    if (z !== undefined) {
-      const zs = c.slices.map((s) => a.sliceZ[s.index]);
-      const lo = Math.min(...zs) - a.sliceSpacing / 2, hi = Math.max(...zs) + a.sliceSpacing / 2;
-      const d = z < lo ? lo - z : z > hi ? z - hi : 0;
-      add(termOf('level'), Math.exp(-0.5 * (d / 15) ** 2), FLOOR.level);
-    }
+    const p = levelMembership(a, f.anatomy.level, c);
+    const hilum = c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where;
+    if (p !== undefined) add(termOf('level'), p, FLOOR.level, BASE_RATE.level, f.anatomy.level === 'hilum' ? hilum : where);
   }
-  if (f.size) add(termOf('size'), sizeFactor(f.size.mm, e), FLOOR.size);
+  if (f.size) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, `${round(c.diameterMm)} mm`);
+  if (f.sizeWord) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, `${round(c.diameterMm)} mm`);
   if (f.texture) {
     const t = textureOf(e);
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
-    add(termOf('texture'), p, FLOOR.texture);
+    add(termOf('texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4, texWord(e));
   }
-  for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin);
+  for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, irregularityOf(e) > 0.35 ? 'irregular' : 'smooth');
 
   // negations lower candidates that show what the text denies
   let negation = 1;
@@ -315,20 +399,18 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     else if (n === 'ground-glass' || n === 'ground-glass opacity') negation *= 1 - 0.7 * textureOf(e).groundGlass;
   }
 
-  let score = Math.pow(lesionLikelihoodOf(e), w.lesion) * negation;
+  let evidence = Math.pow(lesionLikelihoodOf(e), w.lesion) * negation;
   for (const tf of factors) {
-    if (tf.membership < w.reject) score = 0;
-    score *= Math.pow(tf.factor, w.attributes);
+    if (tf.membership < w.reject) evidence = 0;
+    evidence *= Math.pow(tf.ratio, w.attributes);
   }
-  return { candidate: c, finding: findingIndex, score: clamp01(score), factors, label: labelOf(f, e) };
+  return { candidate: c, finding: findingIndex, evidence, score: 0, factors, label: labelOf(e) };
 }
 
-function labelOf(f: Finding, e: Evidence): string {
+function labelOf(e: Evidence): string {
   const c = e.candidate;
-  const t = textureOf(e);
-  const texture = t.groundGlass >= t.solid && t.groundGlass >= t.partSolid ? 'ground-glass' : t.solid >= t.partSolid ? 'solid' : 'part-solid';
   const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
-  return `${texture} ${kind} ${Math.round(c.diameterMm)} mm, ${c.side} ${c.zone} zone`;
+  return `${texWord(e)} ${kind} ${Math.round(c.diameterMm)} mm, ${c.side} ${c.zone} zone`;
 }
 
 export interface FuseOptions {
@@ -337,9 +419,23 @@ export interface FuseOptions {
   learned?: CandidateScore[];
 }
 
+/** One lesion's answer to one finding. */
+export interface LesionAnswer {
+  /** The piece of the lesion that fits best. */
+  candidate: Candidate;
+  /** Every touching piece it was found in, with its evidence relative to the best piece. */
+  pieces?: Array<{ candidate: Candidate; share: number }>;
+  score: number;
+  matched: string[];
+  mismatched: Mismatch[];
+  label: string;
+}
+
 export interface FuseResult {
   /** Best first, every slice with a positive score (index in volume order). */
-  slices: Array<{ index: number; score: number; regions: Region[]; matched: string[] }>;
+  slices: Array<{ index: number; score: number; regions: Region[]; matched: string[]; mismatched: Mismatch[] }>;
+  /** Per rankable finding, its lesions best first (at most one entry per lesion). */
+  findings: Array<{ finding: number; lesions: LesionAnswer[] }>;
   unsupported: Unsupported[];
   noConfidentMatch: boolean;
 }
@@ -349,32 +445,71 @@ function sliceWeight(weight: number): number {
   return 0.7 + 0.3 * Math.sqrt(weight);
 }
 
-export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
+/** Candidates less likely than this to be what is described are not listed. */
+const MIN_SCORE = 0.005;
+
+function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
+  const matched = new Set<string>();
+  const mismatched: Mismatch[] = [];
+  for (const tf of m.factors) {
+    if (tf.membership >= 0.5) matched.add(tf.term.id);
+    else if (tf.membership < 0.3) mismatched.push({ term: tf.term.id, stated: tf.term.value, measured: tf.measured });
+  }
+  for (const t of f.terms) if (t.kind === 'organ' && CHEST_ORGANS.has(t.value)) matched.add(t.id);
+  return { candidate: m.candidate, score: round3(m.score), matched: [...matched], mismatched, label: m.label };
+}
+
+/**
+ * The evidence that each lesion of the series is the one a finding describes, unnormalised: touching
+ * pieces are one lesion's evidence together, and its best-fitting piece answers for it (first).
+ */
+export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
+  const matches = a.candidates.map((c, k) => matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w));
+  return piecesOfLesions(a).map((piece) => {
+    const pieces = piece.map((k) => matches[k]).sort((x, y) => y.evidence - x.evidence);
+    return { pieces, evidence: pieces.reduce((s, m) => s + m.evidence, 0) };
+  });
+}
+
+export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
-  const matches: CandidateMatch[] = [];
+  const findings: FuseResult['findings'] = [];
   q.findings.forEach((f, i) => {
     const sup = supportOf(f, i);
     if (sup.unsupported) unsupported.push(sup.unsupported);
     if (!sup.rankable) return;
     const level = f.anatomy.level;
-    if (level && levelZ(a, level) === undefined) {
+    if (level && a.candidates.length && levelMembership(a, level, a.candidates[0]) === undefined) {
       const terms = f.terms.filter((t) => t.kind === 'level').map((t) => t.id);
       unsupported.push({ finding: i, terms, reason: `the ${level} could not be located in this series; ranked on the other attributes` });
     }
-    a.candidates.forEach((c, k) => {
-      const m = matchCandidate(a, f, i, { candidate: c, learned: o.learned?.[k] }, w);
-      if (m.score > 0.01) matches.push(m);
-    });
+    const groups = lesionEvidence(a, f, i, o);
+    const total = groups.reduce((s, gr) => s + gr.evidence, NOT_IN_SERIES);
+    const lesions: LesionAnswer[] = [];
+    for (const { pieces, evidence } of groups) {
+      const best = pieces[0];
+      best.score = evidence / total;
+      if (best.score < MIN_SCORE) continue;
+      const answer = answerOf(best, f);
+      answer.pieces = pieces.map((m) => ({ candidate: m.candidate, share: best.evidence > 0 ? m.evidence / best.evidence : 0 }));
+      lesions.push(answer);
+    }
+    lesions.sort((x, y) => y.score - x.score);
+    findings.push({ finding: i, lesions });
   });
-  // per slice: the best candidate decides the score; up to three regions are kept
-  const perSlice = new Map<number, Array<{ m: CandidateMatch; s: number; box: [number, number, number, number] }>>();
-  for (const m of matches) {
-    for (const sl of m.candidate.slices) {
-      const s = m.score * sliceWeight(sl.weight);
-      let list = perSlice.get(sl.index);
-      if (!list) { list = []; perSlice.set(sl.index, list); }
-      list.push({ m, s, box: sl.box });
+  // per slice: the best lesion decides the score; up to three regions are kept
+  const perSlice = new Map<number, Array<{ l: LesionAnswer; s: number; box: [number, number, number, number] }>>();
+  for (const { lesions } of findings) {
+    for (const l of lesions) {
+      for (const piece of l.pieces ?? [{ candidate: l.candidate, share: 1 }]) {
+        for (const sl of piece.candidate.slices) {
+          const s = l.score * piece.share * sliceWeight(sl.weight);
+          let list = perSlice.get(sl.index);
+          if (!list) { list = []; perSlice.set(sl.index, list); }
+          list.push({ l, s, box: sl.box });
+        }
+      }
     }
   }
   const slices: FuseResult['slices'] = [];
@@ -385,21 +520,33 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     const seen = new Set<number>();
     for (const it of list) {
       if (regions.length >= 3 || it.s < 0.5 * best.s) break;
-      if (seen.has(it.m.candidate.id)) continue;
-      seen.add(it.m.candidate.id);
+      if (seen.has(it.l.candidate.id)) continue;
+      seen.add(it.l.candidate.id);
       const [x0, y0, x1, y1] = it.box;
-      regions.push({ x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, score: round3(it.s), label: it.m.label });
+      regions.push({ x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1, score: round3(it.s), label: it.l.label });
     }
-    const matched = new Set<string>();
-    const f = q.findings[best.m.finding];
-    for (const tf of best.m.factors) if (tf.factor >= 0.7) matched.add(tf.term.id);
-    for (const t of f.terms) if (t.kind === 'organ' && CHEST_ORGANS.has(t.value)) matched.add(t.id);
-    slices.push({ index, score: round3(best.s), regions, matched: [...matched] });
+    slices.push({ index, score: round3(best.s), regions, matched: best.l.matched, mismatched: best.l.mismatched });
   }
   slices.sort((x, y) => y.score - x.score || x.index - y.index);
-  return { slices, unsupported, noConfidentMatch: slices.length === 0 || slices[0].score < CONFIDENT_SCORE };
+  return { slices, findings, unsupported, noConfidentMatch: slices.length === 0 || slices[0].score < CONFIDENT_SCORE };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Groups of candidate indices whose voxels touch (connected through `touching`). */
+function piecesOfLesions(a: Analysis): number[][] {
+  const byId = new Map(a.candidates.map((c, k) => [c.id, k]));
+  const parent = a.candidates.map((_, k) => k);
+  const root = (k: number): number => { while (parent[k] !== k) { parent[k] = parent[parent[k]]; k = parent[k]; } return k; };
+  a.candidates.forEach((c, k) => {
+    for (const id of c.touching ?? []) {
+      const j = byId.get(id);
+      if (j !== undefined) parent[root(j)] = root(k);
+    }
+  });
+  const groups = new Map<number, number[]>();
+  a.candidates.forEach((_, k) => { const r = root(k); groups.set(r, [...(groups.get(r) ?? []), k]); });
+  return [...groups.values()];
+}
 
 export type { SliceResult };

@@ -14,6 +14,16 @@ export interface Region {
   label: string;
 }
 
+/** A stated attribute the lesion did not show: what was said against what was measured. */
+export interface Mismatch {
+  /** Term id in the parsed query. */
+  term: string;
+  /** The stated value ('8' mm, 'RLL', 'ground-glass', ...). */
+  stated: string;
+  /** What the lesion shows instead, in words ('29 mm', 'LUL (estimated from position)', 'solid', ...). */
+  measured: string;
+}
+
 export interface SliceResult {
   sopInstanceUID: string;
   /** Frame number for multi-frame instances (1-based); absent for single-frame ones. */
@@ -25,6 +35,8 @@ export interface SliceResult {
   regions: Region[];
   /** Term ids of the parsed query that this slice matched. */
   matched: string[];
+  /** Stated attributes its lesion did not show (soft mismatches lower the score but never hide the lesion). */
+  mismatched?: Mismatch[];
 }
 
 export interface Unsupported {
