@@ -9,6 +9,8 @@ import type { RerankResponse } from '../server/rerank/response';
 
 export interface GroundTruthLesion {
   id: string;
+  /** nodule, mass, lymph node, ... ("lesion" when the file does not say). */
+  kind: string;
   sop_instance_uids: string[];
   boxes?: Record<string, [number, number, number, number]>;
 }
@@ -31,23 +33,70 @@ export interface EvalCase {
 export interface QueryOutcome {
   case: string;
   id: string;
+  /** The lesion's kind for positives, null for negatives. */
+  kind: string | null;
   /** null for negative queries (no lesion to hit). */
   top1: boolean | null;
   top3: boolean | null;
   /** null for negative queries, and for lesions without boxes. */
   region: boolean | null;
   topScore: number;
+  /** The top answer is confident (not flagged as no confident match). */
+  confident: boolean;
   flagged: boolean;
   latencyMs: number;
 }
 
-export interface Totals {
+export interface Tally {
   positives: number;
   top1Hits: number;
   top3Hits: number;
   regionHits: number;
+  /** Right top-1 answers that were also confident. */
+  confidentTop1: number;
+}
+
+export interface Totals extends Tally {
   negatives: number;
   negativesFlagged: number;
+  /** Per lesion kind (nodule, mass, lymph node, ...). */
+  byKind: Record<string, Tally>;
+  /** Of the confident answers (positives and negatives), how many were right (top-1 on the lesion). */
+  calibration: { confident: number; confidentRight: number; right: number; rightConfident: number };
+}
+
+const emptyTally = (): Tally => ({ positives: 0, top1Hits: 0, top3Hits: 0, regionHits: 0, confidentTop1: 0 });
+
+function count(t: Tally, o: Pick<QueryOutcome, 'top1' | 'top3' | 'region' | 'confident'>): void {
+  t.positives++;
+  if (o.top1) t.top1Hits++;
+  if (o.top3) t.top3Hits++;
+  if (o.region) t.regionHits++;
+  if (o.top1 && o.confident) t.confidentTop1++;
+}
+
+/** Totals, per kind, and the calibration line, over judged outcomes (positives have a kind, negatives none). */
+export function totalsOf(outcomes: ReadonlyArray<Pick<QueryOutcome, 'kind' | 'top1' | 'top3' | 'region' | 'confident' | 'flagged'>>): Totals {
+  const t: Totals = { ...emptyTally(), negatives: 0, negativesFlagged: 0, byKind: {}, calibration: { confident: 0, confidentRight: 0, right: 0, rightConfident: 0 } };
+  for (const o of outcomes) {
+    if (o.confident) t.calibration.confident++;
+    if (o.kind === null) {
+      t.negatives++;
+      if (o.flagged) t.negativesFlagged++;
+      continue;
+    }
+    count(t, o);
+    count((t.byKind[o.kind] ??= emptyTally()), o);
+    if (o.top1) t.calibration.right++;
+    if (o.top1 && o.confident) { t.calibration.confidentRight++; t.calibration.rightConfident++; }
+  }
+  return t;
+}
+
+/** "confident answers right: 18/19 (95 %); right answers confident: 18/19 (95 %)". */
+export function calibrationLine(c: Totals['calibration']): string {
+  const pct = (a: number, b: number): string => (b ? `${Math.round((100 * a) / b)} %` : '–');
+  return `confident answers right ${c.confidentRight}/${c.confident} (${pct(c.confidentRight, c.confident)}); right answers confident ${c.rightConfident}/${c.right} (${pct(c.rightConfident, c.right)})`;
 }
 
 export class CaseFormatError extends Error {}
@@ -81,7 +130,7 @@ export async function readCase(dir: string): Promise<EvalCase> {
       throw new CaseFormatError(`${gtFile}: each lesion needs "id" and "sop_instance_uids" (strings)`);
     }
     const boxes = isObj(l.boxes) ? (l.boxes as Record<string, [number, number, number, number]>) : undefined;
-    lesions.set(l.id, { id: l.id, sop_instance_uids: l.sop_instance_uids as string[], boxes });
+    lesions.set(l.id, { id: l.id, kind: typeof l.kind === 'string' ? l.kind : 'lesion', sop_instance_uids: l.sop_instance_uids as string[], boxes });
   }
   const qs = await readJson(qFile);
   if (!Array.isArray(qs)) throw new CaseFormatError(`${qFile}: must be a list of {id, lang, lesion, text}`);
@@ -117,21 +166,30 @@ export async function discoverCases(root: string): Promise<string[]> {
   return out;
 }
 
-function overlaps(a: { x: number; y: number; w: number; h: number }, b: [number, number, number, number]): boolean {
+type Box = [number, number, number, number];
+
+/**
+ * A region hits a lesion's box when its centre lies on the box grown by a quarter of the box's size
+ * (at least 5 px) on each side, or when the two overlap with an IoU of at least 0.2. Touching the
+ * box is not enough: a region on another structure of the same slice must miss.
+ */
+export function regionHits(a: { x: number; y: number; w: number; h: number }, b: Box): boolean {
   const [x0, y0, x1, y1] = b;
-  return a.x <= x1 && a.x + a.w - 1 >= x0 && a.y <= y1 && a.y + a.h - 1 >= y0;
+  const mx = Math.max(5, (x1 - x0 + 1) / 4), my = Math.max(5, (y1 - y0 + 1) / 4);
+  const cx = a.x + (a.w - 1) / 2, cy = a.y + (a.h - 1) / 2;
+  if (cx >= x0 - mx && cx <= x1 + mx && cy >= y0 - my && cy <= y1 + my) return true;
+  const ix = Math.max(0, Math.min(a.x + a.w - 1, x1) - Math.max(a.x, x0) + 1);
+  const iy = Math.max(0, Math.min(a.y + a.h - 1, y1) - Math.max(a.y, y0) + 1);
+  const inter = ix * iy;
+  const union = a.w * a.h + (x1 - x0 + 1) * (y1 - y0 + 1) - inter;
+  return union > 0 && inter / union >= 0.2;
 }
 
-function containsCentre(a: { x: number; y: number; w: number; h: number }, b: [number, number, number, number]): boolean {
-  const cx = (b[0] + b[2]) / 2, cy = (b[1] + b[3]) / 2;
-  return cx >= a.x && cx <= a.x + a.w && cy >= a.y && cy <= a.y + a.h;
-}
-
-export function judge(c: EvalCase, q: CaseQuery, r: RerankResponse, latencyMs: number): QueryOutcome {
+/** Judges one response against one lesion (its slices and boxes), or against none for a negative query. */
+export function judgeResponse(lesion: GroundTruthLesion | null, r: RerankResponse): Pick<QueryOutcome, 'top1' | 'top3' | 'region' | 'topScore' | 'flagged' | 'confident' | 'kind'> {
   const topScore = r.results[0]?.score ?? 0;
-  const base = { case: c.name, id: q.id, topScore, flagged: r.noConfidentMatch, latencyMs: Math.round(latencyMs * 10) / 10 };
-  if (q.lesion === null) return { ...base, top1: null, top3: null, region: null };
-  const lesion = c.lesions.get(q.lesion)!;
+  const base = { topScore, flagged: r.noConfidentMatch, confident: !r.noConfidentMatch && r.results.length > 0 };
+  if (!lesion) return { ...base, kind: null, top1: null, top3: null, region: null };
   const uids = new Set(lesion.sop_instance_uids);
   const top1 = r.results.length > 0 && uids.has(r.results[0].sopInstanceUID);
   const top3 = r.results.slice(0, 3).some((s) => uids.has(s.sopInstanceUID));
@@ -140,25 +198,12 @@ export function judge(c: EvalCase, q: CaseQuery, r: RerankResponse, latencyMs: n
     const top = r.results[0];
     const box = top ? lesion.boxes[top.sopInstanceUID] : undefined;
     const best = top?.regions[0];
-    region = !!(box && best && (overlaps(best, box) || containsCentre(best, box)));
+    region = !!(box && best && regionHits(best, box));
   }
-  return { ...base, top1, top3, region };
+  return { ...base, kind: lesion.kind, top1, top3, region };
 }
 
-export function totalsOf(outcomes: QueryOutcome[], cases: EvalCase[]): Totals {
-  const t: Totals = { positives: 0, top1Hits: 0, top3Hits: 0, regionHits: 0, negatives: 0, negativesFlagged: 0 };
-  const byCase = new Map(cases.map((c) => [c.name, c]));
-  for (const o of outcomes) {
-    const q = byCase.get(o.case)?.queries.find((x) => x.id === o.id);
-    if (q?.lesion === null) {
-      t.negatives++;
-      if (o.flagged) t.negativesFlagged++;
-      continue;
-    }
-    t.positives++;
-    if (o.top1) t.top1Hits++;
-    if (o.top3) t.top3Hits++;
-    if (o.region) t.regionHits++;
-  }
-  return t;
+export function judge(c: EvalCase, q: CaseQuery, r: RerankResponse, latencyMs: number): QueryOutcome {
+  const lesion = q.lesion === null ? null : c.lesions.get(q.lesion)!;
+  return { case: c.name, id: q.id, latencyMs: Math.round(latencyMs * 10) / 10, ...judgeResponse(lesion, r) };
 }

@@ -11,7 +11,7 @@ import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rer
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
-import { discoverCases, judge, readCase, totalsOf, type EvalCase, type QueryOutcome } from './eval-cases';
+import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
@@ -23,7 +23,6 @@ async function main(): Promise<void> {
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>... (folders with ground-truth.json and queries.json)');
   const json = args.flags.has('json');
-  const cases: EvalCase[] = [];
   const outcomes: QueryOutcome[] = [];
   const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
   const learned = args.flags.has('no-model')
@@ -33,7 +32,6 @@ async function main(): Promise<void> {
   log(`model: ${model ? `${model.id} ${model.version} (${model.executionProvider})` : 'none (classical stages only)'}`);
   for (const dir of dirs) {
     const c = await readCase(dir);
-    cases.push(c);
     const t = performance.now();
     const { volume } = await loadSeriesFromDir(c.seriesDir);
     const decodeMs = performance.now() - t;
@@ -47,20 +45,24 @@ async function main(): Promise<void> {
       if (q.lesion === null) {
         log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
       } else {
-        log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}  ${o.latencyMs} ms`);
+        log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}${o.confident ? '' : ' (not confident)'}  ${o.latencyMs} ms`);
       }
     }
   }
   await learned?.close();
-  const totals = totalsOf(outcomes, cases);
+  const totals = totalsOf(outcomes);
   if (json) {
     process.stdout.write(JSON.stringify({ totals, queries: outcomes, model: model ?? null }, null, 2) + '\n');
     return;
   }
+  for (const [kind, t] of Object.entries(totals.byKind)) {
+    log(`${kind.padEnd(11)} top-1 ${t.top1Hits}/${t.positives}, top-3 ${t.top3Hits}/${t.positives}, region ${t.regionHits}/${t.positives}, confident top-1 ${t.confidentTop1}/${t.positives}`);
+  }
   log(
     `total: top-1 ${totals.top1Hits}/${totals.positives}, top-3 ${totals.top3Hits}/${totals.positives}, region ${totals.regionHits}/${totals.positives}, ` +
-      `negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
+      `confident top-1 ${totals.confidentTop1}/${totals.positives}, negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
   );
+  log(`calibration: ${calibrationLine(totals.calibration)}`);
 }
 
 main().catch((err) => exitWithError('eval', err));

@@ -73,8 +73,14 @@ describe('npm run eval', () => {
     const r = await cli('eval.ts', ['--no-model', '--cases', kase, '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
-    expect(out.totals).toEqual({ positives: 1, top1Hits: 1, top3Hits: 1, regionHits: 1, negatives: 1, negativesFlagged: 1 });
-    expect(out.queries[0]).toEqual({ case: 'other-hospital', id: 'p', top1: true, top3: true, region: true, topScore: expect.any(Number), flagged: false, latencyMs: expect.any(Number) });
+    const hits = { positives: 1, top1Hits: 1, top3Hits: 1, regionHits: 1, confidentTop1: 1 };
+    expect(out.totals).toEqual({
+      ...hits, negatives: 1, negativesFlagged: 1, byKind: { nodule: hits },
+      calibration: { confident: 1, confidentRight: 1, right: 1, rightConfident: 1 },
+    });
+    expect(out.queries[0]).toEqual({
+      case: 'other-hospital', id: 'p', kind: 'nodule', top1: true, top3: true, region: true, topScore: expect.any(Number), confident: true, flagged: false, latencyMs: expect.any(Number),
+    });
   }, 120_000);
 
   it('refuses a malformed case folder with a message naming the file', async () => {
@@ -91,7 +97,7 @@ describe('npm run eval', () => {
 describe('eval judging', () => {
   const c: EvalCase = {
     name: 'c', dir: '.', seriesDir: '.',
-    lesions: new Map([['L', { id: 'L', sop_instance_uids: ['a', 'b'], boxes: { a: [10, 10, 20, 20], b: [10, 10, 20, 20] } }]]),
+    lesions: new Map([['L', { id: 'L', kind: 'nodule', sop_instance_uids: ['a', 'b'], boxes: { a: [10, 10, 20, 20], b: [10, 10, 20, 20] } }]]),
     queries: [],
   };
   const resp = (uids: string[], box: { x: number; y: number; w: number; h: number }, noConfidentMatch = false): RerankResponse => ({
@@ -107,6 +113,16 @@ describe('eval judging', () => {
     expect(late).toMatchObject({ top1: false, top3: true, region: false });
     const away = judge(c, { id: 'q', lesion: 'L', text: '' }, resp(['a'], { x: 100, y: 100, w: 5, h: 5 }), 3);
     expect(away).toMatchObject({ top1: true, region: false });
+  });
+
+  it('counts a region only when its centre is on the box (a quarter of it, at least 5 px, around) or it overlaps the box enough', () => {
+    const at = (box: { x: number; y: number; w: number; h: number }): boolean | null => judge(c, { id: 'q', lesion: 'L', text: '' }, resp(['a'], box), 1).region;
+    expect(at({ x: 14, y: 14, w: 4, h: 4 })).toBe(true); // centre inside
+    expect(at({ x: 23, y: 12, w: 4, h: 4 })).toBe(true); // centre 4.5 px right of the box: within the 5 px margin
+    expect(at({ x: 25, y: 12, w: 4, h: 4 })).toBe(false); // centre 6.5 px right of it
+    expect(at({ x: 30, y: 12, w: 4, h: 4 })).toBe(false); // only near it
+    expect(at({ x: 19, y: 19, w: 40, h: 40 })).toBe(false); // overlapping a corner (was a hit before)
+    expect(at({ x: 5, y: 5, w: 24, h: 24 })).toBe(true); // centre on it
   });
 
   it('reports negatives with their top score and flag', () => {
