@@ -1,0 +1,82 @@
+/**
+ * One synthetic trial: a lesion of a given size drawn at a site of a real scan, inserted into a copy
+ * of it, with the truth a reader would mark (slices, boxes, axial axes) in the scan's own SOP UIDs.
+ * Shared by the synthetic stress suite (evaluation bands) and the training sets (training bands).
+ */
+import type { VolumeAnalysis } from '../../server/rerank/pipeline';
+import type { Volume } from '../../server/series/volume';
+import { insertLesion, randomLesion, type LesionParams, type LesionTruth, type Margin, type Texture } from './lesion';
+import type { Site } from './sites';
+
+export const MARGINS: Margin[] = ['smooth', 'lobulated', 'spiculated'];
+
+/** Texture of the k-th lesion of a size: large ones are solid, small ones cycle through all three. */
+export function textureFor(sizeMm: number, k: number): Texture {
+  if (sizeMm > 30) return 'solid';
+  const cycle: Texture[] = sizeMm <= 12 ? ['solid', 'part-solid', 'ground-glass'] : ['solid', 'ground-glass', 'solid', 'part-solid'];
+  return cycle[k % cycle.length];
+}
+
+/** The lesion's centre (volume voxels) for a site: wall sites press into the wall by about half the radius. */
+export function centreFor(a: VolumeAnalysis, site: Site, radiusMm: number): { slice: number; row: number; column: number } {
+  const g = a.anatomy.grid;
+  const [s, r, c] = site.grid;
+  const inset = site.siteClass === 'lung' || site.siteClass === 'fissure' ? 0 : 0.45 * radiusMm;
+  const [ns, nr, nc] = site.normal;
+  return {
+    slice: (s + 0.5) * g.fz - 0.5 - (ns * inset) / a.volume.sliceSpacing,
+    row: (r + 0.5) * g.fy - 0.5 - (nr * inset) / a.volume.pixelSpacing[0],
+    column: (c + 0.5) * g.fx - 0.5 - (nc * inset) / a.volume.pixelSpacing[1],
+  };
+}
+
+/** A lesion of this radius fits the site (enough lung inward of it), and its zone word is unambiguous. */
+export function fits(site: Site, radiusMm: number): boolean {
+  const need = site.siteClass === 'lung' || site.siteClass === 'fissure' ? radiusMm + 4 : 0.9 * radiusMm;
+  if (site.depthMm < need) return false;
+  const f = site.zoneFraction;
+  return Math.abs(f - 1 / 3) >= 0.05 && Math.abs(f - 2 / 3) >= 0.05;
+}
+
+export interface TrialOptions {
+  texture: Texture;
+  margin: Margin;
+  /** A faint ground-glass rim around a denser centre. */
+  rim?: boolean;
+  /** Stretch factors for the lesion's axes (1 = as drawn): plate- and cigar-shaped masses exist. */
+  stretch?: [number, number, number];
+}
+
+export interface Trial {
+  lesion: LesionParams;
+  truth: LesionTruth;
+  volume: Volume;
+  /** Slice UIDs and boxes of the lesion, in the eval's ground-truth form. */
+  sopInstanceUIDs: string[];
+  boxes: Record<string, [number, number, number, number]>;
+}
+
+export function runTrial(base: VolumeAnalysis, site: Site, sizeMm: number, random: () => number, o: TrialOptions): Trial {
+  const v = base.volume;
+  const lesion = randomLesion(random, centreFor(base, site, sizeMm / 2), sizeMm, o.texture, o.margin);
+  if (o.rim && o.texture === 'ground-glass') lesion.rimHu = -760;
+  if (o.stretch) lesion.axes = [lesion.axes[0] * o.stretch[0], lesion.axes[1] * o.stretch[1], lesion.axes[2] * o.stretch[2]];
+  const hu = v.hu.slice();
+  const truth = insertLesion({ ...v, hu }, lesion);
+  const sopInstanceUIDs: string[] = [];
+  const boxes: Trial['boxes'] = {};
+  for (const [s, box] of truth.boxes) { sopInstanceUIDs.push(v.sopInstanceUIDs[s]); boxes[v.sopInstanceUIDs[s]] = box; }
+  return { lesion, truth, volume: { ...v, hu }, sopInstanceUIDs, boxes };
+}
+
+const ZH_TEXTURE: Record<Texture, string> = { solid: '实性', 'part-solid': '部分实性', 'ground-glass': '磨玻璃' };
+const ZH_ZONE = { upper: '上', middle: '中', lower: '下' } as const;
+
+/** The true description of a lesion in English and Chinese: its side, zone, size and texture. */
+export function queriesFor(side: 'left' | 'right', zone: 'upper' | 'middle' | 'lower', sizeMm: number, texture: Texture): Array<{ lang: 'en' | 'zh'; text: string }> {
+  const kind = sizeMm > 30 ? 'mass' : 'nodule';
+  return [
+    { lang: 'en', text: `${sizeMm} mm ${texture} ${kind} in the ${side} ${zone} lung` },
+    { lang: 'zh', text: `${side === 'left' ? '左' : '右'}肺${ZH_ZONE[zone]}部${ZH_TEXTURE[texture]}${kind === 'mass' ? '肿块' : '结节'}，约${sizeMm}mm` },
+  ];
+}

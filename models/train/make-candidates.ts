@@ -1,0 +1,118 @@
+/**
+ * The candidate set the lesion likelihood is fitted on (models/train/fit-likelihood.ts):
+ *
+ *   npx tsx models/train/make-candidates.ts [--trials N] [--out .cache/likelihood]
+ *
+ * For each development scan (../shared/data), in the slice bands training may use
+ * (models/synthetic/split.ts) and away from its real lesions:
+ * - negatives: every candidate the analysis finds in the unmodified scan;
+ * - positives: synthetic lesions (5–70 mm, solid, part-solid, ground-glass with or without a faint rim,
+ *   smooth, lobulated or spiculated, round, plate- or cigar-shaped) inserted at every site class
+ *   (models/synthetic/sites.ts), each followed by a full analysis; the candidate that covers most of the
+ *   lesion is its positive, other pieces of it are left out.
+ * Writes records.json: one record per candidate with its features (likelihood.ts) and where it came from.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { featuresOf, FEATURE_NAMES } from '../../server/rerank/analysis/likelihood';
+import type { Candidate } from '../../server/rerank/analysis/types';
+import { analyseVolume, type VolumeAnalysis } from '../../server/rerank/pipeline';
+import { loadSeriesFromDir } from '../../server/series/load';
+import { SAMPLE_DATA_DIR } from '../../server/series/sample';
+import { discoverCases, readCase, type EvalCase } from '../../scripts/eval-cases';
+import { rng, type Texture } from '../synthetic/lesion';
+import { findSites, SITE_CLASSES } from '../synthetic/sites';
+import { isTrainingBand } from '../synthetic/split';
+import { fits, MARGINS, runTrial } from '../synthetic/trials';
+
+export interface CandidateRecord {
+  case: string;
+  label: 0 | 1;
+  /** negative: which wall it touches ('lung' when none); positive: the site class it was inserted at. */
+  group: string;
+  sizeMm: number;
+  texture?: Texture;
+  x: number[];
+}
+
+const arg = (k: string, d: string): string => {
+  const i = process.argv.indexOf(k);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : d;
+};
+
+/** Grid voxels (as boxes per slice) a candidate and a truth share, over the truth's area. */
+function coverage(c: Candidate, boxes: Map<number, [number, number, number, number]>): number {
+  let inter = 0, total = 0;
+  for (const b of boxes.values()) total += (b[2] - b[0] + 1) * (b[3] - b[1] + 1);
+  for (const sl of c.slices) {
+    const b = boxes.get(sl.index);
+    if (!b) continue;
+    const w = Math.min(b[2], sl.box[2]) - Math.max(b[0], sl.box[0]) + 1;
+    const h = Math.min(b[3], sl.box[3]) - Math.max(b[1], sl.box[1]) + 1;
+    if (w > 0 && h > 0) inter += w * h;
+  }
+  return total ? inter / total : 0;
+}
+
+function nearRealLesion(c: EvalCase, a: VolumeAnalysis, cand: Candidate): boolean {
+  for (const l of c.lesions.values()) {
+    for (const sl of cand.slices) {
+      for (let k = -3; k <= 3; k++) {
+        const uid = a.sopInstanceUIDs[sl.index + k];
+        const b = uid ? l.boxes?.[uid] : undefined;
+        if (b && sl.box[0] <= b[2] + 15 && sl.box[2] >= b[0] - 15 && sl.box[1] <= b[3] + 15 && sl.box[3] >= b[1] - 15) return true;
+      }
+    }
+  }
+  return false;
+}
+
+const inTraining = (a: VolumeAnalysis, cand: Candidate): boolean => isTrainingBand(a.anatomy.lungs, cand.centroidMm[2]);
+
+async function main(): Promise<void> {
+  const trialsPerCase = Number(arg('--trials', '90'));
+  const out = arg('--out', path.resolve(__dirname, '..', '..', '.cache', 'likelihood'));
+  const records: CandidateRecord[] = [];
+  let missed = 0, tried = 0;
+  for (const dir of await discoverCases(SAMPLE_DATA_DIR)) {
+    const c = await readCase(dir);
+    const { volume } = await loadSeriesFromDir(c.seriesDir);
+    const base = analyseVolume(volume);
+    for (const cand of base.candidates) {
+      if (!inTraining(base, cand) || nearRealLesion(c, base, cand)) continue;
+      records.push({ case: c.name, label: 0, group: cand.wall ?? 'lung', sizeMm: cand.diameterMm, x: featuresOf(cand) });
+    }
+    const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
+    const random = rng(0x7a1 + c.name.length * 104729);
+    for (let k = 0; k < trialsPerCase; k++) {
+      const siteClass = SITE_CLASSES[k % SITE_CLASSES.length];
+      // half small (5–15 mm), half 15–70 mm, log-uniform within each
+      const [lo, hi] = random() < 0.5 ? [5, 15] : [15, 70];
+      const sizeMm = Math.exp(Math.log(lo) + random() * (Math.log(hi) - Math.log(lo)));
+      const fitting = sites.filter((s) => s.siteClass === siteClass && fits(s, sizeMm / 2));
+      if (!fitting.length) continue;
+      const site = fitting[Math.floor(random() * fitting.length)];
+      const u = random();
+      const texture: Texture = sizeMm > 30 ? 'solid' : u < 0.45 ? 'solid' : u < 0.7 ? 'part-solid' : 'ground-glass';
+      const stretchU = random();
+      const stretch: [number, number, number] | undefined = stretchU < 0.15 ? [1, 1, 1.6] : stretchU < 0.3 ? [1.4, 0.7, 1.2] : undefined;
+      const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[Math.floor(random() * 3)], rim: random() < 0.5, stretch });
+      const a = analyseVolume(trial.volume);
+      tried++;
+      let best: Candidate | undefined, bestCov = 0.3;
+      for (const cand of a.candidates) {
+        const cov = coverage(cand, trial.truth.boxes);
+        if (cov > bestCov) { bestCov = cov; best = cand; }
+      }
+      if (!best) { missed++; continue; }
+      records.push({ case: c.name, label: 1, group: siteClass, sizeMm: trial.truth.longAxisMm, texture, x: featuresOf(best) });
+      if (k % 10 === 9) process.stdout.write(`  ${c.name}: ${k + 1} trials\n`);
+    }
+  }
+  await fs.mkdir(out, { recursive: true });
+  await fs.writeFile(path.join(out, 'records.json'), JSON.stringify({ features: FEATURE_NAMES, records }));
+  const pos = records.filter((r) => r.label === 1).length;
+  process.stdout.write(`${records.length} records (${pos} positives, ${records.length - pos} negatives); ${missed} of ${tried} inserted lesions had no candidate\n`);
+}
+
+main().catch((err) => { process.stderr.write(`make-candidates: ${(err as Error).message}\n`); process.exit(1); });

@@ -1,0 +1,206 @@
+/**
+ * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]`:
+ * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
+ * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
+ * the lesion model never trained on, and each is queried in English and Chinese with its true side, zone
+ * and size. Prints per site class and size the top-1, region and confident top-1 hits, and the candidates
+ * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
+ * abdomen or chest wall (false candidates).
+ */
+import pino from 'pino';
+import { parseQuery } from '../server/query/parse';
+import { Compartment, thoracicCompartments } from '../server/rerank/analysis/compartments';
+import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import type { LearnedScorer } from '../server/rerank/learned';
+import { openScorer } from '../server/runtime/registry';
+import { loadSeriesFromDir } from '../server/series/load';
+import { SAMPLE_DATA_DIR } from '../server/series/sample';
+import type { Volume } from '../server/series/volume';
+import { rng, type Texture } from '../models/synthetic/lesion';
+import { findSites, SITE_CLASSES, type SiteClass } from '../models/synthetic/sites';
+import { isEvaluationBand } from '../models/synthetic/split';
+import { fits, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type Tile } from './render/overlay';
+import { discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
+import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
+
+/** Nominal diameters (mm); the query states the inserted lesion's measured long axis. */
+const SIZES = [6, 7, 10, 15, 22, 32, 45, 60, 70];
+interface Trial {
+  case: string;
+  siteClass: SiteClass;
+  sizeMm: number;
+  texture: Texture;
+  lang: 'en' | 'zh';
+  text: string;
+  top1: boolean;
+  region: boolean;
+  confident: boolean;
+  topScore: number;
+}
+
+const zoneOf = (f: number): 'upper' | 'middle' | 'lower' => (f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle');
+
+interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string }
+
+async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; falseCandidates: Record<string, number> }> {
+  const { volume } = await loadSeriesFromDir(c.seriesDir);
+  const base = analyseVolume(volume);
+  const sites = findSites(base.anatomy.grid, base.anatomy.lungs);
+  const random = rng(0x5f17e + c.name.length * 7919);
+  const trials: Trial[] = [];
+  const tiles: Picture[] = [];
+  let k = 0;
+  for (const siteClass of o.classes) {
+    const ofClass = sites.filter((s) => s.siteClass === siteClass);
+    for (const sizeMm of o.sizes) {
+      const fitting = ofClass.filter((s) => fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
+      if (!fitting.length) continue;
+      const site = fitting[Math.floor(random() * fitting.length)];
+      const texture = textureFor(sizeMm, k);
+      const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
+      k++;
+      const { truth, volume: modified } = trial;
+      const a = analyseVolume(modified);
+      const gt: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
+      const stated = Math.max(5, Math.round(truth.longAxisMm));
+      const zone = zoneOf(site.zoneFraction);
+      for (const q of queriesFor(site.side, zone, stated, texture)) {
+        const r = await rerankSlices(a, parseQuery(q.text), { topK: 10, scorer: o.scorer });
+        const j = judgeResponse(gt, r);
+        trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore });
+        if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
+        o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
+      }
+    }
+  }
+  if (o.render) {
+    await fs.mkdir(o.render, { recursive: true });
+    const file = path.join(o.render, `synthetic-${c.name}.png`);
+    await fs.writeFile(file, montage(tiles, 4));
+    o.log(`  ${file}: per trial, the lesion's central slice (truth red, answers cyan) and the top answer's slice`);
+  }
+  return { trials, falseCandidates: await falseCandidates(c, base, o.scorer) };
+}
+
+/** Two tiles per trial: the lesion's largest slice, and the slice of the top answer. */
+function trialTiles(v: Volume, boxes: Map<number, Box>, r: Awaited<ReturnType<typeof rerankSlices>>): Tile[] {
+  let centre = -1, area = -1;
+  for (const [s, b] of boxes) { const a = (b[2] - b[0] + 1) * (b[3] - b[1] + 1); if (a > area) { area = a; centre = s; } }
+  const truthBox = boxes.get(centre)!;
+  const crop = cropAround(v, truthBox, 140);
+  const onSlice = (s: number): Tile['boxes'] => {
+    const out: NonNullable<Tile['boxes']> = [];
+    const t = boxes.get(s);
+    if (t) out.push({ box: t, colour: COLOURS.truth });
+    const res = r.results.find((x) => x.index === s);
+    for (const reg of res?.regions ?? []) out.push({ box: [reg.x, reg.y, reg.x + reg.w - 1, reg.y + reg.h - 1], colour: COLOURS.answer });
+    return out;
+  };
+  const top = r.results[0];
+  const answer: Tile = top ? { slice: top.index, crop: cropAround(v, [top.regions[0]?.x ?? 0, top.regions[0]?.y ?? 0, (top.regions[0]?.x ?? 0) + (top.regions[0]?.w ?? 1), (top.regions[0]?.y ?? 0) + (top.regions[0]?.h ?? 1)], 140), boxes: onSlice(top.index) } : { slice: centre, crop };
+  return [{ slice: centre, crop, boxes: onSlice(centre) }, answer];
+}
+
+const FALSE_SITES: Array<[Compartment, string]> = [
+  [Compartment.Mediastinum, 'mediastinum'],
+  [Compartment.Heart, 'heart'],
+  [Compartment.Abdomen, 'abdomen'],
+  [Compartment.ChestWall, 'chestWall'],
+];
+
+/**
+ * Regions scoring ≥ 0.5 for "mass" or "nodule" in the unmodified scan that lie on no real lesion, by the
+ * compartment under the region's centre, judged against the aerated lung (what bulges into the lung
+ * from a compartment counts as that compartment).
+ */
+async function falseCandidates(c: EvalCase, a: VolumeAnalysis, scorer?: LearnedScorer): Promise<Record<string, number>> {
+  const g = a.anatomy.grid;
+  const labels = thoracicCompartments(g, a.anatomy.lungs, a.anatomy.lungs.aerated);
+  const counts: Record<string, number> = Object.fromEntries(FALSE_SITES.map(([, n]) => [n, 0]));
+  const seen = new Set<string>();
+  for (const text of ['mass', 'nodule', '肿块', '结节']) {
+    const r = await rerankSlices(a, parseQuery(text), { topK: a.slices, scorer });
+    for (const s of r.results) {
+      for (const reg of s.regions) {
+        if (reg.score < 0.5) continue;
+        const onLesion = [...c.lesions.values()].some((l) => {
+          const b = l.boxes?.[s.sopInstanceUID];
+          return b && reg.x <= b[2] && reg.x + reg.w - 1 >= b[0] && reg.y <= b[3] && reg.y + reg.h - 1 >= b[1];
+        });
+        if (onLesion) continue;
+        const cx = reg.x + reg.w / 2, cy = reg.y + reg.h / 2;
+        const q = (Math.floor(s.index / g.fz) * g.rows + Math.floor(cy / g.fy)) * g.columns + Math.floor(cx / g.fx);
+        const site = FALSE_SITES.find(([k]) => k === labels[q]);
+        const key = `${site?.[1]}:${reg.label}`; // one count per structure, not per slice
+        if (!site || seen.has(key)) continue;
+        seen.add(key);
+        counts[site[1]]++;
+      }
+    }
+  }
+  return counts;
+}
+
+function tally(ts: Trial[]): Tally & { trials: number } {
+  const t = { trials: ts.length, positives: ts.length, top1Hits: 0, top3Hits: 0, regionHits: 0, confidentTop1: 0 };
+  for (const x of ts) {
+    if (x.top1) t.top1Hits++;
+    if (x.region) t.regionHits++;
+    if (x.top1 && x.confident) t.confidentTop1++;
+  }
+  return t;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render'], ['json', 'no-model']);
+  const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
+  if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
+  const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];
+  for (const k of classes) if (!SITE_CLASSES.includes(k)) throw new UsageError(`--classes: unknown site class ${k} (${SITE_CLASSES.join(', ')})`);
+  const sizes = single(args, 'sizes')?.split(',').map(Number) ?? SIZES;
+  if (sizes.some((d) => !(d >= 3 && d <= 90))) throw new UsageError('--sizes: diameters in mm between 3 and 90');
+  const json = args.flags.has('json');
+  const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
+  const learned = args.flags.has('no-model')
+    ? undefined
+    : await openScorer({ id: single(args, 'model'), executionProviders: single(args, 'ep'), log: pino({ level: 'warn' }, pino.destination(2)) });
+  log(`model: ${learned ? `${learned.scorer.info.id} ${learned.scorer.info.version}` : 'none (classical stages only)'}`);
+  const trials: Trial[] = [];
+  const falseCands: Record<string, number> = {};
+  for (const dir of dirs) {
+    const r = await runCase(await readCase(dir), { sizes, classes, scorer: learned?.scorer, log, render: single(args, 'render') });
+    trials.push(...r.trials);
+    for (const [k, n] of Object.entries(r.falseCandidates)) falseCands[k] = (falseCands[k] ?? 0) + n;
+  }
+  await learned?.close();
+  const byClass = Object.fromEntries(classes.map((k) => [k, tally(trials.filter((t) => t.siteClass === k))]));
+  const bySize = { '5-8': tally(trials.filter((t) => t.sizeMm < 8)), '8+': tally(trials.filter((t) => t.sizeMm >= 8)) };
+  const byTexture = Object.fromEntries((['solid', 'part-solid', 'ground-glass'] as Texture[]).map((x) => [x, tally(trials.filter((t) => t.texture === x))]));
+  const strip = (t: ReturnType<typeof tally>): { trials: number; top1Hits: number; regionHits: number; confidentTop1: number } =>
+    ({ trials: t.trials, top1Hits: t.top1Hits, regionHits: t.regionHits, confidentTop1: t.confidentTop1 });
+  const classes8 = Object.fromEntries(classes.map((k) => [k, strip(tally(trials.filter((t) => t.siteClass === k && t.sizeMm >= 8)))]));
+  const out = {
+    classes: Object.fromEntries(Object.entries(byClass).map(([k, t]) => [k, strip(t)])),
+    classes8plus: classes8,
+    bySize: { '5-8': strip(bySize['5-8']), '8+': strip(bySize['8+']) },
+    byTexture: Object.fromEntries(Object.entries(byTexture).map(([k, t]) => [k, strip(t)])),
+    falseCandidates: falseCands,
+  };
+  if (json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
+  const line = (name: string, t: { trials: number; top1Hits: number; regionHits: number; confidentTop1: number }): string =>
+    `${name.padEnd(14)} trials ${String(t.trials).padStart(3)}  top-1 ${t.top1Hits}/${t.trials}  region ${t.regionHits}/${t.trials}  confident top-1 ${t.confidentTop1}/${t.trials}`;
+  log('by site class (all sizes):');
+  for (const [k, t] of Object.entries(out.classes)) log('  ' + line(k, t));
+  log('by site class, 8 mm and more:');
+  for (const [k, t] of Object.entries(classes8)) log('  ' + line(k, t));
+  log('by size:');
+  for (const [k, t] of Object.entries(out.bySize)) log('  ' + line(k + ' mm', t));
+  log('by texture:');
+  for (const [k, t] of Object.entries(out.byTexture)) log('  ' + line(k, t));
+  log(`false candidates (≥ 0.5 for mass or nodule, unmodified scans): ${Object.entries(falseCands).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+
+main().catch((err) => exitWithError('eval:synthetic', err));
