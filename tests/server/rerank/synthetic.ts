@@ -5,7 +5,13 @@
  */
 import type { Vec3, Volume } from '../../../server/series/volume';
 
-export interface Sphere { centre: Vec3; diameter: number; hu: number }
+export interface Sphere {
+  centre: Vec3;
+  diameter: number;
+  hu: number;
+  /** Graded ground glass: the density falls from `hu` at the centre to this at the rim. */
+  rimHu?: number;
+}
 export interface Tube { from: Vec3; to: Vec3; diameter: number; hu: number }
 
 export interface ChestOptions {
@@ -19,6 +25,8 @@ export interface ChestOptions {
   spheres?: Sphere[];
   tubes?: Tube[];
   trachea?: boolean;
+  /** Height (mm) of a soft-tissue dome (liver, spleen) rising under each lung base. */
+  dome?: number;
   /** Deterministic noise amplitude (HU). */
   noise?: number;
 }
@@ -80,9 +88,17 @@ export function chestVolume(o: ChestOptions = {}): Volume {
             }
           }
         }
+        if (o.dome && v === -850) {
+          // the diaphragm bulging up into each lung base, a smooth dome of soft tissue
+          for (const side of [-1, 1]) {
+            const q = ((x - side * LUNG_X) / 30) ** 2 + ((y - 2) / 45) ** 2;
+            if (q < 1 && z <= zTop * 0.04 + o.dome * (1 - q)) v = 40;
+          }
+        }
         for (const sp of spheres) {
           const d = Math.hypot(x - sp.centre[0], y - sp.centre[1], z - sp.centre[2]);
-          if (d <= sp.diameter / 2) v = sp.hu;
+          const t = d / (sp.diameter / 2);
+          if (t <= 1) v = sp.rimHu === undefined ? sp.hu : sp.hu + (sp.rimHu - sp.hu) * t * t;
         }
         for (const tb of tubes) {
           const ax = tb.to[0] - tb.from[0], ay = tb.to[1] - tb.from[1], az = tb.to[2] - tb.from[2];

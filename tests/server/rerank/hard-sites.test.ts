@@ -1,0 +1,119 @@
+/**
+ * One test per class of failure the analysis had on scans it had never seen (issue 11): lesions
+ * against the mediastinum and at a hilum cut out of the lung, a soft-tissue dome taken for a mass,
+ * pleural lesions failing the vessel tests, lesions fused with what they touch measured whole, faint
+ * ground glass measured by its dense core, and precision punished by the score.
+ */
+import { parseQuery } from '../../../server/query/parse';
+import { fuse } from '../../../server/rerank/fuse';
+import { analyseVolume } from '../../../server/rerank/pipeline';
+import type { Candidate } from '../../../server/rerank/analysis/types';
+import type { Vec3 } from '../../../server/series/volume';
+import { chestVolume, LUNG_X, type ChestOptions } from './synthetic';
+
+/** The candidate whose centroid is nearest to a patient point, and how far it is. */
+function nearest(cands: Candidate[], p: Vec3): { c: Candidate; d: number } {
+  let best = cands[0];
+  const dist = (c: Candidate): number => Math.hypot(c.centroidMm[0] - p[0], c.centroidMm[1] - p[1], c.centroidMm[2] - p[2]);
+  for (const c of cands) if (dist(c) < dist(best)) best = c;
+  return { c: best, d: dist(best) };
+}
+
+const phantom = (o: ChestOptions) => analyseVolume(chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, trachea: true, ...o }));
+/** The phantom's lungs are ellipses of half-width 32 mm about x = ±LUNG_X: the mediastinum lies within |x| < LUNG_X - 32. */
+const MEDIAL_EDGE = LUNG_X - 32;
+const LATERAL_EDGE = LUNG_X + 32;
+
+describe('lesions at the hard sites', () => {
+  it('finds a sphere pressing on the mediastinum, with its size, and knows the wall it abuts', () => {
+    const at: Vec3 = [MEDIAL_EDGE + 5, 2, 60];
+    const a = phantom({ spheres: [{ centre: at, diameter: 18, hu: 35 }] });
+    const { c, d } = nearest(a.candidates, at);
+    expect(d).toBeLessThan(5);
+    expect(c.diameterMm).toBeGreaterThan(18 * 0.85);
+    expect(c.diameterMm).toBeLessThan(18 * 1.2);
+    expect(c.wall).toBe('mediastinum');
+    expect(c.lesionLikelihood).toBeGreaterThan(0.05);
+  });
+
+  it('finds a sphere at a hilum (where the main bronchus divides), with its size, and measures its distance to the hilum', () => {
+    const a0 = phantom({});
+    const hilum = a0.levels.hila?.left?.position;
+    expect(hilum).toBeDefined();
+    const at: Vec3 = [hilum![0] + 8, hilum![1] + 4, hilum![2] - 4];
+    const a = phantom({ spheres: [{ centre: at, diameter: 16, hu: 35 }] });
+    const { c, d } = nearest(a.candidates, at);
+    expect(d).toBeLessThan(5);
+    expect(c.diameterMm).toBeGreaterThan(16 * 0.85);
+    expect(c.diameterMm).toBeLessThan(16 * 1.25);
+    expect(c.hilumDistanceMm).toBeLessThan(10);
+    expect(c.lesionLikelihood).toBeGreaterThan(0.05);
+  });
+
+  it('takes no candidate from a soft-tissue dome rising under a lung base', () => {
+    const a = phantom({ dome: 25 });
+    const inDome = a.candidates.filter((c) => c.centroidMm[2] < 6 + 25 && Math.abs(Math.abs(c.centroidMm[0]) - LUNG_X) < 30 && c.lesionLikelihood > 0.02);
+    expect(inDome).toEqual([]);
+  });
+
+  it('judges a ground-glass nodule against the pleura like the same nodule free in the lung (within 2x)', () => {
+    const free: Vec3 = [-LUNG_X, 2, 60];
+    const pleural: Vec3 = [LATERAL_EDGE - 4, 2, 60];
+    const a = phantom({ spheres: [{ centre: free, diameter: 12, hu: -550 }, { centre: pleural, diameter: 12, hu: -550 }] });
+    const f = nearest(a.candidates, free), p = nearest(a.candidates, pleural);
+    expect(f.d).toBeLessThan(4);
+    expect(p.d).toBeLessThan(5);
+    expect(p.c.wall).toBe('chest wall');
+    const ratio = p.c.lesionLikelihood / f.c.lesionLikelihood;
+    expect(ratio).toBeGreaterThan(0.5);
+    expect(ratio).toBeLessThan(2);
+  });
+
+  it('measures a 40 mm sphere touching a vessel-sized strip as 40 ± 4 mm', () => {
+    const at: Vec3 = [-LUNG_X, 2, 60];
+    const a = phantom({
+      spheres: [{ centre: at, diameter: 40, hu: 35 }],
+      tubes: [{ from: [-LUNG_X + 23, -45, 40], to: [-LUNG_X + 23, 45, 80], diameter: 7, hu: 40 }],
+    });
+    const { c, d } = nearest(a.candidates, at);
+    expect(d).toBeLessThan(5);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(36);
+    expect(c.diameterMm).toBeLessThanOrEqual(44);
+  });
+
+  it('measures a graded ground-glass nodule by its faint rim, not its dense core (full diameter ± 15 %)', () => {
+    const at: Vec3 = [LUNG_X, 2, 60];
+    const a = phantom({ spheres: [{ centre: at, diameter: 24, hu: -420, rimHu: -760 }] });
+    const { c, d } = nearest(a.candidates, at);
+    expect(d).toBeLessThan(4);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(24 * 0.85);
+    expect(c.diameterMm).toBeLessThanOrEqual(24 * 1.15);
+  });
+});
+
+describe('scores that mean something', () => {
+  const at: Vec3 = [LUNG_X + 10, 25, 95]; // left lung, high and posterior: upper lobe, posterior
+  const a = phantom({ spheres: [{ centre: at, diameter: 14, hu: 35 }, { centre: [-LUNG_X, -10, 40], diameter: 12, hu: 35 }] });
+  const top = (text: string): { score: number; c: Candidate } => {
+    const l = fuse(a, parseQuery(text)).findings[0].lesions[0];
+    return { score: l.score, c: l.candidate };
+  };
+
+  it.each([
+    ['nodule in the left upper lobe', 'nodule in the left upper lobe, posterior segment'],
+    ['left lung nodule', '14 mm left lung nodule'],
+    ['left lung nodule', 'solid left lung nodule'],
+    ['左肺上叶结节', '左肺上叶后段结节'],
+  ])('adding a correct attribute never lowers the score: "%s" → "%s"', (plain, precise) => {
+    const p = top(plain), q = top(precise);
+    expect(nearest([q.c], at).d).toBeLessThan(5);
+    expect(q.score).toBeGreaterThanOrEqual(p.score);
+  });
+
+  it('a wrong size re-orders but does not hide the only nodule that fits the rest, and says so', () => {
+    const r = fuse(a, parseQuery('5 mm nodule in the left upper lobe'));
+    const best = r.findings[0].lesions[0];
+    expect(nearest([best.candidate], at).d).toBeLessThan(5);
+    expect(best.mismatched.map((m) => `${m.stated} → ${m.measured}`)).toEqual([`5 → ${Math.round(best.candidate.diameterMm)} mm`]);
+  });
+});
