@@ -1,14 +1,15 @@
 /**
  * Which slices of a development scan the lesion model may train on and which the synthetic suite
- * evaluates on: the lungs' height is cut into six bands, alternately for training (even) and for
- * evaluation (odd), so every evaluation lesion sits in anatomy the model never saw. The real lesions'
- * own slices are excluded from training altogether (models/train).
+ * evaluates on: the lungs' height is cut into twelve bands (about 2 cm each), alternately for training
+ * (even) and for evaluation (odd), so every evaluation lesion sits on slices the model never saw, while
+ * every anatomical level (apex, arch, hila, heart, domes) still has training slices close by. The real
+ * lesions' own slices are excluded from training altogether (models/train).
  */
 import type { LungMasks } from '../../server/rerank/analysis/lungs';
 
-const BANDS = 6;
+const BANDS = 12;
 
-/** Band (0 = base … 5 = apex) of patient height `z` (mm) within the lungs, or null outside them. */
+/** Band (0 = base … 11 = apex) of patient height `z` (mm) within the lungs, or null outside them. */
 export function bandOf(lungs: Pick<LungMasks, 'levels'>, z: number): number | null {
   const { apexZ, baseZ } = lungs.levels;
   if (apexZ === undefined || baseZ === undefined || apexZ <= baseZ) return null;

@@ -8,8 +8,8 @@
  * - negatives: every candidate the analysis finds in the unmodified scan;
  * - positives: synthetic lesions (5–70 mm, solid, part-solid, ground-glass with or without a faint rim,
  *   smooth, lobulated or spiculated, round, plate- or cigar-shaped) inserted at every site class
- *   (models/synthetic/sites.ts), each followed by a full analysis; the candidate that covers most of the
- *   lesion is its positive, other pieces of it are left out.
+ *   (models/synthetic/sites.ts), up to three far apart per full analysis; the candidate that covers most
+ *   of a lesion is its positive, other pieces of it are left out.
  * Writes records.json: one record per candidate with its features (likelihood.ts) and where it came from.
  */
 import { promises as fs } from 'node:fs';
@@ -70,7 +70,7 @@ function nearRealLesion(c: EvalCase, a: VolumeAnalysis, cand: Candidate): boolea
 const inTraining = (a: VolumeAnalysis, cand: Candidate): boolean => isTrainingBand(a.anatomy.lungs, cand.centroidMm[2]);
 
 async function main(): Promise<void> {
-  const trialsPerCase = Number(arg('--trials', '90'));
+  const trialsPerCase = Number(arg('--trials', '40'));
   const out = arg('--out', path.resolve(__dirname, '..', '..', '.cache', 'likelihood'));
   const records: CandidateRecord[] = [];
   let missed = 0, tried = 0;
@@ -85,28 +85,45 @@ async function main(): Promise<void> {
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0x7a1 + c.name.length * 104729);
     for (let k = 0; k < trialsPerCase; k++) {
-      const siteClass = SITE_CLASSES[k % SITE_CLASSES.length];
-      // half small (5–15 mm), half 15–70 mm, log-uniform within each
-      const [lo, hi] = random() < 0.5 ? [5, 15] : [15, 70];
-      const sizeMm = Math.exp(Math.log(lo) + random() * (Math.log(hi) - Math.log(lo)));
-      const fitting = sites.filter((s) => s.siteClass === siteClass && fits(s, sizeMm / 2));
-      if (!fitting.length) continue;
-      const site = fitting[Math.floor(random() * fitting.length)];
-      const u = random();
-      const texture: Texture = sizeMm > 30 ? 'solid' : u < 0.45 ? 'solid' : u < 0.7 ? 'part-solid' : 'ground-glass';
-      const stretchU = random();
-      const stretch: [number, number, number] | undefined = stretchU < 0.15 ? [1, 1, 1.6] : stretchU < 0.3 ? [1.4, 0.7, 1.2] : undefined;
-      const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[Math.floor(random() * 3)], rim: random() < 0.5, stretch });
-      const a = analyseVolume(trial.volume);
-      tried++;
-      let best: Candidate | undefined, bestCov = 0.3;
-      for (const cand of a.candidates) {
-        const cov = coverage(cand, trial.truth.boxes);
-        if (cov > bestCov) { bestCov = cov; best = cand; }
+      // up to three lesions per analysis, far enough apart not to touch or share a context
+      const placed: Array<{ site: (typeof sites)[number]; sizeMm: number; texture: Texture; siteClass: string }> = [];
+      for (let j = 0; j < 3; j++) {
+        const siteClass = SITE_CLASSES[(3 * k + j) % SITE_CLASSES.length];
+        // half small (5–15 mm), half 15–70 mm, log-uniform within each
+        const [lo, hi] = random() < 0.5 ? [5, 15] : [15, 70];
+        const sizeMm = Math.exp(Math.log(lo) + random() * (Math.log(hi) - Math.log(lo)));
+        const apart = (s: (typeof sites)[number]): boolean => placed.every((p) => {
+          const a = base.anatomy.grid, ds = (s.grid[0] - p.site.grid[0]) * a.spacing[0], dr = (s.grid[1] - p.site.grid[1]) * a.spacing[1], dc = (s.grid[2] - p.site.grid[2]) * a.spacing[2];
+          return Math.hypot(ds, dr, dc) > (sizeMm + p.sizeMm) / 2 + 50;
+        });
+        const fitting = sites.filter((s) => s.siteClass === siteClass && fits(s, sizeMm / 2) && apart(s));
+        if (!fitting.length) continue;
+        const u = random();
+        const texture: Texture = sizeMm > 30 ? 'solid' : u < 0.45 ? 'solid' : u < 0.7 ? 'part-solid' : 'ground-glass';
+        placed.push({ site: fitting[Math.floor(random() * fitting.length)], sizeMm, texture, siteClass });
       }
-      if (!best) { missed++; continue; }
-      records.push({ case: c.name, label: 1, group: siteClass, sizeMm: trial.truth.longAxisMm, texture, x: featuresOf(best) });
-      if (k % 10 === 9) process.stdout.write(`  ${c.name}: ${k + 1} trials\n`);
+      if (!placed.length) continue;
+      let volume = base.volume;
+      const truths: Array<Map<number, [number, number, number, number]>> = [];
+      for (const p of placed) {
+        const stretchU = random();
+        const stretch: [number, number, number] | undefined = stretchU < 0.15 ? [1, 1, 1.6] : stretchU < 0.3 ? [1.4, 0.7, 1.2] : undefined;
+        const trial = runTrial({ ...base, volume }, p.site, p.sizeMm, random, { texture: p.texture, margin: MARGINS[Math.floor(random() * 3)], rim: random() < 0.5, stretch });
+        volume = trial.volume;
+        truths.push(trial.truth.boxes);
+      }
+      const a = analyseVolume(volume);
+      placed.forEach((p, j) => {
+        tried++;
+        let best: Candidate | undefined, bestCov = 0.3;
+        for (const cand of a.candidates) {
+          const cov = coverage(cand, truths[j]);
+          if (cov > bestCov) { bestCov = cov; best = cand; }
+        }
+        if (!best) { missed++; return; }
+        records.push({ case: c.name, label: 1, group: p.siteClass, sizeMm: best.diameterMm, texture: p.texture, x: featuresOf(best) });
+      });
+      if (k % 10 === 9) process.stdout.write(`  ${c.name}: ${k + 1} analyses\n`);
     }
   }
   await fs.mkdir(out, { recursive: true });
