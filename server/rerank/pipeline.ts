@@ -12,7 +12,7 @@ import { segmentLungs, type LungMasks } from './analysis/lungs';
 import type { Analysis, AnatomicalLevels } from './analysis/types';
 import { fuse, PRESETS, type Preset } from './fuse';
 import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
-import type { RerankResponse, SliceResult } from './response';
+import { lesionGroups, type RerankResponse, type SliceResult } from './response';
 
 export { PRESETS };
 export type { Preset };
@@ -164,9 +164,12 @@ export async function rerankSlices(analysis: Analysis, query: ParsedQuery, opts:
     }
     results.push(r);
   }
+  // The answer in lesions: per parsed finding, its lesions with slice ranges and regions in the caller's order.
+  const findings = lesionGroups(query, fused.findings, { topK, minScore, toIndex });
   timings.fusion = ms(t);
   timings.total = ms(t0);
   return {
+    findings,
     results,
     query,
     timings,

@@ -1,64 +1,116 @@
 /**
- * The rerank response: what the CLI prints, the HTTP API returns and the panel renders.
- * Type-only, so the extension can import it without pulling server code into the bundle.
+ * The rerank response: what the CLI prints, the HTTP API returns and the panel renders. Its shape is
+ * the wire contract's (contract/schemas.ts); this module builds the part of it that answers in
+ * lesions (`findings`) from the fusion's per-finding lesion answers.
  */
-import type { ParsedQuery } from '../query/finding';
+import { CONFIDENT_SCORE } from '../../contract/limits';
+import type { FindingGroup, Lesion, LesionRegion, ParsedQuery } from '../../contract/schemas';
+import type { Lobe, ParsedQuery as QueryParsed } from '../query/finding';
+import type { Candidate } from './analysis/types';
+import type { LesionAnswer } from './fuse';
 
-/** A box in pixels of one slice (column x, row y, from the top-left), with what it is thought to be. */
-export interface Region {
-  x: number;
-  y: number;
-  w: number;
-  h: number;
-  score: number;
-  label: string;
+export type {
+  FindingGroup,
+  Lesion,
+  LesionRegion,
+  Mismatch,
+  ModelInfo,
+  Region,
+  RerankResponse,
+  SliceResult,
+  Unsupported,
+} from '../../contract/schemas';
+
+/** True when A and B are each assignable to the other. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+/** The contract's ParsedQuery is the parser's: a term kind or a field added on one side fails the typecheck here. */
+export const PARSED_QUERY_MATCHES_CONTRACT: Same<QueryParsed, ParsedQuery> = true;
+
+export interface LesionGroupOptions {
+  /** Most lesions per finding. */
+  topK: number;
+  /** Lesions scoring less are left out. */
+  minScore: number;
+  /** Volume slice index → the caller's slice index (viewport order); undefined for a slice the caller did not list. */
+  toIndex: (volumeIndex: number) => number | undefined;
 }
 
-/** A stated attribute the lesion did not show: what was said against what was measured. */
-export interface Mismatch {
-  /** Term id in the parsed query. */
-  term: string;
-  /** The stated value ('8' mm, 'RLL', 'ground-glass', ...). */
-  stated: string;
-  /** What the lesion shows instead, in words ('29 mm', 'LUL (estimated from position)', 'solid', ...). */
-  measured: string;
+const round1 = (x: number): number => Math.round(x * 10) / 10;
+
+/** The lobe the lesion most likely lies in, when one is more likely than not (lobes are estimated from position). */
+function likelyLobe(c: Candidate): Lobe | undefined {
+  let best: Lobe | undefined;
+  let p = 0.5;
+  for (const [lobe, q] of Object.entries(c.lobes) as Array<[Lobe, number | undefined]>) {
+    if (q !== undefined && q > p) {
+      best = lobe;
+      p = q;
+    }
+  }
+  return best;
 }
 
-export interface SliceResult {
-  sopInstanceUID: string;
-  /** Frame number for multi-frame instances (1-based); absent for single-frame ones. */
-  frame?: number;
-  /** Position of the slice in the list of SOP UIDs the request sent (the viewport's order), else in volume order. */
-  index: number;
-  /** Calibrated 0..1. */
-  score: number;
-  regions: Region[];
-  /** Term ids of the parsed query that this slice matched. */
-  matched: string[];
-  /** Stated attributes its lesion did not show (soft mismatches lower the score but never hide the lesion). */
-  mismatched?: Mismatch[];
+/** One lesion on the wire: its size and position, slice range in the caller's order and its box on each slice. */
+export function wireLesion(l: LesionAnswer, opts: Pick<LesionGroupOptions, 'toIndex'>): Lesion | undefined {
+  const c = l.candidate;
+  const pieces = l.pieces?.map((p) => p.candidate) ?? [c];
+  // The boxes of all its pieces, united per slice; the centre of its area along the slices.
+  const boxes = new Map<number, [number, number, number, number]>();
+  let areaSum = 0;
+  let indexSum = 0;
+  for (const piece of pieces) {
+    for (const s of piece.slices) {
+      const b = boxes.get(s.index);
+      boxes.set(s.index, b ? [Math.min(b[0], s.box[0]), Math.min(b[1], s.box[1]), Math.max(b[2], s.box[2]), Math.max(b[3], s.box[3])] : [...s.box]);
+      areaSum += s.area;
+      indexSum += s.index * s.area;
+    }
+  }
+  const centre = areaSum > 0 ? indexSum / areaSum : c.centroidPx.slice;
+  const regions: LesionRegion[] = [];
+  let best: { index: number; distance: number } | undefined;
+  for (const [volumeIndex, [x0, y0, x1, y1]] of boxes) {
+    const index = opts.toIndex(volumeIndex);
+    if (index === undefined) continue;
+    regions.push({ index, x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 });
+    const distance = Math.abs(volumeIndex - centre);
+    if (!best || distance < best.distance) best = { index, distance };
+  }
+  if (!best) return undefined;
+  regions.sort((p, q) => p.index - q.index);
+  const lobe = likelyLobe(c);
+  const station = (c as Candidate & { station?: unknown }).station;
+  return {
+    id: Math.min(...pieces.map((p) => p.id)),
+    label: l.label,
+    kind: c.diameterMm > 30 ? 'mass' : 'nodule',
+    score: l.score,
+    confident: l.score >= CONFIDENT_SCORE,
+    sizeMm: { long: round1(c.diameterMm), short: round1(c.shortAxisMm) },
+    side: c.side,
+    ...(lobe ? { lobe } : {}),
+    zone: c.zone,
+    ...(typeof station === 'string' ? { station } : {}),
+    slices: { first: regions[0].index, last: regions[regions.length - 1].index, best: best.index },
+    regions,
+    matched: l.matched,
+    mismatched: l.mismatched,
+  };
 }
 
-export interface Unsupported {
-  /** Index into query.findings. */
-  finding: number;
-  /** Term ids the default pipeline cannot judge (a finding type, a sign, ...). */
-  terms: string[];
-  reason: string;
-}
-
-export interface ModelInfo {
-  id: string;
-  version: string;
-  executionProvider: string;
-}
-
-export interface RerankResponse {
-  results: SliceResult[];
-  query: ParsedQuery;
-  /** Milliseconds per stage: fetch, decode, analysis, parse, scoring, fusion, total, ... */
-  timings: Record<string, number>;
-  noConfidentMatch: boolean;
-  unsupported: Unsupported[];
-  model: ModelInfo;
+/**
+ * One group per parsed finding, in the query's order: its lesions best first (at most `topK`, none
+ * under `minScore`). A finding the pipeline cannot rank gets an empty group; `unsupported` says why.
+ */
+export function lesionGroups(query: ParsedQuery, fused: Array<{ finding: number; lesions: LesionAnswer[] }>, opts: LesionGroupOptions): FindingGroup[] {
+  return query.findings.map((_, finding) => {
+    const answers = fused.find((g) => g.finding === finding)?.lesions ?? [];
+    const lesions: Lesion[] = [];
+    for (const l of answers) {
+      if (lesions.length >= opts.topK || l.score < opts.minScore) break;
+      const wire = wireLesion(l, opts);
+      if (wire) lesions.push(wire);
+    }
+    return { finding, lesions };
+  });
 }

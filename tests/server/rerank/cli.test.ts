@@ -101,6 +101,7 @@ describe('eval judging', () => {
     queries: [],
   };
   const resp = (uids: string[], box: { x: number; y: number; w: number; h: number }, noConfidentMatch = false): RerankResponse => ({
+    findings: [],
     results: uids.map((u, i) => ({ sopInstanceUID: u, index: i, score: 0.9 - i * 0.1, regions: [{ ...box, score: 0.9, label: '' }], matched: [] })),
     query: { text: '', lang: 'en', findings: [], unknown: [] },
     timings: {}, noConfidentMatch, unsupported: [], model: { id: 'x', version: '1', executionProvider: 'cpu' },
