@@ -85,9 +85,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(errorsPlugin);
   await app.register(securityPlugin, { config });
   await app.register(authPlugin, { config });
+  // Before any documented route (the metrics route included): the OpenAPI document collects routes as they register.
+  if (config.docs) await app.register(docsPlugin);
   await app.register(metricsPlugin);
   await app.register(auditPlugin, { stream: deps.auditStream, file: config.auditFile });
-  if (config.docs) await app.register(docsPlugin);
   await app.register(healthRoutes);
   await app.register(modelsRoutes);
   await app.register(rerankRoutes);

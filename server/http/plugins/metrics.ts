@@ -6,6 +6,7 @@
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Metrics } from '../context';
+import { AUTH_ERRORS, errorResponses, TAGS } from '../openapi';
 
 export const metricsPlugin = fp(
   async (app) => {
@@ -94,10 +95,24 @@ export const metricsPlugin = fp(
       );
     });
 
-    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-      reply.type(registry.contentType);
-      return registry.metrics();
-    });
+    app.get(
+      '/metrics',
+      {
+        schema: {
+          summary: 'Prometheus metrics',
+          description: 'Request latency by route, stage timings, cache results and bytes, PACS outcomes, the model and provider in use, process defaults.',
+          tags: [TAGS.operations],
+          response: {
+            200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: { type: 'string' } } } },
+            ...errorResponses(...AUTH_ERRORS),
+          },
+        },
+      },
+      async (_request, reply) => {
+        reply.type(registry.contentType);
+        return registry.metrics();
+      },
+    );
   },
   { name: 'slice-finder-metrics', fastify: '5.x' },
 );

@@ -11,23 +11,28 @@ import type { ParsedQuery } from '../../query/finding';
 import { ApiError, errorBody } from '../errors';
 import { safeError } from '../logging';
 import { disconnectSignal } from '../disconnect';
-import { ErrorReply, RerankBody, type RerankAnswer, type RerankRequest, type StreamEvent } from '../schemas';
+import { errorResponses, TAGS } from '../openapi';
+import {
+  ErrorEvent,
+  ProgressEvent,
+  RerankAnswer,
+  RerankBody,
+  ResultEvent,
+  StreamEvent,
+  type RerankRequest,
+  type StreamEvent as StreamLine,
+} from '../schemas';
 import type { LoadProgress } from '../series-service';
 
 type Progress = LoadProgress | { phase: 'score' };
 
-const RerankReply = Type.Unsafe<RerankAnswer>({
-  type: 'object',
-  additionalProperties: true,
-  description:
-    'Slices best first with scores and regions, the parsed query with spans, timings, the model that ran, ' +
-    'and `slices` (in the volume) and `skipped` ({count, reasons}: files of the series left out)',
-});
+/** What a rerank can answer besides its result. */
+const rerankErrors = errorResponses(400, 401, 403, 404, 413, 415, 422, 429, 502, 503, 504);
 
-const errorResponses = {
-  400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply, 413: ErrorReply, 415: ErrorReply,
-  422: ErrorReply, 502: ErrorReply, 503: ErrorReply, 504: ErrorReply,
-};
+const ANSWER_DESCRIPTION =
+  'The answer in lesions (`findings`: one group per parsed finding, lesions best first with size, position, slice range, ' +
+  'regions, matched and mismatched terms), the slices best first (`results`, for older callers), the parsed query with spans, ' +
+  'timings, the model that ran, and what was ranked (`slices` in the volume, `skipped` files).';
 
 /** Checks that need no series: preset, model, the query text itself. */
 function precheck(app: FastifyInstance, body: RerankRequest): { query: ParsedQuery; parseMs: number } {
@@ -97,9 +102,14 @@ export const rerankRoutes = fp(
       '/api/v1/rerank',
       {
         schema: {
-          summary: 'Rank the slices of a series against a description',
+          summary: 'Find the lesions of a series that a description names',
+          description:
+            'Parses the description (English or Chinese; a report of several sentences gives several findings), loads and ' +
+            'analyses the series (cached per series), and answers per finding with its lesions, best first. ' +
+            'A client that disconnects cancels the work done only for it.',
+          tags: [TAGS.rerank],
           body: RerankBody,
-          response: { 200: RerankReply, ...errorResponses },
+          response: { 200: Type.Object(RerankAnswer.properties, { description: ANSWER_DESCRIPTION, examples: RerankAnswer.examples }), ...rerankErrors },
         },
       },
       async (request, reply) => execute(fastify, request, request.body, precheck(fastify, request.body), disconnectSignal(request, reply)),
@@ -109,16 +119,32 @@ export const rerankRoutes = fp(
       '/api/v1/rerank/stream',
       {
         schema: {
-          summary: 'Rerank with progress: NDJSON lines {type:"progress"}…, then {type:"result"} or {type:"error"}',
+          summary: 'The same, with progress: NDJSON lines {type:"progress"}…, then {type:"result"} or {type:"error"}',
+          description:
+            'Errors found before any work (a malformed request, an unknown preset) are plain JSON answers; later ones are the ' +
+            'stream\'s last line. Closing the connection cancels the work done only for this request.',
+          tags: [TAGS.rerank],
           body: RerankBody,
-          response: { 200: Type.String({ description: 'application/x-ndjson' }), ...errorResponses },
+          response: {
+            200: {
+              description: 'One StreamEvent per line (application/x-ndjson)',
+              content: { 'application/x-ndjson': { schema: StreamEvent } },
+            },
+            ...rerankErrors,
+          },
         },
       },
       async (request, reply) => {
         const pre = precheck(fastify, request.body);
         const out = new PassThrough();
-        const send = (event: StreamEvent<RerankAnswer>): void => {
-          if (!out.destroyed && !out.writableEnded) out.write(`${JSON.stringify(event)}\n`);
+        // Each line is serialised with its own schema (like the JSON route's answer), never with JSON.stringify.
+        const serialise = {
+          progress: reply.compileSerializationSchema(ProgressEvent),
+          result: reply.compileSerializationSchema(ResultEvent),
+          error: reply.compileSerializationSchema(ErrorEvent),
+        };
+        const send = (event: StreamLine): void => {
+          if (!out.destroyed && !out.writableEnded) out.write(`${serialise[event.type](event)}\n`);
         };
         execute(fastify, request, request.body, pre, disconnectSignal(request, reply), (p) => send({ type: 'progress', ...p }))
           .then((response) => send({ type: 'result', response }))

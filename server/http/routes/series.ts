@@ -6,7 +6,6 @@
  * holds it. Uploads are audited like reranks.
  */
 import multipart from '@fastify/multipart';
-import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -15,17 +14,8 @@ import { ApiError, errorBody } from '../errors';
 import { safeError } from '../logging';
 import { hasDicomMagic } from '../../series/part10';
 import { disconnectSignal } from '../disconnect';
-import { ErrorReply, PrepareBody, PrepareReply, SkipReport, UploadId } from '../schemas';
-
-const UploadReply = Type.Object({
-  /** Rerank it with {source: 'upload', uploadId}; only this caller can. */
-  uploadId: UploadId,
-  studyInstanceUID: Type.String(),
-  seriesInstanceUID: Type.String(),
-  slices: Type.Integer(),
-  skipped: SkipReport,
-  sopInstanceUIDs: Type.Array(Type.String()),
-});
+import { AUTH_ERRORS, errorResponses, TAGS } from '../openapi';
+import { PrepareBody, PrepareReply, UploadReply } from '../schemas';
 
 /** The first 132 bytes of a part are enough to tell DICOM Part 10 (preamble + "DICM") from anything else. */
 const MAGIC_BYTES = 132;
@@ -40,8 +30,12 @@ export const seriesRoutes = fp(
       {
         schema: {
           summary: 'Start loading a series into the cache',
+          description:
+            'Answers at once (202) and loads in the background, so the first rerank of the series is fast; the panel calls it when ' +
+            'the viewer shows a series. A failed load is reported by the next rerank.',
+          tags: [TAGS.series],
           body: PrepareBody,
-          response: { 202: PrepareReply, 400: ErrorReply, 401: ErrorReply, 403: ErrorReply, 404: ErrorReply },
+          response: { 202: { ...PrepareReply, description: 'Loading, or already cached' }, ...errorResponses(400, ...AUTH_ERRORS, 404) },
         },
       },
       async (request, reply) => {
@@ -68,8 +62,10 @@ export const seriesRoutes = fp(
         {
           schema: {
             summary: 'Upload the DICOM files of one series (multipart/form-data, one file per part)',
+            description: 'Decoded and kept under its content hash (the uploadId) for this caller only, while the cache holds it.',
+            tags: [TAGS.series],
             consumes: ['multipart/form-data'],
-            response: { 201: UploadReply, 400: ErrorReply, 413: ErrorReply, 415: ErrorReply, 422: ErrorReply },
+            response: { 201: { ...UploadReply, description: 'Decoded and kept' }, ...errorResponses(400, ...AUTH_ERRORS, 413, 415, 422) },
           },
         },
         async (request, reply) => {
