@@ -1,4 +1,7 @@
-/** sliceFinder.search / next / previous / clear, for hotkeys, toolbar buttons and other extensions. */
+/**
+ * The extension's commands, for hotkeys (ids.ts HOTKEYS, registered on mode enter), toolbar buttons
+ * and other extensions: search, cancel, step through lesions and their slices, the heat overlay, clear.
+ */
 import type { SearchOptions } from './controller/SliceFinderController';
 import { COMMANDS, PANEL_ID } from './ids';
 import type { Runtime } from './runtime';
@@ -17,16 +20,24 @@ export function getCommandsModule(runtime: Runtime) {
       const { query, preset, topK, minScore } = options;
       return controller.search({ query, preset, topK, minScore });
     },
+    sliceFinderCancel: () => controller.cancel(),
     sliceFinderNext: () => controller.next(),
     sliceFinderPrevious: () => controller.previous(),
+    sliceFinderNextSlice: () => controller.nextSlice(),
+    sliceFinderPreviousSlice: () => controller.previousSlice(),
+    sliceFinderToggleHeat: () => controller.toggleHeat(),
     sliceFinderClear: () => controller.clear(),
   };
   return {
     actions,
     definitions: {
       [COMMANDS.search]: { commandFn: actions.sliceFinderSearch },
+      [COMMANDS.cancel]: { commandFn: actions.sliceFinderCancel },
       [COMMANDS.next]: { commandFn: actions.sliceFinderNext },
       [COMMANDS.previous]: { commandFn: actions.sliceFinderPrevious },
+      [COMMANDS.nextSlice]: { commandFn: actions.sliceFinderNextSlice },
+      [COMMANDS.previousSlice]: { commandFn: actions.sliceFinderPreviousSlice },
+      [COMMANDS.toggleHeat]: { commandFn: actions.sliceFinderToggleHeat },
       [COMMANDS.clear]: { commandFn: actions.sliceFinderClear },
     },
     defaultContext: 'VIEWER',

@@ -1,6 +1,4 @@
-/** The extension's configuration: the second element of the `[extension, configuration]` pair in app-config. */
-
-export type DrawMode = 'overlay' | 'annotation';
+/** The extension's configuration: window.config.sliceFinder in app-config (or an `[extension, configuration]` pair's). */
 
 export interface SliceFinderConfig {
   /** Origin (and path prefix) of the backend; '' means the viewer's own origin. The client appends /api/v1/... */
@@ -12,8 +10,8 @@ export interface SliceFinderConfig {
   minScore: number;
   /** Fewer images than this is not a CT stack the service can rank; checked before calling it. */
   minSlices: number;
-  /** 'overlay' draws boxes in an SVG layer of the viewport; 'annotation' hydrates RectangleROI measurements. */
-  drawMode: DrawMode;
+  /** Show the heat overlay (a labelmap of the lesions' extent) from the start; the panel's checkbox toggles it. */
+  heatOverlay: boolean;
   /** Force the UI language; otherwise the viewer's i18next language is followed. */
   language?: 'en' | 'zh';
   /** Ask the backend to load the active series as soon as it is shown, so the first search is fast. */
@@ -28,7 +26,7 @@ export const DEFAULT_CONFIG: SliceFinderConfig = {
   topK: 10,
   minScore: 0,
   minSlices: 10,
-  drawMode: 'overlay',
+  heatOverlay: false,
   prepareOnSeriesChange: true,
 };
 
@@ -51,7 +49,7 @@ export function resolveConfig(raw: unknown): SliceFinderConfig {
     topK: num(r.topK, 1, 100, DEFAULT_CONFIG.topK, true),
     minScore: num(r.minScore, 0, 1, DEFAULT_CONFIG.minScore, false),
     minSlices: num(r.minSlices, 1, 10000, DEFAULT_CONFIG.minSlices, true),
-    drawMode: r.drawMode === 'annotation' ? 'annotation' : 'overlay',
+    heatOverlay: r.heatOverlay === true,
     language,
     prepareOnSeriesChange: typeof r.prepareOnSeriesChange === 'boolean' ? r.prepareOnSeriesChange : true,
     model: typeof r.model === 'string' && r.model !== '' ? r.model : undefined,

@@ -1,11 +1,27 @@
-/** Names the host sees: the extension id, the panel module entry, the commands. */
+/** Names the host sees: the extension id, the panel module entry, the commands and their default hotkeys. */
 export const EXTENSION_ID = '@slice-finder/extension';
 export const PANEL_NAME = 'sliceFinder';
 /** What app-config pushes into a mode's rightPanels. */
 export const PANEL_ID = `${EXTENSION_ID}.panelModule.${PANEL_NAME}`;
 export const COMMANDS = {
   search: 'sliceFinder.search',
+  cancel: 'sliceFinder.cancel',
   next: 'sliceFinder.next',
   previous: 'sliceFinder.previous',
+  nextSlice: 'sliceFinder.nextSlice',
+  previousSlice: 'sliceFinder.previousSlice',
+  toggleHeat: 'sliceFinder.toggleHeat',
   clear: 'sliceFinder.clear',
 } as const;
+
+/**
+ * Default hotkeys (Mousetrap syntax, as OHIF's hotkeys manager binds them on the document): they work
+ * with focus on the viewport. Alt+arrows are free in OHIF 3.13's defaults (its plain arrows step images
+ * and viewports); the user can rebind them in the viewer's hotkey preferences.
+ */
+export const HOTKEYS = [
+  { commandName: COMMANDS.next, keys: ['alt+down'], label: 'Slice Finder: next lesion', isEditable: true },
+  { commandName: COMMANDS.previous, keys: ['alt+up'], label: 'Slice Finder: previous lesion', isEditable: true },
+  { commandName: COMMANDS.nextSlice, keys: ['alt+right'], label: 'Slice Finder: next slice of the lesion', isEditable: true },
+  { commandName: COMMANDS.previousSlice, keys: ['alt+left'], label: 'Slice Finder: previous slice of the lesion', isEditable: true },
+] as const;

@@ -1,14 +1,14 @@
 /**
  * The Slice Finder OHIF extension. Loaded at run time as an ES module (app-config `extensions`);
- * the configuration comes from an `[extension, configuration]` pair.
+ * configured under window.config.sliceFinder (or by an `[extension, configuration]` pair).
  */
 import { getCommandsModule } from './commandsModule';
-import { EXTENSION_ID } from './ids';
+import { EXTENSION_ID, HOTKEYS } from './ids';
 import { getPanelModule } from './panelModule';
 import { createRuntime, type Runtime } from './runtime';
 import type { ExtensionParams } from './viewer/hostTypes';
 
-export { EXTENSION_ID, PANEL_ID, COMMANDS } from './ids';
+export { EXTENSION_ID, PANEL_ID, COMMANDS, HOTKEYS } from './ids';
 export type { SliceFinderConfig } from './config';
 
 export function createExtension() {
@@ -23,10 +23,16 @@ export function createExtension() {
     preRegistration: (params: ExtensionParams) => {
       ensure(params);
     },
-    onModeEnter: () => runtime?.controller.startWatching(),
+    onModeEnter: (params: Partial<ExtensionParams> = {}) => {
+      // The mode's exit resets every hotkey binding (hotkeysManager.destroy): bind ours on every entry.
+      // The host binds them on the document, so they work with focus on the viewport.
+      const hotkeys = params.hotkeysManager ?? runtime?.params.hotkeysManager;
+      for (const definition of HOTKEYS) hotkeys?.registerHotkeys({ ...definition, keys: [...definition.keys] });
+      runtime?.controller.startWatching();
+    },
     onModeExit: () => {
       runtime?.controller.stopWatchingSeries();
-      runtime?.controller.clear();
+      runtime?.controller.reset();
     },
     getPanelModule: (params: ExtensionParams) => getPanelModule(ensure(params)),
     getCommandsModule: (params: ExtensionParams) => getCommandsModule(ensure(params)),

@@ -2,7 +2,7 @@
  * One runtime per OHIF app: configuration, API client, viewer facade and the controller that the
  * panel and the commands share. Built on first use from the host's managers.
  */
-import { createClient } from '../../server/http/client';
+import { createClient } from '../../contract/client';
 import { resolveConfig, type SliceFinderConfig } from './config';
 import { SliceFinderController } from './controller/SliceFinderController';
 import { createViewerFacade, type ViewerFacade } from './viewer/facade';
@@ -31,7 +31,7 @@ export function configurationOf(params: Pick<ExtensionParams, 'configuration' | 
 
 export function createRuntime(params: ExtensionParams): Runtime {
   const config = resolveConfig(configurationOf(params));
-  const viewer = createViewerFacade(params, { drawMode: config.drawMode });
+  const viewer = createViewerFacade(params);
   const api = createClient(config.backendUrl, { auth: () => viewer.getAuthorization() });
   const controller = new SliceFinderController({ api, viewer, config });
   return { params, config, viewer, controller };

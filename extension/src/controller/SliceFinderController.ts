@@ -1,17 +1,26 @@
 /**
- * The panel's state and actions without React: search, step, clear, prepare on series change.
- * The commands module and the React panel share one instance, so `sliceFinder.next` from a hotkey
- * and a click in the list move the same selection.
+ * The panel's state and actions without React: search (and cancel), step through lesions and their
+ * slices, draw, clear, the heat overlay, prepare on series change. The commands module and the React
+ * panel share one instance, so `sliceFinder.next` from a hotkey and a click in the list move the same
+ * selection.
  */
-import type { RerankRequest, SeriesRef, SliceFinderClient } from '../../../server/http/client';
-import type { RerankResponse, SliceResult } from '../../../server/rerank/response';
+import type { RerankRequest, SeriesRef, SliceFinderClient } from '../../../contract/client';
+import { characterCount, MAX_QUERY_CHARS } from '../../../contract/limits';
+import type { RerankAnswer } from '../../../contract/schemas';
 import { BUILTIN_PRESETS, type SliceFinderConfig } from '../config';
 import { browserLanguageEnv, detectLanguage, type UiLang } from '../i18n/language';
+import { translator } from '../i18n/strings';
 import type { ActiveSeries, ViewerFacade } from '../viewer/facade';
+import { bestRegion, flattenLesions, lesionLabel, notConfidentReason, queryProblem, termText, type LesionRef } from './answer';
 import { noticesFor, problemFromError, type Problem } from './problems';
 import { advance, START_PROGRESS, type ProgressView } from './progress';
 
 export type Status = 'idle' | 'searching' | 'done' | 'failed';
+
+export interface Selection {
+  lesion: number;
+  slice: number;
+}
 
 export interface PanelState {
   query: string;
@@ -21,11 +30,15 @@ export interface PanelState {
   presets: string[];
   status: Status;
   progress?: ProgressView;
-  response?: RerankResponse;
-  /** The series the response belongs to (its imageIds map result indices to images). */
+  response?: RerankAnswer;
+  /** The series the response belongs to (its imageIds map slice indices to images). */
   series?: ActiveSeries;
-  /** Index into response.results of the result shown, -1 for none. */
-  selected: number;
+  /** The lesions of every finding group, in the order the keys step through. */
+  lesions: LesionRef[];
+  /** The lesion shown (index into `lesions`) and which of its slices (index into its regions). */
+  selected?: Selection;
+  /** The heat overlay is shown. */
+  heat: boolean;
   /** Why there are no results (blocking). */
   error?: Problem;
   /** Said alongside results. */
@@ -66,6 +79,8 @@ export class SliceFinderController {
   private lastSeriesKey?: string;
   private presetsLoaded = false;
   private readonly readLanguage: () => UiLang;
+  /** Confident lesions outlined when the answer came: they stay outlined (at their best slice) while others are browsed. */
+  private readonly kept = new Set<string>();
 
   constructor(private readonly deps: ControllerDeps) {
     const { config } = deps;
@@ -78,7 +93,8 @@ export class SliceFinderController {
       minScore: config.minScore,
       presets,
       status: 'idle',
-      selected: -1,
+      lesions: [],
+      heat: config.heatOverlay,
       notices: [],
       lang: this.readLanguage(),
     };
@@ -172,7 +188,7 @@ export class SliceFinderController {
     if (key === this.lastSeriesKey) return;
     this.lastSeriesKey = key;
     const shown = this.state.series ?? (this.inFlight ? this.pendingSeries : undefined);
-    if (shown && seriesKey(shown) !== key) this.clear();
+    if (shown && seriesKey(shown) !== key) this.reset();
     if (!this.deps.config.prepareOnSeriesChange || !series || this.unsupportedSeries(series)) return;
     this.deps.api.prepare(this.seriesRef(series)).catch(() => {
       // Warm-up only: a failure here shows up, with its message, on the next search.
@@ -187,10 +203,15 @@ export class SliceFinderController {
     this.refreshLanguage();
     const query = this.state.query.trim();
     this.abortInFlight();
-    this.deps.viewer.clearDrawings();
-    const base = { response: undefined, series: undefined, selected: -1, notices: [], progress: undefined };
+    this.dropAnswer();
+    const base = { notices: [], progress: undefined };
     if (query === '') {
       this.set({ ...base, status: 'failed', error: { kind: 'emptyQuery' } });
+      return;
+    }
+    const count = characterCount(query);
+    if (count > MAX_QUERY_CHARS) {
+      this.set({ ...base, status: 'failed', error: { kind: 'queryTooLong', vars: { count, max: MAX_QUERY_CHARS } } });
       return;
     }
     const series = this.deps.viewer.getActiveSeries();
@@ -220,61 +241,157 @@ export class SliceFinderController {
       });
       if (this.inFlight !== abort) return;
       this.inFlight = undefined;
-      this.set({ status: 'done', progress: undefined, response, series, notices: noticesFor(response, body.minScore) });
-      if (!response.noConfidentMatch && response.results.length > 0) this.select(0);
+      this.showAnswer(response, series, body.minScore ?? 0);
     } catch (err) {
       if (this.inFlight !== abort) return;
       this.inFlight = undefined;
       const problem = problemFromError(err);
-      if (!problem) {
-        this.set({ status: 'idle', progress: undefined });
-        return;
-      }
-      this.set({ status: 'failed', progress: undefined, error: problem });
+      this.set({ status: problem ? 'failed' : 'idle', progress: undefined, error: problem });
     }
   }
 
-  /** Viewport index of a result: its own index when the UIDs agree, else found by SOP UID (and frame). */
-  private imageIndexOf(result: SliceResult, series: ActiveSeries): number {
-    if (series.sopInstanceUIDs[result.index] === result.sopInstanceUID) return result.index;
-    let seen = 0;
-    for (let i = 0; i < series.sopInstanceUIDs.length; i++) {
-      if (series.sopInstanceUIDs[i] !== result.sopInstanceUID) continue;
-      seen += 1;
-      if (seen === (result.frame ?? 1)) return i;
+  private showAnswer(response: RerankAnswer, series: ActiveSeries, minScore: number): void {
+    const lesions = flattenLesions(response);
+    const t = translator(this.state.lang);
+    const problem = queryProblem(response.query);
+    const notices = problem ? [problem] : noticesFor(response, (id) => termText(response.query, id), minScore);
+    const confident = lesions.filter((l) => l.lesion.confident);
+    if (!problem && lesions.length > 0 && confident.length === 0) {
+      notices.push({ kind: 'noConfidentMatch', vars: { reason: notConfidentReason(t, response.query, lesions[0].lesion) } });
     }
-    return Math.min(series.imageIds.length - 1, Math.max(0, result.index));
+    this.set({ status: 'done', progress: undefined, response, series, lesions, selected: undefined, notices });
+    if (problem) return;
+    // Confident lesions stay outlined on their best slice; the closest one is outlined (dashed) even when none is confident.
+    for (const ref of confident) {
+      this.outline(ref, bestRegion(ref.lesion));
+      this.kept.add(ref.key);
+    }
+    if (lesions.length > 0) this.select(0);
+    if (this.state.heat) void this.renderHeat();
   }
 
-  /** Shows result i: jump there, outline its regions (and only ours are replaced). */
-  select(i: number): void {
-    const { response, series } = this.state;
-    const result = response?.results[i];
-    if (!result || !series) return;
-    const imageIndex = this.imageIndexOf(result, series);
-    this.set({ selected: i });
-    this.deps.viewer.clearDrawings();
-    this.deps.viewer.jumpToImage(imageIndex);
-    this.deps.viewer.drawRegions(series.viewportId, series.imageIds[imageIndex], result.regions);
+  /** Outlines one lesion on one of its slices (an OHIF measurement with its label). */
+  private outline(ref: LesionRef, regionIndex: number): number | undefined {
+    const { series } = this.state;
+    const region = ref.lesion.regions[regionIndex];
+    if (!series || !region) return undefined;
+    const imageIndex = Math.min(series.imageIds.length - 1, Math.max(0, region.index));
+    this.deps.viewer.drawLesion({
+      viewportId: series.viewportId,
+      imageId: series.imageIds[imageIndex],
+      region,
+      label: lesionLabel(translator(this.state.lang), ref.lesion),
+      confident: ref.lesion.confident,
+      lesion: ref.key,
+    });
+    return imageIndex;
+  }
+
+  /** Shows lesion `i` on one of its slices (its best by default): jump there and outline it. */
+  select(i: number, slice?: number): void {
+    const { lesions, series, selected } = this.state;
+    const ref = lesions[i];
+    if (!ref || !series) return;
+    const regionIndex = Math.min(ref.lesion.regions.length - 1, Math.max(0, slice ?? bestRegion(ref.lesion)));
+    // The lesion left behind: a kept one goes back to its best slice, a browsed one goes.
+    const previous = selected ? lesions[selected.lesion] : undefined;
+    if (previous && previous.key !== ref.key) {
+      if (!this.kept.has(previous.key)) this.deps.viewer.removeLesion(previous.key);
+      else if (selected && selected.slice !== bestRegion(previous.lesion)) this.outline(previous, bestRegion(previous.lesion));
+    }
+    this.set({ selected: { lesion: i, slice: regionIndex } });
+    const region = ref.lesion.regions[regionIndex];
+    if (!region) return;
+    this.deps.viewer.jumpToImage(Math.min(series.imageIds.length - 1, Math.max(0, region.index)));
+    this.outline(ref, regionIndex);
   }
 
   next(): void {
-    const n = this.state.response?.results.length ?? 0;
+    const n = this.state.lesions.length;
     if (n === 0) return;
-    this.select(Math.min(n - 1, this.state.selected + 1));
+    this.select(Math.min(n - 1, (this.state.selected?.lesion ?? -1) + 1));
   }
 
   previous(): void {
-    const n = this.state.response?.results.length ?? 0;
-    if (n === 0) return;
-    this.select(Math.max(0, this.state.selected - 1));
+    if (this.state.lesions.length === 0) return;
+    this.select(Math.max(0, (this.state.selected?.lesion ?? 1) - 1));
   }
 
-  /** "Clear highlights": drawings, results and messages go; the query and settings stay. */
-  clear(): void {
+  /** The next (or previous) slice of the selected lesion. */
+  stepSlice(delta: 1 | -1): void {
+    const sel = this.state.selected;
+    if (!sel) {
+      if (this.state.lesions.length > 0) this.select(0);
+      return;
+    }
+    const regions = this.state.lesions[sel.lesion]?.lesion.regions ?? [];
+    const slice = Math.min(regions.length - 1, Math.max(0, sel.slice + delta));
+    if (slice !== sel.slice) this.select(sel.lesion, slice);
+  }
+
+  nextSlice(): void {
+    this.stepSlice(1);
+  }
+
+  previousSlice(): void {
+    this.stepSlice(-1);
+  }
+
+  /** Shows or hides the heat overlay (a labelmap of every listed lesion's extent). */
+  setHeat(on: boolean): void {
+    this.set({ heat: on });
+    if (on) void this.renderHeat();
+    else this.deps.viewer.hideHeat();
+  }
+
+  toggleHeat(): void {
+    this.setHeat(!this.state.heat);
+  }
+
+  private async renderHeat(): Promise<void> {
+    const { series, lesions } = this.state;
+    if (!series || lesions.length === 0) return;
+    const t = translator(this.state.lang);
+    // A lesion listed under several findings is painted once, with its best score.
+    const byId = new Map<number, LesionRef>();
+    for (const ref of lesions) if ((byId.get(ref.lesion.id)?.lesion.score ?? -1) < ref.lesion.score) byId.set(ref.lesion.id, ref);
+    const heat = [...byId.values()].map(({ lesion }) => ({
+      label: lesionLabel(t, lesion),
+      score: lesion.score,
+      regions: lesion.regions.map((r) => ({ imageIndex: r.index, x: r.x, y: r.y, w: r.w, h: r.h })),
+    }));
+    try {
+      await this.deps.viewer.showHeat(series, heat, t('heatTitle'));
+    } catch {
+      // A viewer without labelmap support keeps the outlines; the checkbox says what was asked.
+    }
+  }
+
+  /** Stops the search in flight: the request is aborted, and with it the server's work done only for it. */
+  cancel(): void {
+    if (!this.inFlight) return;
     this.abortInFlight();
+    this.set({ status: 'idle', progress: undefined, error: undefined, notices: [{ kind: 'cancelled' }] });
+  }
+
+  /** "Clear highlights": removes what the extension drew (outlines, heat overlay); the list, the query and the settings stay. */
+  clear(): void {
+    this.kept.clear();
     this.deps.viewer.clearDrawings();
-    this.set({ status: 'idle', progress: undefined, response: undefined, series: undefined, selected: -1, error: undefined, notices: [] });
+    this.set({ heat: false });
+  }
+
+  /** Drops the answer and its drawings (another series is shown, the mode exits). */
+  reset(): void {
+    this.abortInFlight();
+    this.dropAnswer();
+    this.set({ status: 'idle', progress: undefined, error: undefined, notices: [] });
+  }
+
+  private dropAnswer(): void {
+    this.kept.clear();
+    this.deps.viewer.clearDrawings();
+    this.set({ response: undefined, series: undefined, lesions: [], selected: undefined });
   }
 
   private abortInFlight(): void {
@@ -284,7 +401,7 @@ export class SliceFinderController {
   }
 
   dispose(): void {
-    this.clear();
+    this.reset();
     this.watchers = 1;
     this.stopWatchingSeries();
     this.listeners.clear();

@@ -2,9 +2,9 @@
  * What can go wrong or be worth saying, as UI-ready kinds: client errors from the service are mapped
  * here so the panel shows a message a radiologist can act on, never a raw status code alone.
  */
-import { CLIENT_CODES, ClientError } from '../../../server/http/client';
-import type { SeriesCoverage } from '../../../server/http/schemas';
-import type { RerankResponse } from '../../../server/rerank/response';
+import { CLIENT_CODES, ClientError } from '../../../contract/client';
+import { MAX_QUERY_CHARS } from '../../../contract/limits';
+import type { RerankAnswer } from '../../../contract/schemas';
 import type { StringKey } from '../i18n/strings';
 
 export type ProblemKind =
@@ -19,6 +19,10 @@ export type ProblemKind =
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
+  | 'negatedOnly'
+  | 'notUnderstood'
+  | 'queryTooLong'
+  | 'cancelled'
   | 'badQuery'
   | 'auth'
   | 'pacs'
@@ -41,6 +45,10 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
+  negatedOnly: 'err.negatedOnly',
+  notUnderstood: 'err.notUnderstood',
+  queryTooLong: 'err.queryTooLong',
+  cancelled: 'err.cancelled',
   badQuery: 'err.badQuery',
   auth: 'err.auth',
   pacs: 'err.pacs',
@@ -59,6 +67,10 @@ export function problemFromError(err: unknown): Problem | undefined {
   if (err.statusCode === 401 || err.statusCode === 403) return { kind: 'auth' };
   // 413 too large, 415 transfer syntax, 422 not a usable CT stack: all about the series itself.
   if ([413, 415, 422].includes(err.statusCode)) return { kind: 'seriesUnsupported', vars: { detail: err.message } };
+  // Over the length limit (the parser's too_long, or the request schema's maxLength on body/query): a counter, not the validator's words.
+  if (err.statusCode === 400 && (err.code === 'too_long' || /body\/query must NOT have more than/.test(err.message))) {
+    return { kind: 'queryTooLong', vars: { count: '>', max: MAX_QUERY_CHARS } };
+  }
   if (err.statusCode === 400) {
     // Request validation names the field: a series the protocol cannot carry (over 5000 images, odd UIDs) is the series' fault.
     const aboutSeries = err.code === 'invalid_request' && /\bseries\b/.test(err.message);
@@ -68,31 +80,21 @@ export function problemFromError(err: unknown): Problem | undefined {
   return { kind: 'failed', vars: { code: err.code } };
 }
 
-/** The text of each term id, as the user typed it (falls back to the id). */
-export function termText(response: RerankResponse, termId: string): string {
-  for (const f of response.query.findings) {
-    const term = f.terms.find((t) => t.id === termId);
-    if (term) return response.query.text.slice(term.span.start, term.span.end) || term.value;
-  }
-  return termId;
-}
-
-/** Things to say next to the results: files of the series left out, unsupported terms, no confident match, nothing above the cut. */
-export function noticesFor(response: RerankResponse & Partial<SeriesCoverage>, minScore = 0): Problem[] {
+/** Things to say next to the results: files of the series left out, terms the model cannot judge, nothing above the cut. */
+export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {
   const notices: Problem[] = [];
   // Never rank a partial series silently: say how many files could not be used, and why.
-  if (response.skipped && response.skipped.count > 0) {
-    const reasons = response.skipped.reasons.map((r) => r.reason.replace(/_/g, ' ')).join(', ');
-    notices.push({ kind: 'slicesSkipped', vars: { count: response.skipped.count, slices: response.slices ?? '?', reasons } });
+  if (answer.skipped && answer.skipped.count > 0) {
+    const reasons = answer.skipped.reasons.map((r) => r.reason.replace(/_/g, ' ')).join(', ');
+    notices.push({ kind: 'slicesSkipped', vars: { count: answer.skipped.count, slices: answer.slices ?? '?', reasons } });
   }
-  const unsupportedTerms = response.unsupported.flatMap((u) => u.terms.map((id) => termText(response, id)));
-  if (response.unsupported.length > 0) {
-    const terms = unsupportedTerms.length > 0 ? unsupportedTerms : response.unsupported.map((u) => u.reason);
+  const unsupportedTerms = answer.unsupported.flatMap((u) => u.terms.map(termText));
+  if (answer.unsupported.length > 0) {
+    const terms = unsupportedTerms.length > 0 ? unsupportedTerms : answer.unsupported.map((u) => u.reason);
     notices.push({ kind: 'findingUnsupported', vars: { terms: [...new Set(terms)].join(', ') } });
   }
-  if (response.results.length === 0) {
+  if (answer.findings.every((g) => g.lesions.length === 0)) {
     notices.push(minScore > 0 ? { kind: 'noResultsAboveMin', vars: { min: minScore.toFixed(2) } } : { kind: 'noResults' });
   }
-  else if (response.noConfidentMatch) notices.push({ kind: 'noConfidentMatch' });
   return notices;
 }

@@ -1,5 +1,5 @@
 /** Turns the service's phase progress lines into one bar that only moves forward. */
-import type { Progress } from '../../../server/http/client';
+import type { Progress } from '../../../contract/client';
 
 /** Share of the bar each phase covers; fetch dominates a cold series. */
 const PHASE_RANGE: Record<Progress['phase'], [number, number]> = {

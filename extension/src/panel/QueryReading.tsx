@@ -1,5 +1,5 @@
 /** The query text as the service read it: recognised terms highlighted, text it did not understand marked. */
-import type { ParsedQuery, Term } from '../../../server/query/finding';
+import type { ParsedQuery, Term } from '../../../contract/schemas';
 import type { StringKey, Translate } from '../i18n/strings';
 
 type Segment = { text: string; term?: Term; unknown?: boolean };

@@ -1,11 +1,12 @@
 /** The Slice Finder side panel, rendered inside its own React root (the island). */
 import { useEffect, useId, useMemo, useSyncExternalStore, type KeyboardEvent } from 'react';
+import { characterCount, MAX_QUERY_CHARS, MAX_TOP_K } from '../../../contract/limits';
 import type { SliceFinderController } from '../controller/SliceFinderController';
 import { PROBLEM_STRING, type Problem } from '../controller/problems';
 import { presetLabel, translator, type StringKey, type Translate } from '../i18n/strings';
 import type { ViewerFacade } from '../viewer/facade';
+import { LesionList } from './LesionList';
 import { QueryReading } from './QueryReading';
-import { ResultList } from './ResultList';
 
 export interface PanelProps {
   controller: SliceFinderController;
@@ -44,15 +45,24 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
     e.preventDefault();
     void controller.search();
   };
-  const hasResults = (state.response?.results.length ?? 0) > 0;
-  // Alt+Down / Alt+Up step from anywhere in the panel (the query box included), like the list's arrows.
+  const hasResults = state.lesions.length > 0;
+  // Alt+arrows step from anywhere in the panel (the query box included), like the hotkeys on the image.
+  const panelKeys: Record<string, () => void> = {
+    ArrowDown: () => controller.next(),
+    ArrowUp: () => controller.previous(),
+    ArrowRight: () => controller.nextSlice(),
+    ArrowLeft: () => controller.previousSlice(),
+  };
   const onPanelKey = (e: KeyboardEvent<HTMLElement>) => {
-    if (!e.altKey || (e.key !== 'ArrowDown' && e.key !== 'ArrowUp')) return;
+    const action = e.altKey && !e.ctrlKey && !e.metaKey ? panelKeys[e.key] : undefined;
+    if (!action) return;
+    // Handled here, so the host's hotkey for the same keys does not step a second time (and Alt+Left is not "back").
     e.preventDefault();
     e.stopPropagation();
-    if (e.key === 'ArrowDown') controller.next();
-    else controller.previous();
+    action();
   };
+  const chars = characterCount(state.query);
+  const tooLong = chars > MAX_QUERY_CHARS;
   const progress = state.progress;
   const progressText = progress
     ? `${t(`phase.${progress.phase}` as StringKey)}${progress.total ? ` ${progress.done ?? 0}/${progress.total}` : ''}`
@@ -79,10 +89,17 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
           aria-describedby={id('query-hint')}
           onChange={(e) => controller.setQuery(e.target.value)}
           onKeyDown={onQueryKey}
+          aria-invalid={tooLong}
         />
-        <p id={id('query-hint')} className="sf-hint">
-          {t('queryHint')}
-        </p>
+        <div className="sf-label-row">
+          <p id={id('query-hint')} className="sf-hint">
+            {t('queryHint')}
+          </p>
+          <span className={tooLong ? 'sf-counter sf-over' : 'sf-counter'} data-testid="sf-counter" aria-live={tooLong ? 'polite' : 'off'}>
+            {t('counter', { count: chars, max: MAX_QUERY_CHARS })}
+          </span>
+        </div>
+        {tooLong && <Message problem={{ kind: 'queryTooLong', vars: { count: chars, max: MAX_QUERY_CHARS } }} t={t} role="alert" />}
       </div>
       {state.response && <QueryReading query={state.response.query} t={t} />}
       <div>
@@ -105,7 +122,7 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
             id={id('topk')}
             type="range"
             min={1}
-            max={Math.max(50, state.topK)}
+            max={Math.max(20, Math.min(MAX_TOP_K, state.topK))}
             step={1}
             value={state.topK}
             onChange={(e) => controller.setTopK(Number(e.target.value))}
@@ -129,13 +146,23 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
         </div>
       </div>
       <div className="sf-row">
-        <button type="button" className="sf-primary" onClick={() => void controller.search()} disabled={searching}>
+        <button type="button" className="sf-primary" onClick={() => void controller.search()} disabled={searching || tooLong}>
           {t('find')}
         </button>
-        <button type="button" onClick={() => controller.clear()}>
-          {t('clear')}
-        </button>
+        {searching ? (
+          <button type="button" onClick={() => controller.cancel()}>
+            {t('cancel')}
+          </button>
+        ) : (
+          <button type="button" onClick={() => controller.clear()}>
+            {t('clear')}
+          </button>
+        )}
       </div>
+      <label className="sf-check">
+        <input type="checkbox" checked={state.heat} onChange={(e) => controller.setHeat(e.target.checked)} disabled={!hasResults} />
+        {t('heat')}
+      </label>
       {progress && (
         <div>
           <div
@@ -154,13 +181,13 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
           </p>
         </div>
       )}
-      {state.error && <Message problem={state.error} t={t} role="alert" />}
+      {state.error && !(tooLong && state.error.kind === 'queryTooLong') && <Message problem={state.error} t={t} role="alert" />}
       {state.notices.map((n) => (
         <Message key={n.kind} problem={n} t={t} role="status" />
       ))}
       {state.response && state.status === 'done' && (
         <div className="sf-muted" aria-live="polite">
-          <p style={{ margin: 0 }}>{t('summary', { count: state.response.results.length, ms: Math.round(state.response.timings.total ?? 0) })}</p>
+          <p style={{ margin: 0 }}>{t('summary', { count: state.lesions.length, ms: Math.round(state.response.timings.total ?? 0) })}</p>
           <p style={{ margin: 0 }}>
             {t('model', { id: state.response.model.id, version: state.response.model.version, provider: state.response.model.executionProvider })}
           </p>
@@ -169,21 +196,22 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
       {hasResults && state.response && state.series && (
         <>
           <div className="sf-row">
-            <button type="button" onClick={() => controller.previous()} aria-keyshortcuts="Alt+ArrowUp" disabled={state.selected <= 0}>
+            <button type="button" onClick={() => controller.previous()} aria-keyshortcuts="Alt+ArrowUp" disabled={(state.selected?.lesion ?? 0) <= 0}>
               {t('previous')}
             </button>
             <button
               type="button"
               onClick={() => controller.next()}
               aria-keyshortcuts="Alt+ArrowDown"
-              disabled={state.selected >= state.response.results.length - 1}
+              disabled={(state.selected?.lesion ?? -1) >= state.lesions.length - 1}
             >
               {t('next')}
             </button>
           </div>
           <p className="sf-hint">{t('stepHint')}</p>
-          <ResultList
+          <LesionList
             response={state.response}
+            lesions={state.lesions}
             series={state.series}
             selected={state.selected}
             controller={controller}

@@ -29,16 +29,26 @@ const CSS = `
 .sf-panel mark.sf-term.sf-negated{background:#5f1f4a}
 .sf-panel .sf-unknown{text-decoration:underline wavy #e58a2e;text-underline-offset:3px;color:#e5b98a}
 .sf-panel .sf-legend{font-size:11px;color:#7f8fa6;display:flex;gap:10px;margin-top:3px}
-.sf-panel ol[role=listbox]{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px}
-.sf-panel li[role=option]{display:flex;gap:8px;padding:4px;border-radius:4px;border:1px solid transparent;cursor:pointer;background:#10143a}
+.sf-panel .sf-listbox{display:flex;flex-direction:column;gap:8px}
+.sf-panel .sf-listbox ul{list-style:none;margin:0;padding:0;display:flex;flex-direction:column;gap:4px;min-width:0}
+.sf-panel .sf-group-heading{font-weight:600;color:#5acce6;overflow-wrap:anywhere}
+.sf-panel .sf-group-note{font-size:11px;color:#e5b98a}
+.sf-panel li[role=option]{display:flex;gap:8px;padding:4px;border-radius:4px;border:1px solid transparent;cursor:pointer;background:#10143a;min-width:0}
 .sf-panel li[role=option][aria-selected=true]{border-color:#5acce6;background:#1a2158}
-.sf-panel .sf-thumb{width:56px;height:56px;flex:none;background:#000;border-radius:3px;display:flex;align-items:center;justify-content:center;color:#7f8fa6;font-size:11px;overflow:hidden}
+.sf-panel .sf-thumb{width:64px;height:64px;flex:none;background:#000;border-radius:3px;display:flex;align-items:center;justify-content:center;color:#7f8fa6;font-size:11px;overflow:hidden}
 .sf-panel .sf-thumb img{width:100%;height:100%;image-rendering:pixelated}
-.sf-panel .sf-result-body{flex:1;min-width:0;display:flex;flex-direction:column;gap:2px}
-.sf-panel .sf-scorebar{height:5px;background:#151a3a;border-radius:3px;overflow:hidden}
+.sf-panel .sf-result-body{flex:1;min-width:0;display:flex;flex-direction:column;gap:2px;overflow-wrap:anywhere}
+.sf-panel .sf-scorebar{position:relative;height:6px;background:#151a3a;border-radius:3px;overflow:hidden}
+.sf-panel .sf-scorebar .sf-cut{position:absolute;top:0;bottom:0;width:2px;margin-left:-1px;background:#fff}
+.sf-panel .sf-score{font-size:11px;color:#e5b98a}
+.sf-panel .sf-score.sf-confident{color:#7fe07f}
 .sf-panel .sf-scorebar>div{height:100%;background:linear-gradient(90deg,#3a77e5,#5acce6)}
 .sf-panel .sf-chips{display:flex;flex-wrap:wrap;gap:3px}
-.sf-panel .sf-chip{background:#1f5f74;border-radius:8px;padding:0 6px;font-size:11px}
+.sf-panel .sf-chip{background:#1f5f74;border-radius:8px;padding:0 6px;font-size:11px;overflow-wrap:anywhere}
+.sf-panel .sf-chip.sf-mismatch{background:#5f3a1f}
+.sf-panel .sf-counter{font-size:11px;color:#7f8fa6;white-space:nowrap;flex:none}
+.sf-panel .sf-counter.sf-over{color:#ff8080;font-weight:600}
+.sf-panel label.sf-check{display:flex;gap:6px;align-items:center;color:#d6e1ea}
 .sf-panel .sf-muted{color:#7f8fa6;font-size:11px}
 .sf-panel .sf-visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;

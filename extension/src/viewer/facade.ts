@@ -1,11 +1,10 @@
 /**
  * The viewer facade: everything the panel needs from the running OHIF host, behind one small typed
- * interface. It reads services lazily (the cornerstone extension may register after us) and
- * keeps track of the drawings it made so it can remove exactly those.
+ * interface. It reads services lazily (the cornerstone extension may register after us) and keeps
+ * track of what it drew (annotations, the heat overlay) so it can remove exactly those.
  */
-import type { Region } from '../../../server/rerank/response';
-import type { DrawMode } from '../config';
-import { BoxOverlay } from './boxOverlay';
+import { hydrateOutline, removeAnnotations, showLabelsOnImage, type LesionOutline } from './annotations';
+import { showHeatOverlay, type HeatLesion } from './heat';
 import {
   CORNERSTONE_UTILITY_MODULE,
   type CachedImage,
@@ -13,7 +12,8 @@ import {
   type ExtensionParams,
   type PubSub,
 } from './hostTypes';
-import { hydrateRegions, removeAnnotations } from './roiAnnotations';
+
+export type { LesionOutline, HeatLesion };
 
 /** The active viewport's series, images in the order the viewport shows them. */
 export interface ActiveSeries {
@@ -34,7 +34,15 @@ export interface ViewerFacade {
   /** The user's Authorization header value, if the viewer has one. */
   getAuthorization(): string | undefined;
   jumpToImage(imageIndex: number): void;
-  drawRegions(viewportId: string, imageId: string, regions: Region[]): void;
+  /** Outlines a lesion (replacing its previous outline); an OHIF measurement with its label. */
+  drawLesion(outline: LesionOutline): void;
+  /** Removes the outline of that lesion, if drawn. */
+  removeLesion(lesion: string): void;
+  /** The lesions outlined now (an outline the user deleted no longer counts). */
+  drawnLesions(): string[];
+  /** Shows the heat overlay of these lesions in the series' viewport (replacing a previous one). */
+  showHeat(series: ActiveSeries, lesions: HeatLesion[], title: string): Promise<void>;
+  hideHeat(): void;
   /** Removes everything this facade drew, and nothing else. */
   clearDrawings(): void;
   /** A decoded image for thumbnails, from the host's cache or loader; undefined when unavailable. */
@@ -59,12 +67,15 @@ const WATCHED_EVENTS: Array<[service: 'viewportGridService' | 'cornerstoneViewpo
 
 export function createViewerFacade(
   params: Pick<ExtensionParams, 'servicesManager' | 'commandsManager' | 'extensionManager'>,
-  options: { drawMode: DrawMode; debounceMs?: number } = { drawMode: 'overlay' },
+  options: { debounceMs?: number } = {},
 ): ViewerFacade {
   const { servicesManager, commandsManager, extensionManager } = params;
   const services = () => servicesManager.services;
-  let overlays: BoxOverlay[] = [];
-  let annotations: { viewportId: string; uids: string[] }[] = [];
+  /** Our annotations by lesion key. */
+  const outlines = new Map<string, { viewportId: string; uid: string }>();
+  /** The heat overlay's segmentation, and a counter so that a late creation after hideHeat() is removed. */
+  let heat: string | undefined;
+  let heatGeneration = 0;
 
   function libs(): CornerstoneLibraries | undefined {
     const entry = extensionManager.getModuleEntry(CORNERSTONE_UTILITY_MODULE) as
@@ -105,7 +116,7 @@ export function createViewerFacade(
     };
   }
 
-  return {
+  const facade: ViewerFacade = {
     getActiveSeries() {
       try {
         return activeSeries();
@@ -128,24 +139,59 @@ export function createViewerFacade(
       commandsManager.runCommand('jumpToImage', { imageIndex });
     },
 
-    drawRegions(viewportId, imageId, regions) {
+    drawLesion(outline) {
       const l = libs();
-      const viewport = services().cornerstoneViewportService?.getCornerstoneViewport(viewportId);
-      if (!l || !viewport || regions.length === 0) return;
-      if (options.drawMode === 'annotation') {
-        annotations.push({ viewportId, uids: hydrateRegions(l, viewportId, imageId, regions) });
-        viewport.render();
-      } else {
-        overlays.push(new BoxOverlay(viewport, l.cornerstone, imageId, regions));
-      }
+      const viewport = services().cornerstoneViewportService?.getCornerstoneViewport(outline.viewportId);
+      if (!l || !viewport) return;
+      facade.removeLesion(outline.lesion);
+      showLabelsOnImage(services(), outline.viewportId);
+      outlines.set(outline.lesion, { viewportId: outline.viewportId, uid: hydrateOutline(l, viewport.element, outline) });
+      viewport.render();
+    },
+
+    removeLesion(lesion) {
+      const drawn = outlines.get(lesion);
+      const l = libs();
+      if (!drawn || !l) return;
+      outlines.delete(lesion);
+      removeAnnotations(l, [drawn.viewportId], [drawn.uid]);
+    },
+
+    drawnLesions() {
+      const state = libs()?.cornerstoneTools.annotation?.state;
+      // One the user deleted in the Measurements panel is no longer ours to track.
+      for (const [lesion, { uid }] of outlines) if (state?.getAnnotation && !state.getAnnotation(uid)) outlines.delete(lesion);
+      return [...outlines.keys()];
+    },
+
+    async showHeat(series, lesions, title) {
+      facade.hideHeat();
+      const l = libs();
+      const { viewportGridService, displaySetService } = services();
+      const dsUid = viewportGridService?.getDisplaySetsUIDsForViewport(series.viewportId)?.[0];
+      const displaySet = dsUid ? displaySetService?.getDisplaySetByUID(dsUid) : undefined;
+      if (!l || !displaySet || lesions.length === 0) return;
+      const generation = ++heatGeneration;
+      const segmentationId = `slice-finder-heat-${generation}`;
+      const id = await showHeatOverlay(services(), l, { viewportId: series.viewportId, displaySet, imageIds: series.imageIds, lesions, segmentationId, title });
+      if (generation !== heatGeneration) services().segmentationService?.remove(id);
+      else heat = id;
+    },
+
+    hideHeat() {
+      heatGeneration++;
+      if (heat) services().segmentationService?.remove(heat);
+      heat = undefined;
     },
 
     clearDrawings() {
-      for (const o of overlays) o.remove();
-      overlays = [];
       const l = libs();
-      if (l) for (const a of annotations) removeAnnotations(l, a.viewportId, a.uids);
-      annotations = [];
+      if (l && outlines.size > 0) {
+        const drawn = [...outlines.values()];
+        removeAnnotations(l, drawn.map((d) => d.viewportId), drawn.map((d) => d.uid));
+      }
+      outlines.clear();
+      facade.hideHeat();
     },
 
     async getImage(imageId) {
@@ -181,4 +227,5 @@ export function createViewerFacade(
       };
     },
   };
+  return facade;
 }

@@ -61,11 +61,37 @@ export interface UserAuthenticationService {
   getAuthorizationHeader(): { Authorization?: string } | undefined;
 }
 
+/** A cornerstone tool instance as a tool group holds it: its configuration is live. */
+export interface ToolInstance {
+  configuration: { getTextLines?: (data: AnnotationData, targetId: unknown) => string[] | undefined } & Record<string, unknown>;
+}
+
+export interface ToolGroup {
+  getToolInstance(toolName: string): ToolInstance | undefined;
+}
+
+export interface ToolGroupService {
+  getToolGroupForViewport(viewportId: string): ToolGroup | undefined;
+}
+
+/** OHIF's segmentation service (3.13), the labelmap calls only. */
+export interface SegmentationService {
+  createLabelmapForDisplaySet(
+    displaySet: DisplaySet,
+    options: { segmentationId?: string; label?: string; segments?: Record<number, { label: string; active?: boolean }> },
+  ): Promise<string>;
+  addSegmentationRepresentation(viewportId: string, options: { segmentationId: string }): Promise<void> | void;
+  setSegmentColor?(viewportId: string, segmentationId: string, segmentIndex: number, color: [number, number, number, number]): void;
+  remove(segmentationId: string): void;
+}
+
 export interface HostServices {
   viewportGridService?: ViewportGridService;
   displaySetService?: DisplaySetService;
   cornerstoneViewportService?: CornerstoneViewportService;
   userAuthenticationService?: UserAuthenticationService;
+  toolGroupService?: ToolGroupService;
+  segmentationService?: SegmentationService;
 }
 
 export interface ServicesManager {
@@ -85,11 +111,26 @@ export interface ExtensionManager {
   getActiveDataSource(): DataSource[] | undefined;
 }
 
+/** A hotkey as OHIF's HotkeysManager takes it (Mousetrap key syntax). */
+export interface HotkeyDefinition {
+  commandName: string;
+  commandOptions?: Record<string, unknown>;
+  keys: readonly string[];
+  label?: string;
+  isEditable?: boolean;
+}
+
+export interface HotkeysManager {
+  registerHotkeys(definition: HotkeyDefinition): void;
+}
+
 /** What OHIF passes to preRegistration and every get*Module of an extension. */
 export interface ExtensionParams {
   servicesManager: ServicesManager;
   commandsManager: CommandsManager;
   extensionManager: ExtensionManager;
+  /** Given to preRegistration and onModeEnter. */
+  hotkeysManager?: HotkeysManager;
   /** The second element of an `[extension, configuration]` pair; `{}` otherwise. */
   configuration?: Record<string, unknown>;
   /** window.config as the app loaded it. */
@@ -107,16 +148,39 @@ export interface CachedImage {
   preScale?: { scaled?: boolean };
 }
 
+/** A labelmap image of a stack segmentation: one value (segment index) per pixel. */
+export interface LabelmapImage {
+  rows: number;
+  columns: number;
+  voxelManager?: { getScalarData(): ArrayLike<number> & { [i: number]: number }; setScalarData?(data: ArrayLike<number>): void };
+  getPixelData?(): ArrayLike<number> & { [i: number]: number };
+}
+
 export interface CornerstoneCore {
   metaData: { get(type: string, imageId: string): unknown };
   utilities: { imageToWorldCoords(imageId: string, imageCoords: Point2): Point3 | undefined };
-  cache?: { getImage?(imageId: string): CachedImage | undefined };
+  cache?: { getImage?(imageId: string): (CachedImage & LabelmapImage) | undefined };
   imageLoader?: { loadAndCacheImage?(imageId: string): Promise<CachedImage> };
   Enums?: { Events?: Record<string, string> };
 }
 
+export interface AnnotationData {
+  label?: string;
+  /** Set on the annotations this extension draws, so that its text lines (and only theirs) show the label. */
+  sliceFinder?: { lesion: string };
+  [key: string]: unknown;
+}
+
 export interface Annotation {
   annotationUID?: string;
+  data: AnnotationData;
+  metadata?: Record<string, unknown>;
+}
+
+export interface AnnotationStyle {
+  color?: string;
+  lineDash?: string;
+  lineWidth?: string;
 }
 
 export interface CornerstoneTools {
@@ -124,8 +188,19 @@ export interface CornerstoneTools {
     /** Returns nothing in cornerstone 5.x; the annotation gets options.annotationUID. */
     hydrate?(viewportId: string, points: Point3[], options: { referencedImageId: string; annotationUID?: string }): Annotation | void;
   };
-  annotation?: { state?: { removeAnnotation?(annotationUID: string): void } };
+  annotation?: {
+    state?: {
+      getAnnotation?(annotationUID: string): Annotation | undefined;
+      removeAnnotation?(annotationUID: string): void;
+      triggerAnnotationModified?(annotation: Annotation, element: HTMLElement): void;
+    };
+    config?: { style?: { setAnnotationStyles?(annotationUID: string, style: AnnotationStyle): void } };
+  };
   utilities?: { triggerAnnotationRenderForViewportIds?(viewportIds: string[]): void };
+  segmentation?: {
+    getLabelmapImageIdsForImageId?(imageId: string, segmentationId: string): string[] | string | undefined;
+    triggerSegmentationEvents?: { triggerSegmentationDataModified?(segmentationId: string): void };
+  };
 }
 
 export interface CornerstoneLibraries {
