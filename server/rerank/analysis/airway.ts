@@ -16,6 +16,8 @@ const TRACHEA_OFF_MIDLINE_MM = 25;
 /** How far a lumen may move between slices (mm), and how far below the carina a main bronchus is followed. */
 const REACH_MM = 4;
 const MAX_BRONCHUS_MM = 60;
+/** A main bronchus is at most about 20 mm across: a lumen that grows past this has opened into lung. */
+const MAX_BRONCHUS_AREA_MM2 = 350;
 
 export type Side = 'right' | 'left';
 
@@ -170,7 +172,7 @@ export function trackAirway(g: Grid, air: Uint8Array, body: Uint8Array, midlineX
       const lumens = lumensBelow(g, order[j], cur.pixels, minLumen, win, lab);
       if (!lumens.length) break;
       const area = lumens.reduce((a, l) => a + l.pixels.length, 0);
-      if (area > cur.pixels.length * 2.5 && area * pxArea > 400) break;
+      if (area * pxArea > MAX_BRONCHUS_AREA_MM2 || area > start.pixels.length * 2) break;
       if (lumens.length >= 2) { end = gridToPatient(g, order[j - 1], cur.cy, cur.cx); break; }
       cur = lumens[0];
       paint(order[j], cur);

@@ -253,22 +253,22 @@ function reclaimRim(x: Search, core: Int32Array, claimed: Uint8Array, reachMm: n
   let from = 0;
   for (let step = 0; step < steps; step++) {
     const to = out.length;
+    // through-plane only at the first steps: slices are thicker than pixels
+    const throughPlane = step * Math.min(x.g.spacing[1], x.g.spacing[2]) < x.g.spacing[0];
     for (let k = from; k < to; k++) {
       const p = out[k];
       const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      const visit = (q: number): void => {
-        if (x.stamp[q] === stamp || !x.dense[q] || claimed[q]) return;
+      for (let d = 0; d < 6; d++) {
+        let q: number;
+        if (d === 0) { if (c === 0) continue; q = p - 1; }
+        else if (d === 1) { if (c === crop.columns - 1) continue; q = p + 1; }
+        else if (d === 2) { if (r === 0) continue; q = p - crop.columns; }
+        else if (d === 3) { if (r === crop.rows - 1) continue; q = p + crop.columns; }
+        else if (d === 4) { if (!throughPlane || s === 0) continue; q = p - cp; }
+        else { if (!throughPlane || s === crop.slices - 1) continue; q = p + cp; }
+        if (x.stamp[q] === stamp || !x.dense[q] || claimed[q]) continue;
         x.stamp[q] = stamp;
         out.push(q);
-      };
-      if (c > 0) visit(p - 1);
-      if (c < crop.columns - 1) visit(p + 1);
-      if (r > 0) visit(p - crop.columns);
-      if (r < crop.rows - 1) visit(p + crop.columns);
-      // through-plane only at the first steps: slices are thicker than pixels
-      if (step * Math.min(x.g.spacing[1], x.g.spacing[2]) < x.g.spacing[0]) {
-        if (s > 0) visit(p - cp);
-        if (s < crop.slices - 1) visit(p + cp);
       }
     }
     from = to;
@@ -418,13 +418,12 @@ function depthFrom(x: Search, seeds: number[], size: number, stamp: number): num
       if (Math.round(d * 10) !== b) continue;
       if (d > far) far = d;
       const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      const step = (q: number, len: number): void => { if (x.stamp[q] === stamp) push(q, d + len); };
-      if (c > 0) step(p - 1, sx);
-      if (c < crop.columns - 1) step(p + 1, sx);
-      if (r > 0) step(p - crop.columns, sy);
-      if (r < crop.rows - 1) step(p + crop.columns, sy);
-      if (s > 0) step(p - cp, sz);
-      if (s < crop.slices - 1) step(p + cp, sz);
+      if (c > 0 && x.stamp[p - 1] === stamp) push(p - 1, d + sx);
+      if (c < crop.columns - 1 && x.stamp[p + 1] === stamp) push(p + 1, d + sx);
+      if (r > 0 && x.stamp[p - crop.columns] === stamp) push(p - crop.columns, d + sy);
+      if (r < crop.rows - 1 && x.stamp[p + crop.columns] === stamp) push(p + crop.columns, d + sy);
+      if (s > 0 && x.stamp[p - cp] === stamp) push(p - cp, d + sz);
+      if (s < crop.slices - 1 && x.stamp[p + cp] === stamp) push(p + cp, d + sz);
     }
   }
   return far;

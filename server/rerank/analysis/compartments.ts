@@ -3,7 +3,7 @@
  * mediastinum, heart, abdomen (below the diaphragm) and chest wall. Judged from the lungs, the airway
  * and the diaphragm surface of this patient, never from absolute heights:
  * - the thoracic cavity on a slice is the convex hull of the two lung fields;
- * - the diaphragm is the lowest lung voxel of each column (x, y), carried under the heart from the
+ * - the diaphragm is the smooth surface under the lungs (lungs.ts), carried under the heart from the
  *   columns around it; below it is abdomen;
  * - inside the cavity and outside the lungs is mediastinum, and its part more than HEART_BELOW_CARINA_MM
  *   below the carina is taken as heart;
@@ -29,14 +29,11 @@ export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
 /** The heart lies below the pulmonary trunk, which sits about this far below the carina. */
 const HEART_BELOW_CARINA_MM = 30;
 
-/** Lowest lung z (mm) per column of the grid plane, NaN where no column above reaches lung, then filled in from the nearest columns that do. */
-function diaphragmHeight(g: Grid, lung: Uint8Array, body: Uint8Array): Float64Array {
+/** The smooth diaphragm height per column (from the lungs), carried under the heart and spine from the columns around them. */
+function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
   const plane = g.rows * g.columns;
-  const h = new Float64Array(plane).fill(NaN);
-  for (let s = 0; s < g.slices; s++) {
-    const z = g.origin[s][2];
-    for (let q = 0; q < plane; q++) if (lung[s * plane + q] && !(h[q] <= z)) h[q] = z;
-  }
+  const h = m.diaphragmZ.slice();
+  const body = m.body;
   // inside the body outline only: columns of the heart and spine take the height of the nearest lung columns
   const inBody = new Uint8Array(plane);
   for (let s = 0; s < g.slices; s++) for (let q = 0; q < plane; q++) if (body[s * plane + q]) inBody[q] = 1;
@@ -50,15 +47,13 @@ function diaphragmHeight(g: Grid, lung: Uint8Array, body: Uint8Array): Float64Ar
     for (let i = 0; i < nf; i++) {
       const q = frontier[i];
       const r = (q / g.columns) | 0, c = q - r * g.columns;
-      const visit = (p: number): void => {
-        if (!inBody[p] || !Number.isNaN(h[p])) return;
+      for (let k = 0; k < 4; k++) {
+        if ((k === 0 && c === 0) || (k === 1 && c === g.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === g.rows - 1)) continue;
+        const p = k === 0 ? q - 1 : k === 1 ? q + 1 : k === 2 ? q - g.columns : q + g.columns;
+        if (!inBody[p] || !Number.isNaN(h[p])) continue;
         if (!count[p]) next[nn++] = p;
         sum[p] += h[q]; count[p]++;
-      };
-      if (c > 0) visit(q - 1);
-      if (c < g.columns - 1) visit(q + 1);
-      if (r > 0) visit(q - g.columns);
-      if (r < g.rows - 1) visit(q + g.columns);
+      }
     }
     for (let i = 0; i < nn; i++) { const p = next[i]; h[p] = sum[p] / count[p]; }
     [frontier, next] = [next, frontier];
@@ -74,7 +69,7 @@ function diaphragmHeight(g: Grid, lung: Uint8Array, body: Uint8Array): Float64Ar
 export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m.lung): Uint8Array {
   const plane = g.rows * g.columns;
   const out = new Uint8Array(g.hu.length);
-  const dia = diaphragmHeight(g, lung, m.body);
+  const dia = diaphragmHeight(g, m);
   const hull = new Uint8Array(plane);
   const carinaZ = m.levels.carinaZ;
   for (let s = 0; s < g.slices; s++) {

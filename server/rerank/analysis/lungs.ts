@@ -30,6 +30,8 @@ export interface LungMasks {
   /** Per grid slice: body centroid patient x (mm), used as the midline. */
   midlineX: Float64Array;
   levels: Levels;
+  /** Per grid column (row * columns + column): patient z of the smooth diaphragm under the lungs (NaN where no lung is above). */
+  diaphragmZ: Float64Array;
   /** Median HU of the aerated lung: this scan's parenchyma, against which density is judged (-870 in a deep breath, -750 or more in expiration or a gated phase). */
   parenchymaHU: number;
   /** Per side (index 1 = right, 2 = left): z range (mm) and y range (mm) of that lung. */
@@ -197,9 +199,12 @@ export function segmentLungs(g: Grid): LungMasks {
       }
     }
   }
+  const diaphragmZ = smoothDiaphragm(g, lung);
   fillLungs(g, lung, bs0, bs1);
+  cutBelowDiaphragm(g, lung, diaphragmZ);
   const aerated = lung.slice();
   addBulges(g, lung, body, airway.mask);
+  cutBelowDiaphragm(g, lung, diaphragmZ);
 
   const extent: LungMasks['extent'] = [null, null, null];
   const levels: Levels = { carinaZ: airway.carinaZ };
@@ -248,7 +253,91 @@ export function segmentLungs(g: Grid): LungMasks {
     levels.apexZ = Math.max(...ex.map((e) => e.zMax));
     levels.baseZ = Math.min(...ex.map((e) => e.zMin));
   }
-  return { body, aerated, lung, airway, midlineX, levels, extent, sliceExtent, parenchymaHU: parenchymaOf(g, aerated) };
+  return { body, aerated, lung, airway, midlineX, levels, extent, sliceExtent, diaphragmZ, parenchymaHU: parenchymaOf(g, aerated) };
+}
+
+/** Radius (mm) of the ball rolled under the diaphragm: the domes curve more gently and keep their shape, a lesion on them is narrower and does not. */
+const DOME_BALL_MM = 40;
+/** Pixel of the height map the ball rolls on (mm): the domes need no finer. */
+const DOME_PIXEL_MM = 4;
+
+/**
+ * The smooth diaphragm under the lungs: per column (x, y), the height of the lowest aerated lung voxel,
+ * opened from below by a rolling ball (a grey-scale opening with a spherical cap). The domes are broad
+ * and keep their shape; a nodule resting on them is a narrow upward bump the ball cannot follow, so it
+ * stays lung. Per grid column, NaN where no lung lies above.
+ */
+function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
+  const plane = g.rows * g.columns;
+  const f = Math.max(1, Math.round(DOME_PIXEL_MM / g.spacing[1]));
+  const R = Math.ceil(g.rows / f), C = Math.ceil(g.columns / f);
+  // lowest aerated height per coarse column
+  const h = new Float64Array(R * C).fill(NaN);
+  for (let s = 0; s < g.slices; s++) {
+    const z = g.origin[s][2];
+    const off = s * plane;
+    for (let r = 0; r < g.rows; r++)
+      for (let c = 0; c < g.columns; c++) {
+        if (!air[off + r * g.columns + c]) continue;
+        const k = ((r / f) | 0) * C + ((c / f) | 0);
+        if (!(h[k] <= z)) h[k] = z;
+      }
+  }
+  const px = g.spacing[1] * f;
+  const k = Math.ceil(DOME_BALL_MM / px);
+  const cap: Array<[number, number, number]> = [];
+  for (let dr = -k; dr <= k; dr++)
+    for (let dc = -k; dc <= k; dc++) {
+      const d2 = (dr * px) ** 2 + (dc * px) ** 2;
+      if (d2 <= DOME_BALL_MM ** 2) cap.push([dr, dc, DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)]);
+    }
+  const pass = (src: Float64Array, sign: 1 | -1): Float64Array => {
+    // sign 1: erosion, min of f(x+d) + drop(d); sign -1: dilation, max of f(x-d) - drop(d)
+    const out = new Float64Array(src.length).fill(NaN);
+    for (let r = 0; r < R; r++)
+      for (let c = 0; c < C; c++) {
+        let v = NaN;
+        for (const [dr, dc, drop] of cap) {
+          const rr = r + dr, cc = c + dc;
+          if (rr < 0 || cc < 0 || rr >= R || cc >= C) continue;
+          const x = src[rr * C + cc];
+          if (Number.isNaN(x)) continue;
+          const y = x + sign * drop;
+          if (Number.isNaN(v) || (sign > 0 ? y < v : y > v)) v = y;
+        }
+        out[r * C + c] = v;
+      }
+    return out;
+  };
+  const opened = pass(pass(h, 1), -1);
+  // back to grid columns (bilinear between coarse centres), only where lung lies above
+  const out = new Float64Array(plane).fill(NaN);
+  const at = (r: number, c: number): number => opened[Math.min(R - 1, Math.max(0, r)) * C + Math.min(C - 1, Math.max(0, c))];
+  for (let r = 0; r < g.rows; r++)
+    for (let c = 0; c < g.columns; c++) {
+      const k0 = ((r / f) | 0) * C + ((c / f) | 0);
+      if (Number.isNaN(h[k0])) continue;
+      const y = (r + 0.5) / f - 0.5, x = (c + 0.5) / f - 0.5;
+      const r0 = Math.floor(y), c0 = Math.floor(x), ty = y - r0, tx = x - c0;
+      const v = [at(r0, c0), at(r0, c0 + 1), at(r0 + 1, c0), at(r0 + 1, c0 + 1)];
+      const w = [(1 - ty) * (1 - tx), (1 - ty) * tx, ty * (1 - tx), ty * tx];
+      let sum = 0, ws = 0;
+      for (let i = 0; i < 4; i++) if (!Number.isNaN(v[i])) { sum += v[i] * w[i]; ws += w[i]; }
+      out[r * g.columns + c] = ws ? sum / ws : opened[k0];
+    }
+  return out;
+}
+
+/** Takes out of the lungs what lies below the smooth diaphragm (a dome of liver or spleen ringed by lung on a slice is not a hole in the lung). */
+function cutBelowDiaphragm(g: Grid, lung: Uint8Array, diaphragmZ: Float64Array): void {
+  const plane = g.rows * g.columns;
+  // half a slice of slack: the lowest aerated voxel itself is on the surface
+  const slack = g.spacing[0] / 2;
+  for (let s = 0; s < g.slices; s++) {
+    const z = g.origin[s][2];
+    const off = s * plane;
+    for (let q = 0; q < plane; q++) if (lung[off + q] && z < diaphragmZ[q] - slack && g.hu[off + q] > AIR_HU) lung[off + q] = 0;
+  }
 }
 
 /** Median HU of aerated lung voxels (a sample of them), or a typical value when there is no lung. */

@@ -115,8 +115,8 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
       if (dist[k] > marginMm || !m.allowed(r + R0, c + C0)) continue;
       if (v.hu[off + (r + R0) * columns + c + C0] > thresholdHU) inMask[k] = 1;
     }
-  // trim thin attachments (vessels running off it): an opening by a small disc
-  const trimMm = Math.min(3, Math.max(1, 0.12 * m.sizeMm));
+  // trim attachments thinner than about a quarter of it (vessels running off it, spicules): an opening by a disc
+  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm));
   const opened = openDisc(inMask, w, h, trimMm, colSp, rowSp);
   const region = grow(opened, foot, w, h);
   if (region.length < 3) return null;

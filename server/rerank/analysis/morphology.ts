@@ -396,16 +396,12 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     const h = Math.sqrt(depth2[v]);
     const s = (v / plane) | 0, rem = v - s * plane, r = (rem / d.columns) | 0, c = rem - r * d.columns;
     const around = new Set<number>();
-    const look = (q: number): void => {
+    for (let k = 0; k < 6; k++) {
+      if ((k === 0 && c === 0) || (k === 1 && c === d.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === d.rows - 1) || (k === 4 && s === 0) || (k === 5 && s === d.slices - 1)) continue;
+      const q = k === 0 ? v - 1 : k === 1 ? v + 1 : k === 2 ? v - d.columns : k === 3 ? v + d.columns : k === 4 ? v - plane : v + plane;
       const j = index.get(q);
       if (j !== undefined && basinOf[j] >= 0) around.add(root(basinOf[j]));
-    };
-    if (c > 0) look(v - 1);
-    if (c < d.columns - 1) look(v + 1);
-    if (r > 0) look(v - d.columns);
-    if (r < d.rows - 1) look(v + d.columns);
-    if (s > 0) look(v - plane);
-    if (s < d.slices - 1) look(v + plane);
+    }
     if (!around.size) {
       const b = parent.length;
       parent.push(b); peak.push(h);

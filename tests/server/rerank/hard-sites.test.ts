@@ -50,10 +50,17 @@ describe('lesions at the hard sites', () => {
     expect(c.lesionLikelihood).toBeGreaterThan(0.05);
   });
 
-  it('takes no candidate from a soft-tissue dome rising under a lung base', () => {
-    const a = phantom({ dome: 25 });
-    const inDome = a.candidates.filter((c) => c.centroidMm[2] < 6 + 25 && Math.abs(Math.abs(c.centroidMm[0]) - LUNG_X) < 30 && c.lesionLikelihood > 0.02);
-    expect(inDome).toEqual([]);
+  // the phantom's lung bases lie at z ≈ 5 mm; the domes rise 10 mm above them
+  it('takes no candidate from a soft-tissue dome rising under a lung base, but finds a nodule resting on it', () => {
+    const onDome: Vec3 = [-LUNG_X, 2, 5 + 10 + 6];
+    const a = phantom({ dome: 10, spheres: [{ centre: onDome, diameter: 14, hu: 35 }] });
+    const inDome = a.candidates.filter((c) => c.centroidMm[2] < 5 + 10 && Math.abs(Math.abs(c.centroidMm[0]) - LUNG_X) < 30);
+    expect(inDome.map((c) => c.centroidMm.map(Math.round))).toEqual([]);
+    const { c, d } = nearest(a.candidates, onDome);
+    expect(d).toBeLessThan(5);
+    expect(c.diameterMm).toBeGreaterThan(14 * 0.85);
+    expect(c.diameterMm).toBeLessThan(14 * 1.25);
+    expect(c.wall).toBe('diaphragm');
   });
 
   it('judges a ground-glass nodule against the pleura like the same nodule free in the lung (within 2x)', () => {

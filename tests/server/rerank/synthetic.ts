@@ -25,7 +25,7 @@ export interface ChestOptions {
   spheres?: Sphere[];
   tubes?: Tube[];
   trachea?: boolean;
-  /** Height (mm) of a soft-tissue dome (liver, spleen) rising under each lung base. */
+  /** Height (mm) of a soft-tissue dome (liver, spleen) rising under each lung base, as wide as the lung. */
   dome?: number;
   /** Deterministic noise amplitude (HU). */
   noise?: number;
@@ -91,7 +91,7 @@ export function chestVolume(o: ChestOptions = {}): Volume {
         if (o.dome && v === -850) {
           // the diaphragm bulging up into each lung base, a smooth dome of soft tissue
           for (const side of [-1, 1]) {
-            const q = ((x - side * LUNG_X) / 30) ** 2 + ((y - 2) / 45) ** 2;
+            const q = ((x - side * LUNG_X) / 32) ** 2 + ((y - 2) / 52) ** 2;
             if (q < 1 && z <= zTop * 0.04 + o.dome * (1 - q)) v = 40;
           }
         }
