@@ -12,7 +12,7 @@
  * and every stated attribute that did not fit is reported, stated against measured.
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
-import type { Analysis, Candidate } from './analysis/types';
+import type { Analysis, Candidate, CandidateKind } from './analysis/types';
 import type { CandidateScore } from './learned';
 import type { Mismatch, Region, SliceResult, Unsupported } from './response';
 
@@ -33,6 +33,13 @@ const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /** Finding types the chest pipeline localises as focal lung lesions. */
 const FOCAL_TYPES = new Set(['nodule', 'mass', 'ground-glass opacity', 'calcification']);
+
+/** The candidate kind a finding type is ranked against: focal types against lesions, other types against their own kind. */
+export function kindFor(type: FindingType | undefined): CandidateKind | undefined {
+  if (!type || FOCAL_TYPES.has(type)) return 'lesion';
+  return (CANDIDATE_KINDS as readonly string[]).includes(type) ? (type as CandidateKind) : undefined;
+}
+const CANDIDATE_KINDS = ['lymph node', 'pleural effusion', 'pneumothorax', 'emphysema', 'consolidation', 'atelectasis', 'pleural thickening'] as const;
 const UNSUPPORTED_TYPE_REASON: Record<string, string> = {
   consolidation: 'consolidation (lobar or segmental airspace opacity) is not modelled; only focal lung lesions are localised',
   cavity: 'cavities are not modelled; only focal lung lesions are localised',
@@ -293,10 +300,11 @@ const BASE_RATE = {
 };
 
 /** Which stated attributes the pipeline cannot judge, and whether the finding can be ranked at all. */
-export function supportOf(f: Finding, index: number): { rankable: boolean; unsupported?: Unsupported } {
+export function supportOf(f: Finding, index: number, detected: ReadonlySet<CandidateKind> = DETECTED_KINDS): { rankable: boolean; unsupported?: Unsupported } {
   const typeTerms = f.terms.filter((t) => t.kind === 'type' && !t.negated);
   const organ = f.anatomy.organ;
-  if (f.type && !FOCAL_TYPES.has(f.type)) {
+  const kind = kindFor(f.type);
+  if (f.type && !(kind && detected.has(kind))) {
     return {
       rankable: false,
       unsupported: { finding: index, terms: typeTerms.map((t) => t.id), reason: UNSUPPORTED_TYPE_REASON[f.type] ?? UNSUPPORTED_TYPE_REASON.other },
@@ -328,6 +336,9 @@ export function supportOf(f: Finding, index: number): { rankable: boolean; unsup
   }
   return { rankable: true };
 }
+
+/** Candidate kinds the analysis produces; a finding type whose kind is not here is unsupported. */
+export const DETECTED_KINDS: ReadonlySet<CandidateKind> = new Set<CandidateKind>(['lesion']);
 
 /** Features of a lesion ("calcified nodule", "结节伴钙化") the candidates' densities can judge. */
 const ASSESSED_FEATURES = new Set<FindingType>(['calcification', 'ground-glass opacity']);
@@ -465,10 +476,11 @@ function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
  */
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
-  const matches = a.candidates.map((c, k) => matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w));
-  return piecesOfLesions(a).map((piece) => {
-    const pieces = piece.map((k) => matches[k]).sort((x, y) => y.evidence - x.evidence);
-    return { pieces, evidence: pieces.reduce((s, m) => s + m.evidence, 0) };
+  const kind = kindFor(f.type);
+  const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
+  return piecesOfLesions(a).flatMap((piece) => {
+    const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.evidence - x.evidence);
+    return pieces.length ? [{ pieces, evidence: pieces.reduce((s, m) => s + m.evidence, 0) }] : [];
   });
 }
 

@@ -566,6 +566,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
 
   const cand: Candidate = {
     id: 0,
+    kind: 'lesion',
     scale: radius,
     volumeMm3: sh.volumeMm3,
     diameterMm: axes.longMm,

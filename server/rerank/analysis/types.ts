@@ -7,6 +7,21 @@ export type Zone = 'upper' | 'middle' | 'lower';
 /** The wall a lesion abuts, if any. */
 export type Wall = 'chest wall' | 'mediastinum' | 'diaphragm';
 
+/**
+ * What a candidate is a candidate for: a focal lung lesion (nodule, mass, ground glass), or another
+ * chest finding a later stage found (a lymph node, an effusion, ...). Fusion ranks a finding's type
+ * only against candidates of its kind.
+ */
+export type CandidateKind =
+  | 'lesion'
+  | 'lymph node'
+  | 'pleural effusion'
+  | 'pneumothorax'
+  | 'emphysema'
+  | 'consolidation'
+  | 'atelectasis'
+  | 'pleural thickening';
+
 export interface CandidateSlice {
   /** Slice index in volume order. */
   index: number;
@@ -20,6 +35,14 @@ export interface CandidateSlice {
 
 export interface Candidate {
   id: number;
+  /** 'lesion' for the focal lesions of candidates.ts; other kinds come from the chest-finding stages. */
+  kind: CandidateKind;
+  /** Lymph nodes: IASLC station ('2R', '4L', '7', '10R', ...). */
+  station?: string;
+  /** Collections (effusion, pneumothorax): small, moderate or large. */
+  amount?: 'small' | 'moderate' | 'large';
+  /** Kind-specific measurements (e.g. depthMm, lowAttenuationShare), in words a report would use. */
+  measures?: Record<string, number>;
   /** Radius (mm) of the opening that isolated it: larger for bigger lesions cut off from vessels. */
   scale: number;
   volumeMm3: number;
@@ -78,7 +101,7 @@ export interface Candidate {
   /** Ids of the candidates whose voxels touch this one's: pieces that may be one lesion. */
   touching: number[];
   slices: CandidateSlice[];
-  /** Classical 0..1 likelihood that this is a lesion rather than a vessel, airway wall or artefact. */
+  /** 0..1 likelihood that this is what its kind says (a lesion rather than a vessel, airway wall or artefact; a real node, effusion, ...). */
   lesionLikelihood: number;
 }
 
