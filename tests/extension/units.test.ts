@@ -1,15 +1,16 @@
 /** The pure pieces of the extension: configuration, language choice, progress, query segments, thumbnails, boxes. */
+import { ClientError, CLIENT_CODES } from '../../contract/client';
 import { resolveConfig, DEFAULT_CONFIG } from '../../extension/src/config';
+import { flattenLesions, isNegatedOnly, lesionLabel, mismatchText, queryProblem, termText } from '../../extension/src/controller/answer';
 import { advance, START_PROGRESS } from '../../extension/src/controller/progress';
 import { problemFromError, noticesFor } from '../../extension/src/controller/problems';
 import { detectLanguage, toUiLang } from '../../extension/src/i18n/language';
 import { STRINGS, translator } from '../../extension/src/i18n/strings';
 import { segmentQuery } from '../../extension/src/panel/QueryReading';
 import { configurationOf } from '../../extension/src/runtime';
-import { regionToCanvasBox } from '../../extension/src/viewer/boxOverlay';
-import { thumbnailPixels } from '../../extension/src/viewer/thumbnail';
-import { ClientError, CLIENT_CODES } from '../../server/http/client';
-import { parsedQuery, region, rerankResponse } from './support/responses';
+import { heatColour, paintEllipse } from '../../extension/src/viewer/heat';
+import { cropAround, thumbnailPixels } from '../../extension/src/viewer/thumbnail';
+import { lesion, parsedQuery, rerankAnswer } from './support/responses';
 
 describe('configuration', () => {
   test('defaults: same-origin backend, report-match, top 10', () => {
@@ -18,11 +19,11 @@ describe('configuration', () => {
   });
 
   test('values are clamped and wrong types fall back instead of breaking the viewer', () => {
-    const c = resolveConfig({ backendUrl: 'https://sf.example/', topK: 500, minScore: -1, drawMode: 'laser', language: 'fr', model: 7 });
+    const c = resolveConfig({ backendUrl: 'https://sf.example/', topK: 500, minScore: -1, heatOverlay: 'yes', language: 'fr', model: 7 });
     expect(c.backendUrl).toBe('https://sf.example');
     expect(c.topK).toBe(100);
     expect(c.minScore).toBe(0);
-    expect(c.drawMode).toBe('overlay');
+    expect(c.heatOverlay).toBe(false);
     expect(c.language).toBeUndefined();
     expect(c.model).toBeUndefined();
     expect(resolveConfig({ topK: '7' }).topK).toBe(10);
@@ -60,7 +61,14 @@ describe('language', () => {
       expect(STRINGS.zh[key]).toBeTruthy();
       expect(names(STRINGS.zh[key])).toEqual(names(STRINGS.en[key]));
     }
-    expect(translator('zh')('slice', { n: 3, total: 9 })).toBe('第 3 层，共 9 层');
+    expect(translator('zh')('lesionSlices', { first: 3, last: 9, best: 5 })).toBe('第 3–9 层，最佳第 5 层');
+  });
+
+  test('every term kind the parser produces has a label, size words included', () => {
+    const kinds = ['organ', 'side', 'lobe', 'segment', 'level', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign', 'count', 'negation'];
+    for (const k of kinds) expect(Object.keys(STRINGS.en)).toContain(`kind.${k}`);
+    expect(translator('en')('kind.size-word')).toBe('size (in words)');
+    expect(translator('zh')('kind.size-word')).toBe('大小（描述词）');
   });
 });
 
@@ -91,25 +99,73 @@ describe('errors', () => {
     expect(problemFromError(new ClientError(400, 'invalid_request', 'body/series/sopInstanceUIDs must NOT have more than 5000 items'))?.kind).toBe(
       'seriesUnsupported',
     );
-    expect(problemFromError(new ClientError(400, 'invalid_request', 'body/query must NOT have more than 2000 characters'))?.kind).toBe('badQuery');
+    expect(problemFromError(new ClientError(400, 'invalid_request', 'body/query must NOT have more than 2000 characters'))?.kind).toBe('queryTooLong');
+    expect(problemFromError(new ClientError(400, 'too_long', 'The description is longer than 2000 characters'))?.kind).toBe('queryTooLong');
     expect(problemFromError(new Error('boom'))?.kind).toBe('failed');
   });
 
   test('notices name unsupported terms as typed', () => {
     const q = parsedQuery('nodule with halo', [{ id: 'f0.sign', word: 'halo', kind: 'sign', value: 'halo' }]);
-    const r = rerankResponse(q, [{ sopInstanceUID: '1', index: 0, score: 0.9 }], {
-      unsupported: [{ finding: 0, terms: ['f0.sign'], reason: 'no halo model' }],
-    });
-    expect(noticesFor(r)).toEqual([{ kind: 'findingUnsupported', vars: { terms: 'halo' } }]);
+    const r = rerankAnswer(q, [[lesion(0, 1, 3)]], { unsupported: [{ finding: 0, terms: ['f0.sign'], reason: 'no halo model' }] });
+    expect(noticesFor(r, (id) => termText(q, id))).toEqual([{ kind: 'findingUnsupported', vars: { terms: 'halo' } }]);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {
-    const r = { ...rerankResponse(parsedQuery('nodule', []), [{ sopInstanceUID: '1.2', index: 0, score: 0.9 }]), slices: 11, skipped: { count: 1, reasons: [{ reason: 'pixel_data_truncated', count: 1 }] } };
-    expect(noticesFor(r)).toEqual([{ kind: 'slicesSkipped', vars: { count: 1, slices: 11, reasons: 'pixel data truncated' } }]);
+    const q = parsedQuery('nodule', [{ id: 'f0.type', word: 'nodule', kind: 'type', value: 'nodule' }]);
+    const r = rerankAnswer(q, [[lesion(0, 1, 3)]], { skipped: { count: 1, reasons: [{ reason: 'pixel_data_truncated', count: 1 }] } });
+    expect(noticesFor({ ...r, slices: 11 }, (id) => id)).toEqual([{ kind: 'slicesSkipped', vars: { count: 1, slices: 11, reasons: 'pixel data truncated' } }]);
     expect(translator('en')('err.slicesSkipped', { count: 1, slices: 11, reasons: 'pixel data truncated' })).toBe(
       'Searched 11 slices; 1 file(s) of this series could not be used (pixel data truncated).',
     );
-    expect(noticesFor({ ...r, skipped: { count: 0, reasons: [] } })).toEqual([]);
+    expect(noticesFor({ ...r, skipped: { count: 0, reasons: [] } }, (id) => id)).toEqual([]);
+  });
+});
+
+describe('reading an answer', () => {
+  const q = parsedQuery('8 mm nodule, right upper lobe', [
+    { id: 'f0.size', word: '8 mm', kind: 'size', value: '8' },
+    { id: 'f0.type', word: 'nodule', kind: 'type', value: 'nodule' },
+    { id: 'f0.lobe', word: 'right upper lobe', kind: 'lobe', value: 'RUL' },
+  ]);
+
+  test('lesions of every group in one list, keyed per finding (one lesion may answer two findings)', () => {
+    const two = parsedQuery('nodule. mass', [[{ id: 'f0.type', word: 'nodule', kind: 'type', value: 'nodule' }], [{ id: 'f1.type', word: 'mass', kind: 'type', value: 'mass' }]]);
+    const refs = flattenLesions(rerankAnswer(two, [[lesion(4, 1, 3), lesion(5, 6, 8)], [lesion(4, 1, 3)]]));
+    expect(refs.map((r) => [r.key, r.group, r.rank])).toEqual([
+      ['0:4', 0, 0],
+      ['0:5', 0, 1],
+      ['1:4', 1, 0],
+    ]);
+  });
+
+  test('labels and mismatches in the panel’s language; a lobe estimated from position, a station, a mass', () => {
+    const en = translator('en');
+    const zh = translator('zh');
+    const l = lesion(0, 1, 3, { kind: 'mass', sizeMm: { long: 31.4, short: 8.25 }, lobe: undefined, side: 'right', zone: 'middle', station: '4R', confident: false });
+    expect(lesionLabel(en, l)).toBe('Mass 31 × 8.3 mm, right lung, middle zone, station 4R (not confident)');
+    expect(lesionLabel(zh, l)).toBe('肿块 31 × 8.3 mm，右肺中野，4R 组（不可信）');
+    expect(mismatchText(en, q, { term: 'f0.lobe', stated: 'RUL', measured: 'RLL (estimated from position)' })).toBe(
+      'lobe: right upper lobe asked, right lower lobe (estimated from position) measured',
+    );
+    expect(mismatchText(zh, q, { term: 'f0.size', stated: '8', measured: '29 mm' })).toBe('大小：描述 8 mm，测得 29 mm');
+    expect(lesionLabel(en, lesion(1, 1, 3, { kind: 'lymph node' }))).toBe('Lymph node 27 × 21 mm, left lower lobe');
+  });
+
+  test('only absences, and nothing understood, are told apart from findings the model cannot judge', () => {
+    const neg = parsedQuery('No nodule in the left lung', [
+      { id: 'f0.negation', word: 'No', kind: 'negation', value: 'no' },
+      { id: 'f0.type', word: 'nodule', kind: 'type', value: 'nodule', negated: true },
+    ]);
+    expect(isNegatedOnly(neg.findings[0])).toBe(true);
+    expect(queryProblem(neg)).toEqual({ kind: 'negatedOnly', vars: { text: 'No nodule in the left lung' } });
+    const withCalc = parsedQuery('nodule without calcification', [
+      { id: 'f0.type', word: 'nodule', kind: 'type', value: 'nodule' },
+      { id: 'f0.negation', word: 'without', kind: 'negation', value: 'no' },
+      { id: 'f0.type2', word: 'calcification', kind: 'type', value: 'calcification', negated: true },
+    ]);
+    expect(queryProblem(withCalc)).toBeUndefined();
+    expect(queryProblem(parsedQuery('blah', [], ['blah']))).toEqual({ kind: 'notUnderstood', vars: { words: '“blah”' } });
+    expect(queryProblem(q)).toBeUndefined();
   });
 });
 
@@ -146,11 +202,29 @@ describe('thumbnail', () => {
   });
 });
 
-describe('overlay geometry', () => {
-  test('a region maps to the canvas box covering its corners, whatever the camera', () => {
-    // A viewport rotated 90° and zoomed ×2: canvas = (2·row, 2·(W − col)).
-    const rotated = ([c, r]: [number, number]): [number, number] => [2 * r, 2 * (512 - c)];
-    expect(regionToCanvasBox(region(100, 50, 20, 10), rotated)).toEqual({ x: 100, y: 2 * (512 - 120), w: 20, h: 40 });
-    expect(regionToCanvasBox(region(0, 0, 1, 1), () => undefined)).toBeUndefined();
+describe('thumbnail crop and heat overlay', () => {
+  test('a crop is a square around the lesion, 2.5× its larger side (at least 48 px), kept inside the image', () => {
+    expect(cropAround({ x: 100, y: 200, w: 20, h: 10 }, { rows: 512, columns: 512 })).toEqual({ x: 85, y: 180, w: 50, h: 50 });
+    expect(cropAround({ x: 500, y: 0, w: 10, h: 10 }, { rows: 512, columns: 512 })).toEqual({ x: 464, y: 0, w: 48, h: 48 });
+    expect(cropAround({ x: 0, y: 0, w: 400, h: 400 }, { rows: 512, columns: 512 }).w).toBe(512);
+  });
+
+  test('a cropped preview shows that part of the image only', () => {
+    // 4×4 image: the right half bright (400 HU), the left half dark (-1350 HU).
+    const hu = Array.from({ length: 16 }, (_, i) => (i % 4 >= 2 ? 400 : -1350));
+    const image = { rows: 4, columns: 4, slope: 1, intercept: 0, getPixelData: () => hu };
+    const px = thumbnailPixels(image, 2, undefined, { x: 2, y: 0, w: 2, h: 2 });
+    expect([px[0], px[4], px[8], px[12]]).toEqual([255, 255, 255, 255]);
+  });
+
+  test('the heat overlay paints an ellipse in the box; hot colours for likely lesions, cool for unlikely', () => {
+    const data = new Uint8Array(10 * 10);
+    const painted = paintEllipse(data, 10, 10, { x: 2, y: 2, w: 6, h: 4 }, 3);
+    expect(painted).toBeGreaterThan(12);
+    expect(data[4 * 10 + 5]).toBe(3); // centre
+    expect(data[2 * 10 + 2]).toBe(0); // corner of the box, outside the ellipse
+    expect(data[0]).toBe(0);
+    expect(heatColour(0.9)[0]).toBe(255);
+    expect(heatColour(0.05)[2]).toBeGreaterThan(200);
   });
 });

@@ -113,7 +113,8 @@ export class SliceFinderController {
   }
 
   setQuery(query: string): void {
-    this.set({ query });
+    // A refusal of the length is about the text: it goes when the text changes (the counter says the rest).
+    this.set(this.state.error?.kind === 'queryTooLong' ? { query, error: undefined, status: 'idle' } : { query });
   }
   setPreset(preset: string): void {
     this.set({ preset });

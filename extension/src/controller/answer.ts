@@ -70,13 +70,13 @@ export function lesionTitle(t: Translate, l: Lesion): string {
 export function lesionWhere(t: Translate, l: Lesion): string {
   const side = tOr(t, `side.${l.side}`, l.side);
   const where = l.lobe ? tOr(t, `lobe.${l.lobe}`, l.lobe) : t('inZone', { side, zone: tOr(t, `zone.${l.zone}`, l.zone) });
-  return l.station ? `${where}, ${t('station', { station: l.station })}` : where;
+  return l.station ? t('lesionLabel', { title: where, where: t('station', { station: l.station }) }) : where;
 }
 
 /** The label on the image and in OHIF's Measurements panel. */
 export function lesionLabel(t: Translate, l: Lesion): string {
-  const label = `${lesionTitle(t, l)}, ${lesionWhere(t, l)}`;
-  return l.confident ? label : `${label} ${t('tentative')}`;
+  const label = t('lesionLabel', { title: lesionTitle(t, l), where: lesionWhere(t, l) });
+  return l.confident ? label : t('tentative', { label });
 }
 
 /** "size: 8 mm asked, 29 mm measured", in the panel's language where the words are known. */

@@ -4,7 +4,7 @@
  * the test can release one at a time to look at the panel mid-search.
  */
 import { TextDecoder as NodeTextDecoder, TextEncoder as NodeTextEncoder } from 'util';
-import type { RerankResponse } from '../../../server/rerank/response';
+import type { RerankAnswer } from '../../../contract/schemas';
 
 // The typed client decodes the stream with the global TextDecoder, which jsdom lacks.
 (globalThis as { TextDecoder?: unknown }).TextDecoder ??= NodeTextDecoder;
@@ -14,6 +14,7 @@ export interface RecordedRequest {
   method: string;
   headers: Record<string, string>;
   body: unknown;
+  signal?: AbortSignal;
 }
 
 export type Reply =
@@ -32,8 +33,8 @@ function jsonResponse(status: number, body: unknown): FakeResponse {
   return { ok: status >= 200 && status < 300, status, json: async () => body, body: null };
 }
 
-/** Lines after `gateAfter` wait for `gate`, so a test can assert the progress shown so far. */
-function streamResponse(lines: unknown[], gate?: Promise<void>, gateAfter = Infinity): FakeResponse {
+/** Lines after `gateAfter` wait for `gate` (or fail like fetch when the request is aborted), so a test can assert the progress shown so far. */
+function streamResponse(lines: unknown[], gate?: Promise<void>, gateAfter = Infinity, signal?: AbortSignal): FakeResponse {
   const encoder = new NodeTextEncoder();
   let i = 0;
   return {
@@ -46,7 +47,16 @@ function streamResponse(lines: unknown[], gate?: Promise<void>, gateAfter = Infi
       getReader: () => ({
         async read() {
           if (i >= lines.length) return { done: true };
-          if (i === gateAfter && gate) await gate;
+          if (i === gateAfter && gate) {
+            await Promise.race([
+              gate,
+              new Promise<never>((_, reject) => {
+                const fail = () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }));
+                if (signal?.aborted) fail();
+                signal?.addEventListener('abort', fail, { once: true });
+              }),
+            ]);
+          }
           return { done: false, value: encoder.encode(JSON.stringify(lines[i++]) + '\n') };
         },
         async cancel() {},
@@ -69,7 +79,7 @@ export class FakeBackend {
     });
   }
 
-  respondWith(response: RerankResponse, progress: unknown[] = [], gate?: { promise: Promise<void>; after: number }) {
+  respondWith(response: RerankAnswer, progress: unknown[] = [], gate?: { promise: Promise<void>; after: number }) {
     this.replies.set('/api/v1/rerank/stream', {
       kind: 'stream',
       lines: [...progress, { type: 'result', response }],
@@ -88,12 +98,12 @@ export class FakeBackend {
 
   fetch = async (input: unknown, init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {}) => {
     const url = String(input);
-    this.requests.push({ url, method: init.method ?? 'GET', headers: init.headers ?? {}, body: init.body ? JSON.parse(init.body) : undefined });
+    this.requests.push({ url, method: init.method ?? 'GET', headers: init.headers ?? {}, body: init.body ? JSON.parse(init.body) : undefined, signal: init.signal });
     const reply = this.replies.get(new URL(url, 'http://viewer.local').pathname);
     if (!reply) return jsonResponse(404, { statusCode: 404, code: 'not_found', message: 'no route' });
     if (reply.kind === 'network-error') throw new TypeError('fetch failed');
     if (reply.kind === 'json') return jsonResponse(reply.status, reply.body);
-    return streamResponse(reply.lines, reply.gate, reply.gateAfter);
+    return streamResponse(reply.lines, reply.gate, reply.gateAfter, init.signal);
   };
 
   install() {

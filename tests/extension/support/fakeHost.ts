@@ -1,18 +1,29 @@
 /**
  * A fake OHIF host with the services, managers and cornerstone pieces the extension uses. It keeps
  * real behaviour where the panel depends on it: jumpToImage moves the viewport's current image and
- * fires IMAGE_RENDERED, hydrate/removeAnnotation keep a real annotation store, pub-sub delivers.
+ * fires IMAGE_RENDERED, hydrate/getAnnotation/removeAnnotation keep a real annotation store (label,
+ * style, modified events), the tool group's text lines, a labelmap store for segmentations, hotkeys
+ * bound on the document like Mousetrap (not in text fields) that run registered commands, pub-sub.
  */
 import type {
+  AnnotationData,
+  AnnotationStyle,
   CornerstoneLibraries,
   CornerstoneViewport,
   DisplaySet,
   ExtensionParams,
+  HotkeyDefinition,
   Point2,
   Point3,
 } from '../../../extension/src/viewer/hostTypes';
 
 type Callback = (...args: unknown[]) => void;
+
+/** Document listeners of every fake hotkeys manager, removed between tests. */
+const hotkeyListeners: Array<(e: KeyboardEvent) => void> = [];
+export function removeHotkeyListeners(): void {
+  for (const l of hotkeyListeners.splice(0)) document.removeEventListener('keydown', l);
+}
 
 export class FakePubSub {
   private readonly subs = new Map<string, Set<Callback>>();
@@ -41,11 +52,37 @@ export interface FakeSeriesSpec {
 
 export const IMAGE_RENDERED = 'CORNERSTONE_IMAGE_RENDERED';
 
+export interface FakeAnnotation {
+  viewportId: string;
+  points: Point3[];
+  referencedImageId: string;
+  data: AnnotationData;
+  style?: AnnotationStyle;
+  /** How often annotation-modified fired (OHIF's measurement service re-reads the label then). */
+  modified: number;
+}
+
+export interface FakeSegmentation {
+  id: string;
+  label?: string;
+  segments: Record<number, { label: string }>;
+  /** Labelmap pixels per source imageId (512×512). */
+  labelmaps: Map<string, Uint8Array>;
+  representations: string[];
+  colors: Record<number, number[]>;
+}
+
 export interface FakeHost {
   params: ExtensionParams;
   viewport: CornerstoneViewport & { currentIndex: number };
   commands: Array<{ name: string; options?: Record<string, unknown> }>;
-  annotations: Map<string, { viewportId: string; points: Point3[]; referencedImageId: string }>;
+  annotations: Map<string, FakeAnnotation>;
+  segmentations: Map<string, FakeSegmentation>;
+  hotkeys: HotkeyDefinition[];
+  /** Makes the extension's commands runnable through commandsManager.runCommand (as OHIF does). */
+  registerCommands(definitions: Record<string, { commandFn: (options?: Record<string, unknown>) => unknown }>): void;
+  /** The RectangleROI text lines of an annotation, as the tool group's tool would render them. */
+  textLines(uid: string): string[] | undefined;
   /** A measurement the user drew before; the extension must never remove it. */
   userAnnotationUID: string;
   viewportGridService: FakePubSub;
@@ -103,8 +140,16 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
     getCornerstoneViewport: (id: string) => (id === 'default' || id === 'other' ? viewport : undefined),
   });
 
-  annotations.set(userAnnotationUID, { viewportId: 'default', points: [], referencedImageId: imageIds[0] });
+  annotations.set(userAnnotationUID, { viewportId: 'default', points: [], referencedImageId: imageIds[0], data: { label: 'my measurement' }, modified: 0 });
   let nextUid = 1;
+  const segmentations: FakeHost['segmentations'] = new Map();
+  const hotkeys: HotkeyDefinition[] = [];
+  const commandFns = new Map<string, (options?: Record<string, unknown>) => unknown>();
+  const rectangleTool = { configuration: { getTextLines: (_data: AnnotationData): string[] | undefined => ['Area: 12 mm²', 'Mean: 20 HU'] } };
+  const annotationOf = (uid: string) => {
+    const a = annotations.get(uid);
+    return a ? { annotationUID: uid, data: a.data, metadata: { referencedImageId: a.referencedImageId } } : undefined;
+  };
   const libs: CornerstoneLibraries = {
     cornerstone: {
       metaData: {
@@ -115,12 +160,80 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
     },
     cornerstoneTools: {
       RectangleROITool: {
-        // Like cornerstone 5.6: takes the caller's annotationUID (or makes one) and returns nothing.
+        // Like cornerstone 5.6: takes the caller's annotationUID (or makes one), starts with an empty label, returns nothing.
         hydrate: (viewportId, points, { referencedImageId, annotationUID }) => {
-          annotations.set(annotationUID ?? `generated-${nextUid++}`, { viewportId, points, referencedImageId });
+          annotations.set(annotationUID ?? `generated-${nextUid++}`, { viewportId, points, referencedImageId, data: { label: '' }, modified: 0 });
         },
       },
-      annotation: { state: { removeAnnotation: (uid) => void annotations.delete(uid) } },
+      annotation: {
+        state: {
+          getAnnotation: annotationOf,
+          removeAnnotation: (uid) => void annotations.delete(uid),
+          triggerAnnotationModified: (annotation) => {
+            const a = annotations.get(annotation.annotationUID ?? '');
+            if (a) a.modified++;
+          },
+        },
+        config: {
+          style: {
+            setAnnotationStyles: (uid, style) => {
+              const a = annotations.get(uid);
+              if (a) a.style = style;
+            },
+          },
+        },
+      },
+      segmentation: {
+        getLabelmapImageIdsForImageId: (imageId, segmentationId) => [`labelmap:${segmentationId}|${imageId}`],
+        triggerSegmentationEvents: { triggerSegmentationDataModified: () => undefined },
+      },
+    },
+  };
+  // Labelmap images as the cache gives them (a voxel manager over the pixels).
+  libs.cornerstone.cache = {
+    getImage: (id: string) => {
+      const m = /^labelmap:([^|]+)\|(.*)$/.exec(id);
+      const seg = m ? segmentations.get(m[1]) : undefined;
+      if (!m || !seg) return undefined;
+      let data = seg.labelmaps.get(m[2]);
+      if (!data) seg.labelmaps.set(m[2], (data = new Uint8Array(512 * 512)));
+      const pixels = data;
+      return { rows: 512, columns: 512, getPixelData: () => pixels, voxelManager: { getScalarData: () => pixels } };
+    },
+  } as unknown as NonNullable<CornerstoneLibraries['cornerstone']['cache']>;
+
+  const segmentationService = {
+    createLabelmapForDisplaySet: async (_ds: DisplaySet, o: { segmentationId?: string; label?: string; segments?: Record<number, { label: string }> }) => {
+      const id = o.segmentationId ?? `seg-${nextUid++}`;
+      segmentations.set(id, { id, label: o.label, segments: o.segments ?? {}, labelmaps: new Map(), representations: [], colors: {} });
+      return id;
+    },
+    addSegmentationRepresentation: (viewportId: string, { segmentationId }: { segmentationId: string }) => {
+      segmentations.get(segmentationId)?.representations.push(viewportId);
+    },
+    setSegmentColor: (_vp: string, segmentationId: string, index: number, color: number[]) => {
+      const seg = segmentations.get(segmentationId);
+      if (seg) seg.colors[index] = color;
+    },
+    remove: (segmentationId: string) => void segmentations.delete(segmentationId),
+  };
+
+  // OHIF's hotkeys manager binds Mousetrap on the document; Mousetrap ignores keys typed into text fields.
+  const KEY_NAMES: Record<string, string> = { down: 'ArrowDown', up: 'ArrowUp', left: 'ArrowLeft', right: 'ArrowRight' };
+  const hotkeysManager = {
+    registerHotkeys: (definition: HotkeyDefinition) => {
+      hotkeys.push(definition);
+      const combo = definition.keys.join('+').split('+');
+      const listener = (e: KeyboardEvent) => {
+        const target = e.target as HTMLElement | null;
+        if (target && /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName)) return;
+        const key = combo[combo.length - 1];
+        if (combo.includes('alt') !== e.altKey || (KEY_NAMES[key] ?? key) !== e.key) return;
+        e.preventDefault();
+        params.commandsManager.runCommand(definition.commandName, definition.commandOptions);
+      };
+      hotkeyListeners.push(listener);
+      document.addEventListener('keydown', listener);
     },
   };
 
@@ -131,8 +244,11 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
         displaySetService,
         cornerstoneViewportService,
         userAuthenticationService: { getAuthorizationHeader: () => (authorization ? { Authorization: authorization } : {}) },
+        toolGroupService: { getToolGroupForViewport: () => ({ getToolInstance: (name: string) => (name === 'RectangleROI' ? rectangleTool : undefined) }) },
+        segmentationService,
       },
     },
+    hotkeysManager,
     commandsManager: {
       runCommand: (name, options) => {
         commands.push({ name, options });
@@ -140,7 +256,7 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
           viewport.currentIndex = Number(options?.imageIndex);
           viewport.render();
         }
-        return undefined;
+        return commandFns.get(name)?.(options);
       },
     },
     extensionManager: {
@@ -156,6 +272,15 @@ export function createFakeHost(initial: FakeSeriesSpec): FakeHost {
     commands,
     annotations,
     userAnnotationUID,
+    segmentations,
+    hotkeys,
+    registerCommands(definitions) {
+      for (const [name, d] of Object.entries(definitions)) commandFns.set(name, d.commandFn);
+    },
+    textLines(uid) {
+      const a = annotations.get(uid);
+      return a ? rectangleTool.configuration.getTextLines(a.data) : undefined;
+    },
     viewportGridService,
     cornerstoneViewportService,
     showSeries(spec) {

@@ -2,7 +2,7 @@
 import { act, cleanup, render } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { createExtension } from '../../../extension/src/index';
-import { createFakeHost, reversedSeries, type FakeSeriesSpec } from './fakeHost';
+import { createFakeHost, removeHotkeyListeners, reversedSeries, type FakeSeriesSpec } from './fakeHost';
 import { FakeBackend } from './fakeBackend';
 
 export function mountPanel(configuration: Record<string, unknown> = {}, series: FakeSeriesSpec = { sopInstanceUIDs: reversedSeries(120) }) {
@@ -14,6 +14,9 @@ export function mountPanel(configuration: Record<string, unknown> = {}, series: 
   extension.preRegistration(params);
   const [panel] = extension.getPanelModule(params);
   const commandsModule = extension.getCommandsModule(params);
+  host.registerCommands(commandsModule.definitions as Parameters<typeof host.registerCommands>[0]);
+  // OHIF calls each extension's onModeEnter with the managers (hotkeys included) once the mode starts.
+  extension.onModeEnter({ hotkeysManager: host.params.hotkeysManager });
   const run = (name: string, options?: Record<string, unknown>) =>
     (commandsModule.definitions as Record<string, { commandFn: (o?: Record<string, unknown>) => unknown }>)[name].commandFn(options);
   const Panel = panel.component;
@@ -30,4 +33,5 @@ export async function unmountAll() {
   });
   document.body.innerHTML = '';
   localStorage.clear();
+  removeHotkeyListeners();
 }
