@@ -25,6 +25,8 @@ dcmjs.log.getLogger('validation.dcmjs').setLevel('silent', false);
 export interface RawElement {
   vr?: string;
   Value?: unknown[];
+  /** The values as written, before any conversion (strings). */
+  _rawValue?: unknown[];
 }
 /** dcmjs's naturalised-free element dict: "GGGGEEEE" → {vr, Value}; sequence items are RawDicts. */
 export type RawDict = Record<string, RawElement | undefined>;

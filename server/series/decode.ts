@@ -4,7 +4,7 @@
  * functional groups, or classic multi-frame with GridFrameOffsetVector) give one per frame.
  * Throws only SeriesError subclasses.
  */
-import { readPart10, type RawDict } from './dcmjs-api';
+import type { RawDict } from './dcmjs-api';
 import { item, items, num, nums, str } from './dataset-values';
 import {
   InvalidGeometryError,
@@ -17,7 +17,7 @@ import {
   UnsupportedTransferSyntaxError,
 } from './errors';
 import { orientationFrom } from './geometry';
-import { scanPart10, type Part10Layout } from './part10';
+import { readValues, scanPart10 } from './part10';
 import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
 import { DEFAULT_MAX_VOXELS } from './assemble';
 import { classifySopClass } from './sop-class';
@@ -86,6 +86,9 @@ const T = {
   DoubleFloatPixelData: '7FE00009',
 } as const;
 
+/** The tags the decoder reads (at the top level, and inside the functional group sequences). */
+const WANTED_TAGS: ReadonlySet<number> = new Set(Object.values(T).map((t) => parseInt(t, 16)));
+
 /** Bounds that keep every derived number finite and meaningful (coordinates in mm, HU in Float32). */
 const MAX_COORDINATE_MM = 1e6;
 const MAX_PIXEL_SPACING_MM = 1e3;
@@ -143,10 +146,6 @@ export function decodeInstance(data: Uint8Array, source: string, budget?: Decode
   }
 }
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : typeof err === 'string' ? err : '';
-}
-
 function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
   const layout = scanPart10(data);
   const ts = layout.transferSyntaxUID;
@@ -161,7 +160,7 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
       ts,
     );
   }
-  const ds = readHeader(data, layout);
+  const ds = readValues(data, layout, WANTED_TAGS);
   const sopClassUID = str(ds, T.SOPClassUID) ?? metaClass;
   const kind = classifySopClass(sopClassUID);
   if (kind === 'directory') return { kind };
@@ -176,46 +175,6 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
   }
   if (px.encapsulated) throw new MalformedDicomError('Malformed DICOM: encapsulated pixel data in an uncompressed transfer syntax.');
   return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN, budget) };
-}
-
-/**
- * dcmjs parses only the header (everything before PixelData), from a copy of those bytes without
- * the UN-encoded sequences it would misread; every other element must come out of the parse.
- */
-function readHeader(data: Uint8Array, layout: Part10Layout): RawDict {
-  const header = headerCopy(data, layout);
-  let dict: RawDict;
-  try {
-    dict = readPart10(header).dict;
-  } catch (err) {
-    // dcmjs refuses some character sets outright; strings other than UIDs and numbers do not matter
-    // here, so parse again tolerantly (the completeness check below still applies).
-    if (!/character set/i.test(messageOf(err))) throw err;
-    dict = readPart10(header, true).dict;
-  }
-  for (const tag of layout.headerTags) {
-    if (!(tagKey(tag) in dict)) throw new MalformedDicomError('Malformed DICOM: the header could not be parsed completely.');
-  }
-  return dict;
-}
-
-function headerCopy(data: Uint8Array, layout: Part10Layout): ArrayBuffer {
-  const end = layout.headerEnd;
-  if (layout.unSequences.length === 0) return data.buffer.slice(data.byteOffset, data.byteOffset + end) as ArrayBuffer;
-  const out = new Uint8Array(end - layout.unSequences.reduce((n, [a, b]) => n + b - a, 0));
-  let from = 0;
-  let at = 0;
-  for (const [a, b] of layout.unSequences) {
-    out.set(data.subarray(from, a), at);
-    at += a - from;
-    from = b;
-  }
-  out.set(data.subarray(from, end), at);
-  return out.buffer;
-}
-
-function tagKey(tag: number): string {
-  return (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
 function positiveInt(ds: RawDict, tag: string, name: string, dflt?: number): number {

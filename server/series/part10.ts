@@ -7,7 +7,7 @@
  * short pixel data silently).
  */
 import { MalformedDicomError, NotDicomError, TruncatedPixelDataError } from './errors';
-import { lookupVr } from './dcmjs-api';
+import { lookupVr, type RawDict, type RawElement } from './dcmjs-api';
 
 /** Value representations whose explicit-VR length field is 32 bits (after 2 reserved bytes). */
 const LONG_VRS = new Set(['OB', 'OD', 'OF', 'OL', 'OV', 'OW', 'SQ', 'UC', 'UN', 'UR', 'UT', 'SV', 'UV']);
@@ -209,6 +209,112 @@ class Walker {
       pos += 8 + length;
     }
   }
+
+  /**
+   * Reads the values of the `wanted` tags of a data set already walked by `dataset` (so its structure
+   * is known to be sound), into `out`; sequences among them become lists of item dicts holding their
+   * wanted tags in turn. Returns the offset after the data set (or after its item delimiter).
+   */
+  collect(pos: number, end: number, sx: Syntax, depth: number, delimited: boolean, wanted: ReadonlySet<number>, out: RawDict): number {
+    if (depth > MAX_DEPTH) throw malformed('sequences are nested too deeply');
+    while (pos < end) {
+      const [tag, vr, length, headerLength] = this.header(pos, end, sx);
+      if (tag === ITEM_DELIMITER && delimited) return pos + 8;
+      const valueOffset = pos + headerLength;
+      // An element written as UN is read with the dictionary's VR; a UN sequence is implicit VR little endian.
+      const realVr = vr === 'UN' ? (lookupVr(tag) ?? 'UN') : vr;
+      const inner = vr === 'UN' ? IMPLICIT_LE : sx;
+      const want = wanted.has(tag);
+      if (length === UNDEFINED_LENGTH) {
+        if (vr !== 'SQ' && vr !== 'UN') {
+          pos = this.fragments(valueOffset, end, sx);
+        } else if (want && realVr === 'SQ') {
+          const items: RawDict[] = [];
+          pos = this.collectItems(valueOffset, end, inner, depth + 1, true, wanted, items);
+          out[tagKey(tag)] = { vr: 'SQ', Value: items };
+        } else {
+          pos = this.items(valueOffset, end, inner, depth + 1, true);
+        }
+        continue;
+      }
+      if (length > end - valueOffset) throw malformed(`element ${tagString(tag)} runs past the end of the data`);
+      if (want) {
+        if (realVr === 'SQ') {
+          const items: RawDict[] = [];
+          this.collectItems(valueOffset, valueOffset + length, inner, depth + 1, false, wanted, items);
+          out[tagKey(tag)] = { vr: 'SQ', Value: items };
+        } else {
+          out[tagKey(tag)] = this.value(realVr, valueOffset, length, vr === 'UN' ? true : sx.little);
+        }
+      }
+      pos = valueOffset + length;
+    }
+    if (delimited) throw malformed('an item has no delimiter before the end of the data');
+    return pos;
+  }
+
+  private collectItems(pos: number, end: number, sx: Syntax, depth: number, delimited: boolean, wanted: ReadonlySet<number>, items: RawDict[]): number {
+    for (;;) {
+      if (pos === end) {
+        if (delimited) throw malformed('a sequence has no delimiter before the end of the data');
+        return pos;
+      }
+      if (pos + 8 > end) throw malformed(`the data ends inside an item header at byte ${pos}`);
+      const tag = this.tag(pos, sx.little);
+      const length = this.u32(pos + 4, sx.little);
+      if (tag === SEQUENCE_DELIMITER && delimited) return pos + 8;
+      if (tag !== ITEM) throw malformed(`expected a sequence item, found ${tagString(tag)}`);
+      const item: RawDict = {};
+      if (length === UNDEFINED_LENGTH) {
+        pos = this.collect(pos + 8, end, sx, depth + 1, true, wanted, item);
+      } else {
+        if (length > end - pos - 8) throw malformed('a sequence item runs past the end of the data (truncated or corrupt)');
+        this.collect(pos + 8, pos + 8 + length, sx, depth + 1, false, wanted, item);
+        pos = pos + 8 + length;
+      }
+      items.push(item);
+    }
+  }
+
+  /** One element's value: strings split at backslashes (raw as written in `_rawValue`), binary numbers as numbers. */
+  private value(vr: string, offset: number, length: number, little: boolean): RawElement {
+    if (STRING_VRS.has(vr)) {
+      const text = Buffer.from(this.buf.buffer, this.buf.byteOffset + offset, length).toString('latin1');
+      const raw = vr === 'LT' || vr === 'ST' || vr === 'UT' ? [text] : text.split('\\');
+      return { vr, Value: raw.map((v) => v.replace(/[\0 ]+$/, '').trimStart()), _rawValue: raw };
+    }
+    const size = BINARY_SIZES[vr];
+    if (size === undefined) return { vr, Value: [] };
+    const values: number[] = [];
+    for (let at = offset; at + size <= offset + length; at += size) values.push(readNumber(this.dv, vr, at, little));
+    return { vr, Value: values };
+  }
+}
+
+const IMPLICIT_LE: Syntax = { explicit: false, little: true };
+const STRING_VRS = new Set(['AE', 'AS', 'CS', 'DA', 'DS', 'DT', 'IS', 'LO', 'LT', 'PN', 'SH', 'ST', 'TM', 'UC', 'UI', 'UR', 'UT']);
+/** Bytes per value of the binary VRs read; "xs" (US or SS, implicit VR) reads unsigned, the caller re-signs it. */
+const BINARY_SIZES: Record<string, number | undefined> = { US: 2, xs: 2, SS: 2, UL: 4, SL: 4, FL: 4, FD: 8 };
+
+function readNumber(dv: DataView, vr: string, at: number, little: boolean): number {
+  switch (vr) {
+    case 'SS':
+      return dv.getInt16(at, little);
+    case 'UL':
+      return dv.getUint32(at, little);
+    case 'SL':
+      return dv.getInt32(at, little);
+    case 'FL':
+      return dv.getFloat32(at, little);
+    case 'FD':
+      return dv.getFloat64(at, little);
+    default:
+      return dv.getUint16(at, little);
+  }
+}
+
+function tagKey(tag: number): string {
+  return (tag >>> 0).toString(16).toUpperCase().padStart(8, '0');
 }
 
 function malformed(detail: string): MalformedDicomError {
@@ -281,4 +387,18 @@ export function scanPart10(buf: Uint8Array, opts: ScanOptions = {}): Part10Layou
     );
   }
   return layout;
+}
+
+/**
+ * The values of `wanted` tags in the header of a buffer scanned by scanPart10 (everything before
+ * PixelData), read straight from the bytes: strings as written, binary values as numbers, sequences
+ * as lists of item dicts. This replaces a full dcmjs parse of every instance, which cost about
+ * 0.8 ms per CT slice, five times the structural walk.
+ */
+export function readValues(buf: Uint8Array, layout: Part10Layout, wanted: ReadonlySet<number>): RawDict {
+  const ts = layout.transferSyntaxUID;
+  const sx: Syntax = { explicit: ts !== '1.2.840.10008.1.2', little: ts !== '1.2.840.10008.1.2.2' };
+  const out: RawDict = {};
+  new Walker(buf).collect(layout.datasetOffset, layout.headerEnd, sx, 0, false, wanted, out);
+  return out;
 }
