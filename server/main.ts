@@ -18,6 +18,7 @@ import { SAMPLE_DICOM_DIR } from './series/sample';
 import { appConfigScript } from './viewer/app-config';
 import { extensionEntryModule } from './viewer/extension-entry';
 import { viewerPlugin } from './viewer/plugin';
+import { relaunchWithMallocTunables } from './workers/malloc';
 
 export const DICOMWEB_PATH = '/dicom-web';
 const REPO_ROOT = path.resolve(__dirname, '..');
@@ -190,7 +191,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-if (require.main === module) {
+if (require.main === module && !relaunchWithMallocTunables()) {
   main().catch((err: unknown) => {
     // Start-up errors (config, model files, lexicon, data folder) name what to fix; a stack would only hide it.
     console.error(`slice-finder: failed to start: ${err instanceof Error ? err.message : String(err)}`);
