@@ -5,6 +5,7 @@
  */
 import { assertSafeBinding, ConfigError, loadConfig } from '../server/config';
 import { buildApp } from '../server/http/app';
+import { relaunchWithMallocTunables } from '../server/workers/malloc';
 
 const USAGE = `usage: npm run -s serve -- [options]
   --host H                 listen address (default 127.0.0.1; anything else needs auth)
@@ -24,6 +25,7 @@ const USAGE = `usage: npm run -s serve -- [options]
   --pacs-connect-timeout-ms N, --pacs-read-timeout-ms N, --pacs-total-timeout-ms N (→ 504)
   --workers N              decode + analysis worker threads (default: cores, at most 4)
   --analysis-timeout-ms N  longest decode + analysis of one series (→ 503)
+  --redis URL              share analyses with other replicas through Redis (redis://host:6379)
   --rate-limit N (per minute), --log-level L
 Environment: SLICE_FINDER_* (see README); secrets only there: SLICE_FINDER_TOKENS, SLICE_FINDER_PACS_CREDENTIAL.`;
 
@@ -54,7 +56,7 @@ async function main(): Promise<void> {
   await app.listen({ host: config.host, port: config.port });
 }
 
-main().catch((err: unknown) => {
+if (!relaunchWithMallocTunables()) main().catch((err: unknown) => {
   process.stderr.write(`slice-finder: failed to start: ${(err as Error)?.message ?? String(err)}\n`);
   process.exit(1);
 });

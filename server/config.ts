@@ -59,6 +59,12 @@ export interface Config {
   /** Largest series read from the PACS, in bytes. */
   maxSeriesBytes: number;
   cache: { maxBytes: number };
+  /** Analyses shared with other replicas through Redis (absent: this process's cache only). */
+  redis?: {
+    url: string;
+    /** Lifetime of a shared entry, seconds. */
+    ttlSeconds: number;
+  };
   /** Execution providers in order of preference. */
   executionProviders: string[];
   modelsDir?: string;
@@ -133,6 +139,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       workers: { type: 'string' },
       'analysis-timeout-ms': { type: 'string' },
       'rate-limit': { type: 'string' },
+      redis: { type: 'string' },
     },
   });
   const c = defaultConfig();
@@ -161,6 +168,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   c.lexiconFile = pick(values.lexicon, 'LEXICON');
   const cacheMb = intIn(pick(values['cache-mb'], 'CACHE_MB'), 'cache size', 16, 1_000_000);
   if (cacheMb) c.cache.maxBytes = cacheMb * MiB;
+  const redisUrl = pick(values.redis, 'REDIS_URL');
+  if (redisUrl) {
+    if (!/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('the Redis URL must start with redis:// or rediss://');
+    c.redis = { url: redisUrl, ttlSeconds: intIn(nonEmpty(env.SLICE_FINDER_REDIS_TTL_S), 'Redis TTL', 60, 30 * 86_400) ?? 86_400 };
+  }
   const uploadMb = intIn(pick(values['upload-mb'], 'UPLOAD_MB'), 'upload size', 1, 100_000);
   if (uploadMb) c.upload.maxBytes = uploadMb * MiB;
   const rate = intIn(pick(values['rate-limit'], 'RATE_LIMIT'), 'rate limit', 1, 1_000_000);

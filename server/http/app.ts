@@ -26,6 +26,7 @@ import { modelsRoutes } from './routes/models';
 import { rerankRoutes } from './routes/rerank';
 import { seriesRoutes } from './routes/series';
 import { SeriesService, type LoadProgress, type SeriesData } from './series-service';
+import { SharedCache } from './shared-cache';
 
 export interface AppDeps {
   /** The imaging engine; the project's real one by default. */
@@ -55,6 +56,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   // JSON only: a text/plain body is a 415, not a string that fails validation.
   app.removeContentTypeParser('text/plain');
 
+  const shared = config.redis
+    ? new SharedCache({
+        url: config.redis.url,
+        ttlSeconds: config.redis.ttlSeconds,
+        log: logger.child({ component: 'shared-cache' }),
+        // A replica waits for another's analysis of the same series at most as long as it would take itself.
+        waitTimeoutMs: config.workers.taskTimeoutMs,
+      })
+    : undefined;
   const engine =
     deps.engine ?? createEngine({
       executionProviders: config.executionProviders,
@@ -62,6 +72,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       lexiconFile: config.lexiconFile,
       log: logger,
       workers: config.workers,
+      shared,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
   const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes });
@@ -75,6 +86,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
     }),
     hash,
     index,
+    shared,
     fetch: deps.fetch,
     onCache: (r) => app.metrics.cacheResult(r),
     onPacs: (o) => app.metrics.pacsOutcome(o),
@@ -94,5 +106,6 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(rerankRoutes);
   await app.register(seriesRoutes);
   if (engine.close) app.addHook('onClose', async () => engine.close?.());
+  if (shared) app.addHook('onClose', async () => shared.close());
   return app;
 }

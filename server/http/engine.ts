@@ -1,8 +1,9 @@
 /**
  * The one place where the service meets the imaging code: the loader (server/series), the query parser
  * (server/query), the rerank pipeline (server/rerank) and the learned models (server/runtime).
- * Decoding and analysis run in the worker pool (server/workers), never on the event loop.
- * Routes and tests only see the `Engine` interface.
+ * Decoding and analysis run in the worker pool (server/workers), the learned models in a worker of
+ * their own (server/runtime/model-worker.ts): never on the event loop. With a shared cache (Redis),
+ * learned scores are shared across replicas too. Routes and tests only see the `Engine` interface.
  */
 import type { Logger } from 'pino';
 import type { ParsedQuery } from '../query/finding';
@@ -11,12 +12,13 @@ import { createQueryParser } from '../query/parse';
 import { CLASSICAL_MODEL, type LearnedScorer } from '../rerank/learned';
 import { PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
-import { ModelRegistry } from '../runtime/registry';
-import type { LoadOptions, NamedBuffer, SkipReason } from '../series/load';
+import { ModelWorker, type RemoteScorer } from '../runtime/model-worker';
+import type { LoadOptions } from '../series/load';
 import type { Volume } from '../series/volume';
 import { WorkerPool } from '../workers/pool';
-import { ownBuffer } from '../workers/transfer';
+import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
 import type { ModelEntry } from './schemas';
+import { modelKey, type SharedCache } from './shared-cache';
 
 /** Per-series analysis (masks, candidates); only the pipeline reads it. */
 export type Analysis = PipelineAnalysis;
@@ -31,30 +33,23 @@ export interface EngineRerankOptions {
   model?: string;
 }
 
-/** A decoded, analysed series, as the worker hands it back. */
-export interface LoadedSeries {
-  volume: Volume;
-  analysis: Analysis;
-  skipped: number;
-  skippedReasons: Partial<Record<SkipReason, number>>;
-  /** Order-free sha256 of the instances' bytes. */
-  contentHash: string;
-  timings: { decode: number; analysis: number };
-}
-
 export interface EngineLoadOptions {
-  /** Stops the work (its worker is stopped when it already runs). */
+  /** Instances expected (sizes the decode buffers). */
+  expected: number;
+  /** Stops the work (its workers are stopped when they already run). */
   signal?: AbortSignal;
-  /** Called when decoding is done and the analysis starts. */
-  onAnalyse?: () => void;
+  /** Holds room in the memory bound before decoding allocates (see SeriesLoad). */
+  reserve?: SeriesLoadOptions['reserve'];
 }
 
 export interface Engine {
   /**
-   * Decode and analyse the files of one series in a worker thread. The files' buffers are moved
-   * there (the caller's views are detached afterwards).
+   * Starts loading one series in the worker pool: files pushed to it are decoded while the rest
+   * arrive (their buffers move to the workers); see SeriesLoad.
    */
-  load(files: NamedBuffer[], opts?: EngineLoadOptions): Promise<LoadedSeries>;
+  openLoad(opts: EngineLoadOptions): SeriesLoad;
+  /** Analyse a decoded volume in a worker. */
+  analyse(volume: Volume, signal?: AbortSignal): Promise<Analysis>;
   parse(text: string): ParsedQuery;
   /** The route has already checked the preset and model against `presets` and `models()`. */
   rerank(analysis: Analysis, query: ParsedQuery, opts: EngineRerankOptions): Promise<RerankResponse>;
@@ -75,6 +70,8 @@ export interface EngineOptions {
   workers: { threads: number; maxOldGenerationSizeMb: number; taskTimeoutMs: number };
   /** Bounds of what one series may hold (frames, voxels). */
   limits?: LoadOptions;
+  /** Learned scores shared across replicas (the analyses are shared by the series service). */
+  shared?: SharedCache;
 }
 
 const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind: 'classical' };
@@ -82,8 +79,8 @@ const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind:
 /** The real engine: the project's loader, parser, pipeline and the models under models/. */
 export function createEngine(opts: EngineOptions): Engine {
   const parseQuery = createQueryParser(opts.lexiconFile ? loadLexiconFile(opts.lexiconFile) : []);
-  let registry: ModelRegistry | undefined;
-  const opening = ModelRegistry.open({
+  let registry: ModelWorker | undefined;
+  const opening = ModelWorker.open({
     modelsDir: opts.modelsDir,
     executionProviders: opts.executionProviders,
     log: opts.log.child({ component: 'runtime' }),
@@ -100,23 +97,32 @@ export function createEngine(opts: EngineOptions): Engine {
     taskTimeoutMs: opts.workers.taskTimeoutMs,
   });
 
+  /** A remote scorer whose scores are looked up in (and stored to) the shared cache, for an analysis stored there. */
+  const sharedScorer = (inner: RemoteScorer, analysis: Analysis): LearnedScorer => {
+    const key = opts.shared?.keyOf(analysis);
+    const shared = opts.shared;
+    if (!shared || !key) return inner;
+    const model = modelKey(inner.info, inner.fingerprint);
+    return {
+      info: inner.info,
+      async scoreCandidates(volume, candidates) {
+        const hit = await shared.getScores(key, model);
+        if (hit && hit.length === candidates.length) return hit;
+        const scores = await inner.scoreCandidates(volume, candidates);
+        void shared.putScores(key, model, scores);
+        return scores;
+      },
+    };
+  };
+
   const models = (): ModelEntry[] => {
     const learned = registry?.list() ?? [];
     return [...learned, { ...CLASSICAL_ENTRY, default: learned.every((m) => !m.default) }];
   };
 
   return {
-    async load(files, o = {}) {
-      const own = files.map((f) => ({ name: f.name, data: ownBuffer(f.data) }));
-      const out = await pool.run(
-        'loadSeries',
-        { files: own, limits: opts.limits },
-        { signal: o.signal, transfer: own.map((f) => f.data.buffer as ArrayBuffer), onProgress: () => o.onAnalyse?.() },
-      );
-      const { analysis } = out;
-      if (!analysis) throw new Error('the worker returned no analysis');
-      return { ...out, analysis, timings: { decode: out.timings.decode, analysis: out.timings.analysis ?? 0 } };
-    },
+    openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits }),
+    analyse: (volume, signal) => pool.run('analyseSeries', { volume }, { signal }),
     parse: (text) => parseQuery(text),
     async rerank(analysis, query, o) {
       let scorer: LearnedScorer | undefined;
@@ -124,7 +130,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (o.model !== CLASSICAL_MODEL.id) {
         const reg = await opening;
         const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
-        if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
+        if (wanted !== CLASSICAL_MODEL.id) scorer = sharedScorer(reg.scorer(wanted), analysis); // UnknownModelError → 400
       }
       return rerankSlices(analysis, query, {
         topK: o.topK,

@@ -4,11 +4,17 @@
  * credentials, and go through the cache so that a series is fetched, decoded and analysed once.
  * Cache keys carry the source (`pacs:<root>|…`, `local:…`, `upload:<content hash>`), so an upload
  * that reuses a series' UIDs can never stand in for what the PACS or the folder hold.
+ *
+ * A load streams: the source hands each instance over as it arrives, and the worker pool decodes it
+ * meanwhile (engine.openLoad). Once all are in, the content hash is known; with a shared cache
+ * (Redis, see shared-cache.ts) the analysis is taken from there when another replica made it, or made
+ * here under a lock that makes the others wait for it, then stored.
  */
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { FolderIndex } from '../dicomweb/folder-index';
 import { SeriesCache, seriesKey } from '../series/cache';
+import type { SeriesLoad } from '../workers/series-load';
 import { fetchDicomwebSeries, type SeriesFile } from '../series/sources/dicomweb';
 import { SourceError } from '../series/sources/errors';
 import type { PerKeyLimiter } from '../series/sources/limiter';
@@ -18,6 +24,7 @@ import type { Analysis, Engine } from './engine';
 import { ApiError } from './errors';
 import type { Hasher } from './hash';
 import type { ProgressPhase, SeriesRef, SkipReport } from './schemas';
+import { analysisKey, restoreAnalysis, storableAnalysis, type SharedCache } from './shared-cache';
 
 export interface SeriesData {
   volume: Volume;
@@ -63,6 +70,8 @@ export interface SeriesServiceDeps {
   hash: Hasher;
   /** Folder index of the local / embedded DICOM folder. */
   index?: FolderIndex;
+  /** Analyses shared with other replicas (Redis); absent: this replica's cache only. */
+  shared?: SharedCache;
   fetch?: typeof fetch;
   onCache?: (result: 'hit' | 'joined' | 'miss') => void;
   onPacs?: (outcome: string) => void;
@@ -73,8 +82,13 @@ type SkipCounts = Partial<Record<string, number>>;
 interface Resolved {
   key: string;
   sopOrder?: string[];
-  /** The files, and files of the series already known to be left out (by the folder index). */
-  load: (emit: (p: LoadProgress) => void, signal: AbortSignal) => Promise<{ files: SeriesFile[]; skipped?: SkipCounts }>;
+  /** Instances the load will get (sizes the decode buffers). */
+  expected: number;
+  /**
+   * Hands the files to `sink` as they arrive; resolves when all are in, with the files of the series
+   * already known to be left out (by the folder index).
+   */
+  load: (emit: (p: LoadProgress) => void, signal: AbortSignal, sink: (file: SeriesFile) => void) => Promise<{ skipped?: SkipCounts }>;
   /** For PACS series fetched with the caller's credentials: check them on a cache hit too. */
   verify?: () => Promise<void>;
 }
@@ -86,8 +100,6 @@ interface Upload {
 }
 
 const ACCESS_TTL_MS = 60_000;
-/** Bytes a load may allocate per byte of DICOM it decodes: the files, the HU volume (float32), the analysis. */
-const LOAD_BYTES_PER_FILE_BYTE = 3;
 
 /** A SkipReport from counts by reason (largest first). */
 export function skipReport(...counts: Array<SkipCounts | undefined>): SkipReport {
@@ -145,7 +157,10 @@ export class SeriesService {
    * an upload never replaces what the PACS or the folder serve for the same UIDs.
    */
   async addUpload(files: SeriesFile[], ctx: RequestContext): Promise<{ uploadId: string; data: SeriesData }> {
-    const data = await this.decodeAndAnalyse(files, () => undefined, {}, undefined, ctx.signal);
+    const load = this.openLoad(files.length, ctx.signal);
+    for (const f of files) load.push(f);
+    load.end();
+    const data = await this.finishLoad(load, () => undefined, {}, undefined, ctx.signal);
     const uploadId = data.contentHash;
     const owner = ctx.user ?? 'anonymous';
     this.deps.cache.set(`upload:${uploadId}`, data);
@@ -155,37 +170,81 @@ export class SeriesService {
     return { uploadId, data };
   }
 
-  private async loadSeries(r: Resolved, emit: (p: LoadProgress) => void, signal: AbortSignal): Promise<SeriesData> {
-    const t0 = performance.now();
-    const { files, skipped } = await r.load(emit, signal);
-    const fetchMs = performance.now() - t0;
-    return this.decodeAndAnalyse(files, emit, { fetch: fetchMs }, skipped, signal);
+  /**
+   * A load in the worker pool that holds room in the cache bound for what decoding and analysis
+   * allocate (from the first file), so that several cold series at once cannot take the process past --cache-mb.
+   */
+  private openLoad(expected: number, signal: AbortSignal | undefined): SeriesLoad {
+    return this.deps.engine.openLoad({ expected, signal, reserve: (bytes, s) => this.deps.cache.reserve(bytes, s) });
   }
 
-  private async decodeAndAnalyse(
-    files: SeriesFile[],
+  private async loadSeries(r: Resolved, emit: (p: LoadProgress) => void, signal: AbortSignal): Promise<SeriesData> {
+    const t0 = performance.now();
+    const load = this.openLoad(r.expected, signal);
+    let skipped: SkipCounts | undefined;
+    try {
+      ({ skipped } = await r.load(emit, signal, (file) => load.push(file)));
+    } catch (err) {
+      load.abort(err);
+      throw err;
+    }
+    load.end();
+    const fetchMs = performance.now() - t0;
+    emit({ phase: 'decode' });
+    return this.finishLoad(load, emit, { fetch: fetchMs }, skipped, signal);
+  }
+
+  /**
+   * Once every file is decoded: the analysis from the shared cache (the volume is only put in order
+   * then), or made here and stored there; without a shared cache, made here.
+   */
+  private async finishLoad(
+    load: SeriesLoad,
     emit: (p: LoadProgress) => void,
     timings: Record<string, number>,
     skippedBefore: SkipCounts | undefined,
     signal: AbortSignal | undefined,
   ): Promise<SeriesData> {
-    // Hold room in the cache bound for what decoding and analysis will allocate, so that several cold
-    // series at once cannot take the process past --cache-mb.
-    const bytes = files.reduce((n, f) => n + f.data.byteLength, 0);
-    const reservation = await this.deps.cache.reserve(bytes * LOAD_BYTES_PER_FILE_BYTE, signal);
-    try {
-      emit({ phase: 'decode' });
-      const out = await this.deps.engine.load(files, { signal, onAnalyse: () => emit({ phase: 'analyse' }) });
-      return {
-        volume: out.volume,
-        analysis: out.analysis,
-        loadTimings: { ...timings, decode: out.timings.decode, analysis: out.timings.analysis },
-        skipped: skipReport(skippedBefore, out.skippedReasons),
-        contentHash: out.contentHash,
-      };
-    } finally {
-      reservation.release();
+    const decoded = await load.decoded();
+    const onAnalyse = (): void => emit({ phase: 'analyse' });
+    const shared = this.deps.shared;
+    const key = shared && decoded.seriesInstanceUID ? analysisKey(decoded.seriesInstanceUID, decoded.contentHash) : undefined;
+    let out: Awaited<ReturnType<SeriesLoad['finish']>> | undefined;
+    let analysis: Analysis | undefined;
+    if (shared && key) {
+      const got = await shared.singleFlight(
+        key,
+        () => shared.getAnalysis(key),
+        async () => {
+          out = await load.finish({ analyse: true, onAnalyse });
+          await shared.putAnalysis(key, out.analysis as Analysis);
+          return storableAnalysis(out.analysis as Analysis);
+        },
+        signal,
+      );
+      if (!got.computed) {
+        out = await load.finish({ analyse: false });
+        analysis = restoreAnalysis(got.value, out.volume);
+        if (!analysis) {
+          onAnalyse();
+          analysis = await this.deps.engine.analyse(out.volume, signal);
+        }
+      } else analysis = out?.analysis;
+      if (analysis) shared.bind(analysis, key);
+    } else {
+      out = await load.finish({ analyse: true, onAnalyse });
+      analysis = out.analysis;
     }
+    if (!out || !analysis) throw new Error('the load returned no analysis');
+    const loadTimings: Record<string, number> = { ...timings, decode: decoded.decodeMs + out.timings.assemble };
+    if (out.timings.analysis !== undefined) loadTimings.analysis = out.timings.analysis;
+    return {
+      volume: out.volume,
+      analysis,
+      loadTimings,
+      skipped: skipReport(skippedBefore, out.skippedReasons),
+      contentHash: decoded.contentHash,
+    };
   }
 
   private resolve(ref: SeriesRef, ctx: RequestContext): Resolved {
@@ -216,10 +275,11 @@ export class SeriesService {
     return {
       key,
       sopOrder: sops,
-      load: async (emit, signal) => {
+      expected: new Set(sops).size,
+      load: async (emit, signal, sink) => {
         const fetchStep = progressThrottle(emit);
         try {
-          const files = await fetchDicomwebSeries({
+          await fetchDicomwebSeries({
             wadoRoot: pacsRoot,
             studyInstanceUID: ref.studyInstanceUID,
             seriesInstanceUID: ref.seriesInstanceUID,
@@ -231,12 +291,13 @@ export class SeriesService {
             maxBytes: config.maxSeriesBytes,
             limiter: this.deps.limiter.for(pacsRoot),
             onProgress: fetchStep,
+            onFile: sink,
             signal,
             fetch: this.deps.fetch,
           });
           this.deps.onPacs?.('ok');
           this.access.set(accessKey, true);
-          return { files };
+          return {};
         } catch (err) {
           this.deps.onPacs?.(err instanceof SourceError ? err.code : 'error');
           throw err;
@@ -266,6 +327,7 @@ export class SeriesService {
     return {
       key: `upload:${uploadId}`,
       sopOrder: sops ? [...sops] : undefined,
+      expected: upload.sops.length,
       load: async () => {
         // Only reached once the cache has evicted the upload.
         throw new SourceError(404, 'upload_not_found', 'this upload is no longer held; upload the series again');
@@ -293,14 +355,16 @@ export class SeriesService {
     return {
       key: `local:${seriesKey(seriesInstanceUID, known)}`,
       sopOrder: sops ? [...sops] : undefined,
-      load: async (emit) => {
-        const files = await readLocalSeries(index, {
+      expected: known.length,
+      load: async (emit, _signal, sink) => {
+        await readLocalSeries(index, {
           seriesInstanceUID,
           studyInstanceUID,
           sopInstanceUIDs: sops,
           onProgress: progressThrottle(emit),
+          onFile: sink,
         });
-        return { files, skipped };
+        return { skipped };
       },
     };
   }

@@ -18,8 +18,17 @@ export function seriesKey(seriesInstanceUID: string, sopInstanceUIDs: readonly s
 
 /** Order-free digest of a set of files (base64url): the sorted sha256 of each, digested. */
 export function contentHash(files: ReadonlyArray<{ data: Uint8Array }>): string {
-  const each = files.map((f) => createHash('sha256').update(f.data).digest('hex')).sort();
-  return createHash('sha256').update(each.join('\n')).digest('base64url');
+  return combineDigests(files.map((f) => fileDigest(f.data)));
+}
+
+/** sha256 of one file (hex); computed where the file is decoded, combined by combineDigests. */
+export function fileDigest(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** The content hash of files from their fileDigests, in any order. */
+export function combineDigests(digests: readonly string[]): string {
+  return createHash('sha256').update([...digests].sort().join('\n')).digest('base64url');
 }
 
 /**

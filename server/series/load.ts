@@ -48,7 +48,7 @@ export interface NamedBuffer {
   data: Uint8Array;
 }
 
-function budgetOf(options: LoadOptions): DecodeBudget {
+export function budgetOf(options: LoadOptions): DecodeBudget {
   return newDecodeBudget(options.maxFrames ?? DEFAULT_MAX_FRAMES, options.maxVoxels ?? DEFAULT_MAX_VOXELS);
 }
 
@@ -91,7 +91,7 @@ export async function loadSeriesFromDir(dir: string, options: LoadOptions = {}):
 
 type Decoded = DecodedInstance | { kind: 'not-dicom' };
 
-function decodeOrSkip(data: Uint8Array, name: string, budget: DecodeBudget): Decoded {
+export function decodeOrSkip(data: Uint8Array, name: string, budget: DecodeBudget): Decoded {
   try {
     return decodeInstance(data, name, budget);
   } catch (err) {
@@ -100,8 +100,24 @@ function decodeOrSkip(data: Uint8Array, name: string, budget: DecodeBudget): Dec
   }
 }
 
-/** Decoded files, in name order → the volume: repeated instances and non-image objects skipped and counted. */
-function combine(names: readonly string[], decoded: readonly Decoded[], options: LoadOptions): LoadResult {
+/** An instance as the loader sees it, whatever its frames carry (stored pixels, or HU decoded elsewhere). */
+export type DecodedOrSkipped<F> =
+  | { kind: 'image'; sopInstanceUID: string; frames: F[] }
+  | { kind: 'directory' }
+  | { kind: 'non-image'; sopClassUID: string }
+  | { kind: 'not-dicom' };
+
+export interface CollectedFrames<F> {
+  frames: F[];
+  skipped: number;
+  skippedReasons: Partial<Record<SkipReason, number>>;
+}
+
+/**
+ * Decoded files, in name order → the frames of the volume: repeated instances and non-image objects
+ * skipped and counted; nothing to image at all is an error that says why.
+ */
+export function collectFrames<F>(names: readonly string[], decoded: ReadonlyArray<DecodedOrSkipped<F>>): CollectedFrames<F> {
   if (decoded.length === 0) throw new EmptySeriesError('Empty series: there are no files to load.');
   let skipped = 0;
   let notDicom = 0;
@@ -112,7 +128,7 @@ function combine(names: readonly string[], decoded: readonly Decoded[], options:
   };
   let firstNonImage: NonImageSopClassError | undefined;
   const seen = new Set<string>();
-  const frames: DecodedFrame[] = [];
+  const frames: F[] = [];
   decoded.forEach((d, i) => {
     if (d.kind === 'image') {
       if (seen.has(d.sopInstanceUID)) {
@@ -143,7 +159,12 @@ function combine(names: readonly string[], decoded: readonly Decoded[], options:
     }
     throw new EmptySeriesError('Empty series: no image instances among the files.');
   }
-  return { volume: assembleVolume(frames, options), skipped, skippedReasons: reasons };
+  return { frames, skipped, skippedReasons: reasons };
+}
+
+function combine(names: readonly string[], decoded: readonly Decoded[], options: LoadOptions): LoadResult {
+  const { frames, skipped, skippedReasons } = collectFrames<DecodedFrame>(names, decoded);
+  return { volume: assembleVolume(frames, options), skipped, skippedReasons };
 }
 
 /**
@@ -212,7 +233,7 @@ async function mapLimited<T, R>(inputs: readonly T[], limit: number, fn: (x: T, 
 }
 
 /** Only SeriesErrors leave the loader: file-system failures and anything unexpected are wrapped. */
-function asSeriesError(err: unknown): SeriesError {
+export function asSeriesError(err: unknown): SeriesError {
   if (err instanceof SeriesError) return err;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new SeriesReadError(`Could not read the series files (${code}).`);

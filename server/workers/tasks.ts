@@ -2,40 +2,169 @@
  * The tasks the worker pool runs (loaded in the worker threads only; the main thread imports its
  * types). Each is a plain function wrapped by defineTask; its result's typed arrays move back to
  * the caller without a copy.
+ *
+ * A series is loaded in two kinds of task (see series-load.ts for the main thread's side):
+ * - `decodeBatch`, on the instances as they arrive, in parallel: each file is hashed, decoded, and
+ *   its frames rescaled to HU straight into a slot of one shared staging buffer;
+ * - `assembleSeries`, once: the frames checked to form one stack and put in order in place (the
+ *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, analysed.
  */
-import { contentHash } from '../series/cache';
-import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
-import { loadSeriesFromBuffers, type LoadOptions, type NamedBuffer, type SkipReason } from '../series/load';
+import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
+import { contentHash, fileDigest } from '../series/cache';
+import type { DecodedFrame } from '../series/decode';
+import { newDecodeBudget } from '../series/decode';
+import { rescaleInto } from '../series/rescale';
+import {
+  asSeriesError,
+  collectFrames,
+  decodeOrSkip,
+  loadSeriesFromBuffers,
+  type DecodedOrSkipped,
+  type LoadOptions,
+  type NamedBuffer,
+  type SkipReason,
+} from '../series/load';
 import type { Volume } from '../series/volume';
+import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
 import { defineTask } from './task';
 
-export interface LoadSeriesInput {
-  /** The instances of one series (their buffers are usually transferred to the worker). */
-  files: NamedBuffer[];
-  limits?: LoadOptions;
-  /** Stop after decoding (no analysis). */
-  decodeOnly?: boolean;
+/** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
+export interface FrameHu extends FrameGeometry {
+  slot?: number;
+  hu?: Float32Array;
 }
 
-export interface LoadSeriesOutput {
+/** One shared buffer the decoders rescale into, slot by slot (slots taken with Atomics, in decode order). */
+export interface Staging {
+  /** `capacity` slots of rows × columns HU (a SharedArrayBuffer). */
+  hu: Float32Array;
+  /** [next free slot] (a SharedArrayBuffer). */
+  next: Int32Array;
+  rows: number;
+  columns: number;
+}
+
+export interface DecodeBatchInput {
+  /** Files with their position in the series' file order (duplicates and errors are judged in that order). */
+  files: Array<NamedBuffer & { index: number }>;
+  staging?: Staging;
+  /** What this batch may still declare (the series' bounds less what earlier batches used). */
+  limits: { maxFrames: number; maxVoxels: number };
+}
+
+export interface DecodedFile {
+  index: number;
+  name: string;
+  /** fileDigest of its bytes. */
+  digest: string;
+  bytes: number;
+  decoded: DecodedOrSkipped<FrameHu>;
+}
+
+export interface DecodeBatchOutput {
+  files: DecodedFile[];
+}
+
+function toFrameHu(f: DecodedFrame, staging: Staging | undefined): FrameHu {
+  const { pixels, ...geometry } = f;
+  const length = f.rows * f.columns;
+  if (staging && f.rows === staging.rows && f.columns === staging.columns) {
+    const slot = Atomics.add(staging.next, 0, 1);
+    if ((slot + 1) * length <= staging.hu.length) {
+      rescaleInto(staging.hu, slot * length, pixels);
+      return { ...geometry, slot };
+    }
+  }
+  // No staging, a frame of another size (the stack check refuses it later), or more frames than expected.
+  const hu = new Float32Array(length);
+  rescaleInto(hu, 0, pixels);
+  return { ...geometry, hu };
+}
+
+/** Hash, decode and rescale a batch of files of one series. */
+export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutput => {
+  const budget = newDecodeBudget(input.limits.maxFrames, input.limits.maxVoxels);
+  try {
+    const files = input.files.map((file): DecodedFile => {
+      const digest = fileDigest(file.data);
+      const d = decodeOrSkip(file.data, file.name, budget);
+      const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging)) } : d;
+      return { index: file.index, name: file.name, digest, bytes: file.data.byteLength, decoded };
+    });
+    return { files };
+  } catch (err) {
+    throw asSeriesError(err);
+  }
+});
+
+export interface AssembleSeriesInput {
+  /** Every decoded file of the series, in file order. */
+  files: Array<Pick<DecodedFile, 'name' | 'decoded'>>;
+  staging?: Pick<Staging, 'hu' | 'rows' | 'columns'>;
+  limits?: LoadOptions;
+  /** Analyse the volume too (false when the analysis came from the shared cache). */
+  analyse: boolean;
+}
+
+export interface AssembleSeriesOutput {
   volume: Volume;
-  /** analyseVolume(volume); absent with decodeOnly. */
   analysis?: VolumeAnalysis;
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
-  /** sha256 over the instances' bytes, independent of their order (base64url). */
-  contentHash: string;
-  timings: { decode: number; analysis?: number };
+  timings: { assemble: number; analysis?: number };
 }
 
-/** Decode a series into a Volume and (unless decodeOnly) analyse it, in one trip to a worker. */
-export const loadSeries = defineTask((input: LoadSeriesInput, ctx): LoadSeriesOutput => {
+/** The HU of ordered frames: the staging buffer reordered in place when it holds exactly them, else a new buffer. */
+function orderedHu(ordered: readonly FrameHu[], staging: AssembleSeriesInput['staging']): Float32Array {
+  const length = ordered[0].rows * ordered[0].columns;
+  const n = ordered.length;
+  const slots = ordered.map((f) => f.slot ?? -1);
+  const inPlace = staging !== undefined && slots.every((s) => s >= 0 && s < n) && new Set(slots).size === n;
+  if (inPlace) {
+    const hu = staging.hu.subarray(0, n * length);
+    permuteSlices(hu, length, slots);
+    return hu;
+  }
+  const hu = sharedFloat32(n * length);
+  ordered.forEach((f, i) => {
+    const src = f.hu ?? staging?.hu.subarray((f.slot ?? 0) * length, ((f.slot ?? 0) + 1) * length);
+    if (src) hu.set(src, i * length);
+  });
+  return hu;
+}
+
+/** Check, order and (unless told not to) analyse the decoded frames of a series. */
+export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): AssembleSeriesOutput => {
+  const t0 = performance.now();
+  let volume: Volume;
+  let collected;
+  try {
+    collected = collectFrames(
+      input.files.map((f) => f.name),
+      input.files.map((f) => f.decoded),
+    );
+    const o = orderFrames(collected.frames, input.limits);
+    volume = volumeOf(o, orderedHu(o.ordered, input.staging));
+  } catch (err) {
+    throw asSeriesError(err);
+  }
+  const { skipped, skippedReasons } = collected;
+  const t1 = performance.now();
+  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 } };
+  ctx.progress('analyse');
+  const analysis = analyseVolume(volume);
+  return { volume, analysis, skipped, skippedReasons, timings: { assemble: t1 - t0, analysis: performance.now() - t1 } };
+});
+
+/** Analyse a volume decoded earlier (its HU is shared memory, not copied). */
+export const analyseSeries = defineTask((input: { volume: Volume }): VolumeAnalysis => analyseVolume(input.volume));
+
+/** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */
+export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
   const t0 = performance.now();
   const hash = contentHash(input.files);
   const { volume, skipped, skippedReasons } = loadSeriesFromBuffers(input.files, input.limits);
   const t1 = performance.now();
-  if (input.decodeOnly) return { volume, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0 } };
-  ctx.progress('analyse');
   const analysis = analyseVolume(volume);
   return { volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
 });

@@ -36,10 +36,17 @@ export interface DicomwebFetchOptions {
   /** The slots of this PACS root: the request waits for one (bounded), and holds it until done. */
   limiter: Limiter;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Each wanted instance as soon as it has arrived whole (to decode while the rest stream in); the
+   * fetch then keeps none of them and returns an empty list.
+   */
+  onFile?: (file: SeriesFile) => void;
   /** Cancels the fetch, e.g. when every client waiting for it went away. */
   signal?: AbortSignal;
   fetch?: typeof fetch;
 }
+
+const EMPTY = new Uint8Array(0);
 
 export function seriesUrl(wadoRoot: string, study: string, series: string): string {
   return `${wadoRoot.replace(/\/+$/, '')}/studies/${encodeURIComponent(study)}/series/${encodeURIComponent(series)}`;
@@ -138,7 +145,12 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
             throw new SourceError(502, 'pacs_bad_response', 'the PACS sent a part that is not a DICOM file');
           }
           if (!wanted.has(sop) || kept.has(sop)) continue;
-          kept.set(sop, part.body);
+          if (opts.onFile) {
+            kept.set(sop, EMPTY);
+            opts.onFile({ name: `${sop}.dcm`, data: part.body });
+          } else {
+            kept.set(sop, part.body);
+          }
           opts.onProgress?.(kept.size, total);
         }
         if (parser.finished) break;
@@ -158,6 +170,7 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
         `the PACS returned ${kept.size} of the ${total} instances the viewer shows`,
       );
     }
+    if (opts.onFile) return [];
     // In the order the viewer sent, each instance once.
     return [...wanted].map((sop) => ({ name: `${sop}.dcm`, data: kept.get(sop) as Uint8Array }));
   } finally {

@@ -13,6 +13,8 @@ export interface LocalSeriesRequest {
   studyInstanceUID?: string;
   sopInstanceUIDs?: readonly string[];
   onProgress?: (done: number, total: number) => void;
+  /** Each file as soon as it is read (the list returned is then empty). */
+  onFile?: (file: SeriesFile) => void;
 }
 
 export async function readLocalSeries(index: FolderIndex, req: LocalSeriesRequest): Promise<SeriesFile[]> {
@@ -39,14 +41,17 @@ export async function readLocalSeries(index: FolderIndex, req: LocalSeriesReques
   const worker = async (): Promise<void> => {
     while (next < total) {
       const i = next++;
+      let file: SeriesFile;
       try {
-        out[i] = { name: `${instances[i].sopInstanceUID}.dcm`, data: await readFile(instances[i].path) };
+        file = { name: `${instances[i].sopInstanceUID}.dcm`, data: await readFile(instances[i].path) };
       } catch {
         throw new SourceError(500, 'local_read_failed', 'a file of the local series could not be read');
       }
+      if (req.onFile) req.onFile(file);
+      else out[i] = file;
       req.onProgress?.(++done, total);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, total) }, worker));
-  return out;
+  return req.onFile ? [] : out;
 }
