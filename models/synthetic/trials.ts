@@ -45,6 +45,8 @@ export interface TrialOptions {
   rim?: boolean;
   /** Stretch factors for the lesion's axes (1 = as drawn): plate- and cigar-shaped masses exist. */
   stretch?: [number, number, number];
+  /** A calcified nodule (granuloma): solid at bone-like density. */
+  calcified?: boolean;
 }
 
 export interface Trial {
@@ -61,6 +63,7 @@ export function runTrial(base: VolumeAnalysis, site: Site, sizeMm: number, rando
   const lesion = randomLesion(random, centreFor(base, site, sizeMm / 2), sizeMm, o.texture, o.margin);
   if (o.rim && o.texture === 'ground-glass') lesion.rimHu = -760;
   if (o.stretch) lesion.axes = [lesion.axes[0] * o.stretch[0], lesion.axes[1] * o.stretch[1], lesion.axes[2] * o.stretch[2]];
+  if (o.calcified) lesion.solidHu = 250 + random() * 450;
   const hu = v.hu.slice();
   const truth = insertLesion({ ...v, hu }, lesion);
   const sopInstanceUIDs: string[] = [];

@@ -11,7 +11,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { FEATURE_NAMES, logOdds, type LikelihoodWeights } from '../../server/rerank/analysis/likelihood';
+import { featuresOf, FEATURE_NAMES, logOdds, type LikelihoodWeights } from '../../server/rerank/analysis/likelihood';
 import type { CandidateRecord } from './make-candidates';
 
 /** The probability the likelihood reports assumes this many candidates per lesion. */
@@ -40,7 +40,10 @@ function solve(A: number[][], b: number[]): number[] {
   return x;
 }
 
-export function fit(records: CandidateRecord[], l2: number): LikelihoodWeights {
+/** A record with its feature vector. */
+type Row = CandidateRecord & { x: number[] };
+
+export function fit(records: Row[], l2: number): LikelihoodWeights {
   const d = FEATURE_NAMES.length;
   const mean = new Array<number>(d).fill(0), std = new Array<number>(d).fill(0);
   for (const r of records) r.x.forEach((v, i) => (mean[i] += v / records.length));
@@ -48,7 +51,7 @@ export function fit(records: CandidateRecord[], l2: number): LikelihoodWeights {
   for (let i = 0; i < d; i++) std[i] = Math.sqrt(std[i]) || 1;
   const z = records.map((r) => [1, ...r.x.map((v, i) => (v - mean[i]) / std[i])]);
   const pos = records.filter((r) => r.label === 1).length;
-  const weightOf = (r: CandidateRecord): number => (r.label === 1 ? records.length / (2 * pos) : records.length / (2 * (records.length - pos)));
+  const weightOf = (r: Row): number => (r.label === 1 ? records.length / (2 * pos) : records.length / (2 * (records.length - pos)));
   let w = new Array<number>(d + 1).fill(0);
   for (let iter = 0; iter < 30; iter++) {
     const g = new Array<number>(d + 1).fill(0);
@@ -95,13 +98,13 @@ function auc(pos: number[], neg: number[]): number {
 async function main(): Promise<void> {
   const dir = arg('--in', path.resolve(__dirname, '..', '..', '.cache', 'likelihood'));
   const l2 = Number(arg('--l2', '1'));
-  const { features, records } = JSON.parse(await fs.readFile(path.join(dir, 'records.json'), 'utf8')) as { features: string[]; records: CandidateRecord[] };
-  if (features.join('|') !== FEATURE_NAMES.join('|')) throw new Error('records.json holds other features: rebuild it with make-candidates.ts');
+  const raw = JSON.parse(await fs.readFile(path.join(dir, 'records.json'), 'utf8')) as { records: CandidateRecord[] };
+  const records: Row[] = raw.records.map((r) => ({ ...r, x: featuresOf({ ...r.c, protrusionMm: r.c.protrusionMm < 0 ? Infinity : r.c.protrusionMm }) }));
   const cases = [...new Set(records.map((r) => r.case))];
   const out = (s: string): boolean => process.stdout.write(s + '\n');
   out(`${records.length} candidates (${records.filter((r) => r.label).length} lesions) from ${cases.join(', ')}; L2 ${l2}`);
   out('held out one scan at a time (fitted on the others):');
-  const heldScores: Array<{ r: CandidateRecord; p: number }> = [];
+  const heldScores: Array<{ r: Row; p: number }> = [];
   for (const held of cases) {
     const w = fit(records.filter((r) => r.case !== held), l2);
     const test = records.filter((r) => r.case === held).map((r) => ({ r, p: sigmoid(logOdds(r.x, w)) }));

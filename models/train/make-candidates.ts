@@ -6,15 +6,16 @@
  * For each development scan (../shared/data), in the slice bands training may use
  * (models/synthetic/split.ts) and away from its real lesions:
  * - negatives: every candidate the analysis finds in the unmodified scan;
- * - positives: synthetic lesions (5–70 mm, solid, part-solid, ground-glass with or without a faint rim,
+ * - positives: synthetic lesions (5–70 mm, solid (some small ones calcified), part-solid, ground-glass with or without a faint rim,
  *   smooth, lobulated or spiculated, round, plate- or cigar-shaped) inserted at every site class
  *   (models/synthetic/sites.ts), up to three far apart per full analysis; the candidate that covers most
  *   of a lesion is its positive, other pieces of it are left out.
- * Writes records.json: one record per candidate with its features (likelihood.ts) and where it came from.
+ * Writes records.json: one record per candidate with what the likelihood reads of it (likelihood.ts) and
+ * where it came from (infinite protrusion, no wall touched, is written as -1).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { featuresOf, FEATURE_NAMES } from '../../server/rerank/analysis/likelihood';
+import type { LikelihoodInput } from '../../server/rerank/analysis/likelihood';
 import type { Candidate } from '../../server/rerank/analysis/types';
 import { analyseVolume, type VolumeAnalysis } from '../../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../../server/series/load';
@@ -32,7 +33,21 @@ export interface CandidateRecord {
   group: string;
   sizeMm: number;
   texture?: Texture;
-  x: number[];
+  /** What the likelihood reads of the candidate (its features are computed from this when fitting). */
+  c: LikelihoodInput;
+}
+
+/** The fields of a candidate the likelihood reads, and nothing else (no pixels, no positions in the scan). */
+function inputOf(c: Candidate): LikelihoodInput {
+  const {
+    equivalentDiameterMm, diameterMm, shortAxisMm, sphericity, fill, shellOccupancy, contextExcess, thicknessRatio, attachment, meanHU, coreHU,
+    solidFraction, groundGlassFraction, calcifiedFraction, bulgeFraction, wallContact, protrusionMm, wall, marginIrregularity, hilumDistanceMm, lateralFraction, scale,
+  } = c;
+  return {
+    equivalentDiameterMm, diameterMm, shortAxisMm, sphericity, fill, shellOccupancy, contextExcess, thicknessRatio, attachment, meanHU, coreHU,
+    solidFraction, groundGlassFraction, calcifiedFraction, bulgeFraction, wallContact, protrusionMm: Number.isFinite(protrusionMm) ? protrusionMm : -1, wall, marginIrregularity,
+    hilumDistanceMm, lateralFraction, scale,
+  };
 }
 
 const arg = (k: string, d: string): string => {
@@ -80,7 +95,7 @@ async function main(): Promise<void> {
     const base = analyseVolume(volume);
     for (const cand of base.candidates) {
       if (!inTraining(base, cand) || nearRealLesion(c, base, cand)) continue;
-      records.push({ case: c.name, label: 0, group: cand.wall ?? 'lung', sizeMm: cand.diameterMm, x: featuresOf(cand) });
+      records.push({ case: c.name, label: 0, group: cand.wall ?? 'lung', sizeMm: cand.diameterMm, c: inputOf(cand) });
     }
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0x7a1 + c.name.length * 104729);
@@ -108,7 +123,8 @@ async function main(): Promise<void> {
       for (const p of placed) {
         const stretchU = random();
         const stretch: [number, number, number] | undefined = stretchU < 0.15 ? [1, 1, 1.6] : stretchU < 0.3 ? [1.4, 0.7, 1.2] : undefined;
-        const trial = runTrial({ ...base, volume }, p.site, p.sizeMm, random, { texture: p.texture, margin: MARGINS[Math.floor(random() * 3)], rim: random() < 0.5, stretch });
+        const calcified = p.texture === 'solid' && p.sizeMm < 20 && random() < 0.2;
+        const trial = runTrial({ ...base, volume }, p.site, p.sizeMm, random, { texture: p.texture, margin: MARGINS[Math.floor(random() * 3)], rim: random() < 0.5, stretch, calcified });
         volume = trial.volume;
         truths.push(trial.truth.boxes);
       }
@@ -121,13 +137,13 @@ async function main(): Promise<void> {
           if (cov > bestCov) { bestCov = cov; best = cand; }
         }
         if (!best) { missed++; return; }
-        records.push({ case: c.name, label: 1, group: p.siteClass, sizeMm: best.diameterMm, texture: p.texture, x: featuresOf(best) });
+        records.push({ case: c.name, label: 1, group: p.siteClass, sizeMm: best.diameterMm, texture: p.texture, c: inputOf(best) });
       });
       if (k % 10 === 9) process.stdout.write(`  ${c.name}: ${k + 1} analyses\n`);
     }
   }
   await fs.mkdir(out, { recursive: true });
-  await fs.writeFile(path.join(out, 'records.json'), JSON.stringify({ features: FEATURE_NAMES, records }));
+  await fs.writeFile(path.join(out, 'records.json'), JSON.stringify({ records }));
   const pos = records.filter((r) => r.label === 1).length;
   process.stdout.write(`${records.length} records (${pos} positives, ${records.length - pos} negatives); ${missed} of ${tried} inserted lesions had no candidate\n`);
 }

@@ -155,9 +155,9 @@ function marginMembership(margin: Margin | string, e: Evidence): number {
   }
 }
 
-/** Closeness to the hilum of the candidate's own side: its edge within about 15 mm of where the main bronchus divides. */
+/** Closeness to the hilum of the candidate's own side: its edge within about 20 mm of the hilum's axis. */
 function hilarMembership(a: Analysis, c: Candidate): number {
-  if (c.hilumDistanceMm !== undefined) return Math.exp(-0.5 * (c.hilumDistanceMm / 15) ** 2);
+  if (c.hilumDistanceMm !== undefined) return Math.exp(-0.5 * (c.hilumDistanceMm / 20) ** 2);
   // no hilum found (no carina, non-axial series): medial and a little below the carina
   const z = a.levels.carina ? a.levels.carina.z - 20 : undefined;
   const zTerm = z === undefined ? 0.5 : Math.exp(-0.5 * (zDistance(a, c, z) / 20) ** 2);

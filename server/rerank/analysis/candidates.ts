@@ -9,7 +9,7 @@
  * aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
 import type { Lobe } from '../../query/finding';
-import type { Volume } from '../../series/volume';
+import type { Vec3, Volume } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import { gridToPatient } from './grid';
@@ -559,10 +559,8 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   const mid = m.midlineX[Math.round(gsC)];
   const lateralSpan = side === 'left' ? xMax - mid : mid - xMin;
   const lateralFraction = lateralSpan > 0 ? clamp01(Math.abs(centroidMm[0] - mid) / lateralSpan) : 0.5;
-  const hilum = m.airway.hila[side];
-  const hilumDistanceMm = hilum
-    ? Math.max(0, Math.hypot(centroidMm[0] - hilum[0], centroidMm[1] - hilum[1], centroidMm[2] - hilum[2]) - axes.longMm / 2)
-    : undefined;
+  const hilum = hilarAxis(m, side);
+  const hilumDistanceMm = hilum ? Math.max(0, distanceToSegment(centroidMm, hilum[0], hilum[1]) - axes.longMm / 2) : undefined;
 
   const cand: Candidate = {
     id: 0,
@@ -604,6 +602,24 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   };
   cand.lesionLikelihood = lesionLikelihood(cand);
   return cand;
+}
+
+/**
+ * A hilum is not a point: its vessels run from the pulmonary artery, at about the carina's height, down
+ * past where the main bronchus divides. Its axis: from that division up to 10 mm above the carina.
+ */
+function hilarAxis(m: LungMasks, side: LungSide): [Vec3, Vec3] | undefined {
+  const end = m.airway.hila[side];
+  if (!end) return undefined;
+  const top = m.airway.carinaZ !== undefined ? Math.max(end[2], m.airway.carinaZ + 10) : end[2];
+  return [end, [end[0], end[1], top]];
+}
+
+function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
+  const ab = [b[0] - a[0], b[1] - a[1], b[2] - a[2]];
+  const len2 = ab[0] ** 2 + ab[1] ** 2 + ab[2] ** 2;
+  const t = len2 ? Math.max(0, Math.min(1, ((p[0] - a[0]) * ab[0] + (p[1] - a[1]) * ab[1] + (p[2] - a[2]) * ab[2]) / len2)) : 0;
+  return Math.hypot(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
 }
 
 /** Density of the candidate at full resolution: mean, core (densest tenth), median, and the share per density class. */

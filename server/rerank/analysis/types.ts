@@ -82,7 +82,7 @@ export interface Candidate {
   protrusionMm: number;
   /** The wall it abuts most (when wallContact is more than a trace). */
   wall: Wall | null;
-  /** Distance (mm) from its nearest edge to the hilum of its side (the end of the main bronchus), when that is known. */
+  /** Distance (mm) from its nearest edge to the hilum of its side (an axis from where the main bronchus divides up to just above the carina), when that is known. */
   hilumDistanceMm?: number;
   /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
   marginIrregularity: number;
