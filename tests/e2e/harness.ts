@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page, Response } from 'playwright-core';
+import type { RerankAnswer } from '../../contract/schemas';
 import { ensureViewer } from '../../scripts/setup-viewer';
 import { SAMPLE_CASE_DIR } from '../../server/series/sample';
 
@@ -193,27 +194,17 @@ export async function openPanel(page: Page): Promise<void> {
   await page.locator('section.sf-panel textarea, section.sf-panel input[type="text"]').first().waitFor({ timeout: 20_000 });
 }
 
-export interface RerankResult {
-  sopInstanceUID: string;
-  index: number;
-  score: number;
-  regions: Array<{ x: number; y: number; w: number; h: number }>;
-}
-export interface RerankBody {
-  results: RerankResult[];
-  [k: string]: unknown;
-}
-
+export type { RerankAnswer as RerankBody, Lesion } from '../../contract/schemas';
 /** The rerank answer the panel received (plain JSON or the final line of the NDJSON stream). */
-export async function rerankAnswer(response: Response): Promise<RerankBody> {
+export async function rerankAnswer(response: Response): Promise<RerankAnswer> {
   const text = await response.text();
   if ((response.headers()['content-type'] ?? '').includes('ndjson')) {
-    const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type: string; response?: RerankBody });
+    const lines = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as { type: string; response?: RerankAnswer });
     const result = lines.find((l) => l.type === 'result');
     if (!result?.response) throw new Error(`the stream ended without a result: ${text.slice(-500)}`);
     return result.response;
   }
-  return JSON.parse(text) as RerankBody;
+  return JSON.parse(text) as RerankAnswer;
 }
 
 export const isRerankResponse = (r: Response): boolean =>
@@ -231,14 +222,68 @@ export async function waitForIndex(page: Page, index: number, timeoutMs = 15_000
   throw new Error(`the viewport did not move to image ${index}; it shows ${JSON.stringify(s)}`);
 }
 
-/** Regions the extension drew: boxes in its SVG overlay, or its cornerstone annotations. */
-export async function extensionDrawings(page: Page): Promise<{ overlayBoxes: number; annotations: number }> {
+/** The annotations the extension drew (they carry data.sliceFinder), with their label, image and line style. */
+export async function ourOutlines(page: Page): Promise<Array<{ uid: string; label: string; imageId: string; lineDash?: string }>> {
   return page.evaluate(() => {
-    const overlayBoxes = document.querySelectorAll('[data-slice-finder-overlay] rect, [data-slice-finder-overlay] path, [data-slice-finder-overlay] polygon').length;
+    type A = { annotationUID: string; data?: { label?: string; sliceFinder?: unknown }; metadata?: { referencedImageId?: string } };
     const w = window as unknown as {
-      cornerstoneTools?: { annotation?: { state?: { getAllAnnotations?(): Array<{ metadata?: { toolName?: string }; data?: { label?: string } }> } } };
+      cornerstoneTools: {
+        annotation: {
+          state: { getAllAnnotations(): A[] };
+          config: { style: { getAnnotationToolStyles?(uid: string): { lineDash?: string } | undefined } };
+        };
+      };
     };
-    const all = w.cornerstoneTools?.annotation?.state?.getAllAnnotations?.() ?? [];
-    return { overlayBoxes, annotations: all.length };
+    return w.cornerstoneTools.annotation.state
+      .getAllAnnotations()
+      .filter((a) => a.data?.sliceFinder)
+      .map((a) => ({
+        uid: a.annotationUID,
+        label: a.data?.label ?? '',
+        imageId: a.metadata?.referencedImageId ?? '',
+        lineDash: w.cornerstoneTools.annotation.config.style.getAnnotationToolStyles?.(a.annotationUID)?.lineDash,
+      }));
+  });
+}
+
+/** Labels of OHIF's measurements (what its Measurements panel lists). */
+export async function measurementLabels(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { services: { measurementService: { getMeasurements(): Array<{ label?: string }> } } };
+    return w.services.measurementService.getMeasurements().map((m) => m.label ?? '');
+  });
+}
+
+/** The imageId the active viewport shows. */
+export async function currentImageId(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    type VP = { getImageIds(): string[]; getCurrentImageIdIndex(): number };
+    const w = window as unknown as { services: { viewportGridService: { getActiveViewportId(): string }; cornerstoneViewportService: { getCornerstoneViewport(id: string): VP } } };
+    const vp = w.services.cornerstoneViewportService.getCornerstoneViewport(w.services.viewportGridService.getActiveViewportId());
+    return vp.getImageIds()[vp.getCurrentImageIdIndex()];
+  });
+}
+
+/** Ids of the segmentations OHIF holds (the heat overlay is `slice-finder-heat-*`). */
+export async function segmentationIds(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const w = window as unknown as { services: { segmentationService: { getSegmentations(): Array<{ segmentationId?: string; id?: string }> } } };
+    return w.services.segmentationService.getSegmentations().map((s) => s.segmentationId ?? s.id ?? '');
+  });
+}
+
+/** One Prometheus sample of the server (0 when absent). */
+export async function metric(origin: string, sample: string): Promise<number> {
+  const text = await (await fetch(`${origin}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${sample} `));
+  return line ? Number(line.slice(sample.length + 1)) : 0;
+}
+
+/** Starts the viewer with settings for the panel (window.config.sliceFinder), as a hospital's app-config would. */
+export async function configurePanel(page: Page, settings: Record<string, unknown>): Promise<void> {
+  await page.route('**/app-config.js', async (route) => {
+    const res = await route.fetch();
+    const body = `${await res.text()}\nwindow.config.sliceFinder = Object.assign(window.config.sliceFinder || {}, ${JSON.stringify(settings)});\n`;
+    await route.fulfill({ response: res, body });
   });
 }
