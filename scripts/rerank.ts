@@ -22,6 +22,13 @@ function table(r: RerankResponse): string {
   });
   for (const u of r.unsupported) lines.push(`unsupported (finding ${u.finding}: ${u.terms.join(', ')}): ${u.reason}`);
   if (r.noConfidentMatch) lines.push('no confident match');
+  for (const g of r.findings) {
+    lines.push(`finding ${g.finding}: ${g.lesions.length} lesion(s)`);
+    for (const l of g.lesions) {
+      const miss = l.mismatched.map((m) => `${m.term} ${m.stated}≠${m.measured}`).join('; ');
+      lines.push(`  #${l.id}  ${l.score.toFixed(3)}${l.confident ? ' confident' : ''}  ${l.label}  slices ${l.slices.first}-${l.slices.last} best ${l.slices.best}${miss ? `  (${miss})` : ''}`);
+    }
+  }
   lines.push('rank  index  score  region (x,y,w,h)        label                                matched');
   r.results.forEach((s, k) => {
     const reg = s.regions[0];
