@@ -1,5 +1,6 @@
 /** The pure pieces of the extension: configuration, language choice, progress, query segments, thumbnails, boxes. */
 import { ClientError, CLIENT_CODES } from '../../contract/client';
+import { TermKind } from '../../contract/schemas';
 import { resolveConfig, DEFAULT_CONFIG } from '../../extension/src/config';
 import { flattenLesions, isNegatedOnly, lesionLabel, mismatchText, queryProblem, termText } from '../../extension/src/controller/answer';
 import { advance, START_PROGRESS } from '../../extension/src/controller/progress';
@@ -64,8 +65,9 @@ describe('language', () => {
     expect(translator('zh')('lesionSlices', { first: 3, last: 9, best: 5 })).toBe('第 3–9 层，最佳第 5 层');
   });
 
-  test('every term kind the parser produces has a label, size words included', () => {
-    const kinds = ['organ', 'side', 'lobe', 'segment', 'level', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign', 'count', 'negation'];
+  test('every term kind of the contract has a label in both languages, size words included', () => {
+    const kinds = (TermKind.anyOf as Array<{ const: string }>).map((k) => k.const);
+    expect(kinds).toContain('size-word');
     for (const k of kinds) expect(Object.keys(STRINGS.en)).toContain(`kind.${k}`);
     expect(translator('en')('kind.size-word')).toBe('size (in words)');
     expect(translator('zh')('kind.size-word')).toBe('大小（描述词）');

@@ -1,6 +1,6 @@
 /** The query text as the service read it: recognised terms highlighted, text it did not understand marked. */
 import type { ParsedQuery, Term } from '../../../contract/schemas';
-import type { StringKey, Translate } from '../i18n/strings';
+import { tOr, type Translate } from '../i18n/strings';
 
 type Segment = { text: string; term?: Term; unknown?: boolean };
 
@@ -33,7 +33,8 @@ export function QueryReading({ query, t }: { query: ParsedQuery; t: Translate })
       <p className="sf-reading" aria-label={t('readingLabel')} data-testid="sf-reading" style={{ margin: 0 }}>
         {segments.map((s, i) => {
           if (s.term) {
-            const kind = t(`kind.${s.term.kind}` as StringKey);
+            // A term kind newer than this panel shows its name rather than breaking the reading.
+            const kind = tOr(t, `kind.${s.term.kind}`, s.term.kind);
             return (
               <mark key={i} className={`sf-term${s.term.negated ? ' sf-negated' : ''}`} data-kind={s.term.kind} title={kind}>
                 {s.text}
