@@ -9,8 +9,10 @@ import type { Logger } from 'pino';
 import type { ParsedQuery } from '../query/finding';
 import { loadLexiconFile } from '../query/lexicon/extension';
 import { createQueryParser } from '../query/parse';
-import { CLASSICAL_MODEL, type LearnedScorer } from '../rerank/learned';
-import { PRESETS, rerankSlices, type Analysis as PipelineAnalysis, type Preset } from '../rerank/pipeline';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { CLASSICAL_MODEL, type CandidateScore } from '../rerank/learned';
+import { PRESETS, type Analysis as PipelineAnalysis, type Preset, type VolumeAnalysis } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
 import { ModelWorker, type RemoteScorer } from '../runtime/model-worker';
 import type { LoadOptions } from '../series/load';
@@ -19,6 +21,8 @@ import { WorkerPool } from '../workers/pool';
 import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
 import type { ModelEntry } from './schemas';
 import { modelKey, type SharedCache } from './shared-cache';
+
+type QueryTasks = typeof import('../workers/query-tasks');
 
 /** Per-series analysis (masks, candidates); only the pipeline reads it. */
 export type Analysis = PipelineAnalysis;
@@ -97,22 +101,40 @@ export function createEngine(opts: EngineOptions): Engine {
     taskTimeoutMs: opts.workers.taskTimeoutMs,
   });
 
-  /** A remote scorer whose scores are looked up in (and stored to) the shared cache, for an analysis stored there. */
-  const sharedScorer = (inner: RemoteScorer, analysis: Analysis): LearnedScorer => {
-    const key = opts.shared?.keyOf(analysis);
-    const shared = opts.shared;
-    if (!shared || !key) return inner;
-    const model = modelKey(inner.info, inner.fingerprint);
-    return {
-      info: inner.info,
-      async scoreCandidates(volume, candidates) {
-        const hit = await shared.getScores(key, model);
-        if (hit && hit.length === candidates.length) return hit;
-        const scores = await inner.scoreCandidates(volume, candidates);
-        void shared.putScores(key, model, scores);
+  // Fusion (rerankSlices) runs in a worker of its own that keeps the analyses it was sent.
+  const queries = new WorkerPool<QueryTasks>({
+    threads: 1,
+    entry: path.join(__dirname, '..', 'workers', 'query-entry.js'),
+    taskTimeoutMs: opts.workers.taskTimeoutMs,
+    maxQueue: 4096,
+  });
+  const ids = new WeakMap<Analysis, string>();
+  /** Analyses (and learned scores, by model key) the query worker was sent. */
+  const sent = new WeakMap<Analysis, Set<string>>();
+  /** Learned scores per analysis and model, computed once (as the pipeline does in-process). */
+  const learned = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
+
+  /** The model's scores for the analysis: this process's, else the shared cache's, else computed in the model worker (and shared). */
+  const scoresOf = (analysis: Analysis, scorer: RemoteScorer, key: string): Promise<CandidateScore[]> => {
+    let byModel = learned.get(analysis);
+    if (!byModel) learned.set(analysis, (byModel = new Map()));
+    let p = byModel.get(key);
+    if (!p) {
+      const volume = (analysis as Partial<VolumeAnalysis>).volume;
+      const sharedKey = opts.shared?.keyOf(analysis);
+      p = (async () => {
+        const hit = sharedKey ? await opts.shared?.getScores(sharedKey, key) : undefined;
+        if (hit && hit.length === analysis.candidates.length) return hit;
+        if (!volume) throw new Error('a learned scorer needs the analysis with its volume');
+        const scores = await scorer.scoreCandidates(volume, analysis.candidates);
+        if (sharedKey) void opts.shared?.putScores(sharedKey, key, scores);
         return scores;
-      },
-    };
+      })();
+      const m = byModel;
+      p.catch(() => m.delete(key)); // a failed run is not kept
+      byModel.set(key, p);
+    }
+    return p;
   };
 
   const models = (): ModelEntry[] => {
@@ -125,20 +147,48 @@ export function createEngine(opts: EngineOptions): Engine {
     analyse: (volume, signal) => pool.run('analyseSeries', { volume }, { signal }),
     parse: (text) => parseQuery(text),
     async rerank(analysis, query, o) {
-      let scorer: LearnedScorer | undefined;
+      let scorer: RemoteScorer | undefined;
       // The classical pipeline needs no model files: it works even while (or if) the registry fails to open.
       if (o.model !== CLASSICAL_MODEL.id) {
         const reg = await opening;
         const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
-        if (wanted !== CLASSICAL_MODEL.id) scorer = sharedScorer(reg.scorer(wanted), analysis); // UnknownModelError → 400
+        if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
       }
-      return rerankSlices(analysis, query, {
-        topK: o.topK,
-        minScore: o.minScore,
-        preset: o.preset as Preset | undefined,
-        sopOrder: o.sopOrder,
-        scorer,
-      });
+      let id = ids.get(analysis);
+      if (!id) ids.set(analysis, (id = randomUUID()));
+      let given = sent.get(analysis);
+      if (!given) sent.set(analysis, (given = new Set()));
+      const modelKeyOf = scorer ? modelKey(scorer.info, scorer.fingerprint) : undefined;
+      let scores: CandidateScore[] | undefined;
+      let scoringMs: number | undefined;
+      if (scorer && modelKeyOf && analysis.candidates.length > 0) {
+        const t = performance.now();
+        scores = await scoresOf(analysis, scorer, modelKeyOf);
+        scoringMs = performance.now() - t;
+      }
+      const ask = (missing: ReadonlySet<string>) => {
+        const withAnalysis = missing.has('analysis');
+        const withScores = missing.has('scores');
+        const { volume: _v, anatomy: _a, ...plain } = analysis as Partial<VolumeAnalysis> & Analysis;
+        return queries.run('rerank', {
+          id: id as string,
+          analysis: withAnalysis ? (plain as Analysis) : undefined,
+          query,
+          opts: { topK: o.topK, minScore: o.minScore, preset: o.preset as Preset | undefined, sopOrder: o.sopOrder },
+          model: scorer && modelKeyOf && scores ? { info: scorer.info, key: modelKeyOf, scores: withScores ? scores : undefined } : undefined,
+        });
+      };
+      const first = new Set<string>();
+      if (!given.has('analysis')) first.add('analysis');
+      if (modelKeyOf && !given.has(modelKeyOf)) first.add('scores');
+      let out = await ask(first);
+      if ('missing' in out) out = await ask(new Set(out.missing)); // the worker had evicted it
+      if ('missing' in out) throw new Error('the query worker did not take the analysis');
+      given.add('analysis');
+      if (modelKeyOf) given.add(modelKeyOf);
+      const response = out.response;
+      if (scoringMs !== undefined) response.timings.scoring = Math.round(scoringMs * 10) / 10;
+      return response;
     },
     presets: PRESETS,
     models,
@@ -146,7 +196,7 @@ export function createEngine(opts: EngineOptions): Engine {
       await opening;
     },
     async close() {
-      await pool.close();
+      await Promise.all([pool.close(), queries.close()]);
       const reg = await opening.catch(() => undefined);
       await reg?.close();
     },

@@ -48,7 +48,7 @@ export interface SharedCacheOptions {
   waitTimeoutMs: number;
   /** Lock expiry (refreshed while held), ms: how long a crashed replica's lock blocks the others. */
   lockTimeoutMs?: number;
-  /** Each Redis command's deadline, ms. */
+  /** Each Redis command's deadline, ms (a command past it counts as a miss). */
   commandTimeoutMs?: number;
 }
 
@@ -126,7 +126,7 @@ export class SharedCache {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
-      commandTimeout: opts.commandTimeoutMs ?? 2000,
+      commandTimeout: opts.commandTimeoutMs ?? 5000,
       retryStrategy: (times) => Math.min(200 * times, 2000),
       lazyConnect: false,
     });
@@ -168,8 +168,9 @@ export class SharedCache {
     try {
       const buf = await this.redis.getBuffer(key);
       return buf ? await unpack<T>(buf) : undefined;
-    } catch {
-      this.markDown();
+    } catch (err) {
+      // A slow or failed command is a miss; an outage is reported by the connection's own events.
+      this.opts.log.debug({ err: (err as Error).name }, 'shared cache: read failed');
       return undefined;
     }
   }
@@ -178,8 +179,8 @@ export class SharedCache {
     if (!this.available) return;
     try {
       await this.redis.set(key, await pack(value), 'EX', this.opts.ttlSeconds);
-    } catch {
-      this.markDown();
+    } catch (err) {
+      this.opts.log.debug({ err: (err as Error).name }, 'shared cache: write failed');
     }
   }
 
@@ -213,7 +214,7 @@ export class SharedCache {
       acquireTimeout: this.opts.waitTimeoutMs,
       retryInterval: 50,
       // Redis went away while we held the lock: the work goes on here; another replica may repeat it.
-      onLockLost: () => this.markDown(),
+      onLockLost: () => this.opts.log.debug('shared cache: lock lost'),
     });
     const acquiring = mutex.acquire().then(
       () => true,
