@@ -123,6 +123,11 @@ export class SeriesLoad {
     void this.starting.then(() => this.pump(false));
   }
 
+  /** Files pushed so far, and decoded so far (decoding runs while files still arrive). */
+  get progress(): { pushed: number; decoded: number } {
+    return { pushed: this.nextIndex, decoded: this.results.length };
+  }
+
   /** No more files: the last batch goes out. */
   end(): void {
     this.ended = true;

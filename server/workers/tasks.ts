@@ -26,7 +26,18 @@ import {
 } from '../series/load';
 import type { Volume } from '../series/volume';
 import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { defineTask } from './task';
+
+/**
+ * The staging buffer is shared memory: its pages go back to the allocator (and are reused by the next
+ * series, see malloc.ts) only once every thread has collected its views of it. A decoding task leaves
+ * little garbage, so this thread's young generation may not be collected for a long while: a minor GC
+ * (about a millisecond) after each batch lets go of them.
+ */
+setFlagsFromString('--expose-gc');
+const collect = runInNewContext('gc') as (o?: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
 /** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
 export interface FrameHu extends FrameGeometry {
@@ -91,6 +102,7 @@ export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutp
       const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging)) } : d;
       return { index: file.index, name: file.name, digest, bytes: file.data.byteLength, decoded };
     });
+    setImmediate(() => collect({ type: 'minor', execution: 'async' }));
     return { files };
   } catch (err) {
     throw asSeriesError(err);

@@ -1,0 +1,121 @@
+/**
+ * Loading a series through the pool while its files arrive (SeriesLoad): decoding starts before the
+ * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
+ * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
+ * behave as in the loader; and a finished load's staging buffer is the volume (no second copy).
+ */
+import { contentHash } from '../../../server/series/cache';
+import { permuteSlices } from '../../../server/series/assemble';
+import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
+import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
+import { SeriesLoad } from '../../../server/workers/series-load';
+import { enhancedCt, newUid, readSlice, sliceBuffers } from '../series/fixtures';
+
+jest.setTimeout(120_000);
+
+const copy = (files: NamedBuffer[]): NamedBuffer[] => files.map((f) => ({ name: f.name, data: new Uint8Array(f.data) }));
+
+function shuffled<T>(xs: readonly T[], seed = 7): T[] {
+  const out = [...xs];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
+describe('SeriesLoad', () => {
+  let pool: WorkerPool;
+  beforeAll(() => {
+    pool = new WorkerPool({ threads: 2 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('decodes while files arrive, in any order, into the volume the loader makes', async () => {
+    const files = sliceBuffers(20, 59);
+    const reference = loadSeriesFromBuffers(files).volume;
+    const load = new SeriesLoad(pool, { expected: files.length });
+    const arriving = shuffled(copy(files));
+    const last = arriving.pop() as NamedBuffer;
+    for (const f of arriving) load.push(f);
+    // Files are decoded while the last one has not arrived yet.
+    const deadline = Date.now() + 60_000;
+    while (load.progress.decoded === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(load.progress.decoded).toBeGreaterThan(0);
+    load.push(last);
+    load.end();
+    const decoded = await load.decoded();
+    expect(decoded.contentHash).toBe(contentHash(files));
+    expect(decoded.files).toBe(files.length);
+    expect(decoded.seriesInstanceUID).toBe(reference.seriesInstanceUID);
+    const out = await load.finish({ analyse: false });
+    const v = out.volume;
+    expect(out.analysis).toBeUndefined();
+    expect([v.slices, v.rows, v.columns, v.sliceSpacing]).toEqual([reference.slices, reference.rows, reference.columns, reference.sliceSpacing]);
+    expect(v.sopInstanceUIDs).toEqual(reference.sopInstanceUIDs);
+    expect(v.positions).toEqual(reference.positions);
+    expect(Buffer.from(v.hu.buffer, v.hu.byteOffset, v.hu.byteLength).equals(Buffer.from(reference.hu.buffer))).toBe(true);
+    // The shared staging buffer became the volume: one buffer of exactly its size.
+    expect(v.hu.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(v.hu.buffer.byteLength).toBe(v.hu.byteLength);
+  });
+
+  it('skips repeated instances and non-DICOM files as the loader does, and analyses when asked', async () => {
+    const files = [...sliceBuffers(30, 45), { name: 'again.dcm', data: readSlice(31) }, { name: 'notes.txt', data: new TextEncoder().encode('not dicom') }];
+    const load = new SeriesLoad(pool, { expected: files.length });
+    for (const f of copy(files)) load.push(f);
+    load.end();
+    const out = await load.finish({ analyse: true });
+    expect(out.skipped).toBe(2);
+    expect(out.skippedReasons).toEqual({ duplicate_instance: 1, not_dicom: 1 });
+    expect(out.volume.slices).toBe(16);
+    expect(out.analysis?.slices).toBe(16);
+    expect(out.analysis?.volume.hu.buffer).toBe(out.volume.hu.buffer);
+    expect(out.timings.analysis).toBeGreaterThan(0);
+  });
+
+  it('takes multi-frame files (more frames than instances expected) and matches the loader', async () => {
+    const files = [{ name: 'enhanced.dcm', data: enhancedCt(40, [2, 0, 4, 1, 3], newUid()) }];
+    const reference = loadSeriesFromBuffers(files).volume;
+    const load = new SeriesLoad(pool, { expected: 1 });
+    for (const f of copy(files)) load.push(f);
+    load.end();
+    const v = (await load.finish({ analyse: false })).volume;
+    expect(v.frames).toEqual(reference.frames);
+    expect(Buffer.from(v.hu.buffer, v.hu.byteOffset, v.hu.byteLength).equals(Buffer.from(reference.hu.buffer))).toBe(true);
+  });
+
+  it('fails with the loader\'s typed error, and holds no reservation afterwards', async () => {
+    const truncated = readSlice(50).slice(0, 200_000);
+    let reserved = 0;
+    const load = new SeriesLoad(pool, {
+      expected: 3,
+      reserve: async (bytes) => {
+        reserved += bytes;
+        return { release: () => (reserved -= bytes) };
+      },
+    });
+    for (const f of copy([...sliceBuffers(48, 49), { name: 'cut.dcm', data: truncated }])) load.push(f);
+    load.end();
+    const err = await load.decoded().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(WorkerTaskError);
+    expect([(err as WorkerTaskError).httpStatus, (err as WorkerTaskError).code]).toEqual([422, 'PIXEL_DATA_TRUNCATED']);
+    expect(reserved).toBe(0);
+  });
+});
+
+test('permuteSlices puts every slice where the permutation says, in place', () => {
+  const n = 9;
+  const len = 4;
+  const hu = Float32Array.from({ length: n * len }, (_, i) => Math.floor(i / len));
+  const from = shuffled([...Array(n).keys()], 3);
+  permuteSlices(hu, len, from);
+  for (let i = 0; i < n; i++) expect([...hu.subarray(i * len, (i + 1) * len)]).toEqual(Array(len).fill(from[i]));
+});
