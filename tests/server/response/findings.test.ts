@@ -20,6 +20,7 @@ function candidate(id: number, slices: Array<[index: number, box: [number, numbe
   const s: CandidateSlice[] = slices.map(([index, box, area]) => ({ index, box, area, weight: 1 }));
   return {
     id,
+    kind: 'lesion',
     diameterMm: 12.34,
     shortAxisMm: 8.76,
     side: 'left',
@@ -28,7 +29,7 @@ function candidate(id: number, slices: Array<[index: number, box: [number, numbe
     centroidPx: { slice: s[0].index, row: 0, column: 0 },
     slices: s,
     ...extra,
-  } as Candidate;
+  } as unknown as Candidate;
 }
 
 const answer = (c: Candidate, score: number, pieces?: Candidate[]): LesionAnswer => ({
