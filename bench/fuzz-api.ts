@@ -15,6 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { formData } from '../tests/server/http/helpers';
 import { fuzzCall, fuzzProblem, fuzzSeries, type FuzzAnswer, type FuzzSeries } from '../tests/support/fuzz-series';
+import { withMallocTunables } from '../server/workers/malloc';
 
 function peakRssMiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -50,6 +51,8 @@ async function main(): Promise<void> {
       cwd: path.join(__dirname, '..'),
       execArgv: ['--require', 'tsx/cjs', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // As the server runs (server/workers/malloc.ts): freed memory stays in the process for the next series.
+      env: withMallocTunables(),
     });
     let exited: number | null | undefined;
     server.once('exit', (code) => (exited = code));

@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const runs = Number(process.argv[3] ?? 7);
   const load0 = loadavg()[0];
 
-  let t = performance.now();
+  const t = performance.now();
   const first = await loadSeriesFromDir(dir);
   const firstMs = performance.now() - t;
   const slices = first.volume.slices;

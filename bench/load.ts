@@ -13,6 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createClient, type RerankResponse, type SliceFinderClient } from '../server/http/client';
 import { SAMPLE_DICOM_DIR } from '../server/series/sample';
+import { withMallocTunables } from '../server/workers/malloc';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- dcmjs ships no types
 const dcmjs = require('dcmjs') as {
@@ -147,6 +148,8 @@ async function main(): Promise<void> {
       cwd: path.join(__dirname, '..'),
       execArgv: ['--require', 'tsx/cjs', '--expose-gc'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // As the server runs (server/workers/malloc.ts): freed memory stays in the process for the next series.
+      env: withMallocTunables(),
     });
     const next = <T>(type: string): Promise<T> =>
       new Promise((resolve, reject) => {
