@@ -173,8 +173,18 @@ class Walker {
     }
   }
 
-  /** Walks the items of a sequence; returns the offset after the sequence. */
-  items(pos: number, end: number, sx: Syntax, depth: number, delimited: boolean): number {
+  /**
+   * Walks the items of a sequence; returns the offset after the sequence. `item` walks one item's data
+   * set from `from` to `to` (or to its delimiter) and returns where it ended: `dataset` by default.
+   */
+  items(
+    pos: number,
+    end: number,
+    sx: Syntax,
+    depth: number,
+    delimited: boolean,
+    item: (from: number, to: number, delimited: boolean) => number = (from, to, d) => this.dataset(from, to, sx, depth + 1, d),
+  ): number {
     if (depth > MAX_DEPTH) throw malformed('sequences are nested too deeply');
     for (;;) {
       if (pos === end) {
@@ -187,10 +197,10 @@ class Walker {
       if (tag === SEQUENCE_DELIMITER && delimited) return pos + 8;
       if (tag !== ITEM) throw malformed(`expected a sequence item, found ${tagString(tag)}`);
       if (length === UNDEFINED_LENGTH) {
-        pos = this.dataset(pos + 8, end, sx, depth + 1, true);
+        pos = item(pos + 8, end, true);
       } else {
         if (length > end - pos - 8) throw malformed('a sequence item runs past the end of the data (truncated or corrupt)');
-        this.dataset(pos + 8, pos + 8 + length, sx, depth + 1, false);
+        item(pos + 8, pos + 8 + length, false);
         pos = pos + 8 + length;
       }
     }
@@ -254,26 +264,11 @@ class Walker {
   }
 
   private collectItems(pos: number, end: number, sx: Syntax, depth: number, delimited: boolean, wanted: ReadonlySet<number>, items: RawDict[]): number {
-    for (;;) {
-      if (pos === end) {
-        if (delimited) throw malformed('a sequence has no delimiter before the end of the data');
-        return pos;
-      }
-      if (pos + 8 > end) throw malformed(`the data ends inside an item header at byte ${pos}`);
-      const tag = this.tag(pos, sx.little);
-      const length = this.u32(pos + 4, sx.little);
-      if (tag === SEQUENCE_DELIMITER && delimited) return pos + 8;
-      if (tag !== ITEM) throw malformed(`expected a sequence item, found ${tagString(tag)}`);
+    return this.items(pos, end, sx, depth, delimited, (from, to, d) => {
       const item: RawDict = {};
-      if (length === UNDEFINED_LENGTH) {
-        pos = this.collect(pos + 8, end, sx, depth + 1, true, wanted, item);
-      } else {
-        if (length > end - pos - 8) throw malformed('a sequence item runs past the end of the data (truncated or corrupt)');
-        this.collect(pos + 8, pos + 8 + length, sx, depth + 1, false, wanted, item);
-        pos = pos + 8 + length;
-      }
       items.push(item);
-    }
+      return this.collect(from, to, sx, depth + 1, d, wanted, item);
+    });
   }
 
   /** One element's value: strings split at backslashes (raw as written in `_rawValue`), binary numbers as numbers. */
