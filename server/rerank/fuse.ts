@@ -13,6 +13,7 @@
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
+import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel } from './finding-factors';
 import type { CandidateScore } from './learned';
 import type { Mismatch, Region, SliceResult, Unsupported } from './response';
 
@@ -31,8 +32,8 @@ export const NOT_IN_SERIES = 1;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
-/** Finding types the chest pipeline localises as focal lung lesions. */
-const FOCAL_TYPES = new Set(['nodule', 'mass', 'ground-glass opacity', 'calcification']);
+/** Finding types the chest pipeline localises as focal lung lesions (a cavity is one with air inside). */
+const FOCAL_TYPES = new Set(['nodule', 'mass', 'ground-glass opacity', 'calcification', 'cavity']);
 
 /** The candidate kind a finding type is ranked against: focal types against lesions, other types against their own kind. */
 export function kindFor(type: FindingType | undefined): CandidateKind | undefined {
@@ -47,7 +48,7 @@ const UNSUPPORTED_TYPE_REASON: Record<string, string> = {
   pneumothorax: 'pneumothorax is not modelled; only focal lung lesions are localised',
   emphysema: 'emphysema is not modelled; only focal lung lesions are localised',
   atelectasis: 'atelectasis is not modelled; only focal lung lesions are localised',
-  bronchiectasis: 'bronchiectasis is not modelled; only focal lung lesions are localised',
+  bronchiectasis: 'bronchiectasis is not modelled: the bronchi beyond the main bronchi are not traced, so a dilated one cannot be told from a normal one',
   'lymph node': 'lymph nodes (mediastinal, hilar) are outside the lung masks and not modelled',
   'pleural thickening': 'pleural thickening is not modelled; only focal lung lesions are localised',
   other: 'this finding is outside the chest CT lung-lesion model',
@@ -90,6 +91,8 @@ export interface CandidateMatch {
   finding: number;
   /** Unnormalised evidence that this candidate is the one described. */
   evidence: number;
+  /** How likely it is a lesion at all (the classical and learned judgements together). */
+  likelihood: number;
   /** Probability that it is the one described (evidence normalised with the other candidates and "not in this series"). */
   score: number;
   factors: TermFactor[];
@@ -125,6 +128,8 @@ export function textureOf(e: Evidence): { solid: number; partSolid: number; grou
 export function lesionLikelihoodOf(e: Evidence): number {
   const c = e.candidate;
   let l = c.lesionLikelihood;
+  // the other chest findings bring their own likelihood; the learned model judges focal lesions only
+  if (c.kind !== 'lesion') return clamp01(l);
   // small faint blobs are mostly partial-volumed vessels; a credible pure GGN is ≥ ~6 mm (Fleischner)
   if (c.meanHU < -450) l *= sigmoid((c.equivalentDiameterMm - 6) / 0.8);
   // product of experts (geometric mean): the model refines the classical judgement but cannot
@@ -252,6 +257,8 @@ function typeMembership(type: string | undefined, e: Evidence): number {
       return textureOf(e).groundGlass;
     case 'calcification':
       return sigmoid((c.calcifiedFraction - 0.25) / 0.07);
+    case 'cavity':
+      return cavityMembership(c);
     default:
       return 1;
   }
@@ -295,7 +302,7 @@ const BASE_RATE = {
   size: 0.25,
   sizeWord: 0.4,
   margin: 0.35,
-  type: { nodule: 0.6, mass: 0.35, 'ground-glass opacity': 0.3, calcification: 0.2 } as Record<string, number>,
+  type: { nodule: 0.6, mass: 0.35, 'ground-glass opacity': 0.3, calcification: 0.2, cavity: 0.3 } as Record<string, number>,
   texture: { solid: 0.6, 'part-solid': 0.2, 'ground-glass': 0.3 } as Record<string, number>,
 };
 
@@ -310,7 +317,8 @@ export function supportOf(f: Finding, index: number, detected: ReadonlySet<Candi
       unsupported: { finding: index, terms: typeTerms.map((t) => t.id), reason: UNSUPPORTED_TYPE_REASON[f.type] ?? UNSUPPORTED_TYPE_REASON.other },
     };
   }
-  if (organ && !CHEST_ORGANS.has(organ)) {
+  // lymph nodes are searched in the mediastinum (and at the hila and the neck base)
+  if (organ && !CHEST_ORGANS.has(organ) && !(kind === 'lymph node' && organ === 'mediastinum')) {
     const organTerms = f.terms.filter((t) => t.kind === 'organ').map((t) => t.id);
     return {
       rankable: false,
@@ -325,7 +333,8 @@ export function supportOf(f: Finding, index: number, detected: ReadonlySet<Candi
   }
   const lesionish = f.type || f.size || f.texture || f.margins.length || f.anatomy.organ || f.anatomy.side || f.anatomy.lobe;
   if (!lesionish) return { rankable: false, unsupported: { finding: index, terms: f.terms.map((t) => t.id), reason: 'no finding the chest model can localise was recognised' } };
-  const signTerms = f.terms.filter((t) => t.kind === 'sign' && !t.negated).map((t) => t.id);
+  const assessed: readonly string[] = (kind && ASSESSED_SIGNS[kind]) || [];
+  const signTerms = f.terms.filter((t) => t.kind === 'sign' && !t.negated && !assessed.includes(t.value)).map((t) => t.id);
   if (signTerms.length) {
     return { rankable: true, unsupported: { finding: index, terms: signTerms, reason: 'signs are not assessed by this model; ranked on the other attributes' } };
   }
@@ -338,10 +347,12 @@ export function supportOf(f: Finding, index: number, detected: ReadonlySet<Candi
 }
 
 /** Candidate kinds the analysis produces; a finding type whose kind is not here is unsupported. */
-export const DETECTED_KINDS: ReadonlySet<CandidateKind> = new Set<CandidateKind>(['lesion']);
+export const DETECTED_KINDS: ReadonlySet<CandidateKind> = new Set<CandidateKind>([
+  'lesion', 'lymph node', 'pleural effusion', 'pneumothorax', 'emphysema', 'consolidation', 'atelectasis', 'pleural thickening',
+]);
 
-/** Features of a lesion ("calcified nodule", "结节伴钙化") the candidates' densities can judge. */
-const ASSESSED_FEATURES = new Set<FindingType>(['calcification', 'ground-glass opacity']);
+/** Features of a lesion ("calcified nodule", "结节伴钙化", "空洞性肿块") its densities and the air inside it can judge. */
+const ASSESSED_FEATURES = new Set<FindingType>(['calcification', 'ground-glass opacity', 'cavity']);
 
 const round = (x: number): string => String(Math.round(x));
 const texWord = (e: Evidence): string => {
@@ -392,14 +403,17 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     const hilum = c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where;
     if (p !== undefined) add(termOf('level'), p, FLOOR.level, BASE_RATE.level, f.anatomy.level === 'hilum' ? hilum : where);
   }
-  if (f.size) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, `${round(c.diameterMm)} mm`);
-  if (f.sizeWord) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, `${round(c.diameterMm)} mm`);
+  if (f.size && !judgesOwn(c.kind, 'size')) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, `${round(c.diameterMm)} mm`);
+  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, `${round(c.diameterMm)} mm`);
   if (f.texture) {
     const t = textureOf(e);
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
     add(termOf('texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4, texWord(e));
   }
   for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, irregularityOf(e) > 0.35 ? 'irregular' : 'smooth');
+
+  // what only some kinds have: a node's station and short axis, an effusion's amount, air inside a lesion, ...
+  for (const k of kindFactors(f, c, termOf)) add(k.term, k.membership, k.floor, k.base, k.measured);
 
   // negations lower candidates that show what the text denies
   let negation = 1;
@@ -410,16 +424,19 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     else if (n === 'ground-glass' || n === 'ground-glass opacity') negation *= 1 - 0.7 * textureOf(e).groundGlass;
   }
 
-  let evidence = Math.pow(lesionLikelihoodOf(e), w.lesion) * negation;
+  const likelihood = lesionLikelihoodOf(e);
+  let evidence = Math.pow(likelihood, w.lesion) * negation;
   for (const tf of factors) {
     if (tf.membership < w.reject) evidence = 0;
     evidence *= Math.pow(tf.ratio, w.attributes);
   }
-  return { candidate: c, finding: findingIndex, evidence, score: 0, factors, label: labelOf(e) };
+  return { candidate: c, finding: findingIndex, evidence, likelihood, score: 0, factors, label: labelOf(e) };
 }
 
 function labelOf(e: Evidence): string {
   const c = e.candidate;
+  const other = kindLabel(c);
+  if (other) return other;
   const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
   return `${texWord(e)} ${kind} ${Math.round(c.diameterMm)} mm, ${c.side} ${c.zone} zone`;
 }
@@ -432,9 +449,9 @@ export interface FuseOptions {
 
 /** One lesion's answer to one finding. */
 export interface LesionAnswer {
-  /** The piece of the lesion that fits best. */
+  /** The piece of the lesion that answers for it (the most lesion-like). */
   candidate: Candidate;
-  /** Every touching piece it was found in, with its evidence relative to the best piece. */
+  /** Every touching piece it was found in, with the weight of its slices (the representative's are 1). */
   pieces?: Array<{ candidate: Candidate; share: number }>;
   score: number;
   matched: string[];
@@ -472,14 +489,15 @@ function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
 
 /**
  * The evidence that each lesion of the series is the one a finding describes, unnormalised: touching
- * pieces are one lesion's evidence together, and its best-fitting piece answers for it (first).
+ * pieces are one lesion's evidence together, and its most lesion-like piece answers for it (first):
+ * a lesion against a hilum is shown as the lesion, not as the hilar vessels it touches.
  */
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
   const kind = kindFor(f.type);
   const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
   return piecesOfLesions(a).flatMap((piece) => {
-    const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.evidence - x.evidence);
+    const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.likelihood - x.likelihood || y.evidence - x.evidence);
     return pieces.length ? [{ pieces, evidence: pieces.reduce((s, m) => s + m.evidence, 0) }] : [];
   });
 }
@@ -504,7 +522,8 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       best.score = evidence / total;
       if (best.score < MIN_SCORE) continue;
       const answer = answerOf(best, f);
-      answer.pieces = pieces.map((m) => ({ candidate: m.candidate, share: best.evidence > 0 ? m.evidence / best.evidence : 0 }));
+      // the other pieces' slices rank below the representative's, in proportion to their own evidence
+      answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));
       lesions.push(answer);
     }
     lesions.sort((x, y) => y.score - x.score);
