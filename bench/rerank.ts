@@ -42,7 +42,14 @@ interface ColdRun {
   candidates: number;
   /** Wall ms per stage; `total` from the first read to the first answer. */
   ms: Record<string, number>;
+  /** CPU ms of the whole process (every thread) per phase: what a busy machine does not inflate much. */
+  cpu: Record<string, number>;
 }
+
+const cpuNow = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 
 const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
@@ -60,6 +67,7 @@ function filesOf(dir: string): string[] {
 /** One cold load + first query through the engine, as the series service runs it for a local folder. */
 async function cold(engine: Engine, dir: string, model: string | undefined): Promise<{ run: ColdRun; warm: number[] }> {
   const paths = filesOf(dir);
+  const c0 = cpuNow();
   const t0 = performance.now();
   const load = engine.openLoad({ expected: paths.length });
   let next = 0;
@@ -74,12 +82,15 @@ async function cold(engine: Engine, dir: string, model: string | undefined): Pro
   const tRead = performance.now();
   const decoded = await load.decoded();
   const tDecoded = performance.now();
+  const cDecoded = cpuNow();
   const out = await load.finish({ analyse: true });
   const tAnalysed = performance.now();
+  const cAnalysed = cpuNow();
   const analysis = out.analysis;
   if (!analysis) throw new Error('no analysis');
   const res = await engine.rerank(analysis, parseQuery(QUERIES[0]), { topK: 10, model });
   const tAnswer = performance.now();
+  const cAnswer = cpuNow();
   const warm: number[] = [];
   for (const q of QUERIES.slice(1)) {
     const t = performance.now();
@@ -97,7 +108,8 @@ async function cold(engine: Engine, dir: string, model: string | undefined): Pro
   ms.fusion = res.timings.fusion ?? 0;
   ms.total = tAnswer - t0;
   void tAnalysed;
-  return { run: { slices: out.volume.slices, candidates: analysis.candidates.length, ms }, warm };
+  const cpu = { 'read + decode': cDecoded - c0, 'assemble + analysis': cAnalysed - cDecoded, 'scoring + fusion': cAnswer - cAnalysed, total: cAnswer - c0 };
+  return { run: { slices: out.volume.slices, candidates: analysis.candidates.length, ms, cpu }, warm };
 }
 
 /** A plain copy of the same pixel bytes into memory already held: the floor decoding is compared with. */
@@ -174,10 +186,12 @@ async function main(): Promise<void> {
         `${c.name}: ${slices} slices, ${first.run.candidates} candidates; cold runs: first in this process, then the median of ${later.length}`,
         `  stage                       first ms   median ms   ms/100 slices`,
         ...stages.map((k) => `  ${k.padEnd(26)} ${String(r1(first.run.ms[k])).padStart(9)} ${String(r1(med[k])).padStart(11)} ${per100(med[k])}`),
+        `  CPU of the process (all threads), median: ${Object.keys(first.run.cpu).map((k) => `${k} ${r1(median(steady.map((r) => r.cpu[k])))} ms`).join(', ')}`,
         `  decode ${r1(med.decode / slices)} ms/slice; a plain copy of the pixel bytes ${r1(copy)} ms (${r1(copy / slices)} ms/slice): decode/copy = ${r1(med.decode / copy)}`,
         `  warm query (parse + rerank): median ${r1(median(warm))} ms over ${warm.length}`,
       );
-      report[c.name] = { slices, candidates: first.run.candidates, first: first.run.ms, median: med, copyMs: copy, warmMs: median(warm) };
+      const cpu = Object.fromEntries(Object.keys(first.run.cpu).map((k) => [k, median(steady.map((r) => r.cpu[k]))]));
+      report[c.name] = { slices, candidates: first.run.candidates, first: first.run.ms, median: med, cpu, copyMs: copy, warmMs: median(warm) };
     }
     if (concurrent > 0) {
       // The event loop while `concurrent` cold series load at once (their first query included).
