@@ -290,8 +290,12 @@ function sizeWordMembership(word: string, type: FindingType | undefined, d: numb
   }
 }
 
-/** Lowest factor an attribute can apply (its membership lifted: a stated attribute may be wrong, an estimate too). */
-const FLOOR = { type: 0.1, side: 0.08, lobe: 0.3, position: 0.35, level: 0.2, size: 0.15, sizeWord: 0.25, texture: 0.15, margin: 0.45 };
+/**
+ * Lowest factor an attribute can apply: its membership is lifted to this, because a stated attribute
+ * may be wrong and an estimate too. Measured attributes (size, texture, side) fall far; estimated ones
+ * (lobe, position words, margin) less.
+ */
+const FLOOR = { type: 0.05, side: 0.03, lobe: 0.2, position: 0.25, level: 0.15, size: 0.03, sizeWord: 0.15, texture: 0.05, margin: 0.3 };
 
 /** How often an attribute fits a lesion taken at random: the denominator of its likelihood ratio. */
 const BASE_RATE = {
@@ -473,7 +477,7 @@ function sliceWeight(weight: number): number {
   return 0.7 + 0.3 * Math.sqrt(weight);
 }
 
-/** Candidates less likely than this to be what is described are not listed. */
+/** Lesions less likely than this to be what is described are not listed (the best one always is). */
 const MIN_SCORE = 0.005;
 
 function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
@@ -488,9 +492,10 @@ function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
 }
 
 /**
- * The evidence that each lesion of the series is the one a finding describes, unnormalised: touching
- * pieces are one lesion's evidence together, and its most lesion-like piece answers for it (first):
- * a lesion against a hilum is shown as the lesion, not as the hilar vessels it touches.
+ * The evidence that each lesion of the series is the one a finding describes, unnormalised. Touching
+ * lesion-like pieces are one lesion: its evidence is that of its best-fitting piece (never a sum, so
+ * splitting cannot inflate it), and its most lesion-like piece answers for it (first): a lesion against
+ * a hilum is shown as the lesion, not as the hilar vessels it touches.
  */
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
@@ -498,7 +503,7 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
   const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
   return piecesOfLesions(a).flatMap((piece) => {
     const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.likelihood - x.likelihood || y.evidence - x.evidence);
-    return pieces.length ? [{ pieces, evidence: pieces.reduce((s, m) => s + m.evidence, 0) }] : [];
+    return pieces.length ? [{ pieces, evidence: Math.max(...pieces.map((m) => m.evidence)) }] : [];
   });
 }
 
@@ -520,7 +525,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     for (const { pieces, evidence } of groups) {
       const best = pieces[0];
       best.score = evidence / total;
-      if (best.score < MIN_SCORE) continue;
+      if (best.score < MIN_SCORE && evidence < Math.max(...groups.map((g) => g.evidence))) continue;
       const answer = answerOf(best, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
       answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));
@@ -564,15 +569,19 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
-/** Groups of candidate indices whose voxels touch (connected through `touching`). */
+/** Pieces this likely to be lesion may join the pieces they touch; fragments of a vessel tree stay apart. */
+const PIECE_LIKELIHOOD = 0.1;
+
+/** Groups of candidate indices: lesion-like candidates whose voxels touch (through `touching`), the rest alone. */
 function piecesOfLesions(a: Analysis): number[][] {
   const byId = new Map(a.candidates.map((c, k) => [c.id, k]));
   const parent = a.candidates.map((_, k) => k);
   const root = (k: number): number => { while (parent[k] !== k) { parent[k] = parent[parent[k]]; k = parent[k]; } return k; };
   a.candidates.forEach((c, k) => {
+    if (c.lesionLikelihood < PIECE_LIKELIHOOD) return;
     for (const id of c.touching ?? []) {
       const j = byId.get(id);
-      if (j !== undefined) parent[root(j)] = root(k);
+      if (j !== undefined && a.candidates[j].lesionLikelihood >= PIECE_LIKELIHOOD) parent[root(j)] = root(k);
     }
   });
   const groups = new Map<number, number[]>();
