@@ -4,8 +4,9 @@
  *   npx tsx models/train/make-candidates.ts [--trials N] [--out .cache/likelihood]
  *
  * For each development scan (../shared/data), in the slice bands training may use
- * (models/synthetic/split.ts) and away from its real lesions:
- * - negatives: every candidate the analysis finds in the unmodified scan;
+ * (models/synthetic/split.ts) and away from the heights of its real lesions:
+ * - negatives: every candidate the analysis finds in the unmodified scan, and in other looks of it
+ *   (mirrored, other noise and calibration, slices twice as thick: models/synthetic/augment.ts);
  * - positives: synthetic lesions (5–70 mm, solid (some small ones calcified), part-solid, ground-glass with or without a faint rim,
  *   smooth, lobulated or spiculated, round, plate- or cigar-shaped) inserted at every site class
  *   (models/synthetic/sites.ts), up to three far apart per full analysis; the candidate that covers most
@@ -18,9 +19,11 @@ import path from 'node:path';
 import type { LikelihoodInput } from '../../server/rerank/analysis/likelihood';
 import type { Candidate } from '../../server/rerank/analysis/types';
 import { analyseVolume, type VolumeAnalysis } from '../../server/rerank/pipeline';
+import type { Volume } from '../../server/series/volume';
 import { loadSeriesFromDir } from '../../server/series/load';
 import { SAMPLE_DATA_DIR } from '../../server/series/sample';
 import { discoverCases, readCase, type EvalCase } from '../../scripts/eval-cases';
+import { augment, AUGMENTATIONS } from '../synthetic/augment';
 import { rng, type Texture } from '../synthetic/lesion';
 import { findSites, SITE_CLASSES } from '../synthetic/sites';
 import { isTrainingBand } from '../synthetic/split';
@@ -69,18 +72,19 @@ function coverage(c: Candidate, boxes: Map<number, [number, number, number, numb
   return total ? inter / total : 0;
 }
 
-function nearRealLesion(c: EvalCase, a: VolumeAnalysis, cand: Candidate): boolean {
+/** Heights (mm) the real lesions of a case span, from its ground truth on the original series. */
+function lesionHeights(c: EvalCase, v: Volume): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
   for (const l of c.lesions.values()) {
-    for (const sl of cand.slices) {
-      for (let k = -3; k <= 3; k++) {
-        const uid = a.sopInstanceUIDs[sl.index + k];
-        const b = uid ? l.boxes?.[uid] : undefined;
-        if (b && sl.box[0] <= b[2] + 15 && sl.box[2] >= b[0] - 15 && sl.box[1] <= b[3] + 15 && sl.box[3] >= b[1] - 15) return true;
-      }
-    }
+    const zs = l.sop_instance_uids.map((u) => v.sopInstanceUIDs.indexOf(u)).filter((i) => i >= 0).map((i) => v.positions[i][2]);
+    if (zs.length) out.push([Math.min(...zs), Math.max(...zs)]);
   }
-  return false;
+  return out;
 }
+
+/** Within 20 mm of a real lesion's heights: left out, whatever its place in the slice (augmented copies move it). */
+const nearRealLesion = (heights: Array<[number, number]>, cand: Candidate): boolean =>
+  heights.some(([lo, hi]) => cand.centroidMm[2] >= lo - 20 && cand.centroidMm[2] <= hi + 20);
 
 const inTraining = (a: VolumeAnalysis, cand: Candidate): boolean => isTrainingBand(a.anatomy.lungs, cand.centroidMm[2]);
 
@@ -93,9 +97,13 @@ async function main(): Promise<void> {
     const c = await readCase(dir);
     const { volume } = await loadSeriesFromDir(c.seriesDir);
     const base = analyseVolume(volume);
-    for (const cand of base.candidates) {
-      if (!inTraining(base, cand) || nearRealLesion(c, base, cand)) continue;
-      records.push({ case: c.name, label: 0, group: cand.wall ?? 'lung', sizeMm: cand.diameterMm, c: inputOf(cand) });
+    const heights = lesionHeights(c, volume);
+    // negatives from the scan and from other looks of it (mirrored, other noise, thicker slices)
+    for (const a of [base, ...AUGMENTATIONS.map((k) => analyseVolume(augment(volume, k)))]) {
+      for (const cand of a.candidates) {
+        if (!inTraining(a, cand) || nearRealLesion(heights, cand)) continue;
+        records.push({ case: c.name, label: 0, group: cand.wall ?? 'lung', sizeMm: cand.diameterMm, c: inputOf(cand) });
+      }
     }
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0x7a1 + c.name.length * 104729);
