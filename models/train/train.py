@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Trains the lesion CNN on the set made by make-dataset.ts and exports it to ONNX (opset 17).
 
-    /usr/bin/python3 models/train/train.py [--data .cache/lesion-cnn] [--out models/lesion-cnn] [--epochs 6]
+    /usr/bin/python3 models/train/train.py [--data .cache/lesion-cnn] [--out models/lesion-cnn] [--epochs 7]
 
 CPU only, one thread (deterministic: fixed seeds, deterministic algorithms). Writes model.onnx,
 manifest.json and metrics.json into --out. The patches arrive windowed to 0..1 (stored as bytes); the
@@ -116,8 +116,18 @@ def auc(scores, labels):
     return float((ranks[labels == 1].sum() - pos * (pos + 1) / 2) / (pos * neg))
 
 
+def rates(p, lab, m):
+    """AUC of these samples against the other class, and the share called a lesion at 0.5."""
+    pos = lab == 1
+    if pos[m].all():
+        sel = m | ~pos
+        return {"n": int(m.sum()), "auc_vs_all_negatives": auc(p[sel], lab[sel]), "recall@0.5": float((p[m] > 0.5).mean())}
+    sel = m | pos
+    return {"n": int(m.sum()), "auc_vs_all_positives": auc(p[sel], lab[sel]), "false_positive_rate@0.5": float((p[m] > 0.5).mean())}
+
+
 @torch.no_grad()
-def evaluate(net, x, y, heat, cat, meta, mean, std):
+def evaluate(net, x, y, heat, cat, meta, mean, std, detail=True):
     net.eval()
     outs = [[], [], [], []]
     for i in range(0, len(x), 256):
@@ -130,26 +140,72 @@ def evaluate(net, x, y, heat, cat, meta, mean, std):
     lab = y[:, 0].numpy()
     cats = meta["categories"]
     c = cat.numpy()
-    neg = lab == 0
-    res = {"samples": int(len(lab)), "auc": auc(p, lab), "accuracy@0.5": float(((p > 0.5) == (lab == 1)).mean())}
+    pos = lab == 1
+    res = {"samples": int(len(lab)), "positives": int(pos.sum()), "auc": auc(p, lab), "accuracy@0.5": float(((p > 0.5) == pos).mean())}
+    res["recall@0.5"] = float((p[pos] > 0.5).mean())
+    res["false_positive_rate@0.5"] = float((p[~pos] > 0.5).mean())
+    tex_true = y[:, 1].numpy()
+    res["texture_accuracy"] = float((tex[pos] == tex_true[pos]).mean())
+    t = heat.numpy()[pos] > 0.5
+    pr = hm[pos] > 0.5
+    inter = (t & pr).sum((1, 2))
+    union = (t | pr).sum((1, 2))
+    ok = union > 0
+    res["heatmap_iou"] = float((inter[ok] / union[ok]).mean())
+    if not detail:
+        net.train()
+        return res
     per = {}
     for k, name in enumerate(cats):
         m = c == k
         if not m.any():
             continue
-        if name.startswith("lesion"):
-            sel = m | neg
-            per[name] = {"n": int(m.sum()), "auc_vs_all_negatives": auc(p[sel], lab[sel]), "recall@0.5": float((p[m] > 0.5).mean())}
-        else:
-            per[name] = {"n": int(m.sum()), "false_positive_rate@0.5": float((p[m] > 0.5).mean())}
+        per[name] = rates(p, lab, m)
+        if name.startswith("pos"):
+            per[name]["texture_accuracy"] = float((tex[m] == tex_true[m]).mean())
+            tm, pm = heat.numpy()[m] > 0.5, hm[m] > 0.5
+            u = (tm | pm).sum((1, 2))
+            per[name]["heatmap_iou"] = float(((tm & pm).sum((1, 2))[u > 0] / u[u > 0]).mean())
     res["per_category"] = per
-    pos = lab == 1
-    res["texture_accuracy"] = float((tex[pos] == y[pos, 1].numpy()).mean())
+    size = y[:, 3].numpy()
+    flags = np.array(meta.get("flags", [0] * len(lab)))
+    bits = meta.get("flagBits", {"rim": 1, "stretched": 2})
+    groups = {
+        "size 4-8 mm": pos & (size < 8),
+        "size 8-20 mm": pos & (size >= 8) & (size < 20),
+        "size 20-40 mm": pos & (size >= 20) & (size < 40),
+        "size 40-70 mm": pos & (size >= 40),
+        "solid": pos & (tex_true == 0),
+        "part-solid": pos & (tex_true == 1),
+        "ground-glass": pos & (tex_true == 2),
+        "graded ground glass (faint rim)": pos & ((flags & bits["rim"]) > 0),
+        "stretched (plate / cigar)": pos & ((flags & bits["stretched"]) > 0),
+    }
+    res["per_group"] = {}
+    for name, m in groups.items():
+        if m.any():
+            g = rates(p, lab, m)
+            g["texture_accuracy"] = float((tex[m] == tex_true[m]).mean())
+            res["per_group"][name] = g
+    # texture confusion (rows: true solid / part-solid / ground-glass; columns: predicted)
+    res["texture_confusion"] = [[int(((tex_true == a) & (tex == b) & pos).sum()) for b in range(3)] for a in range(3)]
+    if "case" in meta:
+        names = [cs["name"] for cs in meta.get("cases", [])]
+        case = np.array(meta["case"])
+        res["per_case"] = {}
+        for k in sorted(set(case.tolist())):
+            m = case == k
+            res["per_case"][names[k] if k < len(names) else str(k)] = {
+                "n": int(m.sum()),
+                "auc": auc(p[m], lab[m]),
+                "recall@0.5": float((p[m & pos] > 0.5).mean()),
+                "false_positive_rate@0.5": float((p[m & ~pos] > 0.5).mean()),
+            }
     res["margin_mae"] = float(np.abs(mar[pos] - y[pos, 2].numpy()).mean())
     spic = pos & (y[:, 2].numpy() == 1)
     smooth = pos & (y[:, 2].numpy() == 0)
     res["margin_auc_spiculated_vs_smooth"] = auc(np.concatenate([mar[spic], mar[smooth]]), np.concatenate([np.ones(spic.sum()), np.zeros(smooth.sum())]))
-    vis = (y[:, 1].numpy() != 2) & (y[:, 3].numpy() >= 8)
+    vis = (tex_true != 2) & (size >= 8)
     res["margin_auc_spiculated_vs_smooth_visible"] = auc(
         np.concatenate([mar[spic & vis], mar[smooth & vis]]), np.concatenate([np.ones((spic & vis).sum()), np.zeros((smooth & vis).sum())])
     )
@@ -157,12 +213,7 @@ def evaluate(net, x, y, heat, cat, meta, mean, std):
     res["margin_auc_irregular_vs_smooth_visible"] = auc(
         np.concatenate([mar[irregular], mar[smooth & vis]]), np.concatenate([np.ones(irregular.sum()), np.zeros((smooth & vis).sum())])
     )
-    t = heat.numpy()[pos] > 0.5
-    pr = hm[pos] > 0.5
-    inter = (t & pr).sum((1, 2))
-    union = (t | pr).sum((1, 2))
-    ok = union > 0
-    res["heatmap_iou"] = float((inter[ok] / union[ok]).mean())
+    res["_scores"] = p.tolist()
     net.train()
     return res
 
@@ -173,7 +224,7 @@ def main():
     root = os.path.dirname(os.path.dirname(here))
     ap.add_argument("--data", default=os.path.join(root, ".cache", "lesion-cnn"))
     ap.add_argument("--out", default=os.path.join(root, "models", "lesion-cnn"))
-    ap.add_argument("--epochs", type=int, default=6)
+    ap.add_argument("--epochs", type=int, default=7)
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--limit", type=int, default=0, help="use only the first N training samples (smoke runs)")
@@ -204,6 +255,7 @@ def main():
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total, pct_start=0.15)
     g = torch.Generator().manual_seed(99)
     t0 = time.time()
+    c0 = time.process_time()
     step = 0
     epochs_done = 0
     for epoch in range(a.epochs):
@@ -239,14 +291,19 @@ def main():
         if held is None:
             print(f"epoch {epoch}: done ({time.time() - t0:.0f}s)", flush=True)
         else:
-            m = evaluate(net, held[1], held[2], held[3], held[4], held[0], mean, std)
-            print(f"epoch {epoch}: held-out auc {m['auc']:.4f} texture {m['texture_accuracy']:.3f} heat-iou {m['heatmap_iou']:.3f}", flush=True)
+            m = evaluate(net, held[1], held[2], held[3], held[4], held[0], mean, std, detail=False)
+            print(
+                f"epoch {epoch}: held-out auc {m['auc']:.4f} recall {m['recall@0.5']:.3f} fpr {m['false_positive_rate@0.5']:.3f} "
+                f"texture {m['texture_accuracy']:.3f} heat-iou {m['heatmap_iou']:.3f} ({time.time() - t0:.0f}s)",
+                flush=True,
+            )
         epochs_done = epoch + 1
         if a.max_minutes and time.time() - t0 > a.max_minutes * 60 and epochs_done < a.epochs:
             print(f"stopping after epoch {epoch}: past --max-minutes {a.max_minutes}", flush=True)
             break
 
     train_s = time.time() - t0
+    train_cpu_s = time.process_time() - c0
     while held is None:
         if os.path.exists(os.path.join(test_dir, "meta.json")):
             held = load_split(test_dir)
@@ -255,7 +312,12 @@ def main():
             time.sleep(10)
     tmeta, tx, ty, theat, tcat = held
     metrics = evaluate(net, tx, ty, theat, tcat, tmeta, mean, std)
+    # the held-out scores per sample, for looking at what the model gets wrong (not part of the model)
+    json.dump(metrics.pop("_scores"), open(os.path.join(test_dir, "scores.json"), "w"))
     metrics["train_seconds"] = round(train_s, 1)
+    metrics["train_cpu_seconds"] = round(train_cpu_s, 1)
+    metrics["held_out_counts"] = tmeta.get("counts")
+    metrics["train_counts"] = meta.get("counts")
     metrics["epochs"] = epochs_done
     metrics["epochs_planned"] = a.epochs
     metrics["train_samples"] = int(len(x))
@@ -281,8 +343,8 @@ def main():
     manifest = {
         "id": "lesion-cnn",
         "kind": "lesion-cnn",
-        "version": "1.1.0",
-        "description": "2.5D patch CNN trained by the project on synthetic lesions in real lung CT: lesion probability, texture, margin irregularity and a coarse heatmap per candidate.",
+        "version": "2.0.0",
+        "description": "2.5D patch CNN trained by the project on synthetic lesions at every thoracic site (lung, fissure, pleura, mediastinum, hilum, diaphragm, beside vessels) in three real chest CTs, against their own candidates and anatomy: lesion probability, texture, margin irregularity and a coarse heatmap per candidate.",
         "files": {"model": "model.onnx"},
         "sha256": {"model.onnx": sha},
         "inputs": [{"name": "patches", "role": "patches", "file": "model", "dtype": "float32", "shape": ["batch", c, p, p]}],
@@ -303,20 +365,36 @@ def main():
         "preprocessing": {"patch": spec},
         "licence": {
             "weights": "MIT (trained by the Slice Finder project)",
-            "data": "Synthetic lesions inserted into LIDC-IDRI-0001 (TCIA, CC BY 3.0; Armato SG III et al., Med Phys 38(2), 2011; doi:10.7937/K9/TCIA.2015.LO9QL9SX)",
+            "data": (
+                "Synthetic lesions inserted into three TCIA chest CTs: LIDC-IDRI-0001 (CC BY 3.0; Armato SG III et al., Med Phys 38(2), 2011; "
+                "doi:10.7937/K9/TCIA.2015.LO9QL9SX), 4D-Lung 113_HM10395 (CC BY 3.0; Hugo GD et al., doi:10.7937/K9/TCIA.2016.ELN8YGLE), "
+                "Lung-PET-CT-Dx Lung_Dx-A0001 (CC BY 4.0; Li P et al., doi:10.7937/TCIA.2020.NNC2-0461)"
+            ),
         },
         "provenance": {
             "script": "models/train/make-dataset.ts + models/train/train.py",
             "framework": f"torch {torch.__version__}, CPU, 1 thread",
-            "data": {"train": meta.get("files"), "heldOut": tmeta.get("files"), "excludedFiles": "1-033..1-053 (evaluation lesion 1-039..1-047 plus 6 slices each side)"},
-            "seeds": {"dataset": [20260101, 777001], "torch": 1234},
+            "data": {
+                "train": meta.get("split"),
+                "heldOut": tmeta.get("split"),
+                "scans": [
+                    {"name": cs["name"], "trainSlices": len(cs.get("trainSlices", [])), "heldOutSlices": len(cs.get("testSlices", [])), "candidates": cs.get("candidates")}
+                    for cs in meta.get("cases", [])
+                ],
+                "excluded": "nothing within 15 mm in-plane / 3 slices of a real nodule, mass or lymph node (ground-truth.json, LIDC reader marks)",
+                "analysis": meta.get("analysis"),
+            },
+            "seeds": {"dataset": meta.get("seeds"), "torch": 1234},
+            "trainSamples": int(len(x)),
+            "heldOutSamples": int(len(tx)),
             "epochs": epochs_done,
             "epochsPlanned": a.epochs,
-            "command": "npx tsx models/train/make-dataset.ts && /usr/bin/python3 models/train/train.py --epochs %d" % a.epochs,
+            "command": "npx tsx models/train/make-dataset.ts --train %d --test %d && /usr/bin/python3 models/train/train.py --epochs %d"
+            % (meta["count"], tmeta["count"], a.epochs),
         },
         "metrics": {
             k: metrics[k]
-            for k in ["auc", "accuracy@0.5", "texture_accuracy", "margin_auc_spiculated_vs_smooth", "margin_auc_spiculated_vs_smooth_visible", "heatmap_iou"]
+            for k in ["auc", "accuracy@0.5", "recall@0.5", "false_positive_rate@0.5", "texture_accuracy", "margin_auc_spiculated_vs_smooth", "margin_auc_spiculated_vs_smooth_visible", "heatmap_iou"]
         },
     }
     json.dump(manifest, open(os.path.join(a.out, "manifest.json"), "w"), indent=2)
