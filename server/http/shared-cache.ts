@@ -144,18 +144,6 @@ export class SharedCache {
     return this.redis.status === 'ready';
   }
 
-  /** Resolves once connected (or rejects after `timeoutMs`); a replica works without it. */
-  async ready(timeoutMs = 2000): Promise<void> {
-    if (this.available) return;
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('Redis did not answer')), timeoutMs);
-      this.redis.once('ready', () => {
-        clearTimeout(t);
-        resolve();
-      });
-    });
-  }
-
   private markDown(): void {
     if (this.down) return;
     this.down = true;
