@@ -90,7 +90,7 @@ export const Span = Type.Object(
   { description: 'Half-open range [start, end) of the query text, in UTF-16 code units (JavaScript string indices).' },
 );
 export const TermKind = literals(
-  ['organ', 'side', 'lobe', 'segment', 'level', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign', 'count', 'negation'] as const,
+  ['organ', 'side', 'lobe', 'segment', 'level', 'station', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign', 'count', 'negation'] as const,
 );
 export const FindingType = literals([
   'nodule', 'mass', 'ground-glass opacity', 'consolidation', 'cavity', 'calcification', 'pleural effusion', 'pneumothorax',
@@ -128,6 +128,7 @@ export const Finding = Type.Object(
       lobe: Type.Optional(Lobe),
       segment: Type.Optional(Type.String()),
       level: Type.Optional(Level),
+      station: Type.Optional(Type.String({ description: "Lymph node station (IASLC), without its side: '2-4' paratracheal, '7' subcarinal, '10' hilar, ..." })),
       position: Type.Optional(Type.Array(Type.String())),
     }),
     size: Type.Optional(Type.Object({ mm: Type.Number(), dims: Type.Array(Type.Number()) })),

@@ -32,7 +32,7 @@ interface Draft {
   head?: Tok;
 }
 
-const LOCATION_KINDS = new Set<Tok['kind']>(['organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position']);
+const LOCATION_KINDS = new Set<Tok['kind']>(['organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'station', 'position']);
 const MODIFIER_KINDS = new Set<Tok['kind']>(['texture', 'margin', 'size', 'size-word', 'count', 'sign']);
 /** Kinds a negation records in `negations`; denied anatomy is kept as a term but not applied. */
 const DENIABLE = new Set<Tok['kind']>(['type', 'sign', 'margin', 'texture']);
@@ -300,6 +300,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
       case 'lobe': setLobe(t.value as Lobe); break;
       case 'segment': anatomy.segment ??= t.value; break;
       case 'level': anatomy.level ??= t.value as Anatomy['level']; break;
+      case 'station': anatomy.station ??= t.value; break;
       case 'position': pushUnique(positions, t.value); break;
       case 'type':
         if (t.role === 'head') type = t.value as FindingType;
@@ -323,6 +324,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     else if (imp.kind === 'side' && !anatomy.side) applied = Boolean((anatomy.side = imp.value as Side));
     else if (imp.kind === 'lobe') applied = setLobe(imp.value as Lobe);
     else if (imp.kind === 'level' && !anatomy.level) applied = Boolean((anatomy.level = imp.value as Anatomy['level']));
+    else if (imp.kind === 'station' && !anatomy.station) applied = Boolean((anatomy.station = imp.value));
     else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
     else if (imp.kind === 'position' && !positions.includes(imp.value)) applied = Boolean(positions.push(imp.value));
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
@@ -351,6 +353,12 @@ export function buildFinding(draft: Draft, index: number): Finding {
   if (!anatomy.organ && type && LUNG_TYPES.has(type)) anatomy.organ = 'lung';
   if (!anatomy.organ && type && PLEURA_TYPES.has(type)) anatomy.organ = 'pleura';
   if (!anatomy.organ && (anatomy.lobe || anatomy.segment)) anatomy.organ = 'lung';
+  // A hilar lymph node is station 10 ("肺门淋巴结", "hilar lymphadenopathy").
+  if (type === 'lymph node' && anatomy.level === 'hilum' && !anatomy.station) {
+    anatomy.station = '10';
+    const level = raw.find((r) => r.kind === 'level' && !r.negated);
+    if (level) raw.push({ kind: 'station', value: '10', span: level.span, implied: true });
+  }
   if (positions.length > 0) anatomy.position = positions;
 
   // Ids: "f0.margin", then "f0.margin.2" for a second margin term.

@@ -49,6 +49,8 @@ export type TermKind =
   | 'lobe'
   | 'segment'
   | 'level'
+  /** A lymph node station (IASLC: '1', '2', '2-4' (paratracheal), '3a', '3p', '4', '5', ... '11'); its side is the side term's. */
+  | 'station'
   | 'position'
   | 'type'
   | 'size'
@@ -79,6 +81,13 @@ export interface Anatomy {
   lobe?: Lobe;
   segment?: string; // 'apical', 'posterior', 'anterior', 'superior', 'lateral', 'medial', 'basal', ...
   level?: Level;
+  /**
+   * Lymph node station (IASLC 2009), without its side letter: '1' supraclavicular, '2' upper and '4' lower
+   * paratracheal ('2-4' paratracheal, either), '3a' prevascular, '3p' retrotracheal, '5' subaortic (AP window),
+   * '6' para-aortic, '7' subcarinal, '8' paraesophageal, '9' pulmonary ligament, '10' hilar, '11' interlobar.
+   * "4R" gives station '4' and side right.
+   */
+  station?: string;
   /** Coarse position words: 'anterior' | 'posterior' | 'upper' | 'lower' | 'central' | 'peripheral' | ... */
   position?: string[];
 }

@@ -29,6 +29,40 @@ const MEDIASTINAL_STRUCTURES = [
 const PLEURAL_STRUCTURES = ['pleura', 'pleural surface', 'costal pleura', 'visceral pleura', 'chest wall'];
 const DIAPHRAGM = ['diaphragm', 'hemidiaphragm', 'diaphragmatic surface'];
 
+const MEDIASTINUM = { kind: 'organ', value: 'mediastinum' } as const;
+
+/**
+ * Lymph node stations: names, and "station 4R" / "4R" / "level 7" codes (a letter gives the side). Named stations
+ * in the mediastinum imply it (so "paratracheal" alone still says where); "subcarinal" and the AP window keep
+ * the level they name for lung lesions.
+ */
+function stations(): LexEntry[] {
+  const named: Array<[string, string[], LexEntry['implies']]> = [
+    ['1', ['supraclavicular', 'low cervical', 'lower cervical', 'sternal notch', 'supraclavicular fossa'], []],
+    ['2', ['upper paratracheal', 'high paratracheal'], [MEDIASTINUM]],
+    ['2-4', ['paratracheal', 'pretracheal', 'paratracheal region'], [MEDIASTINUM]],
+    ['3a', ['prevascular'], [MEDIASTINUM]],
+    ['3p', ['retrotracheal'], [MEDIASTINUM]],
+    ['4', ['lower paratracheal', 'low paratracheal', 'tracheobronchial', 'tracheobronchial angle'], [MEDIASTINUM]],
+    ['5', ['subaortic', 'aortopulmonary', 'aortopulmonary window', 'aorto pulmonary window', 'AP window'], [MEDIASTINUM, { kind: 'level', value: 'aortic arch' }]],
+    ['6', ['para aortic', 'paraaortic'], [MEDIASTINUM]],
+    ['7', ['subcarinal'], [MEDIASTINUM, { kind: 'level', value: 'carina' }]],
+    ['8', ['paraesophageal', 'paraoesophageal', 'para esophageal', 'para oesophageal'], [MEDIASTINUM]],
+    ['9', ['pulmonary ligament', 'inferior pulmonary ligament'], [MEDIASTINUM]],
+    ['11', ['interlobar'], []],
+  ];
+  const rows: LexEntry[] = named.map(([value, phrases, implies]) => ({ kind: 'station', value, phrases, ...(implies?.length ? { implies } : {}) }));
+  for (const n of ['1', '2', '3a', '3p', '4', '5', '6', '7', '8', '9', '10', '11']) {
+    const codes = (suffix: string): string[] => [`station ${n}${suffix}`, `level ${n}${suffix}`, ...(suffix ? [`${n}${suffix}`] : [])];
+    rows.push({ kind: 'station', value: n, phrases: codes('') });
+    if (['1', '2', '4', '10', '11'].includes(n)) {
+      rows.push({ kind: 'station', value: n, phrases: codes('R'), implies: [side('right')] });
+      rows.push({ kind: 'station', value: n, phrases: codes('L'), implies: [side('left')] });
+    }
+  }
+  return rows;
+}
+
 export const EN_LEXICON: LexEntry[] = [
   // ---- finding types ----
   {
@@ -102,7 +136,7 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- organs ----
   { kind: 'organ', value: 'lung', plural: true, phrases: ['lung', 'pulmonary', 'lung field', 'lung parenchyma', 'parenchymal'] },
   { kind: 'organ', value: 'pleura', plural: true, phrases: ['pleura', 'pleural'] },
-  { kind: 'organ', value: 'mediastinum', phrases: ['mediastinum', 'mediastinal', 'paratracheal'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['mediastinum', 'mediastinal'] },
   { kind: 'organ', value: 'heart', phrases: ['heart', 'cardiac', 'pericardium', 'pericardial'] },
   {
     kind: 'organ', value: 'airway', plural: true,
@@ -161,17 +195,17 @@ export const EN_LEXICON: LexEntry[] = [
   // ---- levels ----
   { kind: 'level', value: 'apex', phrases: ['apex', 'apices', 'apical', 'lung apex', 'lung apices', 'apical region'] },
   { kind: 'level', value: 'hilum', phrases: ['hilum', 'hila', 'hilar', 'perihilar', 'hilar region'] },
-  { kind: 'level', value: 'carina', phrases: ['carina', 'carinal', 'subcarinal'] },
-  {
-    kind: 'level', value: 'aortic arch',
-    phrases: ['aortic arch', 'level of the aortic arch', 'aortic arch level', 'aortopulmonary window', 'AP window'],
-  },
+  { kind: 'level', value: 'carina', phrases: ['carina', 'carinal'] },
+  { kind: 'level', value: 'aortic arch', phrases: ['aortic arch', 'level of the aortic arch', 'aortic arch level'] },
   {
     kind: 'level', value: 'lung base',
     phrases: ['lung base', 'lung bases', 'base', 'bases', 'basal', 'basilar', 'basal region', 'costophrenic angle'],
   },
   { kind: 'level', value: 'lung base', phrases: ['bibasilar', 'bibasal'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
   { kind: 'level', value: 'apex', phrases: ['biapical'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
+
+  // ---- lymph node stations (IASLC 2009); the side comes from its own word, or from the station's letter ----
+  ...stations(),
 
   // ---- coarse positions ----
   { kind: 'position', value: 'anterior', phrases: ['anterior', 'anteriorly', 'ventral', 'front'] },
@@ -201,6 +235,10 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'position', value: 'basal',
     phrases: [...DIAPHRAGM, 'juxtadiaphragmatic', 'supradiaphragmatic', ...beside([...TOUCHING, 'at', 'on', 'along'], DIAPHRAGM)],
   },
+  // Emphysema patterns: centrilobular (scattered holes without walls), paraseptal (a row of subpleural lucencies), panlobular.
+  { kind: 'position', value: 'centrilobular', phrases: ['centrilobular', 'centriacinar', 'centrilobular type'] },
+  { kind: 'position', value: 'paraseptal', phrases: ['paraseptal', 'distal acinar', 'paraseptal type'] },
+  { kind: 'position', value: 'panlobular', phrases: ['panlobular', 'panacinar', 'panlobular type'] },
   {
     kind: 'position', value: 'perifissural',
     phrases: ['perifissural', 'fissural', 'fissure', 'major fissure', 'minor fissure', 'oblique fissure', 'horizontal fissure'],
@@ -211,8 +249,14 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'size-word', value: 'large',
     phrases: ['large', 'big', 'huge', 'massive', 'bulky', 'giant', 'sizeable', 'sizable', 'enlarged', 'enlargement', 'large sized'],
   },
-  { kind: 'size-word', value: 'moderate', phrases: ['moderate', 'moderate sized', 'moderately sized', 'medium', 'medium sized'] },
+  { kind: 'size-word', value: 'large', phrases: ['large amount', 'large volume', 'severe', 'marked', 'extensive', 'large amount of'] },
+  {
+    kind: 'size-word', value: 'moderate',
+    phrases: ['moderate', 'moderate sized', 'moderately sized', 'medium', 'medium sized', 'moderate amount', 'moderate volume', 'moderate amount of'],
+  },
   { kind: 'size-word', value: 'small', phrases: ['small', 'tiny', 'minute', 'little', 'small sized'] },
+  // Amounts: "trace effusion", "a small amount of fluid", "mild emphysema".
+  { kind: 'size-word', value: 'small', phrases: ['trace', 'minimal', 'mild', 'small amount', 'small volume', 'small amount of', 'trace amount of'] },
 
   // ---- texture ----
   { kind: 'texture', value: 'solid', phrases: ['solid', 'soft tissue', 'soft tissue density', 'soft tissue attenuation'] },
@@ -303,10 +347,10 @@ export const EN_LEXICON: LexEntry[] = [
       'roughly', 'nearly', 'size', 'sized', 'in size', 'diameter', 'in diameter', 'maximal diameter', 'largest diameter',
       'long axis', 'margin', 'margins', 'border', 'borders', 'contour', 'contours', 'edge', 'edges', 'outline',
       'sign', 'pattern', 'lesion', 'lesions', 'opacity', 'opacities', 'density', 'area', 'region', 'focus', 'foci',
-      'prominent', 'trace', 'minimal',
-      'mild', 'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
+      'prominent',
+      'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'centrilobular', 'paraseptal', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
     ],
   },
 ];

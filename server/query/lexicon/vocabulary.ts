@@ -2,7 +2,7 @@
 import type { LexEntry, LexKind } from './types';
 
 export const LEX_KINDS: readonly LexKind[] = [
-  'organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign',
+  'organ', 'side', 'lobe', 'lobePart', 'segment', 'level', 'station', 'position', 'type', 'size', 'size-word', 'texture', 'margin', 'sign',
   'count', 'negation', 'connector',
 ];
 
@@ -16,6 +16,7 @@ export const VOCABULARY: Partial<Record<LexKind, readonly string[]>> = {
   lobe: ['RUL', 'RML', 'RLL', 'LUL', 'lingula', 'LLL'],
   lobePart: ['upper', 'lower'],
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
+  station: ['1', '2', '2-4', '3a', '3p', '4', '5', '6', '7', '8', '9', '10', '11'],
   'size-word': ['small', 'moderate', 'large'],
   texture: ['solid', 'part-solid', 'ground-glass'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],

@@ -26,6 +26,40 @@ const TOUCHING = ['紧贴', '贴邻', '贴近', '毗邻', '邻近', '紧邻', '�
 const PRESSED = ['紧贴', '贴邻', '贴近'];
 const MEDIASTINAL_STRUCTURES = ['纵隔', '纵膈', '纵隔胸膜', '主动脉', '降主动脉', '胸主动脉', '升主动脉', '心脏', '心缘', '脊柱', '椎体', '胸椎', '食管'];
 
+const MEDIASTINUM = { kind: 'organ', value: 'mediastinum' } as const;
+
+/**
+ * Lymph node stations: names ("右侧气管旁", "隆突下", "主肺动脉窗", "锁骨上") and codes ("4R区", "第7组", "7区").
+ * A code's letter gives the side; stations in the mediastinum imply it; 隆突下 and the AP window keep their level.
+ */
+function stations(): LexEntry[] {
+  const named: Array<[string, string[], LexEntry['implies']]> = [
+    ['1', ['锁骨上', '锁骨上窝', '锁骨上区', '颈根部', '胸骨上窝', '下颈部'], []],
+    ['2', ['上气管旁', '气管旁上', '高位气管旁'], [MEDIASTINUM]],
+    ['2-4', ['气管旁', '气管前', '气管周围', '气管前腔静脉后', '腔静脉后'], [MEDIASTINUM]],
+    ['3a', ['血管前'], [MEDIASTINUM]],
+    ['3p', ['气管后'], [MEDIASTINUM]],
+    ['4', ['下气管旁', '气管支气管旁', '气管支气管', '奇静脉旁'], [MEDIASTINUM]],
+    ['5', ['主肺动脉窗', '主-肺动脉窗', '主肺窗', '主动脉弓下', '主动脉下', 'AP窗'], [MEDIASTINUM, { kind: 'level', value: 'aortic arch' }]],
+    ['7', ['隆突下', '气管隆突下'], [MEDIASTINUM, { kind: 'level', value: 'carina' }]],
+    ['8', ['食管旁'], [MEDIASTINUM]],
+    ['9', ['下肺韧带', '肺韧带'], [MEDIASTINUM]],
+    ['11', ['叶间'], []],
+  ];
+  const rows: LexEntry[] = named.map(([value, phrases, implies]) => ({ kind: 'station', value, phrases, ...(implies?.length ? { implies } : {}) }));
+  // "主动脉旁" alone stays a medial position for lung lesions; for nodes it is station 6.
+  rows.push({ kind: 'type', value: 'lymph node', phrases: ['主动脉旁淋巴结', '主动脉旁淋巴结影'], implies: [{ kind: 'station', value: '6' }, MEDIASTINUM] });
+  for (const n of ['1', '2', '3a', '3p', '4', '5', '6', '7', '8', '9', '10', '11']) {
+    const codes = (suffix: string): string[] => [`${n}${suffix}区`, `${n}${suffix}组`, `第${n}${suffix}组`, `第${n}${suffix}区`];
+    rows.push({ kind: 'station', value: n, phrases: codes('') });
+    if (['1', '2', '4', '10', '11'].includes(n)) {
+      rows.push({ kind: 'station', value: n, phrases: codes('R'), implies: [side('right')] });
+      rows.push({ kind: 'station', value: n, phrases: codes('L'), implies: [side('left')] });
+    }
+  }
+  return rows;
+}
+
 export const ZH_LEXICON: LexEntry[] = [
   // ---- finding types ----
   // Not "小结节": that is 小 (small) + 结节.
@@ -84,7 +118,7 @@ export const ZH_LEXICON: LexEntry[] = [
   // ---- organs ----
   { kind: 'organ', value: 'lung', phrases: ['肺', '肺部', '肺内', '肺野', '肺实质'] },
   { kind: 'organ', value: 'pleura', phrases: ['胸膜', '胸腔', '胸膜腔'] },
-  { kind: 'organ', value: 'mediastinum', phrases: ['纵隔', '纵膈', '气管旁', '纵隔内'] },
+  { kind: 'organ', value: 'mediastinum', phrases: ['纵隔', '纵膈', '纵隔内'] },
   { kind: 'organ', value: 'mediastinum', phrases: ['前纵隔', '前上纵隔'], implies: [{ kind: 'position', value: 'anterior' }] },
   { kind: 'organ', value: 'mediastinum', phrases: ['后纵隔'], implies: [{ kind: 'position', value: 'posterior' }] },
   { kind: 'organ', value: 'mediastinum', phrases: ['上纵隔'], implies: [{ kind: 'position', value: 'upper' }] },
@@ -141,8 +175,11 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'level', value: 'apex', phrases: ['双肺尖', '两肺尖', '双侧肺尖'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
   { kind: 'level', value: 'hilum', phrases: ['肺门', '肺门区', '肺门旁', '近肺门', '肺门部'] },
   { kind: 'level', value: 'hilum', phrases: ['双肺门', '两肺门', '双侧肺门'], implies: [{ kind: 'side', value: 'bilateral' }] },
-  { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突下', '隆突水平', '气管隆突下'] },
-  { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平', '主肺动脉窗', '主-肺动脉窗'] },
+  { kind: 'level', value: 'carina', phrases: ['隆突', '气管隆突', '隆突水平'] },
+  { kind: 'level', value: 'aortic arch', phrases: ['主动脉弓', '主动脉弓水平', '弓水平'] },
+
+  // ---- lymph node stations (IASLC 2009): names and "4R区" / "第7组" codes ----
+  ...stations(),
   { kind: 'level', value: 'lung base', phrases: ['肺底', '肺底部', '肋膈角', '肺基底部'] },
   { kind: 'level', value: 'lung base', phrases: ['双肺底', '两肺底', '双侧肺底'], implies: [{ kind: 'side', value: 'bilateral' }, LUNG] },
 
@@ -174,6 +211,10 @@ export const ZH_LEXICON: LexEntry[] = [
     kind: 'position', value: 'basal',
     phrases: ['膈上', '膈肌', '横膈', '膈面', '膈顶', '近膈肌', '近膈面', ...beside(TOUCHING, ['膈肌', '膈面', '横膈', '膈顶'])],
   },
+  // Emphysema patterns.
+  { kind: 'position', value: 'centrilobular', phrases: ['小叶中心型', '小叶中央型', '腺泡中心型'] },
+  { kind: 'position', value: 'paraseptal', phrases: ['间隔旁', '间隔旁型', '远端腺泡型', '胸膜下型'] },
+  { kind: 'position', value: 'panlobular', phrases: ['全小叶', '全小叶型', '全腺泡型'] },
   { kind: 'position', value: 'perifissural', phrases: ['叶间裂', '叶间裂旁', '斜裂', '水平裂', '斜裂旁', '水平裂旁', '叶间胸膜'] },
 
   // ---- size in words (numbers are read by size.ts) ----
@@ -183,8 +224,11 @@ export const ZH_LEXICON: LexEntry[] = [
     kind: 'size-word', value: 'large',
     phrases: ['大', '巨大', '较大', '大块', '体积较大', '体积增大', '增大', '肿大', '大量', '大片', '大片状'],
   },
-  { kind: 'size-word', value: 'moderate', phrases: ['中等', '中等量', '中量', '中等大小'] },
+  { kind: 'size-word', value: 'moderate', phrases: ['中等', '中等量', '中量', '中等大小', '中度'] },
   { kind: 'size-word', value: 'small', phrases: ['小', '较小', '细小', '微小', '少量', '小片', '体积较小', '体积小'] },
+  // Amounts and degrees: "少许积液", "微量气胸", "轻度肺气肿", "重度肺气肿".
+  { kind: 'size-word', value: 'small', phrases: ['少许', '微量', '轻度', '轻微'] },
+  { kind: 'size-word', value: 'large', phrases: ['重度', '明显增大', '显著增大'] },
 
   // ---- texture ----
   { kind: 'texture', value: 'solid', phrases: ['实性', '实质性', '实性密度', '软组织密度', '软组织'] },
@@ -249,9 +293,8 @@ export const ZH_LEXICON: LexEntry[] = [
       '见', '可见', '示', '显示', '所见', '一', '一个', '一枚', '个', '枚', '处', '约', '大小', '直径', '最大径',
       '长径', '短径', '径', '最大截面', '呈', '为', '状', '样', '影', '灶', '的', '明显', '边缘', '边界', '内',
       '周围', '局部', '局限性', '稍', '较', '增多', '密度', '征', '段', '叶', '区', '部',
-      '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成', '微量', '少许',
+      '侧', '缘', '其', '该', '病灶', '病变', '改变', '形成',
       '片状', '斑片状', '斑片', '野', '水平', '新发', '约为', '可疑', '考虑', '部分', '较大者', '大者', '最大者',
-      '小叶中心型',
       // Words holding 大 or 小 that are not size words (see the size rows).
       '大约', '大致', '大概', '大部分', '大部', '大多', '大于', '小于', '最大', '较小者', '小者', '大叶', '小叶', '小叶中心', '小叶中心性',
       '缩小', '减小', '变小', '扩大', '较前增大', '较前片增大', '较前稍增大', '较前略增大', '较前明显增大', '较前缩小', '较前片缩小',

@@ -147,8 +147,8 @@ const MORE: Case[] = [
   {
     text: 'Centrilobular emphysema in both upper lobes',
     lang: 'en',
-    findings: [F({ type: 'emphysema', anatomy: { side: 'bilateral', organ: 'lung', position: ['upper'] } })],
-    terms: [T('side', 'bilateral', 'both'), T('position', 'upper', 'upper lobes')],
+    findings: [F({ type: 'emphysema', anatomy: { side: 'bilateral', organ: 'lung', position: ['centrilobular', 'upper'] } })],
+    terms: [T('position', 'centrilobular', 'Centrilobular'), T('side', 'bilateral', 'both'), T('position', 'upper', 'upper lobes')],
   },
   {
     text: 'Bronchiectasis in the lingula',
@@ -183,8 +183,8 @@ const MORE: Case[] = [
   {
     text: 'Subcarinal lymph node, 15 mm short axis',
     lang: 'en',
-    findings: [F({ type: 'lymph node', anatomy: { level: 'carina' }, size: { mm: 15, dims: [15] } })],
-    terms: [T('level', 'carina', 'Subcarinal'), T('type', 'lymph node', 'lymph node')],
+    findings: [F({ type: 'lymph node', anatomy: { station: '7', level: 'carina', organ: 'mediastinum' }, size: { mm: 15, dims: [15] } })],
+    terms: [T('station', '7', 'Subcarinal'), T('type', 'lymph node', 'lymph node')],
   },
   {
     text: 'Pneumothorax on the right',

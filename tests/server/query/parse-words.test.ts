@@ -40,7 +40,7 @@ const EN_SIZE: Case[] = [
   {
     text: 'hilar lymph node enlargement',
     lang: 'en',
-    findings: [F({ type: 'lymph node', anatomy: { level: 'hilum' }, sizeWord: 'large' })],
+    findings: [F({ type: 'lymph node', anatomy: { level: 'hilum', station: '10' }, sizeWord: 'large' })],
     terms: [T('type', 'lymph node', 'lymph node'), T('size-word', 'large', 'enlargement')],
   },
   {
@@ -143,7 +143,7 @@ const ZH_SIZE: Case[] = [
   {
     text: '右肺门淋巴结增大',
     lang: 'zh',
-    findings: [F({ type: 'lymph node', anatomy: { side: 'right', level: 'hilum' }, sizeWord: 'large' })],
+    findings: [F({ type: 'lymph node', anatomy: { side: 'right', level: 'hilum', station: '10' }, sizeWord: 'large' })],
     terms: [T('level', 'hilum', '肺门'), T('type', 'lymph node', '淋巴结'), T('size-word', 'large', '增大')],
   },
   {
@@ -348,7 +348,7 @@ const ZH_PLACE: Case[] = [
   {
     text: '右肺门及邻近纵隔淋巴结肿大',
     lang: 'zh',
-    findings: [F({ type: 'lymph node', anatomy: { side: 'right', level: 'hilum', organ: 'mediastinum' }, sizeWord: 'large' })],
+    findings: [F({ type: 'lymph node', anatomy: { side: 'right', level: 'hilum', organ: 'mediastinum', station: '10' }, sizeWord: 'large' })],
     terms: [T('level', 'hilum', '肺门'), T('type', 'lymph node', '邻近纵隔淋巴结'), T('size-word', 'large', '肿大')],
     absent: [['position', 'medial']],
   },

@@ -181,8 +181,8 @@ const MORE: Case[] = [
   {
     text: '气管隆突下淋巴结肿大，短径约12mm',
     lang: 'zh',
-    findings: [F({ type: 'lymph node', anatomy: { level: 'carina' }, size: { mm: 12, dims: [12] }, sizeWord: 'large' })],
-    terms: [T('level', 'carina', '气管隆突下'), T('size-word', 'large', '肿大'), T('size', '12', '12mm')],
+    findings: [F({ type: 'lymph node', anatomy: { station: '7', level: 'carina', organ: 'mediastinum' }, size: { mm: 12, dims: [12] }, sizeWord: 'large' })],
+    terms: [T('station', '7', '气管隆突下'), T('size-word', 'large', '肿大'), T('size', '12', '12mm')],
   },
   {
     text: '右肺门区肿块，大小约4.5cm×3.2cm',
@@ -263,7 +263,7 @@ const MORE: Case[] = [
     lang: 'zh',
     findings: [
       F({ type: 'nodule', anatomy: { side: 'bilateral', organ: 'lung' }, sizeWord: 'small', multiple: true, features: ['calcification'] }),
-      F({ type: 'lymph node', anatomy: { organ: 'mediastinum', level: 'hilum', side: 'bilateral' }, sizeWord: 'large', multiple: true }),
+      F({ type: 'lymph node', anatomy: { organ: 'mediastinum', level: 'hilum', side: 'bilateral', station: '10' }, sizeWord: 'large', multiple: true }),
     ],
     terms: [
       T('size-word', 'small', '微小'), T('type', 'calcification', '钙化'), T('organ', 'mediastinum', '纵隔', 1),
@@ -340,7 +340,7 @@ const MORE: Case[] = [
     text: '两下肺少许纤维灶，左侧叶间裂结节',
     lang: 'zh',
     findings: [
-      F({ type: 'other', anatomy: { side: 'bilateral', organ: 'lung', position: ['lower'] } }),
+      F({ type: 'other', anatomy: { side: 'bilateral', organ: 'lung', position: ['lower'] }, sizeWord: 'small' }),
       F({ type: 'nodule', anatomy: { side: 'left', organ: 'lung', position: ['perifissural'] } }),
     ],
     terms: [T('side', 'bilateral', '两下肺'), T('type', 'other', '纤维灶'), T('position', 'perifissural', '叶间裂', 1)],
