@@ -6,6 +6,7 @@ import type { ParsedQuery } from '../query/finding';
 import { requireCtStack } from '../series/ct-stack';
 import type { Volume } from '../series/volume';
 import { findCandidates } from './analysis/candidates';
+import { findChestFindings } from './analysis/findings';
 import { thoracicCompartments } from './analysis/compartments';
 import { buildGrid, type Grid } from './analysis/grid';
 import { segmentLungs, type LungMasks } from './analysis/lungs';
@@ -70,6 +71,12 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
   t = now();
   const candidates = findCandidates(volume, grid, masks, walls);
   timings.candidates = ms(t);
+  // the other chest findings (lymph nodes, effusions, ...), numbered after the lesions; what lies inside a lesion joins its measures
+  t = now();
+  const findings = findChestFindings(volume, grid, masks, compartments, candidates);
+  for (const c of candidates) { const f = findings.lesionMeasures.get(c.id); if (f) c.measures = { ...c.measures, ...f }; }
+  candidates.push(...findings.candidates);
+  timings.findings = ms(t);
   const zs = sliceZs(volume);
   const levels: AnatomicalLevels = {};
   // levels are heights along the patient's z: only meaningful when the slices are (near) axial
@@ -115,7 +122,8 @@ function learnedScores(a: VolumeAnalysis, scorer: LearnedScorer): Promise<Candid
   const key = `${scorer.info.id}@${scorer.info.version}/${scorer.info.executionProvider}`;
   let p = m.get(key);
   if (!p) {
-    p = scorer.scoreCandidates(a.volume, a.candidates);
+    // the learned model judges focal lesions only (they come first)
+    p = scorer.scoreCandidates(a.volume, a.candidates.filter((c) => c.kind === 'lesion'));
     p.catch(() => m?.delete(key)); // a failed run is not cached
     m.set(key, p);
   }

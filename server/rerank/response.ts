@@ -7,6 +7,7 @@ import { CONFIDENT_SCORE } from '../../contract/limits';
 import type { FindingGroup, Lesion, LesionRegion, ParsedQuery } from '../../contract/schemas';
 import type { Lobe, ParsedQuery as QueryParsed } from '../query/finding';
 import type { Candidate } from './analysis/types';
+import { kindWord } from './finding-factors';
 import type { LesionAnswer } from './fuse';
 
 export type {
@@ -83,7 +84,7 @@ export function wireLesion(l: LesionAnswer, opts: Pick<LesionGroupOptions, 'toIn
   return {
     id: Math.min(...pieces.map((p) => p.id)),
     label: l.label,
-    kind: c.diameterMm > 30 ? 'mass' : 'nodule',
+    kind: kindWord(c),
     score: l.score,
     confident: l.score >= CONFIDENT_SCORE,
     sizeMm: { long: round1(c.diameterMm), short: round1(c.shortAxisMm) },

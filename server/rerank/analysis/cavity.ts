@@ -1,0 +1,88 @@
+/**
+ * Air inside a focal lesion: a cavity, or vacuoles (the small air bubbles of a part-solid adenocarcinoma).
+ *
+ * On each slice of a lesion, at full resolution in its box: the lesion's tissue (above a threshold
+ * between the lung and the lesion's core density) as the component that fills most of the box, its
+ * in-plane holes filled; a hole that holds air (its darkest third below the lung parenchyma, so lung
+ * trapped between lobules does not count) is an air pocket. The largest pocket's diameter over the
+ * lesion's slices is `cavityMm` (a cavity from about 4 mm); the small pockets (1–4 mm) on the slice with
+ * the most are `vacuoles`; `airInsideShare` is the pockets' area over the lesion's. Calcification stays
+ * the lesion stage's (its densities).
+ */
+import type { FindingContext } from './finding-region';
+import { fillHoles2D, labelComponents } from './morphology';
+import type { Candidate } from './types';
+
+/** Air pockets from this diameter (mm) are counted; from CAVITY_MM on they are a cavity. */
+const MIN_POCKET_MM = 1;
+export const CAVITY_MM = 4;
+/** Air is this much darker than the lung around it. */
+const AIR_BELOW_PARENCHYMA_HU = 60;
+
+/** Per lesion id, the air inside it (only lesions with some). */
+export function lesionCavities(ctx: FindingContext): Map<number, Record<string, number>> {
+  const out = new Map<number, Record<string, number>>();
+  for (const c of ctx.lesions) {
+    if (c.diameterMm < 5 || c.lesionLikelihood < 0.01) continue;
+    const m = airInside(ctx, c);
+    if (m) out.set(c.id, m);
+  }
+  return out;
+}
+
+function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | null {
+  const { v, m } = ctx;
+  const lung = m.parenchymaHU;
+  const threshold = Math.min(-350, lung + 0.45 * (c.coreHU - lung));
+  const airHU = lung - AIR_BELOW_PARENCHYMA_HU;
+  const pxArea = v.pixelSpacing[0] * v.pixelSpacing[1];
+  let cavity = 0, vacuoles = 0, airArea = 0, lesionArea = 0;
+  for (const sl of c.slices) {
+    const [bx0, by0, bx1, by1] = sl.box;
+    const x0 = Math.max(0, bx0 - 2), y0 = Math.max(0, by0 - 2), x1 = Math.min(v.columns - 1, bx1 + 2), y1 = Math.min(v.rows - 1, by1 + 2);
+    const w = x1 - x0 + 1, h = y1 - y0 + 1;
+    if (w < 3 || h < 3) continue;
+    const base = sl.index * v.rows * v.columns;
+    const hu = new Float32Array(w * h);
+    const tissue = new Uint8Array(w * h);
+    for (let r = 0; r < h; r++)
+      for (let q = 0; q < w; q++) {
+        const x = v.hu[base + (r + y0) * v.columns + q + x0];
+        hu[r * w + q] = x;
+        tissue[r * w + q] = x > threshold ? 1 : 0;
+      }
+    // the lesion: the tissue component with the most pixels inside its box
+    const comps = labelComponents(tissue, { slices: 1, rows: h, columns: w }, true);
+    const inBox = new Int32Array(comps.count + 1);
+    for (let r = by0 - y0; r <= by1 - y0; r++) for (let q = bx0 - x0; q <= bx1 - x0; q++) inBox[comps.labels[r * w + q]]++;
+    let best = 0;
+    for (let k = 1; k <= comps.count; k++) if (inBox[k] > inBox[best]) best = k;
+    if (!best) continue;
+    const filled = new Uint8Array(w * h);
+    for (let i = 0; i < filled.length; i++) filled[i] = comps.labels[i] === best ? 1 : 0;
+    const body = filled.slice();
+    fillHoles2D(filled, 0, h, w, new Int32Array(w * h), new Uint8Array(w * h));
+    const holes = new Uint8Array(w * h);
+    let area = 0;
+    for (let i = 0; i < holes.length; i++) { holes[i] = filled[i] && !body[i] ? 1 : 0; area += filled[i]; }
+    lesionArea += area;
+    const hc = labelComponents(holes, { slices: 1, rows: h, columns: w }, true);
+    const values: number[][] = Array.from({ length: hc.count + 1 }, () => []);
+    for (let i = 0; i < holes.length; i++) if (hc.labels[i]) values[hc.labels[i]].push(hu[i]);
+    let small = 0;
+    for (let k = 1; k <= hc.count; k++) {
+      const vals = values[k].sort((a, b) => a - b);
+      const dark = vals.slice(0, Math.max(1, Math.ceil(vals.length / 3)));
+      if (dark.reduce((a, x) => a + x, 0) / dark.length > airHU) continue;
+      const d = 2 * Math.sqrt((vals.length * pxArea) / Math.PI);
+      if (d < MIN_POCKET_MM) continue;
+      airArea += vals.length;
+      if (d >= CAVITY_MM) cavity = Math.max(cavity, d);
+      else small++;
+    }
+    vacuoles = Math.max(vacuoles, small);
+  }
+  if (!airArea) return null;
+  const round1 = (x: number): number => Math.round(x * 10) / 10;
+  return { cavityMm: round1(cavity), vacuoles, airInsideShare: Math.round((1000 * airArea) / Math.max(1, lesionArea)) / 1000 };
+}

@@ -1,0 +1,145 @@
+/**
+ * Consolidation and atelectasis: dense lung (above about -250 HU, on the grid) broader than the vessels
+ * (a ball of 4 mm opens it), of at least 4 mL, outside the hilar bulges (where the large vessels are).
+ *
+ * - Air bronchograms: air (< -700 HU) inside the opacity at full resolution, once its outline is closed
+ *   (a 3 mm closing and the in-plane holes filled) and its one-voxel rim is set aside; their share of the
+ *   opacity is `airBronchogramShare`.
+ * - A consolidation is an opacity that is not a round mass: its likelihood rises with air bronchograms,
+ *   and falls where a round lesion candidate (the lesion stage's) makes up the opacity.
+ * - Atelectasis is judged where it can be: dense lung without air bronchograms lying against an effusion
+ *   (passive, compressive atelectasis), or a thin plate (plate-like atelectasis). Lobar collapse without
+ *   either is not told from consolidation.
+ */
+import type { FindingContext } from './finding-region';
+import { boxIndices, regionCandidate, type GridBox } from './finding-region';
+import { closeByBall, fillHoles2D, labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
+import { componentVoxels, latticeOf } from './pleura';
+import type { Candidate } from './types';
+
+const DENSE_HU = -250;
+const OPEN_MM = 4;
+const MIN_ML = 4;
+const AIR_HU = -700;
+/** Hilar bulges: the lung field within this of a hilum, outside the aerated lung. */
+const HILUM_MM = 30;
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+export interface DenseFindings {
+  consolidations: Candidate[];
+  atelectases: Candidate[];
+}
+
+/** `fluid`: 1 on grid voxels of pleural effusions (atelectasis lies against them). */
+export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32Array, fluid: Uint8Array): DenseFindings {
+  const { g, m } = ctx;
+  const plane = g.rows * g.columns;
+  const n = g.hu.length;
+  const hila = [m.airway.hila.right, m.airway.hila.left].filter((h) => h !== undefined);
+  const idx = boxIndices(box);
+  const D = { slices: box.slices, rows: box.rows, columns: box.columns };
+  const dense = new Uint8Array(idx.length);
+  for (let j = 0; j < idx.length; j++) {
+    const i = idx[j];
+    if (!m.lung[i] || m.airway.mask[i] || sm[i] <= DENSE_HU) continue;
+    if (!m.aerated[i] && hila.length) {
+      const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
+      const o = g.origin[s];
+      const x = o[0] + g.rowStep[0] * r + g.colStep[0] * c, y = o[1] + g.rowStep[1] * r + g.colStep[1] * c, z = o[2];
+      if (hila.some((h) => Math.hypot(x - h[0], y - h[1], z - h[2]) < HILUM_MM)) continue;
+    }
+    dense[j] = 1;
+  }
+  const depth2 = squaredDistanceToBackground(dense, D, g.spacing);
+  const opened = openByBall(dense, depth2, D, g.spacing, OPEN_MM, 0.5 * g.spacing[1]);
+  const comps = labelComponents(opened, D);
+  const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
+  // where the focal lesions are, to tell a round mass from an opacity
+  const lesionAt = new Map<number, number>();
+  for (const c of ctx.lesions) {
+    const ps = Math.round(c.centroidPx.slice / g.fz), pr = Math.round(c.centroidPx.row / g.fy), pc = Math.round(c.centroidPx.column / g.fx);
+    if (ps < 0 || pr < 0 || pc < 0 || ps >= g.slices || pr >= g.rows || pc >= g.columns) continue;
+    const i = ps * plane + pr * g.columns + pc;
+    const roundness = c.lesionLikelihood * Math.min(1, c.sphericity / 0.6) * Math.min(1, c.fill / 0.6);
+    lesionAt.set(i, Math.max(lesionAt.get(i) ?? 0, roundness * c.volumeMm3));
+  }
+  const out: DenseFindings = { consolidations: [], atelectases: [] };
+  for (const part of componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(MIN_ML / voxelMl))) {
+    const id = comps.labels[part[0]];
+    const vox = part.map((j) => idx[j]);
+    let againstFluid = 0, faces = 0, roundVolume = 0;
+    for (const i of vox) {
+      roundVolume += lesionAt.get(i) ?? 0;
+      for (const j of [i - 1, i + 1, i - g.columns, i + g.columns, i - plane, i + plane]) {
+        if (j < 0 || j >= n) continue;
+        const b = box.toBox(j);
+        if (b >= 0 && comps.labels[b] === id) continue;
+        faces++;
+        if (fluid[j]) againstFluid++;
+      }
+    }
+    const volumeMm3 = vox.length * voxelMl * 1000;
+    const massLike = Math.min(1, roundVolume / volumeMm3);
+    const air = airBronchograms(ctx, vox);
+    const base = { voxels: latticeOf(g, vox), lattice: { fz: g.fz, fy: g.fy, fx: g.fx }, huOf: (j: number) => sm[vox[j]] };
+    const measures = { airBronchogramShare: round3(air), volumeMl: Math.round(volumeMm3 / 100) / 10, effusionContact: round3(faces ? againstFluid / faces : 0) };
+    const cons = regionCandidate(ctx, { ...base, kind: 'consolidation', likelihood: 0, measures });
+    if (!cons) continue;
+    const big = sigmoid((cons.diameterMm - 20) / 5);
+    const bronchi = sigmoid((air - 0.02) / 0.008);
+    const soft = sigmoid((cons.meanHU + 350) / 60);
+    cons.lesionLikelihood = big * soft * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
+    out.consolidations.push(cons);
+    // atelectasis: no air bronchograms, and against an effusion or a thin plate
+    const passive = sigmoid((measures.effusionContact - 0.08) / 0.03);
+    const plate = sigmoid((0.3 - cons.shortAxisMm / Math.max(1, cons.diameterMm)) / 0.06) * sigmoid((8 - cons.shortAxisMm) / 1.5);
+    const atel = regionCandidate(ctx, { ...base, kind: 'atelectasis', likelihood: big * soft * (1 - bronchi) * Math.max(0.85 * passive, 0.6 * plate, 0.1) * (1 - 0.7 * massLike), measures });
+    if (atel) out.atelectases.push(atel);
+  }
+  return out;
+}
+
+/** Share of the opacity's closed outline that is air at full resolution, its rim left out. */
+function airBronchograms(ctx: FindingContext, vox: Int32Array): number {
+  const { v, g } = ctx;
+  const plane = g.rows * g.columns;
+  const k = Math.max(1, Math.round(3 / g.spacing[1]));
+  let air = 0, all = 0;
+  const bySlice = new Map<number, number[]>();
+  for (const i of vox) {
+    const s = (i / plane) | 0;
+    let list = bySlice.get(s);
+    if (!list) { list = []; bySlice.set(s, list); }
+    list.push(i - s * plane);
+  }
+  for (const [s, qs] of bySlice) {
+    // the slice's outline on a box around it, closed and filled so bronchi inside are enclosed
+    let r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
+    for (const q of qs) { const r = (q / g.columns) | 0, c = q % g.columns; r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c); }
+    r0 = Math.max(0, r0 - k - 1); r1 = Math.min(g.rows - 1, r1 + k + 1); c0 = Math.max(0, c0 - k - 1); c1 = Math.min(g.columns - 1, c1 + k + 1);
+    const h = r1 - r0 + 1, w = c1 - c0 + 1;
+    const mask = new Uint8Array(h * w);
+    for (const q of qs) mask[(((q / g.columns) | 0) - r0) * w + (q % g.columns) - c0] = 1;
+    const dims = { slices: 1, rows: h, columns: w };
+    const spacing: [number, number, number] = [1, g.spacing[1], g.spacing[2]];
+    const closed = closeByBall(mask, dims, spacing, 3);
+    fillHoles2D(closed, 0, h, w, new Int32Array(h * w), new Uint8Array(h * w));
+    // its rim (one voxel) is partial volume with the lung around it
+    const inner = squaredDistanceToBackground(closed, dims, spacing, true);
+    const rim = Math.max(g.spacing[1], g.spacing[2]) ** 2;
+    for (let rr = 0; rr < h; rr++)
+      for (let cc = 0; cc < w; cc++) {
+        if (inner[rr * w + cc] <= rim) continue;
+        // the volume pixels of this grid voxel
+        for (let vs = s * g.fz; vs < Math.min(v.slices, s * g.fz + g.fz); vs++)
+          for (let vr = (rr + r0) * g.fy; vr < Math.min(v.rows, (rr + r0 + 1) * g.fy); vr++)
+            for (let vc = (cc + c0) * g.fx; vc < Math.min(v.columns, (cc + c0 + 1) * g.fx); vc++) {
+              all++;
+              if (v.hu[(vs * v.rows + vr) * v.columns + vc] < AIR_HU) air++;
+            }
+      }
+  }
+  return all ? air / all : 0;
+}

@@ -1,0 +1,150 @@
+/**
+ * Emphysema: lung below -950 HU (the low-attenuation area, LAA-950, at the volume's own resolution),
+ * per lung zone, and the regions where it clusters.
+ *
+ * Every grid voxel of aerated lung gets the share of its volume voxels below -950 HU; that share,
+ * averaged over about 1 cm around, marks emphysematous lung where it exceeds 15 % (noise in a normal
+ * lung stays well below: its low-attenuation voxels are scattered, not clustered). Each cluster of at
+ * least 5 mL is a candidate: its slices are those where it is worst (at least half its worst slice's
+ * low-attenuation area), its measures the share below -950 HU in the cluster and in its lung zone, and
+ * the share of it within 10 mm of the pleura (paraseptal emphysema is subpleural, centrilobular is
+ * scattered through the lobule centres, mostly in the upper zones). Degree, from the zone's share:
+ * small (mild) under 10 %, moderate under 20 %, large (severe) beyond.
+ */
+import type { FindingContext } from './finding-region';
+import { boxIndices, regionCandidate, type GridBox } from './finding-region';
+import { labelComponents, squaredDistanceToBackground } from './morphology';
+import { componentVoxels, latticeOf } from './pleura';
+import type { Candidate, LungSide } from './types';
+
+export const LAA_HU = -950;
+const REGION_SHARE = 0.15;
+const MIN_REGION_ML = 5;
+const SUBPLEURAL_MM = 10;
+/** Radius (mm) of the neighbourhood the low-attenuation share is averaged over. */
+const NEIGHBOURHOOD_MM = 5;
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
+  const { v, g, m } = ctx;
+  const plane = g.rows * g.columns;
+  const idx = boxIndices(box);
+  const D = { slices: box.slices, rows: box.rows, columns: box.columns, spacing: g.spacing };
+  const n = idx.length;
+  // the share of each grid voxel's volume voxels below -950 HU (aerated lung only), in box order
+  const share = new Float32Array(n);
+  const lung = new Uint8Array(n);
+  const block = g.fz * g.fy * g.fx;
+  for (let j = 0; j < n; j++) {
+    const i = idx[j];
+    if (!m.aerated[i] || m.airway.mask[i]) continue;
+    lung[j] = 1;
+    const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
+    let low = 0;
+    for (let vs = s * g.fz; vs < Math.min(v.slices, s * g.fz + g.fz); vs++)
+      for (let vr = r * g.fy; vr < Math.min(v.rows, r * g.fy + g.fy); vr++) {
+        const base = (vs * v.rows + vr) * v.columns;
+        for (let vc = c * g.fx; vc < Math.min(v.columns, c * g.fx + g.fx); vc++) if (v.hu[base + vc] < LAA_HU) low++;
+      }
+    share[j] = low / block;
+  }
+  // per side and zone: the share below -950 HU
+  const zoneOf = (j: number, side: number): number => {
+    const e = m.extent[side];
+    const z = g.origin[(idx[j] / plane) | 0][2];
+    const f = e && e.zMax > e.zMin ? (z - e.zMin) / (e.zMax - e.zMin) : 0.5;
+    return f > 2 / 3 ? 2 : f < 1 / 3 ? 0 : 1;
+  };
+  const zoneLow = new Float64Array(9), zoneAll = new Float64Array(9);
+  for (let j = 0; j < n; j++) {
+    if (!lung[j]) continue;
+    const side = m.aerated[idx[j]];
+    const k = side * 3 + zoneOf(j, side) - 3;
+    zoneLow[k] += share[j];
+    zoneAll[k]++;
+  }
+  // the share averaged over the neighbourhood, in lung only
+  const local = boxMean(share, lung, D, NEIGHBOURHOOD_MM);
+  const region = new Uint8Array(n);
+  for (let j = 0; j < n; j++) region[j] = lung[j] && local[j] >= REGION_SHARE ? 1 : 0;
+  const comps = labelComponents(region, D);
+  const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
+  const parts = componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(MIN_REGION_ML / voxelMl));
+  const toPleura = parts.length ? squaredDistanceToBackground(lung, D, g.spacing) : new Float32Array(0);
+  const out: Candidate[] = [];
+  for (const part of parts) {
+    let low = 0, subpleural = 0, right = 0, left = 0;
+    const perSlice = new Map<number, number>();
+    for (const j of part) {
+      low += share[j];
+      if (toPleura[j] <= SUBPLEURAL_MM * SUBPLEURAL_MM) subpleural += share[j];
+      if (m.aerated[idx[j]] === 2) left++; else right++;
+      const s = (idx[j] / plane) | 0;
+      perSlice.set(s, (perSlice.get(s) ?? 0) + share[j]);
+    }
+    const vox = part.map((j) => idx[j]);
+    const sideIdx = left > right ? 2 : 1;
+    const side: LungSide = sideIdx === 2 ? 'left' : 'right';
+    const worst = Math.max(...perSlice.values());
+    const regionShare = low / vox.length;
+    // the zone it mostly lies in
+    const zones = [0, 0, 0];
+    for (const j of part) zones[zoneOf(j, sideIdx)]++;
+    const zone = zones.indexOf(Math.max(...zones));
+    const zoneShare = zoneLow[sideIdx * 3 + zone - 3] / Math.max(1, zoneAll[sideIdx * 3 + zone - 3]);
+    const volumeMl = vox.length * voxelMl;
+    const cand = regionCandidate(ctx, {
+      kind: 'emphysema',
+      voxels: latticeOf(g, vox),
+      lattice: { fz: g.fz, fy: g.fy, fx: g.fx },
+      huOf: (j) => g.hu[vox[j]],
+      likelihood: sigmoid((regionShare - 0.22) / 0.04) * sigmoid((volumeMl - 2 * MIN_REGION_ML) / 3),
+      side,
+      amount: zoneShare < 0.1 ? 'small' : zoneShare < 0.2 ? 'moderate' : 'large',
+      keepSlice: (s) => (perSlice.get(s) ?? 0) >= 0.5 * worst,
+      measures: {
+        lowAttenuationShare: round2(regionShare),
+        zoneLowAttenuationShare: round2(zoneShare),
+        subpleuralShare: round2(low ? subpleural / low : 0),
+        volumeMl: Math.round(volumeMl),
+        lowAttenuationMl: Math.round(low * voxelMl),
+      },
+    });
+    if (cand) out.push(cand);
+  }
+  return out;
+}
+
+/** Mean of `x` over a box of about ±radius mm around each voxel, counting only voxels of `mask` (0 outside it). */
+function boxMean(x: Float32Array, mask: Uint8Array, g: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, radius: number): Float32Array {
+  const k = [Math.max(0, Math.round(radius / g.spacing[0])), Math.max(1, Math.round(radius / g.spacing[1])), Math.max(1, Math.round(radius / g.spacing[2]))];
+  // separable running sums of x·mask and of mask, along columns, rows and slices
+  let sum: Float32Array = new Float32Array(x.length);
+  let cnt: Float32Array = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) { if (mask[i]) { sum[i] = x[i]; cnt[i] = 1; } }
+  const dims = [g.slices, g.rows, g.columns];
+  const strides = [g.rows * g.columns, g.columns, 1];
+  for (let axis = 2; axis >= 0; axis--) {
+    const len = dims[axis], st = strides[axis], r = k[axis];
+    if (r === 0) continue;
+    const ns = new Float32Array(x.length), nc = new Float32Array(x.length);
+    const lines = x.length / len;
+    for (let l = 0; l < lines; l++) {
+      // the start of line l along this axis
+      const outer = axis === 0 ? l : axis === 1 ? ((l / g.columns) | 0) * g.rows * g.columns + (l % g.columns) : l * g.columns;
+      let a = 0, b = 0;
+      for (let t = 0; t < Math.min(r, len); t++) { a += sum[outer + t * st]; b += cnt[outer + t * st]; }
+      for (let t = 0; t < len; t++) {
+        if (t + r < len) { a += sum[outer + (t + r) * st]; b += cnt[outer + (t + r) * st]; }
+        if (t - r - 1 >= 0) { a -= sum[outer + (t - r - 1) * st]; b -= cnt[outer + (t - r - 1) * st]; }
+        ns[outer + t * st] = a; nc[outer + t * st] = b;
+      }
+    }
+    sum = ns; cnt = nc;
+  }
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) out[i] = mask[i] && cnt[i] > 0 ? sum[i] / cnt[i] : 0;
+  return out;
+}

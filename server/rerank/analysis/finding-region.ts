@@ -1,0 +1,272 @@
+/**
+ * Turning a region found by one of the chest-finding stages (a lymph node, an effusion, a pneumothorax,
+ * an emphysematous area, a consolidation, ...) into a `Candidate` like the lesions': the slices it spans
+ * with its box on each, its long and short axis on the slice where it is largest, its centroid, side,
+ * zone, lobe, position within its lung and its density. Regions come as voxel lists on a lattice: the
+ * analysis grid (fz × fy × fx volume voxels per voxel) or the volume itself (1 × 1 × 1).
+ */
+import type { Volume, Vec3 } from '../../series/volume';
+import { lobeMembership, symmetricEigenvalues3, zoneOf } from './candidates';
+import type { Grid } from './grid';
+import type { LungMasks } from './lungs';
+import { feretAxes } from './measure';
+import type { Candidate, CandidateKind, CandidateSlice, LungSide, Wall } from './types';
+
+/** Volume voxels per lattice voxel along slices, rows and columns. */
+export interface Lattice {
+  fz: number;
+  fy: number;
+  fx: number;
+}
+
+export const FULL_RESOLUTION: Lattice = { fz: 1, fy: 1, fx: 1 };
+
+/** What every chest-finding stage reads: the volume, the grid, the lungs and airway, the compartments and the lesions. */
+export interface FindingContext {
+  v: Volume;
+  g: Grid;
+  m: LungMasks;
+  /** One Compartment label per grid voxel (lung field as lung). */
+  compartments: Uint8Array;
+  /** The focal lesion candidates (kind 'lesion'). */
+  lesions: readonly Candidate[];
+}
+
+const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
+
+/** Patient position (mm) of a fractional volume voxel (slice, row, column). */
+export function volumeToPatient(v: Volume, slice: number, row: number, column: number): Vec3 {
+  const k = Math.max(0, Math.min(v.slices - 1, Math.floor(slice)));
+  const k2 = Math.min(v.slices - 1, k + 1);
+  const t = Math.max(0, Math.min(1, slice - k));
+  const p = v.positions[k], q = v.positions[k2];
+  const [rs, cs] = v.pixelSpacing;
+  const out: Vec3 = [0, 0, 0];
+  for (let i = 0; i < 3; i++) out[i] = p[i] + (q[i] - p[i]) * t + v.rowCosines[i] * column * cs + v.columnCosines[i] * row * rs;
+  return out;
+}
+
+export interface RegionOptions {
+  kind: CandidateKind;
+  /** Flat lattice coordinates [s, r, c, s, r, c, ...] (volume lattice, not a crop). */
+  voxels: ArrayLike<number>;
+  lattice: Lattice;
+  /** HU of the k-th voxel (k = index of its triple). */
+  huOf: (k: number) => number;
+  /** 0..1: the probability that the region is a real finding of its kind. */
+  likelihood: number;
+  station?: string;
+  amount?: Candidate['amount'];
+  measures?: Record<string, number>;
+  /** Side when the stage knows it better than the voxels' majority (an effusion against one lung). */
+  side?: LungSide;
+  wall?: Wall | null;
+  /** Slices of the region to report (a subset: the worst slices of an emphysematous zone); all when absent. */
+  keepSlice?: (latticeSlice: number) => boolean;
+}
+
+/**
+ * The region as a candidate of its kind, or null when it is empty. Its id is 0: the caller numbers the
+ * candidates of every stage after the lesions.
+ */
+export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidate | null {
+  const { v, g, m } = ctx;
+  const { fz, fy, fx } = o.lattice;
+  const n = Math.floor(o.voxels.length / 3);
+  if (!n) return null;
+  const [rowSp, colSp] = v.pixelSpacing;
+  const voxelMm3 = v.sliceSpacing * fz * rowSp * fy * colSp * fx;
+  // per lattice slice: box and count; moments for the shape; HU for the density
+  const perSlice = new Map<number, { r0: number; r1: number; c0: number; c1: number; n: number }>();
+  let ss = 0, sr = 0, sc = 0, left = 0, right = 0;
+  const hus = new Float32Array(n);
+  let huSum = 0, solid = 0, gg = 0, calc = 0;
+  for (let k = 0; k < n; k++) {
+    const s = o.voxels[3 * k], r = o.voxels[3 * k + 1], c = o.voxels[3 * k + 2];
+    ss += s; sr += r; sc += c;
+    let b = perSlice.get(s);
+    if (!b) { b = { r0: r, r1: r, c0: c, c1: c, n: 0 }; perSlice.set(s, b); }
+    if (r < b.r0) b.r0 = r;
+    if (r > b.r1) b.r1 = r;
+    if (c < b.c0) b.c0 = c;
+    if (c > b.c1) b.c1 = c;
+    b.n++;
+    const hu = o.huOf(k);
+    hus[k] = hu;
+    huSum += hu;
+    if (hu > 200) calc++;
+    if (hu > -300) solid++;
+    else if (hu > -750) gg++;
+    if (o.side) continue;
+    // side: which side of the body midline (patient +x is the left)
+    const gs = Math.min(g.slices - 1, ((s * fz) / g.fz) | 0);
+    const x = v.positions[Math.min(v.slices - 1, s * fz)][0] + v.rowCosines[0] * (c * fx + (fx - 1) / 2) * colSp + v.columnCosines[0] * (r * fy + (fy - 1) / 2) * rowSp;
+    if (x > m.midlineX[gs]) left++; else right++;
+  }
+  const ms = ss / n, mr = sr / n, mc = sc / n;
+  // volume slices and boxes
+  let maxN = 0, largest = -1;
+  for (const [s, b] of perSlice) if (b.n > maxN) { maxN = b.n; largest = s; }
+  const slices: CandidateSlice[] = [];
+  for (const [s, b] of perSlice) {
+    if (o.keepSlice && !o.keepSlice(s)) continue;
+    for (let k = s * fz; k < Math.min(v.slices, s * fz + fz); k++) {
+      slices.push({
+        index: k,
+        box: [b.c0 * fx, b.r0 * fy, Math.min(v.columns - 1, (b.c1 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + 1) * fy - 1)],
+        area: b.n * fx * fy,
+        weight: b.n / maxN,
+      });
+    }
+  }
+  if (!slices.length) return null;
+  slices.sort((a, b) => a.index - b.index);
+  // long and short axis on the largest slice
+  const px: number[] = [];
+  for (let k = 0; k < n; k++) if (o.voxels[3 * k] === largest) px.push(o.voxels[3 * k + 2], o.voxels[3 * k + 1]);
+  const axes = feretAxes(px, colSp * fx, rowSp * fy);
+  // principal axes for sphericity and fill
+  let css = 0, crr = 0, ccc = 0, csr = 0, csc = 0, crc = 0;
+  const sz = v.sliceSpacing * fz, sy = rowSp * fy, sx = colSp * fx;
+  for (let k = 0; k < n; k++) {
+    const ds = (o.voxels[3 * k] - ms) * sz, dr = (o.voxels[3 * k + 1] - mr) * sy, dc = (o.voxels[3 * k + 2] - mc) * sx;
+    css += ds * ds; crr += dr * dr; ccc += dc * dc; csr += ds * dr; csc += ds * dc; crc += dr * dc;
+  }
+  const ev = symmetricEigenvalues3(css / n + sz * sz / 12, crr / n + sy * sy / 12, ccc / n + sx * sx / 12, csr / n, csc / n, crc / n);
+  const volumeMm3 = n * voxelMm3;
+  const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * Math.max(ev[0], 1e-9) * Math.max(ev[1], 1e-9) * Math.max(ev[2], 1e-9));
+  hus.sort();
+  const q9 = Math.floor(n * 0.9);
+  let core = 0;
+  for (let k = q9; k < n; k++) core += hus[k];
+  const centroidPx = { slice: ms * fz + (fz - 1) / 2, row: mr * fy + (fy - 1) / 2, column: mc * fx + (fx - 1) / 2 };
+  const centroidMm = volumeToPatient(v, centroidPx.slice, centroidPx.row, centroidPx.column);
+  const side: LungSide = o.side ?? (left >= right ? 'left' : 'right');
+  const pos = positionInLung(g, m, side, centroidMm, centroidPx.slice / g.fz);
+  const hilum = m.airway.hila[side];
+  const hilumDistanceMm = hilum ? Math.max(0, Math.hypot(centroidMm[0] - hilum[0], centroidMm[1] - hilum[1], centroidMm[2] - hilum[2]) - axes.longMm / 2) : undefined;
+  const cand: Candidate = {
+    id: 0,
+    kind: o.kind,
+    scale: 0,
+    volumeMm3,
+    diameterMm: axes.longMm,
+    shortAxisMm: axes.shortMm,
+    equivalentDiameterMm: Math.cbrt((6 * volumeMm3) / Math.PI),
+    centroidMm,
+    centroidPx,
+    meanHU: huSum / n,
+    coreHU: core / Math.max(1, n - q9),
+    solidFraction: solid / n,
+    groundGlassFraction: gg / n,
+    calcifiedFraction: calc / n,
+    sphericity: Math.sqrt(Math.max(ev[2], 0) / Math.max(ev[0], 1e-9)),
+    fill: Math.min(1, volumeMm3 / ellipsoid),
+    shellOccupancy: 0,
+    contextExcess: 0,
+    attachment: 0,
+    thicknessRatio: 1,
+    bulgeFraction: 0,
+    wallContact: o.wall ? 1 : 0,
+    protrusionMm: Infinity,
+    wall: o.wall ?? null,
+    hilumDistanceMm,
+    marginIrregularity: 0,
+    side,
+    ...pos,
+    touching: [],
+    slices,
+    lesionLikelihood: clamp01(o.likelihood),
+  };
+  if (o.station) cand.station = o.station;
+  if (o.amount) cand.amount = o.amount;
+  if (o.measures) cand.measures = o.measures;
+  return cand;
+}
+
+/** Zone, antero-posterior and lateral position of a point within its lung, as the lesions have them. */
+export function positionInLung(g: Grid, m: LungMasks, side: LungSide, p: Vec3, gridSlice: number): Pick<Candidate, 'zone' | 'zoneFraction' | 'apFraction' | 'anteroposterior' | 'lateralFraction' | 'lobes'> {
+  const sideIdx = side === 'left' ? 2 : 1;
+  const ext = m.extent[sideIdx];
+  const zoneFraction = ext && ext.zMax > ext.zMin ? clamp01((p[2] - ext.zMin) / (ext.zMax - ext.zMin)) : 0.5;
+  // the lung's extent on the nearest slice that shows it
+  const s0 = Math.max(0, Math.min(g.slices - 1, Math.round(gridSlice)));
+  let xMin = NaN, xMax = NaN, yMin = NaN, yMax = NaN, s = s0;
+  for (let d = 0; d < g.slices; d++) {
+    for (const t of [s0 - d, s0 + d]) {
+      if (t < 0 || t >= g.slices) continue;
+      const k = (t * 3 + sideIdx) * 4;
+      if (!Number.isNaN(m.sliceExtent[k])) { [xMin, xMax, yMin, yMax] = [m.sliceExtent[k], m.sliceExtent[k + 1], m.sliceExtent[k + 2], m.sliceExtent[k + 3]]; s = t; break; }
+    }
+    if (!Number.isNaN(xMin)) break;
+  }
+  const apFraction = yMax > yMin ? clamp01((p[1] - yMin) / (yMax - yMin)) : 0.5;
+  const mid = m.midlineX[s];
+  const span = side === 'left' ? xMax - mid : mid - xMin;
+  const lateralFraction = span > 0 ? clamp01(Math.abs(p[0] - mid) / span) : 0.5;
+  return {
+    zone: zoneOf(zoneFraction),
+    zoneFraction,
+    apFraction,
+    anteroposterior: apFraction < 1 / 3 ? 'anterior' : apFraction > 2 / 3 ? 'posterior' : 'middle',
+    lateralFraction,
+    lobes: lobeMembership(side, zoneFraction, apFraction),
+  };
+}
+
+/** A box of the grid that a stage works in: its own dims, and its voxels' indices in the grid. */
+export interface GridBox {
+  s0: number; r0: number; c0: number;
+  slices: number; rows: number; columns: number;
+  /** Grid index of box voxel j. */
+  toGrid: (j: number) => number;
+  /** Box index of grid voxel i, or -1 outside the box. */
+  toBox: (i: number) => number;
+}
+
+/**
+ * The box around the voxels of `mask` (non-zero), grown by `marginMm` in-plane and `marginZMm` along the
+ * slices, inside the grid; null when the mask is empty.
+ */
+export function gridBoxOf(g: Grid, mask: Uint8Array, marginMm: number, marginZMm = marginMm): GridBox | null {
+  const plane = g.rows * g.columns;
+  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
+  for (let s = 0; s < g.slices; s++)
+    for (let r = 0; r < g.rows; r++) {
+      const base = s * plane + r * g.columns;
+      for (let c = 0; c < g.columns; c++) {
+        if (!mask[base + c]) continue;
+        if (s < s0) s0 = s;
+        if (s > s1) s1 = s;
+        if (r < r0) r0 = r;
+        if (r > r1) r1 = r;
+        if (c < c0) c0 = c;
+        if (c > c1) c1 = c;
+      }
+    }
+  if (s1 < 0) return null;
+  const ks = Math.ceil(marginZMm / g.spacing[0]), kr = Math.ceil(marginMm / g.spacing[1]), kc = Math.ceil(marginMm / g.spacing[2]);
+  s0 = Math.max(0, s0 - ks); s1 = Math.min(g.slices - 1, s1 + ks);
+  r0 = Math.max(0, r0 - kr); r1 = Math.min(g.rows - 1, r1 + kr);
+  c0 = Math.max(0, c0 - kc); c1 = Math.min(g.columns - 1, c1 + kc);
+  const slices = s1 - s0 + 1, rows = r1 - r0 + 1, columns = c1 - c0 + 1;
+  const bp = rows * columns;
+  return {
+    s0, r0, c0, slices, rows, columns,
+    toGrid: (j) => {
+      const s = (j / bp) | 0, q = j - s * bp, r = (q / columns) | 0;
+      return (s + s0) * plane + (r + r0) * g.columns + q - r * columns + c0;
+    },
+    toBox: (i) => {
+      const s = ((i / plane) | 0) - s0, q = i % plane, r = ((q / g.columns) | 0) - r0, c = (q % g.columns) - c0;
+      return s < 0 || r < 0 || c < 0 || s >= slices || r >= rows || c >= columns ? -1 : (s * rows + r) * columns + c;
+    },
+  };
+}
+
+/** The grid indices of a box's voxels, in box order. */
+export function boxIndices(b: GridBox): Int32Array {
+  const out = new Int32Array(b.slices * b.rows * b.columns);
+  for (let j = 0; j < out.length; j++) out[j] = b.toGrid(j);
+  return out;
+}

@@ -1,0 +1,378 @@
+/**
+ * Landmarks of the mediastinum that lymph node stations are named from (IASLC 2009 map): the trachea
+ * and its left lateral wall on every slice, the main bronchi and the carina (airway.ts), the aorta
+ * (the descending aorta found as a round blood-density column left of the spine below the carina, and
+ * everything of blood density connected to it above that: the arch and the ascending aorta), the top of
+ * the arch and where it divides into its ascending and descending limbs, and the top of the manubrium
+ * (the sternal notch). All of them come from this patient's scan; none is an absolute height.
+ */
+import type { Vec3 } from '../../series/volume';
+import { Compartment } from './compartments';
+import { gridToPatient, type Grid } from './grid';
+import type { LungMasks } from './lungs';
+import { labelComponents, squaredDistanceToBackground } from './morphology';
+
+/** The lumen of the trachea on one grid slice, in patient mm. */
+export interface TracheaSection {
+  x: number;
+  y: number;
+  /** Patient x of its right and left walls (the lumen's extent plus the wall), y of its front and back. */
+  rightX: number;
+  leftX: number;
+  frontY: number;
+  backY: number;
+}
+
+export interface MediastinalLandmarks {
+  /** Per grid slice, the trachea above the carina (undefined where none). */
+  trachea: Array<TracheaSection | undefined>;
+  carina?: Vec3;
+  /** Per grid slice below the carina: the centroid of each main bronchus (patient mm), where it was tracked. */
+  bronchi: Array<{ right?: Vec3; left?: Vec3 } | undefined>;
+  /** 1 on grid voxels of the aorta (arch, ascending and descending limbs) and what is fused with it. */
+  aorta: Uint8Array;
+  /** Patient z of the top of the aortic arch, and of where it divides into its two limbs. */
+  archTopZ?: number;
+  archBottomZ?: number;
+  /** Patient z of the top of the manubrium (the sternal notch). */
+  sternalNotchZ?: number;
+  /** Blood density (HU) of the descending aorta: above 120 the scan is contrast enhanced. */
+  bloodHU?: number;
+}
+
+/** Patient x and y (mm) of grid voxel (s, r, c), without allocating (hot loops). */
+export const patientX = (g: Grid, s: number, r: number, c: number): number => g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
+export const patientY = (g: Grid, s: number, r: number, c: number): number => g.origin[s][1] + g.rowStep[1] * r + g.colStep[1] * c;
+
+/** A tracheal wall is about 2 mm thick. */
+const TRACHEAL_WALL_MM = 2;
+/** The descending aorta: a column 7–22 mm in radius, left of the midline (mm). */
+const AORTA_RADIUS_MM: [number, number] = [7, 22];
+const AORTA_LEFT_MM: [number, number] = [5, 50];
+/** Where it is looked for: this far below the carina (mm). */
+const AORTA_SEED_BELOW_CARINA_MM: [number, number] = [10, 50];
+/** Inscribed radius (mm) that keeps the aorta apart from the smaller vessels and the soft tissue around it. */
+const AORTA_CORE_MM = 8;
+const BONE_HU = 300;
+
+export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8Array): MediastinalLandmarks {
+  const trachea = tracheaSections(g, m);
+  const bronchi = bronchusCentres(g, m);
+  const out: MediastinalLandmarks = { trachea, carina: m.airway.carina, bronchi, aorta: new Uint8Array(g.hu.length) };
+  out.sternalNotchZ = sternalNotch(g, m, trachea);
+  const carina = m.airway.carina;
+  if (!carina) return out;
+  // everything below works in the box of the mediastinum from below the carina upwards
+  const box = mediastinalBox(g, compartments, carina[2] - AORTA_SEED_BELOW_CARINA_MM[1] - 20);
+  if (!box) return out;
+  const seed = descendingAortaSeed(g, m, compartments, carina, box);
+  if (!seed) return out;
+  out.bloodHU = seed.hu;
+  // blood density and its planar depth; the aorta's core is where that depth exceeds the core radius
+  const lo = seed.hu - 70, hi = seed.hu + 90;
+  const blood = new Uint8Array(box.n);
+  box.forEach((i, j) => {
+    const k = compartments[i];
+    blood[j] = m.body[i] && (k === Compartment.Mediastinum || k === Compartment.Heart) && g.hu[i] > lo && g.hu[i] < hi ? 1 : 0;
+  });
+  const depth = squaredDistanceToBackground(blood, box, g.spacing, true);
+  const core = new Uint8Array(box.n);
+  const r2 = AORTA_CORE_MM * AORTA_CORE_MM;
+  box.forEach((i, j, s, r, c) => {
+    if (depth[j] < r2) return;
+    // the heart is not the aorta: below the carina only the descending limb (left, behind the carina)
+    if (g.origin[s][2] < carina[2] - 30 && !(patientX(g, s, r, c) > m.midlineX[s] && patientY(g, s, r, c) > carina[1])) return;
+    core[j] = 1;
+  });
+  const comps = labelComponents(core, box);
+  const id = comps.labels[box.local(seed.index)];
+  if (!id) return out;
+  let top = -Infinity;
+  box.forEach((_, j, s) => { if (comps.labels[j] === id && g.origin[s][2] > top) top = g.origin[s][2]; });
+  // the aorta: its core grown back by the core radius within blood density
+  const grown = growWithin(box, g, comps.labels, id, blood, AORTA_CORE_MM);
+  box.forEach((i, j) => { if (grown[j]) out.aorta[i] = 1; });
+  out.archTopZ = top + AORTA_CORE_MM;
+  out.archBottomZ = archDivision(g, box, comps.labels, id, top, carina[2]) ?? top - 25;
+  return out;
+}
+
+/** A box of the grid: its own dims, and the mapping between its voxels and the grid's. */
+interface Box {
+  s0: number; r0: number; c0: number;
+  slices: number; rows: number; columns: number;
+  n: number;
+  /** Box index of a grid index (inside the box). */
+  local: (i: number) => number;
+  /** Visits every voxel: grid index, box index, grid slice, row and column. */
+  forEach: (f: (i: number, j: number, s: number, r: number, c: number) => void) => void;
+}
+
+function makeBox(g: Grid, s0: number, s1: number, r0: number, r1: number, c0: number, c1: number): Box {
+  const slices = s1 - s0 + 1, rows = r1 - r0 + 1, columns = c1 - c0 + 1;
+  const plane = g.rows * g.columns;
+  return {
+    s0, r0, c0, slices, rows, columns, n: slices * rows * columns,
+    local: (i) => {
+      const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
+      return ((s - s0) * rows + r - r0) * columns + c - c0;
+    },
+    forEach: (f) => {
+      let j = 0;
+      for (let s = s0; s <= s1; s++)
+        for (let r = r0; r <= r1; r++) {
+          const base = s * plane + r * g.columns;
+          for (let c = c0; c <= c1; c++, j++) f(base + c, j, s, r, c);
+        }
+    },
+  };
+}
+
+/** The box of the mediastinum and heart above `zMin`, with a margin. */
+function mediastinalBox(g: Grid, compartments: Uint8Array, zMin: number): Box | null {
+  const plane = g.rows * g.columns;
+  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
+  for (let s = 0; s < g.slices; s++) {
+    if (g.origin[s][2] < zMin) continue;
+    for (let q = 0; q < plane; q++) {
+      const k = compartments[s * plane + q];
+      if (k !== Compartment.Mediastinum && k !== Compartment.Heart) continue;
+      const r = (q / g.columns) | 0, c = q - r * g.columns;
+      if (s < s0) s0 = s;
+      if (s > s1) s1 = s;
+      if (r < r0) r0 = r;
+      if (r > r1) r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    }
+  }
+  if (s1 < 0) return null;
+  return makeBox(g, s0, s1, Math.max(0, r0 - 2), Math.min(g.rows - 1, r1 + 2), Math.max(0, c0 - 2), Math.min(g.columns - 1, c1 + 2));
+}
+
+function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefined> {
+  const plane = g.rows * g.columns;
+  const out: Array<TracheaSection | undefined> = new Array(g.slices);
+  const carinaZ = m.airway.carinaZ;
+  for (let s = 0; s < g.slices; s++) {
+    if (carinaZ === undefined || g.origin[s][2] < carinaZ) continue;
+    let n = 0, sx = 0, sy = 0, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let q = 0; q < plane; q++) {
+      if (!m.airway.mask[s * plane + q]) continue;
+      const r = (q / g.columns) | 0, c = q - r * g.columns;
+      const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
+      n++; sx += x; sy += y;
+      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+    }
+    if (!n) continue;
+    const half = g.spacing[2] / 2 + TRACHEAL_WALL_MM;
+    out[s] = { x: sx / n, y: sy / n, rightX: x0 - half, leftX: x1 + half, frontY: y0 - half, backY: y1 + half };
+  }
+  return out;
+}
+
+function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi'] {
+  const plane = g.rows * g.columns;
+  const out: MediastinalLandmarks['bronchi'] = new Array(g.slices);
+  const c = m.airway.carina;
+  if (!c) return out;
+  for (let s = 0; s < g.slices; s++) {
+    if (g.origin[s][2] >= c[2] || g.origin[s][2] < c[2] - 80) continue;
+    const acc = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
+    for (let q = 0; q < plane; q++) {
+      if (!m.airway.mask[s * plane + q]) continue;
+      const p = gridToPatient(g, s, (q / g.columns) | 0, q % g.columns);
+      const a = p[0] > c[0] ? acc.left : acc.right;
+      a[0] += p[0]; a[1] += p[1]; a[2] += p[2]; a[3]++;
+    }
+    const e: { right?: Vec3; left?: Vec3 } = {};
+    for (const side of ['right', 'left'] as const) {
+      const a = acc[side];
+      if (a[3]) e[side] = [a[0] / a[3], a[1] / a[3], a[2] / a[3]];
+    }
+    if (e.right || e.left) out[s] = e;
+  }
+  return out;
+}
+
+/** The top of the manubrium: the highest slice with bone in front of the trachea, near the midline. */
+function sternalNotch(g: Grid, m: LungMasks, trachea: Array<TracheaSection | undefined>): number | undefined {
+  const plane = g.rows * g.columns;
+  // the trachea's mean position stands in on slices where it was not tracked
+  const known = trachea.filter((t): t is TracheaSection => !!t);
+  if (!known.length) return undefined;
+  const ty = known.reduce((a, t) => a + t.y, 0) / known.length;
+  let best: number | undefined;
+  const carinaZ = m.airway.carinaZ ?? -Infinity;
+  for (let s = 0; s < g.slices; s++) {
+    const z = g.origin[s][2];
+    if (z < carinaZ || (best !== undefined && z <= best)) continue;
+    const t = trachea[s];
+    const x = t?.x ?? m.midlineX[s], y = t?.frontY ?? ty - 10;
+    let bone = 0;
+    for (let q = 0; q < plane; q++) {
+      const i = s * plane + q;
+      if (!m.body[i] || g.hu[i] < BONE_HU) continue;
+      const r = (q / g.columns) | 0, c = q - r * g.columns;
+      if (Math.abs(patientX(g, s, r, c) - x) < 15 && patientY(g, s, r, c) < y - 15) bone++;
+    }
+    // a few square millimetres of bone: the manubrium, not a calcified cartilage speck
+    if (bone * g.spacing[1] * g.spacing[2] >= 40) best = z;
+  }
+  // only meaningful when the scan reaches above it
+  return best !== undefined && best < g.origin.reduce((a, o) => Math.max(a, o[2]), -Infinity) - 5 ? best : undefined;
+}
+
+/**
+ * The descending aorta below the carina: on each slice of the seed band, the deepest point of
+ * soft-tissue or blood density left of the midline and behind the carina, of aortic radius; the
+ * median of those points is the seed. Returns its grid index and blood density.
+ */
+function descendingAortaSeed(g: Grid, m: LungMasks, compartments: Uint8Array, carina: Vec3, box: Box): { index: number; hu: number } | null {
+  const tissue = new Uint8Array(box.n);
+  const inBand = (s: number): boolean => {
+    const dz = carina[2] - g.origin[s][2];
+    return dz >= AORTA_SEED_BELOW_CARINA_MM[0] && dz <= AORTA_SEED_BELOW_CARINA_MM[1];
+  };
+  box.forEach((i, j, s) => {
+    if (!inBand(s)) return;
+    const k = compartments[i];
+    tissue[j] = m.body[i] && (k === Compartment.Mediastinum || k === Compartment.Heart) && g.hu[i] > -30 && g.hu[i] < 450 ? 1 : 0;
+  });
+  const depth = squaredDistanceToBackground(tissue, box, g.spacing, true);
+  const best = new Map<number, { i: number; d: number; x: number; y: number }>();
+  box.forEach((i, j, s, r, c) => {
+    const d = depth[j];
+    if (d < AORTA_RADIUS_MM[0] ** 2 || d > AORTA_RADIUS_MM[1] ** 2 || g.hu[i] > BONE_HU) return;
+    const b = best.get(s);
+    if (b && b.d >= d) return;
+    const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
+    const dx = x - m.midlineX[s];
+    if (dx < AORTA_LEFT_MM[0] || dx > AORTA_LEFT_MM[1] || y < carina[1]) return;
+    best.set(s, { i, d, x, y });
+  });
+  const picks = [...best.values()];
+  if (picks.length < 2) return null;
+  const mx = median(picks.map((p) => p.x)), my = median(picks.map((p) => p.y));
+  // the pick nearest the consensus; its blood density from the disc around it
+  const seed = picks.reduce((a, p) => (Math.hypot(p.x - mx, p.y - my) < Math.hypot(a.x - mx, a.y - my) ? p : a));
+  if (Math.hypot(seed.x - mx, seed.y - my) > 10) return null;
+  const plane = g.rows * g.columns;
+  const s = (seed.i / plane) | 0, r = ((seed.i % plane) / g.columns) | 0, c = seed.i % g.columns;
+  const values: number[] = [];
+  const k = Math.max(1, Math.round(5 / g.spacing[1]));
+  for (let dr = -k; dr <= k; dr++) for (let dc = -k; dc <= k; dc++) values.push(g.hu[s * plane + (r + dr) * g.columns + c + dc]);
+  return { index: seed.i, hu: median(values) };
+}
+
+function median(xs: number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** The voxels of component `id` grown by up to `mm` (in-plane steps) within `within`, all in box indices. */
+function growWithin(box: Box, g: Grid, labels: Int32Array, id: number, within: Uint8Array, mm: number): Uint8Array {
+  const out = new Uint8Array(labels.length);
+  let frontier: number[] = [];
+  for (let j = 0; j < labels.length; j++) if (labels[j] === id) { out[j] = 1; frontier.push(j); }
+  const steps = Math.max(1, Math.round(mm / Math.min(g.spacing[1], g.spacing[2])));
+  const bp = box.rows * box.columns;
+  for (let k = 0; k < steps; k++) {
+    const next: number[] = [];
+    for (const j of frontier) {
+      const q = j % bp, r = (q / box.columns) | 0, c = q % box.columns;
+      for (const [dr, dc] of [[0, 1], [0, -1], [1, 0], [-1, 0]]) {
+        const rr = r + dr, cc = c + dc;
+        if (rr < 0 || cc < 0 || rr >= box.rows || cc >= box.columns) continue;
+        const n = j + dr * box.columns + dc;
+        if (out[n] || !within[n]) continue;
+        out[n] = 1;
+        next.push(n);
+      }
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+/** Patient z where the aorta, followed down from the top of the arch, first shows as two separate limbs. */
+function archDivision(g: Grid, box: Box, labels: Int32Array, id: number, topZ: number, carinaZ: number): number | undefined {
+  const bp = box.rows * box.columns;
+  const order = Array.from({ length: box.slices }, (_, s) => s).sort((a, b) => g.origin[b + box.s0][2] - g.origin[a + box.s0][2]);
+  const mask = new Uint8Array(bp);
+  for (const s of order) {
+    const z = g.origin[s + box.s0][2];
+    if (z > topZ) continue;
+    if (z < carinaZ - 30) break;
+    let any = false;
+    for (let q = 0; q < bp; q++) { mask[q] = labels[s * bp + q] === id ? 1 : 0; if (mask[q]) any = true; }
+    if (!any) continue;
+    const c = labelComponents(mask, { slices: 1, rows: box.rows, columns: box.columns }, true);
+    let big = 0;
+    for (let k = 1; k <= c.count; k++) if (c.sizes[k] * g.spacing[1] * g.spacing[2] >= 60) big++;
+    if (big >= 2) return z;
+  }
+  return undefined;
+}
+
+/**
+ * The IASLC station of a point (a node's centre) from the landmarks: 1 above the sternal notch;
+ * 2 (upper paratracheal) above the top of the arch, 4 (lower paratracheal) from there to the carina,
+ * right or left of the trachea's left lateral wall; 3a in front of the great vessels, 3p behind the
+ * trachea; 5 (subaortic, the aortopulmonary window) left of the trachea below the arch and lateral to
+ * it; 6 (para-aortic) in front of and lateral to the arch; 7 (subcarinal) below the carina between the
+ * main bronchi; 10 (hilar) beside a main bronchus or near its hilum; 8 (paraesophageal) lower down
+ * behind the heart. Undefined without an airway to judge from.
+ */
+export function stationOf(lm: MediastinalLandmarks, m: LungMasks, g: Grid, p: Vec3): string | undefined {
+  const carina = lm.carina;
+  if (!carina) return undefined;
+  const s = nearestSlice(g, p[2]);
+  const t = lm.trachea[s] ?? nearestTrachea(lm, g, s);
+  const z = p[2];
+  const rl = (x: number): 'R' | 'L' => (x > (t?.leftX ?? carina[0]) ? 'L' : 'R');
+  const notch = lm.sternalNotchZ ?? (m.levels.apexZ !== undefined ? m.levels.apexZ - 25 : undefined);
+  if (z >= carina[2]) {
+    if (!t) return undefined;
+    if (notch !== undefined && z > notch) return `1${p[0] > t.x ? 'L' : 'R'}`;
+    // in front of the great vessels (prevascular) or behind the trachea (retrotracheal)
+    if (p[1] < t.frontY - 30) return '3a';
+    if (p[1] > t.backY + 3 && Math.abs(p[0] - t.x) < 12) return '3p';
+    const archTop = lm.archTopZ ?? (notch !== undefined ? (notch + carina[2]) / 2 : carina[2] + 40);
+    const side = rl(p[0]);
+    if (z >= archTop) return `2${side}`;
+    if (side === 'L') {
+      const archBottom = lm.archBottomZ ?? archTop - 25;
+      const lateral = p[0] - t.leftX;
+      // lateral to the arch and in front of it: para-aortic; lateral below the arch: the AP window
+      if (lateral > 15 && p[1] < t.y - 10) return '6';
+      if (lateral > 12 && z < archBottom + 5) return '5';
+    }
+    return `4${side}`;
+  }
+  const below = carina[2] - z;
+  const b = lm.bronchi[s];
+  const hila = m.airway.hila;
+  const near = (h: Vec3 | undefined): number => (h ? Math.hypot(p[0] - h[0], p[1] - h[1], p[2] - h[2]) : Infinity);
+  const dR = near(hila.right), dL = near(hila.left);
+  // between the main bronchi: subcarinal, down to about the lower border of the bronchus intermedius
+  const rightWall = (b?.right?.[0] ?? carina[0] - 12) + 6, leftWall = (b?.left?.[0] ?? carina[0] + 12) - 6;
+  const between = p[0] > rightWall - 4 && p[0] < leftWall + 4;
+  if (between && below <= 35 && Math.min(dR, dL) > 12) return '7';
+  if (Math.min(dR, dL) <= 30 || (b && !between)) return `10${dR <= dL ? 'R' : 'L'}`;
+  if (below <= 35) return '7';
+  return '8';
+}
+
+function nearestSlice(g: Grid, z: number): number {
+  let best = 0;
+  for (let s = 1; s < g.slices; s++) if (Math.abs(g.origin[s][2] - z) < Math.abs(g.origin[best][2] - z)) best = s;
+  return best;
+}
+
+function nearestTrachea(lm: MediastinalLandmarks, g: Grid, s: number): TracheaSection | undefined {
+  for (let d = 1; d < g.slices; d++) {
+    for (const t of [s - d, s + d]) if (t >= 0 && t < g.slices && lm.trachea[t]) return lm.trachea[t];
+  }
+  return undefined;
+}
