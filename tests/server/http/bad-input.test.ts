@@ -135,7 +135,8 @@ describe('bad input', () => {
     const ok = await upload(data.slice(0, 12));
     expect(ok.statusCode).toBe(201);
     expect(ok.json()).toMatchObject({ seriesInstanceUID: seriesUID, slices: 12 });
-  });
+    // The good upload is decoded and analysed: seconds on a busy 2-core machine.
+  }, 60_000);
 
   it('unknown paths → 404 JSON; metrics are served', async () => {
     await expectError(await http(origin, { method: 'GET', url: '/api/v1/nope' }), 404, 'not_found');
