@@ -5,7 +5,8 @@
  * the lesion model never trained on, and each is queried in English and Chinese with its true side, zone
  * and size. Prints per site class and size the top-1, region and confident top-1 hits, and the candidates
  * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
- * abdomen or chest wall (false candidates).
+ * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
+ * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -23,7 +24,8 @@ import { fits, MARGINS, queriesFor, runTrial, textureFor } from '../models/synth
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type Tile } from './render/overlay';
-import { discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
+import { calibrationLine, discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
+import { runFindingsSuite } from './eval-findings';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /** Nominal diameters (mm); the query states the inserted lesion's measured long axis. */
@@ -155,7 +157,7 @@ function tally(ts: Trial[]): Tally & { trials: number } {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render'], ['json', 'no-model']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render'], ['json', 'no-model', 'findings-only', 'no-findings']);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
   const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];
@@ -168,6 +170,14 @@ async function main(): Promise<void> {
     ? undefined
     : await openScorer({ id: single(args, 'model'), executionProviders: single(args, 'ep'), log: pino({ level: 'warn' }, pino.destination(2)) });
   log(`model: ${learned ? `${learned.scorer.info.id} ${learned.scorer.info.version}` : 'none (classical stages only)'}`);
+  // the chest findings other than lesions (lymph nodes, effusions, ...): their own section (scripts/eval-findings.ts)
+  const findings = args.flags.has('no-findings') ? undefined : () => runFindingsSuite(dirs, { scorer: learned?.scorer, log, render: single(args, 'render') });
+  if (args.flags.has('findings-only')) {
+    const report = await findings!();
+    await learned?.close();
+    if (json) process.stdout.write(JSON.stringify({ findings: report }, null, 2) + '\n');
+    return;
+  }
   const trials: Trial[] = [];
   const falseCands: Record<string, number> = {};
   for (const dir of dirs) {
@@ -175,6 +185,7 @@ async function main(): Promise<void> {
     trials.push(...r.trials);
     for (const [k, n] of Object.entries(r.falseCandidates)) falseCands[k] = (falseCands[k] ?? 0) + n;
   }
+  const findingsReport = await findings?.();
   await learned?.close();
   const byClass = Object.fromEntries(classes.map((k) => [k, tally(trials.filter((t) => t.siteClass === k))]));
   const bySize = { '5-8': tally(trials.filter((t) => t.sizeMm < 8)), '8+': tally(trials.filter((t) => t.sizeMm >= 8)) };
@@ -188,6 +199,13 @@ async function main(): Promise<void> {
     bySize: { '5-8': strip(bySize['5-8']), '8+': strip(bySize['8+']) },
     byTexture: Object.fromEntries(Object.entries(byTexture).map(([k, t]) => [k, strip(t)])),
     falseCandidates: falseCands,
+    ...(findingsReport ? { findings: findingsReport } : {}),
+    calibration: {
+      confident: trials.filter((t) => t.confident).length,
+      confidentRight: trials.filter((t) => t.confident && t.top1).length,
+      right: trials.filter((t) => t.top1).length,
+      rightConfident: trials.filter((t) => t.top1 && t.confident).length,
+    },
   };
   if (json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
   const line = (name: string, t: { trials: number; top1Hits: number; regionHits: number; confidentTop1: number }): string =>
@@ -201,6 +219,7 @@ async function main(): Promise<void> {
   log('by texture:');
   for (const [k, t] of Object.entries(out.byTexture)) log('  ' + line(k, t));
   log(`false candidates (≥ 0.5 for mass or nodule, unmodified scans): ${Object.entries(falseCands).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  log(`calibration: ${calibrationLine(out.calibration)}`);
 }
 
 main().catch((err) => exitWithError('eval:synthetic', err));

@@ -1,9 +1,10 @@
 /**
  * `npm run -s render -- (--case <dir> | --dicom-dir <dir>) [--out <dir>] [--from N] [--to N] [--every N]
- *  [--crop x0,y0,x1,y1] [--tile px] [--window level,width]`: draws what the analysis sees over the slices of
+ *  [--crop x0,y0,x1,y1] [--tile px] [--window level,width] [--findings]`: draws what the analysis sees over the slices of
  * a series, as one PNG montage: lung fields (right blue, left green, what bulges into them orange), airway
  * yellow, candidates orange (brighter = more likely a lesion), hila magenta, ground-truth boxes red.
- * Prints the candidates most likely to be lesions, with their measurements.
+ * Prints the candidates most likely to be lesions, with their measurements. `--findings` also draws a PNG per
+ * chest-finding type (lymph nodes, effusion, pneumothorax, emphysema, consolidation, ...: render-findings.ts).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import { analyseVolume } from '../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../server/series/load';
 import { readCase } from './eval-cases';
 import { COLOURS, montage, renderTile, type Box, type Rgb, type Tile } from './render/overlay';
+import { renderFindings } from './render-findings';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 const numbers = (s: string | undefined, n: number, what: string): number[] | undefined => {
@@ -21,7 +23,7 @@ const numbers = (s: string | undefined, n: number, what: string): number[] | und
 };
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['case', 'dicom-dir', 'out', 'every', 'from', 'to', 'tile', 'window', 'crop'], []);
+  const args = parseArgs(process.argv.slice(2), ['case', 'dicom-dir', 'out', 'every', 'from', 'to', 'tile', 'window', 'crop'], ['findings']);
   const caseDir = single(args, 'case');
   const c = caseDir ? await readCase(caseDir) : undefined;
   const seriesDir = c?.seriesDir ?? single(args, 'dicom-dir');
@@ -61,6 +63,8 @@ async function main(): Promise<void> {
   }
   const out = single(args, 'out') ?? path.join('.cache', 'render');
   await fs.mkdir(out, { recursive: true });
+  // --findings: a PNG per chest-finding type (lymph nodes, effusions, ...; scripts/render-findings.ts)
+  if (args.flags.has('findings')) await renderFindings(a, c?.name ?? path.basename(seriesDir), out, truth);
   const file = path.join(out, `${c?.name ?? path.basename(seriesDir)}-${from}-${to}.png`);
   await fs.writeFile(file, montage(tiles.map((t) => renderTile(v, t, { size, window, anatomy: a.anatomy })), size > 300 ? 2 : 4));
   process.stdout.write(`${file}: slices ${tiles.map((t) => t.slice).join(', ')}\n`);

@@ -61,7 +61,10 @@ export interface Trial {
 export function runTrial(base: VolumeAnalysis, site: Site, sizeMm: number, random: () => number, o: TrialOptions): Trial {
   const v = base.volume;
   const lesion = randomLesion(random, centreFor(base, site, sizeMm / 2), sizeMm, o.texture, o.margin);
-  if (o.rim && o.texture === 'ground-glass') lesion.rimHu = -760;
+  // ground glass is judged against this scan's own lung (−870 HU in a deep breath, −750 in a gated phase)
+  const shift = base.anatomy.lungs.parenchymaHU + 870;
+  lesion.ggoHu += shift;
+  if (o.rim && o.texture === 'ground-glass') lesion.rimHu = -760 + shift;
   if (o.stretch) lesion.axes = [lesion.axes[0] * o.stretch[0], lesion.axes[1] * o.stretch[1], lesion.axes[2] * o.stretch[2]];
   if (o.calcified) lesion.solidHu = 250 + random() * 450;
   const hu = v.hu.slice();

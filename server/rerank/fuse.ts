@@ -525,7 +525,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     for (const { pieces, evidence } of groups) {
       const best = pieces[0];
       best.score = evidence / total;
-      if (best.score < MIN_SCORE && evidence < Math.max(...groups.map((g) => g.evidence))) continue;
+      if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < Math.max(...groups.map((g) => g.evidence)))) continue;
       const answer = answerOf(best, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
       answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));

@@ -25,13 +25,14 @@ export const FEATURE_NAMES = [
   'attachment', 'mean HU', 'core HU', 'solid share', 'ground-glass share', 'calcified share', 'bulge share', 'wall contact',
   'touches a wall', 'log protrusion', 'protrusion / long axis', 'against chest wall', 'against mediastinum', 'against diaphragm',
   'margin irregularity', 'hilar proximity', 'lateral position', 'log opening scale', 'tiny', 'log size²', 'sphericity × in lung',
-  'flat against a wall', 'bulge × log size',
+  'flat against a wall', 'bulge × log size', 'hilar × sphericity', 'hilar × fill', 'hilar × log size',
 ] as const;
 
 export function featuresOf(c: LikelihoodInput): number[] {
   const logEq = Math.log(Math.max(c.equivalentDiameterMm, 1) / 10);
   const touches = Number.isFinite(c.protrusionMm);
   const protr = touches ? c.protrusionMm : 0;
+  const hilar = c.hilumDistanceMm !== undefined ? Math.exp(-c.hilumDistanceMm / 20) : 0;
   return [
     logEq,
     Math.log(Math.max(c.diameterMm, 1) / 10),
@@ -56,7 +57,7 @@ export function featuresOf(c: LikelihoodInput): number[] {
     c.wall === 'mediastinum' ? 1 : 0,
     c.wall === 'diaphragm' ? 1 : 0,
     c.marginIrregularity,
-    c.hilumDistanceMm !== undefined ? Math.exp(-c.hilumDistanceMm / 20) : 0,
+    hilar,
     c.lateralFraction,
     Math.log(Math.max(c.scale, 0.5)),
     sigmoid((4.5 - c.equivalentDiameterMm) / 0.5),
@@ -65,6 +66,10 @@ export function featuresOf(c: LikelihoodInput): number[] {
     // what lies along a wall without reaching into the lung: a vessel's course, a hilum, a fat pad
     touches ? clamp(1 - protr / (0.45 * Math.max(c.diameterMm, 1)), 0, 1) : 0,
     c.bulgeFraction * logEq,
+    // at a hilum, its own vessels bulge into the lung: there a lesion must look unlike a vessel bundle
+    hilar * c.sphericity,
+    hilar * c.fill,
+    hilar * logEq,
   ];
 }
 
