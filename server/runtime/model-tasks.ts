@@ -12,6 +12,7 @@ import type { Candidate } from '../rerank/analysis/types';
 import type { CandidateScore } from '../rerank/learned';
 import type { Volume } from '../series/volume';
 import { defineTask } from '../workers/task';
+import { afterTask } from '../workers/gc';
 import { listModelDirs, MANIFEST_FILE } from './manifest';
 import { DEFAULT_MODELS_DIR, ModelRegistry, type ModelListEntry } from './registry';
 
@@ -80,6 +81,8 @@ export const scoreCandidates = defineTask(async (input: ScoreInput): Promise<Can
   if (!registry) throw new Error('the models are not open in this worker');
   const scorer = (await registry).scorer(input.model);
   if (!scorer) throw new Error(`model ${input.model} does not score candidates`);
+  // Lets go of this thread's view of the volume soon after (server/workers/gc.ts).
+  afterTask('minor');
   return scorer.scoreCandidates(input.volume, input.candidates);
 });
 

@@ -26,18 +26,9 @@ import {
 } from '../series/load';
 import type { Volume } from '../series/volume';
 import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { afterTask } from './gc';
 import { defineTask } from './task';
 
-/**
- * The staging buffer is shared memory: its pages go back to the allocator (and are reused by the next
- * series, see malloc.ts) only once every thread has collected its views of it. A decoding task leaves
- * little garbage, so this thread's young generation may not be collected for a long while: a minor GC
- * (about a millisecond) after each batch lets go of them.
- */
-setFlagsFromString('--expose-gc');
-const collect = runInNewContext('gc') as (o?: { type: 'minor' | 'major'; execution?: 'sync' | 'async' }) => void;
 
 /** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
 export interface FrameHu extends FrameGeometry {
@@ -102,7 +93,7 @@ export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutp
       const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging)) } : d;
       return { index: file.index, name: file.name, digest, bytes: file.data.byteLength, decoded };
     });
-    setImmediate(() => collect({ type: 'minor', execution: 'async' }));
+    afterTask('minor');
     return { files };
   } catch (err) {
     throw asSeriesError(err);
@@ -162,6 +153,7 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   }
   const { skipped, skippedReasons } = collected;
   const t1 = performance.now();
+  afterTask(input.analyse ? 'major' : 'minor');
   if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 } };
   ctx.progress('analyse');
   const analysis = analyseVolume(volume);
@@ -169,7 +161,10 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
 });
 
 /** Analyse a volume decoded earlier (its HU is shared memory, not copied). */
-export const analyseSeries = defineTask((input: { volume: Volume }): VolumeAnalysis => analyseVolume(input.volume));
+export const analyseSeries = defineTask((input: { volume: Volume }): VolumeAnalysis => {
+  afterTask('major');
+  return analyseVolume(input.volume);
+});
 
 /** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */
 export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
