@@ -16,11 +16,9 @@ import { readValues, scanPart10 } from '../series/part10';
 import { DEFAULT_MAX_VOXELS } from '../series/assemble';
 import { DEFAULT_MAX_FRAMES } from '../series/decode';
 import { combineDigests } from '../series/cache';
-import type { LoadOptions, NamedBuffer, SkipReason } from '../series/load';
-import type { Volume } from '../series/volume';
-import type { VolumeAnalysis } from '../rerank/pipeline';
+import type { LoadOptions, NamedBuffer } from '../series/load';
 import type { WorkerPool } from './pool';
-import type { DecodedFile, Staging } from './tasks';
+import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
 
 /** What a load may allocate per byte of DICOM: the files, the HU volume (float32), the analysis. */
@@ -49,13 +47,8 @@ export interface DecodedSeries {
   decodeMs: number;
 }
 
-export interface FinishedSeries {
-  volume: Volume;
-  analysis?: VolumeAnalysis;
-  skipped: number;
-  skippedReasons: Partial<Record<SkipReason, number>>;
-  timings: { assemble: number; analysis?: number };
-}
+/** The ordered volume, its analysis unless told not to analyse, what was skipped. */
+export type FinishedSeries = AssembleSeriesOutput;
 
 const ROWS = 0x00280010;
 const COLUMNS = 0x00280011;
