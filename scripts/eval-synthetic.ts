@@ -1,5 +1,6 @@
 /**
- * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]`:
+ * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]
+ *  [--render DIR] [--reuse] [--cache-dir DIR]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
  * the lesion model never trained on, and each is queried in English and Chinese with its true side, zone
@@ -11,6 +12,7 @@
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import { Compartment, thoracicCompartments } from '../server/rerank/analysis/compartments';
+import { lesionLikelihood } from '../server/rerank/analysis/likelihood';
 import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import type { LearnedScorer } from '../server/rerank/learned';
 import { openScorer } from '../server/runtime/registry';
@@ -45,7 +47,29 @@ interface Trial {
 
 const zoneOf = (f: number): 'upper' | 'middle' | 'lower' => (f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle');
 
-interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string }
+interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean }
+
+/**
+ * The analysis of a trial's volume; each is kept (without its volume and anatomy) so that a later
+ * `--reuse` run, after a change to the likelihood or the fusion only, skips the analyses. Likelihoods
+ * are recomputed from the kept features, so a refitted likelihood is what is measured.
+ */
+async function analysed(v: Volume, file: string, reuse: boolean): Promise<VolumeAnalysis> {
+  if (reuse) {
+    try {
+      const kept = JSON.parse(await fs.readFile(file, 'utf8'), (_k, x) => (x === 'Infinity' ? Infinity : x)) as VolumeAnalysis;
+      for (const c of kept.candidates) if (c.kind === 'lesion') c.lesionLikelihood = lesionLikelihood(c);
+      return { ...kept, volume: v } as VolumeAnalysis;
+    } catch {
+      // not kept yet: analyse
+    }
+  }
+  const a = analyseVolume(v);
+  const { volume: _v, anatomy: _a, ...rest } = a;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(file, JSON.stringify(rest, (_k, x) => (x === Infinity ? 'Infinity' : x)));
+  return a;
+}
 
 async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; falseCandidates: Record<string, number> }> {
   const { volume } = await loadSeriesFromDir(c.seriesDir);
@@ -65,7 +89,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
       k++;
       const { truth, volume: modified } = trial;
-      const a = analyseVolume(modified);
+      const a = await analysed(modified, path.join(o.cacheDir, c.name, `${siteClass}-${sizeMm}-${k}.json`), o.reuse);
       const gt: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
       const stated = Math.max(5, Math.round(truth.longAxisMm));
       const zone = zoneOf(site.zoneFraction);
@@ -181,7 +205,10 @@ async function main(): Promise<void> {
   const trials: Trial[] = [];
   const falseCands: Record<string, number> = {};
   for (const dir of dirs) {
-    const r = await runCase(await readCase(dir), { sizes, classes, scorer: learned?.scorer, log, render: single(args, 'render') });
+    const r = await runCase(await readCase(dir), {
+      sizes, classes, scorer: learned?.scorer, log, render: single(args, 'render'),
+      cacheDir: single(args, 'cache-dir') ?? path.join('.cache', 'synthetic'), reuse: args.flags.has('reuse'),
+    });
     trials.push(...r.trials);
     for (const [k, n] of Object.entries(r.falseCandidates)) falseCands[k] = (falseCands[k] ?? 0) + n;
   }

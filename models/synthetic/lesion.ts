@@ -251,3 +251,27 @@ export function axesOf(px: number[], colSp: number, rowSp: number): { longAxisMm
   }
   return { longAxisMm: best, shortAxisMm: extent(bestA + Math.PI / 2) };
 }
+
+/**
+ * Rescales a lesion so that its body's longest axial diameter (on its central plane, lobules
+ * included, spicules not) is `targetMm`: the axes and lobules drawn at random otherwise make a
+ * "40 mm" lesion anything from 35 to 60 mm.
+ */
+export function scaleToLongAxis(p: LesionParams, targetMm: number): void {
+  const radiusAlong = (theta: number): number => {
+    const cx = Math.cos(theta), cy = Math.sin(theta);
+    let lo = 0, hi = p.diameterMm * 2;
+    for (let i = 0; i < 30; i++) {
+      const mid = (lo + hi) / 2;
+      if (occupancy(p, cx * mid, cy * mid, 0).body >= 0.5) lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let long = 0;
+  for (let k = 0; k < 90; k++) {
+    const theta = (k * Math.PI) / 90;
+    long = Math.max(long, radiusAlong(theta) + radiusAlong(theta + Math.PI));
+  }
+  if (long > 0) p.diameterMm *= targetMm / long;
+}

@@ -5,7 +5,7 @@
  */
 import type { VolumeAnalysis } from '../../server/rerank/pipeline';
 import type { Volume } from '../../server/series/volume';
-import { insertLesion, randomLesion, type LesionParams, type LesionTruth, type Margin, type Texture } from './lesion';
+import { insertLesion, randomLesion, scaleToLongAxis, type LesionParams, type LesionTruth, type Margin, type Texture } from './lesion';
 import type { Site } from './sites';
 
 export const MARGINS: Margin[] = ['smooth', 'lobulated', 'spiculated'];
@@ -66,6 +66,7 @@ export function runTrial(base: VolumeAnalysis, site: Site, sizeMm: number, rando
   lesion.ggoHu += shift;
   if (o.rim && o.texture === 'ground-glass') lesion.rimHu = -760 + shift;
   if (o.stretch) lesion.axes = [lesion.axes[0] * o.stretch[0], lesion.axes[1] * o.stretch[1], lesion.axes[2] * o.stretch[2]];
+  scaleToLongAxis(lesion, sizeMm);
   if (o.calcified) lesion.solidHu = 250 + random() * 450;
   const hu = v.hu.slice();
   const truth = insertLesion({ ...v, hu }, lesion);
