@@ -4,7 +4,7 @@
  * memory (after a full GC, so retained memory is reported, not garbage), CPU time and cache state.
  * Started by bench/load.ts with --expose-gc; not meant to be run by hand.
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { defaultConfig } from '../server/config';
 import { indexFolder } from '../server/dicomweb/folder-index';
@@ -29,13 +29,25 @@ async function main(): Promise<void> {
   // How long the event loop was blocked (what /healthz waits behind); reset per phase by the bench.
   const loopDelay = monitorEventLoopDelay({ resolution: 5 });
   loopDelay.enable();
+  // Garbage-collection pauses of the event loop's thread over the same span.
+  let gcMax = 0;
+  let gcTotal = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMax = Math.max(gcMax, e.duration);
+      gcTotal += e.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
   process.on('message', (m: { type: string }) => {
     if (m.type === 'reset-loop-delay') {
       loopDelay.reset();
+      gcMax = 0;
+      gcTotal = 0;
       process.send?.({ type: 'reset-loop-delay' });
     } else if (m.type === 'loop-delay') {
       // No GC here: what the phase cost, not what measuring it costs.
-      process.send?.({ type: 'loop-delay', p99: Math.round(loopDelay.percentile(99) / 1e5) / 10, max: Math.round(loopDelay.max / 1e5) / 10 });
+      const r1 = (x: number): number => Math.round(x * 10) / 10;
+      process.send?.({ type: 'loop-delay', p99: r1(loopDelay.percentile(99) / 1e6), max: r1(loopDelay.max / 1e6), gcMaxMs: r1(gcMax), gcTotalMs: r1(gcTotal) });
     } else if (m.type === 'memory') {
       const cpu = process.cpuUsage(); // before the GC below, so phases are not charged for it
       gc?.();

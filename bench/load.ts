@@ -185,7 +185,7 @@ async function main(): Promise<void> {
       return r;
     };
     results.push(await measured(`warm x${warm} (one cached series)`, Array.from({ length: warm }, (_, i) => rerank(seriesUIDs[0], i))));
-    let health: { p50: number; max: number; samples: number; loop: { p99: number; max: number } } | undefined;
+    let health: { p50: number; max: number; samples: number; loop: { p99: number; max: number; gcMaxMs: number; gcTotalMs: number } } | undefined;
     if (cold > 0) {
       // /healthz every 25 ms while the cold series are fetched, decoded and analysed; the server's
       // event-loop delay over the same span (the bench's own GC calls stay outside it).
@@ -206,12 +206,12 @@ async function main(): Promise<void> {
       const r = await phase(`cold x${cold} (different series)`, Array.from({ length: cold }, (_, i) => rerank(seriesUIDs[i + 1], i)));
       polling = false;
       await poll;
-      const loopReply = next<{ p99: number; max: number }>('loop-delay');
+      const loopReply = next<{ p99: number; max: number; gcMaxMs: number; gcTotalMs: number }>('loop-delay');
       server.send({ type: 'loop-delay' });
       const loop = await loopReply;
       r.serverCpuMsPerRequest = Math.round((((await memory()).cpuMs - cpu0) / cold) * 10) / 10;
       results.push(r);
-      health = { p50: percentile(healthMs, 50), max: Math.max(...healthMs), samples: healthMs.length, loop: { p99: loop.p99, max: loop.max } };
+      health = { p50: percentile(healthMs, 50), max: Math.max(...healthMs), samples: healthMs.length, loop };
     }
     const after = await memory();
     const cache = after.cache;
@@ -221,7 +221,8 @@ async function main(): Promise<void> {
       const r1 = (x: number): number => Math.round(x * 10) / 10;
       console.log(
         `during the cold phase: /healthz p50 ${r1(health.p50)} ms, max ${r1(health.max)} ms over ${health.samples} calls; ` +
-          `server event-loop delay p99 ${health.loop.p99} ms, max ${health.loop.max} ms (${health.max < 50 ? 'within' : 'OVER'} 50 ms)`,
+          `server event-loop delay p99 ${health.loop.p99} ms, max ${health.loop.max} ms (${health.max < 50 ? 'within' : 'OVER'} 50 ms); ` +
+          `its GC pauses: longest ${health.loop.gcMaxMs} ms, ${health.loop.gcTotalMs} ms in all`,
       );
     }
     console.log('phase                              requests errors   p50 ms   p95 ms   max ms  wall ms  server p50 ms  server CPU ms/req');

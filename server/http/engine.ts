@@ -109,24 +109,30 @@ export function createEngine(opts: EngineOptions): Engine {
     maxQueue: 4096,
   });
   const ids = new WeakMap<Analysis, string>();
-  /** Analyses (and learned scores, by model key) the query worker was sent. */
-  const sent = new WeakMap<Analysis, Set<string>>();
-  /** Learned scores per analysis and model, computed once (as the pipeline does in-process). */
+  /** Analyses the query worker was sent. */
+  const sent = new WeakSet<Analysis>();
+  /** Learned scores per analysis, model and set of candidates, computed once (as the pipeline does in-process). */
   const learned = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
 
-  /** The model's scores for the analysis: this process's, else the shared cache's, else computed in the model worker (and shared). */
-  const scoresOf = (analysis: Analysis, scorer: RemoteScorer, key: string): Promise<CandidateScore[]> => {
+  /**
+   * The model's scores of the candidates `want` (ids) of an analysis: this process's, else the shared
+   * cache's, else computed in the model worker (and shared).
+   */
+  const scoresOf = (analysis: Analysis, scorer: RemoteScorer, want: readonly number[]): Promise<CandidateScore[]> => {
     let byModel = learned.get(analysis);
     if (!byModel) learned.set(analysis, (byModel = new Map()));
+    const key = modelKey(scorer.info, scorer.fingerprint, want);
     let p = byModel.get(key);
     if (!p) {
       const volume = (analysis as Partial<VolumeAnalysis>).volume;
       const sharedKey = opts.shared?.keyOf(analysis);
+      const byId = new Map(analysis.candidates.map((c) => [c.id, c]));
+      const candidates = want.map((id) => byId.get(id)).filter((c) => c !== undefined);
       p = (async () => {
         const hit = sharedKey ? await opts.shared?.getScores(sharedKey, key) : undefined;
-        if (hit && hit.length === analysis.candidates.length) return hit;
+        if (hit && hit.length === candidates.length) return hit;
         if (!volume) throw new Error('a learned scorer needs the analysis with its volume');
-        const scores = await scorer.scoreCandidates(volume, analysis.candidates);
+        const scores = await scorer.scoreCandidates(volume, candidates);
         if (sharedKey) void opts.shared?.putScores(sharedKey, key, scores);
         return scores;
       })();
@@ -156,39 +162,37 @@ export function createEngine(opts: EngineOptions): Engine {
       }
       let id = ids.get(analysis);
       if (!id) ids.set(analysis, (id = randomUUID()));
-      let given = sent.get(analysis);
-      if (!given) sent.set(analysis, (given = new Set()));
       const modelKeyOf = scorer ? modelKey(scorer.info, scorer.fingerprint) : undefined;
-      let scores: CandidateScore[] | undefined;
-      let scoringMs: number | undefined;
-      if (scorer && modelKeyOf && analysis.candidates.length > 0) {
-        const t = performance.now();
-        scores = await scoresOf(analysis, scorer, modelKeyOf);
-        scoringMs = performance.now() - t;
-      }
-      const ask = (missing: ReadonlySet<string>) => {
-        const withAnalysis = missing.has('analysis');
-        const withScores = missing.has('scores');
-        const { volume: _v, anatomy: _a, ...plain } = analysis as Partial<VolumeAnalysis> & Analysis;
-        return queries.run('rerank', {
-          id: id as string,
+      const opts2 = { topK: o.topK, minScore: o.minScore, preset: o.preset as Preset | undefined, sopOrder: o.sopOrder };
+      const { volume: _v, anatomy: _a, ...plain } = analysis as Partial<VolumeAnalysis> & Analysis;
+      let withAnalysis = !sent.has(analysis);
+      let scores: { ids: number[]; scores: CandidateScore[] } | undefined;
+      let scoringMs = 0;
+      // The query worker asks for what it lacks: the analysis (new or evicted there), or the model's
+      // scores of the candidates the pipeline has the model judge.
+      for (let round = 0; round < 3; round++) {
+        const out = await queries.run('rerank', {
+          id,
           analysis: withAnalysis ? (plain as Analysis) : undefined,
           query,
-          opts: { topK: o.topK, minScore: o.minScore, preset: o.preset as Preset | undefined, sopOrder: o.sopOrder },
-          model: scorer && modelKeyOf && scores ? { info: scorer.info, key: modelKeyOf, scores: withScores ? scores : undefined } : undefined,
+          opts: opts2,
+          model: scorer && modelKeyOf ? { info: scorer.info, key: modelKeyOf, ...scores } : undefined,
         });
-      };
-      const first = new Set<string>();
-      if (!given.has('analysis')) first.add('analysis');
-      if (modelKeyOf && !given.has(modelKeyOf)) first.add('scores');
-      let out = await ask(first);
-      if ('missing' in out) out = await ask(new Set(out.missing)); // the worker had evicted it
-      if ('missing' in out) throw new Error('the query worker did not take the analysis');
-      given.add('analysis');
-      if (modelKeyOf) given.add(modelKeyOf);
-      const response = out.response;
-      if (scoringMs !== undefined) response.timings.scoring = Math.round(scoringMs * 10) / 10;
-      return response;
+        sent.add(analysis);
+        withAnalysis = false;
+        scores = undefined;
+        if ('response' in out) {
+          if (scorer) out.response.timings.scoring = Math.round(scoringMs * 10) / 10;
+          return out.response;
+        }
+        if (out.missing === 'analysis') withAnalysis = true;
+        else if (scorer) {
+          const t = performance.now();
+          scores = { ids: out.ids, scores: await scoresOf(analysis, scorer, out.ids) };
+          scoringMs += performance.now() - t;
+        }
+      }
+      throw new Error('the query worker did not take the analysis and its scores');
     },
     presets: PRESETS,
     models,

@@ -86,8 +86,9 @@ export function analysisKey(seriesInstanceUID: string, contentHash: string, vers
   return sha256('analysis', version, seriesInstanceUID, contentHash);
 }
 
-export function modelKey(model: ModelInfo, fingerprint: string): string {
-  return sha256('model', model.id, model.version, fingerprint).slice(0, 32);
+/** A model (id, version, digest of its files), and the candidates it scored when `ids` is given. */
+export function modelKey(model: ModelInfo, fingerprint: string, ids?: readonly number[]): string {
+  return sha256('model', model.id, model.version, fingerprint, ids ? ids.join(',') : '').slice(0, 32);
 }
 
 /** The shareable part of an analysis. */

@@ -19,17 +19,25 @@ import { defineTask } from './task';
 
 interface Held {
   analysis: VolumeAnalysis;
-  scores: Map<string, CandidateScore[]>;
+  /** Learned scores by model key, then by candidate id. */
+  scores: Map<string, Map<number, CandidateScore>>;
 }
 
 /** Analyses by id; a few dozen series' candidates are a few MB each. */
 const held = new LRUCache<string, Held>({ max: 64 });
 
 /**
- * The pipeline hands a learned scorer the analysis' volume; here the scores were computed already (in
+ * The pipeline hands a learned scorer the analysis' volume; here the scores are computed elsewhere (in
  * the model worker), so the analysis carries a volume without pixels, which nothing here reads.
  */
 const NO_PIXELS = { hu: new Float32Array(0) } as unknown as Volume;
+
+/** Thrown by the lookup scorer: the pipeline asked for scores of candidates this worker was not sent. */
+class ScoresNeeded extends Error {
+  constructor(readonly ids: number[]) {
+    super('scores needed');
+  }
+}
 
 export interface QueryInput {
   /** Id the caller gave the analysis. */
@@ -38,28 +46,43 @@ export interface QueryInput {
   analysis?: Analysis;
   query: ParsedQuery;
   opts: { topK?: number; minScore?: number; preset?: Preset; sopOrder?: string[] };
-  /** The learned model's identity (`key` names its scores), and the scores when not sent before. */
-  model?: { info: ModelInfo; key: string; scores?: CandidateScore[] };
+  /** The learned model's identity (`key` names its scores), and scores of candidates (by id) not sent before. */
+  model?: { info: ModelInfo; key: string; ids?: number[]; scores?: CandidateScore[] };
 }
 
-export type QueryOutput = { response: RerankResponse } | { missing: Array<'analysis' | 'scores'> };
+/**
+ * The response; or what is missing: the analysis, or the model's scores of the candidates `ids` (the
+ * pipeline decides which candidates the model judges; the caller computes those and asks again).
+ */
+export type QueryOutput = { response: RerankResponse } | { missing: 'analysis' } | { missing: 'scores'; ids: number[] };
 
 export const rerank = defineTask(async (input: QueryInput): Promise<QueryOutput> => {
-  let h = held.get(input.id);
-  if (input.analysis) {
-    h = { analysis: { ...input.analysis, volume: NO_PIXELS } as VolumeAnalysis, scores: new Map() };
-    held.set(input.id, h);
-  }
+  if (input.analysis) held.set(input.id, { analysis: { ...input.analysis, volume: NO_PIXELS } as VolumeAnalysis, scores: new Map() });
+  const h = held.get(input.id);
+  if (!h) return { missing: 'analysis' };
   const model = input.model;
-  if (h && model?.scores) h.scores.set(model.key, model.scores);
-  const missing: Array<'analysis' | 'scores'> = [];
-  if (!h) missing.push('analysis');
-  if (model && !h?.scores.has(model.key)) missing.push('scores');
-  if (!h || missing.length > 0) return { missing };
-  const scores = model ? h.scores.get(model.key) : undefined;
-  const scorer: LearnedScorer | undefined =
-    model && scores ? { info: model.info, scoreCandidates: async () => scores } : undefined;
-  const response = await rerankSlices(h.analysis, input.query, { ...input.opts, scorer });
-  // A copy: the result's typed arrays are moved to the caller, and must not be the ones held here.
-  return { response: structuredClone(response) };
+  let scorer: LearnedScorer | undefined;
+  if (model) {
+    let byId = h.scores.get(model.key);
+    if (!byId) h.scores.set(model.key, (byId = new Map()));
+    const ids = model.ids ?? [];
+    model.scores?.forEach((score, i) => byId.set(ids[i], score));
+    const known = byId;
+    scorer = {
+      info: model.info,
+      async scoreCandidates(_volume, candidates) {
+        const out = candidates.map((c) => known.get(c.id));
+        if (out.some((x) => x === undefined)) throw new ScoresNeeded(candidates.map((c) => c.id));
+        return out as CandidateScore[];
+      },
+    };
+  }
+  try {
+    const response = await rerankSlices(h.analysis, input.query, { ...input.opts, scorer });
+    // A copy: the result's typed arrays are moved to the caller, and must not be the ones held here.
+    return { response: structuredClone(response) };
+  } catch (err) {
+    if (err instanceof ScoresNeeded) return { missing: 'scores', ids: err.ids };
+    throw err;
+  }
 });
