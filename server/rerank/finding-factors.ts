@@ -126,7 +126,7 @@ function vacuoleMembership(c: Candidate): number {
 function signMembership(sign: Sign, c: Candidate): number | undefined {
   if (!ASSESSED_SIGNS[c.kind]?.includes(sign)) return undefined;
   if (sign === 'vacuole') return vacuoleMembership(c);
-  if (sign === 'air bronchogram') return sigmoid(((c.measures?.airBronchogramShare ?? 0) - 0.02) / 0.008);
+  if (sign === 'air bronchogram') return sigmoid(((c.measures?.airBronchogramShare ?? 0) - 0.006) / 0.002);
   return undefined;
 }
 
@@ -189,7 +189,7 @@ export function kindFactors(f: Finding, c: Candidate, termOf: (kind: Term['kind'
 
 function signWords(c: Candidate): string {
   const m = c.measures ?? {};
-  if (c.kind === 'consolidation') return (m.airBronchogramShare ?? 0) > 0.02 ? 'air bronchograms' : 'no air bronchogram';
+  if (c.kind === 'consolidation') return (m.airBronchogramShare ?? 0) > 0.006 ? 'air bronchograms' : 'no air bronchogram';
   if ((m.cavityMm ?? 0) >= 4) return `cavity ${round(m.cavityMm ?? 0)} mm`;
   return (m.vacuoles ?? 0) > 0 ? `${m.vacuoles} vacuole(s)` : 'no air inside';
 }

@@ -1,6 +1,8 @@
 /**
  * Consolidation and atelectasis: dense lung (above about -250 HU, on the grid) broader than the vessels
- * (a ball of 4 mm opens it), of at least 4 mL, outside the hilar bulges (where the large vessels are).
+ * (a ball of 4 mm opens it), of at least 4 mL, in the space the lung occupies (its field, and its convex
+ * hull on the chest-wall side: a consolidated lobe is no longer air), outside the hilar bulges (where the
+ * large vessels are) and outside any effusion.
  *
  * - Air bronchograms: air (< -700 HU) inside the opacity at full resolution, once its outline is closed
  *   (a 3 mm closing and the in-plane holes filled) and its one-voxel rim is set aside; their share of the
@@ -13,7 +15,7 @@
  */
 import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
-import { closeByBall, fillHoles2D, labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
+import { closeByBall, convexHull, fillConvexPolygon, fillHoles2D, labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
 import { componentVoxels, latticeOf } from './pleura';
 import type { Candidate } from './types';
 
@@ -40,10 +42,11 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
   const hila = [m.airway.hila.right, m.airway.hila.left].filter((h) => h !== undefined);
   const idx = boxIndices(box);
   const D = { slices: box.slices, rows: box.rows, columns: box.columns };
+  const space = lungSpace(ctx, box);
   const dense = new Uint8Array(idx.length);
   for (let j = 0; j < idx.length; j++) {
     const i = idx[j];
-    if (!m.lung[i] || m.airway.mask[i] || sm[i] <= DENSE_HU) continue;
+    if (!space[j] || m.airway.mask[i] || fluid[i] || sm[i] <= DENSE_HU) continue;
     if (!m.aerated[i] && hila.length) {
       const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
       const o = g.origin[s];
@@ -82,13 +85,13 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
     }
     const volumeMm3 = vox.length * voxelMl * 1000;
     const massLike = Math.min(1, roundVolume / volumeMm3);
-    const air = airBronchograms(ctx, vox);
+    const air = airBronchograms(ctx, vox, (i) => { const b = box.toBox(i); return b >= 0 && dense[b] === 1; });
     const base = { voxels: latticeOf(g, vox), lattice: { fz: g.fz, fy: g.fy, fx: g.fx }, huOf: (j: number) => sm[vox[j]] };
     const measures = { airBronchogramShare: round3(air), volumeMl: Math.round(volumeMm3 / 100) / 10, effusionContact: round3(faces ? againstFluid / faces : 0) };
     const cons = regionCandidate(ctx, { ...base, kind: 'consolidation', likelihood: 0, measures });
     if (!cons) continue;
     const big = sigmoid((cons.diameterMm - 20) / 5);
-    const bronchi = sigmoid((air - 0.02) / 0.008);
+    const bronchi = sigmoid((air - 0.006) / 0.002);
     const soft = sigmoid((cons.meanHU + 350) / 60);
     cons.lesionLikelihood = big * soft * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
     out.consolidations.push(cons);
@@ -101,8 +104,59 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
   return out;
 }
 
-/** Share of the opacity's closed outline that is air at full resolution, its rim left out. */
-function airBronchograms(ctx: FindingContext, vox: Int32Array): number {
+/**
+ * The space a lung occupies, in box order: its field, and what of its convex hull (per slice) lies on
+ * the chest-wall side of its aerated part and above the diaphragm. A consolidated lobe is no longer air
+ * and too broad for the field's closing to take in; the hull takes it back, while the mediastinum (medial
+ * of the aerated lung on the same row) and the domes under the lung stay out.
+ */
+function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
+  const { g, m } = ctx;
+  const plane = g.rows * g.columns;
+  const bp = box.rows * box.columns;
+  const out = new Uint8Array(box.slices * bp);
+  const hull = new Uint8Array(bp);
+  for (let bs = 0; bs < box.slices; bs++) {
+    const s = bs + box.s0;
+    const z = g.origin[s][2];
+    for (const side of [1, 2]) {
+      const pts: number[] = [];
+      for (let r = 0; r < box.rows; r++)
+        for (let c = 0; c < box.columns; c++) if (m.lung[s * plane + (r + box.r0) * g.columns + c + box.c0] === side) pts.push(c, r);
+      if (pts.length < 6) continue;
+      hull.fill(0);
+      fillConvexPolygon(convexHull(pts), hull, 0, box.rows, box.columns);
+      for (let r = 0; r < box.rows; r++) {
+        // the aerated lung's medial edge on this row (patient x): beyond it towards the midline is mediastinum
+        let medial = NaN;
+        for (let c = 0; c < box.columns; c++) {
+          if (m.aerated[s * plane + (r + box.r0) * g.columns + c + box.c0] !== side) continue;
+          const x = g.origin[s][0] + g.rowStep[0] * (r + box.r0) + g.colStep[0] * (c + box.c0);
+          medial = Number.isNaN(medial) ? x : side === 1 ? Math.max(medial, x) : Math.min(medial, x);
+        }
+        for (let c = 0; c < box.columns; c++) {
+          const i = s * plane + (r + box.r0) * g.columns + c + box.c0;
+          const j = bs * bp + r * box.columns + c;
+          if (m.lung[i] === side) { out[j] = 1; continue; }
+          if (!hull[r * box.columns + c] || !m.body[i] || m.aerated[i]) continue;
+          const x = g.origin[s][0] + g.rowStep[0] * (r + box.r0) + g.colStep[0] * (c + box.c0);
+          if (!Number.isNaN(medial) && (side === 1 ? x > medial : x < medial)) continue;
+          const q = i - s * plane;
+          if (!Number.isNaN(m.diaphragmZ[q]) && z < m.diaphragmZ[q] - g.spacing[0]) continue;
+          out[j] = 1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Share of the opacity that is air at full resolution inside it: on each slice, its dense lung (the
+ * opacity and the dense tissue touching it, before the opening) closed by 2 mm and its holes filled; the
+ * air inside, away from its rim, is the bronchi it holds.
+ */
+function airBronchograms(ctx: FindingContext, vox: Int32Array, isDense: (i: number) => boolean): number {
   const { v, g } = ctx;
   const plane = g.rows * g.columns;
   const k = Math.max(1, Math.round(3 / g.spacing[1]));
@@ -115,24 +169,28 @@ function airBronchograms(ctx: FindingContext, vox: Int32Array): number {
     list.push(i - s * plane);
   }
   for (const [s, qs] of bySlice) {
-    // the slice's outline on a box around it, closed and filled so bronchi inside are enclosed
     let r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
     for (const q of qs) { const r = (q / g.columns) | 0, c = q % g.columns; r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c); }
     r0 = Math.max(0, r0 - k - 1); r1 = Math.min(g.rows - 1, r1 + k + 1); c0 = Math.max(0, c0 - k - 1); c1 = Math.min(g.columns - 1, c1 + k + 1);
     const h = r1 - r0 + 1, w = c1 - c0 + 1;
+    // the opacity with the dense tissue of its box (its walls between bronchi, which the opening took away)
     const mask = new Uint8Array(h * w);
     for (const q of qs) mask[(((q / g.columns) | 0) - r0) * w + (q % g.columns) - c0] = 1;
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) if (isDense(s * plane + (r + r0) * g.columns + c + c0)) mask[r * w + c] = 1;
     const dims = { slices: 1, rows: h, columns: w };
     const spacing: [number, number, number] = [1, g.spacing[1], g.spacing[2]];
-    const closed = closeByBall(mask, dims, spacing, 3);
+    const closed = closeByBall(mask, dims, spacing, 2);
     fillHoles2D(closed, 0, h, w, new Int32Array(h * w), new Uint8Array(h * w));
-    // its rim (one voxel) is partial volume with the lung around it
-    const inner = squaredDistanceToBackground(closed, dims, spacing, true);
+    // only what lies within the opacity's own outline, away from its rim (partial volume with the lung around it)
+    const own = new Uint8Array(h * w);
+    for (const q of qs) own[(((q / g.columns) | 0) - r0) * w + (q % g.columns) - c0] = 1;
+    const ownClosed = closeByBall(own, dims, spacing, 3);
+    fillHoles2D(ownClosed, 0, h, w, new Int32Array(h * w), new Uint8Array(h * w));
+    const inner = squaredDistanceToBackground(ownClosed, dims, spacing, true);
     const rim = Math.max(g.spacing[1], g.spacing[2]) ** 2;
     for (let rr = 0; rr < h; rr++)
       for (let cc = 0; cc < w; cc++) {
-        if (inner[rr * w + cc] <= rim) continue;
-        // the volume pixels of this grid voxel
+        if (inner[rr * w + cc] <= rim || !closed[rr * w + cc]) continue;
         for (let vs = s * g.fz; vs < Math.min(v.slices, s * g.fz + g.fz); vs++)
           for (let vr = (rr + r0) * g.fy; vr < Math.min(v.rows, (rr + r0 + 1) * g.fy); vr++)
             for (let vc = (cc + c0) * g.fx; vc < Math.min(v.columns, (cc + c0 + 1) * g.fx); vc++) {

@@ -47,10 +47,10 @@ export const patientY = (g: Grid, s: number, r: number, c: number): number => g.
 /** A tracheal wall is about 2 mm thick. */
 const TRACHEAL_WALL_MM = 2;
 /** The descending aorta: a column 7–22 mm in radius, left of the midline (mm). */
-const AORTA_RADIUS_MM: [number, number] = [7, 22];
-const AORTA_LEFT_MM: [number, number] = [5, 50];
+const AORTA_RADIUS_MM: [number, number] = [7, 18];
+const AORTA_LEFT_MM: [number, number] = [8, 55];
 /** Where it is looked for: this far below the carina (mm). */
-const AORTA_SEED_BELOW_CARINA_MM: [number, number] = [10, 50];
+const AORTA_SEED_BELOW_CARINA_MM: [number, number] = [15, 60];
 /** Inscribed radius (mm) that keeps the aorta apart from the smaller vessels and the soft tissue around it. */
 const AORTA_CORE_MM = 8;
 const BONE_HU = 300;
@@ -69,11 +69,12 @@ export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8A
   if (!seed) return out;
   out.bloodHU = seed.hu;
   // blood density and its planar depth; the aorta's core is where that depth exceeds the core radius
-  const lo = seed.hu - 70, hi = seed.hu + 90;
+  // blood: around the descending aorta's own density (with its partial-volume rim when it is enhanced)
+  const lo = Math.min(seed.hu - 70, (seed.hu - 100) / 2), hi = seed.hu + 150;
   const blood = new Uint8Array(box.n);
   box.forEach((i, j) => {
     const k = compartments[i];
-    blood[j] = m.body[i] && (k === Compartment.Mediastinum || k === Compartment.Heart) && g.hu[i] > lo && g.hu[i] < hi ? 1 : 0;
+    blood[j] = inCavity(m, k, i) && g.hu[i] > lo && g.hu[i] < hi ? 1 : 0;
   });
   const depth = squaredDistanceToBackground(blood, box, g.spacing, true);
   const core = new Uint8Array(box.n);
@@ -85,7 +86,7 @@ export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8A
     core[j] = 1;
   });
   const comps = labelComponents(core, box);
-  const id = comps.labels[box.local(seed.index)];
+  const id = coreAt(g, box, comps.labels, seed.index);
   if (!id) return out;
   let top = -Infinity;
   box.forEach((_, j, s) => { if (comps.labels[j] === id && g.origin[s][2] > top) top = g.origin[s][2]; });
@@ -95,6 +96,32 @@ export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8A
   out.archTopZ = top + AORTA_CORE_MM;
   out.archBottomZ = archDivision(g, box, comps.labels, id, top, carina[2]) ?? top - 25;
   return out;
+}
+
+/**
+ * Inside the thoracic cavity and not aerated lung: the mediastinum and heart, and what of them bulges into a
+ * lung field (the descending aorta presses into the left lung).
+ */
+function inCavity(m: LungMasks, k: number, i: number): boolean {
+  return m.body[i] === 1 && !m.aerated[i] && !m.airway.mask[i] && (k === Compartment.Mediastinum || k === Compartment.Heart || k === Compartment.Lung);
+}
+
+/** The aorta's core component at the seed, or the largest one within 10 mm of it on its slice. */
+function coreAt(g: Grid, box: Box, labels: Int32Array, seed: number): number {
+  const at = labels[box.local(seed)];
+  if (at) return at;
+  const plane = g.rows * g.columns;
+  const s = (seed / plane) | 0, r = ((seed % plane) / g.columns) | 0, c = seed % g.columns;
+  const k = Math.ceil(10 / g.spacing[1]);
+  const count = new Map<number, number>();
+  for (let rr = Math.max(box.r0, r - k); rr <= Math.min(box.r0 + box.rows - 1, r + k); rr++)
+    for (let cc = Math.max(box.c0, c - k); cc <= Math.min(box.c0 + box.columns - 1, c + k); cc++) {
+      const id = labels[box.local(s * plane + rr * g.columns + cc)];
+      if (id) count.set(id, (count.get(id) ?? 0) + 1);
+    }
+  let best = 0, n = 0;
+  for (const [id, x] of count) if (x > n) { n = x; best = id; }
+  return best;
 }
 
 /** A box of the grid: its own dims, and the mapping between its voxels and the grid's. */
@@ -237,18 +264,27 @@ function descendingAortaSeed(g: Grid, m: LungMasks, compartments: Uint8Array, ca
   box.forEach((i, j, s) => {
     if (!inBand(s)) return;
     const k = compartments[i];
-    tissue[j] = m.body[i] && (k === Compartment.Mediastinum || k === Compartment.Heart) && g.hu[i] > -30 && g.hu[i] < 450 ? 1 : 0;
+    tissue[j] = inCavity(m, k, i) && g.hu[i] > -30 && g.hu[i] < 450 ? 1 : 0;
   });
+  // the blood in the heart: the aorta holds the same (a vertebral body is as round, but not of that density)
+  const pool: number[] = [];
+  box.forEach((i) => { if (compartments[i] === Compartment.Heart && !m.aerated[i] && g.hu[i] > 0 && g.hu[i] < 600) pool.push(g.hu[i]); });
+  const heart = pool.length > 100 ? median(pool) : 45;
+  const bp = box.rows * box.columns;
   const depth = squaredDistanceToBackground(tissue, box, g.spacing, true);
   const best = new Map<number, { i: number; d: number; x: number; y: number }>();
   box.forEach((i, j, s, r, c) => {
     const d = depth[j];
-    if (d < AORTA_RADIUS_MM[0] ** 2 || d > AORTA_RADIUS_MM[1] ** 2 || g.hu[i] > BONE_HU) return;
-    const b = best.get(s);
-    if (b && b.d >= d) return;
+    if (d < AORTA_RADIUS_MM[0] ** 2 || d > AORTA_RADIUS_MM[1] ** 2 || Math.abs(g.hu[i] - heart) > 0.3 * Math.abs(heart) + 60) return;
+    // a local maximum of the depth: the centre of a round column
+    const jr = ((j % bp) / box.columns) | 0, jc = j % box.columns;
+    if ((jc > 0 && depth[j - 1] > d) || (jc < box.columns - 1 && depth[j + 1] > d) || (jr > 0 && depth[j - box.columns] > d) || (jr < box.rows - 1 && depth[j + box.columns] > d)) return;
     const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
     const dx = x - m.midlineX[s];
     if (dx < AORTA_LEFT_MM[0] || dx > AORTA_LEFT_MM[1] || y < carina[1]) return;
+    // the descending aorta is the hindmost such column (the left atrium and the pulmonary veins lie in front of it)
+    const b = best.get(s);
+    if (b && b.y >= y) return;
     best.set(s, { i, d, x, y });
   });
   const picks = [...best.values()];

@@ -25,14 +25,17 @@ import type { Candidate, LungSide } from './types';
 const FLUID_HU: [number, number] = [-20, 35];
 /** Radius (mm) of the ball that opens the fluid: thinner layers are partial volume at the lung's edge. */
 const FLUID_OPEN_MM = 3;
-const AIR_HU = -975;
+const AIR_HU = -985;
 /** Soft tissue of a thickened pleura: above fluid, below bone. */
 const TISSUE_HU: [number, number] = [20, 150];
 const BONE_HU = 250;
 const THICKENING_MM = 4;
+/** The lung counts as touching a collection across a compressed rim of up to this (mm). */
+const CONTACT_MM = 5;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** 3×3 in-plane mean of the grid's HU inside `box` (0 outside it): a single grid voxel's noise would speckle every threshold. */
 export function smoothedGrid(g: Grid, box: GridBox): Float32Array {
@@ -136,29 +139,37 @@ interface Contact {
   inPlane: number;
 }
 
-function contactOf(g: Grid, aerated: Uint8Array, vox: Int32Array, inside: (i: number) => boolean): Contact {
+function contactOf(g: Grid, aerated: Uint8Array, vox: ArrayLike<number>, inside: (i: number) => boolean): Contact {
   const plane = g.rows * g.columns;
   const out: Contact = { faces: [0, 0, 0], dependent: [0, 0, 0], fromBelow: 0, inPlane: 0 };
   // which way is up, and which way is the back, along the grid's axes (patient +z head, +y posterior)
   const zUp = g.slices > 1 ? Math.sign(g.origin[g.slices - 1][2] - g.origin[0][2]) || 1 : 1;
   const yRow = Math.sign(g.rowStep[1]) || 1, yCol = Math.sign(g.colStep[1]);
-  for (const i of vox) {
+  // the lung may lie a few millimetres beyond a compressed (denser) rim of itself
+  const reach = [Math.max(1, Math.round(CONTACT_MM / g.spacing[2])), Math.max(1, Math.round(CONTACT_MM / g.spacing[1])), Math.max(1, Math.round(CONTACT_MM / g.spacing[0]))];
+  for (let k = 0; k < vox.length; k++) {
+    const i = vox[k];
     const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
     for (let d = 0; d < 6; d++) {
-      let j: number, posterior = 0, below = 0;
-      if (d === 0) { if (c === 0) continue; j = i - 1; posterior = yCol; }
-      else if (d === 1) { if (c === g.columns - 1) continue; j = i + 1; posterior = -yCol; }
-      else if (d === 2) { if (r === 0) continue; j = i - g.columns; posterior = yRow; }
-      else if (d === 3) { if (r === g.rows - 1) continue; j = i + g.columns; posterior = -yRow; }
-      else if (d === 4) { if (s === 0) continue; j = i - plane; below = -zUp; }
-      else { if (s === g.slices - 1) continue; j = i + plane; below = zUp; }
-      const side = aerated[j];
-      if (!side || inside(j)) continue;
+      const axis = d < 2 ? 0 : d < 4 ? 1 : 2;
+      const sign = d % 2 ? 1 : -1;
+      const step = axis === 0 ? sign : axis === 1 ? sign * g.columns : sign * plane;
+      let side = 0;
+      for (let t = 1; t <= reach[axis]; t++) {
+        const cc = axis === 0 ? c + sign * t : c, rr = axis === 1 ? r + sign * t : r, ss = axis === 2 ? s + sign * t : s;
+        if (cc < 0 || rr < 0 || ss < 0 || cc >= g.columns || rr >= g.rows || ss >= g.slices) break;
+        const j = i + step * t;
+        if (inside(j)) break;
+        if (aerated[j]) { side = aerated[j]; break; }
+      }
+      if (!side) continue;
+      // posterior > 0: the collection lies behind the lung; below > 0: under it
+      const posterior = axis === 0 ? -sign * yCol : axis === 1 ? -sign * yRow : 0;
+      const below = axis === 2 ? sign * zUp : 0;
       out.faces[side]++;
-      // posterior > 0: the collection lies behind the lung voxel; below > 0: under it
       if (posterior > 0 || below > 0) out.dependent[side]++;
       if (below > 0) out.fromBelow++;
-      if (d < 4) out.inPlane++;
+      if (axis < 2) out.inPlane++;
     }
   }
   return out;
@@ -207,7 +218,7 @@ function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Array, foun
       sigmoid((inPlane - 0.35) / 0.08) * sigmoid((30 - meanHU) / 5) * sigmoid((meanHU + 15) / 5);
     const cand = regionCandidate(ctx, {
       kind: 'pleural effusion', voxels: latticeOf(g, vox), lattice: lattice(g), huOf: (j) => sm[vox[j]], likelihood, side, amount, wall: 'chest wall',
-      measures: { depthMm: round1(depthMm), volumeMl: round1(volumeMl), dependentShare: round1(dependent * 100) / 100, hemithoraxFraction: round1(fraction * 100) / 100 },
+      measures: { depthMm: round1(depthMm), volumeMl: round1(volumeMl), dependentShare: round2(dependent), inPlaneShare: round2(inPlane), hemithoraxFraction: round2(fraction), meanHU: Math.round(meanHU) },
     });
     if (!cand) continue;
     for (const i of vox) found[i] = 1;
@@ -225,6 +236,7 @@ function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array)
   const comps = labelComponents(air, D);
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
   const plane = g.rows * g.columns;
+  const reach = Math.max(1, Math.round(CONTACT_MM / 2 / Math.min(g.spacing[1], g.spacing[2])));
   const out: Candidate[] = [];
   for (const local of componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(1 / voxelMl))) {
     const id = comps.labels[local[0]];
@@ -246,7 +258,14 @@ function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array)
         const b = box.toBox(j);
         if (b >= 0 && comps.labels[b] === id) continue;
         faces++;
-        if (!m.aerated[j] && m.body[j] && compartments[j] !== Compartment.Mediastinum && compartments[j] !== Compartment.Heart) wall++;
+        // the chest wall, possibly beyond a voxel or two of partial volume with it
+        const step = j - i;
+        for (let t = 0, k = j; t < reach; t++, k += step) {
+          if (k < 0 || k >= g.hu.length) break;
+          if (m.aerated[k]) continue;
+          if (m.body[k] && compartments[k] !== Compartment.Mediastinum && compartments[k] !== Compartment.Heart) wall++;
+          break;
+        }
       }
     }
     const wallShare = faces ? wall / faces : 0;
