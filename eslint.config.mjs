@@ -1,11 +1,11 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-/** extension/ and contract/ import nothing of server/ (the wire contract is the only shared module). */
+/** extension/, mode/ and contract/ import nothing of server/ (the wire contract is the only shared module). */
 const NO_SERVER = { group: ['**/server', '**/server/*', '**/server/**'], message: 'extension/ and contract/ must not import server code: use contract/.' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', '.cache/', '.gpu/', '.gl/', 'coverage/', 'test-results/'] },
+  { ignores: ['node_modules/', '**/dist/', '.cache/', '.gpu/', '.gl/', 'coverage/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -16,7 +16,7 @@ export default tseslint.config(
   {
     // The browser bundle and the wire contract import nothing of the server; the extension takes the
     // contract's schemas as types only (a value import would put TypeBox in the bundle).
-    files: ['extension/**/*.{ts,tsx}', 'contract/**/*.ts'],
+    files: ['extension/**/*.{ts,tsx}', 'mode/**/*.ts', 'contract/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

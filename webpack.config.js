@@ -1,19 +1,29 @@
-// Builds the OHIF extension as one ES module (dist/extension/slice-finder.mjs) that the prebuilt
-// viewer loads with a plain dynamic import(). React is bundled (the host shares none); nothing of
-// @ohif/* or cornerstone is: the extension reaches the host's through its services.
+// Builds the two packages of the npm workspace, each into its own dist/ (what `npm pack` ships):
+// - extension-runtime: extension/dist/slice-finder.mjs, one ES module that the prebuilt viewer loads with
+//   a plain dynamic import(). React is bundled (the host shares none with a runtime module).
+// - extension-library: extension/dist/index.mjs, the package's entry for a viewer built with the
+//   extension in pluginConfig.json: the same code with React left to the host build.
+// - mode: mode/dist/slice-finder-mode.mjs, the mode (no UI, no dependencies), for both routes.
+// Nothing of @ohif/* or cornerstone is bundled: the extension reaches the host's through its services.
+// `--config-name <name>` builds one (each package's `npm run build` does).
 const path = require('path');
 const fs = require('fs');
 const zlib = require('zlib');
 
-const OUT_DIR = path.resolve(__dirname, 'dist/extension');
-const FILE = 'slice-finder.mjs';
+const EXTENSION_OUT = path.resolve(__dirname, 'extension/dist');
+const MODE_OUT = path.resolve(__dirname, 'mode/dist');
 const MAX_BYTES = 1024 * 1024;
 
 /** Prints the bundle size after each build and fails the build above 1 MB. */
 class BundleSizePlugin {
+  constructor(dir, file) {
+    this.dir = dir;
+    this.file = file;
+  }
   apply(compiler) {
+    const { dir, file: FILE } = this;
     compiler.hooks.afterEmit.tap('BundleSizePlugin', (compilation) => {
-      const file = path.join(OUT_DIR, FILE);
+      const file = path.join(dir, FILE);
       if (!compilation.getAsset(FILE) || !fs.existsSync(file)) return;
       const source = fs.readFileSync(file);
       const gz = zlib.gzipSync(source).length;
@@ -26,21 +36,27 @@ class BundleSizePlugin {
   }
 }
 
-module.exports = (_env, argv = {}) => {
-  const production = argv.mode !== 'development';
+/** What the host build provides (peer dependencies): imported, never bundled, by the library build. */
+const HOST_PROVIDED = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runtime', /^@ohif\//];
+
+function config({ name, entry, outDir, file, production, externals }) {
   return {
+    name,
     mode: production ? 'production' : 'development',
-    entry: './extension/src/index.ts',
+    entry,
     target: ['web', 'es2020'],
     devtool: production ? false : 'source-map',
     experiments: { outputModule: true },
+    externalsType: 'module',
+    externals,
     output: {
-      path: OUT_DIR,
-      filename: FILE,
+      path: outDir,
+      filename: file,
       module: true,
       chunkFormat: 'module',
       library: { type: 'module' },
-      clean: true,
+      // Two builds write into extension/dist: each replaces its own files, neither cleans the folder.
+      clean: false,
     },
     resolve: { extensions: ['.tsx', '.ts', '.js'] },
     module: {
@@ -57,6 +73,15 @@ module.exports = (_env, argv = {}) => {
     },
     optimization: { splitChunks: false, runtimeChunk: false },
     performance: { hints: false },
-    plugins: [new BundleSizePlugin()],
+    plugins: [new BundleSizePlugin(outDir, file)],
   };
+}
+
+module.exports = (_env, argv = {}) => {
+  const production = argv.mode !== 'development';
+  return [
+    config({ name: 'extension-runtime', entry: './extension/src/index.ts', outDir: EXTENSION_OUT, file: 'slice-finder.mjs', production }),
+    config({ name: 'extension-library', entry: './extension/src/index.ts', outDir: EXTENSION_OUT, file: 'index.mjs', production, externals: HOST_PROVIDED }),
+    config({ name: 'mode', entry: './mode/src/index.ts', outDir: MODE_OUT, file: 'slice-finder-mode.mjs', production }),
+  ];
 };

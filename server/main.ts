@@ -22,12 +22,13 @@ import { relaunchWithMallocTunables } from './workers/malloc';
 
 export const DICOMWEB_PATH = '/dicom-web';
 const REPO_ROOT = path.resolve(__dirname, '..');
-export const EXTENSION_DIR = process.env.SLICE_FINDER_EXTENSION_DIR ?? path.join(REPO_ROOT, 'dist', 'extension');
+/** The extension package's build output (extension/dist, what `npm pack -w extension` ships). */
+export const EXTENSION_DIR = process.env.SLICE_FINDER_EXTENSION_DIR ?? path.join(REPO_ROOT, 'extension', 'dist');
 export const EXTENSION_FILE = 'slice-finder.mjs';
 /** Generated module that binds the extension's configuration (see server/viewer/extension-entry.ts). */
 export const EXTENSION_ENTRY = 'slice-finder.entry.mjs';
 /** The panel module id the extension registers (extension id + panel name). */
-export const PANEL_ID = process.env.SLICE_FINDER_PANEL_ID ?? '@slice-finder/extension.panelModule.sliceFinder';
+export const PANEL_ID = process.env.SLICE_FINDER_PANEL_ID ?? '@slice-finder/ohif-extension.panelModule.sliceFinder';
 
 export interface ServerOptions {
   config: Config;

@@ -12,14 +12,19 @@ interface PanelService {
 
 export function getCommandsModule(runtime: Runtime) {
   const { controller } = runtime;
+  const openPanel = () => {
+    const services = runtime.params.servicesManager.services as { panelService?: PanelService };
+    services.panelService?.activatePanel?.(PANEL_ID, true);
+  };
   const actions = {
     /** Runs a search; options override the panel's fields. Opens the panel so the results are seen. */
     sliceFinderSearch: (options: SearchOptions = {}) => {
-      const services = runtime.params.servicesManager.services as { panelService?: PanelService };
-      services.panelService?.activatePanel?.(PANEL_ID, true);
+      openPanel();
       const { query, preset, topK, minScore } = options;
       return controller.search({ query, preset, topK, minScore });
     },
+    /** The toolbar button's command: shows the panel (opening the right side panel if closed). */
+    sliceFinderOpen: () => openPanel(),
     sliceFinderCancel: () => controller.cancel(),
     sliceFinderNext: () => controller.next(),
     sliceFinderPrevious: () => controller.previous(),
@@ -32,6 +37,7 @@ export function getCommandsModule(runtime: Runtime) {
     actions,
     definitions: {
       [COMMANDS.search]: { commandFn: actions.sliceFinderSearch },
+      [COMMANDS.open]: { commandFn: actions.sliceFinderOpen },
       [COMMANDS.cancel]: { commandFn: actions.sliceFinderCancel },
       [COMMANDS.next]: { commandFn: actions.sliceFinderNext },
       [COMMANDS.previous]: { commandFn: actions.sliceFinderPrevious },

@@ -1,14 +1,15 @@
 /**
- * The Slice Finder OHIF extension. Loaded at run time as an ES module (app-config `extensions`);
- * configured under window.config.sliceFinder (or by an `[extension, configuration]` pair).
+ * The Slice Finder OHIF extension. Loaded at run time as an ES module (app-config `extensions`), or
+ * built into a viewer through pluginConfig.json (see extension/README.md); configured under
+ * window.config.sliceFinder (or by an `[extension, configuration]` pair).
  */
 import { getCommandsModule } from './commandsModule';
-import { EXTENSION_ID, HOTKEYS } from './ids';
+import { EXTENSION_ID, HOTKEYS, TOOLBAR_BUTTON, TOOLBAR_BUTTONS_CUSTOMIZATION } from './ids';
 import { getPanelModule } from './panelModule';
 import { createRuntime, type Runtime } from './runtime';
 import type { ExtensionParams } from './viewer/hostTypes';
 
-export { EXTENSION_ID, PANEL_ID, COMMANDS, HOTKEYS } from './ids';
+export { EXTENSION_ID, PANEL_ID, COMMANDS, HOTKEYS, TOOLBAR_BUTTON, TOOLBAR_BUTTON_ID, TOOLBAR_BUTTONS_CUSTOMIZATION } from './ids';
 export type { SliceFinderConfig } from './config';
 
 export function createExtension() {
@@ -36,6 +37,13 @@ export function createExtension() {
     },
     getPanelModule: (params: ExtensionParams) => getPanelModule(ensure(params)),
     getCommandsModule: (params: ExtensionParams) => getCommandsModule(ensure(params)),
+    /**
+     * Registered at default scope when the extension registers: the toolbar button as a pack that a mode
+     * lists in its toolbarButtons (`{ $reference: 'sliceFinder.toolbarButtons' }`), as the Slice Finder
+     * mode does. Needs no runtime, so the pack exists before any mode is entered. A copy each time:
+     * ToolbarService.register writes into a button's props.
+     */
+    getCustomizationModule: () => [{ name: 'default', value: { [TOOLBAR_BUTTONS_CUSTOMIZATION]: [{ ...TOOLBAR_BUTTON, props: { ...TOOLBAR_BUTTON.props } }] } }],
   };
 }
 

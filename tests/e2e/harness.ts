@@ -12,8 +12,10 @@ import { ensureViewer } from '../../scripts/setup-viewer';
 import { SAMPLE_CASE_DIR } from '../../server/series/sample';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
-export const EXTENSION_BUNDLE = path.join(REPO_ROOT, 'dist', 'extension', 'slice-finder.mjs');
-export const PANEL_ID = '@slice-finder/extension.panelModule.sliceFinder';
+export const EXTENSION_BUNDLE = path.join(REPO_ROOT, 'extension', 'dist', 'slice-finder.mjs');
+/** The mode package's build (one file for both routes). */
+export const MODE_BUNDLE = path.join(REPO_ROOT, 'mode', 'dist', 'slice-finder-mode.mjs');
+export const PANEL_ID = '@slice-finder/ohif-extension.panelModule.sliceFinder';
 export const SCREENSHOT_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 
 export interface GroundTruth {
@@ -33,13 +35,15 @@ export const groundTruth = (): GroundTruth =>
 export const queries = (): QueryCase[] =>
   JSON.parse(readFileSync(path.join(SAMPLE_CASE_DIR, 'queries.json'), 'utf8')) as QueryCase[];
 
-/** The prebuilt viewer (npm pack, cached) and the extension bundle (webpack), made once if missing. */
+/** The prebuilt viewer (npm pack, cached) and the extension and mode bundles (webpack), made once if missing. */
 export async function ensureArtifacts(): Promise<void> {
   await ensureViewer({ log: () => undefined });
-  if (!existsSync(EXTENSION_BUNDLE)) {
+  if (!existsSync(EXTENSION_BUNDLE) || !existsSync(MODE_BUNDLE)) {
     execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'pipe' });
   }
-  if (!existsSync(EXTENSION_BUNDLE)) throw new Error(`the extension build did not produce ${EXTENSION_BUNDLE}`);
+  for (const file of [EXTENSION_BUNDLE, MODE_BUNDLE]) {
+    if (!existsSync(file)) throw new Error(`the build did not produce ${file}`);
+  }
 }
 
 export interface ServerProcess {
