@@ -12,12 +12,14 @@ import type {
   RerankAnswer,
   RerankRequest,
   RerankResponse,
+  ReportRequest,
+  ReportResponse,
   SeriesRef,
   SkipReport,
   StreamEvent,
 } from './schemas';
 
-export type { RerankRequest, SeriesRef, ModelsResponse, PrepareResponse, ProgressPhase, StreamEvent, RerankResponse, RerankAnswer, SkipReport };
+export type { ReportRequest, ReportResponse, RerankRequest, SeriesRef, ModelsResponse, PrepareResponse, ProgressPhase, StreamEvent, RerankResponse, RerankAnswer, SkipReport };
 
 export interface Progress {
   phase: ProgressPhase;
@@ -63,6 +65,8 @@ export interface SliceFinderClient {
   rerank(body: RerankRequest, opts?: RerankCallOptions): Promise<RerankAnswer>;
   prepare(series: SeriesRef, opts?: { signal?: AbortSignal }): Promise<PrepareResponse>;
   models(opts?: { signal?: AbortSignal }): Promise<ModelsResponse>;
+  /** Save lesions of an answer to the PACS as a structured report and key images (201: their UIDs). */
+  saveReport(body: ReportRequest, opts?: { signal?: AbortSignal }): Promise<ReportResponse>;
 }
 
 export function createClient(baseUrl: string, options: ClientOptions = {}): SliceFinderClient {
@@ -125,6 +129,9 @@ export function createClient(baseUrl: string, options: ClientOptions = {}): Slic
     },
     models(opts = {}) {
       return json<ModelsResponse>('/api/v1/models', { method: 'GET', headers: headers(false), signal: opts.signal });
+    },
+    saveReport(body, opts = {}) {
+      return json<ReportResponse>('/api/v1/reports', { method: 'POST', headers: headers(true), body: JSON.stringify(body), signal: opts.signal });
     },
   };
 }

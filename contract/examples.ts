@@ -145,12 +145,25 @@ export const UPLOAD = {
   sopInstanceUIDs: [SOP_1, SOP_2],
 };
 
+export const REPORT_REQUEST = {
+  query: REPORT,
+  series: RERANK_REQUEST.series,
+  lesions: [0, 1],
+};
+
+export const REPORT_ANSWER = {
+  studyInstanceUID: STUDY_UID,
+  seriesInstanceUIDs: ['2.25.237297265236280030799206759734076495065', '2.25.91827162534455129304957162538490012734'],
+  sopInstanceUIDs: ['2.25.48271819007420068657953693082250217828', '2.25.170293847561029384756102938475610293847'],
+};
+
 /** One error body per status the API answers with. */
 export const ERRORS = {
   400: { statusCode: 400, code: 'invalid_request', message: 'body/topK must be <= 100' },
   401: { statusCode: 401, code: 'unauthorized', message: 'this API needs a bearer token' },
   403: { statusCode: 403, code: 'wado_root_not_allowed', message: 'this server may not fetch from that DICOMweb root' },
   404: { statusCode: 404, code: 'series_not_found', message: 'the PACS does not have this series' },
+  409: { statusCode: 409, code: 'report_no_pacs', message: 'an uploaded series belongs to no PACS study: there is nowhere to save the report' },
   413: { statusCode: 413, code: 'series_too_large', message: 'the series is larger than the configured limit' },
   415: {
     statusCode: 415,

@@ -77,6 +77,31 @@ export const RerankBody = Type.Object(
   { additionalProperties: false, title: 'RerankRequest', examples: [ex.RERANK_REQUEST] },
 );
 
+export const ReportBody = Type.Object(
+  {
+    series: SeriesRef,
+    query: Type.String({ minLength: 1, maxLength: MAX_QUERY_CHARS, description: 'The description the lesions were found for (the rerank request\'s `query`); written as the key images\' description.' }),
+    lesions: Type.Array(Type.Integer({ minimum: 0, description: 'A lesion `id` of the rerank answer.' }), {
+      minItems: 1,
+      maxItems: MAX_TOP_K,
+      uniqueItems: true,
+      description: 'The lesions to save. The server finds each again in its analysis of the series (nothing sent is taken as a measurement).',
+    }),
+    preset: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'The preset the lesions were found with, when not the default.' })),
+    model: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'The model the lesions were found with, when not the default.' })),
+  },
+  { additionalProperties: false, title: 'ReportRequest', examples: [ex.REPORT_REQUEST] },
+);
+
+export const ReportReply = Type.Object(
+  {
+    studyInstanceUID: Type.String({ description: 'The source study: both documents are new series in it.' }),
+    seriesInstanceUIDs: Type.Array(Type.String(), { minItems: 2, maxItems: 2, description: 'The new series: the structured report (SR) first, then the key object selection (KO).' }),
+    sopInstanceUIDs: Type.Array(Type.String(), { minItems: 2, maxItems: 2, description: 'The SR instance, then the KO instance.' }),
+  },
+  { title: 'ReportResponse', examples: [ex.REPORT_ANSWER] },
+);
+
 export const PrepareBody = Type.Object({ series: SeriesRef }, { additionalProperties: false, title: 'PrepareRequest', examples: [{ series: ex.RERANK_REQUEST.series }] });
 export const PrepareReply = Type.Object(
   { status: literals(['loading', 'ready'] as const, '`ready`: the series is cached; `loading`: its load has started (or was already running).') },
@@ -347,6 +372,8 @@ export type LocalSeriesRef = Static<typeof LocalSeriesRef>;
 export type UploadSeriesRef = Static<typeof UploadSeriesRef>;
 export type RerankRequest = Static<typeof RerankBody>;
 export type PrepareRequest = Static<typeof PrepareBody>;
+export type ReportRequest = Static<typeof ReportBody>;
+export type ReportResponse = Static<typeof ReportReply>;
 export type PrepareResponse = Static<typeof PrepareReply>;
 export type Span = Static<typeof Span>;
 export type TermKind = Static<typeof TermKind>;
@@ -376,7 +403,7 @@ export type SeriesCoverage = Pick<RerankAnswer, 'slices' | 'skipped'>;
 
 /** Every named schema of the contract, for documentation and for checking their examples. */
 export const SCHEMAS: Record<string, TSchema> = {
-  Uid, DicomwebSeriesRef, LocalSeriesRef, UploadSeriesRef, SeriesRef, RerankBody, PrepareBody, PrepareReply, Span, Term, Finding,
+  Uid, DicomwebSeriesRef, LocalSeriesRef, UploadSeriesRef, SeriesRef, RerankBody, ReportBody, ReportReply, PrepareBody, PrepareReply, Span, Term, Finding,
   ParsedQuery, Region, Mismatch, SliceResult, LesionRegion, Lesion, FindingGroup, Unsupported, ModelInfo, SkipReport, RerankResponse,
   RerankAnswer, ModelEntry, ModelsReply, UploadReply, ErrorReply, HealthReply, ReadyReply, ProgressEvent, ResultEvent, ErrorEvent, StreamEvent,
 };

@@ -11,7 +11,10 @@ import { hasDicomMagic, scanPart10 } from '../series/part10';
 import { DicomJsonDataset, numberTag, parseHeader, stringTag } from './dicom-file';
 
 export interface InstanceEntry {
+  /** The file; for an instance stored in memory (see `add`), a name for it. */
   readonly path: string;
+  /** The whole Part 10 file, for instances stored in memory rather than read from the folder. */
+  readonly data?: Uint8Array;
   readonly sopInstanceUID: string;
   readonly sopClassUID: string;
   readonly instanceNumber?: number;
@@ -82,6 +85,11 @@ export interface FolderIndex {
   instance(sopInstanceUID: string): InstanceEntry | undefined;
   /** File paths of a series in instance order; [] for an unknown series. */
   seriesFiles(seriesInstanceUID: string): string[];
+  /**
+   * Adds an instance held in memory (a document this server wrote, e.g. a report): QIDO and WADO
+   * answer it from then on, until the process ends. A SOP Instance UID already indexed is refused.
+   */
+  add(entry: InstanceEntry): void;
 }
 
 /** Header bytes read first; files whose header is longer are read whole. */
@@ -235,17 +243,8 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
     list.push({ path, sopInstanceUID, reason });
     unreadable.set(seriesUID, list);
   };
-  for (const r of reads) {
-    if (r.kind === 'skipped') {
-      skip(r.path, r.reason, r.seriesInstanceUID, r.sopInstanceUID);
-      continue;
-    }
-    const inst = r.entry;
-    if (bySop.has(inst.sopInstanceUID)) {
-      // The same instance twice: keep the first copy.
-      skip(inst.path, 'duplicate_instance', stringTag(inst.metadata, '0020000E'), inst.sopInstanceUID);
-      continue;
-    }
+  /** Puts an instance under its study and series; returns its series. */
+  const insert = (inst: InstanceEntry): SeriesEntry => {
     bySop.set(inst.sopInstanceUID, inst);
     const ds = inst.metadata;
     const studyUID = stringTag(ds, '0020000D')!;
@@ -288,6 +287,20 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
       study.entry.series.push(series);
     }
     series.instances.push(inst);
+    return series;
+  };
+  for (const r of reads) {
+    if (r.kind === 'skipped') {
+      skip(r.path, r.reason, r.seriesInstanceUID, r.sopInstanceUID);
+      continue;
+    }
+    const inst = r.entry;
+    if (bySop.has(inst.sopInstanceUID)) {
+      // The same instance twice: keep the first copy.
+      skip(inst.path, 'duplicate_instance', stringTag(inst.metadata, '0020000E'), inst.sopInstanceUID);
+      continue;
+    }
+    insert(inst);
   }
   const seriesByUID = new Map<string, SeriesEntry>();
   for (const { entry } of studies.values()) {
@@ -300,13 +313,42 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
   }
   return {
     root,
-    studies: [...studies.values()].map((s) => s.entry),
+    get studies() {
+      return [...studies.values()].map((s) => s.entry);
+    },
     skipped,
     skippedReasons,
     study: (uid) => studies.get(uid)?.entry,
     series: (uid) => seriesByUID.get(uid),
     instance: (uid) => bySop.get(uid),
     seriesFiles: (uid) => seriesByUID.get(uid)?.instances.map((i) => i.path) ?? [],
+    add(inst) {
+      if (bySop.has(inst.sopInstanceUID)) throw new Error('an instance with this SOP Instance UID is already indexed');
+      const series = insert(inst);
+      series.instances.sort(byInstanceOrder);
+      seriesByUID.set(series.seriesInstanceUID, series);
+      const study = studies.get(series.studyInstanceUID)?.entry;
+      study?.series.sort((a, b) => (a.seriesNumber ?? 0) - (b.seriesNumber ?? 0));
+    },
+  };
+}
+
+/** The index entry of a Part 10 file held in memory (a document this server wrote; it has no pixel data). */
+export function memoryEntry(data: Uint8Array, name: string): InstanceEntry {
+  const { dataset: ds, transferSyntaxUID } = parseHeader(data);
+  const sop = stringTag(ds, '00080018');
+  const study = stringTag(ds, '0020000D');
+  const series = stringTag(ds, '0020000E');
+  if (!sop || !study || !series || ![sop, study, series].every(isValidUid)) throw new Error('the document has no valid study, series and SOP Instance UIDs');
+  return {
+    path: name,
+    data,
+    sopInstanceUID: sop,
+    sopClassUID: stringTag(ds, '00080016') ?? '',
+    instanceNumber: numberTag(ds, '00200013'),
+    transferSyntaxUID,
+    numberOfFrames: 1,
+    metadata: ds,
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * A read-only DICOMweb subset over a folder index, enough for OHIF and the service: QIDO-RS
- * search (studies, series, instances), WADO-RS metadata, frames and whole instances/series.
+ * A DICOMweb subset over a folder index, enough for OHIF and the service: QIDO-RS search (studies,
+ * series, instances), WADO-RS metadata, frames and whole instances/series. It takes no STOW-RS: the
+ * only writes are the reports this server makes itself (FolderIndex.add, held in memory).
  * Register with a prefix, e.g. `app.register(dicomwebPlugin, { prefix: '/dicom-web', index })`.
  */
 import { readFile } from 'node:fs/promises';
@@ -78,7 +79,7 @@ export async function dicomwebPlugin(app: FastifyInstance, opts: DicomwebPluginO
     if (!inst) return notFound(reply, 'instance');
     try {
       const frames = parseFrameList(req.params.frames ?? '');
-      const parts = extractFrames(parsePixelFile(await readFile(inst.path)), frames);
+      const parts = extractFrames(parsePixelFile(inst.data ?? (await readFile(inst.path))), frames);
       const body = multipartRelated(
         'application/octet-stream',
         parts.map((p) => ({ contentType: `application/octet-stream; transfer-syntax=${p.transferSyntaxUID}`, data: p.data })),
@@ -93,17 +94,17 @@ export async function dicomwebPlugin(app: FastifyInstance, opts: DicomwebPluginO
   });
 
   // WADO-RS instances and series as Part 10 files
-  const sendFiles = async (reply: FastifyReply, files: string[]): Promise<FastifyReply> => {
-    const datas = await Promise.all(files.map((f) => readFile(f)));
+  const sendFiles = async (reply: FastifyReply, instances: InstanceEntry[]): Promise<FastifyReply> => {
+    const datas = await Promise.all(instances.map((i) => i.data ?? readFile(i.path)));
     const body = multipartRelated('application/dicom', datas.map((data) => ({ contentType: 'application/dicom', data })));
     return reply.type(body.contentType).send(body.body);
   };
   app.get<{ Params: UIDParams }>('/studies/:study/series/:series', async (req, reply) => {
     const series = seriesIn(req.params.study!, req.params.series!);
-    return series ? sendFiles(reply, series.instances.map((i) => i.path)) : notFound(reply, 'series');
+    return series ? sendFiles(reply, series.instances) : notFound(reply, 'series');
   });
   app.get<{ Params: UIDParams }>('/studies/:study/series/:series/instances/:sop', async (req, reply) => {
     const inst = instanceIn(req.params);
-    return inst ? sendFiles(reply, [inst.path]) : notFound(reply, 'instance');
+    return inst ? sendFiles(reply, [inst]) : notFound(reply, 'instance');
   });
 }

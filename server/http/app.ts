@@ -24,6 +24,7 @@ import { securityPlugin } from './plugins/security';
 import { healthRoutes } from './routes/health';
 import { modelsRoutes } from './routes/models';
 import { rerankRoutes } from './routes/rerank';
+import { reportsRoutes } from './routes/reports';
 import { seriesRoutes } from './routes/series';
 import { SeriesService, type LoadProgress, type SeriesData } from './series-service';
 import { SharedCache } from './shared-cache';
@@ -105,6 +106,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
   await app.register(modelsRoutes);
   await app.register(rerankRoutes);
   await app.register(seriesRoutes);
+  await app.register(reportsRoutes);
   if (engine.close) app.addHook('onClose', async () => engine.close?.());
   if (shared) app.addHook('onClose', async () => shared.close());
   return app;

@@ -48,10 +48,26 @@ export interface UploadAuditEntry {
   latencyMs: number;
 }
 
+export interface ReportAuditEntry {
+  user: string;
+  studyInstanceUID: string;
+  seriesInstanceUID: string;
+  slices: number;
+  /** Lesions saved, distinct images they reference, instances written (SR + KOS). */
+  lesions: number;
+  images: number;
+  instances: number;
+  /** Where they went: the PACS or the embedded DICOMweb. */
+  destination: 'pacs' | 'folder';
+  latencyMs: number;
+}
+
 export interface AuditLog {
   record(entry: AuditEntry): void;
   /** An upload that was decoded and kept. */
   upload(entry: UploadAuditEntry): void;
+  /** A report saved (SR and KOS stored). */
+  report(entry: ReportAuditEntry): void;
 }
 
 declare module 'fastify' {

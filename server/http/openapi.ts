@@ -10,12 +10,14 @@ export const TAGS = {
   rerank: 'Rerank',
   series: 'Series',
   models: 'Models',
+  reports: 'Reports',
   operations: 'Operations',
 } as const;
 
 export const TAG_DESCRIPTIONS = [
   { name: TAGS.rerank, description: 'Find the lesions (and slices) of a CT series that match a description.' },
   { name: TAGS.series, description: 'Warm the cache for a series, or upload one.' },
+  { name: TAGS.reports, description: 'Save the lesions found to the PACS: a structured report (TID 1500) and key images (KOS).' },
   { name: TAGS.models, description: 'The models that can score, with their execution provider, and the presets.' },
   { name: TAGS.operations, description: 'Liveness, readiness and Prometheus metrics.' },
 ];
@@ -24,12 +26,13 @@ const ERROR_DESCRIPTIONS: Record<ErrorStatus, string> = {
   400: 'Malformed request: the message names the field (or the query text the parser refuses)',
   401: 'No valid bearer token (when auth is configured), or the PACS asks for credentials',
   403: 'Not allowed: a DICOMweb root off the allowlist, or the PACS refused the user',
-  404: 'No such series, instances or upload',
+  404: 'No such series, instances, upload or lesion',
+  409: 'The request cannot be carried out as asked: the message says why (e.g. an uploaded series has no PACS study to save into)',
   413: 'Too large: the series, an instance or an upload is over the limit, or decoding ran out of memory',
   415: 'Not DICOM, or a transfer syntax the decoder does not read (the message names it)',
   422: 'Not a CT stack the pipeline can rank (modality, geometry, pixel data that does not match its header)',
   429: 'Too many requests from this client; retry after the time the message says',
-  502: 'The PACS failed or answered with something that is not a series',
+  502: 'The PACS failed, answered with something that is not a series, or refused to store (the message gives its HTTP status)',
   503: 'Busy: the PACS slots or the workers are taken (Retry-After says when to try again), or the analysis ran past its limit',
   504: 'The PACS timed out (no headers, a silence in the body, or the overall deadline)',
 };

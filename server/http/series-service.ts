@@ -54,6 +54,11 @@ export interface RequestContext {
   signal?: AbortSignal;
 }
 
+export type SeriesLocation =
+  | { kind: 'folder' }
+  | { kind: 'pacs'; root: string; authorization?: string }
+  | { kind: 'upload' };
+
 export interface SeriesResult {
   data: SeriesData;
   cache: 'hit' | 'joined' | 'miss';
@@ -256,19 +261,11 @@ export class SeriesService {
       return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs);
     }
     const { config } = this.deps;
-    const root = (ref.wadoRoot ?? config.pacs.url)?.replace(/\/+$/, '');
-    if (!root) throw new ApiError(400, 'no_pacs', 'the request names no wadoRoot and no PACS is configured');
-    let pacsRoot = root;
-    if (this.isEmbeddedRoot(root, ctx.host)) {
-      // Our own /dicom-web: the folder index, or (PACS pass-through mode) the PACS behind it.
-      if (this.deps.index) return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs, ref.studyInstanceUID);
-      if (config.pacs.url) pacsRoot = config.pacs.url.replace(/\/+$/, '');
-    }
-    if (!config.pacs.allow.includes(pacsRoot)) {
-      throw new ApiError(403, 'wado_root_not_allowed', 'this server may not fetch from that DICOMweb root');
-    }
+    const where = this.location(ref, ctx);
+    if (where.kind === 'folder') return this.resolveLocal(ref.seriesInstanceUID, ref.sopInstanceUIDs, ref.studyInstanceUID);
+    if (where.kind !== 'pacs') throw new Error('unreachable: a DICOMweb reference is on a PACS or the folder');
+    const { root: pacsRoot, authorization } = where;
     const forwarded = config.pacs.credential === undefined && config.pacs.forwardAuthorization;
-    const authorization = config.pacs.credential ?? (forwarded ? ctx.authorization : undefined);
     const key = `pacs:${pacsRoot}|${seriesKey(ref.seriesInstanceUID, ref.sopInstanceUIDs)}`;
     const sops = [...ref.sopInstanceUIDs];
     const accessKey = `${this.deps.hash(authorization ?? '')}|${key}`;
@@ -311,6 +308,36 @@ export class SeriesService {
           }
         : undefined,
     };
+  }
+
+  /**
+   * Where a series lives: the server's own folder (served as the embedded DICOMweb), a PACS (its
+   * root on the allowlist, and the credential to call it with), or an upload. Reports are saved there.
+   */
+  location(ref: SeriesRef, ctx: RequestContext): SeriesLocation {
+    if (ref.source === 'upload') return { kind: 'upload' };
+    if (ref.source === 'local') {
+      return this.deps.index?.series(ref.seriesInstanceUID) ? { kind: 'folder' } : { kind: 'upload' };
+    }
+    const { config } = this.deps;
+    const root = (ref.wadoRoot ?? config.pacs.url)?.replace(/\/+$/, '');
+    if (!root) throw new ApiError(400, 'no_pacs', 'the request names no wadoRoot and no PACS is configured');
+    let pacsRoot = root;
+    if (this.isEmbeddedRoot(root, ctx.host)) {
+      // Our own /dicom-web: the folder index, or (PACS pass-through mode) the PACS behind it.
+      if (this.deps.index) return { kind: 'folder' };
+      if (config.pacs.url) pacsRoot = config.pacs.url.replace(/\/+$/, '');
+    }
+    if (!config.pacs.allow.includes(pacsRoot)) {
+      throw new ApiError(403, 'wado_root_not_allowed', 'this server may not fetch from that DICOMweb root');
+    }
+    const forwarded = config.pacs.credential === undefined && config.pacs.forwardAuthorization;
+    return { kind: 'pacs', root: pacsRoot, authorization: config.pacs.credential ?? (forwarded ? ctx.authorization : undefined) };
+  }
+
+  /** The folder index of the embedded DICOMweb, when this server has one. */
+  get folder(): FolderIndex | undefined {
+    return this.deps.index;
   }
 
   /** An upload of this caller; someone else's is as unknown as one never made. */

@@ -1,7 +1,8 @@
 /**
  * The audit trail: one JSON line per answered rerank, on its own stream (a file, or stderr), with
  * who asked, hashed study/series UIDs and query, slice count, top and average score, model, latency;
- * and one per upload (who, hashed UIDs, slices, files skipped, bytes, latency).
+ * one per upload (who, hashed UIDs, slices, files skipped, bytes, latency), and one per saved report
+ * (who, hashed UIDs, lesions, images and instances written, where; never the UIDs it made or the query).
  */
 import { createWriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
@@ -21,7 +22,7 @@ export const auditPlugin = fp<AuditOptions>(
     const out: Writable = opts.stream ?? owned ?? process.stderr;
     /** One line: what every entry has (who, hashed UIDs, slices, latency) around what its type adds. */
     const write = (
-      type: 'rerank' | 'upload',
+      type: 'rerank' | 'upload' | 'report',
       e: { user: string; studyInstanceUID: string; seriesInstanceUID: string; slices: number; latencyMs: number },
       fields: Record<string, unknown>,
     ): void => {
@@ -50,6 +51,7 @@ export const auditPlugin = fp<AuditOptions>(
         });
       },
       upload: (e) => write('upload', e, { skipped: e.skipped, bytes: e.bytes }),
+      report: (e) => write('report', e, { lesions: e.lesions, images: e.images, instances: e.instances, destination: e.destination }),
     };
     app.decorate('audit', audit);
     if (owned) app.addHook('onClose', async () => new Promise<void>((resolve) => owned.end(resolve)));

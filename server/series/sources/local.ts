@@ -43,7 +43,7 @@ export async function readLocalSeries(index: FolderIndex, req: LocalSeriesReques
       const i = next++;
       let file: SeriesFile;
       try {
-        file = { name: `${instances[i].sopInstanceUID}.dcm`, data: await readFile(instances[i].path) };
+        file = { name: `${instances[i].sopInstanceUID}.dcm`, data: instances[i].data ?? (await readFile(instances[i].path)) };
       } catch {
         throw new SourceError(500, 'local_read_failed', 'a file of the local series could not be read');
       }

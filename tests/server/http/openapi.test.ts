@@ -70,7 +70,7 @@ test('the document is valid OpenAPI 3.1 (@seriousme/openapi-schema-validator)', 
 
 test('only the API is documented: the viewer, its config, the extension and the embedded DICOMweb are hidden', () => {
   expect(Object.keys(doc.paths).sort()).toEqual(
-    ['/api/v1/models', '/api/v1/rerank', '/api/v1/rerank/stream', '/api/v1/series', '/api/v1/series/prepare', '/healthz', '/metrics', '/readyz'].sort(),
+    ['/api/v1/models', '/api/v1/reports', '/api/v1/rerank', '/api/v1/rerank/stream', '/api/v1/series', '/api/v1/series/prepare', '/healthz', '/metrics', '/readyz'].sort(),
   );
 });
 
@@ -90,6 +90,9 @@ test('every operation has a tag, a summary and the statuses it can answer', () =
     );
   }
   expect(Object.keys(doc.paths['/api/v1/series'].post.responses)).toEqual(expect.arrayContaining(['201', '413', '415', '422']));
+  // Saving a report: 201 with the new UIDs, unknown lesions 404, nowhere to save 409, the PACS refusing 502.
+  expect(Object.keys(doc.paths['/api/v1/reports'].post.responses)).toEqual(expect.arrayContaining(['201', '400', '404', '409', '502']));
+  expect(doc.paths['/api/v1/reports'].post.tags).toEqual(['Reports']);
   expect(Object.keys(doc.paths['/api/v1/series'].post.requestBody?.content ?? {})).toEqual(['multipart/form-data']);
   expect(Object.keys(doc.paths['/api/v1/rerank/stream'].post.responses['200'].content ?? {})).toEqual(['application/x-ndjson']);
 });
