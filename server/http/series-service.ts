@@ -317,7 +317,9 @@ export class SeriesService {
   location(ref: SeriesRef, ctx: RequestContext): SeriesLocation {
     if (ref.source === 'upload') return { kind: 'upload' };
     if (ref.source === 'local') {
-      return this.deps.index?.series(ref.seriesInstanceUID) ? { kind: 'folder' } : { kind: 'upload' };
+      // Not in the folder: the caller's upload of that series, else (folder) a series get() will not find.
+      if (this.deps.index?.series(ref.seriesInstanceUID)) return { kind: 'folder' };
+      return this.uploadsByUserSeries.has(`${ctx.user ?? 'anonymous'}|${ref.seriesInstanceUID}`) ? { kind: 'upload' } : { kind: 'folder' };
     }
     const { config } = this.deps;
     const root = (ref.wadoRoot ?? config.pacs.url)?.replace(/\/+$/, '');

@@ -141,7 +141,7 @@ export function sliceAt(volume: Pick<Volume, 'sopInstanceUIDs' | 'frames'>, sopO
 
 function folderDestination(series: SeriesService): Destination {
   const index = series.folder;
-  if (!index) throw new Error('a folder series without a folder index');
+  if (!index) throw new ApiError(409, 'report_no_pacs', 'this server has neither a PACS nor a folder to save the report into');
   return {
     images: folderImages(index),
     async store(doc) {
