@@ -1,6 +1,7 @@
 /**
  * The extension's commands, for hotkeys (ids.ts HOTKEYS, registered on mode enter), toolbar buttons
- * and other extensions: search, cancel, step through lesions and their slices, the heat overlay, clear.
+ * and other extensions: search, cancel, step through lesions and their slices, the heat overlay, clear,
+ * save the ticked lesions to the PACS.
  */
 import type { SearchOptions } from './controller/SliceFinderController';
 import { COMMANDS, PANEL_ID } from './ids';
@@ -32,6 +33,11 @@ export function getCommandsModule(runtime: Runtime) {
     sliceFinderPreviousSlice: () => controller.previousSlice(),
     sliceFinderToggleHeat: () => controller.toggleHeat(),
     sliceFinderClear: () => controller.clear(),
+    /** Saves these lesions (ids of the answer shown; the ticked ones by default) as a report and key images. */
+    sliceFinderSaveReport: (options: { lesions?: number[] } = {}) => {
+      openPanel();
+      return controller.saveReport(options.lesions);
+    },
   };
   return {
     actions,
@@ -45,6 +51,7 @@ export function getCommandsModule(runtime: Runtime) {
       [COMMANDS.previousSlice]: { commandFn: actions.sliceFinderPreviousSlice },
       [COMMANDS.toggleHeat]: { commandFn: actions.sliceFinderToggleHeat },
       [COMMANDS.clear]: { commandFn: actions.sliceFinderClear },
+      [COMMANDS.saveReport]: { commandFn: actions.sliceFinderSaveReport },
     },
     defaultContext: 'VIEWER',
   };

@@ -18,6 +18,7 @@ export const COMMANDS = {
   previousSlice: 'sliceFinder.previousSlice',
   toggleHeat: 'sliceFinder.toggleHeat',
   clear: 'sliceFinder.clear',
+  saveReport: 'sliceFinder.saveReport',
 } as const;
 
 /**

@@ -4,7 +4,7 @@
  * panel share one instance, so `sliceFinder.next` from a hotkey and a click in the list move the same
  * selection.
  */
-import type { RerankRequest, SeriesRef, SliceFinderClient } from '../../../contract/client';
+import type { ReportResponse, RerankRequest, SeriesRef, SliceFinderClient } from '../../../contract/client';
 import { characterCount, MAX_QUERY_CHARS } from '../../../contract/limits';
 import type { RerankAnswer } from '../../../contract/schemas';
 import { BUILTIN_PRESETS, type SliceFinderConfig } from '../config';
@@ -21,6 +21,12 @@ export interface Selection {
   lesion: number;
   slice: number;
 }
+
+/** "Save to PACS": in flight, stored (the UIDs the service answered), or refused (why). */
+export type SaveState =
+  | { status: 'saving'; count: number }
+  | { status: 'saved'; count: number; result: ReportResponse }
+  | { status: 'failed'; problem: Problem; detail: string };
 
 export interface PanelState {
   query: string;
@@ -44,6 +50,9 @@ export interface PanelState {
   /** Said alongside results. */
   notices: Problem[];
   lang: UiLang;
+  /** Lesion ids ticked for "Save to PACS" (the confident ones when an answer comes). */
+  chosen: number[];
+  save?: SaveState;
 }
 
 export interface SearchOptions {
@@ -81,6 +90,8 @@ export class SliceFinderController {
   private readonly readLanguage: () => UiLang;
   /** Confident lesions outlined when the answer came: they stay outlined (at their best slice) while others are browsed. */
   private readonly kept = new Set<string>();
+  /** The request the answer shown came from: a save names the same series, query, preset and model. */
+  private answered?: RerankRequest;
 
   constructor(private readonly deps: ControllerDeps) {
     const { config } = deps;
@@ -97,6 +108,7 @@ export class SliceFinderController {
       heat: config.heatOverlay,
       notices: [],
       lang: this.readLanguage(),
+      chosen: [],
     };
   }
 
@@ -242,6 +254,7 @@ export class SliceFinderController {
       });
       if (this.inFlight !== abort) return;
       this.inFlight = undefined;
+      this.answered = body;
       this.showAnswer(response, series, body.minScore ?? 0);
     } catch (err) {
       if (this.inFlight !== abort) return;
@@ -260,7 +273,8 @@ export class SliceFinderController {
     if (!problem && lesions.length > 0 && confident.length === 0) {
       notices.push({ kind: 'noConfidentMatch', vars: { reason: notConfidentReason(t, response.query, lesions[0].lesion) } });
     }
-    this.set({ status: 'done', progress: undefined, response, series, lesions, selected: undefined, notices });
+    const chosen = [...new Set(confident.map((l) => l.lesion.id))];
+    this.set({ status: 'done', progress: undefined, response, series, lesions, selected: undefined, notices, chosen, save: undefined });
     if (problem) return;
     // Confident lesions stay outlined on their best slice; the closest one is outlined (dashed) even when none is confident.
     for (const ref of confident) {
@@ -368,6 +382,43 @@ export class SliceFinderController {
     }
   }
 
+  /** Ticks or unticks a lesion (by id) for "Save to PACS". */
+  setChosen(id: number, on: boolean): void {
+    const chosen = this.state.chosen.filter((x) => x !== id);
+    if (on && this.state.lesions.some((l) => l.lesion.id === id)) chosen.push(id);
+    this.set({ chosen });
+  }
+
+  /**
+   * "Save to PACS": the service writes a structured report and key images of these lesions (the
+   * ticked ones by default) into the series' study. Resolves with the state it ends in.
+   */
+  async saveReport(ids: number[] = this.state.chosen): Promise<SaveState | undefined> {
+    const request = this.answered;
+    const known = new Set(this.state.lesions.map((l) => l.lesion.id));
+    const lesions = [...new Set(ids)].filter((id) => known.has(id));
+    if (!request || !this.state.response || lesions.length === 0 || this.state.save?.status === 'saving') return this.state.save;
+    this.set({ save: { status: 'saving', count: lesions.length } });
+    let save: SaveState;
+    try {
+      const result = await this.deps.api.saveReport({
+        series: request.series,
+        query: request.query,
+        lesions,
+        ...(request.preset ? { preset: request.preset } : {}),
+        ...(request.model ? { model: request.model } : {}),
+      });
+      save = { status: 'saved', count: lesions.length, result };
+    } catch (err) {
+      const problem = problemFromError(err) ?? { kind: 'cancelled' };
+      // The service's own words say what the PACS did (its status included).
+      save = { status: 'failed', problem, detail: err instanceof Error ? err.message : String(err) };
+    }
+    // An answer replaced meanwhile keeps its own (empty) save state.
+    if (this.answered === request) this.set({ save });
+    return save;
+  }
+
   /** Stops the search in flight: the request is aborted, and with it the server's work done only for it. */
   cancel(): void {
     if (!this.inFlight) return;
@@ -392,7 +443,8 @@ export class SliceFinderController {
   private dropAnswer(): void {
     this.kept.clear();
     this.deps.viewer.clearDrawings();
-    this.set({ response: undefined, series: undefined, lesions: [], selected: undefined });
+    this.answered = undefined;
+    this.set({ response: undefined, series: undefined, lesions: [], selected: undefined, chosen: [], save: undefined });
   }
 
   private abortInFlight(): void {

@@ -7,6 +7,7 @@ import { presetLabel, translator, type StringKey, type Translate } from '../i18n
 import type { ViewerFacade } from '../viewer/facade';
 import { LesionList } from './LesionList';
 import { QueryReading } from './QueryReading';
+import { SaveToPacs } from './SaveToPacs';
 
 export interface PanelProps {
   controller: SliceFinderController;
@@ -218,6 +219,7 @@ export function SliceFinderPanel({ controller, viewer }: PanelProps) {
             viewer={viewer}
             t={t}
           />
+          <SaveToPacs lesions={state.lesions} chosen={state.chosen} save={state.save} controller={controller} t={t} />
         </>
       )}
     </section>
