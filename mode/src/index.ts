@@ -159,8 +159,11 @@ export function syncPanel(services: Services): 'added' | 'removed' | 'kept' | 'u
   return 'kept';
 }
 
-/** Our instance from the stock longitudinal one: same layout, our panel first on the right. */
-export function sliceFinderInstance(base: ModeInstance): ModeInstance {
+/**
+ * Our instance from the stock longitudinal one: same layout, our panel first on the right.
+ * `extensionByName`: whether the viewer can import the extension by its name (see modeFactory).
+ */
+export function sliceFinderInstance(base: ModeInstance, { extensionByName }: { extensionByName: boolean }): ModeInstance {
   const baseEnter = base.onModeEnter;
   const instance: ModeInstance = {
     ...base,
@@ -169,7 +172,7 @@ export function sliceFinderInstance(base: ModeInstance): ModeInstance {
     displayName: 'Slice Finder',
     hide: false,
     isValidMode,
-    extensions: { ...(base.extensions ?? {}), [EXTENSION_ID]: EXTENSION_VERSION },
+    extensions: { ...(base.extensions ?? {}), ...(extensionByName ? { [EXTENSION_ID]: EXTENSION_VERSION } : {}) },
     // The stock buttons plus ours (a pack the extension registers); onModeEnter puts it in the toolbar.
     toolbarButtons: [...(base.toolbarButtons ?? []), { $reference: TOOLBAR_BUTTONS_CUSTOMIZATION }],
     routes: base.routes.map((route) => ({
@@ -225,7 +228,15 @@ const mode: ModeModule & { extensionDependencies: Record<string, string>; isVali
       ? await longitudinal.modeFactory.call(longitudinal, { modeConfiguration, loadModules })
       : longitudinal.modeInstance;
     if (!base) throw new Error(`${MODE_ID}: ${LONGITUDINAL_MODE} gave no mode instance`);
-    return sliceFinderInstance(base);
+    // The mode route imports every key of `extensions` by name before it enters. A viewer built with the
+    // extension in pluginConfig.json knows the name; a prebuilt viewer that loaded the extension by URL
+    // (app-config `extensions: ['/ext/slice-finder.mjs']`) does not, and there importing the bare name
+    // fails the route. So the extension is a route dependency only where its name loads.
+    const extensionByName = await loadModules([EXTENSION_ID]).then(
+      ([extension]) => !!extension,
+      () => false,
+    );
+    return sliceFinderInstance(base, { extensionByName });
   },
 };
 
