@@ -42,6 +42,8 @@ const HOST_PROVIDED = ['react', 'react-dom', 'react-dom/client', 'react/jsx-runt
 function config({ name, entry, outDir, file, production, externals }) {
   return {
     name,
+    // Entries resolve from the repository root also when a package's `npm run build` runs in its folder.
+    context: __dirname,
     mode: production ? 'production' : 'development',
     entry,
     target: ['web', 'es2020'],
