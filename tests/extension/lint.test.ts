@@ -20,7 +20,7 @@ function lint(file: string, code: string): string {
   return r.stdout + r.stderr;
 }
 
-test('extension/ and contract/ may not import server/; the extension takes contract schemas as types only', () => {
+test('extension/, mode/ and contract/ may not import server/; the extension takes contract schemas as types only', () => {
   const bad = lint(
     'extension/src/probe.ts',
     [
@@ -31,6 +31,7 @@ test('extension/ and contract/ may not import server/; the extension takes contr
   );
   expect(bad).toMatch(/server\/http\/client' import is restricted/);
   expect(bad).toMatch(/contract\/schemas' import is restricted/);
+  expect(lint('mode/src/probe.ts', "import { PANEL_ID } from '../../server/main';\nexport const p = PANEL_ID;\n")).toMatch(/server\/main' import is restricted/);
   expect(lint('contract/probe.ts', "import type { Candidate } from '../server/rerank/analysis/types';\nexport type P = Candidate;\n")).toMatch(/import is restricted/);
   const good = lint(
     'extension/src/probe.ts',
