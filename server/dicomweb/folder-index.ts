@@ -333,9 +333,15 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
   };
 }
 
-/** The index entry of a Part 10 file held in memory (a document this server wrote; it has no pixel data). */
-export function memoryEntry(data: Uint8Array, name: string): InstanceEntry {
-  const { dataset: ds, transferSyntaxUID } = parseHeader(data);
+/**
+ * The index entry of a Part 10 file held in memory (a document this server wrote; it has no pixel
+ * data). `metadata`, its DICOM JSON when the writer has it, is taken as is: parsing the file again
+ * with dcmjs would decode text inside sequences as Latin-1 whatever its character set.
+ */
+export function memoryEntry(data: Uint8Array, name: string, metadata?: DicomJsonDataset): InstanceEntry {
+  const parsed = metadata ? undefined : parseHeader(data);
+  const ds = metadata ?? parsed!.dataset;
+  const transferSyntaxUID = parsed?.transferSyntaxUID ?? '1.2.840.10008.1.2.1';
   const sop = stringTag(ds, '00080018');
   const study = stringTag(ds, '0020000D');
   const series = stringTag(ds, '0020000E');

@@ -6,6 +6,7 @@
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const dcmjs = require('dcmjs') as {
   data: {
+    ReadBufferStream: { prototype: { more(length: number): { setDecoder(d: unknown): void }; decoder?: unknown } };
     DicomDict: new (meta: Record<string, unknown>) => { dict: Record<string, unknown>; write(): ArrayBuffer };
     DicomMessage: { readFile(buffer: ArrayBuffer): { meta: Record<string, unknown>; dict: Record<string, unknown> } };
     DicomMetaDictionary: {
@@ -38,10 +39,41 @@ export function writePart10(ds: Dataset): Uint8Array {
   return new Uint8Array(dict.write());
 }
 
-/** The naturalized dataset of a Part 10 file (for reading documents back, and tests). */
+/**
+ * The naturalized dataset of a Part 10 file (for reading documents back, and tests). dcmjs 0.51
+ * reads each sequence item from a new stream that decodes text as Latin-1 whatever the data set's
+ * SpecificCharacterSet says (a Chinese query in a content item would come back garbled); for the
+ * length of this synchronous call, item streams inherit their parent's decoder.
+ */
 export function readPart10Dataset(bytes: Uint8Array): Dataset {
   const ab = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
+  const proto = dcmjs.data.ReadBufferStream.prototype;
+  const more = proto.more;
+  proto.more = function (this: typeof proto, length: number) {
+    const item = more.call(this, length);
+    if (this.decoder) item.setDecoder(this.decoder);
+    return item;
+  };
+  try {
+    return dcmjs.data.DicomMetaDictionary.naturalizeDataset(dcmjs.data.DicomMessage.readFile(ab).dict);
+  } finally {
+    proto.more = more;
+  }
+}
+
+/** DICOM JSON (PS3.18 F.2) of a dataset this server built: what the embedded DICOMweb answers as its metadata. */
+export function toDicomJson(ds: Dataset): Record<string, { vr: string; Value?: unknown[] }> {
+  const dict = dcmjs.data.DicomMetaDictionary.denaturalizeDataset(ds) as Record<string, { vr: string; Value?: unknown[] }>;
+  const walk = (d: Record<string, { vr: string; Value?: unknown[] }>): Record<string, { vr: string; Value?: unknown[] }> => {
+    const out: Record<string, { vr: string; Value?: unknown[] }> = {};
+    for (const [tag, el] of Object.entries(d)) {
+      if (!/^[0-9A-F]{8}$/i.test(tag)) continue; // dcmjs bookkeeping (_vrMap)
+      const values = (el.Value ?? []).map((v) => (el.vr === 'SQ' ? walk(v as Record<string, { vr: string; Value?: unknown[] }>) : v));
+      out[tag.toUpperCase()] = values.length > 0 && values.some((v) => v !== '') ? { vr: el.vr, Value: values } : { vr: el.vr };
+    }
+    return out;
+  };
+  return walk(dict);
 }
 
 /** A naturalized dataset of DICOM JSON (PS3.18 F.2), e.g. WADO-RS metadata of the source image. */

@@ -7,7 +7,9 @@
  */
 import { MAX_TOP_K } from '../../contract/limits';
 import type { Lesion, ReportRequest, ReportResponse } from '../../contract/schemas';
+import type { DicomJsonDataset } from '../dicomweb/dicom-file';
 import { memoryEntry } from '../dicomweb/folder-index';
+import { toDicomJson } from './part10';
 import type { Engine } from '../http/engine';
 import { ApiError } from '../http/errors';
 import type { RequestContext, SeriesService } from '../http/series-service';
@@ -145,7 +147,7 @@ function folderDestination(series: SeriesService): Destination {
   return {
     images: folderImages(index),
     async store(doc) {
-      index.add(memoryEntry(doc.bytes, `memory:${doc.sopInstanceUID}.dcm`));
+      index.add(memoryEntry(doc.bytes, `memory:${doc.sopInstanceUID}.dcm`, toDicomJson(doc.dataset) as DicomJsonDataset));
     },
   };
 }

@@ -49,6 +49,9 @@ const CSS = `
 .sf-panel .sf-counter{font-size:11px;color:#7f8fa6;white-space:nowrap;flex:none}
 .sf-panel .sf-counter.sf-over{color:#ff8080;font-weight:600}
 .sf-panel label.sf-check{display:flex;gap:6px;align-items:center;color:#d6e1ea}
+.sf-panel .sf-save{border:1px solid #3a3f99;border-radius:4px;padding:6px 8px;margin:0;min-width:0;display:flex;flex-direction:column;gap:6px}
+.sf-panel .sf-save legend{color:#5acce6;font-weight:600;padding:0 4px}
+.sf-panel .sf-save label.sf-check{overflow-wrap:anywhere;margin:0}
 .sf-panel .sf-muted{color:#7f8fa6;font-size:11px}
 .sf-panel .sf-visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
 `;

@@ -14,7 +14,8 @@ import { SAMPLE_DICOM_DIR } from '../../../server/series/sample';
 import { http, LineCapture, listen, testConfig } from '../http/helpers';
 import { keyObjects, measurementGroups, multipartParts } from './support';
 
-const QUERY = 'spiculated solid nodule in the left lung';
+// Chinese on purpose: the key images' description must come back as written (UTF-8, inside a content item).
+const QUERY = '左肺实性结节伴毛刺';
 const TOKEN = 'a-static-token-of-enough-length';
 
 type Json = Array<Record<string, { Value?: unknown[] }>>;
@@ -138,11 +139,15 @@ describe('saving a report in embedded mode, and what bad input gets', () => {
       const metadata = (await http(cold.origin, { url: `/dicom-web/studies/${study}/series/${saved.seriesInstanceUIDs[0]}/metadata` })).json() as Json;
       expect(metadata).toHaveLength(1);
       expect(metadata[0]['0040A730']?.Value?.length).toBeGreaterThan(0); // ContentSequence
+      // The KOS metadata OHIF reads: its description (a TEXT item's TextValue) is the query as typed.
+      const koMetadata = (await http(cold.origin, { url: `/dicom-web/studies/${study}/series/${saved.seriesInstanceUIDs[1]}/metadata` })).json() as Json;
+      const items = koMetadata[0]['0040A730']?.Value as Json;
+      expect(items.map((i) => tag(i, '0040A160')).filter((t) => t !== '')).toEqual([QUERY]);
 
       const line = audit.json().find((l) => l.type === 'report');
       expect(line).toMatchObject({ lesions: 1, images: 1, instances: 2, destination: 'folder' });
       expect(audit.text).not.toContain(study);
-      expect(audit.text).not.toContain('spiculated');
+      expect(audit.text).not.toContain('结节');
     } finally {
       await cold.app.close();
     }
