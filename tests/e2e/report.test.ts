@@ -108,6 +108,9 @@ describeWithSystem(['chromium'])('saving to the PACS from the panel (embedded mo
     const [srSop, koSop] = ((await saved.getAttribute('data-sop-instance-uids')) ?? '').split(' ');
     expect(srSop).toMatch(/^2\.25\.\d+$/);
     expect(koSop).toMatch(/^2\.25\.\d+$/);
+    // The save section wraps inside the panel rather than widening it.
+    const overflow = await page.locator('section.sf-panel').evaluate((el) => el.scrollWidth - el.clientWidth);
+    expect(overflow).toBeLessThanOrEqual(1);
 
     // Reload the study: the viewer finds the new SR series by QIDO and loads its metadata.
     await openViewer(page, server!.openUrl, gt.slices);
