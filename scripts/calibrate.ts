@@ -1,17 +1,22 @@
 /**
- * `npm run -s calibrate -- [--no-model] [--trials N]`: chooses the weight of "not in this series"
- * (NOT_IN_SERIES in server/rerank/fuse.ts), the one constant that turns the lesions' evidence into a
- * calibrated score, and shows that the choice holds on a scan it was not chosen on.
+ * `npm run -s calibrate -- [--no-model] [--trials N] [--reuse]`: fits how the lesions' evidence becomes a
+ * score (CALIBRATION in server/rerank/fuse.ts: the sharpness and the weight of "not in this series"), and
+ * shows that the fit holds on a scan it was not fitted on.
  *
  * Queries: the development cases' own (positives and negatives), descriptions of what those scans do
  * not have (ground-glass nodules and right-sided masses: negatives), and synthetic lesions inserted in
- * the training bands (positives; the synthetic suite's evaluation bands are left alone). For each value
- * on a grid, with one scan held out at a time: the value that keeps most right answers confident while
- * at least 90 % of confident answers are right on the other scans, and what it gives on the held-out one.
+ * the training bands (positives; the synthetic suite's evaluation bands are left alone). The fit maximises
+ * the likelihood of the truth (the described lesion, or "not in the series" for a negative and for a
+ * lesion no candidate covers) over a grid; with one scan held out at a time it prints what the fit on
+ * the others gives on it: its log loss, how often confident answers are right and right answers
+ * confident, and a reliability table (top scores in bins against how often they were right).
+ * Analyses are kept under --cache-dir (.cache/calibrate); `--reuse` skips them after a change to the
+ * likelihood or the fusion only.
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
-import { lesionEvidence, supportOf } from '../server/rerank/fuse';
+import path from 'node:path';
+import { CALIBRATION, CONFIDENT_SCORE, lesionEvidence, scoresOf, supportOf } from '../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { analyseVolume, type VolumeAnalysis } from '../server/rerank/pipeline';
 import { openScorer } from '../server/runtime/registry';
@@ -21,13 +26,13 @@ import { rng } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { isTrainingBand } from '../models/synthetic/split';
 import { fits, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
+import { analysed } from './analysis-cache';
 import { discoverCases, readCase, regionHits, type GroundTruthLesion } from './eval-cases';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
 /** One query's lesions: their evidence, and which of them is the described one (none for a negative). */
 interface Sample { case: string; evidence: number[]; right: boolean[] }
 
-const GRID = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 12, 20];
 
 async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], lesion: GroundTruthLesion | null, scorer?: LearnedScorer): Promise<Sample[]> {
   const learned: CandidateScore[] | undefined = scorer && a.candidates.length ? await scorer.scoreCandidates(a.volume, a.candidates) : undefined;
@@ -54,46 +59,61 @@ async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], l
   return out;
 }
 
-interface Rates { confident: number; confidentRight: number; right: number; rightConfident: number; negatives: number; negativesConfident: number }
+interface Calibration { sharpness: number; notInSeries: number }
 
-function rates(samples: Sample[], notInSeries: number): Rates {
-  const r: Rates = { confident: 0, confidentRight: 0, right: 0, rightConfident: 0, negatives: 0, negativesConfident: 0 };
-  for (const s of samples) {
-    const total = s.evidence.reduce((a, b) => a + b, notInSeries);
-    let top = -1;
-    s.evidence.forEach((e, k) => { if (top < 0 || e > s.evidence[top]) top = k; });
-    const p = top >= 0 ? s.evidence[top] / total : 0;
-    const confident = p >= 0.5;
-    const isRight = top >= 0 && s.right[top];
-    const positive = s.right.some((x) => x);
-    if (confident) r.confident++;
-    if (confident && isRight) r.confidentRight++;
-    if (isRight) r.right++;
-    if (isRight && confident) r.rightConfident++;
-    if (!positive) { r.negatives++; if (confident) r.negativesConfident++; }
-  }
-  return r;
+const SHARPNESS = [0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4];
+const NOT_IN_SERIES = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 12, 20, 35, 60];
+
+/** What a calibration makes of one query: the top lesion's score, whether it is right, and the truth's probability. */
+function judge(s: Sample, cal: Calibration): { top: number; topRight: boolean; truth: number } {
+  const scores = scoresOf(s.evidence, cal);
+  let top = -1;
+  scores.forEach((p, k) => { if (top < 0 || p > scores[top]) top = k; });
+  const none = 1 - scores.reduce((a, b) => a + b, 0);
+  const right = scores.reduce((a, p, k) => a + (s.right[k] ? p : 0), 0);
+  // a lesion no candidate covers cannot be found: "not in the series" is then the right answer
+  const truth = s.right.some((x) => x) ? right : none;
+  return { top: top >= 0 ? scores[top] : 0, topRight: top >= 0 && s.right[top], truth };
 }
 
-const pct = (a: number, b: number): string => (b ? `${Math.round((100 * a) / b)} %` : '–');
-const line = (r: Rates): string =>
-  `confident right ${r.confidentRight}/${r.confident} (${pct(r.confidentRight, r.confident)}), right confident ${r.rightConfident}/${r.right} (${pct(r.rightConfident, r.right)}), negatives confident ${r.negativesConfident}/${r.negatives}`;
+const logLoss = (samples: Sample[], cal: Calibration): number =>
+  samples.reduce((a, s) => a - Math.log(Math.max(1e-6, judge(s, cal).truth)), 0) / Math.max(1, samples.length);
 
-/** The grid value keeping most right answers confident while ≥ 90 % of confident answers are right. */
-function choose(samples: Sample[]): number {
-  let best = GRID[GRID.length - 1], bestScore = -1;
-  for (const v of GRID) {
-    const r = rates(samples, v);
-    if (r.confident && r.confidentRight / r.confident < 0.9) continue;
-    const score = r.right ? r.rightConfident / r.right : 0;
-    if (score > bestScore) { bestScore = score; best = v; }
+/** The grid point with the least log loss. */
+function fit(samples: Sample[]): Calibration {
+  let best: Calibration = { sharpness: 1, notInSeries: 1 }, loss = Infinity;
+  for (const sharpness of SHARPNESS) {
+    for (const notInSeries of NOT_IN_SERIES) {
+      const l = logLoss(samples, { sharpness, notInSeries });
+      if (l < loss) { loss = l; best = { sharpness, notInSeries }; }
+    }
   }
   return best;
 }
 
+const pct = (a: number, b: number): string => (b ? `${Math.round((100 * a) / b)} %` : '–');
+
+function report(samples: Sample[], cal: Calibration): string {
+  let confident = 0, confidentRight = 0, right = 0, rightConfident = 0, negatives = 0, negativesConfident = 0;
+  const bins = [0, 0.2, 0.4, 0.6, 0.8, 1.01].slice(1).map(() => ({ n: 0, right: 0, sum: 0 }));
+  for (const s of samples) {
+    const j = judge(s, cal);
+    const isConfident = j.top >= CONFIDENT_SCORE;
+    if (isConfident) { confident++; if (j.topRight) confidentRight++; }
+    if (j.topRight) { right++; if (isConfident) rightConfident++; }
+    if (!s.right.some((x) => x)) { negatives++; if (isConfident) negativesConfident++; }
+    const bin = bins[Math.min(bins.length - 1, Math.floor(j.top / 0.2))];
+    bin.n++; bin.sum += j.top; if (j.topRight) bin.right++;
+  }
+  const table = bins.map((b, k) => `${(0.2 * k).toFixed(1)}–${(0.2 * k + 0.2).toFixed(1)}: ${b.n ? `${b.right}/${b.n} right (mean score ${(b.sum / b.n).toFixed(2)})` : '–'}`).join('; ');
+  return `log loss ${logLoss(samples, cal).toFixed(3)}; confident right ${confidentRight}/${confident} (${pct(confidentRight, confident)}), right confident ${rightConfident}/${right} (${pct(rightConfident, right)}), negatives confident ${negativesConfident}/${negatives}\n      top score ${table}`;
+}
+
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['trials', 'model'], ['no-model']);
+  const args = parseArgs(process.argv.slice(2), ['trials', 'model', 'cache-dir'], ['no-model', 'reuse']);
   const trials = Number(single(args, 'trials') ?? 24);
+  const cacheDir = single(args, 'cache-dir') ?? path.join('.cache', 'calibrate');
+  const reuse = args.flags.has('reuse');
   const learned = args.flags.has('no-model') ? undefined : await openScorer({ id: single(args, 'model'), log: pino({ level: 'warn' }, pino.destination(2)) });
   const samples: Sample[] = [];
   const absent = ['6 mm ground-glass nodule in the right upper lung', '8 mm ground-glass nodule in the left lower lung', '右肺下叶磨玻璃结节',
@@ -117,7 +137,7 @@ async function main(): Promise<void> {
       const site = fitting[Math.floor(random() * fitting.length)];
       const texture = textureFor(sizeMm, k);
       const t = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
-      const a = analyseVolume(t.volume);
+      const a = await analysed(t.volume, path.join(cacheDir, c.name, `trial-${k}.json`), reuse);
       const gt: GroundTruthLesion = { id: 's', kind: 'nodule', sop_instance_uids: t.sopInstanceUIDs, boxes: t.boxes };
       const zone = site.zoneFraction > 2 / 3 ? 'upper' : site.zoneFraction < 1 / 3 ? 'lower' : 'middle';
       const texts = queriesFor(site.side, zone, Math.max(5, Math.round(t.truth.longAxisMm)), texture).map((x) => x.text);
@@ -127,14 +147,15 @@ async function main(): Promise<void> {
   }
   await learned?.close();
   const cases = [...new Set(samples.map((s) => s.case))];
-  process.stdout.write('each scan held out, the weight chosen on the others:\n');
+  process.stdout.write('each scan held out, the calibration fitted on the others:\n');
   for (const held of cases) {
-    const v = choose(samples.filter((s) => s.case !== held));
-    process.stdout.write(`  ${held.padEnd(16)} chosen ${v}: held out ${line(rates(samples.filter((s) => s.case === held), v))}\n`);
+    const cal = fit(samples.filter((s) => s.case !== held));
+    process.stdout.write(`  ${held.padEnd(16)} sharpness ${cal.sharpness}, not in series ${cal.notInSeries}: held out ${report(samples.filter((s) => s.case === held), cal)}\n`);
   }
-  process.stdout.write('over all scans:\n');
-  for (const v of GRID) process.stdout.write(`  ${String(v).padStart(5)}  ${line(rates(samples, v))}\n`);
-  process.stdout.write(`chosen on all scans: NOT_IN_SERIES = ${choose(samples)}\n`);
+  const cal = fit(samples);
+  process.stdout.write(`over all scans, as fitted: ${report(samples, cal)}\n`);
+  process.stdout.write(`over all scans, as in fuse.ts now (${JSON.stringify(CALIBRATION)}): ${report(samples, CALIBRATION)}\n`);
+  process.stdout.write(`fitted on all scans: CALIBRATION = { sharpness: ${cal.sharpness}, notInSeries: ${cal.notInSeries} }\n`);
 }
 
 main().catch((err) => exitWithError('calibrate', err));

@@ -12,7 +12,6 @@
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import { Compartment, thoracicCompartments } from '../server/rerank/analysis/compartments';
-import { lesionLikelihood } from '../server/rerank/analysis/likelihood';
 import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import type { LearnedScorer } from '../server/rerank/learned';
 import { openScorer } from '../server/runtime/registry';
@@ -27,6 +26,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type Tile } from './render/overlay';
 import { calibrationLine, discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
+import { analysed } from './analysis-cache';
 import { runFindingsSuite } from './eval-findings';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
@@ -48,28 +48,6 @@ interface Trial {
 const zoneOf = (f: number): 'upper' | 'middle' | 'lower' => (f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle');
 
 interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean }
-
-/**
- * The analysis of a trial's volume; each is kept (without its volume and anatomy) so that a later
- * `--reuse` run, after a change to the likelihood or the fusion only, skips the analyses. Likelihoods
- * are recomputed from the kept features, so a refitted likelihood is what is measured.
- */
-async function analysed(v: Volume, file: string, reuse: boolean): Promise<VolumeAnalysis> {
-  if (reuse) {
-    try {
-      const kept = JSON.parse(await fs.readFile(file, 'utf8'), (_k, x) => (x === 'Infinity' ? Infinity : x)) as VolumeAnalysis;
-      for (const c of kept.candidates) if (c.kind === 'lesion') c.lesionLikelihood = lesionLikelihood(c);
-      return { ...kept, volume: v } as VolumeAnalysis;
-    } catch {
-      // not kept yet: analyse
-    }
-  }
-  const a = analyseVolume(v);
-  const { volume: _v, anatomy: _a, ...rest } = a;
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, JSON.stringify(rest, (_k, x) => (x === Infinity ? 'Infinity' : x)));
-  return a;
-}
 
 async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; falseCandidates: Record<string, number> }> {
   const { volume } = await loadSeriesFromDir(c.seriesDir);
@@ -181,7 +159,7 @@ function tally(ts: Trial[]): Tally & { trials: number } {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render'], ['json', 'no-model', 'findings-only', 'no-findings']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse']);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
   const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];

@@ -23,11 +23,21 @@ export const PRESETS: readonly Preset[] = ['report-match', 'lesion-search', 'str
 /** A slice is a confident match from this score up. */
 export const CONFIDENT_SCORE = 0.5;
 /**
- * Weight of "the described lesion is not among the candidates" against one candidate whose evidence
- * is 1 (a certain lesion with no attribute stated). Chosen on the development and synthetic sets,
- * one development scan held out at a time (scripts/calibrate.ts).
+ * How evidence becomes a score: the lesions' evidence raised to SHARPNESS, shared with a weight
+ * NOT_IN_SERIES for "the described lesion is not among the candidates" (a softmax with a null class and
+ * a temperature). SHARPNESS corrects for the evidence's factors not being independent (it is > 1 where
+ * the many weak candidates of a scan are over-credited together). Both are fitted by maximum likelihood
+ * on the development queries and synthetic lesions of the training bands, one development scan held out
+ * at a time (scripts/calibrate.ts), so that a score of 0.8 is right about 8 times in 10.
  */
-export const NOT_IN_SERIES = 1;
+export const CALIBRATION = { sharpness: 2, notInSeries: 12 };
+
+/** Each lesion's score from the lesions' evidence (same order): its share against the others and "not in the series". */
+export function scoresOf(evidence: readonly number[], cal: { sharpness: number; notInSeries: number } = CALIBRATION): number[] {
+  const powered = evidence.map((e) => (e > 0 ? Math.pow(e, cal.sharpness) : 0));
+  const total = powered.reduce((s, x) => s + x, cal.notInSeries);
+  return powered.map((x) => x / total);
+}
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
@@ -118,11 +128,24 @@ export function textureOf(e: Evidence): { solid: number; partSolid: number; grou
   const faintCore = sigmoid((-450 - c.coreHU) / 40);
   const learned = { solid: t.solid * (1 - faintCore), partSolid: t.partSolid, groundGlass: t.groundGlass * (1 - softCore) };
   const sum = learned.solid + learned.partSolid + learned.groundGlass || 1;
+  const w = 0.5 * learnedWeight(e);
   return {
-    solid: 0.5 * classical.solid + (0.5 * learned.solid) / sum,
-    partSolid: 0.5 * classical.partSolid + (0.5 * learned.partSolid) / sum,
-    groundGlass: 0.5 * classical.groundGlass + (0.5 * learned.groundGlass) / sum,
+    solid: (1 - w) * classical.solid + (w * learned.solid) / sum,
+    partSolid: (1 - w) * classical.partSolid + (w * learned.partSolid) / sum,
+    groundGlass: (1 - w) * classical.groundGlass + (w * learned.groundGlass) / sum,
   };
+}
+
+/**
+ * How far the learned model can judge this candidate, 0..1: fully while the lesion fits well inside the
+ * field the model saw, fading out as it nears the field's width (a mass wider than the patch shows no
+ * margin and no lung around it, only tissue, as the mediastinum does).
+ */
+export function learnedWeight(e: Evidence): number {
+  const field = e.learned?.fieldMm;
+  if (!e.learned) return 0;
+  if (field === undefined) return 1;
+  return sigmoid((0.7 * field - e.candidate.diameterMm) / (0.08 * field));
 }
 
 export function lesionLikelihoodOf(e: Evidence): number {
@@ -132,16 +155,18 @@ export function lesionLikelihoodOf(e: Evidence): number {
   if (c.kind !== 'lesion') return clamp01(l);
   // small faint blobs are mostly partial-volumed vessels; a credible pure GGN is ≥ ~6 mm (Fleischner)
   if (c.meanHU < -450) l *= sigmoid((c.equivalentDiameterMm - 6) / 0.8);
-  // product of experts (geometric mean): the model refines the classical judgement but cannot
+  // product of experts (weighted geometric mean): the model refines the classical judgement but cannot
   // override it alone; a model that calls everything a lesion then adds little instead of noise
-  if (e.learned) l = Math.sqrt(l * clamp01(e.learned.lesionProbability));
+  const w = 0.5 * learnedWeight(e);
+  if (e.learned && w > 0) l = Math.pow(l, 1 - w) * Math.pow(clamp01(e.learned.lesionProbability), w);
   return clamp01(l);
 }
 
 function irregularityOf(e: Evidence): number {
   const c = e.candidate.marginIrregularity;
   const m = e.learned?.marginIrregularity;
-  return m === undefined ? c : 0.5 * c + 0.5 * clamp01(m);
+  const w = 0.5 * learnedWeight(e);
+  return m === undefined ? c : (1 - w) * c + w * clamp01(m);
 }
 
 function marginMembership(margin: Margin | string, e: Evidence): number {
@@ -520,11 +545,11 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       unsupported.push({ finding: i, terms, reason: `the ${level} could not be located in this series; ranked on the other attributes` });
     }
     const groups = lesionEvidence(a, f, i, o);
-    const total = groups.reduce((s, gr) => s + gr.evidence, NOT_IN_SERIES);
+    const scores = scoresOf(groups.map((g) => g.evidence));
     const lesions: LesionAnswer[] = [];
-    for (const { pieces, evidence } of groups) {
+    for (const [k, { pieces, evidence }] of groups.entries()) {
       const best = pieces[0];
-      best.score = evidence / total;
+      best.score = scores[k];
       if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < Math.max(...groups.map((g) => g.evidence)))) continue;
       const answer = answerOf(best, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence

@@ -16,6 +16,11 @@ export interface TextureProbabilities {
 export interface CandidateScore {
   /** 0..1: lesion (nodule / mass) rather than vessel, airway, pleura or noise. */
   lesionProbability: number;
+  /**
+   * Width (mm) of the field the model saw around the candidate, when it is a patch model: a lesion about
+   * as wide as the field shows no margin in it, so the fusion leans on the model less as size nears it.
+   */
+  fieldMm?: number;
   /** Probabilities per texture (sum ≈ 1), when the model has that head. */
   texture?: TextureProbabilities;
   /** 0 smooth .. 1 spiculated, when the model has that head. */

@@ -6,8 +6,9 @@
  * in-plane holes filled; a hole that holds air (its darkest third below the lung parenchyma, so lung
  * trapped between lobules does not count) is an air pocket. The largest pocket's diameter over the
  * lesion's slices is `cavityMm` (a cavity from about 4 mm); the small pockets (1–4 mm) on the slice with
- * the most are `vacuoles`; `airInsideShare` is the pockets' area over the lesion's. Calcification stays
- * the lesion stage's (its densities).
+ * the most are `vacuoles`; `airInsideShare` is the pockets' area over the lesion's. Air that runs on
+ * through the slices beyond the lesion is an airway passing through it (a bronchus at a hilum, seen in
+ * cross-section as a hole), not air inside it. Calcification stays the lesion stage's (its densities).
  */
 import type { FindingContext } from './finding-region';
 import { fillHoles2D, labelComponents } from './morphology';
@@ -30,8 +31,44 @@ export function lesionCavities(ctx: FindingContext): Map<number, Record<string, 
   return out;
 }
 
+/**
+ * Whether the air of a pocket (its pixels on slice `s`, plane indices) continues slice by slice, through
+ * overlapping air within the lesion's footprint, to a slice beyond the lesion's own: a tube, not a pocket.
+ */
+function runsOut(v: FindingContext['v'], c: Candidate, s: number, pocket: number[], airHU: number, box: [number, number, number, number]): boolean {
+  const plane = v.rows * v.columns;
+  const [x0, y0, x1, y1] = box;
+  let s0 = Infinity, s1 = -Infinity;
+  for (const sl of c.slices) { s0 = Math.min(s0, sl.index); s1 = Math.max(s1, sl.index); }
+  for (const dir of [-1, 1]) {
+    let cur = pocket;
+    for (let t = s + dir; t >= 0 && t < v.slices; t += dir) {
+      const next = new Set<number>();
+      for (const p of cur) {
+        const r = Math.floor(p / v.columns), q = p - r * v.columns;
+        for (const [dr, dq] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+          const rr = r + dr, qq = q + dq;
+          if (rr < y0 || rr > y1 || qq < x0 || qq > x1) continue;
+          const i = rr * v.columns + qq;
+          if (v.hu[t * plane + i] < airHU) next.add(i);
+        }
+      }
+      if (!next.size) break;
+      if (t < s0 || t > s1) return true;
+      cur = [...next];
+    }
+  }
+  return false;
+}
+
 function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | null {
   const { v, m } = ctx;
+  // the lesion's footprint over all its slices: where air may continue from slice to slice
+  const footprint: [number, number, number, number] = [v.columns, v.rows, -1, -1];
+  for (const sl of c.slices) {
+    footprint[0] = Math.min(footprint[0], Math.max(0, sl.box[0] - 2)); footprint[1] = Math.min(footprint[1], Math.max(0, sl.box[1] - 2));
+    footprint[2] = Math.max(footprint[2], Math.min(v.columns - 1, sl.box[2] + 2)); footprint[3] = Math.max(footprint[3], Math.min(v.rows - 1, sl.box[3] + 2));
+  }
   const lung = m.parenchymaHU;
   const threshold = Math.min(-350, lung + 0.45 * (c.coreHU - lung));
   const airHU = lung - AIR_BELOW_PARENCHYMA_HU;
@@ -68,7 +105,12 @@ function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | 
     lesionArea += area;
     const hc = labelComponents(holes, { slices: 1, rows: h, columns: w }, true);
     const values: number[][] = Array.from({ length: hc.count + 1 }, () => []);
-    for (let i = 0; i < holes.length; i++) if (hc.labels[i]) values[hc.labels[i]].push(hu[i]);
+    const pixels: number[][] = Array.from({ length: hc.count + 1 }, () => []);
+    for (let i = 0; i < holes.length; i++) {
+      if (!hc.labels[i]) continue;
+      values[hc.labels[i]].push(hu[i]);
+      pixels[hc.labels[i]].push((Math.floor(i / w) + y0) * v.columns + (i % w) + x0);
+    }
     let small = 0;
     for (let k = 1; k <= hc.count; k++) {
       const vals = values[k].sort((a, b) => a - b);
@@ -76,6 +118,7 @@ function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | 
       if (dark.reduce((a, x) => a + x, 0) / dark.length > airHU) continue;
       const d = 2 * Math.sqrt((vals.length * pxArea) / Math.PI);
       if (d < MIN_POCKET_MM) continue;
+      if (runsOut(v, c, sl.index, pixels[k], airHU, footprint)) continue;
       airArea += vals.length;
       if (d >= CAVITY_MM) cavity = Math.max(cavity, d);
       else small++;

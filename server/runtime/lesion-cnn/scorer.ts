@@ -27,7 +27,7 @@ export class LesionCnnScorer implements LearnedScorer {
     const spec = this.model.spec;
     const halfMm = (spec.size * spec.mmPerPixel) / 2;
     return preds.map((p, i) => {
-      const s: CandidateScore = { lesionProbability: p.lesion };
+      const s: CandidateScore = { lesionProbability: p.lesion, fieldMm: 2 * halfMm };
       if (p.texture) s.texture = { solid: p.texture.solid, partSolid: p.texture['part-solid'], groundGlass: p.texture['ground-glass'] };
       if (p.margin !== undefined) s.marginIrregularity = p.margin;
       if (p.heatmap && p.heatSize) {

@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, PRESETS, rerankSlices } from '../../../server/rerank/pipeline';
-import { CONFIDENT_SCORE } from '../../../server/rerank/fuse';
+import { CONFIDENT_SCORE, lesionLikelihoodOf } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -104,6 +104,18 @@ describe('fusion and reranking on a synthetic chest', () => {
     const ro = await rerankSlices(a, q, { topK: 1, sopOrder: reversed });
     expect(ro.results[0].sopInstanceUID).toBe(r.results[0].sopInstanceUID);
     expect(ro.results[0].index).toBe(reversed.indexOf(r.results[0].sopInstanceUID));
+  });
+
+  it('leans on a patch model less as a lesion nears the width of the field it saw', () => {
+    const c = { ...a.candidates.find((x) => x.kind === 'lesion')!, lesionLikelihood: 0.8, meanHU: 0 };
+    // the model sees a 48 mm field and calls everything it is shown "not a lesion"
+    const at = (diameterMm: number, fieldMm?: number): number =>
+      lesionLikelihoodOf({ candidate: { ...c, diameterMm }, learned: { lesionProbability: 0.01, fieldMm } });
+    expect(at(10, 48)).toBeLessThan(0.15);
+    expect(at(30, 48)).toBeLessThan(at(40, 48));
+    expect(at(60, 48)).toBeGreaterThan(0.7);
+    // a model that does not say what it saw counts at any size
+    expect(at(60)).toBeLessThan(0.15);
   });
 
   it('uses a learned scorer once per analysis and reports its model', async () => {
