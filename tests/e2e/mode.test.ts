@@ -3,7 +3,7 @@
  * app-config `modes` by URL, so the viewer's runtime loader imports it, and its factory builds on the
  * viewer's own longitudinal mode. On the bundled CT the panel is open on the right of the stock layout;
  * on a non-CT study (12 of the same slices rewritten to Modality MR with new UIDs, made here with dcmjs)
- * it is absent.
+ * it is absent, and the worklist offers the mode for the CT study only.
  */
 import { randomUUID } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -108,10 +108,25 @@ describeWithSystem(['chromium'])('viewer end to end: the Slice Finder mode, regi
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('CT: the stock longitudinal layout with the panel open first on the right, its hotkeys and toolbar button; non-CT: no panel', async () => {
+  it('offered for CT only; CT: the stock longitudinal layout with the panel open first on the right, its hotkeys and toolbar button; non-CT: no panel', async () => {
     browser = await launchBrowser();
     const { page } = browser;
     await registerMode(page);
+
+    // The worklist asks each mode's isValidMode per study: Slice Finder is offered for the CT study and
+    // not for the MR one (whose Basic Viewer is offered). The MR row first, from nothing selected.
+    await page.goto(`${server!.origin}/`);
+    const sliceFinder = page.getByRole('button', { name: 'Slice Finder', exact: true });
+    const row = (modality: string) => page.locator('tr').filter({ has: page.locator('td', { hasText: new RegExp(`^${modality}$`) }) });
+    await row('MR').click();
+    await page.getByRole('button', { name: 'Basic Viewer', exact: true }).waitFor({ timeout: 30_000 });
+    expect((await sliceFinder.count()) === 0 || (await sliceFinder.isDisabled())).toBe(true);
+    await row('CT').click();
+    await sliceFinder.waitFor({ timeout: 10_000 });
+    await expect(sliceFinder.isEnabled()).resolves.toBe(true);
+    await sliceFinder.click();
+    await page.waitForURL(/\/slice-finder\?/, { timeout: 30_000 });
+    expect(new URL(page.url()).searchParams.get('StudyInstanceUIDs')).toBe(gt.study_instance_uid);
 
     await openViewer(page, `${server!.origin}/slice-finder?StudyInstanceUIDs=${gt.study_instance_uid}`, gt.slices);
     await page.locator('section.sf-panel').waitFor({ state: 'visible', timeout: 30_000 });
