@@ -31,10 +31,12 @@ interface RefusingFront {
   root: string;
   refuse: Map<number, number>;
   posts: Buffer[];
+  /** The Authorization header of each POST ('' when none). */
+  postAuth: string[];
   close(): Promise<void>;
 }
 async function refusingFront(target: string): Promise<RefusingFront> {
-  const state = { refuse: new Map<number, number>(), posts: [] as Buffer[] };
+  const state = { refuse: new Map<number, number>(), posts: [] as Buffer[], postAuth: [] as string[] };
   const read = (req: IncomingMessage): Promise<Buffer> =>
     new Promise((resolve) => {
       const chunks: Buffer[] = [];
@@ -46,6 +48,7 @@ async function refusingFront(target: string): Promise<RefusingFront> {
       const body = await read(req);
       if (req.method === 'POST') {
         state.posts.push(body);
+        state.postAuth.push(req.headers.authorization ?? '');
         const status = state.refuse.get(state.posts.length);
         if (status !== undefined) {
           res.writeHead(status, { 'content-type': 'application/json' }).end('{}');
@@ -64,6 +67,7 @@ async function refusingFront(target: string): Promise<RefusingFront> {
     root: `http://127.0.0.1:${(server.address() as AddressInfo).port}/dicom-web`,
     refuse: state.refuse,
     posts: state.posts,
+    postAuth: state.postAuth,
     close: () => {
       server.closeAllConnections();
       return new Promise((r) => server.close(() => r()));
@@ -194,13 +198,20 @@ describeWithSystem(['orthanc', 'orthancDicomWeb'])('saving a report to a real Or
     for (const secret of [study, series, ...saved.sopInstanceUIDs, ...saved.seriesInstanceUIDs, 'spiculated']) expect(everything).not.toContain(secret);
   }, 180_000);
 
-  it('passes a PACS refusal on as 502 with its status, and sends no key images without a stored report', async () => {
+  it('passes a PACS refusal on as 502 with its status, and sends no key images without a stored report; STOW-RS carries the user\'s Authorization', async () => {
     const srBefore = (await seriesOf('SR')).length;
     const koBefore = (await seriesOf('KO')).length;
     const answer = await createClient(origin).rerank({ query: QUERY, series: ref(front.root) });
     const id = answer.findings[0].lesions[0].id;
+    // The user's own credential (no auth on this server: the header is the user's, passed on to the PACS).
+    const USER_AUTH = 'Basic dXNlcjpzZWNyZXQ=';
     const save = () =>
-      http(origin, { method: 'POST', url: '/api/v1/reports', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ series: ref(front.root), query: QUERY, lesions: [id] }) });
+      http(origin, {
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { 'content-type': 'application/json', authorization: USER_AUTH },
+        payload: JSON.stringify({ series: ref(front.root), query: QUERY, lesions: [id] }),
+      });
 
     // The SR is refused: 502 naming the status, and the KOS is never sent.
     front.refuse.set(front.posts.length + 1, 403);
@@ -223,5 +234,6 @@ describeWithSystem(['orthanc', 'orthancDicomWeb'])('saving a report to a real Or
     expect(front.posts[front.posts.length - 1].includes(Buffer.from(KO_CLASS))).toBe(true);
     expect((await seriesOf('SR')).length).toBe(srBefore + 1);
     expect((await seriesOf('KO')).length).toBe(koBefore);
+    expect(front.postAuth.slice(postsBefore)).toEqual([USER_AUTH, USER_AUTH, USER_AUTH]);
   }, 180_000);
 });
