@@ -236,4 +236,31 @@ describeWithSystem(['orthanc', 'orthancDicomWeb'])('saving a report to a real Or
     expect((await seriesOf('KO')).length).toBe(koBefore);
     expect(front.postAuth.slice(postsBefore)).toEqual([USER_AUTH, USER_AUTH, USER_AUTH]);
   }, 180_000);
+
+  it('with a service credential configured, STOW-RS uses it instead of the user\'s header (the series re-analysed on a fresh server)', async () => {
+    const SERVICE = 'Basic c2VydmljZTpjcmVkZW50aWFs';
+    const withCredential = await buildApp(
+      testConfig((c) => {
+        c.pacs.url = orthanc.wadoRoot;
+        c.pacs.allow = [orthanc.wadoRoot, front.root];
+        c.pacs.credential = SERVICE;
+      }),
+      { logStream: new LineCapture(), auditStream: new LineCapture() },
+    );
+    try {
+      const other = await listen(withCredential);
+      const answer = await createClient(origin).rerank({ query: QUERY, series: ref(front.root) });
+      const before = front.posts.length;
+      const res = await http(other, {
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { 'content-type': 'application/json', authorization: 'Basic dXNlcjpzZWNyZXQ=' },
+        payload: JSON.stringify({ series: ref(front.root), query: QUERY, lesions: [answer.findings[0].lesions[0].id] }),
+      });
+      expect(res.statusCode).toBe(201);
+      expect(front.postAuth.slice(before)).toEqual([SERVICE, SERVICE]);
+    } finally {
+      await withCredential.close();
+    }
+  }, 180_000);
 });
