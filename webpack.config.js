@@ -59,6 +59,8 @@ function config({ name, entry, outDir, file, production, externals }) {
       library: { type: 'module' },
       // Two builds write into extension/dist: each replaces its own files, neither cleans the folder.
       clean: false,
+      // Always written, so a file's time says when it was last built (tests/support/build.ts).
+      compareBeforeEmit: false,
     },
     resolve: { extensions: ['.tsx', '.ts', '.js'] },
     module: {

@@ -3,13 +3,14 @@
  * neither), start `server/main.ts` as its own process (stopped by its PID), and drive the OHIF
  * page: wait for the viewport, open the panel, read the viewport state through the host's globals.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page, Response } from 'playwright-core';
 import type { RerankAnswer } from '../../contract/schemas';
 import { ensureViewer } from '../../scripts/setup-viewer';
 import { SAMPLE_CASE_DIR } from '../../server/series/sample';
+import { ensureBuilt } from '../support/build';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const EXTENSION_BUNDLE = path.join(REPO_ROOT, 'extension', 'dist', 'slice-finder.mjs');
@@ -35,12 +36,10 @@ export const groundTruth = (): GroundTruth =>
 export const queries = (): QueryCase[] =>
   JSON.parse(readFileSync(path.join(SAMPLE_CASE_DIR, 'queries.json'), 'utf8')) as QueryCase[];
 
-/** The prebuilt viewer (npm pack, cached) and the extension and mode bundles (webpack), made once if missing. */
+/** The prebuilt viewer (npm pack, cached) and the extension and mode bundles (webpack, rebuilt when missing or stale). */
 export async function ensureArtifacts(): Promise<void> {
   await ensureViewer({ log: () => undefined });
-  if (!existsSync(EXTENSION_BUNDLE) || !existsSync(MODE_BUNDLE)) {
-    execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'pipe' });
-  }
+  ensureBuilt();
   for (const file of [EXTENSION_BUNDLE, MODE_BUNDLE]) {
     if (!existsSync(file)) throw new Error(`the build did not produce ${file}`);
   }

@@ -7,19 +7,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { checkPackages, EXPECTED, packProblems, REPO_ROOT, type PackResult } from '../../scripts/pack-check';
+import { ensureBuilt } from '../support/build';
 import { manifestProblems, type ExtensionDescription } from './support/describe-extension';
 
 jest.setTimeout(300_000);
 
-const BUILT = [path.join(REPO_ROOT, 'extension/dist/index.mjs'), path.join(REPO_ROOT, 'extension/dist/slice-finder.mjs'), path.join(REPO_ROOT, 'mode/dist/slice-finder-mode.mjs')];
 /** Under the repository, so that the unpacked library build finds `react` the way a host's build would. */
 const WORK = path.join(REPO_ROOT, '.cache', `pack-test-${process.pid}`);
 const npmEnv = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' };
 
-beforeAll(() => {
-  // CI builds before the tests (.ci/run); a fresh checkout elsewhere builds once here.
-  if (BUILT.some((f) => !existsSync(f))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: 'pipe', env: npmEnv });
-});
+// CI builds before the tests (.ci/run); elsewhere a missing or stale build is made here.
+beforeAll(() => ensureBuilt());
 afterAll(() => rmSync(WORK, { recursive: true, force: true }));
 
 describe('npm pack --dry-run', () => {
