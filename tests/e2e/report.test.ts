@@ -108,6 +108,8 @@ describeWithSystem(['chromium'])('saving to the PACS from the panel (embedded mo
     const [srSop, koSop] = ((await saved.getAttribute('data-sop-instance-uids')) ?? '').split(' ');
     expect(srSop).toMatch(/^2\.25\.\d+$/);
     expect(koSop).toMatch(/^2\.25\.\d+$/);
+    await mkdir(SCREENSHOT_DIR, { recursive: true });
+    await page.locator('[data-testid="sf-save"]').screenshot({ path: path.join(SCREENSHOT_DIR, 'report-saved-panel.png') });
     // The save section wraps inside the panel rather than widening it.
     const overflow = await page.locator('section.sf-panel').evaluate((el) => el.scrollWidth - el.clientWidth);
     expect(overflow).toBeLessThanOrEqual(1);
