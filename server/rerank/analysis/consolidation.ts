@@ -40,7 +40,7 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
   const plane = g.rows * g.columns;
   const n = g.hu.length;
   const hila = [m.airway.hila.right, m.airway.hila.left].filter((h) => h !== undefined);
-  const idx = boxIndices(box);
+  const idx = boxIndices(box, g);
   const D = { slices: box.slices, rows: box.rows, columns: box.columns };
   const space = lungSpace(ctx, box);
   const dense = new Uint8Array(idx.length);
@@ -120,9 +120,17 @@ function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
     const s = bs + box.s0;
     const z = g.origin[s][2];
     for (const side of [1, 2]) {
+      // each row's outermost voxels of the field span its convex hull
       const pts: number[] = [];
-      for (let r = 0; r < box.rows; r++)
-        for (let c = 0; c < box.columns; c++) if (m.lung[s * plane + (r + box.r0) * g.columns + c + box.c0] === side) pts.push(c, r);
+      for (let r = 0; r < box.rows; r++) {
+        const base = s * plane + (r + box.r0) * g.columns + box.c0;
+        let a = 0, b = box.columns - 1;
+        while (a < box.columns && m.lung[base + a] !== side) a++;
+        if (a === box.columns) continue;
+        while (m.lung[base + b] !== side) b--;
+        pts.push(a, r);
+        if (b !== a) pts.push(b, r);
+      }
       if (pts.length < 6) continue;
       hull.fill(0);
       fillConvexPolygon(convexHull(pts), hull, 0, box.rows, box.columns);

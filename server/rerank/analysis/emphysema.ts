@@ -4,7 +4,8 @@
  *
  * Every grid voxel of aerated lung gets the share of its volume voxels below -950 HU; that share,
  * averaged over about 1 cm around, marks emphysematous lung where it exceeds 15 % (noise in a normal
- * lung stays well below: its low-attenuation voxels are scattered, not clustered). Each cluster of at
+ * lung stays well below: its low-attenuation voxels are scattered, not clustered) and twice its lung's own
+ * share (a lung near -950 HU throughout is judged by its zones' shares, its regions where it is worst). Each cluster of at
  * least 5 mL is a candidate: its slices are those where it is worst (at least half its worst slice's
  * low-attenuation area), its measures the share below -950 HU in the cluster and in its lung zone, and
  * the share of it within 10 mm of the pleura (paraseptal emphysema is subpleural, centrilobular is
@@ -30,7 +31,7 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   const { v, g, m } = ctx;
   const plane = g.rows * g.columns;
-  const idx = boxIndices(box);
+  const idx = boxIndices(box, g);
   const D = { slices: box.slices, rows: box.rows, columns: box.columns, spacing: g.spacing };
   const n = idx.length;
   // the share of each grid voxel's volume voxels below -950 HU (aerated lung only), in box order
@@ -68,18 +69,24 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   // the share averaged over the neighbourhood, in lung only
   const local = boxMean(share, lung, D, NEIGHBOURHOOD_MM);
   const region = new Uint8Array(n);
-  for (let j = 0; j < n; j++) region[j] = lung[j] && local[j] >= REGION_SHARE ? 1 : 0;
+  // a cluster stands out from its own lung: where the whole lung sits near -950 HU (noise, thick slices,
+  // a deep breath) its local share is high everywhere, and a region must reach twice the lung's share
+  const sideLow = [0, 0, 0], sideAll = [0, 0, 0];
+  for (let k = 0; k < 6; k++) { sideLow[1 + ((k / 3) | 0)] += zoneLow[k]; sideAll[1 + ((k / 3) | 0)] += zoneAll[k]; }
+  const threshold = [0, 1, 2].map((side) => Math.max(REGION_SHARE, (2 * sideLow[side]) / Math.max(1, sideAll[side])));
+  for (let j = 0; j < n; j++) region[j] = lung[j] && local[j] >= threshold[m.aerated[idx[j]]] ? 1 : 0;
   const comps = labelComponents(region, D);
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
   const parts = componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(MIN_REGION_ML / voxelMl));
-  const toPleura = parts.length ? squaredDistanceToBackground(lung, D, g.spacing) : new Float32Array(0);
   const out: Candidate[] = [];
   for (const part of parts) {
     let low = 0, subpleural = 0, right = 0, left = 0;
     const perSlice = new Map<number, number>();
-    for (const j of part) {
+    const toPleura = nearEdge2(lung, D, part, SUBPLEURAL_MM);
+    for (let k = 0; k < part.length; k++) {
+      const j = part[k];
       low += share[j];
-      if (toPleura[j] <= SUBPLEURAL_MM * SUBPLEURAL_MM) subpleural += share[j];
+      if (toPleura[k] <= SUBPLEURAL_MM * SUBPLEURAL_MM) subpleural += share[j];
       if (m.aerated[idx[j]] === 2) left++; else right++;
       const s = (idx[j] / plane) | 0;
       perSlice.set(s, (perSlice.get(s) ?? 0) + share[j]);
@@ -117,34 +124,64 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   return out;
 }
 
-/** Mean of `x` over a box of about ±radius mm around each voxel, counting only voxels of `mask` (0 outside it). */
-function boxMean(x: Float32Array, mask: Uint8Array, g: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, radius: number): Float32Array {
+/**
+ * Squared distance (mm²) to the edge of `mask` at each voxel of `part`, exact up to `mm` (beyond, it
+ * may read larger): a distance transform of the part's box grown by `mm`, not of the whole lung.
+ */
+function nearEdge2(mask: Uint8Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, part: Int32Array, mm: number): Float32Array {
+  const plane = D.rows * D.columns;
+  let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
+  for (const p of part) {
+    const s = (p / plane) | 0, q = p - s * plane, r = (q / D.columns) | 0, c = q - r * D.columns;
+    s0 = Math.min(s0, s); s1 = Math.max(s1, s); r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+  }
+  const ks = Math.ceil(mm / D.spacing[0]), kr = Math.ceil(mm / D.spacing[1]), kc = Math.ceil(mm / D.spacing[2]);
+  s0 = Math.max(0, s0 - ks); s1 = Math.min(D.slices - 1, s1 + ks); r0 = Math.max(0, r0 - kr); r1 = Math.min(D.rows - 1, r1 + kr); c0 = Math.max(0, c0 - kc); c1 = Math.min(D.columns - 1, c1 + kc);
+  const B = { slices: s1 - s0 + 1, rows: r1 - r0 + 1, columns: c1 - c0 + 1 };
+  const bp = B.rows * B.columns;
+  const crop = new Uint8Array(B.slices * bp);
+  for (let s = s0; s <= s1; s++) for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) crop[(s - s0) * bp + (r - r0) * B.columns + c - c0] = mask[s * plane + r * D.columns + c];
+  const d2 = squaredDistanceToBackground(crop, B, D.spacing);
+  const out = new Float32Array(part.length);
+  part.forEach((p, k) => {
+    const s = (p / plane) | 0, q = p - s * plane, r = (q / D.columns) | 0, c = q - r * D.columns;
+    out[k] = d2[(s - s0) * bp + (r - r0) * B.columns + c - c0];
+  });
+  return out;
+}
+
+/**
+ * Mean of `x` over a box of about ±radius mm around each voxel, counting only voxels of `mask` (0 outside
+ * it): separable running sums (a summed-area table along each axis in turn) of x·mask and of mask.
+ */
+export function boxMean(x: Float32Array, mask: Uint8Array, g: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, radius: number): Float32Array {
   const k = [Math.max(0, Math.round(radius / g.spacing[0])), Math.max(1, Math.round(radius / g.spacing[1])), Math.max(1, Math.round(radius / g.spacing[2]))];
-  // separable running sums of x·mask and of mask, along columns, rows and slices
-  let sum: Float32Array = new Float32Array(x.length);
-  let cnt: Float32Array = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) { if (mask[i]) { sum[i] = x[i]; cnt[i] = 1; } }
+  const n = x.length;
+  const sum = new Float32Array(n), cnt = new Float32Array(n);
+  for (let i = 0; i < n; i++) if (mask[i]) { sum[i] = x[i]; cnt[i] = 1; }
   const dims = [g.slices, g.rows, g.columns];
   const strides = [g.rows * g.columns, g.columns, 1];
+  const lineS = new Float64Array(Math.max(...dims)), lineC = new Float64Array(Math.max(...dims));
   for (let axis = 2; axis >= 0; axis--) {
     const len = dims[axis], st = strides[axis], r = k[axis];
-    if (r === 0) continue;
-    const ns = new Float32Array(x.length), nc = new Float32Array(x.length);
-    const lines = x.length / len;
+    if (r === 0 || len < 2) continue;
+    // every line along this axis: its start, then the window's running sums written back in place
+    const lines = n / len;
     for (let l = 0; l < lines; l++) {
-      // the start of line l along this axis
-      const outer = axis === 0 ? l : axis === 1 ? ((l / g.columns) | 0) * g.rows * g.columns + (l % g.columns) : l * g.columns;
+      const start = axis === 0 ? l : axis === 1 ? ((l / g.columns) | 0) * g.rows * g.columns + (l % g.columns) : l * g.columns;
+      let any = false;
+      for (let t = 0, p = start; t < len; t++, p += st) { lineS[t] = sum[p]; lineC[t] = cnt[p]; if (cnt[p]) any = true; }
+      if (!any) continue;
       let a = 0, b = 0;
-      for (let t = 0; t < Math.min(r, len); t++) { a += sum[outer + t * st]; b += cnt[outer + t * st]; }
-      for (let t = 0; t < len; t++) {
-        if (t + r < len) { a += sum[outer + (t + r) * st]; b += cnt[outer + (t + r) * st]; }
-        if (t - r - 1 >= 0) { a -= sum[outer + (t - r - 1) * st]; b -= cnt[outer + (t - r - 1) * st]; }
-        ns[outer + t * st] = a; nc[outer + t * st] = b;
+      for (let t = 0; t < Math.min(r, len); t++) { a += lineS[t]; b += lineC[t]; }
+      for (let t = 0, p = start; t < len; t++, p += st) {
+        if (t + r < len) { a += lineS[t + r]; b += lineC[t + r]; }
+        if (t - r - 1 >= 0) { a -= lineS[t - r - 1]; b -= lineC[t - r - 1]; }
+        sum[p] = a; cnt[p] = b;
       }
     }
-    sum = ns; cnt = nc;
   }
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) out[i] = mask[i] && cnt[i] > 0 ? sum[i] / cnt[i] : 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = mask[i] && cnt[i] > 0 ? sum[i] / cnt[i] : 0;
   return out;
 }

@@ -224,49 +224,15 @@ export interface GridBox {
   toBox: (i: number) => number;
 }
 
-/**
- * The box around the voxels of `mask` (non-zero), grown by `marginMm` in-plane and `marginZMm` along the
- * slices, inside the grid; null when the mask is empty.
- */
-export function gridBoxOf(g: Grid, mask: Uint8Array, marginMm: number, marginZMm = marginMm): GridBox | null {
-  const plane = g.rows * g.columns;
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
-  for (let s = 0; s < g.slices; s++)
-    for (let r = 0; r < g.rows; r++) {
-      const base = s * plane + r * g.columns;
-      for (let c = 0; c < g.columns; c++) {
-        if (!mask[base + c]) continue;
-        if (s < s0) s0 = s;
-        if (s > s1) s1 = s;
-        if (r < r0) r0 = r;
-        if (r > r1) r1 = r;
-        if (c < c0) c0 = c;
-        if (c > c1) c1 = c;
-      }
-    }
-  if (s1 < 0) return null;
-  const ks = Math.ceil(marginZMm / g.spacing[0]), kr = Math.ceil(marginMm / g.spacing[1]), kc = Math.ceil(marginMm / g.spacing[2]);
-  s0 = Math.max(0, s0 - ks); s1 = Math.min(g.slices - 1, s1 + ks);
-  r0 = Math.max(0, r0 - kr); r1 = Math.min(g.rows - 1, r1 + kr);
-  c0 = Math.max(0, c0 - kc); c1 = Math.min(g.columns - 1, c1 + kc);
-  const slices = s1 - s0 + 1, rows = r1 - r0 + 1, columns = c1 - c0 + 1;
-  const bp = rows * columns;
-  return {
-    s0, r0, c0, slices, rows, columns,
-    toGrid: (j) => {
-      const s = (j / bp) | 0, q = j - s * bp, r = (q / columns) | 0;
-      return (s + s0) * plane + (r + r0) * g.columns + q - r * columns + c0;
-    },
-    toBox: (i) => {
-      const s = ((i / plane) | 0) - s0, q = i % plane, r = ((q / g.columns) | 0) - r0, c = (q % g.columns) - c0;
-      return s < 0 || r < 0 || c < 0 || s >= slices || r >= rows || c >= columns ? -1 : (s * rows + r) * columns + c;
-    },
-  };
-}
-
 /** The grid indices of a box's voxels, in box order. */
-export function boxIndices(b: GridBox): Int32Array {
+export function boxIndices(b: GridBox, g: Pick<Grid, 'rows' | 'columns'>): Int32Array {
   const out = new Int32Array(b.slices * b.rows * b.columns);
-  for (let j = 0; j < out.length; j++) out[j] = b.toGrid(j);
+  const plane = g.rows * g.columns;
+  let j = 0;
+  for (let s = b.s0; s < b.s0 + b.slices; s++)
+    for (let r = b.r0; r < b.r0 + b.rows; r++) {
+      const base = s * plane + r * g.columns;
+      for (let c = b.c0; c < b.c0 + b.columns; c++) out[j++] = base + c;
+    }
   return out;
 }

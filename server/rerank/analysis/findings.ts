@@ -8,11 +8,12 @@ import type { Volume } from '../../series/volume';
 import { lesionCavities } from './cavity';
 import { findConsolidation } from './consolidation';
 import { findEmphysema } from './emphysema';
-import { gridBoxOf, type FindingContext } from './finding-region';
+import type { FindingContext } from './finding-region';
+import { coarseBox, coarseContext, maskBox } from './finding-grid';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
 import { findLymphNodes } from './nodes';
-import { findPleuralFindings, smoothedGrid } from './pleura';
+import { findEffusions, findPneumothoraces, findThickening } from './pleura';
 import type { Candidate } from './types';
 
 export interface ChestFindings {
@@ -24,13 +25,14 @@ export interface ChestFindings {
   timings: Record<string, number>;
 }
 
-export function findChestFindings(v: Volume, g: Grid, m: LungMasks, compartments: Uint8Array, lesions: readonly Candidate[]): ChestFindings {
+/** `clock` (ms) times the stages: wall time by default; a benchmark on a busy machine may pass CPU time. */
+export function findChestFindings(v: Volume, g: Grid, m: LungMasks, compartments: Uint8Array, lesions: readonly Candidate[], clock: () => number = () => performance.now()): ChestFindings {
   const ctx: FindingContext = { v, g, m, compartments, lesions };
   const timings: Record<string, number> = {};
   const timed = <T>(name: string, f: () => T): T => {
-    const t = performance.now();
+    const t = clock();
     const out = f();
-    timings[name] = Math.round((performance.now() - t) * 10) / 10;
+    timings[name] = Math.round((clock() - t) * 10) / 10;
     return out;
   };
   // each stage's candidates are numbered by their place in its list (touching ones refer to those numbers): shifted after the lesions and each other
@@ -45,19 +47,24 @@ export function findChestFindings(v: Volume, g: Grid, m: LungMasks, compartments
     base += cands.length;
   };
   add(timed('nodes', () => findLymphNodes(ctx).candidates));
-  // the grid stages work in the box of the lungs (with room around them for the pleural space)
-  const thorax = gridBoxOf(g, m.lung, 25, 20);
-  const lungBox = gridBoxOf(g, m.lung, 2);
-  if (thorax && lungBox) {
-    const sm = timed('smooth', () => smoothedGrid(g, thorax));
-    const pleura = timed('pleura', () => findPleuralFindings(ctx, thorax, lungBox, sm));
-    add(pleura.effusions);
-    add(pleura.pneumothoraces);
-    add(pleura.thickenings);
-    add(timed('emphysema', () => findEmphysema(ctx, lungBox)));
-    const dense = timed('consolidation', () => findConsolidation(ctx, lungBox, sm, pleura.fluid));
-    add(dense.consolidations);
-    add(dense.atelectases);
+  // the lungs with room around them for the pleural space (thorax), and the lungs' own box
+  const thorax = timed('boxes', () => maskBox(g, m.lung, 25, 20));
+  if (thorax) {
+    // the large findings on a coarser lattice (finding-grid.ts); thickening needs the grid's millimetres
+    const coarse = timed('coarse', () => coarseContext(ctx, thorax));
+    const cg = coarse.g;
+    const lungBox = maskBox(cg, coarse.m.lung, 2);
+    const cThorax = coarseBox(thorax, coarse.k, cg);
+    if (lungBox) {
+      const fluid = new Uint8Array(cg.hu.length);
+      add(timed('effusion', () => findEffusions(coarse, cThorax, cg.hu, fluid)));
+      add(timed('pneumothorax', () => findPneumothoraces(coarse, lungBox, cg.hu)));
+      add(timed('thickening', () => findThickening(ctx, thorax)));
+      add(timed('emphysema', () => findEmphysema(coarse, lungBox)));
+      const dense = timed('consolidation', () => findConsolidation(coarse, lungBox, cg.hu, fluid));
+      add(dense.consolidations);
+      add(dense.atelectases);
+    }
   }
   const lesionMeasures = timed('cavity', () => lesionCavities(ctx));
   return { candidates: found, lesionMeasures, timings };

@@ -8,7 +8,7 @@
  */
 import type { Vec3 } from '../../series/volume';
 import { Compartment } from './compartments';
-import { gridToPatient, type Grid } from './grid';
+import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
 import { labelComponents, squaredDistanceToBackground } from './morphology';
 
@@ -54,6 +54,8 @@ const AORTA_SEED_BELOW_CARINA_MM: [number, number] = [15, 60];
 /** Inscribed radius (mm) that keeps the aorta apart from the smaller vessels and the soft tissue around it. */
 const AORTA_CORE_MM = 8;
 const BONE_HU = 300;
+// compartment labels as plain numbers: read per voxel, and an imported enum member costs a getter call each time
+const MEDIASTINUM: number = Compartment.Mediastinum, HEART: number = Compartment.Heart, LUNG: number = Compartment.Lung;
 
 export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8Array): MediastinalLandmarks {
   const trachea = tracheaSections(g, m);
@@ -103,7 +105,7 @@ export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8A
  * lung field (the descending aorta presses into the left lung).
  */
 function inCavity(m: LungMasks, k: number, i: number): boolean {
-  return m.body[i] === 1 && !m.aerated[i] && !m.airway.mask[i] && (k === Compartment.Mediastinum || k === Compartment.Heart || k === Compartment.Lung);
+  return m.body[i] === 1 && !m.aerated[i] && !m.airway.mask[i] && (k === MEDIASTINUM || k === HEART || k === LUNG);
 }
 
 /** The aorta's core component at the seed, or the largest one within 10 mm of it on its slice. */
@@ -163,7 +165,7 @@ function mediastinalBox(g: Grid, compartments: Uint8Array, zMin: number): Box | 
     if (g.origin[s][2] < zMin) continue;
     for (let q = 0; q < plane; q++) {
       const k = compartments[s * plane + q];
-      if (k !== Compartment.Mediastinum && k !== Compartment.Heart) continue;
+      if (k !== MEDIASTINUM && k !== HEART) continue;
       const r = (q / g.columns) | 0, c = q - r * g.columns;
       if (s < s0) s0 = s;
       if (s > s1) s1 = s;
@@ -206,11 +208,13 @@ function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi']
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] >= c[2] || g.origin[s][2] < c[2] - 80) continue;
     const acc = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
+    const z = g.origin[s][2];
     for (let q = 0; q < plane; q++) {
       if (!m.airway.mask[s * plane + q]) continue;
-      const p = gridToPatient(g, s, (q / g.columns) | 0, q % g.columns);
-      const a = p[0] > c[0] ? acc.left : acc.right;
-      a[0] += p[0]; a[1] += p[1]; a[2] += p[2]; a[3]++;
+      const r = (q / g.columns) | 0, col = q - r * g.columns;
+      const x = patientX(g, s, r, col);
+      const a = x > c[0] ? acc.left : acc.right;
+      a[0] += x; a[1] += patientY(g, s, r, col); a[2] += z; a[3]++;
     }
     const e: { right?: Vec3; left?: Vec3 } = {};
     for (const side of ['right', 'left'] as const) {
@@ -267,9 +271,10 @@ function descendingAortaSeed(g: Grid, m: LungMasks, compartments: Uint8Array, ca
     tissue[j] = inCavity(m, k, i) && g.hu[i] > -30 && g.hu[i] < 450 ? 1 : 0;
   });
   // the blood in the heart: the aorta holds the same (a vertebral body is as round, but not of that density)
-  const pool: number[] = [];
-  box.forEach((i) => { if (compartments[i] === Compartment.Heart && !m.aerated[i] && g.hu[i] > 0 && g.hu[i] < 600) pool.push(g.hu[i]); });
-  const heart = pool.length > 100 ? median(pool) : 45;
+  const histogram = new Int32Array(600);
+  let pooled = 0;
+  box.forEach((i) => { const x = g.hu[i]; if (x > 0 && x < 600 && compartments[i] === HEART && !m.aerated[i]) { histogram[x | 0]++; pooled++; } });
+  const heart = pooled > 100 ? histogramMedian(histogram, pooled) : 45;
   const bp = box.rows * box.columns;
   const depth = squaredDistanceToBackground(tissue, box, g.spacing, true);
   const best = new Map<number, { i: number; d: number; x: number; y: number }>();
@@ -299,6 +304,13 @@ function descendingAortaSeed(g: Grid, m: LungMasks, compartments: Uint8Array, ca
   const k = Math.max(1, Math.round(5 / g.spacing[1]));
   for (let dr = -k; dr <= k; dr++) for (let dc = -k; dc <= k; dc++) values.push(g.hu[s * plane + (r + dr) * g.columns + c + dc]);
   return { index: seed.i, hu: median(values) };
+}
+
+/** The median of the values a histogram of unit bins (from 0) counts. */
+function histogramMedian(h: Int32Array, n: number): number {
+  let acc = 0;
+  for (let x = 0; x < h.length; x++) { acc += h[x]; if (acc > n >> 1) return x + 0.5; }
+  return h.length;
 }
 
 function median(xs: number[]): number {

@@ -33,6 +33,8 @@ const MIN_SHORT_MM = 4;
 const MAX_LONG_MM = 50;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+// compartment labels as plain numbers: read per voxel, and an imported enum member costs a getter call each time
+const MEDIASTINUM: number = Compartment.Mediastinum, HEART: number = Compartment.Heart, LUNG: number = Compartment.Lung, CHEST_WALL: number = Compartment.ChestWall;
 
 export interface NodeSearch {
   landmarks: MediastinalLandmarks;
@@ -59,25 +61,32 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const sm = new Float32Array(n);
   const tissue = new Uint8Array(n);
   const inRoi = new Uint8Array(n);
+  // per slice, a summed-area table of the pixels the crop's windows read: each window's mean in four reads
+  const pr0 = Math.max(0, r0 * f - 1), pr1 = Math.min(v.rows - 1, r1 * f + f), pc0 = Math.max(0, c0 * f - 1), pc1 = Math.min(v.columns - 1, c1 * f + f);
+  const sw = pc1 - pc0 + 2, sat = new Float64Array((pr1 - pr0 + 2) * sw);
+  const vhu = v.hu, roiGrid = roi.grid, lo = TISSUE_HU[0], hi = TISSUE_HU[1];
   for (let s = 0; s < D.slices; s++) {
     const vs = s + s0;
     const gs = Math.min(g.slices - 1, (vs / g.fz) | 0);
+    const sliceBase = vs * v.rows * v.columns;
+    for (let rr = pr0; rr <= pr1; rr++) {
+      let acc = 0;
+      const from = sliceBase + rr * v.columns, row = (rr - pr0 + 1) * sw, above = row - sw;
+      for (let cc = pc0; cc <= pc1; cc++) { acc += vhu[from + cc]; sat[row + cc - pc0 + 1] = sat[above + cc - pc0 + 1] + acc; }
+    }
     for (let r = 0; r < D.rows; r++) {
       const vr = (r + r0) * f;
+      const ra = Math.max(pr0, vr - 1) - pr0, rb = Math.min(pr1, vr + f) - pr0 + 1;
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        const gq = gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0);
-        inRoi[i] = roi.grid[gq];
-        if (!inRoi[i]) { sm[i] = v.hu[(vs * v.rows + vr) * v.columns + vc]; continue; }
-        let sum = 0, k = 0;
-        for (let rr = Math.max(0, vr - 1); rr <= Math.min(v.rows - 1, vr + f); rr++) {
-          const base = (vs * v.rows + rr) * v.columns;
-          for (let cc = Math.max(0, vc - 1); cc <= Math.min(v.columns - 1, vc + f); cc++) { sum += v.hu[base + cc]; k++; }
-        }
-        const hu = sum / k;
+        inRoi[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0)];
+        if (!inRoi[i]) { sm[i] = vhu[sliceBase + vr * v.columns + vc]; continue; }
+        // the mean of the lattice voxel's pixels and the ring of pixels around them
+        const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
+        const hu = (sat[rb * sw + cb] - sat[ra * sw + cb] - sat[rb * sw + ca] + sat[ra * sw + ca]) / ((rb - ra) * (cb - ca));
         sm[i] = hu;
-        tissue[i] = hu > TISSUE_HU[0] && hu < TISSUE_HU[1] ? 1 : 0;
+        tissue[i] = hu > lo && hu < hi ? 1 : 0;
       }
     }
   }
@@ -165,52 +174,48 @@ interface Roi {
  */
 function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
   const { v, g, m, compartments } = ctx;
-  const plane = g.rows * g.columns;
+  const plane = g.rows * g.columns, gc = g.columns;
   const roi = new Uint8Array(g.hu.length);
   const carina = m.airway.carina!;
   const notch = lm.sternalNotchZ ?? (m.levels.apexZ !== undefined ? m.levels.apexZ - 25 : carina[2] + 80);
-  // bone (with the marrow its cortex rings) and the airway with its wall
-  const bone = new Uint8Array(g.hu.length);
-  for (let i = 0; i < bone.length; i++) bone[i] = g.hu[i] > 180 ? 1 : 0;
-  const queue = new Int32Array(plane), seen = new Uint8Array(plane);
-  for (let s = 0; s < g.slices; s++) fillHoles2D(bone, s * plane, g.rows, g.columns, queue, seen);
   const wall = Math.max(1, Math.round(2.5 / g.spacing[1]));
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
+  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
   const known = lm.trachea.filter((t) => !!t);
   const tx = known.length ? known.reduce((a, t) => a + t!.x, 0) / known.length : carina[0];
   const ty = known.length ? known.reduce((a, t) => a + t!.y, 0) / known.length : carina[1];
   const hila = [m.airway.hila.right, m.airway.hila.left].filter((h) => h !== undefined);
+  const hu = g.hu, body = m.body, aerated = m.aerated, airway = m.airway.mask, aorta = lm.aorta;
+  // per slice: bone (with the marrow its cortex rings) and the airway grown by its wall
+  const bone = new Uint8Array(plane), nearAirway = new Uint8Array(plane), tmp = new Uint8Array(plane);
+  const queue = new Int32Array(plane), seen = new Uint8Array(plane);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
     if (z < carina[2] - BELOW_CARINA_MM) continue;
+    const off = s * plane;
+    for (let q = 0; q < plane; q++) bone[q] = hu[off + q] > 180 ? 1 : 0;
+    fillHoles2D(bone, 0, g.rows, gc, queue, seen);
+    dilateSquare(airway, off, g.rows, gc, wall, nearAirway, tmp);
     const t = lm.trachea[s];
+    const neckX = t?.x ?? tx, neckY = t?.y ?? ty;
     for (let q = 0; q < plane; q++) {
-      const i = s * plane + q;
-      if (!m.body[i] || bone[i] || lm.aorta[i] || m.airway.mask[i]) continue;
+      const i = off + q;
+      if (!body[i] || bone[q] || aorta[i] || nearAirway[q]) continue;
       const k = compartments[i];
       let ok = false;
-      if (k === Compartment.Mediastinum) ok = true;
-      else if (k === Compartment.Heart) ok = z >= carina[2] - BELOW_CARINA_MM + 10;
-      else if (k === Compartment.Lung && !m.aerated[i]) {
-        const r = (q / g.columns) | 0, c = q - r * g.columns;
+      if (k === MEDIASTINUM) ok = true;
+      else if (k === HEART) ok = z >= carina[2] - BELOW_CARINA_MM + 10;
+      else if (k === LUNG && !aerated[i]) {
+        const r = (q / gc) | 0, c = q - r * gc;
         const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
         for (const h of hila) if (Math.hypot(x - h[0], y - h[1], z - h[2]) <= HILUM_MM) ok = true;
-      } else if (k === Compartment.ChestWall && z >= notch - 10) {
-        const r = (q / g.columns) | 0, c = q - r * g.columns;
-        const dy = patientY(g, s, r, c) - (t?.y ?? ty);
-        ok = Math.abs(patientX(g, s, r, c) - (t?.x ?? tx)) <= NECK_MM[0] && dy >= -NECK_MM[1] && dy <= NECK_MM[2];
+      } else if (k === CHEST_WALL && z >= notch - 10) {
+        const r = (q / gc) | 0, c = q - r * gc;
+        const dy = patientY(g, s, r, c) - neckY;
+        ok = Math.abs(patientX(g, s, r, c) - neckX) <= NECK_MM[0] && dy >= -NECK_MM[1] && dy <= NECK_MM[2];
       }
       if (!ok) continue;
-      // not within the tracheal or bronchial wall
-      const r = (q / g.columns) | 0, c = q % g.columns;
-      let nearAirway = false;
-      for (let dr = -wall; dr <= wall && !nearAirway; dr++)
-        for (let dc = -wall; dc <= wall; dc++) {
-          const rr = r + dr, cc = c + dc;
-          if (rr >= 0 && cc >= 0 && rr < g.rows && cc < g.columns && m.airway.mask[s * plane + rr * g.columns + cc]) { nearAirway = true; break; }
-        }
-      if (nearAirway) continue;
       roi[i] = 1;
+      const r = (q / gc) | 0, c = q - r * gc;
       if (s < s0) s0 = s;
       if (s > s1) s1 = s;
       if (r < r0) r0 = r;
@@ -228,6 +233,38 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
       c0: c0 * g.fx, c1: Math.min(v.columns - 1, c1 * g.fx + g.fx - 1),
     },
   };
+}
+
+/** `out` = the plane of `mask` at `offset` dilated by a (2k+1)² square (separable running counts); `tmp` is scratch. */
+function dilateSquare(mask: Uint8Array, offset: number, rows: number, columns: number, k: number, out: Uint8Array, tmp: Uint8Array): void {
+  out.fill(0);
+  // only the rows around the airway's own
+  let ra = rows, rb = -1;
+  for (let r = 0; r < rows; r++) {
+    const base = offset + r * columns;
+    for (let c = 0; c < columns; c++) if (mask[base + c]) { if (r < ra) ra = r; rb = r; break; }
+  }
+  if (rb < 0) return;
+  ra = Math.max(0, ra - k); rb = Math.min(rows - 1, rb + k);
+  for (let r = ra; r <= rb; r++) {
+    const base = r * columns;
+    let n = 0;
+    for (let c = 0; c < Math.min(k, columns); c++) n += mask[offset + base + c];
+    for (let c = 0; c < columns; c++) {
+      if (c + k < columns) n += mask[offset + base + c + k];
+      if (c - k - 1 >= 0) n -= mask[offset + base + c - k - 1];
+      tmp[base + c] = n > 0 ? 1 : 0;
+    }
+  }
+  for (let c = 0; c < columns; c++) {
+    let n = 0;
+    for (let r = ra; r < Math.min(ra + k, rb + 1); r++) n += tmp[r * columns + c];
+    for (let r = ra; r <= rb; r++) {
+      if (r + k <= rb) n += tmp[(r + k) * columns + c];
+      if (r - k - 1 >= ra) n -= tmp[(r - k - 1) * columns + c];
+      out[r * columns + c] = n > 0 ? 1 : 0;
+    }
+  }
 }
 
 interface NodeFeatures {

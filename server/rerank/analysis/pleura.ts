@@ -17,9 +17,10 @@
  */
 import { Compartment } from './compartments';
 import type { FindingContext } from './finding-region';
-import { boxIndices, gridBoxOf, regionCandidate, type GridBox } from './finding-region';
+import { boxIndices, regionCandidate, type GridBox } from './finding-region';
+import { makeGridBox } from './finding-grid';
 import type { Grid } from './grid';
-import { labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
+import { ballOffsets, labelComponents, squaredDistanceToBackground } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 const FLUID_HU: [number, number] = [-20, 35];
@@ -36,29 +37,6 @@ const CONTACT_MM = 5;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
-
-/** 3×3 in-plane mean of the grid's HU inside `box` (0 outside it): a single grid voxel's noise would speckle every threshold. */
-export function smoothedGrid(g: Grid, box: GridBox): Float32Array {
-  const out = new Float32Array(g.hu.length);
-  const plane = g.rows * g.columns;
-  const rowSum = new Float32Array(g.columns), rowCnt = new Float32Array(g.columns);
-  for (let s = box.s0; s < box.s0 + box.slices; s++)
-    for (let r = box.r0; r < box.r0 + box.rows; r++) {
-      rowSum.fill(0); rowCnt.fill(0);
-      for (let rr = Math.max(0, r - 1); rr <= Math.min(g.rows - 1, r + 1); rr++) {
-        const base = s * plane + rr * g.columns;
-        for (let c = Math.max(0, box.c0 - 1); c <= Math.min(g.columns - 1, box.c0 + box.columns); c++) { rowSum[c] += g.hu[base + c]; rowCnt[c]++; }
-      }
-      const o = s * plane + r * g.columns;
-      for (let c = box.c0; c < box.c0 + box.columns; c++) {
-        let sum = rowSum[c], k = rowCnt[c];
-        if (c > 0) { sum += rowSum[c - 1]; k += rowCnt[c - 1]; }
-        if (c < g.columns - 1) { sum += rowSum[c + 1]; k += rowCnt[c + 1]; }
-        out[o + c] = sum / k;
-      }
-    }
-  return out;
-}
 
 /** Voxels of each component (counting sort), for components of at least `minVoxels`. */
 export function componentVoxels(labels: Int32Array, sizes: Int32Array, count: number, minVoxels: number): Int32Array[] {
@@ -83,26 +61,78 @@ export function latticeOf(g: Grid, vox: ArrayLike<number>): Int32Array {
   return out;
 }
 
-export interface PleuralFindings {
-  effusions: Candidate[];
-  /** 1 on grid voxels of the effusions found (likely or not). */
-  fluid: Uint8Array;
-  pneumothoraces: Candidate[];
-  thickenings: Candidate[];
+/** How far beyond a collection's own box its depth looks for the fluid's edge (mm): deeper layers are rare and still large. */
+const DEPTH_PAD_MM = 20;
+
+/**
+ * Morphological opening of `mask` by a disc of `radius` mm in each slice, as openByBall does it from a
+ * distance transform: kept where no background lies nearer than the radius (the grid's edge is not
+ * background), then discs `grow` mm larger drawn back inside the mask. Direct on the few offsets of a
+ * disc: on the coarse lattice that is a handful, and no distance transform of the whole box is needed.
+ */
+export function openPlanar(mask: Uint8Array, D: { slices: number; rows: number; columns: number }, spacing: [number, number, number], radius: number, grow: number): Uint8Array {
+  const plane = D.rows * D.columns, w = D.columns;
+  const flat: [number, number, number] = [1e9, spacing[1], spacing[2]];
+  const inner = ballOffsets(Math.sqrt(Math.max(0, radius * radius - 1e-3)), flat);
+  const outer = ballOffsets(radius + grow, flat);
+  const kept = new Uint8Array(mask.length);
+  for (let p = 0; p < mask.length; p++) {
+    if (!mask[p]) continue;
+    const q = p % plane, r = (q / w) | 0, c = q - r * w;
+    let ok = 1;
+    for (let b = 0; b < inner.length && ok; b += 3) {
+      const rr = r + inner[b + 1], cc = c + inner[b + 2];
+      if (rr >= 0 && cc >= 0 && rr < D.rows && cc < w && !mask[p + inner[b + 1] * w + inner[b + 2]]) ok = 0;
+    }
+    kept[p] = ok;
+  }
+  const out = new Uint8Array(mask.length);
+  for (let p = 0; p < mask.length; p++) {
+    if (!kept[p]) continue;
+    const q = p % plane, r = (q / w) | 0, c = q - r * w;
+    for (let b = 0; b < outer.length; b += 3) {
+      const rr = r + outer[b + 1], cc = c + outer[b + 2];
+      if (rr >= 0 && cc >= 0 && rr < D.rows && cc < w) { const t = p + outer[b + 1] * w + outer[b + 2]; if (mask[t]) out[t] = 1; }
+    }
+  }
+  return out;
 }
 
 /**
- * `thorax`: the box of the lungs with room around them for the pleural space; `lungBox`: the aerated
- * lungs' own box; `sm`: the smoothed grid (smoothedGrid) over the thorax box.
+ * Squared in-plane distance (mm²) to the background of `mask` at each voxel of `part` (indices into the
+ * mask's box), from a distance transform of the part's own box grown by `padMm`; the edge of that box
+ * counts as background.
  */
-export function findPleuralFindings(ctx: FindingContext, thorax: GridBox, lungBox: GridBox, sm: Float32Array): PleuralFindings {
-  const fluid = new Uint8Array(ctx.g.hu.length);
-  return {
-    effusions: findEffusions(ctx, thorax, sm, fluid),
-    fluid,
-    pneumothoraces: findPneumothoraces(ctx, lungBox, sm),
-    thickenings: findThickening(ctx, lungBox, sm),
-  };
+export function planarDepth2(mask: Uint8Array, D: { slices: number; rows: number; columns: number }, spacing: [number, number, number], part: ArrayLike<number>, padMm: number): Float32Array {
+  const plane = D.rows * D.columns;
+  let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
+  for (let k = 0; k < part.length; k++) {
+    const p = part[k], s = (p / plane) | 0, q = p - s * plane, r = (q / D.columns) | 0, c = q - r * D.columns;
+    if (s < s0) s0 = s;
+    if (s > s1) s1 = s;
+    if (r < r0) r0 = r;
+    if (r > r1) r1 = r;
+    if (c < c0) c0 = c;
+    if (c > c1) c1 = c;
+  }
+  const pr = Math.ceil(padMm / spacing[1]), pc = Math.ceil(padMm / spacing[2]);
+  r0 = Math.max(0, r0 - pr); r1 = Math.min(D.rows - 1, r1 + pr); c0 = Math.max(0, c0 - pc); c1 = Math.min(D.columns - 1, c1 + pc);
+  // one voxel of background around the crop
+  const B = { slices: s1 - s0 + 1, rows: r1 - r0 + 3, columns: c1 - c0 + 3 };
+  const bp = B.rows * B.columns;
+  const crop = new Uint8Array(B.slices * bp);
+  for (let s = s0; s <= s1; s++)
+    for (let r = r0; r <= r1; r++) {
+      const from = s * plane + r * D.columns, to = (s - s0) * bp + (r - r0 + 1) * B.columns + 1 - c0;
+      for (let c = c0; c <= c1; c++) crop[to + c] = mask[from + c];
+    }
+  const d2 = squaredDistanceToBackground(crop, B, spacing, true);
+  const out = new Float32Array(part.length);
+  for (let k = 0; k < part.length; k++) {
+    const p = part[k], s = (p / plane) | 0, q = p - s * plane, r = (q / D.columns) | 0, c = q - r * D.columns;
+    out[k] = d2[(s - s0) * bp + (r - r0 + 1) * B.columns + c - c0 + 1];
+  }
+  return out;
 }
 
 /** The largest in-plane inscribed radius (mm) of a set of grid voxels, on their own box. */
@@ -146,7 +176,8 @@ function contactOf(g: Grid, aerated: Uint8Array, vox: ArrayLike<number>, inside:
   const zUp = g.slices > 1 ? Math.sign(g.origin[g.slices - 1][2] - g.origin[0][2]) || 1 : 1;
   const yRow = Math.sign(g.rowStep[1]) || 1, yCol = Math.sign(g.colStep[1]);
   // the lung may lie a few millimetres beyond a compressed (denser) rim of itself
-  const reach = [Math.max(1, Math.round(CONTACT_MM / g.spacing[2])), Math.max(1, Math.round(CONTACT_MM / g.spacing[1])), Math.max(1, Math.round(CONTACT_MM / g.spacing[0]))];
+  // (whole voxels that cover it: on a 3 mm lattice, one voxel of partial volume is already 3 mm)
+  const reach = [Math.max(1, Math.ceil(CONTACT_MM / g.spacing[2])), Math.max(1, Math.ceil(CONTACT_MM / g.spacing[1])), Math.max(1, Math.ceil(CONTACT_MM / g.spacing[0]))];
   for (let k = 0; k < vox.length; k++) {
     const i = vox[k];
     const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
@@ -175,33 +206,38 @@ function contactOf(g: Grid, aerated: Uint8Array, vox: ArrayLike<number>, inside:
   return out;
 }
 
-/** Effusion candidates; `found` gets 1 on their voxels. */
-function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Array, found: Uint8Array): Candidate[] {
+/**
+ * Effusion candidates in `box` (the lungs with room around them), on `sm` (HU, smoothed or block-averaged);
+ * `found` gets 1 on their voxels (consolidation leaves them out, atelectasis lies against them).
+ */
+export function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Array, found: Uint8Array): Candidate[] {
   const { g, m, compartments } = ctx;
-  const idx = boxIndices(box);
+  const idx = boxIndices(box, g);
   const D = dimsOf(box);
   const fluid = new Uint8Array(idx.length);
+  const heart: number = Compartment.Heart, mediastinum: number = Compartment.Mediastinum, lo = FLUID_HU[0], hi = FLUID_HU[1];
   for (let j = 0; j < idx.length; j++) {
-    const i = idx[j], k = compartments[i];
-    fluid[j] = m.body[i] && !m.aerated[i] && !m.airway.mask[i] && k !== Compartment.Heart && k !== Compartment.Mediastinum && sm[i] > FLUID_HU[0] && sm[i] < FLUID_HU[1] ? 1 : 0;
+    const i = idx[j], k = compartments[i], x = sm[i];
+    fluid[j] = x > lo && x < hi && m.body[i] && !m.aerated[i] && !m.airway.mask[i] && k !== heart && k !== mediastinum ? 1 : 0;
   }
-  const boxDepth2 = squaredDistanceToBackground(fluid, D, g.spacing, true);
-  const opened = openByBall(fluid, boxDepth2, D, g.spacing, FLUID_OPEN_MM, 0.5 * g.spacing[1]);
+  // at least one voxel: on a lattice coarser than the ball, partial volume at the lung's edge is a voxel thick
+  const openMm = Math.max(FLUID_OPEN_MM, 1.01 * Math.min(g.spacing[1], g.spacing[2]));
+  const opened = openPlanar(fluid, D, g.spacing, openMm, 0.5 * g.spacing[1]);
   const comps = labelComponents(opened, D);
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
   const out: Candidate[] = [];
   for (const local of componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(2 / voxelMl))) {
     const id = comps.labels[local[0]];
     const vox = local.map((j) => idx[j]);
-    const depth2 = (i: number): number => boxDepth2[box.toBox(i)];
     const contact = contactOf(g, m.aerated, vox, (i) => { const j = box.toBox(i); return j >= 0 && comps.labels[j] === id; });
     const touching = contact.faces[1] + contact.faces[2];
     if (touching < 10) continue;
     const sideIdx = contact.faces[2] > contact.faces[1] ? 2 : 1;
     const side: LungSide = sideIdx === 2 ? 'left' : 'right';
-    // the depth of the layer: twice its largest in-plane inscribed radius, and where it is deepest
+    // the depth of the layer: twice its largest in-plane inscribed radius (in the fluid), and where it is deepest
+    const depth2 = planarDepth2(fluid, D, g.spacing, local, DEPTH_PAD_MM);
     let best = 0, bestAt = vox[0], huSum = 0;
-    for (const i of vox) { const d = depth2(i); if (d > best) { best = d; bestAt = i; } huSum += sm[i]; }
+    for (let k = 0; k < vox.length; k++) { const d = depth2[k]; if (d > best) { best = d; bestAt = vox[k]; } huSum += sm[vox[k]]; }
     const depthMm = 2 * Math.sqrt(best);
     const volumeMl = vox.length * voxelMl;
     const meanHU = huSum / vox.length;
@@ -227,9 +263,11 @@ function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Array, foun
   return out;
 }
 
-function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array): Candidate[] {
+/** Pneumothorax candidates in `box` (the aerated lungs' box), on `sm` (HU, smoothed or block-averaged). */
+export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array): Candidate[] {
   const { g, m, compartments } = ctx;
-  const idx = boxIndices(box);
+  const heart: number = Compartment.Heart, mediastinum: number = Compartment.Mediastinum;
+  const idx = boxIndices(box, g);
   const D = dimsOf(box);
   const air = new Uint8Array(idx.length);
   for (let j = 0; j < idx.length; j++) { const i = idx[j]; air[j] = m.aerated[i] && !m.airway.mask[i] && sm[i] < AIR_HU ? 1 : 0; }
@@ -263,7 +301,7 @@ function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array)
         for (let t = 0, k = j; t < reach; t++, k += step) {
           if (k < 0 || k >= g.hu.length) break;
           if (m.aerated[k]) continue;
-          if (m.body[k] && compartments[k] !== Compartment.Mediastinum && compartments[k] !== Compartment.Heart) wall++;
+          if (m.body[k] && compartments[k] !== mediastinum && compartments[k] !== heart) wall++;
           break;
         }
       }
@@ -283,64 +321,81 @@ function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array)
 }
 
 /**
- * Thickened pleura: from every aerated-lung voxel against the chest wall, outward (away from its lung's
- * centre on that slice) to the first rib within 25 mm; the soft tissue crossed on the way is the
- * pleura's thickness there. Runs of 4 mm and more, along 2 cm and more, are thickening.
+ * Thickened pleura, on the grid (4 mm is two or three of its voxels): from every aerated-lung voxel
+ * against the chest wall, outward (away from its lung's centre on that slice) to the first rib within
+ * 25 mm; the soft tissue crossed on the way (3×3 in-plane mean, against noise) is the pleura's thickness
+ * there. Runs of 4 mm and more, along 2 cm and more, are thickening. `box`: the lungs with room around them.
  */
-function findThickening(ctx: FindingContext, box: GridBox, sm: Float32Array): Candidate[] {
+export function findThickening(ctx: FindingContext, box: GridBox): Candidate[] {
   const { g, m, compartments } = ctx;
-  const plane = g.rows * g.columns;
-  const band = new Uint8Array(g.hu.length);
-  const thick = new Float32Array(g.hu.length);
+  const plane = g.rows * g.columns, gc = g.columns, hu = g.hu, aerated = m.aerated;
+  const chestWall: number = Compartment.ChestWall;
   const step = Math.min(g.spacing[1], g.spacing[2]);
+  const steps = Math.floor(25 / step);
+  // the band found, sparse: grid index → thickness (mm)
+  const thick = new Map<number, number>();
+  const path = new Int32Array(steps + 1);
+  const mean3 = (j: number): number => {
+    const r = ((j % plane) / gc) | 0, c = j % gc;
+    if (r < 1 || c < 1 || r >= g.rows - 1 || c >= gc - 1) return hu[j];
+    return (hu[j - gc - 1] + hu[j - gc] + hu[j - gc + 1] + hu[j - 1] + hu[j] + hu[j + 1] + hu[j + gc - 1] + hu[j + gc] + hu[j + gc + 1]) / 9;
+  };
+  const cen = new Float64Array(9);
+  const wallAt = (j: number): boolean => !aerated[j] && m.body[j] === 1 && compartments[j] === chestWall;
   for (let s = box.s0; s < box.s0 + box.slices; s++) {
     // the centre of each lung on this slice
-    const cen = [[0, 0, 0], [0, 0, 0], [0, 0, 0]];
-    for (let r = box.r0; r < box.r0 + box.rows; r++)
-      for (let c = box.c0; c < box.c0 + box.columns; c++) { const side = m.aerated[s * plane + r * g.columns + c]; if (side) { cen[side][0] += r; cen[side][1] += c; cen[side][2]++; } }
-    for (let r = box.r0; r < box.r0 + box.rows; r++)
-    for (let c = box.c0; c < box.c0 + box.columns; c++) {
-      const i = s * plane + r * g.columns + c;
-      const side = m.aerated[i];
-      if (!side || !cen[side][2]) continue;
-      // a boundary voxel against the chest wall
-      let wall = false;
-      for (const j of [i - 1, i + 1, i - g.columns, i + g.columns]) if (j >= 0 && j < g.hu.length && !m.aerated[j] && m.body[j] && compartments[j] === Compartment.ChestWall) wall = true;
-      if (!wall) continue;
-      let dr = r - cen[side][0] / cen[side][2], dc = c - cen[side][1] / cen[side][2];
-      const len = Math.hypot(dr * g.spacing[1], dc * g.spacing[2]);
-      if (len < 1) continue;
-      dr /= len; dc /= len;
-      let tissueMm = 0, fat = false;
-      const path: number[] = [];
-      for (let t = step; t <= 25; t += step) {
-        const rr = Math.round(r + dr * t), cc = Math.round(c + dc * t);
-        if (rr < 0 || cc < 0 || rr >= g.rows || cc >= g.columns) break;
-        const j = s * plane + rr * g.columns + cc;
-        if (m.aerated[j]) continue;
-        const hu = g.hu[j];
-        if (hu > BONE_HU) {
-          if (!fat && tissueMm >= THICKENING_MM) for (const p of path) { band[p] = 1; thick[p] = Math.max(thick[p], tissueMm); }
-          break;
-        }
-        if (sm[j] > TISSUE_HU[0] && sm[j] < TISSUE_HU[1]) { tissueMm += step; if (!path.includes(j)) path.push(j); }
-        else if (sm[j] < -40) fat = tissueMm > 0;
-      }
+    cen.fill(0);
+    for (let r = box.r0; r < box.r0 + box.rows; r++) {
+      const base = s * plane + r * gc;
+      for (let c = box.c0; c < box.c0 + box.columns; c++) { const side = aerated[base + c]; if (side) { cen[side * 3] += r; cen[side * 3 + 1] += c; cen[side * 3 + 2]++; } }
     }
+    for (let r = Math.max(1, box.r0); r < Math.min(g.rows - 1, box.r0 + box.rows); r++)
+      for (let c = Math.max(1, box.c0); c < Math.min(gc - 1, box.c0 + box.columns); c++) {
+        const i = s * plane + r * gc + c;
+        const side = aerated[i];
+        if (!side) continue;
+        // a boundary voxel against the chest wall
+        const a = i - 1, b = i + 1, u = i - gc, d = i + gc;
+        if (!(wallAt(a) || wallAt(b) || wallAt(u) || wallAt(d))) continue;
+        let dr = r - cen[side * 3] / cen[side * 3 + 2], dc = c - cen[side * 3 + 1] / cen[side * 3 + 2];
+        const len = Math.hypot(dr * g.spacing[1], dc * g.spacing[2]);
+        if (len < 1) continue;
+        dr /= len; dc /= len;
+        let tissueMm = 0, fat = false, n = 0;
+        for (let t = 1; t <= steps; t++) {
+          const rr = Math.round(r + dr * t * step), cc = Math.round(c + dc * t * step);
+          if (rr < 0 || cc < 0 || rr >= g.rows || cc >= gc) break;
+          const j = s * plane + rr * gc + cc;
+          if (aerated[j]) continue;
+          if (hu[j] > BONE_HU) {
+            if (!fat && tissueMm >= THICKENING_MM) for (let k = 0; k < n; k++) thick.set(path[k], Math.max(thick.get(path[k]) ?? 0, tissueMm));
+            break;
+          }
+          const x = mean3(j);
+          if (x > TISSUE_HU[0] && x < TISSUE_HU[1]) {
+            tissueMm += step;
+            if (!n || path[n - 1] !== j) path[n++] = j;
+          } else if (x < -40) fat = tissueMm > 0;
+        }
+      }
   }
-  // the band reaches at most 25 mm beyond the lungs' box
-  const wide = gridBoxOf(g, band, 1) ;
-  if (!wide) return [];
-  const idx = boxIndices(wide);
-  const local = new Uint8Array(idx.length);
-  for (let j = 0; j < idx.length; j++) local[j] = band[idx[j]];
+  if (!thick.size) return [];
+  // the band's own box (it reaches at most 25 mm beyond the lungs)
+  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
+  for (const i of thick.keys()) {
+    const s = (i / plane) | 0, q = i - s * plane, r = (q / gc) | 0, c = q - r * gc;
+    s0 = Math.min(s0, s); s1 = Math.max(s1, s); r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
+  }
+  const wide = makeGridBox(g, s0, s1, r0, r1, c0, c1);
+  const local = new Uint8Array(wide.slices * wide.rows * wide.columns);
+  for (const i of thick.keys()) local[wide.toBox(i)] = 1;
   const comps = labelComponents(local, dimsOf(wide));
   const out: Candidate[] = [];
   for (const part of componentVoxels(comps.labels, comps.sizes, comps.count, 4)) {
-    const vox = part.map((j) => idx[j]);
+    const vox = part.map((j) => wide.toGrid(j));
     let t = 0;
-    for (const i of vox) t = Math.max(t, thick[i]);
-    const cand = regionCandidate(ctx, { kind: 'pleural thickening', voxels: latticeOf(g, vox), lattice: lattice(g), huOf: (j) => sm[vox[j]], likelihood: 0, wall: 'chest wall' });
+    for (const i of vox) t = Math.max(t, thick.get(i) ?? 0);
+    const cand = regionCandidate(ctx, { kind: 'pleural thickening', voxels: latticeOf(g, vox), lattice: lattice(g), huOf: (j) => mean3(vox[j]), likelihood: 0, wall: 'chest wall' });
     if (!cand) continue;
     cand.lesionLikelihood = sigmoid((t - 5) / 1) * sigmoid((cand.diameterMm - 25) / 5) * sigmoid((cand.meanHU - 25) / 8);
     cand.measures = { thicknessMm: round1(t) };

@@ -1,0 +1,190 @@
+/**
+ * The chest-finding stages (issue 14) on a small synthetic chest: each finding drawn in by
+ * models/synthetic/findings.ts (the same insertions eval:synthetic draws into the real scans) is found on
+ * its side and at its level, and ranked first by its own description; the unmodified phantom has none of
+ * them. Then the lattice helpers the stages run on (finding-grid.ts, pleura.ts, emphysema.ts).
+ */
+import { insertCavity, insertConsolidation, insertEffusion, insertEmphysema, insertPneumothorax, sceneOf, type InsertedFinding, type Scene } from '../../../models/synthetic/findings';
+import { rng } from '../../../models/synthetic/lesion';
+import { findSites } from '../../../models/synthetic/sites';
+import { parseQuery } from '../../../server/query/parse';
+import { boxMean } from '../../../server/rerank/analysis/emphysema';
+import { coarseBox, coarseContext, coarseFactors, maskBox } from '../../../server/rerank/analysis/finding-grid';
+import type { FindingContext } from '../../../server/rerank/analysis/finding-region';
+import type { Grid } from '../../../server/rerank/analysis/grid';
+import type { LungMasks } from '../../../server/rerank/analysis/lungs';
+import { openPlanar, planarDepth2 } from '../../../server/rerank/analysis/pleura';
+import type { Candidate, CandidateKind } from '../../../server/rerank/analysis/types';
+import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
+import type { Volume } from '../../../server/series/volume';
+import { chestVolume } from './synthetic';
+
+/** A small chest (48 slices of 2.5 mm, 128² pixels of 1.6 mm) whose body is muscle-dense (≈50 HU, not fluid). */
+function phantom(): Volume {
+  const v = chestVolume({ trachea: true });
+  for (let i = 0; i < v.hu.length; i++) if (v.hu[i] > -60 && v.hu[i] < 60) v.hu[i] += 50;
+  return v;
+}
+
+const LARGE: CandidateKind[] = ['pleural effusion', 'pneumothorax', 'consolidation', 'emphysema'];
+
+describe('chest findings on a synthetic chest', () => {
+  let v: Volume;
+  let base: VolumeAnalysis;
+  let scene: Scene;
+  beforeAll(() => {
+    v = phantom();
+    base = analyseVolume(v);
+    scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
+  });
+
+  /** The finding drawn into a copy of the phantom, and the analysis of that copy. */
+  function withFinding(draw: (hu: Float32Array) => InsertedFinding | null): { f: InsertedFinding; a: VolumeAnalysis } {
+    const hu = v.hu.slice();
+    const f = draw(hu);
+    expect(f).not.toBeNull();
+    return { f: f!, a: analyseVolume({ ...v, hu }) };
+  }
+
+  const onTruth = (c: Candidate, f: InsertedFinding): boolean => c.slices.some((s) => f.boxes.has(s.index));
+  const best = (a: VolumeAnalysis, kind: CandidateKind): Candidate | undefined =>
+    a.candidates.filter((c) => c.kind === kind).sort((x, y) => y.lesionLikelihood - x.lesionLikelihood)[0];
+
+  /** The description's top slice lies on the finding. */
+  async function rankedFirst(a: VolumeAnalysis, f: InsertedFinding): Promise<void> {
+    for (const q of f.queries) {
+      const r = await rerankSlices(a, parseQuery(q.text), { topK: 1 });
+      expect(r.results[0] && f.boxes.has(r.results[0].index)).toBe(true);
+      expect(r.findings[0].lesions[0].side).toBe(f.side);
+    }
+  }
+
+  it('reports none of the large findings on the unmodified phantom', () => {
+    for (const kind of LARGE) expect(best(base, kind)?.lesionLikelihood ?? 0).toBeLessThan(0.5);
+  });
+
+  it('finds a right dependent effusion on the right, in the lower zone, with its depth', async () => {
+    const { f, a } = withFinding((hu) => insertEffusion(scene, hu, 'right', 30, rng(1)));
+    const c = best(a, 'pleural effusion')!;
+    expect(c.lesionLikelihood).toBeGreaterThan(0.5);
+    expect(c.side).toBe('right');
+    expect(c.zone).toBe('lower');
+    expect(onTruth(c, f)).toBe(true);
+    expect(c.measures!.depthMm).toBeGreaterThan(20);
+    expect(c.measures!.depthMm).toBeLessThan(40);
+    // nothing of it on the other side
+    expect(a.candidates.filter((x) => x.kind === 'pleural effusion' && x.side === 'left' && x.lesionLikelihood > 0.5)).toEqual([]);
+    await rankedFirst(a, f);
+  }, 60_000);
+
+  it('finds a left pneumothorax rim on the left, with its depth', async () => {
+    const { f, a } = withFinding((hu) => insertPneumothorax(scene, hu, 'left', 20, rng(2)));
+    const c = a.candidates.filter((x) => x.kind === 'pneumothorax' && onTruth(x, f)).sort((x, y) => y.volumeMm3 - x.volumeMm3)[0];
+    expect(c).toBeDefined();
+    expect(c.side).toBe('left');
+    expect(c.measures!.depthMm).toBeGreaterThan(10);
+    expect(c.measures!.depthMm).toBeLessThan(30);
+    await rankedFirst(a, f);
+  }, 60_000);
+
+  it('finds a dense wedge as consolidation on its side', () => {
+    // (the phantom's wedge has no bronchi of its own to show as air bronchograms: found, not ranked)
+    const { f, a } = withFinding((hu) => insertConsolidation(scene, hu, 'right', rng(3)));
+    const c = a.candidates.filter((x) => x.kind === 'consolidation' && onTruth(x, f));
+    expect(c.length).toBeGreaterThan(0);
+    expect(c.every((x) => x.side === f.side)).toBe(true);
+  }, 60_000);
+
+  it('finds a low-attenuation cluster as emphysema in the upper zone of its lung', async () => {
+    const { f, a } = withFinding((hu) => insertEmphysema(scene, hu, 'left', 'centrilobular', rng(4)));
+    const c = best(a, 'emphysema')!;
+    expect(c.lesionLikelihood).toBeGreaterThan(0.5);
+    expect(c.side).toBe('left');
+    expect(c.zone).toBe('upper');
+    expect(onTruth(c, f)).toBe(true);
+    expect(c.measures!.lowAttenuationShare).toBeGreaterThan(0.15);
+    await rankedFirst(a, f);
+  }, 60_000);
+
+  it('measures the air pocket inside a nodule as a cavity', () => {
+    const { f, a } = withFinding((hu) => insertCavity(scene, hu, 'right', false, rng(5)));
+    const hollow = a.candidates.filter((c) => c.kind === 'lesion' && onTruth(c, f) && (c.measures?.cavityMm ?? 0) >= 4);
+    expect(hollow.length).toBeGreaterThan(0);
+    expect(hollow.every((c) => c.side === 'right')).toBe(true);
+    // the unmodified phantom's lesions (none) hold no air
+    expect(base.candidates.filter((c) => (c.measures?.cavityMm ?? 0) > 0)).toEqual([]);
+  }, 60_000);
+});
+
+describe('the coarse lattice and its helpers', () => {
+  /** A grid of 4 × 8 × 8 voxels of 1.4 × 1.4 × 2 mm with a labelled block. */
+  function tinyContext(): FindingContext {
+    const slices = 4, rows = 8, columns = 8, n = slices * rows * columns;
+    const hu = new Float32Array(n).fill(-800);
+    const lung = new Uint8Array(n), aerated = new Uint8Array(n), body = new Uint8Array(n).fill(1), comp = new Uint8Array(n).fill(6);
+    for (let s = 1; s < 3; s++) for (let r = 2; r < 6; r++) for (let c = 0; c < 4; c++) { const i = (s * rows + r) * columns + c; lung[i] = aerated[i] = 1; comp[i] = 1; }
+    hu[0] = 0; hu[1] = 100; hu[columns] = 200; hu[columns + 1] = 300;
+    const g: Grid = {
+      slices, rows, columns, fz: 1, fy: 2, fx: 2, spacing: [2, 1.4, 1.4], hu,
+      origin: Array.from({ length: slices }, (_, s) => [0, 0, 2 * s] as [number, number, number]), rowStep: [0, 1.4, 0], colStep: [1.4, 0, 0],
+    };
+    const m = {
+      body, aerated, lung, airway: { mask: new Uint8Array(n), hila: {} }, midlineX: new Float64Array(slices).fill(5),
+      levels: {}, diaphragmZ: new Float64Array(rows * columns).fill(NaN), parenchymaHU: -800, extent: [null, null, null],
+      sliceExtent: new Float64Array(slices * 12).fill(NaN),
+    } as unknown as LungMasks;
+    return { v: {} as Volume, g, m, compartments: comp, lesions: [] };
+  }
+
+  it('merges grid voxels up to 3 mm: 1.4 mm pixels in pairs, 2 mm slices alone', () => {
+    const ctx = tinyContext();
+    expect(coarseFactors(ctx.g)).toEqual([1, 2, 2]);
+    const box = maskBox(ctx.g, ctx.m.lung, 0)!;
+    expect([box.s0, box.slices, box.r0, box.rows, box.c0, box.columns]).toEqual([1, 2, 2, 4, 0, 4]);
+    const whole = maskBox(ctx.g, ctx.m.body, 0)!;
+    const c = coarseContext(ctx, whole);
+    expect([c.g.slices, c.g.rows, c.g.columns]).toEqual([4, 4, 4]);
+    expect(c.g.spacing).toEqual([2, 2.8, 2.8]);
+    expect([c.g.fy, c.g.fx]).toEqual([4, 4]);
+    // the block's mean HU, and the lung where the block is lung
+    expect(c.g.hu[0]).toBeCloseTo(150);
+    expect(c.m.lung[(1 * 4 + 1) * 4 + 0]).toBe(1);
+    expect(c.m.lung[(0 * 4 + 1) * 4 + 0]).toBe(0);
+    expect(c.m.lung[(1 * 4 + 1) * 4 + 3]).toBe(0);
+    const cb = coarseBox(box, c.k, c.g);
+    expect([cb.s0, cb.slices, cb.r0, cb.rows, cb.c0, cb.columns]).toEqual([1, 2, 1, 2, 0, 2]);
+  });
+
+  it('returns the grid itself where it is already coarse', () => {
+    const ctx = tinyContext();
+    const g = { ...ctx.g, spacing: [3, 1.8, 1.8] as [number, number, number] };
+    const c = coarseContext({ ...ctx, g }, maskBox(g, ctx.m.body, 0)!);
+    expect(c.k).toEqual([1, 1, 1]);
+    expect(c.g).toBe(g);
+  });
+
+  it('opens away layers thinner than the disc and keeps broad ones whole', () => {
+    const D = { slices: 1, rows: 12, columns: 12 };
+    const mask = new Uint8Array(144);
+    for (let r = 0; r < 12; r++) mask[r * 12 + 1] = 1; // a one-voxel line
+    for (let r = 3; r < 9; r++) for (let c = 5; c < 11; c++) mask[r * 12 + c] = 1; // a 6 × 6 square
+    const out = openPlanar(mask, D, [2, 1.4, 1.4], 2, 0.7);
+    for (let r = 0; r < 12; r++) expect(out[r * 12 + 1]).toBe(0);
+    let kept = 0;
+    for (let r = 3; r < 9; r++) for (let c = 5; c < 11; c++) kept += out[r * 12 + c];
+    expect(kept).toBeGreaterThanOrEqual(32);
+    const depth = planarDepth2(mask, D, [2, 1.4, 1.4], [5 * 12 + 7], 10);
+    // the square's inner voxel: three voxels from its nearest edge
+    expect(Math.sqrt(depth[0])).toBeCloseTo(3 * 1.4, 5);
+  });
+
+  it('averages over the window within the mask only', () => {
+    const D = { slices: 1, rows: 1, columns: 7, spacing: [1, 1, 1] as [number, number, number] };
+    const x = Float32Array.from([1, 1, 1, 10, 0, 0, 0]);
+    const mask = Uint8Array.from([1, 1, 1, 0, 1, 1, 1]);
+    const out = boxMean(x, mask, D, 1);
+    expect(Array.from(out)).toEqual([1, 1, 1, 0, 0, 0, 0]);
+    const ones = boxMean(Float32Array.from([0, 0, 3, 0, 0, 0, 0]), new Uint8Array(7).fill(1), D, 1);
+    expect(Array.from(ones).map((y) => Math.round(y * 100) / 100)).toEqual([0, 1, 1, 1, 0, 0, 0]);
+  });
+});
