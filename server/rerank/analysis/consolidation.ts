@@ -92,7 +92,8 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
     if (!cons) continue;
     const big = sigmoid((cons.diameterMm - 20) / 5);
     const bronchi = sigmoid((air - 0.006) / 0.002);
-    const soft = sigmoid((cons.meanHU + 350) / 60);
+    // soft tissue to fluid density: neither aerated lung nor bone, calcification or contrast-filled vessels
+    const soft = sigmoid((cons.meanHU + 350) / 60) * sigmoid((150 - cons.meanHU) / 30);
     cons.lesionLikelihood = big * soft * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
     out.consolidations.push(cons);
     // atelectasis: no air bronchograms, and against an effusion or a thin plate
