@@ -49,8 +49,9 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   if (!carina || Math.abs(v.normal[2]) < 0.8) return out;
   const roi = searchRegion(ctx, landmarks);
   if (!roi.box) return out;
-  // the search lattice: the volume's pixels, pairs of them when they are finer than 0.8 mm (nodes of 10 mm need no finer)
-  const f = v.pixelSpacing[0] < 0.8 && v.pixelSpacing[1] < 0.8 ? 2 : 1;
+  // the search lattice: the volume's pixels, pairs of them when they are finer than 1 mm (at most 2 mm: a node of
+  // 10 mm is still five voxels across; the distance transform and watershed of finer ones cost four times as much)
+  const f = v.pixelSpacing[0] < 1 && v.pixelSpacing[1] < 1 ? 2 : 1;
   const lattice = { fz: 1, fy: f, fx: f };
   const s0 = roi.box.s0, s1 = roi.box.s1;
   const r0 = Math.floor(roi.box.r0 / f), r1 = Math.floor(roi.box.r1 / f), c0 = Math.floor(roi.box.c0 / f), c1 = Math.floor(roi.box.c1 / f);
