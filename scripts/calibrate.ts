@@ -10,12 +10,16 @@
  * lesion no candidate covers) over a grid; with one scan held out at a time it prints what the fit on
  * the others gives on it: its log loss, how often confident answers are right and right answers
  * confident, and a reliability table (top scores in bins against how often they were right).
+ * Each scan's candidates are scored with the likelihood fitted without that scan (--folds, written by
+ * `models/train/fit-likelihood.ts --write`), so that the fit sees the competition an unseen scan brings.
  * Analyses are kept under --cache-dir (.cache/calibrate); `--reuse` skips them after a change to the
  * likelihood or the fusion only.
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { lesionLikelihood, type LikelihoodWeights } from '../server/rerank/analysis/likelihood';
 import { CALIBRATION, CONFIDENT_SCORE, lesionEvidence, scoresOf, supportOf } from '../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { analyseVolume, type VolumeAnalysis } from '../server/rerank/pipeline';
@@ -34,7 +38,10 @@ import { exitWithError, parseArgs, single } from './rerank-cli';
 interface Sample { case: string; evidence: number[]; right: boolean[] }
 
 
-async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], lesion: GroundTruthLesion | null, scorer?: LearnedScorer): Promise<Sample[]> {
+async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], lesion: GroundTruthLesion | null, scorer?: LearnedScorer, fold?: LikelihoodWeights): Promise<Sample[]> {
+  // the likelihood a scan's candidates get from weights fitted without that scan: its competitors are
+  // then as unfamiliar to the likelihood as an unseen scan's are
+  if (fold) a = { ...a, candidates: a.candidates.map((c) => (c.kind === 'lesion' ? { ...c, lesionLikelihood: lesionLikelihood(c, fold) } : c)) };
   const learned: CandidateScore[] | undefined = scorer && a.candidates.length ? await scorer.scoreCandidates(a.volume, a.candidates) : undefined;
   const out: Sample[] = [];
   for (const text of texts) {
@@ -57,6 +64,16 @@ async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], l
     });
   }
   return out;
+}
+
+/** The likelihood's weights fitted without this scan (models/train/fit-likelihood.ts --write), if there. */
+async function foldWeights(dir: string, caseName: string): Promise<LikelihoodWeights | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(dir, `${caseName}.json`), 'utf8')) as LikelihoodWeights;
+  } catch {
+    process.stderr.write(`calibrate: no weights without ${caseName} in ${dir}: its candidates keep the shipped likelihood (in-sample, overconfident)\n`);
+    return undefined;
+  }
 }
 
 interface Calibration { sharpness: number; notInSeries: number }
@@ -110,10 +127,11 @@ function report(samples: Sample[], cal: Calibration): string {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['trials', 'model', 'cache-dir'], ['no-model', 'reuse']);
+  const args = parseArgs(process.argv.slice(2), ['trials', 'model', 'cache-dir', 'folds'], ['no-model', 'reuse']);
   const trials = Number(single(args, 'trials') ?? 24);
   const cacheDir = single(args, 'cache-dir') ?? path.join('.cache', 'calibrate');
   const reuse = args.flags.has('reuse');
+  const foldsDir = single(args, 'folds') ?? path.join('.cache', 'likelihood', 'folds');
   const learned = args.flags.has('no-model') ? undefined : await openScorer({ id: single(args, 'model'), log: pino({ level: 'warn' }, pino.destination(2)) });
   const samples: Sample[] = [];
   const absent = ['6 mm ground-glass nodule in the right upper lung', '8 mm ground-glass nodule in the left lower lung', '右肺下叶磨玻璃结节',
@@ -122,12 +140,13 @@ async function main(): Promise<void> {
     const c = await readCase(dir);
     const { volume } = await loadSeriesFromDir(c.seriesDir);
     const base = analyseVolume(volume);
+    const fold = await foldWeights(foldsDir, c.name);
     for (const q of c.queries) {
       const lesion = q.lesion ? c.lesions.get(q.lesion)! : null;
       if (lesion && !['nodule', 'mass'].includes(lesion.kind)) continue;
-      samples.push(...(await samplesOf(c.name, base, [q.text], lesion, learned?.scorer)));
+      samples.push(...(await samplesOf(c.name, base, [q.text], lesion, learned?.scorer, fold)));
     }
-    samples.push(...(await samplesOf(c.name, base, absent, null, learned?.scorer)));
+    samples.push(...(await samplesOf(c.name, base, absent, null, learned?.scorer, fold)));
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0xca1 + c.name.length);
     for (let k = 0; k < trials; k++) {
@@ -141,7 +160,7 @@ async function main(): Promise<void> {
       const gt: GroundTruthLesion = { id: 's', kind: 'nodule', sop_instance_uids: t.sopInstanceUIDs, boxes: t.boxes };
       const zone = site.zoneFraction > 2 / 3 ? 'upper' : site.zoneFraction < 1 / 3 ? 'lower' : 'middle';
       const texts = queriesFor(site.side, zone, Math.max(5, Math.round(t.truth.longAxisMm)), texture).map((x) => x.text);
-      samples.push(...(await samplesOf(c.name, a, texts, gt, learned?.scorer)));
+      samples.push(...(await samplesOf(c.name, a, texts, gt, learned?.scorer, fold)));
     }
     process.stdout.write(`${c.name}: ${samples.filter((s) => s.case === c.name).length} queries\n`);
   }

@@ -7,7 +7,9 @@
  * An L2-regularised logistic regression (Newton's method), classes weighted equally, then shifted to
  * a base rate of one lesion per PRIOR_CANDIDATES candidates. Prints, with each development scan held out
  * in turn, the AUC and the share of positives above chosen scores, per site class and per wall; then the
- * weights fitted on all scans (written to likelihood-weights.json with --write).
+ * weights fitted on all scans (written to likelihood-weights.json with --write, and beside the set, under
+ * folds/<scan>.json, the weights fitted without each scan: scripts/calibrate.ts scores each scan with the
+ * weights that never saw it).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -105,8 +107,10 @@ async function main(): Promise<void> {
   out(`${records.length} candidates (${records.filter((r) => r.label).length} lesions) from ${cases.join(', ')}; L2 ${l2}`);
   out('held out one scan at a time (fitted on the others):');
   const heldScores: Array<{ r: Row; p: number }> = [];
+  const folds = new Map<string, LikelihoodWeights>();
   for (const held of cases) {
     const w = fit(records.filter((r) => r.case !== held), l2);
+    folds.set(held, w);
     const test = records.filter((r) => r.case === held).map((r) => ({ r, p: sigmoid(logOdds(r.x, w)) }));
     heldScores.push(...test);
     const pos = test.filter((t) => t.r.label === 1).map((t) => t.p), neg = test.filter((t) => t.r.label === 0).map((t) => t.p);
@@ -132,6 +136,9 @@ async function main(): Promise<void> {
     const note = `fitted by models/train/fit-likelihood.ts (L2 ${l2}) on ${records.length} candidates of ${cases.join(', ')} (training bands), ${new Date().toISOString().slice(0, 10)}`;
     await fs.writeFile(file, JSON.stringify({ note, ...w }, null, 1) + '\n');
     out(`wrote ${file}`);
+    await fs.mkdir(path.join(dir, 'folds'), { recursive: true });
+    for (const [held, fw] of folds) await fs.writeFile(path.join(dir, 'folds', `${held}.json`), JSON.stringify({ note: `${note}, without ${held}`, ...fw }) + '\n');
+    out(`wrote ${path.join(dir, 'folds')}/<scan>.json`);
   }
 }
 

@@ -30,7 +30,7 @@ export const CONFIDENT_SCORE = 0.5;
  * on the development queries and synthetic lesions of the training bands, one development scan held out
  * at a time (scripts/calibrate.ts), so that a score of 0.8 is right about 8 times in 10.
  */
-export const CALIBRATION = { sharpness: 2, notInSeries: 12 };
+export const CALIBRATION = { sharpness: 1.75, notInSeries: 8 };
 
 /** Each lesion's score from the lesions' evidence (same order): its share against the others and "not in the series". */
 export function scoresOf(evidence: readonly number[], cal: { sharpness: number; notInSeries: number } = CALIBRATION): number[] {

@@ -33,20 +33,27 @@ export function lesionCavities(ctx: FindingContext): Map<number, Record<string, 
 
 /**
  * Whether the air of a pocket (its pixels on slice `s`, plane indices) continues slice by slice, through
- * overlapping air within the lesion's footprint, to a slice beyond the lesion's own: a tube, not a pocket.
+ * overlapping air within the lesion's footprint, out of the lesion: to a slice beyond the lesion's own, or
+ * outside the lesion's box on a slice of it (an airway turning away in the plane). A tube, not a pocket.
  */
 function runsOut(v: FindingContext['v'], c: Candidate, s: number, pocket: number[], airHU: number, box: [number, number, number, number]): boolean {
   const plane = v.rows * v.columns;
   const [x0, y0, x1, y1] = box;
   let s0 = Infinity, s1 = -Infinity;
-  for (const sl of c.slices) { s0 = Math.min(s0, sl.index); s1 = Math.max(s1, sl.index); }
+  const boxOf = new Map<number, [number, number, number, number]>();
+  for (const sl of c.slices) { s0 = Math.min(s0, sl.index); s1 = Math.max(s1, sl.index); boxOf.set(sl.index, sl.box); }
+  // an oblique airway moves in the plane from slice to slice: up to about one slice spacing
+  const reach = Math.max(1, Math.ceil(v.sliceSpacing / Math.min(v.pixelSpacing[0], v.pixelSpacing[1])));
+  const offsets: Array<[number, number]> = [];
+  for (let dr = -reach; dr <= reach; dr++) for (let dq = -reach; dq <= reach; dq++) if (dr * dr + dq * dq <= reach * reach) offsets.push([dr, dq]);
   for (const dir of [-1, 1]) {
     let cur = pocket;
     for (let t = s + dir; t >= 0 && t < v.slices; t += dir) {
       const next = new Set<number>();
       for (const p of cur) {
+        if (next.size > 4 * pocket.length + 400) break; // plenty: the air is not a small enclosed pocket
         const r = Math.floor(p / v.columns), q = p - r * v.columns;
-        for (const [dr, dq] of [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        for (const [dr, dq] of offsets) {
           const rr = r + dr, qq = q + dq;
           if (rr < y0 || rr > y1 || qq < x0 || qq > x1) continue;
           const i = rr * v.columns + qq;
@@ -55,6 +62,8 @@ function runsOut(v: FindingContext['v'], c: Candidate, s: number, pocket: number
       }
       if (!next.size) break;
       if (t < s0 || t > s1) return true;
+      const b = boxOf.get(t);
+      if (b && [...next].some((i) => { const r = Math.floor(i / v.columns), q = i - r * v.columns; return q < b[0] || q > b[2] || r < b[1] || r > b[3]; })) return true;
       cur = [...next];
     }
   }

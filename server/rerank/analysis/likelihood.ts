@@ -25,7 +25,7 @@ export const FEATURE_NAMES = [
   'attachment', 'mean HU', 'core HU', 'solid share', 'ground-glass share', 'calcified share', 'bulge share', 'wall contact',
   'touches a wall', 'log protrusion', 'protrusion / long axis', 'against chest wall', 'against mediastinum', 'against diaphragm',
   'margin irregularity', 'hilar proximity', 'lateral position', 'log opening scale', 'tiny', 'log size²', 'sphericity × in lung',
-  'flat against a wall', 'bulge × log size', 'hilar × sphericity', 'hilar × fill', 'hilar × log size',
+  'flat against a wall', 'bulge × log size',
 ] as const;
 
 export function featuresOf(c: LikelihoodInput): number[] {
@@ -66,10 +66,6 @@ export function featuresOf(c: LikelihoodInput): number[] {
     // what lies along a wall without reaching into the lung: a vessel's course, a hilum, a fat pad
     touches ? clamp(1 - protr / (0.45 * Math.max(c.diameterMm, 1)), 0, 1) : 0,
     c.bulgeFraction * logEq,
-    // at a hilum, its own vessels bulge into the lung: there a lesion must look unlike a vessel bundle
-    hilar * c.sphericity,
-    hilar * c.fill,
-    hilar * logEq,
   ];
 }
 
@@ -94,8 +90,9 @@ export function logOdds(x: number[], w: Weights = W): number {
   return z;
 }
 
-export function lesionLikelihood(c: LikelihoodInput): number {
-  return sigmoid(logOdds(featuresOf(c)));
+/** The candidate's likelihood of being a lesion (under other weights for a cross-fitted calibration). */
+export function lesionLikelihood(c: LikelihoodInput, w: Weights = W): number {
+  return sigmoid(logOdds(featuresOf(c), w));
 }
 
 export type { Weights as LikelihoodWeights };
