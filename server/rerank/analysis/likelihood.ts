@@ -25,7 +25,7 @@ export const FEATURE_NAMES = [
   'attachment', 'mean HU', 'core HU', 'solid share', 'ground-glass share', 'calcified share', 'bulge share', 'wall contact',
   'touches a wall', 'log protrusion', 'protrusion / long axis', 'against chest wall', 'against mediastinum', 'against diaphragm',
   'margin irregularity', 'hilar proximity', 'lateral position', 'log opening scale', 'tiny', 'log size²', 'sphericity × in lung',
-  'flat against a wall', 'bulge × log size',
+  'flat against a wall', 'bulge × log size', 'calcified × sphericity',
 ] as const;
 
 export function featuresOf(c: LikelihoodInput): number[] {
@@ -66,6 +66,8 @@ export function featuresOf(c: LikelihoodInput): number[] {
     // what lies along a wall without reaching into the lung: a vessel's course, a hilum, a fat pad
     touches ? clamp(1 - protr / (0.45 * Math.max(c.diameterMm, 1)), 0, 1) : 0,
     c.bulgeFraction * logEq,
+    // dense is a contrast-filled vessel when tube-shaped, a calcified granuloma when round
+    c.calcifiedFraction * c.sphericity,
   ];
 }
 
