@@ -3,7 +3,8 @@
  *
  * - Effusion: fluid density (about -20..+35 HU) outside the aerated lung and inside the body, against the
  *   lung, at least a few millimetres deep (a ball opens it: partial volume at the lung's edge is not
- *   fluid), mostly below or behind the lung it touches (it layers where gravity takes it) and touching it
+ *   fluid), mostly below or behind the lung it touches and in the back of the hemithorax (it layers where
+ *   gravity takes it, in a supine patient), and touching it
  *   across the plane rather than only from below (a liver or spleen dome lies under the lung). Its depth is
  *   the largest thickness of the layer; its amount compares that with the depth of the hemithorax
  *   (small < 1/4, moderate < 1/2, large beyond: Moy et al., Chest 2013).
@@ -257,6 +258,9 @@ export function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Arra
       measures: { depthMm: round1(depthMm), volumeMl: round1(volumeMl), dependentShare: round2(dependent), inPlaneShare: round2(inPlane), hemithoraxFraction: round2(fraction), meanHU: Math.round(meanHU) },
     });
     if (!cand) continue;
+    // where gravity takes it in a supine patient: the back of the hemithorax, not its front (fluid in front of
+    // the lung's medial base is the heart's, the pericardium's or an unenhanced liver dome's)
+    cand.lesionLikelihood *= sigmoid((cand.apFraction - 0.3) / 0.06);
     for (const i of vox) found[i] = 1;
     out.push(cand);
   }
