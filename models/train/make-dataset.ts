@@ -336,7 +336,9 @@ function placeFor(scan: DevScan, P: Places, split: Split, category: PositiveCate
 function positive(scan: DevScan, P: Places, split: Split, category: PositiveCategory, r: () => number, spec: PatchSpec): Sample | null {
   const v = scan.volume;
   const [lo, hi] = SIZE_RANGE[category];
-  let size = logUniform(r, lo, hi);
+  // wall lesions: a share of large masses too (what the real development lesions are), else log-uniform
+  const wallSite = category !== 'pos-lung' && category !== 'pos-fissure' && category !== 'pos-juxta-vascular';
+  let size = wallSite && hi > 30 && r() < 0.3 ? 30 + r() * (hi - 30) : logUniform(r, lo, hi);
   let placed = placeFor(scan, P, split, category, size, r);
   for (let k = 0; !placed && k < 4 && size > lo; k++) {
     size = Math.max(lo, size * 0.7);
@@ -357,11 +359,12 @@ function positive(scan: DevScan, P: Places, split: Split, category: PositiveCate
     lesion.axes = [lesion.axes[0] * k[0], lesion.axes[1] * k[1], lesion.axes[2] * k[2]];
     flags |= FLAG_STRETCHED;
   }
-  // Where a candidate's centroid would be: near the centre, and for a lesion pressed into a wall, shifted
-  // towards the lung (the part inside the wall is not part of the candidate).
+  // Where a candidate's centroid would be: near the centre, and for a lesion pressed into a wall, moved
+  // along the wall's normal, up to a quarter of the radius into the lung (when the part inside the wall is
+  // not part of the candidate) or a third of it into the wall (when the candidate is mostly the bulge).
   const rad = size / 2;
   const [rowSp, colSp] = v.pixelSpacing;
-  const inward = placed.site && placed.site.siteClass !== 'lung' && placed.site.siteClass !== 'fissure' ? r() * 0.25 * rad : 0;
+  const inward = placed.site && placed.site.siteClass !== 'lung' && placed.site.siteClass !== 'fissure' ? (r() * 0.6 - 0.35) * rad : 0;
   const n = placed.site?.normal ?? [0, 0, 0];
   const clamp = (x: number): number => Math.max(-0.4 * rad, Math.min(0.4 * rad, x));
   const off = {
