@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground } from './morphology';
+import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -47,22 +47,14 @@ interface Crop { s0: number; r0: number; c0: number; slices: number; rows: numbe
 
 function lungBox(g: Grid, lung: Uint8Array): Crop | null {
   const { rows, columns } = g;
-  let s0 = g.slices, s1 = -1, r0 = rows, r1 = -1, c0 = columns, c1 = -1;
+  const b = new VoxelBox();
   for (let s = 0; s < g.slices; s++)
     for (let r = 0; r < rows; r++) {
       const ro = (s * rows + r) * columns;
-      for (let c = 0; c < columns; c++) {
-        if (!lung[ro + c]) continue;
-        if (s < s0) s0 = s;
-        if (s > s1) s1 = s;
-        if (r < r0) r0 = r;
-        if (r > r1) r1 = r;
-        if (c < c0) c0 = c;
-        if (c > c1) c1 = c;
-      }
+      for (let c = 0; c < columns; c++) if (lung[ro + c]) b.add(s, r, c);
     }
-  if (s1 < 0) return null;
-  return { s0, r0, c0, slices: s1 - s0 + 1, rows: r1 - r0 + 1, columns: c1 - c0 + 1 };
+  if (b.empty) return null;
+  return { s0: b.s0, r0: b.r0, c0: b.c0, slices: b.s1 - b.s0 + 1, rows: b.r1 - b.r0 + 1, columns: b.c1 - b.c0 + 1 };
 }
 
 /** Eigenvalues (descending) of a symmetric 3×3 matrix, by the trigonometric method. */

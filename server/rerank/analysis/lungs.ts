@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, fillHoles2D, labelComponents } from './morphology';
+import { closeByBall, fillHoles2D, labelComponents, VoxelBox } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -107,7 +107,7 @@ export function segmentLungs(g: Grid): LungMasks {
   // interior air (inside the body outline and air-dense) and the body midline, in one pass
   const air = new Uint8Array(g.hu.length);
   // bounding box of the interior air: later passes only look inside it
-  let bs0 = slices, bs1 = -1, br0 = rows, br1 = -1, bc0 = columns, bc1 = -1;
+  const airBox = new VoxelBox();
   const hu = g.hu;
   for (let s = 0; s < slices; s++) {
     let n = 0, sr = 0, sc = 0;
@@ -119,18 +119,13 @@ export function segmentLungs(g: Grid): LungMasks {
         n++; sr += r; sc += c;
         if (hu[p] < AIR_HU) {
           air[p] = 1;
-          if (s < bs0) bs0 = s;
-          if (s > bs1) bs1 = s;
-          if (r < br0) br0 = r;
-          if (r > br1) br1 = r;
-          if (c < bc0) bc0 = c;
-          if (c > bc1) bc1 = c;
+          airBox.add(s, r, c);
         }
       }
     }
     midlineX[s] = n ? g.origin[s][0] + (g.rowStep[0] * sr + g.colStep[0] * sc) / n : g.origin[s][0];
   }
-  if (bs1 < 0) { bs0 = 0; bs1 = -1; br0 = 0; br1 = -1; bc0 = 0; bc1 = -1; }
+  const [bs0, bs1, br0, br1, bc0, bc1] = airBox.empty ? [0, -1, 0, -1, 0, -1] : [airBox.s0, airBox.s1, airBox.r0, airBox.r1, airBox.c0, airBox.c1];
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
   const airway = trackAirway(g, air, body, midlineX, order);
   for (let s = bs0; s <= bs1; s++)

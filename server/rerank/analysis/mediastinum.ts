@@ -10,7 +10,7 @@ import type { Vec3 } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
-import { labelComponents, squaredDistanceToBackground } from './morphology';
+import { labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
 
 /** The lumen of the trachea on one grid slice, in patient mm. */
 export interface TracheaSection {
@@ -160,23 +160,16 @@ function makeBox(g: Grid, s0: number, s1: number, r0: number, r1: number, c0: nu
 /** The box of the mediastinum and heart above `zMin`, with a margin. */
 function mediastinalBox(g: Grid, compartments: Uint8Array, zMin: number): Box | null {
   const plane = g.rows * g.columns;
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = g.columns, c1 = -1;
+  const b = new VoxelBox();
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] < zMin) continue;
     for (let q = 0; q < plane; q++) {
       const k = compartments[s * plane + q];
-      if (k !== MEDIASTINUM && k !== HEART) continue;
-      const r = (q / g.columns) | 0, c = q - r * g.columns;
-      if (s < s0) s0 = s;
-      if (s > s1) s1 = s;
-      if (r < r0) r0 = r;
-      if (r > r1) r1 = r;
-      if (c < c0) c0 = c;
-      if (c > c1) c1 = c;
+      if (k === MEDIASTINUM || k === HEART) b.addIndex(s * plane + q, g);
     }
   }
-  if (s1 < 0) return null;
-  return makeBox(g, s0, s1, Math.max(0, r0 - 2), Math.min(g.rows - 1, r1 + 2), Math.max(0, c0 - 2), Math.min(g.columns - 1, c1 + 2));
+  if (b.empty) return null;
+  return makeBox(g, b.s0, b.s1, Math.max(0, b.r0 - 2), Math.min(g.rows - 1, b.r1 + 2), Math.max(0, b.c0 - 2), Math.min(g.columns - 1, b.c1 + 2));
 }
 
 function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefined> {

@@ -9,6 +9,36 @@ export interface Dims {
   columns: number;
 }
 
+/** The bounding box (inclusive indices) of voxels added one at a time; empty until the first. */
+export class VoxelBox {
+  s0 = Infinity;
+  s1 = -Infinity;
+  r0 = Infinity;
+  r1 = -Infinity;
+  c0 = Infinity;
+  c1 = -Infinity;
+
+  add(s: number, r: number, c: number): void {
+    if (s < this.s0) this.s0 = s;
+    if (s > this.s1) this.s1 = s;
+    if (r < this.r0) this.r0 = r;
+    if (r > this.r1) this.r1 = r;
+    if (c < this.c0) this.c0 = c;
+    if (c > this.c1) this.c1 = c;
+  }
+
+  /** Adds a voxel by its flat (slice-major) index in a volume of these rows and columns. */
+  addIndex(i: number, d: { rows: number; columns: number }): void {
+    const plane = d.rows * d.columns;
+    const s = (i / plane) | 0, q = i - s * plane, r = (q / d.columns) | 0;
+    this.add(s, r, q - r * d.columns);
+  }
+
+  get empty(): boolean {
+    return this.s1 < this.s0;
+  }
+}
+
 export interface Components {
   /** 0 = background, 1..count = component id. */
   labels: Int32Array;

@@ -15,7 +15,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { fillHoles2D, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground } from './morphology';
+import { fillHoles2D, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -180,7 +180,7 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
   const carina = m.airway.carina!;
   const notch = lm.sternalNotchZ ?? (m.levels.apexZ !== undefined ? m.levels.apexZ - 25 : carina[2] + 80);
   const wall = Math.max(1, Math.round(2.5 / g.spacing[1]));
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
+  const b = new VoxelBox();
   const known = lm.trachea.filter((t) => !!t);
   const tx = known.length ? known.reduce((a, t) => a + t!.x, 0) / known.length : carina[0];
   const ty = known.length ? known.reduce((a, t) => a + t!.y, 0) / known.length : carina[1];
@@ -216,22 +216,16 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
       }
       if (!ok) continue;
       roi[i] = 1;
-      const r = (q / gc) | 0, c = q - r * gc;
-      if (s < s0) s0 = s;
-      if (s > s1) s1 = s;
-      if (r < r0) r0 = r;
-      if (r > r1) r1 = r;
-      if (c < c0) c0 = c;
-      if (c > c1) c1 = c;
+      b.addIndex(i, g);
     }
   }
-  if (s1 < 0) return { grid: roi };
+  if (b.empty) return { grid: roi };
   return {
     grid: roi,
     box: {
-      s0: s0 * g.fz, s1: Math.min(v.slices - 1, s1 * g.fz + g.fz - 1),
-      r0: r0 * g.fy, r1: Math.min(v.rows - 1, r1 * g.fy + g.fy - 1),
-      c0: c0 * g.fx, c1: Math.min(v.columns - 1, c1 * g.fx + g.fx - 1),
+      s0: b.s0 * g.fz, s1: Math.min(v.slices - 1, b.s1 * g.fz + g.fz - 1),
+      r0: b.r0 * g.fy, r1: Math.min(v.rows - 1, b.r1 * g.fy + g.fy - 1),
+      c0: b.c0 * g.fx, c1: Math.min(v.columns - 1, b.c1 * g.fx + g.fx - 1),
     },
   };
 }

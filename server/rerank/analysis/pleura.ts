@@ -21,7 +21,7 @@ import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
 import { makeGridBox } from './finding-grid';
 import type { Grid } from './grid';
-import { ballOffsets, labelComponents, squaredDistanceToBackground } from './morphology';
+import { ballOffsets, labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 const FLUID_HU: [number, number] = [-20, 35];
@@ -106,16 +106,10 @@ export function openPlanar(mask: Uint8Array, D: { slices: number; rows: number; 
  */
 export function planarDepth2(mask: Uint8Array, D: { slices: number; rows: number; columns: number }, spacing: [number, number, number], part: ArrayLike<number>, padMm: number): Float32Array {
   const plane = D.rows * D.columns;
-  let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
-  for (let k = 0; k < part.length; k++) {
-    const p = part[k], s = (p / plane) | 0, q = p - s * plane, r = (q / D.columns) | 0, c = q - r * D.columns;
-    if (s < s0) s0 = s;
-    if (s > s1) s1 = s;
-    if (r < r0) r0 = r;
-    if (r > r1) r1 = r;
-    if (c < c0) c0 = c;
-    if (c > c1) c1 = c;
-  }
+  const box = new VoxelBox();
+  for (let k = 0; k < part.length; k++) box.addIndex(part[k], D);
+  const { s0, s1 } = box;
+  let { r0, r1, c0, c1 } = box;
   const pr = Math.ceil(padMm / spacing[1]), pc = Math.ceil(padMm / spacing[2]);
   r0 = Math.max(0, r0 - pr); r1 = Math.min(D.rows - 1, r1 + pr); c0 = Math.max(0, c0 - pc); c1 = Math.min(D.columns - 1, c1 + pc);
   // one voxel of background around the crop
@@ -139,11 +133,9 @@ export function planarDepth2(mask: Uint8Array, D: { slices: number; rows: number
 /** The largest in-plane inscribed radius (mm) of a set of grid voxels, on their own box. */
 function deepest(g: Grid, vox: ArrayLike<number>): number {
   const plane = g.rows * g.columns;
-  let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
-  for (let k = 0; k < vox.length; k++) {
-    const i = vox[k], s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
-    s0 = Math.min(s0, s); s1 = Math.max(s1, s); r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
-  }
+  const box = new VoxelBox();
+  for (let k = 0; k < vox.length; k++) box.addIndex(vox[k], g);
+  const { s0, s1, r0, r1, c0, c1 } = box;
   const D = { slices: s1 - s0 + 1, rows: r1 - r0 + 3, columns: c1 - c0 + 3 };
   const mask = new Uint8Array(D.slices * D.rows * D.columns);
   for (let k = 0; k < vox.length; k++) {
@@ -385,12 +377,9 @@ export function findThickening(ctx: FindingContext, box: GridBox): Candidate[] {
   }
   if (!thick.size) return [];
   // the band's own box (it reaches at most 25 mm beyond the lungs)
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
-  for (const i of thick.keys()) {
-    const s = (i / plane) | 0, q = i - s * plane, r = (q / gc) | 0, c = q - r * gc;
-    s0 = Math.min(s0, s); s1 = Math.max(s1, s); r0 = Math.min(r0, r); r1 = Math.max(r1, r); c0 = Math.min(c0, c); c1 = Math.max(c1, c);
-  }
-  const wide = makeGridBox(g, s0, s1, r0, r1, c0, c1);
+  const band = new VoxelBox();
+  for (const i of thick.keys()) band.addIndex(i, g);
+  const wide = makeGridBox(g, band.s0, band.s1, band.r0, band.r1, band.c0, band.c1);
   const local = new Uint8Array(wide.slices * wide.rows * wide.columns);
   for (const i of thick.keys()) local[wide.toBox(i)] = 1;
   const comps = labelComponents(local, dimsOf(wide));
