@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { addToSliceBoxes, faceNeighbour, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -250,15 +250,9 @@ function reclaimRim(x: Search, core: Int32Array, claimed: Uint8Array, reachMm: n
     for (let k = from; k < to; k++) {
       const p = out[k];
       const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      for (let d = 0; d < 6; d++) {
-        let q: number;
-        if (d === 0) { if (c === 0) continue; q = p - 1; }
-        else if (d === 1) { if (c === crop.columns - 1) continue; q = p + 1; }
-        else if (d === 2) { if (r === 0) continue; q = p - crop.columns; }
-        else if (d === 3) { if (r === crop.rows - 1) continue; q = p + crop.columns; }
-        else if (d === 4) { if (!throughPlane || s === 0) continue; q = p - cp; }
-        else { if (!throughPlane || s === crop.slices - 1) continue; q = p + cp; }
-        if (x.stamp[q] === stamp || !x.dense[q] || claimed[q]) continue;
+      for (let d = 0; d < (throughPlane ? 6 : 4); d++) {
+        const q = faceNeighbour(p, s, r, c, d, crop);
+        if (q < 0 || x.stamp[q] === stamp || !x.dense[q] || claimed[q]) continue;
         x.stamp[q] = stamp;
         out.push(q);
       }
@@ -277,7 +271,7 @@ interface Shape {
   equivalentDiameterMm: number;
   /** Radius (mm) of the longest principal axis. */
   rMax: number;
-  perSlice: Map<number, { r0: number; r1: number; c0: number; c1: number; n: number }>;
+  perSlice: Map<number, SliceBox>;
   left: number;
   right: number;
 }
@@ -291,13 +285,7 @@ function shapeOf(x: Search, vox: Int32Array): Shape {
   for (const i of vox) {
     const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
     ms += s; mr += r; mc += c;
-    let b = perSlice.get(s);
-    if (!b) { b = { r0: r, r1: r, c0: c, c1: c, n: 0 }; perSlice.set(s, b); }
-    if (r < b.r0) b.r0 = r;
-    if (r > b.r1) b.r1 = r;
-    if (c < b.c0) b.c0 = c;
-    if (c > b.c1) b.c1 = c;
-    b.n++;
+    addToSliceBoxes(perSlice, s, r, c);
     const side = m.lung[x.full(i)];
     if (side === 2) left++; else if (side === 1) right++;
   }

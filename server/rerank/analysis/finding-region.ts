@@ -10,6 +10,7 @@ import { lobeMembership, symmetricEigenvalues3, zoneOf } from './candidates';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
 import { feretAxes } from './measure';
+import { addToSliceBoxes, type SliceBox } from './morphology';
 import type { Candidate, CandidateKind, CandidateSlice, LungSide, Wall } from './types';
 
 /** Volume voxels per lattice voxel along slices, rows and columns. */
@@ -77,20 +78,14 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
   const [rowSp, colSp] = v.pixelSpacing;
   const voxelMm3 = v.sliceSpacing * fz * rowSp * fy * colSp * fx;
   // per lattice slice: box and count; moments for the shape; HU for the density
-  const perSlice = new Map<number, { r0: number; r1: number; c0: number; c1: number; n: number }>();
+  const perSlice = new Map<number, SliceBox>();
   let ss = 0, sr = 0, sc = 0, left = 0, right = 0;
   const hus = new Float32Array(n);
   let huSum = 0, solid = 0, gg = 0, calc = 0;
   for (let k = 0; k < n; k++) {
     const s = o.voxels[3 * k], r = o.voxels[3 * k + 1], c = o.voxels[3 * k + 2];
     ss += s; sr += r; sc += c;
-    let b = perSlice.get(s);
-    if (!b) { b = { r0: r, r1: r, c0: c, c1: c, n: 0 }; perSlice.set(s, b); }
-    if (r < b.r0) b.r0 = r;
-    if (r > b.r1) b.r1 = r;
-    if (c < b.c0) b.c0 = c;
-    if (c > b.c1) b.c1 = c;
-    b.n++;
+    addToSliceBoxes(perSlice, s, r, c);
     const hu = o.huOf(k);
     hus[k] = hu;
     huSum += hu;

@@ -39,6 +39,35 @@ export class VoxelBox {
   }
 }
 
+/** A region's in-plane box and pixel count on one slice. */
+export interface SliceBox { r0: number; r1: number; c0: number; c1: number; n: number }
+
+/** Grows the box of slice `s` in a per-slice map by the pixel (r, c). */
+export function addToSliceBoxes(boxes: Map<number, SliceBox>, s: number, r: number, c: number): void {
+  const b = boxes.get(s);
+  if (!b) { boxes.set(s, { r0: r, r1: r, c0: c, c1: c, n: 1 }); return; }
+  if (r < b.r0) b.r0 = r;
+  if (r > b.r1) b.r1 = r;
+  if (c < b.c0) b.c0 = c;
+  if (c > b.c1) b.c1 = c;
+  b.n++;
+}
+
+/**
+ * Flat index of the face neighbour `d` of voxel `i` at (s, r, c): 0 and 1 along the row, 2 and 3 across
+ * rows, 4 and 5 across slices (so `d < 4` stays in the plane); -1 outside the volume.
+ */
+export function faceNeighbour(i: number, s: number, r: number, c: number, d: number, dims: Dims): number {
+  switch (d) {
+    case 0: return c === 0 ? -1 : i - 1;
+    case 1: return c === dims.columns - 1 ? -1 : i + 1;
+    case 2: return r === 0 ? -1 : i - dims.columns;
+    case 3: return r === dims.rows - 1 ? -1 : i + dims.columns;
+    case 4: return s === 0 ? -1 : i - dims.rows * dims.columns;
+    default: return s === dims.slices - 1 ? -1 : i + dims.rows * dims.columns;
+  }
+}
+
 export interface Components {
   /** 0 = background, 1..count = component id. */
   labels: Int32Array;

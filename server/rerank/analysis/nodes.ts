@@ -15,7 +15,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { fillHoles2D, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { faceNeighbour, fillHoles2D, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -292,14 +292,8 @@ function nodeFeatures(
     if (!px) { px = []; perSlice.set(s, px); }
     px.push(c, r);
     for (let d = 0; d < 6; d++) {
-      let j: number;
-      if (d === 0) { if (c === 0) continue; j = i - 1; }
-      else if (d === 1) { if (c === D.columns - 1) continue; j = i + 1; }
-      else if (d === 2) { if (r === 0) continue; j = i - D.columns; }
-      else if (d === 3) { if (r === D.rows - 1) continue; j = i + D.columns; }
-      else if (d === 4) { if (s === 0) continue; j = i - cp; }
-      else { if (s === D.slices - 1) continue; j = i + cp; }
-      if (owner[j] === k) continue;
+      const j = faceNeighbour(i, s, r, c, d, D);
+      if (j < 0 || owner[j] === k) continue;
       if (owner[j] >= 0) touching.add(owner[j]);
       const isTissue = tissue[j] === 1 || (sm[j] > TISSUE_HU[0] && !inRoi[j]);
       if (d < 4) {

@@ -21,7 +21,7 @@ import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
 import { makeGridBox } from './finding-grid';
 import type { Grid } from './grid';
-import { ballOffsets, labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { ballOffsets, faceNeighbour, labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 const FLUID_HU: [number, number] = [-20, 35];
@@ -282,13 +282,8 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
       huSum += sm[i];
       const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
       for (let d = 0; d < 6; d++) {
-        let j: number;
-        if (d === 0) { if (c === 0) continue; j = i - 1; }
-        else if (d === 1) { if (c === g.columns - 1) continue; j = i + 1; }
-        else if (d === 2) { if (r === 0) continue; j = i - g.columns; }
-        else if (d === 3) { if (r === g.rows - 1) continue; j = i + g.columns; }
-        else if (d === 4) { if (s === 0) continue; j = i - plane; }
-        else { if (s === g.slices - 1) continue; j = i + plane; }
+        const j = faceNeighbour(i, s, r, c, d, g);
+        if (j < 0) continue;
         const b = box.toBox(j);
         if (b >= 0 && comps.labels[b] === id) continue;
         faces++;
