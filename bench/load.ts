@@ -5,6 +5,8 @@
  * concurrent reranks of different series (made by rewriting the study/series/SOP UIDs of the sample
  * series with dcmjs, written to a temp folder and served by the `local` source). Prints p50/p95
  * latency and errors for each phase, and the server's memory after a full GC against the cache bound.
+ * SF_BENCH_STALLS=1 splits the event loop's gaps into its own work and its wait for a CPU (Linux);
+ * SF_BENCH_SERVER_ARGS adds node flags to the server (`--cpu-prof --cpu-prof-dir=DIR`).
  */
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -146,7 +148,8 @@ async function main(): Promise<void> {
 
     const server = fork(path.join(__dirname, 'load-server.ts'), [root, String(cacheMb)], {
       cwd: path.join(__dirname, '..'),
-      execArgv: ['--require', 'tsx/cjs', '--expose-gc'],
+      // SF_BENCH_SERVER_ARGS: extra node flags for the server (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+      execArgv: ['--require', 'tsx/cjs', '--expose-gc', ...(process.env.SF_BENCH_SERVER_ARGS?.split(/\s+/).filter(Boolean) ?? [])],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       // As the server runs (server/workers/malloc.ts): freed memory stays in the process for the next series.
       env: withMallocTunables(),
@@ -185,7 +188,8 @@ async function main(): Promise<void> {
       return r;
     };
     results.push(await measured(`warm x${warm} (one cached series)`, Array.from({ length: warm }, (_, i) => rerank(seriesUIDs[0], i))));
-    let health: { p50: number; max: number; samples: number; loop: { p99: number; max: number; gcMaxMs: number; gcTotalMs: number } } | undefined;
+    type Stalls = { count: number; wallMs: number; cpuMs: number; waitMs: number; worst: Array<{ wallMs: number; cpuMs: number; waitMs: number }> };
+    let health: { p50: number; max: number; samples: number; loop: { p99: number; max: number; gcMaxMs: number; gcTotalMs: number; stalls?: Stalls } } | undefined;
     if (cold > 0) {
       // /healthz every 25 ms while the cold series are fetched, decoded and analysed; the server's
       // event-loop delay over the same span (the bench's own GC calls stay outside it).
@@ -206,7 +210,7 @@ async function main(): Promise<void> {
       const r = await phase(`cold x${cold} (different series)`, Array.from({ length: cold }, (_, i) => rerank(seriesUIDs[i + 1], i)));
       polling = false;
       await poll;
-      const loopReply = next<{ p99: number; max: number; gcMaxMs: number; gcTotalMs: number }>('loop-delay');
+      const loopReply = next<{ p99: number; max: number; gcMaxMs: number; gcTotalMs: number; stalls?: Stalls }>('loop-delay');
       server.send({ type: 'loop-delay' });
       const loop = await loopReply;
       r.serverCpuMsPerRequest = Math.round((((await memory()).cpuMs - cpu0) / cold) * 10) / 10;
@@ -224,6 +228,14 @@ async function main(): Promise<void> {
           `server event-loop delay p99 ${health.loop.p99} ms, max ${health.loop.max} ms (${health.max < 50 ? 'within' : 'OVER'} 50 ms); ` +
           `its GC pauses: longest ${health.loop.gcMaxMs} ms, ${health.loop.gcTotalMs} ms in all`,
       );
+      const st = health.loop.stalls;
+      if (st) {
+        const worst = st.worst.map((w) => `${w.wallMs} (cpu ${w.cpuMs}, wait ${w.waitMs})`).join(', ');
+        console.log(
+          `event-loop gaps over 30 ms: ${st.count}, ${st.wallMs} ms in all: the loop's thread on a CPU ${st.cpuMs} ms, ` +
+            `waiting for one ${st.waitMs} ms, blocked the rest; longest, ms: ${worst} (load average ${os.loadavg().map((x) => x.toFixed(1)).join(' ')})`,
+        );
+      }
     }
     console.log('phase                              requests errors   p50 ms   p95 ms   max ms  wall ms  server p50 ms  server CPU ms/req');
     for (const r of results) {
