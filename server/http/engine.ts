@@ -101,9 +101,11 @@ export function createEngine(opts: EngineOptions): Engine {
     taskTimeoutMs: opts.workers.taskTimeoutMs,
   });
 
-  // Fusion (rerankSlices) runs in a worker of its own that keeps the analyses it was sent.
+  // Fusion (rerankSlices) runs in a worker of its own that keeps the analyses it was sent; at the
+  // event loop's priority, so that warm queries are not kept waiting by the analyses of cold series.
   const queries = new WorkerPool<QueryTasks>({
     threads: 1,
+    niceIncrement: 0,
     entry: path.join(__dirname, '..', 'workers', 'query-entry.js'),
     taskTimeoutMs: opts.workers.taskTimeoutMs,
     maxQueue: 4096,

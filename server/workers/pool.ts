@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { Piscina } from 'piscina';
-import { TASK_PROGRESS, TASK_STARTED, type TaskEnvelope, type TaskHandler, type TaskOutcome } from './task';
+import { NICE_INCREMENT, TASK_PROGRESS, TASK_STARTED, type TaskEnvelope, type TaskHandler, type TaskOutcome } from './task';
 
 /** A module of tasks: every export a handler made by defineTask. */
 export type TaskTable = Record<string, (envelope: never) => Promise<unknown>>;
@@ -36,6 +36,11 @@ export interface WorkerPoolOptions {
   warm?: boolean;
   /** Worker entry file (a .js that can load TypeScript); server/workers/entry.js by default. */
   entry?: string;
+  /**
+   * How far the workers lower their scheduling priority (nice increment, Linux; 0: not at all); 10 by
+   * default, so that the event loop's thread gets a core at once while the workers keep every core busy.
+   */
+  niceIncrement?: number;
 }
 
 export interface RunOptions {
@@ -66,6 +71,7 @@ export class WorkerTaskError extends Error {
 }
 
 export const DEFAULT_ENTRY = path.join(__dirname, 'entry.js');
+export const DEFAULT_NICE_INCREMENT = 10;
 
 export class WorkerPool<T extends TaskTable = ServerTasks> {
   readonly threads: number;
@@ -90,6 +96,8 @@ export class WorkerPool<T extends TaskTable = ServerTasks> {
       idleTimeout: opts.warm === false ? 10_000 : Number.MAX_SAFE_INTEGER,
       concurrentTasksPerWorker: 1,
       resourceLimits: { maxOldGenerationSizeMb: this.maxOldGenerationSizeMb },
+      // Applied by the worker itself when it loads its tasks (task.ts): Piscina's own niceIncrement needs a native module.
+      workerData: { [NICE_INCREMENT]: opts.niceIncrement ?? DEFAULT_NICE_INCREMENT },
       // A worker never inherits the loaders of a `tsx` parent: entry.js registers its own.
       execArgv: [],
     });

@@ -4,7 +4,8 @@
  * queue), returns typed errors as data (structured clone keeps no class or `code`), and transfers
  * the typed arrays of its result instead of copying them.
  */
-import { parentPort } from 'node:worker_threads';
+import { getPriority, setPriority } from 'node:os';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { transferables } from './transfer';
 
@@ -12,6 +13,28 @@ import { transferables } from './transfer';
 export const TASK_STARTED = 'slice-finder:task-started';
 /** Message a task posts to report progress (`{[TASK_PROGRESS]: id, value}`). */
 export const TASK_PROGRESS = 'slice-finder:task-progress';
+
+/** Key of the pool's workerData: how far its worker threads lower their scheduling priority (a nice increment). */
+export const NICE_INCREMENT = 'slice-finder:nice-increment';
+
+/**
+ * Lowers this worker thread's priority by the pool's nice increment, once, when the task module loads.
+ * On Linux a priority is per thread (setpriority of pid 0 is the calling thread only), so the event
+ * loop's thread keeps its own and takes a core from a busy worker as soon as it has something to do,
+ * instead of waiting its turn behind the decodes and analyses. Elsewhere the call would lower the whole
+ * process: left alone there.
+ */
+function lowerThreadPriority(): void {
+  if (isMainThread || process.platform !== 'linux') return;
+  const increment = (workerData as Record<string, unknown> | null | undefined)?.[NICE_INCREMENT];
+  if (typeof increment !== 'number' || !(increment > 0)) return;
+  try {
+    setPriority(Math.min(19, getPriority() + Math.round(increment)));
+  } catch {
+    // Not permitted here: the thread keeps its priority.
+  }
+}
+lowerThreadPriority();
 
 /** What a task function gets besides its input. */
 export interface TaskContext {

@@ -1,4 +1,5 @@
-/** Tasks for the pool's own tests: echo with typed arrays, errors, a spin, a memory hog, a sleep. */
+/** Tasks for the pool's own tests: echo with typed arrays, errors, a spin, a memory hog, a sleep, the thread's priority. */
+import { getPriority } from 'node:os';
 import { defineTask } from '../../../server/workers/task';
 
 class TypedFailure extends Error {
@@ -35,3 +36,6 @@ export const sleep = defineTask((input: { ms: number }): number => {
   }
   return input.ms;
 });
+
+/** The scheduling priority (nice) of the worker thread that runs it. */
+export const priority = defineTask((): number => getPriority());

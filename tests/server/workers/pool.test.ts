@@ -1,12 +1,14 @@
 /**
  * The worker pool: results with typed arrays come back (moved, not copied), typed errors keep their
  * status and code, a task past its time limit or its memory limit costs its worker but not the pool,
- * the time limit counts running time (not time in the queue), and a cancelled task stops.
+ * the time limit counts running time (not time in the queue), the workers run at a lower priority
+ * than the event loop, and a cancelled task stops.
  */
 import path from 'node:path';
 import { SAMPLE_DICOM_DIR } from '../../../server/series/sample';
-import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
+import { DEFAULT_NICE_INCREMENT, WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
 import { readdirSync, readFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
 import type * as FixtureTasks from './fixture-tasks';
 
 jest.setTimeout(60_000);
@@ -76,6 +78,19 @@ describe('WorkerPool', () => {
       expect(results).toEqual([600, 600]);
     } finally {
       await one.close();
+    }
+  });
+
+  it('runs its workers at a lower priority than the event loop (Linux), leaving the event loop\'s as it was', async () => {
+    const before = getPriority();
+    const worker = await pool.run('priority', undefined as never);
+    expect(getPriority()).toBe(before);
+    expect(worker).toBe(process.platform === 'linux' ? Math.min(19, before + DEFAULT_NICE_INCREMENT) : before);
+    const level = new WorkerPool<typeof FixtureTasks>({ threads: 1, entry: ENTRY, niceIncrement: 0 });
+    try {
+      expect(await level.run('priority', undefined as never)).toBe(before);
+    } finally {
+      await level.close();
     }
   });
 
