@@ -8,7 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { DestinationStream } from 'pino';
 import { assertSafeBinding, type Config } from '../config';
 import { indexFolder, type FolderIndex } from '../dicomweb/folder-index';
-import { SeriesCache } from '../series/cache';
+import { SeriesCache, typedArrayBytes } from '../series/cache';
 import { SourceError } from '../series/sources/errors';
 import { PerKeyLimiter } from '../series/sources/limiter';
 import type { ServiceContext } from './context';
@@ -76,7 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       shared,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
-  const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes });
+  // An entry's bytes as the worker that loaded it counted them (walking an analysis here held the event loop).
+  const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes, sizeOf: (d) => d.bytes ?? typedArrayBytes(d) });
   const series = new SeriesService({
     config,
     engine,

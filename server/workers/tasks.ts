@@ -10,7 +10,7 @@
  *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, analysed.
  */
 import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
-import { contentHash, fileDigest } from '../series/cache';
+import { contentHash, fileDigest, typedArrayBytes } from '../series/cache';
 import type { DecodedFrame } from '../series/decode';
 import { newDecodeBudget } from '../series/decode';
 import { rescaleInto } from '../series/rescale';
@@ -115,6 +115,11 @@ export interface AssembleSeriesOutput {
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
   timings: { assemble: number; analysis?: number };
+  /**
+   * typedArrayBytes({volume, analysis}), what the series cache charges for them: counted here, since
+   * walking the analysis' thousands of objects held the event loop for tens of milliseconds.
+   */
+  bytes: number;
 }
 
 /** The HU of ordered frames: the staging buffer reordered in place when it holds exactly them, else a new buffer. */
@@ -154,10 +159,11 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   const { skipped, skippedReasons } = collected;
   const t1 = performance.now();
   afterTask(input.analyse ? 'major' : 'minor');
-  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 } };
+  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 }, bytes: typedArrayBytes({ volume }) };
   ctx.progress('analyse');
   const analysis = analyseVolume(volume);
-  return { volume, analysis, skipped, skippedReasons, timings: { assemble: t1 - t0, analysis: performance.now() - t1 } };
+  const timings = { assemble: t1 - t0, analysis: performance.now() - t1 };
+  return { volume, analysis, skipped, skippedReasons, timings, bytes: typedArrayBytes({ volume, analysis }) };
 });
 
 /** Analyse a volume decoded earlier (its HU is shared memory, not copied). */

@@ -4,7 +4,7 @@
  * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
  * behave as in the loader; and a finished load's staging buffer is the volume (no second copy).
  */
-import { contentHash } from '../../../server/series/cache';
+import { contentHash, typedArrayBytes } from '../../../server/series/cache';
 import { permuteSlices } from '../../../server/series/assemble';
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
 import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
@@ -76,6 +76,8 @@ describe('SeriesLoad', () => {
     expect(out.analysis?.slices).toBe(16);
     expect(out.analysis?.volume.hu.buffer).toBe(out.volume.hu.buffer);
     expect(out.timings.analysis).toBeGreaterThan(0);
+    // What the cache charges, counted in the worker (not by walking the analysis on the event loop).
+    expect(out.bytes).toBe(typedArrayBytes({ volume: out.volume, analysis: out.analysis }));
   });
 
   it('takes multi-frame files (more frames than instances expected) and matches the loader', async () => {
