@@ -19,6 +19,7 @@ import type { LoadOptions } from '../series/load';
 import type { Volume } from '../series/volume';
 import { WorkerPool } from '../workers/pool';
 import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
+import { queryForm, queryFormOf } from '../workers/wire';
 import type { ModelEntry } from './schemas';
 import { modelKey, type SharedCache } from './shared-cache';
 
@@ -166,7 +167,8 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!id) ids.set(analysis, (id = randomUUID()));
       const modelKeyOf = scorer ? modelKey(scorer.info, scorer.fingerprint) : undefined;
       const opts2 = { topK: o.topK, minScore: o.minScore, preset: o.preset as Preset | undefined, sopOrder: o.sopOrder };
-      const { volume: _v, anatomy: _a, ...plain } = analysis as Partial<VolumeAnalysis> & Analysis;
+      // Serialized by the worker that made it, when it did: no structured clone of its candidates here.
+      const wire = queryFormOf(analysis);
       let withAnalysis = !sent.has(analysis);
       let scores: { ids: number[]; scores: CandidateScore[] } | undefined;
       let scoringMs = 0;
@@ -175,7 +177,8 @@ export function createEngine(opts: EngineOptions): Engine {
       for (let round = 0; round < 3; round++) {
         const out = await queries.run('rerank', {
           id,
-          analysis: withAnalysis ? (plain as Analysis) : undefined,
+          analysis: withAnalysis && !wire ? queryForm(analysis) : undefined,
+          analysisWire: withAnalysis ? wire : undefined,
           query,
           opts: opts2,
           model: scorer && modelKeyOf ? { info: scorer.info, key: modelKeyOf, ...scores } : undefined,

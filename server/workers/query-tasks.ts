@@ -16,6 +16,7 @@ import { rerankSlices, type Preset, type VolumeAnalysis } from '../rerank/pipeli
 import type { ModelInfo, RerankResponse } from '../rerank/response';
 import type { Volume } from '../series/volume';
 import { defineTask } from './task';
+import { decodeQueryForm } from './wire';
 
 interface Held {
   analysis: VolumeAnalysis;
@@ -44,6 +45,8 @@ export interface QueryInput {
   id: string;
   /** The analysis (without volume and anatomy), when the caller thinks this worker does not hold it. */
   analysis?: Analysis;
+  /** The same, serialized where it was made (wire.ts): sent instead of `analysis` when the caller has it. */
+  analysisWire?: Uint8Array;
   query: ParsedQuery;
   opts: { topK?: number; minScore?: number; preset?: Preset; sopOrder?: string[] };
   /** The learned model's identity (`key` names its scores), and scores of candidates (by id) not sent before. */
@@ -57,7 +60,8 @@ export interface QueryInput {
 export type QueryOutput = { response: RerankResponse } | { missing: 'analysis' } | { missing: 'scores'; ids: number[] };
 
 export const rerank = defineTask(async (input: QueryInput): Promise<QueryOutput> => {
-  if (input.analysis) held.set(input.id, { analysis: { ...input.analysis, volume: NO_PIXELS } as VolumeAnalysis, scores: new Map() });
+  const given = input.analysisWire ? decodeQueryForm(input.analysisWire) : input.analysis;
+  if (given) held.set(input.id, { analysis: { ...given, volume: NO_PIXELS } as VolumeAnalysis, scores: new Map() });
   const h = held.get(input.id);
   if (!h) return { missing: 'analysis' };
   const model = input.model;

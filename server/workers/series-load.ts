@@ -20,6 +20,7 @@ import type { LoadOptions, NamedBuffer } from '../series/load';
 import type { WorkerPool } from './pool';
 import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
+import { attachQueryForm } from './wire';
 
 /** What a load may allocate per byte of DICOM: the files, the HU volume (float32), the analysis. */
 export const LOAD_BYTES_PER_FILE_BYTE = 3;
@@ -150,11 +151,13 @@ export class SeriesLoad {
       const overflow = files.flatMap((f) => (f.decoded.kind === 'image' ? f.decoded.frames.flatMap((fr) => (fr.hu ? [fr.hu.buffer as ArrayBuffer] : [])) : []));
       const staging = this.staging ? { hu: this.staging.hu, rows: this.staging.rows, columns: this.staging.columns } : undefined;
       this.staging = undefined;
-      return await this.pool.run(
+      const out = await this.pool.run(
         'assembleSeries',
         { files: files.map((f) => ({ name: f.name, decoded: f.decoded })), staging, limits: this.opts.limits, analyse: o.analyse },
         { signal: this.controller.signal, transfer: overflow, onProgress: () => o.onAnalyse?.(), timeoutMs: o.timeoutMs },
       );
+      if (out.analysis && out.analysisWire) attachQueryForm(out.analysis, out.analysisWire);
+      return out;
     } finally {
       this.release();
     }

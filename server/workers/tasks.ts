@@ -28,6 +28,7 @@ import type { Volume } from '../series/volume';
 import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
 import { afterTask } from './gc';
 import { defineTask } from './task';
+import { encodeQueryForm } from './wire';
 
 
 /** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
@@ -115,9 +116,12 @@ export interface AssembleSeriesOutput {
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
   timings: { assemble: number; analysis?: number };
+  /** The analysis' query form, serialized here (wire.ts): what the query worker is sent. */
+  analysisWire?: Uint8Array;
   /**
-   * typedArrayBytes({volume, analysis}), what the series cache charges for them: counted here, since
-   * walking the analysis' thousands of objects held the event loop for tens of milliseconds.
+   * typedArrayBytes({volume, analysis}) plus the query form's bytes, what the series cache charges for
+   * them: counted here, since walking the analysis' thousands of objects held the event loop for tens
+   * of milliseconds.
    */
   bytes: number;
 }
@@ -163,7 +167,8 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   ctx.progress('analyse');
   const analysis = analyseVolume(volume);
   const timings = { assemble: t1 - t0, analysis: performance.now() - t1 };
-  return { volume, analysis, skipped, skippedReasons, timings, bytes: typedArrayBytes({ volume, analysis }) };
+  const analysisWire = encodeQueryForm(analysis);
+  return { volume, analysis, analysisWire, skipped, skippedReasons, timings, bytes: typedArrayBytes({ volume, analysis }) + analysisWire.byteLength };
 });
 
 /** Analyse a volume decoded earlier (its HU is shared memory, not copied). */

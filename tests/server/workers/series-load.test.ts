@@ -2,13 +2,15 @@
  * Loading a series through the pool while its files arrive (SeriesLoad): decoding starts before the
  * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
  * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
- * behave as in the loader; and a finished load's staging buffer is the volume (no second copy).
+ * behave as in the loader; a finished load's staging buffer is the volume (no second copy); and the
+ * analysis comes with its query form serialized and its byte count made in the worker.
  */
 import { contentHash, typedArrayBytes } from '../../../server/series/cache';
 import { permuteSlices } from '../../../server/series/assemble';
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
 import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
 import { SeriesLoad } from '../../../server/workers/series-load';
+import { decodeQueryForm, queryForm, queryFormOf } from '../../../server/workers/wire';
 import { enhancedCt, newUid, readSlice, sliceBuffers } from '../series/fixtures';
 
 jest.setTimeout(120_000);
@@ -76,8 +78,16 @@ describe('SeriesLoad', () => {
     expect(out.analysis?.slices).toBe(16);
     expect(out.analysis?.volume.hu.buffer).toBe(out.volume.hu.buffer);
     expect(out.timings.analysis).toBeGreaterThan(0);
+    // The query worker's form of the analysis, serialized in the worker and kept with the analysis:
+    // what a structured clone of it would give, never cloned on the event loop.
+    const analysis = out.analysis as NonNullable<typeof out.analysis>;
+    const wire = queryFormOf(analysis) as Uint8Array;
+    expect(wire).toBe(out.analysisWire);
+    expect(decodeQueryForm(wire)).toEqual(structuredClone(queryForm(analysis)));
+    expect(Object.keys(decodeQueryForm(wire))).not.toContain('volume');
+    expect(structuredClone(analysis)).toEqual(structuredClone({ ...analysis })); // invisible to clones
     // What the cache charges, counted in the worker (not by walking the analysis on the event loop).
-    expect(out.bytes).toBe(typedArrayBytes({ volume: out.volume, analysis: out.analysis }));
+    expect(out.bytes).toBe(typedArrayBytes({ volume: out.volume, analysis }) + wire.byteLength);
   });
 
   it('takes multi-frame files (more frames than instances expected) and matches the loader', async () => {
