@@ -6,7 +6,8 @@
  * series with dcmjs, written to a temp folder and served by the `local` source). Prints p50/p95
  * latency and errors for each phase, and the server's memory after a full GC against the cache bound.
  * SF_BENCH_STALLS=1 splits the event loop's gaps into its own work and its wait for a CPU (Linux);
- * SF_BENCH_SERVER_ARGS adds node flags to the server (`--cpu-prof --cpu-prof-dir=DIR`).
+ * SF_BENCH_SERVER_ARGS adds node flags to the server (`--cpu-prof --cpu-prof-dir=DIR`); SF_BENCH_GC_LOG=1
+ * prints each of its GC pauses over 10 ms with V8's kind and flags.
  */
 import { fork } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
