@@ -37,7 +37,7 @@ async function main(): Promise<void> {
     for (const e of list.getEntries()) {
       gcMax = Math.max(gcMax, e.duration);
       gcTotal += e.duration;
-      if (process.env.SF_BENCH_GC_LOG && e.duration > 10) console.error(`gc ${JSON.stringify(e.detail)} ${e.duration.toFixed(1)} ms`);
+      if (process.env.SF_BENCH_GC_LOG && e.duration > 10) console.error(`gc ${JSON.stringify((e as PerformanceEntry & { detail?: unknown }).detail)} ${e.duration.toFixed(1)} ms`);
     }
   }).observe({ entryTypes: ['gc'] });
   const stalls = traceStalls();
