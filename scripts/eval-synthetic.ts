@@ -3,7 +3,7 @@
  *  [--render DIR] [--reuse] [--cache-dir DIR]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
- * the lesion model never trained on, and each is queried in English and Chinese with its true side, zone
+ * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
  * and size. Prints per site class and size the top-1, region and confident top-1 hits, and the candidates
  * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
  * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
@@ -21,7 +21,7 @@ import type { Volume } from '../server/series/volume';
 import { rng, type Texture } from '../models/synthetic/lesion';
 import { findSites, SITE_CLASSES, type SiteClass } from '../models/synthetic/sites';
 import { isEvaluationBand } from '../models/synthetic/split';
-import { fits, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
+import { clearOfKnown, fits, knownExtents, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type Tile } from './render/overlay';
@@ -53,6 +53,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
   const { volume } = await loadSeriesFromDir(c.seriesDir);
   const base = analyseVolume(volume);
   const sites = findSites(base.anatomy.grid, base.anatomy.lungs);
+  const known = knownExtents(volume, c.lesions.values());
   const random = rng(0x5f17e + c.name.length * 7919);
   const trials: Trial[] = [];
   const tiles: Picture[] = [];
@@ -62,7 +63,10 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
     for (const sizeMm of o.sizes) {
       const fitting = ofClass.filter((s) => fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
       if (!fitting.length) continue;
-      const site = fitting[Math.floor(random() * fitting.length)];
+      // the drawn site, or the next one that is clear of the scan's annotated lesions (the other draws stay as they were)
+      const drawn = Math.floor(random() * fitting.length);
+      const site = [...fitting.slice(drawn), ...fitting.slice(0, drawn)].find((s) => clearOfKnown(base, s, sizeMm / 2, known));
+      if (!site) continue;
       const texture = textureFor(sizeMm, k);
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
       k++;

@@ -38,6 +38,41 @@ export function fits(site: Site, radiusMm: number): boolean {
   return Math.abs(f - 1 / 3) >= 0.05 && Math.abs(f - 2 / 3) >= 0.05;
 }
 
+/** A known lesion's extent in volume voxels: first and last slice, row and column. */
+export interface KnownExtent { slices: [number, number]; rows: [number, number]; columns: [number, number] }
+
+/** The extents of a scan's annotated lesions, from their boxes per SOP instance UID. */
+export function knownExtents(v: Pick<Volume, 'sopInstanceUIDs'>, lesions: Iterable<{ boxes?: Record<string, [number, number, number, number]> }>): KnownExtent[] {
+  const out: KnownExtent[] = [];
+  for (const l of lesions) {
+    let e: KnownExtent | undefined;
+    for (const [uid, [x0, y0, x1, y1]] of Object.entries(l.boxes ?? {})) {
+      const s = v.sopInstanceUIDs.indexOf(uid);
+      if (s < 0) continue;
+      if (!e) e = { slices: [s, s], rows: [y0, y1], columns: [x0, x1] };
+      else {
+        e.slices = [Math.min(e.slices[0], s), Math.max(e.slices[1], s)];
+        e.rows = [Math.min(e.rows[0], y0), Math.max(e.rows[1], y1)];
+        e.columns = [Math.min(e.columns[0], x0), Math.max(e.columns[1], x1)];
+      }
+    }
+    if (e) out.push(e);
+  }
+  return out;
+}
+
+/**
+ * The lesion drawn at this site stays at least 10 mm clear of every annotated lesion of the scan: a trial
+ * needs one described lesion, and a real one touching it would answer the description as well.
+ */
+export function clearOfKnown(a: VolumeAnalysis, site: Site, radiusMm: number, known: readonly KnownExtent[]): boolean {
+  const v = a.volume;
+  const p = centreFor(a, site, radiusMm);
+  const gap = (x: number, [lo, hi]: [number, number], mm: number): number => Math.max(0, lo - x, x - hi) * mm;
+  const need = 1.3 * radiusMm + 10;
+  return known.every((k) => Math.hypot(gap(p.slice, k.slices, v.sliceSpacing), gap(p.row, k.rows, v.pixelSpacing[0]), gap(p.column, k.columns, v.pixelSpacing[1])) >= need);
+}
+
 export interface TrialOptions {
   texture: Texture;
   margin: Margin;
