@@ -12,7 +12,7 @@ import { createQueryParser } from '../query/parse';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CLASSICAL_MODEL, type CandidateScore } from '../rerank/learned';
-import { PRESETS, type Analysis as PipelineAnalysis, type Preset, type VolumeAnalysis } from '../rerank/pipeline';
+import { PRESETS, type Analysis as PipelineAnalysis, type Preset, type ServedAnalysis } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
 import { ModelWorker, type RemoteScorer } from '../runtime/model-worker';
 import type { LoadOptions } from '../series/load';
@@ -127,7 +127,7 @@ export function createEngine(opts: EngineOptions): Engine {
     const key = modelKey(scorer.info, scorer.fingerprint, want);
     let p = byModel.get(key);
     if (!p) {
-      const volume = (analysis as Partial<VolumeAnalysis>).volume;
+      const volume = (analysis as Partial<ServedAnalysis>).volume;
       const sharedKey = opts.shared?.keyOf(analysis);
       const byId = new Map(analysis.candidates.map((c) => [c.id, c]));
       const candidates = want.map((id) => byId.get(id)).filter((c) => c !== undefined);

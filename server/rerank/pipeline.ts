@@ -42,6 +42,14 @@ export interface VolumeAnalysis extends Analysis {
   readonly anatomy: Anatomy;
 }
 
+/** What a server keeps of an analysis: all but the anatomy, which only drawing reads (its grid and masks are ~75 MB for a 133-slice series). */
+export type ServedAnalysis = Omit<VolumeAnalysis, 'anatomy'>;
+
+export function servedAnalysis(a: VolumeAnalysis): ServedAnalysis {
+  const { anatomy: _anatomy, ...served } = a;
+  return served;
+}
+
 const now = (): number => performance.now();
 const ms = (t: number): number => Math.round((now() - t) * 10) / 10;
 
@@ -116,7 +124,7 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
 /** Learned scores are query-independent: computed once per analysis and model. */
 const learnedCache = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
 
-function learnedScores(a: VolumeAnalysis, scorer: LearnedScorer): Promise<CandidateScore[]> {
+function learnedScores(a: ServedAnalysis, scorer: LearnedScorer): Promise<CandidateScore[]> {
   let m = learnedCache.get(a);
   if (!m) { m = new Map(); learnedCache.set(a, m); }
   const key = `${scorer.info.id}@${scorer.info.version}/${scorer.info.executionProvider}`;
@@ -148,7 +156,7 @@ export async function rerankSlices(analysis: Analysis, query: ParsedQuery, opts:
   let learned: CandidateScore[] | undefined;
   const model = opts.scorer?.info ?? CLASSICAL_MODEL;
   if (opts.scorer && analysis.candidates.length) {
-    const va = analysis as VolumeAnalysis;
+    const va = analysis as ServedAnalysis;
     if (!va.volume) throw new Error('a learned scorer needs the analysis from analyseVolume (with its volume)');
     const t = now();
     learned = await learnedScores(va, opts.scorer);

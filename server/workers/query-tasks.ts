@@ -12,14 +12,14 @@ import { LRUCache } from 'lru-cache';
 import type { ParsedQuery } from '../query/finding';
 import type { Analysis } from '../rerank/analysis/types';
 import type { CandidateScore, LearnedScorer } from '../rerank/learned';
-import { rerankSlices, type Preset, type VolumeAnalysis } from '../rerank/pipeline';
+import { rerankSlices, type Preset, type ServedAnalysis } from '../rerank/pipeline';
 import type { ModelInfo, RerankResponse } from '../rerank/response';
 import type { Volume } from '../series/volume';
 import { defineTask } from './task';
 import { decodeQueryForm } from './wire';
 
 interface Held {
-  analysis: VolumeAnalysis;
+  analysis: ServedAnalysis;
   /** Learned scores by model key, then by candidate id. */
   scores: Map<string, Map<number, CandidateScore>>;
 }
@@ -61,7 +61,7 @@ export type QueryOutput = { response: RerankResponse } | { missing: 'analysis' }
 
 export const rerank = defineTask(async (input: QueryInput): Promise<QueryOutput> => {
   const given = input.analysisWire ? decodeQueryForm(input.analysisWire) : input.analysis;
-  if (given) held.set(input.id, { analysis: { ...given, volume: NO_PIXELS } as VolumeAnalysis, scores: new Map() });
+  if (given) held.set(input.id, { analysis: { ...given, volume: NO_PIXELS } as ServedAnalysis, scores: new Map() });
   const h = held.get(input.id);
   if (!h) return { missing: 'analysis' };
   const model = input.model;

@@ -25,7 +25,7 @@ import {
   type SkipReason,
 } from '../series/load';
 import type { Volume } from '../series/volume';
-import { analyseVolume, type VolumeAnalysis } from '../rerank/pipeline';
+import { analyseVolume, servedAnalysis, type ServedAnalysis } from '../rerank/pipeline';
 import { afterTask } from './gc';
 import { defineTask } from './task';
 import { encodeQueryForm } from './wire';
@@ -112,7 +112,7 @@ export interface AssembleSeriesInput {
 
 export interface AssembleSeriesOutput {
   volume: Volume;
-  analysis?: VolumeAnalysis;
+  analysis?: ServedAnalysis;
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
   timings: { assemble: number; analysis?: number };
@@ -165,16 +165,16 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   afterTask(input.analyse ? 'major' : 'minor');
   if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 }, bytes: typedArrayBytes({ volume }) };
   ctx.progress('analyse');
-  const analysis = analyseVolume(volume);
+  const analysis = servedAnalysis(analyseVolume(volume));
   const timings = { assemble: t1 - t0, analysis: performance.now() - t1 };
   const analysisWire = encodeQueryForm(analysis);
   return { volume, analysis, analysisWire, skipped, skippedReasons, timings, bytes: typedArrayBytes({ volume, analysis }) + analysisWire.byteLength };
 });
 
 /** Analyse a volume decoded earlier (its HU is shared memory, not copied). */
-export const analyseSeries = defineTask((input: { volume: Volume }): VolumeAnalysis => {
+export const analyseSeries = defineTask((input: { volume: Volume }): ServedAnalysis => {
   afterTask('major');
-  return analyseVolume(input.volume);
+  return servedAnalysis(analyseVolume(input.volume));
 });
 
 /** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */
@@ -183,6 +183,6 @@ export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: Lo
   const hash = contentHash(input.files);
   const { volume, skipped, skippedReasons } = loadSeriesFromBuffers(input.files, input.limits);
   const t1 = performance.now();
-  const analysis = analyseVolume(volume);
+  const analysis = servedAnalysis(analyseVolume(volume));
   return { volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
 });

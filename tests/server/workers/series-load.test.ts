@@ -88,6 +88,9 @@ describe('SeriesLoad', () => {
     expect(structuredClone(analysis)).toEqual(structuredClone({ ...analysis })); // invisible to clones
     // What the cache charges, counted in the worker (not by walking the analysis on the event loop).
     expect(out.bytes).toBe(typedArrayBytes({ volume: out.volume, analysis }) + wire.byteLength);
+    // The anatomy (grid HU and masks, only for drawing) stays in the worker: it is not charged or sent.
+    expect(Object.keys(analysis)).not.toContain('anatomy');
+    expect(out.bytes).toBeLessThan(typedArrayBytes(out.volume) * 1.05 + wire.byteLength);
   });
 
   it('takes multi-frame files (more frames than instances expected) and matches the loader', async () => {
