@@ -237,61 +237,89 @@ function dt1d(f: Float64Array, n: number, h: number, d: Float64Array, v: Int32Ar
   }
 }
 
+/** Runs dt1d on the `len` values of `out` from `start`, `stride` apart (gathered into `f`, results written back). */
+function dtLine(out: Float32Array, start: number, stride: number, len: number, h: number, f: Float64Array, g: Float64Array, v: Int32Array, z: Float64Array): void {
+  for (let k = 0, i = start; k < len; k++, i += stride) f[k] = out[i];
+  dt1d(f, len, h, g, v, z);
+  for (let k = 0, i = start; k < len; k++, i += stride) out[i] = g[k];
+}
+
 /**
  * Squared Euclidean distance (mm²) from each voxel to the nearest voxel where `mask` is 0,
  * with anisotropic spacing [slice, row, column]. Voxels outside the grid do not count as background.
  * `planar` limits the transform to each slice.
+ *
+ * Exact and separable (Felzenszwalb & Huttenlocher): along the rows first, then across rows, then
+ * across slices. Only the mask's bounding box is visited (everything outside it stays 0), and each
+ * line is transformed only between its first and last non-zero value (plus the zero at each end).
  */
 export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: [number, number, number], planar = false): Float32Array {
   const { slices, rows, columns } = d;
   const plane = rows * columns;
   const out = new Float32Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? INF : 0;
+  const box = new VoxelBox();
+  for (let s = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++) {
+      const base = s * plane + r * columns;
+      let lo = -1, hi = -1;
+      for (let c = 0; c < columns; c++) if (mask[base + c]) { if (lo < 0) lo = c; hi = c; }
+      if (lo < 0) continue;
+      box.add(s, r, lo);
+      box.add(s, r, hi);
+      // along the row the mask is binary: the squared distance to the nearest zero, from a sweep each
+      // way (what dt1d gives for values of 0 and INF, to the bit); INF when the row has no zero
+      // (lo - 1 and hi + 1, where inside the row, are zeros)
+      const h2 = spacing[2] * spacing[2];
+      let zero = lo - 1;
+      for (let c = lo; c <= hi; c++) {
+        if (!mask[base + c]) zero = c;
+        else out[base + c] = zero >= 0 ? h2 * (c - zero) * (c - zero) : INF;
+      }
+      zero = hi + 1;
+      for (let c = hi; c >= lo; c--) {
+        if (!mask[base + c]) zero = c;
+        else if (zero < columns) {
+          const d2 = h2 * (zero - c) * (zero - c);
+          if (d2 < out[base + c]) out[base + c] = d2;
+        }
+      }
+    }
+  if (box.empty) return out;
   const n = Math.max(slices, rows, columns);
   const f = new Float64Array(n);
   const g = new Float64Array(n);
   const v = new Int32Array(n);
   const z = new Float64Array(n + 1);
-  // columns
-  for (let s = 0; s < slices; s++) {
-    for (let r = 0; r < rows; r++) {
+  // across rows: per column, the range of rows with non-zero values, found row by row (contiguous reads)
+  const loR = new Int32Array(columns), hiR = new Int32Array(columns);
+  for (let s = box.s0; s <= box.s1; s++) {
+    loR.fill(-1, box.c0, box.c1 + 1);
+    for (let r = box.r0; r <= box.r1; r++) {
       const base = s * plane + r * columns;
-      let lo = -1, hi = -1;
-      for (let c = 0; c < columns; c++) if (out[base + c] > 0) { if (lo < 0) lo = c; hi = c; }
-      if (lo < 0) continue;
-      // zeros outside [lo-1, hi+1] cannot be nearer than the ones at its ends
-      lo = Math.max(0, lo - 1); hi = Math.min(columns - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[base + lo + k];
-      dt1d(f, len, spacing[2], g, v, z);
-      for (let k = 0; k < len; k++) out[base + lo + k] = g[k];
+      for (let c = box.c0; c <= box.c1; c++) if (out[base + c] > 0) { if (loR[c] < 0) loR[c] = r; hiR[c] = r; }
     }
-  }
-  // rows
-  for (let s = 0; s < slices; s++) {
-    for (let c = 0; c < columns; c++) {
-      const base = s * plane + c;
-      let lo = -1, hi = -1;
-      for (let r = 0; r < rows; r++) if (out[base + r * columns] > 0) { if (lo < 0) lo = r; hi = r; }
-      if (lo < 0) continue;
-      lo = Math.max(0, lo - 1); hi = Math.min(rows - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[base + (lo + k) * columns];
-      dt1d(f, len, spacing[1], g, v, z);
-      for (let k = 0; k < len; k++) out[base + (lo + k) * columns] = g[k];
+    for (let c = box.c0; c <= box.c1; c++) {
+      if (loR[c] < 0) continue;
+      // zeros outside [lo-1, hi+1] cannot be nearer than the ones at its ends
+      const lo = Math.max(0, loR[c] - 1), hi = Math.min(rows - 1, hiR[c] + 1);
+      dtLine(out, s * plane + lo * columns + c, columns, hi - lo + 1, spacing[1], f, g, v, z);
     }
   }
   if (!planar && slices > 1) {
-    for (let q = 0; q < plane; q++) {
-      let lo = -1, hi = -1;
-      for (let s = 0; s < slices; s++) if (out[s * plane + q] > 0) { if (lo < 0) lo = s; hi = s; }
-      if (lo < 0) continue;
-      lo = Math.max(0, lo - 1); hi = Math.min(slices - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[(lo + k) * plane + q];
-      dt1d(f, len, spacing[0], g, v, z);
-      for (let k = 0; k < len; k++) out[(lo + k) * plane + q] = g[k];
-    }
+    // across slices: the same, per in-plane position
+    const loS = new Int32Array(plane).fill(-1), hiS = new Int32Array(plane);
+    for (let s = box.s0; s <= box.s1; s++)
+      for (let r = box.r0; r <= box.r1; r++) {
+        const q0 = r * columns, base = s * plane;
+        for (let c = box.c0; c <= box.c1; c++) if (out[base + q0 + c] > 0) { if (loS[q0 + c] < 0) loS[q0 + c] = s; hiS[q0 + c] = s; }
+      }
+    for (let r = box.r0; r <= box.r1; r++)
+      for (let c = box.c0; c <= box.c1; c++) {
+        const q = r * columns + c;
+        if (loS[q] < 0) continue;
+        const lo = Math.max(0, loS[q] - 1), hi = Math.min(slices - 1, hiS[q] + 1);
+        dtLine(out, lo * plane + q, plane, hi - lo + 1, spacing[0], f, g, v, z);
+      }
   }
   return out;
 }
