@@ -230,9 +230,11 @@ function sternalNotch(g: Grid, m: LungMasks, trachea: Array<TracheaSection | und
   const ty = known.reduce((a, t) => a + t.y, 0) / known.length;
   let best: number | undefined;
   const carinaZ = m.airway.carinaZ ?? -Infinity;
-  for (let s = 0; s < g.slices; s++) {
+  // the highest such slice: looked for from the top down, so the first found is the one
+  const down = Array.from({ length: g.slices }, (_, s) => s).sort((a, b) => g.origin[b][2] - g.origin[a][2]);
+  for (const s of down) {
     const z = g.origin[s][2];
-    if (z < carinaZ || (best !== undefined && z <= best)) continue;
+    if (z < carinaZ) break;
     const t = trachea[s];
     const x = t?.x ?? m.midlineX[s], y = t?.frontY ?? ty - 10;
     let bone = 0;
@@ -243,7 +245,7 @@ function sternalNotch(g: Grid, m: LungMasks, trachea: Array<TracheaSection | und
       if (Math.abs(patientX(g, s, r, c) - x) < 15 && patientY(g, s, r, c) < y - 15) bone++;
     }
     // a few square millimetres of bone: the manubrium, not a calcified cartilage speck
-    if (bone * g.spacing[1] * g.spacing[2] >= 40) best = z;
+    if (bone * g.spacing[1] * g.spacing[2] >= 40) { best = z; break; }
   }
   // only meaningful when the scan reaches above it
   return best !== undefined && best < g.origin.reduce((a, o) => Math.max(a, o[2]), -Infinity) - 5 ? best : undefined;
