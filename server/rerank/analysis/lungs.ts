@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, fillHoles2D, labelComponents, VoxelBox } from './morphology';
+import { closeByBall, fillHoles2D, labelComponents, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -280,25 +280,27 @@ function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
   }
   const px = g.spacing[1] * f;
   const k = Math.ceil(DOME_BALL_MM / px);
-  const cap: Array<[number, number, number]> = [];
+  // the cap as flat arrays (row and column offsets, drop), in row-major order of the offsets
+  const capR: number[] = [], capC: number[] = [], capDrop: number[] = [];
   for (let dr = -k; dr <= k; dr++)
     for (let dc = -k; dc <= k; dc++) {
       const d2 = (dr * px) ** 2 + (dc * px) ** 2;
-      if (d2 <= DOME_BALL_MM ** 2) cap.push([dr, dc, DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)]);
+      if (d2 <= DOME_BALL_MM ** 2) { capR.push(dr); capC.push(dc); capDrop.push(DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)); }
     }
+  const cr = Int32Array.from(capR), cc = Int32Array.from(capC), cd = Float64Array.from(capDrop);
   const pass = (src: Float64Array, sign: 1 | -1): Float64Array => {
     // sign 1: erosion, min of f(x+d) + drop(d); sign -1: dilation, max of f(x-d) - drop(d)
     const out = new Float64Array(src.length).fill(NaN);
     for (let r = 0; r < R; r++)
       for (let c = 0; c < C; c++) {
         let v = NaN;
-        for (const [dr, dc, drop] of cap) {
-          const rr = r + dr, cc = c + dc;
-          if (rr < 0 || cc < 0 || rr >= R || cc >= C) continue;
-          const x = src[rr * C + cc];
-          if (Number.isNaN(x)) continue;
-          const y = x + sign * drop;
-          if (Number.isNaN(v) || (sign > 0 ? y < v : y > v)) v = y;
+        for (let b = 0; b < cr.length; b++) {
+          const rr = r + cr[b], col = c + cc[b];
+          if (rr < 0 || col < 0 || rr >= R || col >= C) continue;
+          const x = src[rr * C + col];
+          if (x !== x) continue; // NaN: no lung above
+          const y = x + sign * cd[b];
+          if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
         }
         out[r * C + c] = v;
       }
@@ -383,36 +385,49 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
   const d = { slices: Math.ceil(g.slices / cz), rows: Math.ceil(g.rows / cf), columns: Math.ceil(g.columns / cf) };
   const spacing: [number, number, number] = [g.spacing[0] * cz, g.spacing[1] * cf, g.spacing[2] * cf];
   const plane = g.rows * g.columns, cplane = d.rows * d.columns;
-  // only the body's box is worth visiting
+  // only the lungs' box is worth visiting
   let s0 = g.slices, s1 = -1, q0 = plane, q1 = -1;
-  for (let s = 0; s < g.slices; s++)
-    for (let q = 0; q < plane; q++) if (lung[s * plane + q]) { if (s < s0) s0 = s; if (s > s1) s1 = s; if (q < q0) q0 = q; if (q > q1) q1 = q; }
+  const words = wordsOf(lung);
+  for (let s = 0; s < g.slices; s++) {
+    const first = nextSet(lung, words, s * plane, (s + 1) * plane) - s * plane;
+    if (first >= plane) continue;
+    if (s < s0) s0 = s;
+    s1 = s;
+    if (first < q0) q0 = first;
+    const last = lastSet(lung, words, s * plane, (s + 1) * plane) - s * plane;
+    if (last > q1) q1 = last;
+  }
   if (s1 < 0) return;
   // grid voxel → coarse voxel, once
   const coarseOf = new Int32Array(plane);
   for (let r = 0; r < g.rows; r++) for (let c = 0; c < g.columns; c++) coarseOf[r * g.columns + c] = ((r / cf) | 0) * d.columns + ((c / cf) | 0);
-  const count = new Uint16Array(d.slices * cplane);
   const total = new Uint16Array(d.slices * cplane);
-  const coarse = new Uint8Array(count.length);
-  for (const side of [1, 2]) {
-    count.fill(0); total.fill(0);
-    for (let s = s0; s <= s1; s++) {
-      const co = ((s / cz) | 0) * cplane;
-      for (let q = q0; q <= q1; q++) {
-        total[co + coarseOf[q]]++;
-        if (lung[s * plane + q] === side) count[co + coarseOf[q]]++;
-      }
+  // both sides: voxels of the box per coarse voxel, and per side those of that lung
+  const count = [total, new Uint16Array(total.length), new Uint16Array(total.length)];
+  for (let s = s0; s <= s1; s++) {
+    const co = ((s / cz) | 0) * cplane;
+    for (let q = q0; q <= q1; q++) {
+      total[co + coarseOf[q]]++;
+      const side = lung[s * plane + q];
+      if (side === 1 || side === 2) count[side][co + coarseOf[q]]++;
     }
-    for (let i = 0; i < coarse.length; i++) coarse[i] = count[i] > 0 && count[i] * 2 >= total[i] ? 1 : 0;
+  }
+  const coarse = new Uint8Array(total.length);
+  for (const side of [1, 2]) {
+    const n = count[side];
+    for (let i = 0; i < coarse.length; i++) coarse[i] = n[i] > 0 && n[i] * 2 >= total[i] ? 1 : 0;
     const closed = closeByBall(coarse, d, spacing, FIELD_RADIUS_MM);
-    // what the ball closes reaches at most its radius beyond the lung's box
-    const ks = Math.ceil(FIELD_RADIUS_MM / g.spacing[0]);
-    for (let s = Math.max(0, s0 - ks); s <= Math.min(g.slices - 1, s1 + ks); s++) {
+    // only the grid voxels under the closed lung's coarse box can change
+    const cb = new VoxelBox();
+    for (let i = 0; i < closed.length; i++) if (closed[i]) cb.addIndex(i, d);
+    if (cb.empty) continue;
+    for (let s = cb.s0 * cz; s <= Math.min(g.slices - 1, cb.s1 * cz + cz - 1); s++) {
       const co = ((s / cz) | 0) * cplane;
-      for (let q = 0; q < plane; q++) {
-        const p = s * plane + q;
-        if (!lung[p] && body[p] && !airway[p] && closed[co + coarseOf[q]]) lung[p] = side;
-      }
+      for (let r = cb.r0 * cf; r <= Math.min(g.rows - 1, cb.r1 * cf + cf - 1); r++)
+        for (let c = cb.c0 * cf; c <= Math.min(g.columns - 1, cb.c1 * cf + cf - 1); c++) {
+          const q = r * g.columns + c, p = s * plane + q;
+          if (!lung[p] && body[p] && !airway[p] && closed[co + coarseOf[q]]) lung[p] = side;
+        }
     }
   }
 }

@@ -76,6 +76,33 @@ export interface Components {
   sizes: Int32Array;
 }
 
+/**
+ * A word view of a mask's buffer for nextSet and lastSet: binary masks are mostly empty, and four zero
+ * bytes are skipped in one read.
+ */
+export function wordsOf(mask: Uint8Array): Uint32Array {
+  return new Uint32Array(mask.buffer, 0, mask.buffer.byteLength >> 2);
+}
+
+/** Index of the first non-zero value of `mask` in [i, end), or `end`; `words` = wordsOf(mask). */
+export function nextSet(mask: Uint8Array, words: Uint32Array, i: number, end: number): number {
+  const o = mask.byteOffset;
+  while (i < end && ((o + i) & 3) !== 0) { if (mask[i]) return i; i++; }
+  while (i + 4 <= end && words[(o + i) >> 2] === 0) i += 4;
+  while (i < end && !mask[i]) i++;
+  return i;
+}
+
+/** Index of the last non-zero value of `mask` in [start, end), or start - 1; `words` = wordsOf(mask). */
+export function lastSet(mask: Uint8Array, words: Uint32Array, start: number, end: number): number {
+  const o = mask.byteOffset;
+  let i = end - 1;
+  while (i >= start && ((o + i + 1) & 3) !== 0) { if (mask[i]) return i; i--; }
+  while (i - 3 >= start && words[(o + i - 3) >> 2] === 0) i -= 4;
+  while (i >= start && !mask[i]) i--;
+  return i;
+}
+
 function findRoot(parent: Int32Array, x: number): number {
   while (parent[x] !== x) {
     parent[x] = parent[parent[x]];
@@ -99,12 +126,13 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
   let rs = new Int32Array(cap);
   let re = new Int32Array(cap);
   let n = 0;
+  const words = wordsOf(mask);
   for (let row = 0; row < nRows; row++) {
     rowStart[row] = n;
     const base = row * columns;
     let c = 0;
     while (c < columns) {
-      while (c < columns && !mask[base + c]) c++;
+      c = nextSet(mask, words, base + c, base + columns) - base;
       if (c >= columns) break;
       const a = c;
       while (c < columns && mask[base + c]) c++;
@@ -258,12 +286,13 @@ export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: 
   const plane = rows * columns;
   const out = new Float32Array(mask.length);
   const box = new VoxelBox();
+  const words = wordsOf(mask);
   for (let s = 0; s < slices; s++)
     for (let r = 0; r < rows; r++) {
       const base = s * plane + r * columns;
-      let lo = -1, hi = -1;
-      for (let c = 0; c < columns; c++) if (mask[base + c]) { if (lo < 0) lo = c; hi = c; }
-      if (lo < 0) continue;
+      const lo = nextSet(mask, words, base, base + columns) - base;
+      if (lo >= columns) continue;
+      const hi = lastSet(mask, words, base + lo, base + columns) - base;
       box.add(s, r, lo);
       box.add(s, r, hi);
       // along the row the mask is binary: the squared distance to the nearest zero, from a sweep each

@@ -1,5 +1,5 @@
 /** The binary-image primitives of morphology.ts against slow, obvious versions on small random volumes. */
-import { labelComponents, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
+import { labelComponents, lastSet, nextSet, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -132,4 +132,23 @@ describe('labelComponents', () => {
         }
       });
     });
+});
+
+describe('nextSet and lastSet', () => {
+  it('find the first and last non-zero value of any range, at any alignment', () => {
+    const rnd = random(7);
+    const buffer = new Uint8Array(203);
+    for (let i = 0; i < buffer.length; i++) buffer[i] = rnd() < 0.04 ? 1 + Math.floor(rnd() * 255) : 0;
+    for (const offset of [0, 1, 2, 3, 5]) {
+      const mask = buffer.subarray(offset, offset + 190);
+      const words = wordsOf(mask);
+      for (let trial = 0; trial < 400; trial++) {
+        const a = Math.floor(rnd() * mask.length), b = a + Math.floor(rnd() * (mask.length - a + 1));
+        let first = b, last = a - 1;
+        for (let i = a; i < b; i++) if (mask[i]) { if (first === b) first = i; last = i; }
+        expect(nextSet(mask, words, a, b)).toBe(first);
+        expect(lastSet(mask, words, a, b)).toBe(last);
+      }
+    }
+  });
 });
