@@ -165,6 +165,8 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
   const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, stamp: new Int32Array(n), next: 0 };
   const claimed = new Uint8Array(n);
+  // every voxel ever claimed (some more than once, some given back): the few the next scale must skip
+  const everClaimed: number[] = [];
   const voxelMm3 = g.spacing[0] * g.spacing[1] * g.spacing[2];
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
@@ -172,7 +174,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
-    for (let i = 0; i < n; i++) if (claimed[i]) opened[i] = 0;
+    for (const i of everClaimed) if (claimed[i]) opened[i] = 0;
     const comps = labelComponents(opened, crop, false, labelBuffer);
     // group voxel indices by component (counting sort)
     const start = new Int32Array(comps.count + 2);
@@ -191,7 +193,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       for (const part of splitAtNecks(members.subarray(start[id], start[id + 1]), crop, dist2, (peak) => Math.max(1.5, 0.3 * peak))) {
         if (part.length < minVoxels || part.length > maxVoxels) continue;
         parts.push(part);
-        for (const i of part) claimed[i] = 2; // reserved: no other part's rim may take it
+        for (const i of part) { claimed[i] = 2; everClaimed.push(i); } // reserved: no other part's rim may take it
       }
     }
     for (const part of parts) {
@@ -199,7 +201,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       const cand = describe(search, vox, radius);
       if (cand) {
         out.push({ cand, vox });
-        for (const i of vox) claimed[i] = 1;
+        for (const i of vox) { claimed[i] = 1; everClaimed.push(i); }
       } else {
         for (const i of part) if (claimed[i] === 2) claimed[i] = 0;
       }

@@ -102,10 +102,10 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
       if (d === 0) core.push(hu);
       else if (d > marginMm && d <= ringMm && hu < -500) ring.push(hu);
     }
-  core.sort((a, b) => a - b);
-  ring.sort((a, b) => a - b);
-  const coreHU = core[Math.floor(core.length * 0.9)] ?? LUNG_BACKGROUND_HU;
-  const backgroundHU = ring.length >= 8 ? ring[ring.length >> 1] : LUNG_BACKGROUND_HU;
+  // (typed arrays sort numbers natively, without a comparator call per comparison)
+  const coreSorted = Float64Array.from(core).sort(), ringSorted = Float64Array.from(ring).sort();
+  const coreHU = coreSorted.length ? coreSorted[Math.floor(coreSorted.length * 0.9)] : LUNG_BACKGROUND_HU;
+  const backgroundHU = ringSorted.length >= 8 ? ringSorted[ringSorted.length >> 1] : LUNG_BACKGROUND_HU;
   const thresholdHU = edgeThreshold(coreHU, backgroundHU);
   // grow from the footprint's own dense pixels within the margin and the allowed region
   const inMask = new Uint8Array(w * h);
@@ -130,7 +130,7 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   const { longMm, shortMm } = feretAxes(px, colSp, rowSp);
   // the margin is judged on the untrimmed outline: spicules are exactly what the trimming removes
-  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w), backgroundHU, thresholdHU };
+  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU, thresholdHU };
 }
 
 /** Two-pass chamfer distance (mm) to the nearest set pixel of `mask`. */
@@ -198,18 +198,19 @@ function grow(mask: Uint8Array, seed: Uint8Array, w: number, h: number): number[
 }
 
 /** Irregular (spiculated, lobulated) outlines have low solidity (area / convex hull) and low compactness. */
-function irregularityOf(region: number[], w: number): number {
+function irregularityOf(region: number[], w: number, h: number): number {
   if (region.length < 6) return 0;
-  const set = new Set(region);
+  const inside = new Uint8Array(w * h);
+  for (const k of region) inside[k] = 1;
   let perim = 0;
   const pts: number[] = [];
   for (const k of region) {
     const r = (k / w) | 0, c = k - r * w;
     let edge = 0;
-    if (!set.has(k - 1) || c === 0) edge++;
-    if (!set.has(k + 1) || c === w - 1) edge++;
-    if (!set.has(k - w)) edge++;
-    if (!set.has(k + w)) edge++;
+    if (c === 0 || !inside[k - 1]) edge++;
+    if (c === w - 1 || !inside[k + 1]) edge++;
+    if (r === 0 || !inside[k - w]) edge++;
+    if (r === h - 1 || !inside[k + w]) edge++;
     if (edge) { perim += edge; pts.push(c, r, c + 1, r, c, r + 1, c + 1, r + 1); }
   }
   const hull = convexHull(pts);
