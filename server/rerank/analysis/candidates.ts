@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { addToSliceBoxes, faceNeighbour, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, type SliceBox } from './morphology';
+import { addToSliceBoxes, faceNeighbour, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -181,10 +181,9 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
     for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
     const at = start.slice();
     const members = new Int32Array(start[comps.count + 1]);
-    for (let i = 0; i < n; i++) {
-      const id = comps.labels[i];
-      if (id) members[at[id]++] = i;
-    }
+    // (labelled exactly where opened is set)
+    const words = wordsOf(opened);
+    for (let i = nextSet(opened, words, 0, n); i < n; i = nextSet(opened, words, i + 1, n)) members[at[comps.labels[i]]++] = i;
     const parts: Int32Array[] = [];
     for (let id = 1; id <= comps.count; id++) {
       const size = comps.sizes[id];

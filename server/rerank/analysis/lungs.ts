@@ -128,10 +128,12 @@ export function segmentLungs(g: Grid): LungMasks {
   const [bs0, bs1, br0, br1, bc0, bc1] = airBox.empty ? [0, -1, 0, -1, 0, -1] : [airBox.s0, airBox.s1, airBox.r0, airBox.r1, airBox.c0, airBox.c1];
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
   const airway = trackAirway(g, air, body, midlineX, order);
+  // (the airway is a small part of the box: its rows' empty stretches are skipped a word at a time)
+  const airwayWords = wordsOf(airway.mask);
   for (let s = bs0; s <= bs1; s++)
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
-      for (let c = bc0; c <= bc1; c++) if (airway.mask[ro + c]) air[ro + c] = 0;
+      for (let p = nextSet(airway.mask, airwayWords, ro + bc0, ro + bc1 + 1); p <= ro + bc1; p = nextSet(airway.mask, airwayWords, p + 1, ro + bc1 + 1)) air[p] = 0;
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
@@ -140,15 +142,15 @@ export function segmentLungs(g: Grid): LungMasks {
   const zMax = new Float64Array(comps.count + 1).fill(-Infinity);
   const sumX = new Float64Array(comps.count + 1);
   const labels = comps.labels;
+  const airWords = wordsOf(air); // labelled exactly where air is set
   for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
     const ox = g.origin[s][0] - midlineX[s];
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      for (let c = bc0; c <= bc1; c++) {
+      for (let c = nextSet(air, airWords, ro + bc0, ro + bc1 + 1) - ro; c <= bc1; c = nextSet(air, airWords, ro + c + 1, ro + bc1 + 1) - ro) {
         const id = labels[ro + c];
-        if (!id) continue;
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
         sumX[id] += xr + g.colStep[0] * c;
@@ -330,10 +332,13 @@ function cutBelowDiaphragm(g: Grid, lung: Uint8Array, diaphragmZ: Float64Array):
   const plane = g.rows * g.columns;
   // half a slice of slack: the lowest aerated voxel itself is on the surface
   const slack = g.spacing[0] / 2;
+  const words = wordsOf(lung);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
-    const off = s * plane;
-    for (let q = 0; q < plane; q++) if (lung[off + q] && z < diaphragmZ[q] - slack && g.hu[off + q] > AIR_HU) lung[off + q] = 0;
+    const end = (s + 1) * plane;
+    for (let p = nextSet(lung, words, s * plane, end); p < end; p = nextSet(lung, words, p + 1, end)) {
+      if (z < diaphragmZ[p - s * plane] - slack && g.hu[p] > AIR_HU) lung[p] = 0;
+    }
   }
 }
 
@@ -360,15 +365,20 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
   const one = new Uint8Array(plane);
   const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
+  const words = wordsOf(lung);
   for (let s = s0; s <= s1; s++) {
     const off = s * plane;
+    // only between the slice's first and last lung voxel: a hole lies inside its lung's box
+    const qa = nextSet(lung, words, off, off + plane) - off;
+    if (qa === plane) continue;
+    const qb = lastSet(lung, words, off + qa, off + plane) - off;
     for (const side of [1, 2]) {
-      one.fill(0);
       let any = false;
-      for (let q = 0; q < plane; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
+      for (let q = qa; q <= qb; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
       if (!any) continue;
       fillHoles2D(one, 0, rows, columns, queue, seen);
-      for (let q = 0; q < plane; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
+      for (let q = qa; q <= qb; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
+      one.fill(0, qa, qb + 1);
     }
   }
 }

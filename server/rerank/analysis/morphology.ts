@@ -201,15 +201,16 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
  */
 export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
   let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
+  const words = wordsOf(mask);
   for (let r = 0; r < rows; r++) {
     const ro = offset + r * columns;
-    for (let c = 0; c < columns; c++) {
-      if (!mask[ro + c]) continue;
-      if (r < r0) r0 = r;
-      if (r > r1) r1 = r;
-      if (c < c0) c0 = c;
-      if (c > c1) c1 = c;
-    }
+    const a = nextSet(mask, words, ro, ro + columns) - ro;
+    if (a === columns) continue;
+    const b = lastSet(mask, words, ro + a, ro + columns) - ro;
+    if (r < r0) r0 = r;
+    r1 = r;
+    if (a < c0) c0 = a;
+    if (b > c1) c1 = b;
   }
   if (r1 < 0) return;
   r0 = Math.max(0, r0 - 1); r1 = Math.min(rows - 1, r1 + 1);
