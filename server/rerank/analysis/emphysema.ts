@@ -38,16 +38,18 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   const share = new Float32Array(n);
   const lung = new Uint8Array(n);
   const block = g.fz * g.fy * g.fx;
+  const vhu = v.hu, vRows = v.rows, vColumns = v.columns;
   for (let j = 0; j < n; j++) {
     const i = idx[j];
     if (!m.aerated[i] || m.airway.mask[i]) continue;
     lung[j] = 1;
     const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
+    const vs1 = Math.min(v.slices, s * g.fz + g.fz), vr1 = Math.min(vRows, r * g.fy + g.fy), vc0 = c * g.fx, vc1 = Math.min(vColumns, vc0 + g.fx);
     let low = 0;
-    for (let vs = s * g.fz; vs < Math.min(v.slices, s * g.fz + g.fz); vs++)
-      for (let vr = r * g.fy; vr < Math.min(v.rows, r * g.fy + g.fy); vr++) {
-        const base = (vs * v.rows + vr) * v.columns;
-        for (let vc = c * g.fx; vc < Math.min(v.columns, c * g.fx + g.fx); vc++) if (v.hu[base + vc] < LAA_HU) low++;
+    for (let vs = s * g.fz; vs < vs1; vs++)
+      for (let vr = r * g.fy; vr < vr1; vr++) {
+        const base = (vs * vRows + vr) * vColumns;
+        for (let vc = vc0; vc < vc1; vc++) if (vhu[base + vc] < LAA_HU) low++;
       }
     share[j] = low / block;
   }

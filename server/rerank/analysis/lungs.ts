@@ -82,13 +82,16 @@ function splitX(g: Grid, s: number, lungAir: Uint8Array, midX: number): number {
   const bin = 2;
   const nb = (2 * half) / bin;
   const hist = new Float64Array(nb);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < columns; c++) {
-      if (!lungAir[off + r * columns + c]) continue;
+  const words = wordsOf(lungAir);
+  for (let r = 0; r < rows; r++) {
+    const ro = off + r * columns, end = ro + columns;
+    for (let p = nextSet(lungAir, words, ro, end); p < end; p = nextSet(lungAir, words, p + 1, end)) {
+      const c = p - ro;
       const x = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
       const b = Math.floor((x - midX + half) / bin);
       if (b >= 0 && b < nb) hist[b]++;
     }
+  }
   let best = nb / 2;
   let bestVal = Infinity;
   for (let b = 0; b < nb; b++) {
@@ -184,15 +187,16 @@ export function segmentLungs(g: Grid): LungMasks {
   } else {
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns;
-        for (let c = bc0; c <= bc1; c++) if (keep[labels[ro + c]]) lung[ro + c] = 3;
+        const ro = s * plane + r * columns, end = ro + bc1 + 1;
+        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p + 1, end)) if (keep[labels[p]]) lung[p] = 3;
       }
+    const lungWords = wordsOf(lung);
     for (let s = bs0; s <= bs1; s++) {
       const sx = splitX(g, s, lung, midlineX[s]);
       for (let r = 0; r < rows; r++) {
-        const ro = s * plane + r * columns;
+        const ro = s * plane + r * columns, end = ro + columns;
         const xr = g.origin[s][0] + g.rowStep[0] * r;
-        for (let c = 0; c < columns; c++) if (lung[ro + c]) lung[ro + c] = xr + g.colStep[0] * c > sx ? 2 : 1;
+        for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p + 1, end)) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
       }
     }
   }
@@ -411,15 +415,18 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
   // grid voxel → coarse voxel, once
   const coarseOf = new Int32Array(plane);
   for (let r = 0; r < g.rows; r++) for (let c = 0; c < g.columns; c++) coarseOf[r * g.columns + c] = ((r / cf) | 0) * d.columns + ((c / cf) | 0);
+  // per coarse voxel: the box's voxels in it (its slices in the box times its columns in the box), and per side those of that lung
+  const slicesIn = new Uint16Array(d.slices), columnsIn = new Uint16Array(cplane);
+  for (let s = s0; s <= s1; s++) slicesIn[(s / cz) | 0]++;
+  for (let q = q0; q <= q1; q++) columnsIn[coarseOf[q]]++;
   const total = new Uint16Array(d.slices * cplane);
-  // both sides: voxels of the box per coarse voxel, and per side those of that lung
+  for (let cs = 0; cs < d.slices; cs++) for (let k = 0; k < cplane; k++) total[cs * cplane + k] = slicesIn[cs] * columnsIn[k];
   const count = [total, new Uint16Array(total.length), new Uint16Array(total.length)];
   for (let s = s0; s <= s1; s++) {
-    const co = ((s / cz) | 0) * cplane;
-    for (let q = q0; q <= q1; q++) {
-      total[co + coarseOf[q]]++;
-      const side = lung[s * plane + q];
-      if (side === 1 || side === 2) count[side][co + coarseOf[q]]++;
+    const co = ((s / cz) | 0) * cplane, end = s * plane + q1 + 1;
+    for (let p = nextSet(lung, words, s * plane + q0, end); p < end; p = nextSet(lung, words, p + 1, end)) {
+      const side = lung[p];
+      if (side === 1 || side === 2) count[side][co + coarseOf[p - s * plane]]++;
     }
   }
   const coarse = new Uint8Array(total.length);

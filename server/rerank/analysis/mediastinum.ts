@@ -10,7 +10,7 @@ import type { Vec3 } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
-import { labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { labelComponents, nextSet, squaredDistanceToBackground, VoxelBox, wordsOf } from './morphology';
 
 /** The lumen of the trachea on one grid slice, in patient mm. */
 export interface TracheaSection {
@@ -178,11 +178,11 @@ function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefine
   const plane = g.rows * g.columns;
   const out: Array<TracheaSection | undefined> = new Array(g.slices);
   const carinaZ = m.airway.carinaZ;
+  const airway = m.airway.mask, words = wordsOf(airway);
   for (let s = 0; s < g.slices; s++) {
     if (carinaZ === undefined || g.origin[s][2] < carinaZ) continue;
     let n = 0, sx = 0, sy = 0, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (let q = 0; q < plane; q++) {
-      if (!m.airway.mask[s * plane + q]) continue;
+    for (let q = nextSet(airway, words, s * plane, (s + 1) * plane) - s * plane; q < plane; q = nextSet(airway, words, s * plane + q + 1, (s + 1) * plane) - s * plane) {
       const r = (q / g.columns) | 0, c = q - r * g.columns;
       const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
       n++; sx += x; sy += y;
@@ -199,13 +199,13 @@ function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi']
   const plane = g.rows * g.columns;
   const out: MediastinalLandmarks['bronchi'] = new Array(g.slices);
   const c = m.airway.carina;
+  const airway = m.airway.mask, words = wordsOf(airway);
   if (!c) return out;
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] >= c[2] || g.origin[s][2] < c[2] - 80) continue;
     const acc = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
     const z = g.origin[s][2];
-    for (let q = 0; q < plane; q++) {
-      if (!m.airway.mask[s * plane + q]) continue;
+    for (let q = nextSet(airway, words, s * plane, (s + 1) * plane) - s * plane; q < plane; q = nextSet(airway, words, s * plane + q + 1, (s + 1) * plane) - s * plane) {
       const r = (q / g.columns) | 0, col = q - r * g.columns;
       const x = patientX(g, s, r, col);
       const a = x > c[0] ? acc.left : acc.right;
@@ -334,11 +334,10 @@ function growWithin(box: Box, g: Grid, labels: Int32Array, id: number, within: U
     const next: number[] = [];
     for (const j of frontier) {
       const q = j % bp, r = (q / box.columns) | 0, c = q % box.columns;
-      for (const [dr, dc] of [[0, 1], [0, -1], [1, 0], [-1, 0]]) {
-        const rr = r + dr, cc = c + dc;
-        if (rr < 0 || cc < 0 || rr >= box.rows || cc >= box.columns) continue;
-        const n = j + dr * box.columns + dc;
-        if (out[n] || !within[n]) continue;
+      for (let d = 0; d < 4; d++) {
+        // right, left, down, up
+        const n = d === 0 ? (c < box.columns - 1 ? j + 1 : -1) : d === 1 ? (c > 0 ? j - 1 : -1) : d === 2 ? (r < box.rows - 1 ? j + box.columns : -1) : r > 0 ? j - box.columns : -1;
+        if (n < 0 || out[n] || !within[n]) continue;
         out[n] = 1;
         next.push(n);
       }
