@@ -165,9 +165,15 @@ function mediastinalBox(g: Grid, compartments: Uint8Array, zMin: number): Box | 
   const b = new VoxelBox();
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] < zMin) continue;
-    for (let q = 0; q < plane; q++) {
-      const k = compartments[s * plane + q];
-      if (k === MEDIASTINUM || k === HEART) b.addIndex(s * plane + q, g);
+    // per row, its first and last voxel of mediastinum or heart
+    for (let r = 0; r < g.rows; r++) {
+      const base = s * plane + r * g.columns;
+      let first = -1, last = -1;
+      for (let c = 0; c < g.columns; c++) {
+        const k = compartments[base + c];
+        if (k === MEDIASTINUM || k === HEART) { if (first < 0) first = c; last = c; }
+      }
+      if (first >= 0) { b.add(s, r, first); b.add(s, r, last); }
     }
   }
   if (b.empty) return null;

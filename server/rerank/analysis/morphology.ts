@@ -268,7 +268,9 @@ function dt1d(f: Float64Array, n: number, h: number, d: Float64Array, v: Int32Ar
 
 /** Runs dt1d on the `len` values of `out` from `start`, `stride` apart (gathered into `f`, results written back). */
 function dtLine(out: Float32Array, start: number, stride: number, len: number, h: number, f: Float64Array, g: Float64Array, v: Int32Array, z: Float64Array): void {
-  for (let k = 0, i = start; k < len; k++, i += stride) f[k] = out[i];
+  let finite = false;
+  for (let k = 0, i = start; k < len; k++, i += stride) { f[k] = out[i]; if (f[k] < INF) finite = true; }
+  if (!finite) return; // no background in reach along this line: it stays INF
   dt1d(f, len, h, g, v, z);
   for (let k = 0, i = start; k < len; k++, i += stride) out[i] = g[k];
 }
