@@ -183,7 +183,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
     const members = new Int32Array(start[comps.count + 1]);
     // (labelled exactly where opened is set)
     const words = wordsOf(opened);
-    for (let i = nextSet(opened, words, 0, n); i < n; i = nextSet(opened, words, i + 1, n)) members[at[comps.labels[i]]++] = i;
+    for (let i = nextSet(opened, words, 0, n); i < n; i = nextSet(opened, words, i, n)) for (; i < n && opened[i]; i++) members[at[comps.labels[i]]++] = i;
     const parts: Int32Array[] = [];
     for (let id = 1; id <= comps.count; id++) {
       const size = comps.sizes[id];

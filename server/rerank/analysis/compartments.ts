@@ -44,7 +44,7 @@ function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
   const words = wordsOf(body);
   for (let s = 0; s < g.slices; s++) {
     const end = (s + 1) * plane;
-    for (let p = nextSet(body, words, s * plane, end); p < end; p = nextSet(body, words, p + 1, end)) inBody[p - s * plane] = 1;
+    for (let p = nextSet(body, words, s * plane, end); p < end; p = nextSet(body, words, p, end)) for (; p < end && body[p]; p++) inBody[p - s * plane] = 1;
   }
   let frontier = new Int32Array(plane);
   let nf = 0;
@@ -95,7 +95,8 @@ export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m
     }
     hull.fill(0);
     if (pts.length >= 6) fillConvexPolygon(convexHull(pts), hull, 0, g.rows, g.columns);
-    for (let p = nextSet(m.body, bodyWords, off, off + plane); p < off + plane; p = nextSet(m.body, bodyWords, p + 1, off + plane)) {
+    // each run of body voxels (nextSet finds the next one)
+    for (let p = nextSet(m.body, bodyWords, off, off + plane); p < off + plane; p = nextSet(m.body, bodyWords, p, off + plane)) for (; p < off + plane && m.body[p]; p++) {
       const q = p - off;
       if (lung[p]) out[p] = Compartment.Lung;
       else if (m.airway.mask[p]) out[p] = Compartment.Airway;

@@ -85,7 +85,7 @@ function splitX(g: Grid, s: number, lungAir: Uint8Array, midX: number): number {
   const words = wordsOf(lungAir);
   for (let r = 0; r < rows; r++) {
     const ro = off + r * columns, end = ro + columns;
-    for (let p = nextSet(lungAir, words, ro, end); p < end; p = nextSet(lungAir, words, p + 1, end)) {
+    for (let p = nextSet(lungAir, words, ro, end); p < end; p = nextSet(lungAir, words, p, end)) for (; p < end && lungAir[p]; p++) {
       const c = p - ro;
       const x = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
       const b = Math.floor((x - midX + half) / bin);
@@ -136,7 +136,8 @@ export function segmentLungs(g: Grid): LungMasks {
   for (let s = bs0; s <= bs1; s++)
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
-      for (let p = nextSet(airway.mask, airwayWords, ro + bc0, ro + bc1 + 1); p <= ro + bc1; p = nextSet(airway.mask, airwayWords, p + 1, ro + bc1 + 1)) air[p] = 0;
+      const end = ro + bc1 + 1;
+      for (let p = nextSet(airway.mask, airwayWords, ro + bc0, end); p < end; p = nextSet(airway.mask, airwayWords, p, end)) for (; p < end && airway.mask[p]; p++) air[p] = 0;
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
@@ -152,8 +153,9 @@ export function segmentLungs(g: Grid): LungMasks {
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      for (let c = nextSet(air, airWords, ro + bc0, ro + bc1 + 1) - ro; c <= bc1; c = nextSet(air, airWords, ro + c + 1, ro + bc1 + 1) - ro) {
-        const id = labels[ro + c];
+      const end = ro + bc1 + 1;
+      for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) {
+        const id = labels[p], c = p - ro;
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
         sumX[id] += xr + g.colStep[0] * c;
@@ -188,7 +190,7 @@ export function segmentLungs(g: Grid): LungMasks {
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
         const ro = s * plane + r * columns, end = ro + bc1 + 1;
-        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p + 1, end)) if (keep[labels[p]]) lung[p] = 3;
+        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) if (keep[labels[p]]) lung[p] = 3;
       }
     const lungWords = wordsOf(lung);
     for (let s = bs0; s <= bs1; s++) {
@@ -196,7 +198,7 @@ export function segmentLungs(g: Grid): LungMasks {
       for (let r = 0; r < rows; r++) {
         const ro = s * plane + r * columns, end = ro + columns;
         const xr = g.origin[s][0] + g.rowStep[0] * r;
-        for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p + 1, end)) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
+        for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
       }
     }
   }
@@ -340,8 +342,9 @@ function cutBelowDiaphragm(g: Grid, lung: Uint8Array, diaphragmZ: Float64Array):
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
     const end = (s + 1) * plane;
-    for (let p = nextSet(lung, words, s * plane, end); p < end; p = nextSet(lung, words, p + 1, end)) {
-      if (z < diaphragmZ[p - s * plane] - slack && g.hu[p] > AIR_HU) lung[p] = 0;
+    // each run of lung voxels (nextSet finds the next one)
+    for (let p = nextSet(lung, words, s * plane, end); p < end; p = nextSet(lung, words, p, end)) {
+      for (; p < end && lung[p]; p++) if (z < diaphragmZ[p - s * plane] - slack && g.hu[p] > AIR_HU) lung[p] = 0;
     }
   }
 }
@@ -424,7 +427,7 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
   const count = [total, new Uint16Array(total.length), new Uint16Array(total.length)];
   for (let s = s0; s <= s1; s++) {
     const co = ((s / cz) | 0) * cplane, end = s * plane + q1 + 1;
-    for (let p = nextSet(lung, words, s * plane + q0, end); p < end; p = nextSet(lung, words, p + 1, end)) {
+    for (let p = nextSet(lung, words, s * plane + q0, end); p < end; p = nextSet(lung, words, p, end)) for (; p < end && lung[p]; p++) {
       const side = lung[p];
       if (side === 1 || side === 2) count[side][co + coarseOf[p - s * plane]]++;
     }

@@ -188,8 +188,9 @@ function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefine
   for (let s = 0; s < g.slices; s++) {
     if (carinaZ === undefined || g.origin[s][2] < carinaZ) continue;
     let n = 0, sx = 0, sy = 0, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (let q = nextSet(airway, words, s * plane, (s + 1) * plane) - s * plane; q < plane; q = nextSet(airway, words, s * plane + q + 1, (s + 1) * plane) - s * plane) {
-      const r = (q / g.columns) | 0, c = q - r * g.columns;
+    const end = (s + 1) * plane;
+    for (let p = nextSet(airway, words, s * plane, end); p < end; p = nextSet(airway, words, p, end)) for (; p < end && airway[p]; p++) {
+      const q = p - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
       const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
       n++; sx += x; sy += y;
       x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
@@ -211,8 +212,9 @@ function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi']
     if (g.origin[s][2] >= c[2] || g.origin[s][2] < c[2] - 80) continue;
     const acc = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
     const z = g.origin[s][2];
-    for (let q = nextSet(airway, words, s * plane, (s + 1) * plane) - s * plane; q < plane; q = nextSet(airway, words, s * plane + q + 1, (s + 1) * plane) - s * plane) {
-      const r = (q / g.columns) | 0, col = q - r * g.columns;
+    const end = (s + 1) * plane;
+    for (let p = nextSet(airway, words, s * plane, end); p < end; p = nextSet(airway, words, p, end)) for (; p < end && airway[p]; p++) {
+      const q = p - s * plane, r = (q / g.columns) | 0, col = q - r * g.columns;
       const x = patientX(g, s, r, col);
       const a = x > c[0] ? acc.left : acc.right;
       a[0] += x; a[1] += patientY(g, s, r, col); a[2] += z; a[3]++;

@@ -199,7 +199,8 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
     dilateSquare(airway, off, g.rows, gc, wall, nearAirway, tmp);
     const t = lm.trachea[s];
     const neckX = t?.x ?? tx, neckY = t?.y ?? ty;
-    for (let i = nextSet(body, bodyWords, off, off + plane); i < off + plane; i = nextSet(body, bodyWords, i + 1, off + plane)) {
+    // each run of body voxels (nextSet finds the next one)
+    for (let i = nextSet(body, bodyWords, off, off + plane); i < off + plane; i = nextSet(body, bodyWords, i, off + plane)) for (; i < off + plane && body[i]; i++) {
       const q = i - off;
       if (bone[q] || aorta[i] || nearAirway[q]) continue;
       const k = compartments[i];
