@@ -93,19 +93,19 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   // distance (mm, chamfer) from the footprint: inside the margin the lesion may grow, the ring beyond is background
   const dist = chamfer(foot, w, h, colSp, rowSp);
-  const core: number[] = [];
-  const ring: number[] = [];
+  // the HU of the footprint's pixels and of the ring's lung pixels (as they are: HU are float32), sorted
+  const core = new Float32Array(w * h), ring = new Float32Array(w * h);
+  let nCore = 0, nRing = 0;
   for (let r = 0; r < h; r++)
     for (let c = 0; c < w; c++) {
       const hu = v.hu[off + (r + R0) * columns + c + C0];
       const d = dist[r * w + c];
-      if (d === 0) core.push(hu);
-      else if (d > marginMm && d <= ringMm && hu < -500) ring.push(hu);
+      if (d === 0) core[nCore++] = hu;
+      else if (d > marginMm && d <= ringMm && hu < -500) ring[nRing++] = hu;
     }
-  // (typed arrays sort numbers natively, without a comparator call per comparison)
-  const coreSorted = Float64Array.from(core).sort(), ringSorted = Float64Array.from(ring).sort();
-  const coreHU = coreSorted.length ? coreSorted[Math.floor(coreSorted.length * 0.9)] : LUNG_BACKGROUND_HU;
-  const backgroundHU = ringSorted.length >= 8 ? ringSorted[ringSorted.length >> 1] : LUNG_BACKGROUND_HU;
+  const coreSorted = core.subarray(0, nCore).sort(), ringSorted = ring.subarray(0, nRing).sort();
+  const coreHU = nCore ? coreSorted[Math.floor(nCore * 0.9)] : LUNG_BACKGROUND_HU;
+  const backgroundHU = nRing >= 8 ? ringSorted[nRing >> 1] : LUNG_BACKGROUND_HU;
   const thresholdHU = edgeThreshold(coreHU, backgroundHU);
   // grow from the footprint's own dense pixels within the margin and the allowed region
   const inMask = new Uint8Array(w * h);

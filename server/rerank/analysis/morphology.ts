@@ -290,6 +290,14 @@ export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: 
   const out = new Float32Array(mask.length);
   const box = new VoxelBox();
   const words = wordsOf(mask);
+  const threeD = !planar && slices > 1;
+  // The later passes need, per line, the range of its non-zero values; after the first pass (and the
+  // second) a value is non-zero exactly where the mask is set, so the ranges are gathered here from
+  // the mask's set voxels: per slice and column, its first and last row; per in-plane position, its
+  // first and last slice.
+  const loR = new Int32Array(slices * columns).fill(-1), hiR = new Int32Array(slices * columns);
+  const loS = new Int32Array(threeD ? plane : 0).fill(-1), hiS = new Int32Array(threeD ? plane : 0);
+  const h2 = spacing[2] * spacing[2];
   for (let s = 0; s < slices; s++)
     for (let r = 0; r < rows; r++) {
       const base = s * plane + r * columns;
@@ -301,11 +309,17 @@ export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: 
       // along the row the mask is binary: the squared distance to the nearest zero, from a sweep each
       // way (what dt1d gives for values of 0 and INF, to the bit); INF when the row has no zero
       // (lo - 1 and hi + 1, where inside the row, are zeros)
-      const h2 = spacing[2] * spacing[2];
       let zero = lo - 1;
       for (let c = lo; c <= hi; c++) {
-        if (!mask[base + c]) zero = c;
-        else out[base + c] = zero >= 0 ? h2 * (c - zero) * (c - zero) : INF;
+        if (!mask[base + c]) { zero = c; continue; }
+        out[base + c] = zero >= 0 ? h2 * (c - zero) * (c - zero) : INF;
+        const sc = s * columns + c, q = r * columns + c;
+        if (loR[sc] < 0) loR[sc] = r;
+        hiR[sc] = r;
+        if (threeD) {
+          if (loS[q] < 0) loS[q] = s;
+          hiS[q] = s;
+        }
       }
       zero = hi + 1;
       for (let c = hi; c >= lo; c--) {
@@ -322,29 +336,17 @@ export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: 
   const g = new Float64Array(n);
   const v = new Int32Array(n);
   const z = new Float64Array(n + 1);
-  // across rows: per column, the range of rows with non-zero values, found row by row (contiguous reads)
-  const loR = new Int32Array(columns), hiR = new Int32Array(columns);
-  for (let s = box.s0; s <= box.s1; s++) {
-    loR.fill(-1, box.c0, box.c1 + 1);
-    for (let r = box.r0; r <= box.r1; r++) {
-      const base = s * plane + r * columns;
-      for (let c = box.c0; c <= box.c1; c++) if (out[base + c] > 0) { if (loR[c] < 0) loR[c] = r; hiR[c] = r; }
-    }
+  // across rows
+  for (let s = box.s0; s <= box.s1; s++)
     for (let c = box.c0; c <= box.c1; c++) {
-      if (loR[c] < 0) continue;
+      const sc = s * columns + c;
+      if (loR[sc] < 0) continue;
       // zeros outside [lo-1, hi+1] cannot be nearer than the ones at its ends
-      const lo = Math.max(0, loR[c] - 1), hi = Math.min(rows - 1, hiR[c] + 1);
+      const lo = Math.max(0, loR[sc] - 1), hi = Math.min(rows - 1, hiR[sc] + 1);
       dtLine(out, s * plane + lo * columns + c, columns, hi - lo + 1, spacing[1], f, g, v, z);
     }
-  }
-  if (!planar && slices > 1) {
+  if (threeD) {
     // across slices: the same, per in-plane position
-    const loS = new Int32Array(plane).fill(-1), hiS = new Int32Array(plane);
-    for (let s = box.s0; s <= box.s1; s++)
-      for (let r = box.r0; r <= box.r1; r++) {
-        const q0 = r * columns, base = s * plane;
-        for (let c = box.c0; c <= box.c1; c++) if (out[base + q0 + c] > 0) { if (loS[q0 + c] < 0) loS[q0 + c] = s; hiS[q0 + c] = s; }
-      }
     for (let r = box.r0; r <= box.r1; r++)
       for (let c = box.c0; c <= box.c1; c++) {
         const q = r * columns + c;
