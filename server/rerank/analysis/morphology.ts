@@ -385,20 +385,29 @@ export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spaci
   const out = new Uint8Array(mask.length);
   const ball = ballOffsets(radius + grow, spacing);
   const r2 = radius * radius - 1e-6;
-  for (let p = 0; p < mask.length; p++) {
-    if (dist2[p] < r2) continue;
-    const s = (p / plane) | 0;
-    const rem = p - s * plane;
-    const r = (rem / columns) | 0;
-    const c = rem - r * columns;
-    for (let b = 0; b < ball.length; b += 3) {
-      const ss = s + ball[b];
-      const rr = r + ball[b + 1];
-      const cc = c + ball[b + 2];
-      if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
-      out[ss * plane + rr * columns + cc] = 1;
-    }
+  // the ball's reach per axis, and its offsets as flat index steps for centres the whole ball fits around
+  let ks = 0, kr = 0, kc = 0;
+  const flat = new Int32Array(ball.length / 3);
+  for (let b = 0; b < ball.length; b += 3) {
+    ks = Math.max(ks, Math.abs(ball[b])); kr = Math.max(kr, Math.abs(ball[b + 1])); kc = Math.max(kc, Math.abs(ball[b + 2]));
+    flat[b / 3] = ball[b] * plane + ball[b + 1] * columns + ball[b + 2];
   }
+  for (let s = 0, p = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++, p++) {
+        if (dist2[p] < r2) continue;
+        if (s >= ks && s < slices - ks && r >= kr && r < rows - kr && c >= kc && c < columns - kc) {
+          for (let b = 0; b < flat.length; b++) out[p + flat[b]] = 1;
+          continue;
+        }
+        for (let b = 0; b < ball.length; b += 3) {
+          const ss = s + ball[b];
+          const rr = r + ball[b + 1];
+          const cc = c + ball[b + 2];
+          if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
+          out[ss * plane + rr * columns + cc] = 1;
+        }
+      }
   for (let p = 0; p < mask.length; p++) out[p] &= mask[p];
   return out;
 }
@@ -512,27 +521,39 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     while (parent[b] !== b) { parent[b] = parent[parent[b]]; b = parent[b]; }
     return b;
   };
+  // the distinct basins around a voxel, in the order its neighbours were visited (at most six)
+  const around = new Int32Array(6);
   for (const k of order) {
     const v = vox[k];
     const h = Math.sqrt(depth2[v]);
     const s = (v / plane) | 0, rem = v - s * plane, r = (rem / d.columns) | 0, c = rem - r * d.columns;
-    const around = new Set<number>();
+    let na = 0;
     for (let k = 0; k < 6; k++) {
       if ((k === 0 && c === 0) || (k === 1 && c === d.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === d.rows - 1) || (k === 4 && s === 0) || (k === 5 && s === d.slices - 1)) continue;
       const q = k === 0 ? v - 1 : k === 1 ? v + 1 : k === 2 ? v - d.columns : k === 3 ? v + d.columns : k === 4 ? v - plane : v + plane;
       const j = index.get(q);
-      if (j !== undefined && basinOf[j] >= 0) around.add(root(basinOf[j]));
+      if (j === undefined || basinOf[j] < 0) continue;
+      const b = root(basinOf[j]);
+      let seen = false;
+      for (let t = 0; t < na; t++) if (around[t] === b) seen = true;
+      if (!seen) around[na++] = b;
     }
-    if (!around.size) {
+    if (!na) {
       const b = parent.length;
       parent.push(b); peak.push(h);
       basinOf[k] = b;
       continue;
     }
+    // deepest first; equal peaks keep their order (a stable insertion sort)
+    for (let t = 1; t < na; t++) {
+      const b = around[t];
+      let u = t - 1;
+      for (; u >= 0 && peak[around[u]] < peak[b]; u--) around[u + 1] = around[u];
+      around[u + 1] = b;
+    }
     // the deepest basin takes the voxel; shallow ones met here merge into it
-    const basins = [...around].sort((a, b) => peak[b] - peak[a]);
-    const top = basins[0];
-    for (const b of basins.slice(1)) if (peak[b] - h < minDynamic(peak[b])) parent[b] = top;
+    const top = around[0];
+    for (let t = 1; t < na; t++) if (peak[around[t]] - h < minDynamic(peak[around[t]])) parent[around[t]] = top;
     basinOf[k] = top;
   }
   const groups = new Map<number, number[]>();

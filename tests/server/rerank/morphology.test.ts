@@ -1,5 +1,5 @@
 /** The binary-image primitives of morphology.ts against slow, obvious versions on small random volumes. */
-import { labelComponents, lastSet, nextSet, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
+import { ballOffsets, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
 /** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
 function random(seed: number): () => number {
@@ -149,6 +149,31 @@ describe('nextSet and lastSet', () => {
         expect(nextSet(mask, words, a, b)).toBe(first);
         expect(lastSet(mask, words, a, b)).toBe(last);
       }
+    }
+  });
+});
+
+describe('openByBall', () => {
+  it('is the union of the balls around the deep voxels, within the mask', () => {
+    const rnd = random(29);
+    const d: Dims = { slices: 7, rows: 12, columns: 14 };
+    const sp: [number, number, number] = [2, 1, 1.2];
+    const plane = d.rows * d.columns;
+    for (let trial = 0; trial < 6; trial++) {
+      const mask = randomMask(d, 0.75, rnd);
+      const dist2 = squaredDistanceToBackground(mask, d, sp);
+      const radius = 1.5 + rnd() * 2, grow = rnd();
+      const want = new Uint8Array(mask.length);
+      const ball = ballOffsets(radius + grow, sp);
+      for (let p = 0; p < mask.length; p++) {
+        if (dist2[p] < radius * radius - 1e-6) continue;
+        const s = Math.floor(p / plane), r = Math.floor((p % plane) / d.columns), c = p % d.columns;
+        for (let b = 0; b < ball.length; b += 3) {
+          const ss = s + ball[b], rr = r + ball[b + 1], cc = c + ball[b + 2];
+          if (ss >= 0 && ss < d.slices && rr >= 0 && rr < d.rows && cc >= 0 && cc < d.columns) want[(ss * d.rows + rr) * d.columns + cc] = mask[(ss * d.rows + rr) * d.columns + cc];
+        }
+      }
+      expect([...openByBall(mask, dist2, d, sp, radius, grow)]).toEqual([...want]);
     }
   });
 });
