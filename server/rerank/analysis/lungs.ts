@@ -60,6 +60,7 @@ function bodyMask(g: Grid): Uint8Array {
   const seen = new Uint8Array(plane);
   const fg = new Uint8Array(plane);
   const labels = new Int32Array(plane);
+  const fgWords = wordsOf(fg);
   const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
@@ -68,7 +69,8 @@ function bodyMask(g: Grid): Uint8Array {
     let bestId = 0;
     for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    for (let q = 0; q < plane; q++) if (labels[q] === bestId) body[off + q] = 1;
+    // (labelled only where fg is set: its runs)
+    for (let q = nextSet(fg, fgWords, 0, plane); q < plane; q = nextSet(fg, fgWords, q, plane)) for (; q < plane && fg[q]; q++) if (labels[q] === bestId) body[off + q] = 1;
     fillHoles2D(body, off, rows, columns, queue, seen);
   }
   return body;
@@ -112,13 +114,14 @@ export function segmentLungs(g: Grid): LungMasks {
   // bounding box of the interior air: later passes only look inside it
   const airBox = new VoxelBox();
   const hu = g.hu;
+  const bodyWords = wordsOf(body);
   for (let s = 0; s < slices; s++) {
     let n = 0, sr = 0, sc = 0;
     for (let r = 0; r < rows; r++) {
-      const ro = s * plane + r * columns;
-      for (let c = 0; c < columns; c++) {
-        const p = ro + c;
-        if (!body[p]) continue;
+      const ro = s * plane + r * columns, end = ro + columns;
+      // each run of body voxels (nextSet finds the next one)
+      for (let p = nextSet(body, bodyWords, ro, end); p < end; p = nextSet(body, bodyWords, p, end)) for (; p < end && body[p]; p++) {
+        const c = p - ro;
         n++; sr += r; sc += c;
         if (hu[p] < AIR_HU) {
           air[p] = 1;
@@ -212,16 +215,16 @@ export function segmentLungs(g: Grid): LungMasks {
   const extent: LungMasks['extent'] = [null, null, null];
   const levels: Levels = { carinaZ: airway.carinaZ };
   const sliceExtent = new Float64Array(slices * 12).fill(NaN);
+  const lungWords = wordsOf(lung);
   // per slice and side: the box of its pixels, whose corners bound its patient x and y
   const box = new Int32Array(12);
   for (let s = 0; s < slices; s++) {
     for (let k = 0; k < 3; k++) box.set([rows, -1, columns, -1], k * 4);
     const counts = [0, 0, 0];
     for (let r = 0; r < rows; r++) {
-      const ro = s * plane + r * columns;
-      for (let c = 0; c < columns; c++) {
-        const side = lung[ro + c];
-        if (!side) continue;
+      const ro = s * plane + r * columns, end = ro + columns;
+      for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) {
+        const side = lung[p], c = p - ro;
         const k = side * 4;
         counts[side]++;
         if (r < box[k]) box[k] = r;
