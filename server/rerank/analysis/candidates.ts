@@ -221,8 +221,8 @@ function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Arra
     const touching = new Set<number>();
     for (const i of o.vox) {
       const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      const nb = [c > 0 ? i - 1 : -1, c < crop.columns - 1 ? i + 1 : -1, r > 0 ? i - crop.columns : -1, r < crop.rows - 1 ? i + crop.columns : -1, s > 0 ? i - cp : -1, s < crop.slices - 1 ? i + cp : -1];
-      for (const q of nb) {
+      for (let d = 0; d < 6; d++) {
+        const q = faceNeighbour(i, s, r, c, d, crop);
         const j = q >= 0 ? owner.get(q) : undefined;
         if (j !== undefined && j !== k) touching.add(found[j].cand.id);
       }
