@@ -53,13 +53,16 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
       }
     share[j] = low / block;
   }
-  // per side and zone: the share below -950 HU
-  const zoneOf = (j: number, side: number): number => {
-    const e = m.extent[side];
-    const z = g.origin[(idx[j] / plane) | 0][2];
-    const f = e && e.zMax > e.zMin ? (z - e.zMin) / (e.zMax - e.zMin) : 0.5;
-    return f > 2 / 3 ? 2 : f < 1 / 3 ? 0 : 1;
-  };
+  // per side and zone: the share below -950 HU (the zone depends on the slice and side only: one per slice and side)
+  const zoneBySlice = new Uint8Array(g.slices * 3);
+  for (let s = 0; s < g.slices; s++)
+    for (let side = 1; side <= 2; side++) {
+      const e = m.extent[side];
+      const z = g.origin[s][2];
+      const f = e && e.zMax > e.zMin ? (z - e.zMin) / (e.zMax - e.zMin) : 0.5;
+      zoneBySlice[s * 3 + side] = f > 2 / 3 ? 2 : f < 1 / 3 ? 0 : 1;
+    }
+  const zoneOf = (j: number, side: number): number => zoneBySlice[((idx[j] / plane) | 0) * 3 + side];
   const zoneLow = new Float64Array(9), zoneAll = new Float64Array(9);
   for (let j = 0; j < n; j++) {
     if (!lung[j]) continue;
