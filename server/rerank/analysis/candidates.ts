@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { addToSliceBoxes, faceNeighbour, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
+import { addToSliceBoxes, faceNeighbour, labelComponents, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -48,10 +48,15 @@ interface Crop { s0: number; r0: number; c0: number; slices: number; rows: numbe
 function lungBox(g: Grid, lung: Uint8Array): Crop | null {
   const { rows, columns } = g;
   const b = new VoxelBox();
+  const words = wordsOf(lung);
   for (let s = 0; s < g.slices; s++)
     for (let r = 0; r < rows; r++) {
       const ro = (s * rows + r) * columns;
-      for (let c = 0; c < columns; c++) if (lung[ro + c]) b.add(s, r, c);
+      // each row's first and last lung voxel
+      const first = nextSet(lung, words, ro, ro + columns);
+      if (first === ro + columns) continue;
+      b.add(s, r, first - ro);
+      b.add(s, r, lastSet(lung, words, first, ro + columns) - ro);
     }
   if (b.empty) return null;
   return { s0: b.s0, r0: b.r0, c0: b.c0, slices: b.s1 - b.s0 + 1, rows: b.r1 - b.r0 + 1, columns: b.c1 - b.c0 + 1 };
