@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { addToSliceBoxes, faceNeighbour, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, type SliceBox } from './morphology';
+import { addToSliceBoxes, faceNeighbour, labelComponents, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -48,10 +48,15 @@ interface Crop { s0: number; r0: number; c0: number; slices: number; rows: numbe
 function lungBox(g: Grid, lung: Uint8Array): Crop | null {
   const { rows, columns } = g;
   const b = new VoxelBox();
+  const words = wordsOf(lung);
   for (let s = 0; s < g.slices; s++)
     for (let r = 0; r < rows; r++) {
       const ro = (s * rows + r) * columns;
-      for (let c = 0; c < columns; c++) if (lung[ro + c]) b.add(s, r, c);
+      // each row's first and last lung voxel
+      const first = nextSet(lung, words, ro, ro + columns);
+      if (first === ro + columns) continue;
+      b.add(s, r, first - ro);
+      b.add(s, r, lastSet(lung, words, first, ro + columns) - ro);
     }
   if (b.empty) return null;
   return { s0: b.s0, r0: b.r0, c0: b.c0, slices: b.s1 - b.s0 + 1, rows: b.r1 - b.r0 + 1, columns: b.c1 - b.c0 + 1 };
@@ -165,6 +170,8 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
   const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, stamp: new Int32Array(n), next: 0 };
   const claimed = new Uint8Array(n);
+  // every voxel ever claimed (some more than once, some given back): the few the next scale must skip
+  const everClaimed: number[] = [];
   const voxelMm3 = g.spacing[0] * g.spacing[1] * g.spacing[2];
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
@@ -172,17 +179,16 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
-    for (let i = 0; i < n; i++) if (claimed[i]) opened[i] = 0;
+    for (const i of everClaimed) if (claimed[i]) opened[i] = 0;
     const comps = labelComponents(opened, crop, false, labelBuffer);
     // group voxel indices by component (counting sort)
     const start = new Int32Array(comps.count + 2);
     for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
     const at = start.slice();
     const members = new Int32Array(start[comps.count + 1]);
-    for (let i = 0; i < n; i++) {
-      const id = comps.labels[i];
-      if (id) members[at[id]++] = i;
-    }
+    // (labelled exactly where opened is set)
+    const words = wordsOf(opened);
+    for (let i = nextSet(opened, words, 0, n); i < n; i = nextSet(opened, words, i, n)) for (; i < n && opened[i]; i++) members[at[comps.labels[i]]++] = i;
     const parts: Int32Array[] = [];
     for (let id = 1; id <= comps.count; id++) {
       const size = comps.sizes[id];
@@ -191,7 +197,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       for (const part of splitAtNecks(members.subarray(start[id], start[id + 1]), crop, dist2, (peak) => Math.max(1.5, 0.3 * peak))) {
         if (part.length < minVoxels || part.length > maxVoxels) continue;
         parts.push(part);
-        for (const i of part) claimed[i] = 2; // reserved: no other part's rim may take it
+        for (const i of part) { claimed[i] = 2; everClaimed.push(i); } // reserved: no other part's rim may take it
       }
     }
     for (const part of parts) {
@@ -199,7 +205,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       const cand = describe(search, vox, radius);
       if (cand) {
         out.push({ cand, vox });
-        for (const i of vox) claimed[i] = 1;
+        for (const i of vox) { claimed[i] = 1; everClaimed.push(i); }
       } else {
         for (const i of part) if (claimed[i] === 2) claimed[i] = 0;
       }
@@ -220,8 +226,8 @@ function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Arra
     const touching = new Set<number>();
     for (const i of o.vox) {
       const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      const nb = [c > 0 ? i - 1 : -1, c < crop.columns - 1 ? i + 1 : -1, r > 0 ? i - crop.columns : -1, r < crop.rows - 1 ? i + crop.columns : -1, s > 0 ? i - cp : -1, s < crop.slices - 1 ? i + cp : -1];
-      for (const q of nb) {
+      for (let d = 0; d < 6; d++) {
+        const q = faceNeighbour(i, s, r, c, d, crop);
         const j = q >= 0 ? owner.get(q) : undefined;
         if (j !== undefined && j !== k) touching.add(found[j].cand.id);
       }

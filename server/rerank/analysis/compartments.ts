@@ -11,7 +11,7 @@
  */
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
-import { convexHull, fillConvexPolygon } from './morphology';
+import { convexHull, fillConvexPolygon, lastSet, nextSet, wordsOf } from './morphology';
 
 export const enum Compartment {
   Outside = 0,
@@ -29,14 +29,23 @@ export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
 /** The heart lies below the pulmonary trunk, which sits about this far below the carina. */
 const HEART_BELOW_CARINA_MM = 30;
 
+/** diaphragmHeight per lung masks: the pipeline labels the compartments twice (lung field and aerated lung) from the same masks. */
+const diaphragmHeights = new WeakMap<LungMasks, { g: Grid; h: Float64Array }>();
+
 /** The smooth diaphragm height per column (from the lungs), carried under the heart and spine from the columns around them. */
 function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
+  const known = diaphragmHeights.get(m);
+  if (known && known.g === g) return known.h;
   const plane = g.rows * g.columns;
   const h = m.diaphragmZ.slice();
   const body = m.body;
   // inside the body outline only: columns of the heart and spine take the height of the nearest lung columns
   const inBody = new Uint8Array(plane);
-  for (let s = 0; s < g.slices; s++) for (let q = 0; q < plane; q++) if (body[s * plane + q]) inBody[q] = 1;
+  const words = wordsOf(body);
+  for (let s = 0; s < g.slices; s++) {
+    const end = (s + 1) * plane;
+    for (let p = nextSet(body, words, s * plane, end); p < end; p = nextSet(body, words, p, end)) for (; p < end && body[p]; p++) inBody[p - s * plane] = 1;
+  }
   let frontier = new Int32Array(plane);
   let nf = 0;
   for (let q = 0; q < plane; q++) if (!Number.isNaN(h[q])) frontier[nf++] = q;
@@ -59,6 +68,7 @@ function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
     [frontier, next] = [next, frontier];
     nf = nn;
   }
+  diaphragmHeights.set(m, { g, h });
   return h;
 }
 
@@ -72,21 +82,22 @@ export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m
   const dia = diaphragmHeight(g, m);
   const hull = new Uint8Array(plane);
   const carinaZ = m.levels.carinaZ;
+  const lungWords = wordsOf(lung), bodyWords = wordsOf(m.body);
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
     const z = g.origin[s][2];
     // the cavity: convex hull of the lung fields on this slice
     const pts: number[] = [];
     for (let r = 0; r < g.rows; r++) {
-      let a = -1, b = -1;
-      for (let c = 0; c < g.columns; c++) if (lung[off + r * g.columns + c]) { if (a < 0) a = c; b = c; }
-      if (a >= 0) pts.push(a, r, b, r);
+      const ro = off + r * g.columns;
+      const a = nextSet(lung, lungWords, ro, ro + g.columns) - ro;
+      if (a < g.columns) pts.push(a, r, lastSet(lung, lungWords, ro + a, ro + g.columns) - ro, r);
     }
     hull.fill(0);
     if (pts.length >= 6) fillConvexPolygon(convexHull(pts), hull, 0, g.rows, g.columns);
-    for (let q = 0; q < plane; q++) {
-      const p = off + q;
-      if (!m.body[p]) continue;
+    // each run of body voxels (nextSet finds the next one)
+    for (let p = nextSet(m.body, bodyWords, off, off + plane); p < off + plane; p = nextSet(m.body, bodyWords, p, off + plane)) for (; p < off + plane && m.body[p]; p++) {
+      const q = p - off;
       if (lung[p]) out[p] = Compartment.Lung;
       else if (m.airway.mask[p]) out[p] = Compartment.Airway;
       else if (z < dia[q]) out[p] = Compartment.Abdomen;

@@ -123,6 +123,7 @@ function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
     for (const side of [1, 2]) {
       // each row's outermost voxels of the field span its convex hull
       const pts: number[] = [];
+      let rFirst = -1, rLast = -1;
       for (let r = 0; r < box.rows; r++) {
         const base = s * plane + (r + box.r0) * g.columns + box.c0;
         let a = 0, b = box.columns - 1;
@@ -131,11 +132,14 @@ function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
         while (m.lung[base + b] !== side) b--;
         pts.push(a, r);
         if (b !== a) pts.push(b, r);
+        if (rFirst < 0) rFirst = r;
+        rLast = r;
       }
       if (pts.length < 6) continue;
       hull.fill(0);
       fillConvexPolygon(convexHull(pts), hull, 0, box.rows, box.columns);
-      for (let r = 0; r < box.rows; r++) {
+      // rows outside the field's own have neither field nor hull: nothing to mark there
+      for (let r = rFirst; r <= rLast; r++) {
         // the aerated lung's medial edge on this row (patient x): beyond it towards the midline is mediastinum
         let medial = NaN;
         for (let c = 0; c < box.columns; c++) {

@@ -38,26 +38,31 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   const share = new Float32Array(n);
   const lung = new Uint8Array(n);
   const block = g.fz * g.fy * g.fx;
+  const vhu = v.hu, vRows = v.rows, vColumns = v.columns;
   for (let j = 0; j < n; j++) {
     const i = idx[j];
     if (!m.aerated[i] || m.airway.mask[i]) continue;
     lung[j] = 1;
     const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
+    const vs1 = Math.min(v.slices, s * g.fz + g.fz), vr1 = Math.min(vRows, r * g.fy + g.fy), vc0 = c * g.fx, vc1 = Math.min(vColumns, vc0 + g.fx);
     let low = 0;
-    for (let vs = s * g.fz; vs < Math.min(v.slices, s * g.fz + g.fz); vs++)
-      for (let vr = r * g.fy; vr < Math.min(v.rows, r * g.fy + g.fy); vr++) {
-        const base = (vs * v.rows + vr) * v.columns;
-        for (let vc = c * g.fx; vc < Math.min(v.columns, c * g.fx + g.fx); vc++) if (v.hu[base + vc] < LAA_HU) low++;
+    for (let vs = s * g.fz; vs < vs1; vs++)
+      for (let vr = r * g.fy; vr < vr1; vr++) {
+        const base = (vs * vRows + vr) * vColumns;
+        for (let vc = vc0; vc < vc1; vc++) if (vhu[base + vc] < LAA_HU) low++;
       }
     share[j] = low / block;
   }
-  // per side and zone: the share below -950 HU
-  const zoneOf = (j: number, side: number): number => {
-    const e = m.extent[side];
-    const z = g.origin[(idx[j] / plane) | 0][2];
-    const f = e && e.zMax > e.zMin ? (z - e.zMin) / (e.zMax - e.zMin) : 0.5;
-    return f > 2 / 3 ? 2 : f < 1 / 3 ? 0 : 1;
-  };
+  // per side and zone: the share below -950 HU (the zone depends on the slice and side only: one per slice and side)
+  const zoneBySlice = new Uint8Array(g.slices * 3);
+  for (let s = 0; s < g.slices; s++)
+    for (let side = 1; side <= 2; side++) {
+      const e = m.extent[side];
+      const z = g.origin[s][2];
+      const f = e && e.zMax > e.zMin ? (z - e.zMin) / (e.zMax - e.zMin) : 0.5;
+      zoneBySlice[s * 3 + side] = f > 2 / 3 ? 2 : f < 1 / 3 ? 0 : 1;
+    }
+  const zoneOf = (j: number, side: number): number => zoneBySlice[((idx[j] / plane) | 0) * 3 + side];
   const zoneLow = new Float64Array(9), zoneAll = new Float64Array(9);
   for (let j = 0; j < n; j++) {
     if (!lung[j]) continue;

@@ -11,6 +11,7 @@
 import type { Grid } from './grid';
 import type { FindingContext, GridBox } from './finding-region';
 import type { LungMasks } from './lungs';
+import { lastSet, nextSet, wordsOf } from './morphology';
 
 /**
  * A coarse voxel is at most this (mm) across: grid voxels are merged while the merged voxel stays under it
@@ -154,14 +155,13 @@ function coarseExtent(e: Float64Array, fine: number, kz: number, slices: number)
 export function maskBox(g: Grid, mask: Uint8Array, marginMm: number, marginZMm = marginMm): GridBox | null {
   const plane = g.rows * g.columns, gc = g.columns;
   let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
+  const words = wordsOf(mask);
   for (let s = 0; s < g.slices; s++)
     for (let r = 0; r < g.rows; r++) {
       const base = s * plane + r * gc;
-      let a = 0;
-      while (a < gc && !mask[base + a]) a++;
+      const a = nextSet(mask, words, base, base + gc) - base;
       if (a === gc) continue;
-      let b = gc - 1;
-      while (!mask[base + b]) b--;
+      const b = lastSet(mask, words, base + a, base + gc) - base;
       if (s < s0) s0 = s;
       s1 = s;
       if (r < r0) r0 = r;

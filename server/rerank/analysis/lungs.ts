@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, fillHoles2D, labelComponents, VoxelBox } from './morphology';
+import { closeByBall, fillHoles2D, labelComponents, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -60,6 +60,7 @@ function bodyMask(g: Grid): Uint8Array {
   const seen = new Uint8Array(plane);
   const fg = new Uint8Array(plane);
   const labels = new Int32Array(plane);
+  const fgWords = wordsOf(fg);
   const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
@@ -68,7 +69,8 @@ function bodyMask(g: Grid): Uint8Array {
     let bestId = 0;
     for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    for (let q = 0; q < plane; q++) if (labels[q] === bestId) body[off + q] = 1;
+    // (labelled only where fg is set: its runs)
+    for (let q = nextSet(fg, fgWords, 0, plane); q < plane; q = nextSet(fg, fgWords, q, plane)) for (; q < plane && fg[q]; q++) if (labels[q] === bestId) body[off + q] = 1;
     fillHoles2D(body, off, rows, columns, queue, seen);
   }
   return body;
@@ -82,13 +84,16 @@ function splitX(g: Grid, s: number, lungAir: Uint8Array, midX: number): number {
   const bin = 2;
   const nb = (2 * half) / bin;
   const hist = new Float64Array(nb);
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < columns; c++) {
-      if (!lungAir[off + r * columns + c]) continue;
+  const words = wordsOf(lungAir);
+  for (let r = 0; r < rows; r++) {
+    const ro = off + r * columns, end = ro + columns;
+    for (let p = nextSet(lungAir, words, ro, end); p < end; p = nextSet(lungAir, words, p, end)) for (; p < end && lungAir[p]; p++) {
+      const c = p - ro;
       const x = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;
       const b = Math.floor((x - midX + half) / bin);
       if (b >= 0 && b < nb) hist[b]++;
     }
+  }
   let best = nb / 2;
   let bestVal = Infinity;
   for (let b = 0; b < nb; b++) {
@@ -109,13 +114,14 @@ export function segmentLungs(g: Grid): LungMasks {
   // bounding box of the interior air: later passes only look inside it
   const airBox = new VoxelBox();
   const hu = g.hu;
+  const bodyWords = wordsOf(body);
   for (let s = 0; s < slices; s++) {
     let n = 0, sr = 0, sc = 0;
     for (let r = 0; r < rows; r++) {
-      const ro = s * plane + r * columns;
-      for (let c = 0; c < columns; c++) {
-        const p = ro + c;
-        if (!body[p]) continue;
+      const ro = s * plane + r * columns, end = ro + columns;
+      // each run of body voxels (nextSet finds the next one)
+      for (let p = nextSet(body, bodyWords, ro, end); p < end; p = nextSet(body, bodyWords, p, end)) for (; p < end && body[p]; p++) {
+        const c = p - ro;
         n++; sr += r; sc += c;
         if (hu[p] < AIR_HU) {
           air[p] = 1;
@@ -128,10 +134,13 @@ export function segmentLungs(g: Grid): LungMasks {
   const [bs0, bs1, br0, br1, bc0, bc1] = airBox.empty ? [0, -1, 0, -1, 0, -1] : [airBox.s0, airBox.s1, airBox.r0, airBox.r1, airBox.c0, airBox.c1];
   const order = Array.from({ length: slices }, (_, s) => s).sort((a, b) => sliceZ(g, b) - sliceZ(g, a));
   const airway = trackAirway(g, air, body, midlineX, order);
+  // (the airway is a small part of the box: its rows' empty stretches are skipped a word at a time)
+  const airwayWords = wordsOf(airway.mask);
   for (let s = bs0; s <= bs1; s++)
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
-      for (let c = bc0; c <= bc1; c++) if (airway.mask[ro + c]) air[ro + c] = 0;
+      const end = ro + bc1 + 1;
+      for (let p = nextSet(airway.mask, airwayWords, ro + bc0, end); p < end; p = nextSet(airway.mask, airwayWords, p, end)) for (; p < end && airway.mask[p]; p++) air[p] = 0;
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
@@ -140,15 +149,16 @@ export function segmentLungs(g: Grid): LungMasks {
   const zMax = new Float64Array(comps.count + 1).fill(-Infinity);
   const sumX = new Float64Array(comps.count + 1);
   const labels = comps.labels;
+  const airWords = wordsOf(air); // labelled exactly where air is set
   for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
     const ox = g.origin[s][0] - midlineX[s];
     for (let r = br0; r <= br1; r++) {
       const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      for (let c = bc0; c <= bc1; c++) {
-        const id = labels[ro + c];
-        if (!id) continue;
+      const end = ro + bc1 + 1;
+      for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) {
+        const id = labels[p], c = p - ro;
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
         sumX[id] += xr + g.colStep[0] * c;
@@ -182,15 +192,16 @@ export function segmentLungs(g: Grid): LungMasks {
   } else {
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns;
-        for (let c = bc0; c <= bc1; c++) if (keep[labels[ro + c]]) lung[ro + c] = 3;
+        const ro = s * plane + r * columns, end = ro + bc1 + 1;
+        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) if (keep[labels[p]]) lung[p] = 3;
       }
+    const lungWords = wordsOf(lung);
     for (let s = bs0; s <= bs1; s++) {
       const sx = splitX(g, s, lung, midlineX[s]);
       for (let r = 0; r < rows; r++) {
-        const ro = s * plane + r * columns;
+        const ro = s * plane + r * columns, end = ro + columns;
         const xr = g.origin[s][0] + g.rowStep[0] * r;
-        for (let c = 0; c < columns; c++) if (lung[ro + c]) lung[ro + c] = xr + g.colStep[0] * c > sx ? 2 : 1;
+        for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
       }
     }
   }
@@ -204,16 +215,16 @@ export function segmentLungs(g: Grid): LungMasks {
   const extent: LungMasks['extent'] = [null, null, null];
   const levels: Levels = { carinaZ: airway.carinaZ };
   const sliceExtent = new Float64Array(slices * 12).fill(NaN);
+  const lungWords = wordsOf(lung);
   // per slice and side: the box of its pixels, whose corners bound its patient x and y
   const box = new Int32Array(12);
   for (let s = 0; s < slices; s++) {
     for (let k = 0; k < 3; k++) box.set([rows, -1, columns, -1], k * 4);
     const counts = [0, 0, 0];
     for (let r = 0; r < rows; r++) {
-      const ro = s * plane + r * columns;
-      for (let c = 0; c < columns; c++) {
-        const side = lung[ro + c];
-        if (!side) continue;
+      const ro = s * plane + r * columns, end = ro + columns;
+      for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) {
+        const side = lung[p], c = p - ro;
         const k = side * 4;
         counts[side]++;
         if (r < box[k]) box[k] = r;
@@ -280,25 +291,27 @@ function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
   }
   const px = g.spacing[1] * f;
   const k = Math.ceil(DOME_BALL_MM / px);
-  const cap: Array<[number, number, number]> = [];
+  // the cap as flat arrays (row and column offsets, drop), in row-major order of the offsets
+  const capR: number[] = [], capC: number[] = [], capDrop: number[] = [];
   for (let dr = -k; dr <= k; dr++)
     for (let dc = -k; dc <= k; dc++) {
       const d2 = (dr * px) ** 2 + (dc * px) ** 2;
-      if (d2 <= DOME_BALL_MM ** 2) cap.push([dr, dc, DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)]);
+      if (d2 <= DOME_BALL_MM ** 2) { capR.push(dr); capC.push(dc); capDrop.push(DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)); }
     }
+  const cr = Int32Array.from(capR), cc = Int32Array.from(capC), cd = Float64Array.from(capDrop);
   const pass = (src: Float64Array, sign: 1 | -1): Float64Array => {
     // sign 1: erosion, min of f(x+d) + drop(d); sign -1: dilation, max of f(x-d) - drop(d)
     const out = new Float64Array(src.length).fill(NaN);
     for (let r = 0; r < R; r++)
       for (let c = 0; c < C; c++) {
         let v = NaN;
-        for (const [dr, dc, drop] of cap) {
-          const rr = r + dr, cc = c + dc;
-          if (rr < 0 || cc < 0 || rr >= R || cc >= C) continue;
-          const x = src[rr * C + cc];
-          if (Number.isNaN(x)) continue;
-          const y = x + sign * drop;
-          if (Number.isNaN(v) || (sign > 0 ? y < v : y > v)) v = y;
+        for (let b = 0; b < cr.length; b++) {
+          const rr = r + cr[b], col = c + cc[b];
+          if (rr < 0 || col < 0 || rr >= R || col >= C) continue;
+          const x = src[rr * C + col];
+          if (x !== x) continue; // NaN: no lung above
+          const y = x + sign * cd[b];
+          if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
         }
         out[r * C + c] = v;
       }
@@ -328,10 +341,14 @@ function cutBelowDiaphragm(g: Grid, lung: Uint8Array, diaphragmZ: Float64Array):
   const plane = g.rows * g.columns;
   // half a slice of slack: the lowest aerated voxel itself is on the surface
   const slack = g.spacing[0] / 2;
+  const words = wordsOf(lung);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
-    const off = s * plane;
-    for (let q = 0; q < plane; q++) if (lung[off + q] && z < diaphragmZ[q] - slack && g.hu[off + q] > AIR_HU) lung[off + q] = 0;
+    const end = (s + 1) * plane;
+    // each run of lung voxels (nextSet finds the next one)
+    for (let p = nextSet(lung, words, s * plane, end); p < end; p = nextSet(lung, words, p, end)) {
+      for (; p < end && lung[p]; p++) if (z < diaphragmZ[p - s * plane] - slack && g.hu[p] > AIR_HU) lung[p] = 0;
+    }
   }
 }
 
@@ -358,15 +375,20 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
   const one = new Uint8Array(plane);
   const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
+  const words = wordsOf(lung);
   for (let s = s0; s <= s1; s++) {
     const off = s * plane;
+    // only between the slice's first and last lung voxel: a hole lies inside its lung's box
+    const qa = nextSet(lung, words, off, off + plane) - off;
+    if (qa === plane) continue;
+    const qb = lastSet(lung, words, off + qa, off + plane) - off;
     for (const side of [1, 2]) {
-      one.fill(0);
       let any = false;
-      for (let q = 0; q < plane; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
+      for (let q = qa; q <= qb; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
       if (!any) continue;
       fillHoles2D(one, 0, rows, columns, queue, seen);
-      for (let q = 0; q < plane; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
+      for (let q = qa; q <= qb; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
+      one.fill(0, qa, qb + 1);
     }
   }
 }
@@ -383,36 +405,52 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
   const d = { slices: Math.ceil(g.slices / cz), rows: Math.ceil(g.rows / cf), columns: Math.ceil(g.columns / cf) };
   const spacing: [number, number, number] = [g.spacing[0] * cz, g.spacing[1] * cf, g.spacing[2] * cf];
   const plane = g.rows * g.columns, cplane = d.rows * d.columns;
-  // only the body's box is worth visiting
+  // only the lungs' box is worth visiting
   let s0 = g.slices, s1 = -1, q0 = plane, q1 = -1;
-  for (let s = 0; s < g.slices; s++)
-    for (let q = 0; q < plane; q++) if (lung[s * plane + q]) { if (s < s0) s0 = s; if (s > s1) s1 = s; if (q < q0) q0 = q; if (q > q1) q1 = q; }
+  const words = wordsOf(lung);
+  for (let s = 0; s < g.slices; s++) {
+    const first = nextSet(lung, words, s * plane, (s + 1) * plane) - s * plane;
+    if (first >= plane) continue;
+    if (s < s0) s0 = s;
+    s1 = s;
+    if (first < q0) q0 = first;
+    const last = lastSet(lung, words, s * plane, (s + 1) * plane) - s * plane;
+    if (last > q1) q1 = last;
+  }
   if (s1 < 0) return;
   // grid voxel → coarse voxel, once
   const coarseOf = new Int32Array(plane);
   for (let r = 0; r < g.rows; r++) for (let c = 0; c < g.columns; c++) coarseOf[r * g.columns + c] = ((r / cf) | 0) * d.columns + ((c / cf) | 0);
-  const count = new Uint16Array(d.slices * cplane);
+  // per coarse voxel: the box's voxels in it (its slices in the box times its columns in the box), and per side those of that lung
+  const slicesIn = new Uint16Array(d.slices), columnsIn = new Uint16Array(cplane);
+  for (let s = s0; s <= s1; s++) slicesIn[(s / cz) | 0]++;
+  for (let q = q0; q <= q1; q++) columnsIn[coarseOf[q]]++;
   const total = new Uint16Array(d.slices * cplane);
-  const coarse = new Uint8Array(count.length);
-  for (const side of [1, 2]) {
-    count.fill(0); total.fill(0);
-    for (let s = s0; s <= s1; s++) {
-      const co = ((s / cz) | 0) * cplane;
-      for (let q = q0; q <= q1; q++) {
-        total[co + coarseOf[q]]++;
-        if (lung[s * plane + q] === side) count[co + coarseOf[q]]++;
-      }
+  for (let cs = 0; cs < d.slices; cs++) for (let k = 0; k < cplane; k++) total[cs * cplane + k] = slicesIn[cs] * columnsIn[k];
+  const count = [total, new Uint16Array(total.length), new Uint16Array(total.length)];
+  for (let s = s0; s <= s1; s++) {
+    const co = ((s / cz) | 0) * cplane, end = s * plane + q1 + 1;
+    for (let p = nextSet(lung, words, s * plane + q0, end); p < end; p = nextSet(lung, words, p, end)) for (; p < end && lung[p]; p++) {
+      const side = lung[p];
+      if (side === 1 || side === 2) count[side][co + coarseOf[p - s * plane]]++;
     }
-    for (let i = 0; i < coarse.length; i++) coarse[i] = count[i] > 0 && count[i] * 2 >= total[i] ? 1 : 0;
+  }
+  const coarse = new Uint8Array(total.length);
+  for (const side of [1, 2]) {
+    const n = count[side];
+    for (let i = 0; i < coarse.length; i++) coarse[i] = n[i] > 0 && n[i] * 2 >= total[i] ? 1 : 0;
     const closed = closeByBall(coarse, d, spacing, FIELD_RADIUS_MM);
-    // what the ball closes reaches at most its radius beyond the lung's box
-    const ks = Math.ceil(FIELD_RADIUS_MM / g.spacing[0]);
-    for (let s = Math.max(0, s0 - ks); s <= Math.min(g.slices - 1, s1 + ks); s++) {
+    // only the grid voxels under the closed lung's coarse box can change
+    const cb = new VoxelBox();
+    for (let i = 0; i < closed.length; i++) if (closed[i]) cb.addIndex(i, d);
+    if (cb.empty) continue;
+    for (let s = cb.s0 * cz; s <= Math.min(g.slices - 1, cb.s1 * cz + cz - 1); s++) {
       const co = ((s / cz) | 0) * cplane;
-      for (let q = 0; q < plane; q++) {
-        const p = s * plane + q;
-        if (!lung[p] && body[p] && !airway[p] && closed[co + coarseOf[q]]) lung[p] = side;
-      }
+      for (let r = cb.r0 * cf; r <= Math.min(g.rows - 1, cb.r1 * cf + cf - 1); r++)
+        for (let c = cb.c0 * cf; c <= Math.min(g.columns - 1, cb.c1 * cf + cf - 1); c++) {
+          const q = r * g.columns + c, p = s * plane + q;
+          if (!lung[p] && body[p] && !airway[p] && closed[co + coarseOf[q]]) lung[p] = side;
+        }
     }
   }
 }

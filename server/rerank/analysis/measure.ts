@@ -93,19 +93,19 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   // distance (mm, chamfer) from the footprint: inside the margin the lesion may grow, the ring beyond is background
   const dist = chamfer(foot, w, h, colSp, rowSp);
-  const core: number[] = [];
-  const ring: number[] = [];
+  // the HU of the footprint's pixels and of the ring's lung pixels (as they are: HU are float32), sorted
+  const core = new Float32Array(w * h), ring = new Float32Array(w * h);
+  let nCore = 0, nRing = 0;
   for (let r = 0; r < h; r++)
     for (let c = 0; c < w; c++) {
       const hu = v.hu[off + (r + R0) * columns + c + C0];
       const d = dist[r * w + c];
-      if (d === 0) core.push(hu);
-      else if (d > marginMm && d <= ringMm && hu < -500) ring.push(hu);
+      if (d === 0) core[nCore++] = hu;
+      else if (d > marginMm && d <= ringMm && hu < -500) ring[nRing++] = hu;
     }
-  core.sort((a, b) => a - b);
-  ring.sort((a, b) => a - b);
-  const coreHU = core[Math.floor(core.length * 0.9)] ?? LUNG_BACKGROUND_HU;
-  const backgroundHU = ring.length >= 8 ? ring[ring.length >> 1] : LUNG_BACKGROUND_HU;
+  const coreSorted = core.subarray(0, nCore).sort(), ringSorted = ring.subarray(0, nRing).sort();
+  const coreHU = nCore ? coreSorted[Math.floor(nCore * 0.9)] : LUNG_BACKGROUND_HU;
+  const backgroundHU = nRing >= 8 ? ringSorted[nRing >> 1] : LUNG_BACKGROUND_HU;
   const thresholdHU = edgeThreshold(coreHU, backgroundHU);
   // grow from the footprint's own dense pixels within the margin and the allowed region
   const inMask = new Uint8Array(w * h);
@@ -130,7 +130,7 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   const { longMm, shortMm } = feretAxes(px, colSp, rowSp);
   // the margin is judged on the untrimmed outline: spicules are exactly what the trimming removes
-  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w), backgroundHU, thresholdHU };
+  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU, thresholdHU };
 }
 
 /** Two-pass chamfer distance (mm) to the nearest set pixel of `mask`. */
@@ -198,18 +198,19 @@ function grow(mask: Uint8Array, seed: Uint8Array, w: number, h: number): number[
 }
 
 /** Irregular (spiculated, lobulated) outlines have low solidity (area / convex hull) and low compactness. */
-function irregularityOf(region: number[], w: number): number {
+function irregularityOf(region: number[], w: number, h: number): number {
   if (region.length < 6) return 0;
-  const set = new Set(region);
+  const inside = new Uint8Array(w * h);
+  for (const k of region) inside[k] = 1;
   let perim = 0;
   const pts: number[] = [];
   for (const k of region) {
     const r = (k / w) | 0, c = k - r * w;
     let edge = 0;
-    if (!set.has(k - 1) || c === 0) edge++;
-    if (!set.has(k + 1) || c === w - 1) edge++;
-    if (!set.has(k - w)) edge++;
-    if (!set.has(k + w)) edge++;
+    if (c === 0 || !inside[k - 1]) edge++;
+    if (c === w - 1 || !inside[k + 1]) edge++;
+    if (r === 0 || !inside[k - w]) edge++;
+    if (r === h - 1 || !inside[k + w]) edge++;
     if (edge) { perim += edge; pts.push(c, r, c + 1, r, c, r + 1, c + 1, r + 1); }
   }
   const hull = convexHull(pts);

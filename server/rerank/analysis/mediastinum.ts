@@ -10,7 +10,7 @@ import type { Vec3 } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
-import { labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { labelComponents, nextSet, squaredDistanceToBackground, VoxelBox, wordsOf } from './morphology';
 
 /** The lumen of the trachea on one grid slice, in patient mm. */
 export interface TracheaSection {
@@ -74,27 +74,39 @@ export function mediastinalLandmarks(g: Grid, m: LungMasks, compartments: Uint8A
   // blood: around the descending aorta's own density (with its partial-volume rim when it is enhanced)
   const lo = Math.min(seed.hu - 70, (seed.hu - 100) / 2), hi = seed.hu + 150;
   const blood = new Uint8Array(box.n);
-  box.forEach((i, j) => {
-    const k = compartments[i];
-    blood[j] = inCavity(m, k, i) && g.hu[i] > lo && g.hu[i] < hi ? 1 : 0;
-  });
+  // (plain loops over the box rather than a callback per voxel: these run over the whole mediastinum)
+  const plane = g.rows * g.columns;
+  for (let s = box.s0, j = 0; s < box.s0 + box.slices; s++)
+    for (let r = box.r0; r < box.r0 + box.rows; r++)
+      for (let c = box.c0, i = s * plane + r * g.columns + c; c < box.c0 + box.columns; c++, i++, j++)
+        blood[j] = inCavity(m, compartments[i], i) && g.hu[i] > lo && g.hu[i] < hi ? 1 : 0;
   const depth = squaredDistanceToBackground(blood, box, g.spacing, true);
   const core = new Uint8Array(box.n);
   const r2 = AORTA_CORE_MM * AORTA_CORE_MM;
-  box.forEach((i, j, s, r, c) => {
-    if (depth[j] < r2) return;
+  for (let s = box.s0, j = 0; s < box.s0 + box.slices; s++) {
     // the heart is not the aorta: below the carina only the descending limb (left, behind the carina)
-    if (g.origin[s][2] < carina[2] - 30 && !(patientX(g, s, r, c) > m.midlineX[s] && patientY(g, s, r, c) > carina[1])) return;
-    core[j] = 1;
-  });
+    const below = g.origin[s][2] < carina[2] - 30;
+    for (let r = box.r0; r < box.r0 + box.rows; r++)
+      for (let c = box.c0; c < box.c0 + box.columns; c++, j++) {
+        if (depth[j] < r2) continue;
+        if (below && !(patientX(g, s, r, c) > m.midlineX[s] && patientY(g, s, r, c) > carina[1])) continue;
+        core[j] = 1;
+      }
+  }
   const comps = labelComponents(core, box);
   const id = coreAt(g, box, comps.labels, seed.index);
   if (!id) return out;
   let top = -Infinity;
-  box.forEach((_, j, s) => { if (comps.labels[j] === id && g.origin[s][2] > top) top = g.origin[s][2]; });
+  const bp = box.rows * box.columns;
+  for (let j = 0; j < box.n; j++) {
+    const s = box.s0 + ((j / bp) | 0);
+    if (comps.labels[j] === id && g.origin[s][2] > top) top = g.origin[s][2];
+  }
   // the aorta: its core grown back by the core radius within blood density
   const grown = growWithin(box, g, comps.labels, id, blood, AORTA_CORE_MM);
-  box.forEach((i, j) => { if (grown[j]) out.aorta[i] = 1; });
+  for (let s = box.s0, j = 0; s < box.s0 + box.slices; s++)
+    for (let r = box.r0; r < box.r0 + box.rows; r++)
+      for (let c = box.c0, i = s * plane + r * g.columns + c; c < box.c0 + box.columns; c++, i++, j++) if (grown[j]) out.aorta[i] = 1;
   out.archTopZ = top + AORTA_CORE_MM;
   out.archBottomZ = archDivision(g, box, comps.labels, id, top, carina[2]) ?? top - 25;
   return out;
@@ -133,8 +145,6 @@ interface Box {
   n: number;
   /** Box index of a grid index (inside the box). */
   local: (i: number) => number;
-  /** Visits every voxel: grid index, box index, grid slice, row and column. */
-  forEach: (f: (i: number, j: number, s: number, r: number, c: number) => void) => void;
 }
 
 function makeBox(g: Grid, s0: number, s1: number, r0: number, r1: number, c0: number, c1: number): Box {
@@ -146,14 +156,6 @@ function makeBox(g: Grid, s0: number, s1: number, r0: number, r1: number, c0: nu
       const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
       return ((s - s0) * rows + r - r0) * columns + c - c0;
     },
-    forEach: (f) => {
-      let j = 0;
-      for (let s = s0; s <= s1; s++)
-        for (let r = r0; r <= r1; r++) {
-          const base = s * plane + r * g.columns;
-          for (let c = c0; c <= c1; c++, j++) f(base + c, j, s, r, c);
-        }
-    },
   };
 }
 
@@ -163,9 +165,15 @@ function mediastinalBox(g: Grid, compartments: Uint8Array, zMin: number): Box | 
   const b = new VoxelBox();
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] < zMin) continue;
-    for (let q = 0; q < plane; q++) {
-      const k = compartments[s * plane + q];
-      if (k === MEDIASTINUM || k === HEART) b.addIndex(s * plane + q, g);
+    // per row, its first and last voxel of mediastinum or heart
+    for (let r = 0; r < g.rows; r++) {
+      const base = s * plane + r * g.columns;
+      let first = -1, last = -1;
+      for (let c = 0; c < g.columns; c++) {
+        const k = compartments[base + c];
+        if (k === MEDIASTINUM || k === HEART) { if (first < 0) first = c; last = c; }
+      }
+      if (first >= 0) { b.add(s, r, first); b.add(s, r, last); }
     }
   }
   if (b.empty) return null;
@@ -176,12 +184,13 @@ function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefine
   const plane = g.rows * g.columns;
   const out: Array<TracheaSection | undefined> = new Array(g.slices);
   const carinaZ = m.airway.carinaZ;
+  const airway = m.airway.mask, words = wordsOf(airway);
   for (let s = 0; s < g.slices; s++) {
     if (carinaZ === undefined || g.origin[s][2] < carinaZ) continue;
     let n = 0, sx = 0, sy = 0, x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
-    for (let q = 0; q < plane; q++) {
-      if (!m.airway.mask[s * plane + q]) continue;
-      const r = (q / g.columns) | 0, c = q - r * g.columns;
+    const end = (s + 1) * plane;
+    for (let p = nextSet(airway, words, s * plane, end); p < end; p = nextSet(airway, words, p, end)) for (; p < end && airway[p]; p++) {
+      const q = p - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
       const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
       n++; sx += x; sy += y;
       x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
@@ -197,14 +206,15 @@ function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi']
   const plane = g.rows * g.columns;
   const out: MediastinalLandmarks['bronchi'] = new Array(g.slices);
   const c = m.airway.carina;
+  const airway = m.airway.mask, words = wordsOf(airway);
   if (!c) return out;
   for (let s = 0; s < g.slices; s++) {
     if (g.origin[s][2] >= c[2] || g.origin[s][2] < c[2] - 80) continue;
     const acc = { right: [0, 0, 0, 0], left: [0, 0, 0, 0] };
     const z = g.origin[s][2];
-    for (let q = 0; q < plane; q++) {
-      if (!m.airway.mask[s * plane + q]) continue;
-      const r = (q / g.columns) | 0, col = q - r * g.columns;
+    const end = (s + 1) * plane;
+    for (let p = nextSet(airway, words, s * plane, end); p < end; p = nextSet(airway, words, p, end)) for (; p < end && airway[p]; p++) {
+      const q = p - s * plane, r = (q / g.columns) | 0, col = q - r * g.columns;
       const x = patientX(g, s, r, col);
       const a = x > c[0] ? acc.left : acc.right;
       a[0] += x; a[1] += patientY(g, s, r, col); a[2] += z; a[3]++;
@@ -228,9 +238,11 @@ function sternalNotch(g: Grid, m: LungMasks, trachea: Array<TracheaSection | und
   const ty = known.reduce((a, t) => a + t.y, 0) / known.length;
   let best: number | undefined;
   const carinaZ = m.airway.carinaZ ?? -Infinity;
-  for (let s = 0; s < g.slices; s++) {
+  // the highest such slice: looked for from the top down, so the first found is the one
+  const down = Array.from({ length: g.slices }, (_, s) => s).sort((a, b) => g.origin[b][2] - g.origin[a][2]);
+  for (const s of down) {
     const z = g.origin[s][2];
-    if (z < carinaZ || (best !== undefined && z <= best)) continue;
+    if (z < carinaZ) break;
     const t = trachea[s];
     const x = t?.x ?? m.midlineX[s], y = t?.frontY ?? ty - 10;
     let bone = 0;
@@ -241,7 +253,7 @@ function sternalNotch(g: Grid, m: LungMasks, trachea: Array<TracheaSection | und
       if (Math.abs(patientX(g, s, r, c) - x) < 15 && patientY(g, s, r, c) < y - 15) bone++;
     }
     // a few square millimetres of bone: the manubrium, not a calcified cartilage speck
-    if (bone * g.spacing[1] * g.spacing[2] >= 40) best = z;
+    if (bone * g.spacing[1] * g.spacing[2] >= 40) { best = z; break; }
   }
   // only meaningful when the scan reaches above it
   return best !== undefined && best < g.origin.reduce((a, o) => Math.max(a, o[2]), -Infinity) - 5 ? best : undefined;
@@ -258,40 +270,48 @@ function descendingAortaSeed(g: Grid, m: LungMasks, compartments: Uint8Array, ca
     const dz = carina[2] - g.origin[s][2];
     return dz >= AORTA_SEED_BELOW_CARINA_MM[0] && dz <= AORTA_SEED_BELOW_CARINA_MM[1];
   };
-  box.forEach((i, j, s) => {
-    if (!inBand(s)) return;
-    const k = compartments[i];
-    tissue[j] = inCavity(m, k, i) && g.hu[i] > -30 && g.hu[i] < 450 ? 1 : 0;
-  });
+  const plane = g.rows * g.columns, bp = box.rows * box.columns;
   // the blood in the heart: the aorta holds the same (a vertebral body is as round, but not of that density)
   const histogram = new Int32Array(600);
   let pooled = 0;
-  box.forEach((i) => { const x = g.hu[i]; if (x > 0 && x < 600 && compartments[i] === HEART && !m.aerated[i]) { histogram[x | 0]++; pooled++; } });
+  for (let s = box.s0, j = 0; s < box.s0 + box.slices; s++) {
+    const band = inBand(s);
+    for (let r = box.r0; r < box.r0 + box.rows; r++)
+      for (let c = box.c0, i = s * plane + r * g.columns + c; c < box.c0 + box.columns; c++, i++, j++) {
+        const k = compartments[i], x = g.hu[i];
+        if (band) tissue[j] = inCavity(m, k, i) && x > -30 && x < 450 ? 1 : 0;
+        if (x > 0 && x < 600 && k === HEART && !m.aerated[i]) { histogram[x | 0]++; pooled++; }
+      }
+  }
   const heart = pooled > 100 ? histogramMedian(histogram, pooled) : 45;
-  const bp = box.rows * box.columns;
   const depth = squaredDistanceToBackground(tissue, box, g.spacing, true);
   const best = new Map<number, { i: number; d: number; x: number; y: number }>();
-  box.forEach((i, j, s, r, c) => {
-    const d = depth[j];
-    if (d < AORTA_RADIUS_MM[0] ** 2 || d > AORTA_RADIUS_MM[1] ** 2 || Math.abs(g.hu[i] - heart) > 0.3 * Math.abs(heart) + 60) return;
-    // a local maximum of the depth: the centre of a round column
-    const jr = ((j % bp) / box.columns) | 0, jc = j % box.columns;
-    if ((jc > 0 && depth[j - 1] > d) || (jc < box.columns - 1 && depth[j + 1] > d) || (jr > 0 && depth[j - box.columns] > d) || (jr < box.rows - 1 && depth[j + box.columns] > d)) return;
-    const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
-    const dx = x - m.midlineX[s];
-    if (dx < AORTA_LEFT_MM[0] || dx > AORTA_LEFT_MM[1] || y < carina[1]) return;
-    // the descending aorta is the hindmost such column (the left atrium and the pulmonary veins lie in front of it)
-    const b = best.get(s);
-    if (b && b.y >= y) return;
-    best.set(s, { i, d, x, y });
-  });
+  // only the band's slices have tissue (and so depth)
+  for (let s = box.s0; s < box.s0 + box.slices; s++) {
+    if (!inBand(s)) continue;
+    for (let r = box.r0; r < box.r0 + box.rows; r++)
+      for (let c = box.c0; c < box.c0 + box.columns; c++) {
+        const i = s * plane + r * g.columns + c, j = (s - box.s0) * bp + (r - box.r0) * box.columns + c - box.c0;
+        const d = depth[j];
+        if (d < AORTA_RADIUS_MM[0] ** 2 || d > AORTA_RADIUS_MM[1] ** 2 || Math.abs(g.hu[i] - heart) > 0.3 * Math.abs(heart) + 60) continue;
+        // a local maximum of the depth: the centre of a round column
+        const jr = r - box.r0, jc = c - box.c0;
+        if ((jc > 0 && depth[j - 1] > d) || (jc < box.columns - 1 && depth[j + 1] > d) || (jr > 0 && depth[j - box.columns] > d) || (jr < box.rows - 1 && depth[j + box.columns] > d)) continue;
+        const x = patientX(g, s, r, c), y = patientY(g, s, r, c);
+        const dx = x - m.midlineX[s];
+        if (dx < AORTA_LEFT_MM[0] || dx > AORTA_LEFT_MM[1] || y < carina[1]) continue;
+        // the descending aorta is the hindmost such column (the left atrium and the pulmonary veins lie in front of it)
+        const b = best.get(s);
+        if (b && b.y >= y) continue;
+        best.set(s, { i, d, x, y });
+      }
+  }
   const picks = [...best.values()];
   if (picks.length < 2) return null;
   const mx = median(picks.map((p) => p.x)), my = median(picks.map((p) => p.y));
   // the pick nearest the consensus; its blood density from the disc around it
   const seed = picks.reduce((a, p) => (Math.hypot(p.x - mx, p.y - my) < Math.hypot(a.x - mx, a.y - my) ? p : a));
   if (Math.hypot(seed.x - mx, seed.y - my) > 10) return null;
-  const plane = g.rows * g.columns;
   const s = (seed.i / plane) | 0, r = ((seed.i % plane) / g.columns) | 0, c = seed.i % g.columns;
   const values: number[] = [];
   const k = Math.max(1, Math.round(5 / g.spacing[1]));
@@ -322,11 +342,10 @@ function growWithin(box: Box, g: Grid, labels: Int32Array, id: number, within: U
     const next: number[] = [];
     for (const j of frontier) {
       const q = j % bp, r = (q / box.columns) | 0, c = q % box.columns;
-      for (const [dr, dc] of [[0, 1], [0, -1], [1, 0], [-1, 0]]) {
-        const rr = r + dr, cc = c + dc;
-        if (rr < 0 || cc < 0 || rr >= box.rows || cc >= box.columns) continue;
-        const n = j + dr * box.columns + dc;
-        if (out[n] || !within[n]) continue;
+      for (let d = 0; d < 4; d++) {
+        // right, left, down, up
+        const n = d === 0 ? (c < box.columns - 1 ? j + 1 : -1) : d === 1 ? (c > 0 ? j - 1 : -1) : d === 2 ? (r < box.rows - 1 ? j + box.columns : -1) : r > 0 ? j - box.columns : -1;
+        if (n < 0 || out[n] || !within[n]) continue;
         out[n] = 1;
         next.push(n);
       }

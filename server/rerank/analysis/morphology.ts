@@ -76,6 +76,33 @@ export interface Components {
   sizes: Int32Array;
 }
 
+/**
+ * A word view of a mask's buffer for nextSet and lastSet: binary masks are mostly empty, and four zero
+ * bytes are skipped in one read.
+ */
+export function wordsOf(mask: Uint8Array): Uint32Array {
+  return new Uint32Array(mask.buffer, 0, mask.buffer.byteLength >> 2);
+}
+
+/** Index of the first non-zero value of `mask` in [i, end), or `end`; `words` = wordsOf(mask). */
+export function nextSet(mask: Uint8Array, words: Uint32Array, i: number, end: number): number {
+  const o = mask.byteOffset;
+  while (i < end && ((o + i) & 3) !== 0) { if (mask[i]) return i; i++; }
+  while (i + 4 <= end && words[(o + i) >> 2] === 0) i += 4;
+  while (i < end && !mask[i]) i++;
+  return i;
+}
+
+/** Index of the last non-zero value of `mask` in [start, end), or start - 1; `words` = wordsOf(mask). */
+export function lastSet(mask: Uint8Array, words: Uint32Array, start: number, end: number): number {
+  const o = mask.byteOffset;
+  let i = end - 1;
+  while (i >= start && ((o + i + 1) & 3) !== 0) { if (mask[i]) return i; i--; }
+  while (i - 3 >= start && words[(o + i - 3) >> 2] === 0) i -= 4;
+  while (i >= start && !mask[i]) i--;
+  return i;
+}
+
 function findRoot(parent: Int32Array, x: number): number {
   while (parent[x] !== x) {
     parent[x] = parent[parent[x]];
@@ -99,12 +126,13 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
   let rs = new Int32Array(cap);
   let re = new Int32Array(cap);
   let n = 0;
+  const words = wordsOf(mask);
   for (let row = 0; row < nRows; row++) {
     rowStart[row] = n;
     const base = row * columns;
     let c = 0;
     while (c < columns) {
-      while (c < columns && !mask[base + c]) c++;
+      c = nextSet(mask, words, base + c, base + columns) - base;
       if (c >= columns) break;
       const a = c;
       while (c < columns && mask[base + c]) c++;
@@ -173,15 +201,16 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
  */
 export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
   let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
+  const words = wordsOf(mask);
   for (let r = 0; r < rows; r++) {
     const ro = offset + r * columns;
-    for (let c = 0; c < columns; c++) {
-      if (!mask[ro + c]) continue;
-      if (r < r0) r0 = r;
-      if (r > r1) r1 = r;
-      if (c < c0) c0 = c;
-      if (c > c1) c1 = c;
-    }
+    const a = nextSet(mask, words, ro, ro + columns) - ro;
+    if (a === columns) continue;
+    const b = lastSet(mask, words, ro + a, ro + columns) - ro;
+    if (r < r0) r0 = r;
+    r1 = r;
+    if (a < c0) c0 = a;
+    if (b > c1) c1 = b;
   }
   if (r1 < 0) return;
   r0 = Math.max(0, r0 - 1); r1 = Math.min(rows - 1, r1 + 1);
@@ -237,61 +266,94 @@ function dt1d(f: Float64Array, n: number, h: number, d: Float64Array, v: Int32Ar
   }
 }
 
+/** Runs dt1d on the `len` values of `out` from `start`, `stride` apart (gathered into `f`, results written back). */
+function dtLine(out: Float32Array, start: number, stride: number, len: number, h: number, f: Float64Array, g: Float64Array, v: Int32Array, z: Float64Array): void {
+  let finite = false;
+  for (let k = 0, i = start; k < len; k++, i += stride) { f[k] = out[i]; if (f[k] < INF) finite = true; }
+  if (!finite) return; // no background in reach along this line: it stays INF
+  dt1d(f, len, h, g, v, z);
+  for (let k = 0, i = start; k < len; k++, i += stride) out[i] = g[k];
+}
+
 /**
  * Squared Euclidean distance (mm²) from each voxel to the nearest voxel where `mask` is 0,
  * with anisotropic spacing [slice, row, column]. Voxels outside the grid do not count as background.
  * `planar` limits the transform to each slice.
+ *
+ * Exact and separable (Felzenszwalb & Huttenlocher): along the rows first, then across rows, then
+ * across slices. Only the mask's bounding box is visited (everything outside it stays 0), and each
+ * line is transformed only between its first and last non-zero value (plus the zero at each end).
  */
 export function squaredDistanceToBackground(mask: Uint8Array, d: Dims, spacing: [number, number, number], planar = false): Float32Array {
   const { slices, rows, columns } = d;
   const plane = rows * columns;
   const out = new Float32Array(mask.length);
-  for (let i = 0; i < mask.length; i++) out[i] = mask[i] ? INF : 0;
+  const box = new VoxelBox();
+  const words = wordsOf(mask);
+  const threeD = !planar && slices > 1;
+  // The later passes need, per line, the range of its non-zero values; after the first pass (and the
+  // second) a value is non-zero exactly where the mask is set, so the ranges are gathered here from
+  // the mask's set voxels: per slice and column, its first and last row; per in-plane position, its
+  // first and last slice.
+  const loR = new Int32Array(slices * columns).fill(-1), hiR = new Int32Array(slices * columns);
+  const loS = new Int32Array(threeD ? plane : 0).fill(-1), hiS = new Int32Array(threeD ? plane : 0);
+  const h2 = spacing[2] * spacing[2];
+  for (let s = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++) {
+      const base = s * plane + r * columns;
+      const lo = nextSet(mask, words, base, base + columns) - base;
+      if (lo >= columns) continue;
+      const hi = lastSet(mask, words, base + lo, base + columns) - base;
+      box.add(s, r, lo);
+      box.add(s, r, hi);
+      // along the row the mask is binary: the squared distance to the nearest zero, from a sweep each
+      // way (what dt1d gives for values of 0 and INF, to the bit); INF when the row has no zero
+      // (lo - 1 and hi + 1, where inside the row, are zeros)
+      let zero = lo - 1;
+      for (let c = lo; c <= hi; c++) {
+        if (!mask[base + c]) { zero = c; continue; }
+        out[base + c] = zero >= 0 ? h2 * (c - zero) * (c - zero) : INF;
+        const sc = s * columns + c, q = r * columns + c;
+        if (loR[sc] < 0) loR[sc] = r;
+        hiR[sc] = r;
+        if (threeD) {
+          if (loS[q] < 0) loS[q] = s;
+          hiS[q] = s;
+        }
+      }
+      zero = hi + 1;
+      for (let c = hi; c >= lo; c--) {
+        if (!mask[base + c]) zero = c;
+        else if (zero < columns) {
+          const d2 = h2 * (zero - c) * (zero - c);
+          if (d2 < out[base + c]) out[base + c] = d2;
+        }
+      }
+    }
+  if (box.empty) return out;
   const n = Math.max(slices, rows, columns);
   const f = new Float64Array(n);
   const g = new Float64Array(n);
   const v = new Int32Array(n);
   const z = new Float64Array(n + 1);
-  // columns
-  for (let s = 0; s < slices; s++) {
-    for (let r = 0; r < rows; r++) {
-      const base = s * plane + r * columns;
-      let lo = -1, hi = -1;
-      for (let c = 0; c < columns; c++) if (out[base + c] > 0) { if (lo < 0) lo = c; hi = c; }
-      if (lo < 0) continue;
+  // across rows
+  for (let s = box.s0; s <= box.s1; s++)
+    for (let c = box.c0; c <= box.c1; c++) {
+      const sc = s * columns + c;
+      if (loR[sc] < 0) continue;
       // zeros outside [lo-1, hi+1] cannot be nearer than the ones at its ends
-      lo = Math.max(0, lo - 1); hi = Math.min(columns - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[base + lo + k];
-      dt1d(f, len, spacing[2], g, v, z);
-      for (let k = 0; k < len; k++) out[base + lo + k] = g[k];
+      const lo = Math.max(0, loR[sc] - 1), hi = Math.min(rows - 1, hiR[sc] + 1);
+      dtLine(out, s * plane + lo * columns + c, columns, hi - lo + 1, spacing[1], f, g, v, z);
     }
-  }
-  // rows
-  for (let s = 0; s < slices; s++) {
-    for (let c = 0; c < columns; c++) {
-      const base = s * plane + c;
-      let lo = -1, hi = -1;
-      for (let r = 0; r < rows; r++) if (out[base + r * columns] > 0) { if (lo < 0) lo = r; hi = r; }
-      if (lo < 0) continue;
-      lo = Math.max(0, lo - 1); hi = Math.min(rows - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[base + (lo + k) * columns];
-      dt1d(f, len, spacing[1], g, v, z);
-      for (let k = 0; k < len; k++) out[base + (lo + k) * columns] = g[k];
-    }
-  }
-  if (!planar && slices > 1) {
-    for (let q = 0; q < plane; q++) {
-      let lo = -1, hi = -1;
-      for (let s = 0; s < slices; s++) if (out[s * plane + q] > 0) { if (lo < 0) lo = s; hi = s; }
-      if (lo < 0) continue;
-      lo = Math.max(0, lo - 1); hi = Math.min(slices - 1, hi + 1);
-      const len = hi - lo + 1;
-      for (let k = 0; k < len; k++) f[k] = out[(lo + k) * plane + q];
-      dt1d(f, len, spacing[0], g, v, z);
-      for (let k = 0; k < len; k++) out[(lo + k) * plane + q] = g[k];
-    }
+  if (threeD) {
+    // across slices: the same, per in-plane position
+    for (let r = box.r0; r <= box.r1; r++)
+      for (let c = box.c0; c <= box.c1; c++) {
+        const q = r * columns + c;
+        if (loS[q] < 0) continue;
+        const lo = Math.max(0, loS[q] - 1), hi = Math.min(slices - 1, hiS[q] + 1);
+        dtLine(out, lo * plane + q, plane, hi - lo + 1, spacing[0], f, g, v, z);
+      }
   }
   return out;
 }
@@ -323,20 +385,29 @@ export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spaci
   const out = new Uint8Array(mask.length);
   const ball = ballOffsets(radius + grow, spacing);
   const r2 = radius * radius - 1e-6;
-  for (let p = 0; p < mask.length; p++) {
-    if (dist2[p] < r2) continue;
-    const s = (p / plane) | 0;
-    const rem = p - s * plane;
-    const r = (rem / columns) | 0;
-    const c = rem - r * columns;
-    for (let b = 0; b < ball.length; b += 3) {
-      const ss = s + ball[b];
-      const rr = r + ball[b + 1];
-      const cc = c + ball[b + 2];
-      if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
-      out[ss * plane + rr * columns + cc] = 1;
-    }
+  // the ball's reach per axis, and its offsets as flat index steps for centres the whole ball fits around
+  let ks = 0, kr = 0, kc = 0;
+  const flat = new Int32Array(ball.length / 3);
+  for (let b = 0; b < ball.length; b += 3) {
+    ks = Math.max(ks, Math.abs(ball[b])); kr = Math.max(kr, Math.abs(ball[b + 1])); kc = Math.max(kc, Math.abs(ball[b + 2]));
+    flat[b / 3] = ball[b] * plane + ball[b + 1] * columns + ball[b + 2];
   }
+  for (let s = 0, p = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++, p++) {
+        if (dist2[p] < r2) continue;
+        if (s >= ks && s < slices - ks && r >= kr && r < rows - kr && c >= kc && c < columns - kc) {
+          for (let b = 0; b < flat.length; b++) out[p + flat[b]] = 1;
+          continue;
+        }
+        for (let b = 0; b < ball.length; b += 3) {
+          const ss = s + ball[b];
+          const rr = r + ball[b + 1];
+          const cc = c + ball[b + 2];
+          if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
+          out[ss * plane + rr * columns + cc] = 1;
+        }
+      }
   for (let p = 0; p < mask.length; p++) out[p] &= mask[p];
   return out;
 }
@@ -450,27 +521,39 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     while (parent[b] !== b) { parent[b] = parent[parent[b]]; b = parent[b]; }
     return b;
   };
+  // the distinct basins around a voxel, in the order its neighbours were visited (at most six)
+  const around = new Int32Array(6);
   for (const k of order) {
     const v = vox[k];
     const h = Math.sqrt(depth2[v]);
     const s = (v / plane) | 0, rem = v - s * plane, r = (rem / d.columns) | 0, c = rem - r * d.columns;
-    const around = new Set<number>();
+    let na = 0;
     for (let k = 0; k < 6; k++) {
       if ((k === 0 && c === 0) || (k === 1 && c === d.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === d.rows - 1) || (k === 4 && s === 0) || (k === 5 && s === d.slices - 1)) continue;
       const q = k === 0 ? v - 1 : k === 1 ? v + 1 : k === 2 ? v - d.columns : k === 3 ? v + d.columns : k === 4 ? v - plane : v + plane;
       const j = index.get(q);
-      if (j !== undefined && basinOf[j] >= 0) around.add(root(basinOf[j]));
+      if (j === undefined || basinOf[j] < 0) continue;
+      const b = root(basinOf[j]);
+      let seen = false;
+      for (let t = 0; t < na; t++) if (around[t] === b) seen = true;
+      if (!seen) around[na++] = b;
     }
-    if (!around.size) {
+    if (!na) {
       const b = parent.length;
       parent.push(b); peak.push(h);
       basinOf[k] = b;
       continue;
     }
+    // deepest first; equal peaks keep their order (a stable insertion sort)
+    for (let t = 1; t < na; t++) {
+      const b = around[t];
+      let u = t - 1;
+      for (; u >= 0 && peak[around[u]] < peak[b]; u--) around[u + 1] = around[u];
+      around[u + 1] = b;
+    }
     // the deepest basin takes the voxel; shallow ones met here merge into it
-    const basins = [...around].sort((a, b) => peak[b] - peak[a]);
-    const top = basins[0];
-    for (const b of basins.slice(1)) if (peak[b] - h < minDynamic(peak[b])) parent[b] = top;
+    const top = around[0];
+    for (let t = 1; t < na; t++) if (peak[around[t]] - h < minDynamic(peak[around[t]])) parent[around[t]] = top;
     basinOf[k] = top;
   }
   const groups = new Map<number, number[]>();

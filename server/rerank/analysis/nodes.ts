@@ -15,7 +15,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { faceNeighbour, fillHoles2D, labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { faceNeighbour, fillHoles2D, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -189,6 +189,7 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
   // per slice: bone (with the marrow its cortex rings) and the airway grown by its wall
   const bone = new Uint8Array(plane), nearAirway = new Uint8Array(plane), tmp = new Uint8Array(plane);
   const queue = new Int32Array(plane), seen = new Uint8Array(plane);
+  const bodyWords = wordsOf(body);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
     if (z < carina[2] - BELOW_CARINA_MM) continue;
@@ -198,9 +199,10 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
     dilateSquare(airway, off, g.rows, gc, wall, nearAirway, tmp);
     const t = lm.trachea[s];
     const neckX = t?.x ?? tx, neckY = t?.y ?? ty;
-    for (let q = 0; q < plane; q++) {
-      const i = off + q;
-      if (!body[i] || bone[q] || aorta[i] || nearAirway[q]) continue;
+    // each run of body voxels (nextSet finds the next one)
+    for (let i = nextSet(body, bodyWords, off, off + plane); i < off + plane; i = nextSet(body, bodyWords, i, off + plane)) for (; i < off + plane && body[i]; i++) {
+      const q = i - off;
+      if (bone[q] || aorta[i] || nearAirway[q]) continue;
       const k = compartments[i];
       let ok = false;
       if (k === MEDIASTINUM) ok = true;

@@ -21,7 +21,7 @@ import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
 import { makeGridBox } from './finding-grid';
 import type { Grid } from './grid';
-import { ballOffsets, faceNeighbour, labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
+import { ballOffsets, faceNeighbour, labelComponents, nextSet, squaredDistanceToBackground, VoxelBox, wordsOf } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 const FLUID_HU: [number, number] = [-20, 35];
@@ -333,18 +333,22 @@ export function findThickening(ctx: FindingContext, box: GridBox): Candidate[] {
   };
   const cen = new Float64Array(9);
   const wallAt = (j: number): boolean => !aerated[j] && m.body[j] === 1 && compartments[j] === chestWall;
+  // aerated lung is visited run by run (nextSet finds the start of each)
+  const words = wordsOf(aerated);
+  const cStart = Math.max(1, box.c0), cEnd = Math.min(gc - 1, box.c0 + box.columns);
   for (let s = box.s0; s < box.s0 + box.slices; s++) {
     // the centre of each lung on this slice
     cen.fill(0);
     for (let r = box.r0; r < box.r0 + box.rows; r++) {
-      const base = s * plane + r * gc;
-      for (let c = box.c0; c < box.c0 + box.columns; c++) { const side = aerated[base + c]; if (side) { cen[side * 3] += r; cen[side * 3 + 1] += c; cen[side * 3 + 2]++; } }
+      const base = s * plane + r * gc, end = base + box.c0 + box.columns;
+      for (let i = nextSet(aerated, words, base + box.c0, end); i < end; i = nextSet(aerated, words, i, end))
+        for (; i < end && aerated[i]; i++) { const side = aerated[i]; cen[side * 3] += r; cen[side * 3 + 1] += i - base; cen[side * 3 + 2]++; }
     }
-    for (let r = Math.max(1, box.r0); r < Math.min(g.rows - 1, box.r0 + box.rows); r++)
-      for (let c = Math.max(1, box.c0); c < Math.min(gc - 1, box.c0 + box.columns); c++) {
-        const i = s * plane + r * gc + c;
+    for (let r = Math.max(1, box.r0); r < Math.min(g.rows - 1, box.r0 + box.rows); r++) {
+      const base = s * plane + r * gc, end = base + cEnd;
+      for (let i = nextSet(aerated, words, base + cStart, end); i < end; i = nextSet(aerated, words, i, end)) for (; i < end && aerated[i]; i++) {
+        const c = i - base;
         const side = aerated[i];
-        if (!side) continue;
         // a boundary voxel against the chest wall
         const a = i - 1, b = i + 1, u = i - gc, d = i + gc;
         if (!(wallAt(a) || wallAt(b) || wallAt(u) || wallAt(d))) continue;
@@ -369,6 +373,7 @@ export function findThickening(ctx: FindingContext, box: GridBox): Candidate[] {
           } else if (x < -40) fat = tissueMm > 0;
         }
       }
+    }
   }
   if (!thick.size) return [];
   // the band's own box (it reaches at most 25 mm beyond the lungs)
