@@ -1,17 +1,7 @@
 /** The binary-image primitives of morphology.ts against slow, obvious versions on small random volumes. */
+import { rng as random } from '../../../models/synthetic/lesion';
 import { ballOffsets, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A random mask of blobs: each voxel set with probability `p`, then a few solid boxes so there are deep interiors too. */
 function randomMask(d: Dims, p: number, rnd: () => number): Uint8Array {
