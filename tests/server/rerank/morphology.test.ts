@@ -2,7 +2,6 @@
 import { rng as random } from '../../../models/synthetic/lesion';
 import { ballOffsets, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
-
 /** A random mask of blobs: each voxel set with probability `p`, then a few solid boxes so there are deep interiors too. */
 function randomMask(d: Dims, p: number, rnd: () => number): Uint8Array {
   const { slices, rows, columns } = d;
