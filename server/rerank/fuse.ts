@@ -546,11 +546,12 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     }
     const groups = lesionEvidence(a, f, i, o);
     const scores = scoresOf(groups.map((g) => g.evidence));
+    const strongest = groups.reduce((m, g) => Math.max(m, g.evidence), 0);
     const lesions: LesionAnswer[] = [];
     for (const [k, { pieces, evidence }] of groups.entries()) {
       const best = pieces[0];
       best.score = scores[k];
-      if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < Math.max(...groups.map((g) => g.evidence)))) continue;
+      if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < strongest)) continue;
       const answer = answerOf(best, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
       answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));
@@ -598,7 +599,16 @@ const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const PIECE_LIKELIHOOD = 0.1;
 
 /** Groups of candidate indices: lesion-like candidates whose voxels touch (through `touching`), the rest alone. */
+/** Per candidate list: the grouping depends on the candidates alone, and every query of a series asks for it. */
+const piecesCache = new WeakMap<readonly Candidate[], number[][]>();
+
 function piecesOfLesions(a: Analysis): number[][] {
+  let pieces = piecesCache.get(a.candidates);
+  if (!pieces) piecesCache.set(a.candidates, (pieces = groupTouching(a)));
+  return pieces;
+}
+
+function groupTouching(a: Analysis): number[][] {
   const byId = new Map(a.candidates.map((c, k) => [c.id, k]));
   const parent = a.candidates.map((_, k) => k);
   const root = (k: number): number => { while (parent[k] !== k) { parent[k] = parent[parent[k]]; k = parent[k]; } return k; };
@@ -610,7 +620,12 @@ function piecesOfLesions(a: Analysis): number[][] {
     }
   });
   const groups = new Map<number, number[]>();
-  a.candidates.forEach((_, k) => { const r = root(k); groups.set(r, [...(groups.get(r) ?? []), k]); });
+  a.candidates.forEach((_, k) => {
+    const r = root(k);
+    const g = groups.get(r);
+    if (g) g.push(k);
+    else groups.set(r, [k]);
+  });
   return [...groups.values()];
 }
 
