@@ -32,10 +32,13 @@ export interface CandidateScore {
   heatmap?: { slice: number; box: [number, number, number, number]; size: number; data: Float32Array };
 }
 
+/** What a scorer reads of a candidate: where it is, how wide (for the field it looks at), its id. */
+export type ScorerInput = Pick<Candidate, 'id' | 'centroidPx' | 'diameterMm'>;
+
 export interface LearnedScorer {
   readonly info: ModelInfo;
   /** One score per candidate, same order. Must not mutate its inputs. */
-  scoreCandidates(volume: Volume, candidates: readonly Candidate[]): Promise<CandidateScore[]>;
+  scoreCandidates(volume: Volume, candidates: readonly ScorerInput[]): Promise<CandidateScore[]>;
 }
 
 /** The model info reported when no learned scorer runs. */

@@ -5,8 +5,7 @@
  * prompts against the look-alike prompts (vessel, airway, pleura, normal lung); texture and margin come
  * from their own prompt sets. Query-independent, like the lesion CNN, so the pipeline caches it per series.
  */
-import type { Candidate } from '../rerank/analysis/types';
-import type { CandidateScore, LearnedScorer } from '../rerank/learned';
+import type { CandidateScore, LearnedScorer, ScorerInput } from '../rerank/learned';
 import type { ModelInfo } from '../rerank/response';
 import type { Volume } from '../series/volume';
 import { dot, type ClipDualModel } from './clip-dual';
@@ -61,7 +60,7 @@ export class ClipCandidateScorer implements LearnedScorer {
     return this.textCache;
   }
 
-  async scoreCandidates(volume: Volume, candidates: readonly Candidate[]): Promise<CandidateScore[]> {
+  async scoreCandidates(volume: Volume, candidates: readonly ScorerInput[]): Promise<CandidateScore[]> {
     if (!candidates.length) return [];
     const t = await this.texts();
     const nl = this.prompts.lesion.length;

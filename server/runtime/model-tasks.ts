@@ -8,8 +8,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import type { Candidate } from '../rerank/analysis/types';
-import type { CandidateScore } from '../rerank/learned';
+import type { CandidateScore, ScorerInput } from '../rerank/learned';
 import type { Volume } from '../series/volume';
 import { defineTask } from '../workers/task';
 import { afterTask } from '../workers/gc';
@@ -73,7 +72,7 @@ export const openModels = defineTask(async (input: OpenModelsInput): Promise<Ope
 export interface ScoreInput {
   model: string;
   volume: Volume;
-  candidates: Candidate[];
+  candidates: ScorerInput[];
 }
 
 /** One score per candidate with the model `model` (see LearnedScorer). */

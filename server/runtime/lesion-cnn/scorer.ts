@@ -2,15 +2,14 @@
  * The lesion CNN as the pipeline's learned stage (`LearnedScorer`): one patch per candidate at its
  * centroid, all candidates in a few batched runs, scores in candidate order.
  */
-import type { Candidate } from '../../rerank/analysis/types';
-import type { CandidateScore, LearnedScorer } from '../../rerank/learned';
+import type { CandidateScore, LearnedScorer, ScorerInput } from '../../rerank/learned';
 import type { ModelInfo } from '../../rerank/response';
 import type { Volume } from '../../series/volume';
 import { centralPeak, growFromSeed } from '../grid-region';
 import type { LesionModel } from './model';
 import type { PatchCentre } from './patches';
 
-export function candidateCentre(c: Candidate): PatchCentre {
+export function candidateCentre(c: ScorerInput): PatchCentre {
   return { slice: c.centroidPx.slice, row: c.centroidPx.row, column: c.centroidPx.column };
 }
 
@@ -21,7 +20,7 @@ export class LesionCnnScorer implements LearnedScorer {
     return this.model.info;
   }
 
-  async scoreCandidates(volume: Volume, candidates: readonly Candidate[]): Promise<CandidateScore[]> {
+  async scoreCandidates(volume: Volume, candidates: readonly ScorerInput[]): Promise<CandidateScore[]> {
     const centres = candidates.map(candidateCentre);
     const preds = await this.model.predict(volume, centres);
     const spec = this.model.spec;

@@ -120,12 +120,13 @@ describe('fusion and reranking on a synthetic chest', () => {
 
   it('uses a learned scorer once per analysis and reports its model', async () => {
     let calls = 0;
+    const solid = new Map(a.candidates.map((c) => [c.id, c.solidFraction]));
     const scorer: LearnedScorer = {
       info: { id: 'test-model', version: '0', executionProvider: 'cpu' },
       async scoreCandidates(_vol, cands): Promise<CandidateScore[]> {
         calls++;
         // this model believes only ground-glass candidates are lesions
-        return cands.map((c) => ({ lesionProbability: c.solidFraction < 0.1 ? 1 : 0 }));
+        return cands.map((c) => ({ lesionProbability: (solid.get(c.id) ?? 1) < 0.1 ? 1 : 0 }));
       },
     };
     const q = parseQuery('nodule');

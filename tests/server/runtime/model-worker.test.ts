@@ -6,7 +6,7 @@
  * (the LearnedScorer contract holds across the thread), and an unknown id is a 400.
  */
 import pino from 'pino';
-import type { Candidate } from '../../../server/rerank/analysis/types';
+import type { ScorerInput } from '../../../server/rerank/learned';
 import { UnknownModelError } from '../../../server/runtime/errors';
 import { ModelWorker } from '../../../server/runtime/model-worker';
 import { openScorer } from '../../../server/runtime/registry';
@@ -28,11 +28,11 @@ test('scores computed in the model worker equal the in-process ones', async () =
 
     const { volume } = loadSeriesFromBuffers(sliceBuffers(38, 49));
     expect(volume.hu.buffer).toBeInstanceOf(SharedArrayBuffer); // shared with the worker, not copied
-    const candidates = [
-      { centroidPx: { slice: 5.5, row: 366, column: 316 }, diameterMm: 28 },
-      { centroidPx: { slice: 2, row: 200, column: 150 }, diameterMm: 6 },
-      { centroidPx: { slice: 9, row: 300, column: 380 }, diameterMm: 10 },
-    ] as unknown as Candidate[];
+    const candidates: ScorerInput[] = [
+      { id: 0, centroidPx: { slice: 5.5, row: 366, column: 316 }, diameterMm: 28 },
+      { id: 1, centroidPx: { slice: 2, row: 200, column: 150 }, diameterMm: 6 },
+      { id: 2, centroidPx: { slice: 9, row: 300, column: 380 }, diameterMm: 10 },
+    ];
     const [there, here] = await Promise.all([remote.scoreCandidates(volume, candidates), local.scorer.scoreCandidates(volume, candidates)]);
     expect(there).toHaveLength(3);
     expect(there).toEqual(here);
