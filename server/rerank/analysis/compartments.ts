@@ -29,13 +29,11 @@ export type CompartmentName = (typeof COMPARTMENT_NAMES)[number];
 /** The heart lies below the pulmonary trunk, which sits about this far below the carina. */
 const HEART_BELOW_CARINA_MM = 30;
 
-/** diaphragmHeight per lung masks: the pipeline labels the compartments twice (lung field and aerated lung) from the same masks. */
-const diaphragmHeights = new WeakMap<LungMasks, { g: Grid; h: Float64Array }>();
-
-/** The smooth diaphragm height per column (from the lungs), carried under the heart and spine from the columns around them. */
-function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
-  const known = diaphragmHeights.get(m);
-  if (known && known.g === g) return known.h;
+/**
+ * The smooth diaphragm height per column (from the lungs), carried under the heart and spine from the
+ * columns around them. It depends on the masks alone: a caller labelling twice from them computes it once.
+ */
+export function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
   const plane = g.rows * g.columns;
   const h = m.diaphragmZ.slice();
   const body = m.body;
@@ -68,7 +66,6 @@ function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
     [frontier, next] = [next, frontier];
     nf = nn;
   }
-  diaphragmHeights.set(m, { g, h });
   return h;
 }
 
@@ -76,10 +73,9 @@ function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
  * Labels every grid voxel. `lung` is the lung field by default; passing the aerated lung instead
  * labels what bulges into the lungs by the compartment it bulges from (how false candidates are counted).
  */
-export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m.lung): Uint8Array {
+export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m.lung, dia: Float64Array = diaphragmHeight(g, m)): Uint8Array {
   const plane = g.rows * g.columns;
   const out = new Uint8Array(g.hu.length);
-  const dia = diaphragmHeight(g, m);
   const hull = new Uint8Array(plane);
   const carinaZ = m.levels.carinaZ;
   const lungWords = wordsOf(lung), bodyWords = wordsOf(m.body);
