@@ -32,6 +32,7 @@ import type { Analysis } from '../rerank/analysis/types';
 import type { CandidateScore } from '../rerank/learned';
 import type { ModelInfo } from '../rerank/response';
 import type { Volume } from '../series/volume';
+import { queryForm } from '../workers/wire';
 
 const gzipP = promisify(gzip);
 const gunzipP = promisify(gunzip);
@@ -93,9 +94,8 @@ export function modelKey(model: ModelInfo, fingerprint: string, ids?: readonly n
 
 /** The shareable part of an analysis. */
 export function storableAnalysis(a: Analysis): StoredAnalysis {
-  // Only Analysis' own fields go: a VolumeAnalysis' volume and anatomy stay on this replica.
-  const { seriesInstanceUID: _s, sopInstanceUIDs: _u, ...rest } = a;
-  const { volume: _v, anatomy: _a, ...plain } = rest as typeof rest & { volume?: unknown; anatomy?: unknown };
+  // Only Analysis' own fields go (the query worker's form: no volume, no anatomy), less the identifiers.
+  const { seriesInstanceUID: _s, sopInstanceUIDs: _u, ...plain } = queryForm(a);
   return { ...plain, format: FORMAT };
 }
 
