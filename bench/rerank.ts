@@ -103,13 +103,13 @@ async function cold(engine: Engine, dir: string, model: string | undefined): Pro
     'decode after last read': tDecoded - tRead + out.timings.assemble,
     analysis: out.timings.analysis ?? 0,
   };
-  for (const [k, v] of Object.entries(analysis.timings)) if (k !== 'analysis') ms[`  ${k}`] = v;
+  for (const [k, v] of Object.entries(analysis.wire.timings)) if (k !== 'analysis') ms[`  ${k}`] = v;
   ms.scoring = res.timings.scoring ?? 0;
   ms.fusion = res.timings.fusion ?? 0;
   ms.total = tAnswer - t0;
   void tAnalysed;
   const cpu = { 'read + decode': cDecoded - c0, 'assemble + analysis': cAnalysed - cDecoded, 'scoring + fusion': cAnswer - cAnalysed, total: cAnswer - c0 };
-  return { run: { slices: out.volume.slices, candidates: analysis.candidates.length, ms, cpu }, warm };
+  return { run: { slices: out.volume.slices, candidates: analysis.wire.candidates, ms, cpu }, warm };
 }
 
 /** A plain copy of the same pixel bytes into memory already held: the floor decoding is compared with. */

@@ -76,8 +76,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       shared,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
-  // An entry's bytes as the worker that loaded it counted them (walking an analysis here held the event loop).
-  const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes, sizeOf: (d) => d.bytes ?? typedArrayBytes(d) });
+  // An entry's bytes: its volume's and its serialized analysis' (the event loop holds no candidate objects to walk).
+  const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes, sizeOf: (d) => typedArrayBytes(d) });
   const series = new SeriesService({
     config,
     engine,

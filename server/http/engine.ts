@@ -12,21 +12,21 @@ import { createQueryParser } from '../query/parse';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { CLASSICAL_MODEL, type CandidateScore } from '../rerank/learned';
-import { PRESETS, type Analysis as PipelineAnalysis, type Preset, type ServedAnalysis } from '../rerank/pipeline';
+import { PRESETS, type Preset } from '../rerank/pipeline';
 import type { RerankResponse } from '../rerank/response';
 import { ModelWorker, type RemoteScorer } from '../runtime/model-worker';
 import type { LoadOptions } from '../series/load';
 import type { Volume } from '../series/volume';
 import { WorkerPool } from '../workers/pool';
 import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
-import { queryForm, queryFormOf } from '../workers/wire';
+import { scorerInputsOf, type HeldAnalysis } from '../workers/wire';
 import type { ModelEntry } from './schemas';
 import { modelKey, type SharedCache } from './shared-cache';
 
 type QueryTasks = typeof import('../workers/query-tasks');
 
-/** Per-series analysis (masks, candidates); only the pipeline reads it. */
-export type Analysis = PipelineAnalysis;
+/** Per-series analysis, as the event loop holds it (serialized; only the query worker reads it). */
+export type Analysis = HeldAnalysis;
 
 export interface EngineRerankOptions {
   topK?: number;
@@ -127,15 +127,12 @@ export function createEngine(opts: EngineOptions): Engine {
     const key = modelKey(scorer.info, scorer.fingerprint, want);
     let p = byModel.get(key);
     if (!p) {
-      const volume = (analysis as Partial<ServedAnalysis>).volume;
       const sharedKey = opts.shared?.keyOf(analysis);
-      const byId = new Map(analysis.candidates.map((c) => [c.id, c]));
-      const candidates = want.map((id) => byId.get(id)).filter((c) => c !== undefined);
+      const candidates = scorerInputsOf(analysis.wire.scorerInputs, want);
       p = (async () => {
         const hit = sharedKey ? await opts.shared?.getScores(sharedKey, key) : undefined;
         if (hit && hit.length === candidates.length) return hit;
-        if (!volume) throw new Error('a learned scorer needs the analysis with its volume');
-        const scores = await scorer.scoreCandidates(volume, candidates);
+        const scores = await scorer.scoreCandidates(analysis.volume, candidates);
         if (sharedKey) void opts.shared?.putScores(sharedKey, key, scores);
         return scores;
       })();
@@ -153,7 +150,7 @@ export function createEngine(opts: EngineOptions): Engine {
 
   return {
     openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits }),
-    analyse: (volume, signal) => pool.run('analyseSeries', { volume }, { signal }),
+    analyse: async (volume, signal) => ({ volume, wire: await pool.run('analyseSeries', { volume }, { signal }) }),
     parse: (text) => parseQuery(text),
     async rerank(analysis, query, o) {
       let scorer: RemoteScorer | undefined;
@@ -167,8 +164,6 @@ export function createEngine(opts: EngineOptions): Engine {
       if (!id) ids.set(analysis, (id = randomUUID()));
       const modelKeyOf = scorer ? modelKey(scorer.info, scorer.fingerprint) : undefined;
       const opts2 = { topK: o.topK, minScore: o.minScore, preset: o.preset as Preset | undefined, sopOrder: o.sopOrder };
-      // Serialized by the worker that made it, when it did: no structured clone of its candidates here.
-      const wire = queryFormOf(analysis);
       let withAnalysis = !sent.has(analysis);
       let scores: { ids: number[]; scores: CandidateScore[] } | undefined;
       let scoringMs = 0;
@@ -177,8 +172,7 @@ export function createEngine(opts: EngineOptions): Engine {
       for (let round = 0; round < 3; round++) {
         const out = await queries.run('rerank', {
           id,
-          analysis: withAnalysis && !wire ? queryForm(analysis) : undefined,
-          analysisWire: withAnalysis ? wire : undefined,
+          analysis: withAnalysis ? { bytes: analysis.wire.bytes, seriesInstanceUID: analysis.volume.seriesInstanceUID, sopInstanceUIDs: analysis.volume.sopInstanceUIDs } : undefined,
           query,
           opts: opts2,
           model: scorer && modelKeyOf ? { info: scorer.info, key: modelKeyOf, ...scores } : undefined,

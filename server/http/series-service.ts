@@ -10,7 +10,6 @@
  * (Redis, see shared-cache.ts) the analysis is taken from there when another replica made it, or made
  * here under a lock that makes the others wait for it, then stored.
  */
-import { setImmediate } from 'node:timers/promises';
 import { LRUCache } from 'lru-cache';
 import type { Config } from '../config';
 import type { FolderIndex } from '../dicomweb/folder-index';
@@ -36,8 +35,6 @@ export interface SeriesData {
   skipped: SkipReport;
   /** Order-free sha256 of the instances' bytes. */
   contentHash: string;
-  /** What the cache charges for the entry (typedArrayBytes of volume and analysis), when a worker counted it. */
-  bytes?: number;
 }
 
 export interface LoadProgress {
@@ -225,8 +222,9 @@ export class SeriesService {
         () => shared.getAnalysis(key),
         async () => {
           out = await load.finish({ analyse: true, onAnalyse });
-          await shared.putAnalysis(key, out.analysis as Analysis);
-          return storableAnalysis(out.analysis as Analysis);
+          if (!out.analysis) throw new Error('the load returned no analysis');
+          await shared.putAnalysis(key, out.analysis);
+          return storableAnalysis(out.analysis);
         },
         signal,
       );
@@ -244,9 +242,6 @@ export class SeriesService {
       analysis = out.analysis;
     }
     if (!out || !analysis) throw new Error('the load returned no analysis');
-    // The result's objects were rebuilt on the event loop in the message that brought them: what is
-    // left (caching, the response) runs in a task of its own, so that other requests get a turn between.
-    await setImmediate();
     const loadTimings: Record<string, number> = { ...timings, decode: decoded.decodeMs + out.timings.assemble };
     if (out.timings.analysis !== undefined) loadTimings.analysis = out.timings.analysis;
     return {
@@ -255,8 +250,6 @@ export class SeriesService {
       loadTimings,
       skipped: skipReport(skippedBefore, out.skippedReasons),
       contentHash: decoded.contentHash,
-      // Counted in the worker for the volume and the analysis it made; an analysis from the shared cache is counted here.
-      bytes: analysis === out.analysis ? out.bytes : undefined,
     };
   }
 

@@ -28,17 +28,16 @@ import { gunzip, gzip } from 'node:zlib';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Mutex } from 'redis-semaphore';
-import type { Analysis } from '../rerank/analysis/types';
 import type { CandidateScore } from '../rerank/learned';
 import type { ModelInfo } from '../rerank/response';
 import type { Volume } from '../series/volume';
-import { queryForm } from '../workers/wire';
+import type { AnalysisWire, HeldAnalysis } from '../workers/wire';
 
 const gzipP = promisify(gzip);
 const gunzipP = promisify(gunzip);
 
 /** Bump when the stored shape changes. */
-const FORMAT = 1;
+const FORMAT = 2;
 
 export interface SharedCacheOptions {
   url: string;
@@ -53,8 +52,11 @@ export interface SharedCacheOptions {
   commandTimeoutMs?: number;
 }
 
-/** The stored part of an analysis (see the module comment). */
-type StoredAnalysis = Omit<Analysis, 'seriesInstanceUID' | 'sopInstanceUIDs'> & { format: number };
+/** The stored part of an analysis (see the module comment): its wire form, which holds no identifiers. */
+interface StoredAnalysis {
+  format: number;
+  wire: AnalysisWire;
+}
 
 let pipelineVersionMemo: string | undefined;
 
@@ -93,17 +95,15 @@ export function modelKey(model: ModelInfo, fingerprint: string, ids?: readonly n
 }
 
 /** The shareable part of an analysis. */
-export function storableAnalysis(a: Analysis): StoredAnalysis {
-  // Only Analysis' own fields go (the query worker's form: no volume, no anatomy), less the identifiers.
-  const { seriesInstanceUID: _s, sopInstanceUIDs: _u, ...plain } = queryForm(a);
-  return { ...plain, format: FORMAT };
+export function storableAnalysis(a: HeldAnalysis): StoredAnalysis {
+  return { format: FORMAT, wire: a.wire };
 }
 
-/** An analysis read back, with the identifiers and the volume of this replica's decoded series; undefined if it does not fit. */
-export function restoreAnalysis(stored: StoredAnalysis, volume: Volume): (Analysis & { volume: Volume }) | undefined {
-  const { format, ...rest } = stored;
-  if (format !== FORMAT || rest.slices !== volume.slices || rest.rows !== volume.rows || rest.columns !== volume.columns) return undefined;
-  return { ...rest, seriesInstanceUID: volume.seriesInstanceUID, sopInstanceUIDs: volume.sopInstanceUIDs, volume };
+/** An analysis read back, with this replica's decoded series (its identifiers and pixels); undefined if it does not fit. */
+export function restoreAnalysis(stored: StoredAnalysis, volume: Volume): HeldAnalysis | undefined {
+  const { format, wire } = stored;
+  if (format !== FORMAT || wire?.slices !== volume.slices || wire.rows !== volume.rows || wire.columns !== volume.columns) return undefined;
+  return { volume, wire };
 }
 
 async function pack(value: unknown): Promise<Buffer> {
@@ -177,7 +177,7 @@ export class SharedCache {
     return this.get<StoredAnalysis>(`sf:a:${key}`);
   }
 
-  async putAnalysis(key: string, analysis: Analysis): Promise<void> {
+  async putAnalysis(key: string, analysis: HeldAnalysis): Promise<void> {
     await this.put(`sf:a:${key}`, storableAnalysis(analysis));
   }
 

@@ -10,13 +10,12 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { ParsedQuery } from '../query/finding';
-import type { Analysis } from '../rerank/analysis/types';
 import type { CandidateScore, LearnedScorer } from '../rerank/learned';
 import { rerankSlices, type Preset, type ServedAnalysis } from '../rerank/pipeline';
 import type { ModelInfo, RerankResponse } from '../rerank/response';
 import type { Volume } from '../series/volume';
 import { defineTask } from './task';
-import { decodeQueryForm } from './wire';
+import { fromWire, type AnalysisIdentifiers } from './wire';
 
 interface Held {
   analysis: ServedAnalysis;
@@ -43,10 +42,8 @@ class ScoresNeeded extends Error {
 export interface QueryInput {
   /** Id the caller gave the analysis. */
   id: string;
-  /** The analysis (without volume and anatomy), when the caller thinks this worker does not hold it. */
-  analysis?: Analysis;
-  /** The same, serialized where it was made (wire.ts): sent instead of `analysis` when the caller has it. */
-  analysisWire?: Uint8Array;
+  /** The analysis (serialized where it was made, wire.ts), when the caller thinks this worker does not hold it. */
+  analysis?: AnalysisIdentifiers & { bytes: Uint8Array };
   query: ParsedQuery;
   opts: { topK?: number; minScore?: number; preset?: Preset; sopOrder?: string[] };
   /** The learned model's identity (`key` names its scores), and scores of candidates (by id) not sent before. */
@@ -60,8 +57,7 @@ export interface QueryInput {
 export type QueryOutput = { response: RerankResponse } | { missing: 'analysis' } | { missing: 'scores'; ids: number[] };
 
 export const rerank = defineTask(async (input: QueryInput): Promise<QueryOutput> => {
-  const given = input.analysisWire ? decodeQueryForm(input.analysisWire) : input.analysis;
-  if (given) held.set(input.id, { analysis: { ...given, volume: NO_PIXELS } as ServedAnalysis, scores: new Map() });
+  if (input.analysis) held.set(input.id, { analysis: { ...fromWire(input.analysis.bytes, input.analysis), volume: NO_PIXELS }, scores: new Map() });
   const h = held.get(input.id);
   if (!h) return { missing: 'analysis' };
   const model = input.model;

@@ -20,7 +20,7 @@ import type { LoadOptions, NamedBuffer } from '../series/load';
 import type { WorkerPool } from './pool';
 import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
-import { attachQueryForm } from './wire';
+import type { HeldAnalysis } from './wire';
 
 /** What a load may allocate per byte of DICOM: the files, the HU volume (float32), the analysis. */
 export const LOAD_BYTES_PER_FILE_BYTE = 3;
@@ -49,7 +49,7 @@ export interface DecodedSeries {
 }
 
 /** The ordered volume, its analysis unless told not to analyse, what was skipped. */
-export type FinishedSeries = AssembleSeriesOutput;
+export type FinishedSeries = Omit<AssembleSeriesOutput, 'analysis'> & { analysis?: HeldAnalysis };
 
 const ROWS = 0x00280010;
 const COLUMNS = 0x00280011;
@@ -156,8 +156,7 @@ export class SeriesLoad {
         { files: files.map((f) => ({ name: f.name, decoded: f.decoded })), staging, limits: this.opts.limits, analyse: o.analyse },
         { signal: this.controller.signal, transfer: overflow, onProgress: () => o.onAnalyse?.(), timeoutMs: o.timeoutMs },
       );
-      if (out.analysis && out.analysisWire) attachQueryForm(out.analysis, out.analysisWire);
-      return out;
+      return { ...out, analysis: out.analysis && { volume: out.volume, wire: out.analysis } };
     } finally {
       this.release();
     }

@@ -10,7 +10,7 @@
  *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, analysed.
  */
 import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
-import { contentHash, fileDigest, typedArrayBytes } from '../series/cache';
+import { contentHash, fileDigest } from '../series/cache';
 import type { DecodedFrame } from '../series/decode';
 import { newDecodeBudget } from '../series/decode';
 import { rescaleInto } from '../series/rescale';
@@ -25,10 +25,10 @@ import {
   type SkipReason,
 } from '../series/load';
 import type { Volume } from '../series/volume';
-import { analyseVolume, servedAnalysis, type ServedAnalysis } from '../rerank/pipeline';
+import { analyseVolume, servedAnalysis } from '../rerank/pipeline';
 import { afterTask } from './gc';
 import { defineTask } from './task';
-import { encodeQueryForm } from './wire';
+import { toWire, type AnalysisWire } from './wire';
 
 
 /** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
@@ -112,18 +112,11 @@ export interface AssembleSeriesInput {
 
 export interface AssembleSeriesOutput {
   volume: Volume;
-  analysis?: ServedAnalysis;
+  /** Serialized here (wire.ts): the event loop never rebuilds its candidates. */
+  analysis?: AnalysisWire;
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
   timings: { assemble: number; analysis?: number };
-  /** The analysis' query form, serialized here (wire.ts): what the query worker is sent. */
-  analysisWire?: Uint8Array;
-  /**
-   * typedArrayBytes({volume, analysis}) plus the query form's bytes, what the series cache charges for
-   * them: counted here, since walking the analysis' thousands of objects held the event loop for tens
-   * of milliseconds.
-   */
-  bytes: number;
 }
 
 /** The HU of ordered frames: the staging buffer reordered in place when it holds exactly them, else a new buffer. */
@@ -163,18 +156,16 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   const { skipped, skippedReasons } = collected;
   const t1 = performance.now();
   afterTask(input.analyse ? 'major' : 'minor');
-  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 }, bytes: typedArrayBytes({ volume }) };
+  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 } };
   ctx.progress('analyse');
-  const analysis = servedAnalysis(analyseVolume(volume));
-  const timings = { assemble: t1 - t0, analysis: performance.now() - t1 };
-  const analysisWire = encodeQueryForm(analysis);
-  return { volume, analysis, analysisWire, skipped, skippedReasons, timings, bytes: typedArrayBytes({ volume, analysis }) + analysisWire.byteLength };
+  const analysis = toWire(analyseVolume(volume));
+  return { volume, analysis, skipped, skippedReasons, timings: { assemble: t1 - t0, analysis: performance.now() - t1 } };
 });
 
 /** Analyse a volume decoded earlier (its HU is shared memory, not copied). */
-export const analyseSeries = defineTask((input: { volume: Volume }): ServedAnalysis => {
+export const analyseSeries = defineTask((input: { volume: Volume }): AnalysisWire => {
   afterTask('major');
-  return servedAnalysis(analyseVolume(input.volume));
+  return toWire(analyseVolume(input.volume));
 });
 
 /** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */

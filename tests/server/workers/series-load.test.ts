@@ -3,14 +3,15 @@
  * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
  * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
  * behave as in the loader; a finished load's staging buffer is the volume (no second copy); and the
- * analysis comes with its query form serialized and its byte count made in the worker.
+ * analysis comes serialized by the worker (no candidate objects on the event loop).
  */
 import { contentHash, typedArrayBytes } from '../../../server/series/cache';
+import { analyseVolume } from '../../../server/rerank/pipeline';
 import { permuteSlices } from '../../../server/series/assemble';
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
 import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
 import { SeriesLoad } from '../../../server/workers/series-load';
-import { decodeQueryForm, queryForm, queryFormOf } from '../../../server/workers/wire';
+import { anonymousForm, fromWire, scorerInputsOf } from '../../../server/workers/wire';
 import { enhancedCt, newUid, readSlice, sliceBuffers } from '../series/fixtures';
 
 jest.setTimeout(120_000);
@@ -75,22 +76,29 @@ describe('SeriesLoad', () => {
     expect(out.skipped).toBe(2);
     expect(out.skippedReasons).toEqual({ duplicate_instance: 1, not_dicom: 1 });
     expect(out.volume.slices).toBe(16);
-    expect(out.analysis?.slices).toBe(16);
-    expect(out.analysis?.volume.hu.buffer).toBe(out.volume.hu.buffer);
+    expect(out.analysis?.wire.slices).toBe(16);
+    expect(out.analysis?.volume).toBe(out.volume);
     expect(out.timings.analysis).toBeGreaterThan(0);
-    // The query worker's form of the analysis, serialized in the worker and kept with the analysis:
-    // what a structured clone of it would give, never cloned on the event loop.
-    const analysis = out.analysis as NonNullable<typeof out.analysis>;
-    const wire = queryFormOf(analysis) as Uint8Array;
-    expect(wire).toBe(out.analysisWire);
-    expect(decodeQueryForm(wire)).toEqual(structuredClone(queryForm(analysis)));
-    expect(Object.keys(decodeQueryForm(wire))).not.toContain('volume');
-    expect(structuredClone(analysis)).toEqual(structuredClone({ ...analysis })); // invisible to clones
-    // What the cache charges, counted in the worker (not by walking the analysis on the event loop).
-    expect(out.bytes).toBe(typedArrayBytes({ volume: out.volume, analysis }) + wire.byteLength);
-    // The anatomy (grid HU and masks, only for drawing) stays in the worker: it is not charged or sent.
-    expect(Object.keys(analysis)).not.toContain('anatomy');
-    expect(out.bytes).toBeLessThan(typedArrayBytes(out.volume) * 1.05 + wire.byteLength);
+    // What the event loop holds: bytes and typed arrays only, none of the analysis' objects.
+    const { wire } = out.analysis as NonNullable<typeof out.analysis>;
+    expect(Object.values(wire).every((v) => typeof v === 'number' || ArrayBuffer.isView(v) || Object.values(v).every((x) => typeof x === 'number' || ArrayBuffer.isView(x)))).toBe(true);
+    // The bytes are the analysis the single-thread pipeline makes of the same volume, less its volume,
+    // anatomy and identifiers; the query worker gets those from the volume.
+    const reference = analyseVolume(loadSeriesFromBuffers(files).volume);
+    const { timings: _t, ...restored } = fromWire(wire.bytes, out.volume);
+    const { timings: _r, ...expected } = anonymousForm(reference);
+    expect(restored).toEqual({ ...structuredClone(expected), seriesInstanceUID: reference.seriesInstanceUID, sopInstanceUIDs: reference.sopInstanceUIDs });
+    expect(Object.keys(fromWire(wire.bytes, out.volume))).not.toEqual(expect.arrayContaining(['volume', 'anatomy']));
+    const text = Buffer.from(wire.bytes).toString('latin1');
+    expect(text.includes(out.volume.seriesInstanceUID)).toBe(false);
+    // What the learned model is sent of the candidates it is asked about, in the order asked.
+    const ids = reference.candidates.map((c) => c.id).reverse();
+    expect(wire.candidates).toBe(reference.candidates.length);
+    expect(scorerInputsOf(wire.scorerInputs, [...ids, 1e6])).toEqual(
+      [...reference.candidates].reverse().map(({ id, centroidPx, diameterMm }) => ({ id, centroidPx, diameterMm })),
+    );
+    // What the cache charges: the volume and the serialized analysis.
+    expect(typedArrayBytes(out.analysis)).toBeLessThan(typedArrayBytes(out.volume) + wire.bytes.byteLength * 1.1 + 64 * 1024);
   });
 
   it('takes multi-frame files (more frames than instances expected) and matches the loader', async () => {
