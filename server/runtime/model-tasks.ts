@@ -75,14 +75,16 @@ export interface ScoreInput {
   candidates: ScorerInput[];
 }
 
-/** One score per candidate with the model `model` (see LearnedScorer). */
+/** One score per candidate with the model `model` (see LearnedScorer), without heatmaps. */
 export const scoreCandidates = defineTask(async (input: ScoreInput): Promise<CandidateScore[]> => {
   if (!registry) throw new Error('the models are not open in this worker');
   const scorer = (await registry).scorer(input.model);
   if (!scorer) throw new Error(`model ${input.model} does not score candidates`);
   // Lets go of this thread's view of the volume soon after (server/workers/gc.ts).
   afterTask('minor');
-  return scorer.scoreCandidates(input.volume, input.candidates);
+  // Fusion reads no heatmap; a few hundred of them, cloned onto the event loop and on to the query
+  // worker, cost it 1-2 ms a hop.
+  return (await scorer.scoreCandidates(input.volume, input.candidates)).map(({ heatmap: _h, ...s }) => s);
 });
 
 export const closeModels = defineTask(async (): Promise<true> => {
