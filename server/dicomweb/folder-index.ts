@@ -15,6 +15,8 @@ export interface InstanceEntry {
   readonly path: string;
   /** The whole Part 10 file, for instances stored in memory rather than read from the folder. */
   readonly data?: Uint8Array;
+  readonly studyInstanceUID: string;
+  readonly seriesInstanceUID: string;
   readonly sopInstanceUID: string;
   readonly sopClassUID: string;
   readonly instanceNumber?: number;
@@ -22,8 +24,18 @@ export interface InstanceEntry {
   readonly numberOfFrames: number;
   readonly rows?: number;
   readonly columns?: number;
-  /** The header as DICOM JSON, without PixelData or other bulk data. */
-  readonly metadata: DicomJsonDataset;
+  /**
+   * The header as DICOM JSON text, without PixelData or other bulk data (`metadataOf` parses it). Text,
+   * not objects: a folder's thousands of headers held as objects were most of what every garbage
+   * collection of the event loop had to mark (24 kB of objects per CT instance against a string of a
+   * few kB, which the collector does not walk), and WADO-RS metadata sends the text as it is.
+   */
+  readonly metadataJson: string;
+}
+
+/** The instance's header as DICOM JSON. */
+export function metadataOf(inst: InstanceEntry): DicomJsonDataset {
+  return JSON.parse(inst.metadataJson) as DicomJsonDataset;
 }
 
 /** Why a file under the folder is not an indexed instance. */
@@ -191,6 +203,8 @@ export async function readIndexEntry(file: string): Promise<IndexRead> {
       kind: 'instance',
       entry: {
         path: file,
+        studyInstanceUID: study,
+        seriesInstanceUID: series,
         sopInstanceUID: sop,
         sopClassUID: stringTag(ds, '00080016') ?? '',
         instanceNumber: numberTag(ds, '00200013'),
@@ -198,7 +212,7 @@ export async function readIndexEntry(file: string): Promise<IndexRead> {
         numberOfFrames: numberTag(ds, '00280008') ?? 1,
         rows: numberTag(ds, '00280010'),
         columns: numberTag(ds, '00280011'),
-        metadata: ds,
+        metadataJson: JSON.stringify(ds),
       },
     };
   } catch (err) {
@@ -246,32 +260,33 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
   /** Puts an instance under its study and series; returns its series. */
   const insert = (inst: InstanceEntry): SeriesEntry => {
     bySop.set(inst.sopInstanceUID, inst);
-    const ds = inst.metadata;
-    const studyUID = stringTag(ds, '0020000D')!;
-    const seriesUID = stringTag(ds, '0020000E')!;
+    const studyUID = inst.studyInstanceUID;
+    const seriesUID = inst.seriesInstanceUID;
     let study = studies.get(studyUID);
-    if (!study) {
-      study = {
-        entry: {
-          studyInstanceUID: studyUID,
-          patientName: stringTag(ds, '00100010'),
-          patientID: stringTag(ds, '00100020'),
-          patientBirthDate: stringTag(ds, '00100030'),
-          patientSex: stringTag(ds, '00100040'),
-          studyDate: stringTag(ds, '00080020'),
-          studyTime: stringTag(ds, '00080030'),
-          studyDescription: stringTag(ds, '00081030'),
-          studyID: stringTag(ds, '00200010'),
-          accessionNumber: stringTag(ds, '00080050'),
-          referringPhysicianName: stringTag(ds, '00080090'),
-          series: [],
-        },
-        series: new Map(),
-      };
-      studies.set(studyUID, study);
-    }
-    let series = study.series.get(seriesUID);
+    let series = study?.series.get(seriesUID);
     if (!series) {
+      // The first instance of a study or series gives its attributes.
+      const ds = metadataOf(inst);
+      if (!study) {
+        study = {
+          entry: {
+            studyInstanceUID: studyUID,
+            patientName: stringTag(ds, '00100010'),
+            patientID: stringTag(ds, '00100020'),
+            patientBirthDate: stringTag(ds, '00100030'),
+            patientSex: stringTag(ds, '00100040'),
+            studyDate: stringTag(ds, '00080020'),
+            studyTime: stringTag(ds, '00080030'),
+            studyDescription: stringTag(ds, '00081030'),
+            studyID: stringTag(ds, '00200010'),
+            accessionNumber: stringTag(ds, '00080050'),
+            referringPhysicianName: stringTag(ds, '00080090'),
+            series: [],
+          },
+          series: new Map(),
+        };
+        studies.set(studyUID, study);
+      }
       series = {
         studyInstanceUID: studyUID,
         seriesInstanceUID: seriesUID,
@@ -297,7 +312,7 @@ export function buildIndex(root: string, reads: IndexRead[]): FolderIndex {
     const inst = r.entry;
     if (bySop.has(inst.sopInstanceUID)) {
       // The same instance twice: keep the first copy.
-      skip(inst.path, 'duplicate_instance', stringTag(inst.metadata, '0020000E'), inst.sopInstanceUID);
+      skip(inst.path, 'duplicate_instance', inst.seriesInstanceUID, inst.sopInstanceUID);
       continue;
     }
     insert(inst);
@@ -349,12 +364,14 @@ export function memoryEntry(data: Uint8Array, name: string, metadata?: DicomJson
   return {
     path: name,
     data,
+    studyInstanceUID: study,
+    seriesInstanceUID: series,
     sopInstanceUID: sop,
     sopClassUID: stringTag(ds, '00080016') ?? '',
     instanceNumber: numberTag(ds, '00200013'),
     transferSyntaxUID,
     numberOfFrames: 1,
-    metadata: ds,
+    metadataJson: JSON.stringify(ds),
   };
 }
 

@@ -41,6 +41,9 @@ export async function dicomwebPlugin(app: FastifyInstance, opts: DicomwebPluginO
     return s?.instances.find((i) => i.sopInstanceUID === p.sop);
   };
   const json = (reply: FastifyReply, body: DicomJsonDataset[]): FastifyReply => reply.type(DICOM_JSON).send(body);
+  // The index keeps each header as DICOM JSON text: sent as it is, not parsed and written again.
+  const metadata = (reply: FastifyReply, instances: InstanceEntry[]): FastifyReply =>
+    reply.type(DICOM_JSON).send(`[${instances.map((i) => i.metadataJson).join(',')}]`);
 
   // QIDO-RS
   app.get<{ Querystring: Query }>('/studies', async (req, reply) => json(reply, searchStudies(index, req.query)));
@@ -61,16 +64,16 @@ export async function dicomwebPlugin(app: FastifyInstance, opts: DicomwebPluginO
   app.get<{ Params: UIDParams }>('/studies/:study/metadata', async (req, reply) => {
     const study = index.study(req.params.study!);
     if (!study) return notFound(reply, 'study');
-    return json(reply, study.series.flatMap((s) => s.instances.map((i) => i.metadata)));
+    return metadata(reply, study.series.flatMap((s) => s.instances));
   });
   app.get<{ Params: UIDParams }>('/studies/:study/series/:series/metadata', async (req, reply) => {
     const series = seriesIn(req.params.study!, req.params.series!);
     if (!series) return notFound(reply, 'series');
-    return json(reply, series.instances.map((i) => i.metadata));
+    return metadata(reply, series.instances);
   });
   app.get<{ Params: UIDParams }>('/studies/:study/series/:series/instances/:sop/metadata', async (req, reply) => {
     const inst = instanceIn(req.params);
-    return inst ? json(reply, [inst.metadata]) : notFound(reply, 'instance');
+    return inst ? metadata(reply, [inst]) : notFound(reply, 'instance');
   });
 
   // WADO-RS frames (native frames as explicit little endian bytes)

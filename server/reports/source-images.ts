@@ -3,7 +3,7 @@
  * class): from the folder index of the embedded DICOMweb, or by WADO-RS metadata from the PACS with
  * the same credential the series was fetched with.
  */
-import type { FolderIndex } from '../dicomweb/folder-index';
+import { metadataOf, type FolderIndex } from '../dicomweb/folder-index';
 import { SourceError } from '../series/sources/errors';
 import { naturalize, type Dataset } from './part10';
 
@@ -17,7 +17,7 @@ export function folderImages(index: FolderIndex): SourceImages {
     async header(sop) {
       const inst = index.instance(sop);
       if (!inst) throw new SourceError(404, 'instances_not_found', 'an instance of the series is no longer in the folder');
-      return naturalize(inst.metadata as Record<string, unknown>);
+      return naturalize(metadataOf(inst) as Record<string, unknown>);
     },
   };
 }

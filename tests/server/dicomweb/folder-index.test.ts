@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile, mkdir, copyFile, readFile } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import { deflateBombFile, nestedSequenceFile } from '../../support/hostile-dicom';
-import { indexFolder } from '../../../server/dicomweb/folder-index';
+import { indexFolder, metadataOf } from '../../../server/dicomweb/folder-index';
 import { SAMPLE_CASE_DIR, SAMPLE_DICOM_DIR } from '../../../server/series/sample';
 
 interface GroundTruth {
@@ -44,8 +44,8 @@ describe('indexFolder', () => {
     expect(first.rows).toBe(512);
     expect(first.transferSyntaxUID).toMatch(/^1\.2\.840\.10008\.1\.2/);
     // Metadata is the header without pixel data, as DICOM JSON.
-    expect(first.metadata['7FE00010']).toBeUndefined();
-    expect(first.metadata['00280030']).toEqual({ vr: 'DS', Value: [expect.any(Number), expect.any(Number)] });
+    expect(metadataOf(first)['7FE00010']).toBeUndefined();
+    expect(metadataOf(first)['00280030']).toEqual({ vr: 'DS', Value: [expect.any(Number), expect.any(Number)] });
   });
 
   it('walks sub-folders and skips files that are not DICOM, truncated or duplicated', async () => {
