@@ -18,7 +18,8 @@ import type { SeriesLoad } from '../workers/series-load';
 import { fetchDicomwebSeries, type SeriesFile } from '../series/sources/dicomweb';
 import { SourceError } from '../series/sources/errors';
 import type { PerKeyLimiter } from '../series/sources/limiter';
-import { readLocalSeries } from '../series/sources/local';
+import type { NamedPath } from '../series/load';
+import { localSeriesFiles } from '../series/sources/local';
 import type { Volume } from '../series/volume';
 import type { Analysis, Engine } from './engine';
 import { ApiError } from './errors';
@@ -93,7 +94,7 @@ interface Resolved {
    * Hands the files to `sink` as they arrive; resolves when all are in, with the files of the series
    * already known to be left out (by the folder index).
    */
-  load: (emit: (p: LoadProgress) => void, signal: AbortSignal, sink: (file: SeriesFile) => void) => Promise<{ skipped?: SkipCounts }>;
+  load: (emit: (p: LoadProgress) => void, signal: AbortSignal, sink: (file: SeriesFile | NamedPath) => void) => Promise<{ skipped?: SkipCounts }>;
   /** For PACS series fetched with the caller's credentials: check them on a cache hit too. */
   verify?: () => Promise<void>;
 }
@@ -387,13 +388,11 @@ export class SeriesService {
       sopOrder: sops ? [...sops] : undefined,
       expected: known.length,
       load: async (emit, _signal, sink) => {
-        await readLocalSeries(index, {
-          seriesInstanceUID,
-          studyInstanceUID,
-          sopInstanceUIDs: sops,
-          onProgress: progressThrottle(emit),
-          onFile: sink,
-        });
+        // Named, not read: the decoding workers read the files.
+        const files = localSeriesFiles(index, { seriesInstanceUID, studyInstanceUID, sopInstanceUIDs: sops });
+        emit({ phase: 'fetch', done: 0, total: files.length });
+        for (const f of files) sink(f);
+        emit({ phase: 'fetch', done: files.length, total: files.length });
         return { skipped };
       },
     };

@@ -48,6 +48,16 @@ export interface NamedBuffer {
   data: Uint8Array;
 }
 
+/**
+ * A file a decoding worker reads itself (a folder's), with the image size its header declares when the
+ * folder's index knows it: the event loop never holds its bytes.
+ */
+export interface NamedPath {
+  name: string;
+  path: string;
+  image?: { rows: number; columns: number; frames: number };
+}
+
 export function budgetOf(options: LoadOptions): DecodeBudget {
   return newDecodeBudget(options.maxFrames ?? DEFAULT_MAX_FRAMES, options.maxVoxels ?? DEFAULT_MAX_VOXELS);
 }

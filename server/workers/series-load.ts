@@ -16,7 +16,7 @@ import { readValues, scanPart10 } from '../series/part10';
 import { DEFAULT_MAX_VOXELS } from '../series/assemble';
 import { DEFAULT_MAX_FRAMES } from '../series/decode';
 import { combineDigests } from '../series/cache';
-import type { LoadOptions, NamedBuffer } from '../series/load';
+import type { LoadOptions, NamedBuffer, NamedPath } from '../series/load';
 import type { WorkerPool } from './pool';
 import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
@@ -73,8 +73,11 @@ function peekDimensions(data: Uint8Array): { rows: number; columns: number; fram
   }
 }
 
+/** A file as queued for decoding: its bytes, or its path for the worker to read. */
+export type QueuedFile = (NamedBuffer | NamedPath) & { index: number };
+
 export class SeriesLoad {
-  private readonly queue: Array<NamedBuffer & { index: number }> = [];
+  private readonly queue: QueuedFile[] = [];
   private readonly results: DecodedFile[] = [];
   private readonly controller = new AbortController();
   private staging?: Staging;
@@ -108,12 +111,16 @@ export class SeriesLoad {
     else opts.signal?.addEventListener('abort', onAbort, { once: true });
   }
 
-  /** Adds one file of the series; its buffer moves to a worker (the caller's view is detached afterwards). */
-  push(file: NamedBuffer): void {
+  /**
+   * Adds one file of the series: its bytes, whose buffer moves to a worker (the caller's view is
+   * detached afterwards), or its path, which the worker reads.
+   */
+  push(file: NamedBuffer | NamedPath): void {
     if (this.ended) throw new Error('push after end');
     if (this.failed) return;
-    this.queue.push({ name: file.name, data: ownBuffer(file.data), index: this.nextIndex++ });
-    if (!this.starting) this.starting = this.start(this.queue[0].data);
+    const index = this.nextIndex++;
+    this.queue.push('data' in file ? { name: file.name, data: ownBuffer(file.data), index } : { ...file, index });
+    if (!this.starting) this.starting = this.start(this.queue[0]);
     void this.starting.then(() => this.pump(false));
   }
 
@@ -182,14 +189,15 @@ export class SeriesLoad {
     this.release();
   }
 
-  /** Reserves memory and allocates the staging buffer from the first file's header, before any decoding. */
-  private async start(first: Uint8Array): Promise<void> {
+  /** Reserves memory and allocates the staging buffer from the first file's header (or its index entry), before any decoding. */
+  private async start(first: QueuedFile): Promise<void> {
     try {
-      const dims = peekDimensions(first);
+      const dims = 'data' in first ? peekDimensions(first.data) : first.image;
       const maxVoxels = this.opts.limits?.maxVoxels ?? DEFAULT_MAX_VOXELS;
       const expectedFrames = dims ? this.opts.expected * dims.frames : 0;
       const frameLength = dims ? dims.rows * dims.columns : 0;
-      const estimate = Math.max(first.byteLength, frameLength * 2) * Math.max(1, this.opts.expected) * LOAD_BYTES_PER_FILE_BYTE;
+      const fileBytes = 'data' in first ? first.data.byteLength : 0;
+      const estimate = Math.max(fileBytes, frameLength * 2 * (dims?.frames ?? 1)) * Math.max(1, this.opts.expected) * LOAD_BYTES_PER_FILE_BYTE;
       if (this.opts.reserve) this.reservation = await this.opts.reserve(estimate, this.controller.signal);
       if (this.failed) return this.release();
       if (dims && expectedFrames > 0 && expectedFrames * frameLength <= maxVoxels) {
@@ -219,7 +227,7 @@ export class SeriesLoad {
     if (this.ended && this.queue.length === 0 && this.inFlight === 0 && !this.failed) this.settle.resolve();
   }
 
-  private dispatch(batch: Array<NamedBuffer & { index: number }>): void {
+  private dispatch(batch: QueuedFile[]): void {
     this.inFlight++;
     this.firstDispatch ??= performance.now();
     const limits = {
@@ -227,7 +235,7 @@ export class SeriesLoad {
       maxVoxels: (this.opts.limits?.maxVoxels ?? DEFAULT_MAX_VOXELS) - this.usedVoxels,
     };
     this.pool
-      .run('decodeBatch', { files: batch, staging: this.staging, limits }, { signal: this.controller.signal, transfer: batch.map((f) => f.data.buffer as ArrayBuffer) })
+      .run('decodeBatch', { files: batch, staging: this.staging, limits }, { signal: this.controller.signal, transfer: batch.flatMap((f) => ('data' in f ? [f.data.buffer as ArrayBuffer] : [])) })
       .then((out) => {
         for (const f of out.files) {
           this.results.push(f);

@@ -9,6 +9,7 @@
  * - `assembleSeries`, once: the frames checked to form one stack and put in order in place (the
  *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, analysed.
  */
+import { readFileSync } from 'node:fs';
 import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
 import { contentHash, fileDigest } from '../series/cache';
 import type { DecodedFrame } from '../series/decode';
@@ -22,6 +23,7 @@ import {
   type DecodedOrSkipped,
   type LoadOptions,
   type NamedBuffer,
+  type NamedPath,
   type SkipReason,
 } from '../series/load';
 import type { Volume } from '../series/volume';
@@ -48,8 +50,8 @@ export interface Staging {
 }
 
 export interface DecodeBatchInput {
-  /** Files with their position in the series' file order (duplicates and errors are judged in that order). */
-  files: Array<NamedBuffer & { index: number }>;
+  /** Files (bytes or paths to read) with their position in the series' file order (duplicates and errors are judged in that order). */
+  files: Array<(NamedBuffer | NamedPath) & { index: number }>;
   staging?: Staging;
   /** What this batch may still declare (the series' bounds less what earlier batches used). */
   limits: { maxFrames: number; maxVoxels: number };
@@ -89,10 +91,12 @@ export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutp
   const budget = newDecodeBudget(input.limits.maxFrames, input.limits.maxVoxels);
   try {
     const files = input.files.map((file): DecodedFile => {
-      const digest = fileDigest(file.data);
-      const d = decodeOrSkip(file.data, file.name, budget);
+      // A folder's file is read here, not on the event loop (series/sources/local.ts); a read error is a SeriesReadError (500).
+      const data = 'data' in file ? file.data : readFileSync(file.path);
+      const digest = fileDigest(data);
+      const d = decodeOrSkip(data, file.name, budget);
       const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging)) } : d;
-      return { index: file.index, name: file.name, digest, bytes: file.data.byteLength, decoded };
+      return { index: file.index, name: file.name, digest, bytes: data.byteLength, decoded };
     });
     afterTask('minor');
     return { files };

@@ -1,10 +1,11 @@
 /**
- * A series from an indexed folder (embedded mode, or `--dicom-dir`): the index names the files, this
- * reads them, keeping only the SOP instances asked for when a list is given.
+ * A series from an indexed folder (embedded mode, or `--dicom-dir`): the index names the files, keeping
+ * only the SOP instances asked for when a list is given. The files are not read here but by the
+ * decoding workers (NamedPath): a CT series is some 70 MB of files, whose buffers on the event loop
+ * counted as its external memory and set off a full collection of its heap every few files.
  */
-import { readFile } from 'node:fs/promises';
 import type { FolderIndex } from '../../dicomweb/folder-index';
-import type { SeriesFile } from './dicomweb';
+import type { NamedBuffer, NamedPath } from '../load';
 import { SourceError } from './errors';
 
 export interface LocalSeriesRequest {
@@ -12,12 +13,10 @@ export interface LocalSeriesRequest {
   /** When given, the series must belong to this study (a DICOMweb URL names both). */
   studyInstanceUID?: string;
   sopInstanceUIDs?: readonly string[];
-  onProgress?: (done: number, total: number) => void;
-  /** Each file as soon as it is read (the list returned is then empty). */
-  onFile?: (file: SeriesFile) => void;
 }
 
-export async function readLocalSeries(index: FolderIndex, req: LocalSeriesRequest): Promise<SeriesFile[]> {
+/** The files of the series: by path, or the bytes of instances held in memory (documents this server wrote). */
+export function localSeriesFiles(index: FolderIndex, req: LocalSeriesRequest): Array<NamedBuffer | NamedPath> {
   const series = index.series(req.seriesInstanceUID);
   if (!series || (req.studyInstanceUID !== undefined && series.studyInstanceUID !== req.studyInstanceUID)) {
     throw new SourceError(404, 'series_not_found', 'this series is not in the local folder');
@@ -32,26 +31,10 @@ export async function readLocalSeries(index: FolderIndex, req: LocalSeriesReques
     }
     instances = wanted.map((s) => bySop.get(s)!);
   }
-  const total = instances.length;
-  let done = 0;
-  req.onProgress?.(0, total);
-  const out: SeriesFile[] = new Array(total);
-  let next = 0;
-  // A few reads in flight: enough to hide disk latency without a burst of open files.
-  const worker = async (): Promise<void> => {
-    while (next < total) {
-      const i = next++;
-      let file: SeriesFile;
-      try {
-        file = { name: `${instances[i].sopInstanceUID}.dcm`, data: instances[i].data ?? (await readFile(instances[i].path)) };
-      } catch {
-        throw new SourceError(500, 'local_read_failed', 'a file of the local series could not be read');
-      }
-      if (req.onFile) req.onFile(file);
-      else out[i] = file;
-      req.onProgress?.(++done, total);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(8, total) }, worker));
-  return req.onFile ? [] : out;
+  return instances.map((i) => {
+    const name = `${i.sopInstanceUID}.dcm`;
+    if (i.data) return { name, data: i.data };
+    const image = i.rows && i.columns ? { rows: i.rows, columns: i.columns, frames: i.numberOfFrames } : undefined;
+    return { name, path: i.path, image };
+  });
 }

@@ -12,7 +12,8 @@ import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/
 import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
 import { SeriesLoad } from '../../../server/workers/series-load';
 import { anonymousForm, fromWire, scorerInputsOf } from '../../../server/workers/wire';
-import { enhancedCt, newUid, readSlice, sliceBuffers } from '../series/fixtures';
+import path from 'node:path';
+import { enhancedCt, newUid, readSlice, sliceBuffers, slicePath } from '../series/fixtures';
 
 jest.setTimeout(120_000);
 
@@ -65,6 +66,24 @@ describe('SeriesLoad', () => {
     // The shared staging buffer became the volume: one buffer of exactly its size.
     expect(v.hu.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(v.hu.buffer.byteLength).toBe(v.hu.byteLength);
+  });
+
+  it('reads files named by path in the workers (a folder\'s): the same volume and hash, and a read error is a 500', async () => {
+    const files = sliceBuffers(20, 35);
+    const load = new SeriesLoad(pool, { expected: files.length });
+    for (let n = 20; n <= 35; n++) load.push({ name: path.basename(slicePath(n)), path: slicePath(n), image: { rows: 512, columns: 512, frames: 1 } });
+    load.end();
+    expect((await load.decoded()).contentHash).toBe(contentHash(files));
+    const out = await load.finish({ analyse: false });
+    const reference = loadSeriesFromBuffers(files).volume;
+    expect(out.volume.sopInstanceUIDs).toEqual(reference.sopInstanceUIDs);
+    expect(Buffer.from(out.volume.hu.buffer, out.volume.hu.byteOffset, out.volume.hu.byteLength).equals(Buffer.from(reference.hu.buffer))).toBe(true);
+
+    const gone = new SeriesLoad(pool, { expected: 2 });
+    gone.push({ name: 'a.dcm', path: slicePath(20) });
+    gone.push({ name: 'b.dcm', path: path.join(path.dirname(slicePath(20)), 'no-such-file.dcm') });
+    gone.end();
+    await expect(gone.decoded()).rejects.toMatchObject({ httpStatus: 500, code: 'SERIES_READ_FAILED' });
   });
 
   it('skips repeated instances and non-DICOM files as the loader does, and analyses when asked', async () => {
