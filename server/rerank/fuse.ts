@@ -98,6 +98,8 @@ interface TermFactor {
 
 export interface CandidateMatch {
   candidate: Candidate;
+  /** The candidate with its learned score: what it was judged on. */
+  judged: Evidence;
   finding: number;
   /** Unnormalised evidence that this candidate is the one described. */
   evidence: number;
@@ -106,6 +108,7 @@ export interface CandidateMatch {
   /** Probability that it is the one described (evidence normalised with the other candidates and "not in this series"). */
   score: number;
   factors: TermFactor[];
+  /** Its words, and the factors' `measured`, only when asked to describe (empty otherwise). */
   label: string;
 }
 
@@ -390,23 +393,28 @@ const texWord = (e: Evidence): string => {
 };
 const lobeWord = (c: Candidate): string => Object.entries(c.lobes).sort((x, y) => (y[1] ?? 0) - (x[1] ?? 0))[0]?.[0] ?? '';
 
-/** Scores one candidate against one finding (unnormalised evidence and the factors behind it). */
-export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e: Evidence, w: PresetWeights): CandidateMatch {
+/**
+ * Scores one candidate against one finding (unnormalised evidence and the factors behind it). The words
+ * (label, what each factor measured) are made only with `describe`: a query weighs every candidate, and
+ * only the lesions it answers with are described.
+ */
+export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e: Evidence, w: PresetWeights, describe = false): CandidateMatch {
   const c = e.candidate;
   const factors: TermFactor[] = [];
-  const add = (term: Term | undefined, membership: number, floor: number, base: number, measured: string): void => {
+  const add = (term: Term | undefined, membership: number, floor: number, base: number, measured: string | (() => string)): void => {
     if (!term) return;
     const mem = clamp01(membership);
-    factors.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured });
+    const words = !describe ? '' : typeof measured === 'string' ? measured : measured();
+    factors.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured: words });
   };
   const termOf = (kind: Term['kind'], value?: string): Term | undefined =>
     f.terms.find((t) => t.kind === kind && !t.negated && (value === undefined || t.value === value));
   const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
 
   // type, then further types said to be part of it ("calcified nodule" → calcification)
-  if (f.type) add(termOf('type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5, `${kind}, ${round(c.diameterMm)} mm`);
+  if (f.type) add(termOf('type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5, () => `${kind}, ${round(c.diameterMm)} mm`);
   for (const feature of f.features ?? []) {
-    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5, texWord(e));
+    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5, () => texWord(e));
   }
   const side = f.anatomy.side;
   if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : 0, FLOOR.side, BASE_RATE.side, c.side);
@@ -414,11 +422,11 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   if (f.anatomy.lobe) {
     const lobe = f.anatomy.lobe;
     const p = (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0);
-    add(termOf('lobe'), p, FLOOR.lobe, BASE_RATE.lobe, `${lobeWord(c)} (estimated from position)`);
+    add(termOf('lobe'), p, FLOOR.lobe, BASE_RATE.lobe, () => `${lobeWord(c)} (estimated from position)`);
   }
   // segment names that are also position words
   const seg = f.anatomy.segment;
-  const where = `${c.zone} zone, ${c.anteroposterior}${c.wall ? `, against the ${c.wall}` : ''}`;
+  const where = (): string => `${c.zone} zone, ${c.anteroposterior}${c.wall ? `, against the ${c.wall}` : ''}`;
   if (seg) {
     const p = positionMembership(seg, a, c);
     if (p !== undefined) add(termOf('segment'), p, FLOOR.position, BASE_RATE.position, where);
@@ -429,17 +437,17 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   }
   if (f.anatomy.level) {
     const p = levelMembership(a, f.anatomy.level, c);
-    const hilum = c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where;
+    const hilum = (): string => (c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where());
     if (p !== undefined) add(termOf('level'), p, FLOOR.level, BASE_RATE.level, f.anatomy.level === 'hilum' ? hilum : where);
   }
-  if (f.size && !judgesOwn(c.kind, 'size')) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, `${round(c.diameterMm)} mm`);
-  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, `${round(c.diameterMm)} mm`);
+  if (f.size && !judgesOwn(c.kind, 'size')) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, () => `${round(c.diameterMm)} mm`);
+  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, () => `${round(c.diameterMm)} mm`);
   if (f.texture) {
     const t = textureOf(e);
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
-    add(termOf('texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4, texWord(e));
+    add(termOf('texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4, () => texWord(e));
   }
-  for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, irregularityOf(e) > 0.35 ? 'irregular' : 'smooth');
+  for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, () => (irregularityOf(e) > 0.35 ? 'irregular' : 'smooth'));
 
   // what only some kinds have: a node's station and short axis, an effusion's amount, air inside a lesion, ...
   for (const k of kindFactors(f, c, termOf)) add(k.term, k.membership, k.floor, k.base, k.measured);
@@ -459,7 +467,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     if (tf.membership < w.reject) evidence = 0;
     evidence *= Math.pow(tf.ratio, w.attributes);
   }
-  return { candidate: c, finding: findingIndex, evidence, likelihood, score: 0, factors, label: labelOf(e) };
+  return { candidate: c, judged: e, finding: findingIndex, evidence, likelihood, score: 0, factors, label: describe ? labelOf(e) : '' };
 }
 
 function labelOf(e: Evidence): string {
@@ -552,7 +560,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       const best = pieces[0];
       best.score = scores[k];
       if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < strongest)) continue;
-      const answer = answerOf(best, f);
+      const answer = answerOf({ ...matchCandidate(a, f, i, best.judged, PRESET_WEIGHTS[o.preset ?? 'report-match'], true), score: best.score }, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
       answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));
       lesions.push(answer);
