@@ -201,12 +201,10 @@ export class SeriesLoad {
       if (this.opts.reserve) this.reservation = await this.opts.reserve(estimate, this.controller.signal);
       if (this.failed) return this.release();
       if (dims && expectedFrames > 0 && expectedFrames * frameLength <= maxVoxels) {
-        this.staging = {
-          hu: new Float32Array(new SharedArrayBuffer(expectedFrames * frameLength * Float32Array.BYTES_PER_ELEMENT)),
-          next: new Int32Array(new SharedArrayBuffer(4)),
-          rows: dims.rows,
-          columns: dims.columns,
-        };
+        // Allocated in a worker: shared memory is zero-filled, and with freed memory kept for reuse
+        // (malloc.ts) that meant writing 140 MB, 60-70 ms of the event loop, for each series.
+        this.staging = await this.pool.run('allocateStaging', { frames: expectedFrames, rows: dims.rows, columns: dims.columns }, { signal: this.controller.signal });
+        if (this.failed) return this.release();
       }
     } catch (err) {
       this.fail(err);

@@ -86,6 +86,14 @@ function toFrameHu(f: DecodedFrame, staging: Staging | undefined): FrameHu {
   return { ...geometry, hu };
 }
 
+/** A staging buffer of `frames` slots of rows × columns (see series-load.ts: not allocated on the event loop). */
+export const allocateStaging = defineTask((input: { frames: number; rows: number; columns: number }): Staging => ({
+  hu: sharedFloat32(input.frames * input.rows * input.columns),
+  next: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
+  rows: input.rows,
+  columns: input.columns,
+}));
+
 /** Hash, decode and rescale a batch of files of one series. */
 export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutput => {
   const budget = newDecodeBudget(input.limits.maxFrames, input.limits.maxVoxels);
