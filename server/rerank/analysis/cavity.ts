@@ -2,8 +2,8 @@
  * Air inside a focal lesion: a cavity, or vacuoles (the small air bubbles of a part-solid adenocarcinoma).
  *
  * On each slice of a lesion, at full resolution in its box: the lesion's tissue (above a threshold
- * between the lung and the lesion's core density) as the component that fills most of the box, its
- * in-plane holes filled; a hole that holds air (its darkest third below the lung parenchyma, so lung
+ * between the lung and the lesion's bulk: its solid core, or the ground glass of a mostly ground-glass
+ * lesion) as the tissue component with the most pixels in the box, its in-plane holes filled; a hole that holds air (its darkest third below the lung parenchyma, so lung
  * trapped between lobules does not count) is an air pocket. The largest pocket's diameter over the
  * lesion's slices is `cavityMm` (a cavity from about 4 mm); the small pockets (1–4 mm) on the slice with
  * the most are `vacuoles`; `airInsideShare` is the pockets' area over the lesion's. Air that runs on
@@ -79,7 +79,11 @@ function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | 
     footprint[2] = Math.max(footprint[2], Math.min(v.columns - 1, sl.box[2] + 2)); footprint[3] = Math.max(footprint[3], Math.min(v.rows - 1, sl.box[3] + 2));
   }
   const lung = m.parenchymaHU;
-  const threshold = Math.min(-350, lung + 0.45 * (c.coreHU - lung));
+  // the tissue: between the lung and the bulk of the lesion, which is its solid core, or, in a mostly
+  // ground-glass (part-solid) lesion, its ground glass: above the core's midpoint the ground glass that holds
+  // the vacuoles falls apart and they are no longer enclosed
+  const bulk = c.groundGlassFraction > c.solidFraction ? Math.min(c.coreHU, c.meanHU) : c.coreHU;
+  const threshold = Math.min(-350, lung + 0.45 * (bulk - lung));
   const airHU = lung - AIR_BELOW_PARENCHYMA_HU;
   const pxArea = v.pixelSpacing[0] * v.pixelSpacing[1];
   let cavity = 0, vacuoles = 0, airArea = 0, lesionArea = 0;
@@ -101,8 +105,10 @@ function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | 
     const comps = labelComponents(tissue, { slices: 1, rows: h, columns: w }, true);
     const inBox = new Int32Array(comps.count + 1);
     for (let r = by0 - y0; r <= by1 - y0; r++) for (let q = bx0 - x0; q <= bx1 - x0; q++) inBox[comps.labels[r * w + q]]++;
+    // among the tissue components only: on a slice through a large cavity the air in the box (the cavity
+    // and the lung in the box's corners) outnumbers the wall, and the background must not win
     let best = 0;
-    for (let k = 1; k <= comps.count; k++) if (inBox[k] > inBox[best]) best = k;
+    for (let k = 1; k <= comps.count; k++) if (inBox[k] > (best ? inBox[best] : 0)) best = k;
     if (!best) continue;
     const filled = new Uint8Array(w * h);
     for (let i = 0; i < filled.length; i++) filled[i] = comps.labels[i] === best ? 1 : 0;

@@ -1,8 +1,9 @@
 /**
  * Consolidation and atelectasis: dense lung (above about -250 HU, on the grid) broader than the vessels
  * (a ball of 4 mm opens it), of at least 4 mL, in the space the lung occupies (its field, and its convex
- * hull on the chest-wall side: a consolidated lobe is no longer air), outside the hilar bulges (where the
- * large vessels are) and outside any effusion.
+ * hull on the chest-wall side: a consolidated lobe is no longer air; behind the hila, also what has the same
+ * lung over and under it: a posterior corner of the lung), outside the hilar bulges (where the large vessels
+ * are) and outside any effusion; at least about 8 mm deep through the slices.
  *
  * - Air bronchograms: air (< -700 HU) inside the opacity at full resolution, once its outline is closed
  *   (a 3 mm closing and the in-plane holes filled) and its one-voxel rim is set aside; their share of the
@@ -25,6 +26,8 @@ const MIN_ML = 4;
 const AIR_HU = -700;
 /** Hilar bulges: the lung field within this of a hilum, outside the aerated lung. */
 const HILUM_MM = 30;
+/** A place with the same lung within this above and below it is lung (a segment is some 2–4 cm high). */
+const SANDWICH_MM = 30;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
@@ -94,7 +97,12 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
     const bronchi = sigmoid((air - 0.006) / 0.002);
     // soft tissue to fluid density: neither aerated lung nor bone, calcification or contrast-filled vessels
     const soft = sigmoid((cons.meanHU + 350) / 60) * sigmoid((150 - cons.meanHU) / 30);
-    cons.lesionLikelihood = big * soft * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
+    // the opening asks for 8 mm of opacity in every direction, but on slices thicker than its radius the
+    // ball is one slice deep: a single thick slice of soft tissue (a diaphragmatic dome partial-volumed
+    // under the lung base) survives it. An airspace opacity is centimetres deep: ask for the same 8 mm
+    // through the slices, about (at least two thick slices; any opened opacity on thin slices has it).
+    const deep = sigmoid((new Set(vox.map((i) => (i / plane) | 0)).size * g.spacing[0] - 1.6 * OPEN_MM) / 0.75);
+    cons.lesionLikelihood = big * soft * deep * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
     out.consolidations.push(cons);
     // atelectasis: no air bronchograms, and against an effusion or a thin plate
     const passive = sigmoid((measures.effusionContact - 0.08) / 0.03);
@@ -109,7 +117,8 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
  * The space a lung occupies, in box order: its field, and what of its convex hull (per slice) lies on
  * the chest-wall side of its aerated part and above the diaphragm. A consolidated lobe is no longer air
  * and too broad for the field's closing to take in; the hull takes it back, while the mediastinum (medial
- * of the aerated lung on the same row) and the domes under the lung stay out.
+ * of the aerated lung on the same row) and the domes under the lung stay out. Behind the hila, also what
+ * has the same lung's field within SANDWICH_MM both over and under it.
  */
 function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
   const { g, m } = ctx;
@@ -161,6 +170,39 @@ function lungSpace(ctx: FindingContext, box: GridBox): Uint8Array {
       }
     }
   }
+  // a consolidation in a posterior corner of the lung (its paravertebral gutter, say) is outside the hull of
+  // what its slice keeps aerated, and medial of the aerated lung left on its rows; yet the same lung lies
+  // over and under it. Behind the hila only: the descending aorta, the spine and the crura run on through
+  // the slices (no lung over and under them) and the domes are under the diaphragm, while the heart, in
+  // front, has lung over and under its lateral border.
+  const hilumY = [m.airway.hila.right?.[1], m.airway.hila.left?.[1]];
+  const k = Math.max(1, Math.round(SANDWICH_MM / g.spacing[0]));
+  const prevAt = new Int32Array(box.slices), prevSide = new Uint8Array(box.slices);
+  for (let r = 0; r < box.rows; r++)
+    for (let c = 0; c < box.columns; c++) {
+      const q = (r + box.r0) * g.columns + c + box.c0;
+      let at = -1, side = 0;
+      for (let bs = 0; bs < box.slices; bs++) {
+        prevAt[bs] = at; prevSide[bs] = side;
+        const l = m.lung[(bs + box.s0) * plane + q];
+        if (l) { at = bs; side = l; }
+      }
+      at = -1; side = 0;
+      for (let bs = box.slices - 1; bs >= 0; bs--) {
+        const i = (bs + box.s0) * plane + q;
+        const l = m.lung[i];
+        if (l) { at = bs; side = l; continue; }
+        const j = bs * bp + r * box.columns + c;
+        if (out[j] || at < 0 || prevAt[bs] < 0 || side !== prevSide[bs] || at - bs > k || bs - prevAt[bs] > k) continue;
+        if (!m.body[i] || m.aerated[i]) continue;
+        const o = g.origin[bs + box.s0];
+        const behind = hilumY[side - 1];
+        if (behind === undefined || o[1] + g.rowStep[1] * (r + box.r0) + g.colStep[1] * (c + box.c0) <= behind) continue;
+        const z = o[2];
+        if (!Number.isNaN(m.diaphragmZ[q]) && z < m.diaphragmZ[q] - g.spacing[0]) continue;
+        out[j] = 1;
+      }
+    }
   return out;
 }
 

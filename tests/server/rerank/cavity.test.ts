@@ -29,4 +29,36 @@ describe('air inside a lesion', () => {
     expect(m.measures?.cavityMm ?? 0).toBe(0);
     expect(m.measures?.vacuoles ?? 0).toBe(0);
   });
+
+  describe('a thin wall, and bubbles in ground glass', () => {
+    const w = chestVolume({
+      rows: 256, columns: 256, pixelSpacing: 0.8,
+      spheres: [
+        // left: a 26 mm lesion round an 18 mm cavity: on its middle slices the air in its box outnumbers the wall
+        { centre: [LUNG_X, 0, 60], diameter: 26, hu: 30 },
+        { centre: [LUNG_X, 0, 60], diameter: 18, hu: -1000 },
+        // right: a part-solid nodule, mostly ground glass with a small solid core, two bubbles in the ground glass
+        { centre: [-LUNG_X, 0, 60], diameter: 20, hu: -600 },
+        { centre: [-LUNG_X, 0, 60], diameter: 7, hu: 20 },
+        { centre: [-LUNG_X - 6, 0, 60], diameter: 3.5, hu: -1000 },
+        { centre: [-LUNG_X + 6, 2, 60], diameter: 3.5, hu: -1000 },
+      ],
+    });
+    const b = analyseVolume(w);
+    const on = (side: 'left' | 'right') =>
+      b.candidates.filter((c) => c.kind === 'lesion' && c.side === side).sort((x, y) => y.diameterMm - x.diameterMm)[0];
+
+    it('measures a cavity whose wall is thin', () => {
+      const m = on('left');
+      expect(m.diameterMm).toBeGreaterThan(20);
+      expect(m.measures?.cavityMm ?? 0).toBeGreaterThanOrEqual(12);
+    });
+
+    it('finds vacuoles in the ground glass of a part-solid nodule', () => {
+      const m = on('right');
+      expect(m.diameterMm).toBeGreaterThan(14);
+      expect(m.measures?.vacuoles ?? 0).toBeGreaterThanOrEqual(1);
+      expect(m.measures?.cavityMm ?? 0).toBe(0);
+    });
+  });
 });

@@ -17,7 +17,7 @@ import { openPlanar, planarDepth2 } from '../../../server/rerank/analysis/pleura
 import type { Candidate, CandidateKind } from '../../../server/rerank/analysis/types';
 import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
 import type { Volume } from '../../../server/series/volume';
-import { chestVolume } from './synthetic';
+import { chestVolume, LUNG_X } from './synthetic';
 
 /** A small chest (48 slices of 2.5 mm, 128² pixels of 1.6 mm) whose body is muscle-dense (≈50 HU, not fluid). */
 function phantom(): Volume {
@@ -113,6 +113,42 @@ describe('chest findings on a synthetic chest', () => {
     expect(hollow.every((c) => c.side === 'right')).toBe(true);
     // the unmodified phantom's lesions (none) hold no air
     expect(base.candidates.filter((c) => (c.measures?.cavityMm ?? 0) > 0)).toEqual([]);
+  }, 60_000);
+});
+
+describe('consolidation: depth through the slices, and the corners of the lung', () => {
+  /** The muscle-dense phantom (see phantom()) with more options. */
+  const chest = (o: Parameters<typeof chestVolume>[0]): Volume => {
+    const v = chestVolume({ trachea: true, ...o });
+    for (let i = 0; i < v.hu.length; i++) if (v.hu[i] > -60 && v.hu[i] < 60) v.hu[i] += 50;
+    return v;
+  };
+  const consolidations = (v: Volume): Candidate[] =>
+    analyseVolume(v).candidates.filter((c) => c.kind === 'consolidation' && c.side === 'right').sort((x, y) => y.lesionLikelihood - x.lesionLikelihood);
+
+  it('does not take a single thick slice of soft tissue for an airspace opacity', () => {
+    // a 48 mm disc of soft tissue in the right lung on 5 mm slices: one slice (a dome partial-volumed
+    // under the lung base) against three (15 mm deep)
+    const likelihood = (n: number): number => {
+      const v = chest({ sliceSpacing: 5, slices: 24 });
+      const ps = v.pixelSpacing[0];
+      for (let s = 8; s < 8 + n; s++)
+        for (let r = 0; r < v.rows; r++)
+          for (let c = 0; c < v.columns; c++)
+            if (Math.hypot(v.positions[s][0] + c * ps + LUNG_X, v.positions[s][1] + r * ps - 10) < 24) v.hu[(s * v.rows + r) * v.columns + c] = 40;
+      return consolidations(v)[0]?.lesionLikelihood ?? 0;
+    };
+    expect(likelihood(1)).toBeLessThan(0.05);
+    expect(likelihood(3)).toBeGreaterThan(0.1);
+  }, 60_000);
+
+  it('measures an opacity filling a posterior corner of the lung whole', () => {
+    // 36 mm of soft tissue in the right lung's posteromedial corner (about 15 mL of it inside the lung):
+    // outside the hull of the aerated lung left on its slices and medial of it, but with lung over and under it
+    const v = chest({ spheres: [{ centre: [-(LUNG_X - 16), 40, 50], diameter: 36, hu: 40 }] });
+    const c = consolidations(v)[0];
+    expect(c).toBeDefined();
+    expect(c.volumeMm3).toBeGreaterThan(12_000);
   }, 60_000);
 });
 
