@@ -82,7 +82,7 @@ async function cold(engine: Engine, files: SeriesFiles, model: string | undefine
   const load = engine.openLoad({ expected: files.length });
   for (const f of files) load.push(f);
   load.end();
-  const decoded = await load.decoded();
+  await load.decoded();
   const tDecoded = performance.now();
   const cDecoded = cpuNow();
   const out = await load.finish({ analyse: true });
