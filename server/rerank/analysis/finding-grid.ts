@@ -11,7 +11,7 @@
 import type { Grid } from './grid';
 import type { FindingContext, GridBox } from './finding-region';
 import type { LungMasks } from './lungs';
-import { lastSet, nextSet, wordsOf } from './morphology';
+import { setVoxelBox } from './morphology';
 
 /**
  * A coarse voxel is at most this (mm) across: grid voxels are merged while the merged voxel stays under it
@@ -150,26 +150,11 @@ function coarseExtent(e: Float64Array, fine: number, kz: number, slices: number)
 
 /**
  * The box of the non-zero voxels of `mask`, grown by `marginMm` in-plane and `marginZMm` along the slices;
- * null when it is empty. One pass that skips each row's empty ends.
+ * null when it is empty.
  */
 export function maskBox(g: Grid, mask: Uint8Array, marginMm: number, marginZMm = marginMm): GridBox | null {
-  const plane = g.rows * g.columns, gc = g.columns;
-  let s0 = g.slices, s1 = -1, r0 = g.rows, r1 = -1, c0 = gc, c1 = -1;
-  const words = wordsOf(mask);
-  for (let s = 0; s < g.slices; s++)
-    for (let r = 0; r < g.rows; r++) {
-      const base = s * plane + r * gc;
-      const a = nextSet(mask, words, base, base + gc) - base;
-      if (a === gc) continue;
-      const b = lastSet(mask, words, base + a, base + gc) - base;
-      if (s < s0) s0 = s;
-      s1 = s;
-      if (r < r0) r0 = r;
-      if (r > r1) r1 = r;
-      if (a < c0) c0 = a;
-      if (b > c1) c1 = b;
-    }
-  if (s1 < 0) return null;
+  const b = setVoxelBox(mask, 0, g);
+  if (b.empty) return null;
   const ks = Math.ceil(marginZMm / g.spacing[0]), kr = Math.ceil(marginMm / g.spacing[1]), kc = Math.ceil(marginMm / g.spacing[2]);
-  return makeGridBox(g, Math.max(0, s0 - ks), Math.min(g.slices - 1, s1 + ks), Math.max(0, r0 - kr), Math.min(g.rows - 1, r1 + kr), Math.max(0, c0 - kc), Math.min(g.columns - 1, c1 + kc));
+  return makeGridBox(g, Math.max(0, b.s0 - ks), Math.min(g.slices - 1, b.s1 + ks), Math.max(0, b.r0 - kr), Math.min(g.rows - 1, b.r1 + kr), Math.max(0, b.c0 - kc), Math.min(g.columns - 1, b.c1 + kc));
 }

@@ -194,27 +194,31 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
   return { labels, count, sizes };
 }
 
+/** The box of the set voxels of a block of `mask` (of `d`, at `offset`), found row by row from each row's ends. */
+export function setVoxelBox(mask: Uint8Array, offset: number, d: Dims): VoxelBox {
+  const box = new VoxelBox();
+  const words = wordsOf(mask);
+  for (let s = 0; s < d.slices; s++)
+    for (let r = 0; r < d.rows; r++) {
+      const base = offset + (s * d.rows + r) * d.columns;
+      const a = nextSet(mask, words, base, base + d.columns);
+      if (a === base + d.columns) continue;
+      box.add(s, r, a - base);
+      box.add(s, r, lastSet(mask, words, a, base + d.columns) - base);
+    }
+  return box;
+}
+
 /**
  * Fills every background region of one slice of `mask` (at `offset`) that does not touch the border of
  * the mask's bounding box (grown by one pixel), in place, by run-based labelling of the background.
  * `queue` and `seen` are scratch buffers of at least one slice.
  */
 export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
-  let r0 = rows, r1 = -1, c0 = columns, c1 = -1;
-  const words = wordsOf(mask);
-  for (let r = 0; r < rows; r++) {
-    const ro = offset + r * columns;
-    const a = nextSet(mask, words, ro, ro + columns) - ro;
-    if (a === columns) continue;
-    const b = lastSet(mask, words, ro + a, ro + columns) - ro;
-    if (r < r0) r0 = r;
-    r1 = r;
-    if (a < c0) c0 = a;
-    if (b > c1) c1 = b;
-  }
-  if (r1 < 0) return;
-  r0 = Math.max(0, r0 - 1); r1 = Math.min(rows - 1, r1 + 1);
-  c0 = Math.max(0, c0 - 1); c1 = Math.min(columns - 1, c1 + 1);
+  const box = setVoxelBox(mask, offset, { slices: 1, rows, columns });
+  if (box.empty) return;
+  const r0 = Math.max(0, box.r0 - 1), r1 = Math.min(rows - 1, box.r1 + 1);
+  const c0 = Math.max(0, box.c0 - 1), c1 = Math.min(columns - 1, box.c1 + 1);
   const h = r1 - r0 + 1, w = c1 - c0 + 1;
   const bg = seen.subarray(0, h * w);
   for (let r = 0; r < h; r++) {
