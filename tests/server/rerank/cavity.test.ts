@@ -2,6 +2,10 @@
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import { chestVolume, LUNG_X } from './synthetic';
 
+/** The largest lesion candidate on one side. */
+const largestLesionOn = (a: ReturnType<typeof analyseVolume>, side: 'left' | 'right') =>
+  a.candidates.filter((c) => c.kind === 'lesion' && c.side === side).sort((x, y) => y.diameterMm - x.diameterMm)[0];
+
 describe('air inside a lesion', () => {
   const v = chestVolume({
     rows: 256, columns: 256, pixelSpacing: 0.8,
@@ -14,8 +18,7 @@ describe('air inside a lesion', () => {
     tubes: [{ from: [LUNG_X, 0, 30], to: [LUNG_X, 0, 90], diameter: 6, hu: -1000 }],
   });
   const a = analyseVolume(v);
-  const massOn = (side: 'left' | 'right') =>
-    a.candidates.filter((c) => c.kind === 'lesion' && c.side === side).sort((x, y) => y.diameterMm - x.diameterMm)[0];
+  const massOn = (side: 'left' | 'right') => largestLesionOn(a, side);
 
   it('measures a pocket the lesion encloses as a cavity', () => {
     const m = massOn('right');
@@ -45,8 +48,7 @@ describe('air inside a lesion', () => {
       ],
     });
     const b = analyseVolume(w);
-    const on = (side: 'left' | 'right') =>
-      b.candidates.filter((c) => c.kind === 'lesion' && c.side === side).sort((x, y) => y.diameterMm - x.diameterMm)[0];
+    const on = (side: 'left' | 'right') => largestLesionOn(b, side);
 
     it('measures a cavity whose wall is thin', () => {
       const m = on('left');
