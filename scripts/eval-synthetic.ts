@@ -54,13 +54,14 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
   const base = analyseVolume(volume);
   const sites = findSites(base.anatomy.grid, base.anatomy.lungs);
   const known = knownExtents(volume, c.lesions.values());
-  const random = rng(0x5f17e + c.name.length * 7919);
   const trials: Trial[] = [];
   const tiles: Picture[] = [];
-  let k = 0;
   for (const siteClass of o.classes) {
     const ofClass = sites.filter((s) => s.siteClass === siteClass);
     for (const sizeMm of o.sizes) {
+      // each trial draws from its own seed, so a run of some classes or sizes repeats those trials of the full suite
+      const k = SITE_CLASSES.indexOf(siteClass) * 7 + Math.max(0, SIZES.indexOf(sizeMm));
+      const random = rng(seedOf(`${c.name}/${siteClass}/${sizeMm}`));
       const fitting = ofClass.filter((s) => fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
       if (!fitting.length) continue;
       // the drawn site, or the next one that is clear of the scan's annotated lesions (the other draws stay as they were)
@@ -69,9 +70,8 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
       if (!site) continue;
       const texture = textureFor(sizeMm, k);
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
-      k++;
       const { truth, volume: modified } = trial;
-      const a = await analysed(modified, path.join(o.cacheDir, c.name, `${siteClass}-${sizeMm}-${k}.json`), o.reuse);
+      const a = await analysed(modified, path.join(o.cacheDir, c.name, `${siteClass}-${sizeMm}-t${k}.json`), o.reuse);
       const gt: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
       const stated = Math.max(5, Math.round(truth.longAxisMm));
       const zone = zoneOf(site.zoneFraction);
@@ -91,6 +91,13 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
     o.log(`  ${file}: per trial, the lesion's central slice (truth red, answers cyan) and the top answer's slice`);
   }
   return { trials, falseCandidates: await falseCandidates(c, base, o.scorer) };
+}
+
+/** FNV-1a of a trial's name. */
+function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 /** Two tiles per trial: the lesion's largest slice, and the slice of the top answer. */
