@@ -5,8 +5,9 @@
  * Every grid voxel of aerated lung gets the share of its volume voxels below -950 HU; that share,
  * averaged over about 1 cm around, marks emphysematous lung where it exceeds 15 % (noise in a normal
  * lung stays well below: its low-attenuation voxels are scattered, not clustered) and twice its lung's own
- * share (a lung near -950 HU throughout is judged by its zones' shares, its regions where it is worst). Each cluster of at
- * least 5 mL is a candidate: its slices are those where it is worst (at least half its worst slice's
+ * share (a lung near -950 HU throughout is judged by its zones' shares, its regions where it is worst). Clusters
+ * within 1 cm of each other in one lung are one region (paraseptal emphysema is a row of separate subpleural
+ * bullae); each region of at least 5 mL is a candidate: its slices are those where it is worst (at least half its worst slice's
  * low-attenuation area), its measures the share below -950 HU in the cluster and in its lung zone, and
  * the share of it within 10 mm of the pleura (paraseptal emphysema is subpleural, centrilobular is
  * scattered through the lobule centres, mostly in the upper zones). Degree, from the zone's share:
@@ -24,6 +25,8 @@ const MIN_REGION_ML = 5;
 const SUBPLEURAL_MM = 10;
 /** Radius (mm) of the neighbourhood the low-attenuation share is averaged over. */
 const NEIGHBOURHOOD_MM = 5;
+/** Lucent clusters up to twice this apart (mm) are one region: paraseptal emphysema is a row of separate subpleural bullae. */
+const GROUP_MM = 5;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -80,9 +83,10 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   for (let k = 0; k < 6; k++) { sideLow[1 + ((k / 3) | 0)] += zoneLow[k]; sideAll[1 + ((k / 3) | 0)] += zoneAll[k]; }
   const threshold = [0, 1, 2].map((side) => Math.max(REGION_SHARE, (2 * sideLow[side]) / Math.max(1, sideAll[side])));
   for (let j = 0; j < n; j++) region[j] = lung[j] && local[j] >= threshold[m.aerated[idx[j]]] ? 1 : 0;
-  const comps = labelComponents(region, D);
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
-  const parts = componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(MIN_REGION_ML / voxelMl));
+  const sideOf = new Uint8Array(n);
+  for (let j = 0; j < n; j++) if (lung[j]) sideOf[j] = m.aerated[idx[j]];
+  const parts = groupedParts(region, sideOf, D, GROUP_MM, Math.ceil(MIN_REGION_ML / voxelMl));
   const out: Candidate[] = [];
   for (const part of parts) {
     let low = 0, subpleural = 0, right = 0, left = 0;
@@ -125,6 +129,29 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
       },
     });
     if (cand) out.push(cand);
+  }
+  return out;
+}
+
+/**
+ * The voxels of `region`, grouped: clusters within 2·`mm` of each other through the same lung are one
+ * group (never across the midline, where the lungs may touch). Groups of at least `minVoxels` region
+ * voxels, each listed by its region voxels only.
+ */
+function groupedParts(region: Uint8Array, sideOf: Uint8Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number, minVoxels: number): Int32Array[] {
+  const n = region.length;
+  const outside = new Uint8Array(n);
+  for (let j = 0; j < n; j++) outside[j] = region[j] ? 0 : 1;
+  const d2 = squaredDistanceToBackground(outside, D, D.spacing);
+  const out: Int32Array[] = [];
+  const near = new Uint8Array(n);
+  for (const side of [1, 2]) {
+    for (let j = 0; j < n; j++) near[j] = sideOf[j] === side && (region[j] || d2[j] <= mm * mm) ? 1 : 0;
+    const comps = labelComponents(near, D);
+    const sizes = new Int32Array(comps.count + 1);
+    const labels = new Int32Array(n);
+    for (let j = 0; j < n; j++) if (region[j] && near[j]) { labels[j] = comps.labels[j]; sizes[labels[j]]++; }
+    out.push(...componentVoxels(labels, sizes, comps.count, minVoxels));
   }
   return out;
 }

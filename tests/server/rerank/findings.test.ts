@@ -106,6 +106,35 @@ describe('chest findings on a synthetic chest', () => {
     await rankedFirst(a, f);
   }, 60_000);
 
+  it('groups a row of separate subpleural bullae into one paraseptal emphysema region', async () => {
+    // bullae of 5 mm radius along the right lung's lateral wall, 18 mm apart up the upper zone and along
+    // the wall: each alone is under the 5 mL a region needs, together they are one
+    const hu = v.hu.slice();
+    const plane = v.rows * v.columns, ps = v.pixelSpacing[0], ss = v.sliceSpacing;
+    const slices: number[] = [];
+    for (let s = Math.round(v.slices * 0.45); s < v.slices * 0.97; s += Math.round(18 / ss)) slices.push(s);
+    const rows = [-18, 0, 18].map((mm) => (v.rows >> 1) + Math.round(mm / ps));
+    for (const s0 of slices)
+      for (const r0 of rows) {
+        // the lung's lateral edge on this row: from the patient's right, past the air outside and the chest wall
+        const at = (c: number): number => v.hu[s0 * plane + r0 * v.columns + c];
+        let c0 = 0;
+        while (c0 < v.columns && at(c0) < -500) c0++;
+        while (c0 < v.columns && at(c0) > -500) c0++;
+        for (let s = 0; s < v.slices; s++)
+          for (let r = 0; r < v.rows; r++)
+            for (let c = 0; c < v.columns; c++) {
+              const i = s * plane + r * v.columns + c;
+              if (hu[i] < -500 && Math.hypot((s - s0) * ss, (r - r0) * ps, (c - c0 - 3) * ps) < 5) hu[i] = -990;
+            }
+      }
+    const a = analyseVolume({ ...v, hu });
+    const found = a.candidates.filter((c) => c.kind === 'emphysema' && c.side === 'right');
+    expect(found.length).toBe(1);
+    expect(found[0].slices.some((x) => slices.includes(x.index))).toBe(true);
+    expect(found[0].measures!.subpleuralShare).toBeGreaterThan(0.5);
+  }, 60_000);
+
   it('measures the air pocket inside a nodule as a cavity', () => {
     const { f, a } = withFinding((hu) => insertCavity(scene, hu, 'right', false, rng(5)));
     const hollow = a.candidates.filter((c) => c.kind === 'lesion' && onTruth(c, f) && (c.measures?.cavityMm ?? 0) >= 4);
