@@ -525,10 +525,19 @@ function answerOf(m: CandidateMatch, f: Finding): LesionAnswer {
 }
 
 /**
+ * A piece answers for its lesion only if the description fits it at least this share as well as the
+ * piece that gives the lesion its evidence (within a factor of two).
+ */
+const ANSWER_FIT_SHARE = 0.5;
+
+/**
  * The evidence that each lesion of the series is the one a finding describes, unnormalised. Touching
  * lesion-like pieces are one lesion: its evidence is that of its best-fitting piece (never a sum, so
  * splitting cannot inflate it), and its most lesion-like piece answers for it (first): a lesion against
- * a hilum is shown as the lesion, not as the hilar vessels it touches.
+ * a hilum is shown as the lesion, not as the hilar vessels it touches. But only among the pieces the
+ * description fits about as well as the best one: a chain of touching pieces along a wall has the
+ * evidence of the piece that fits (a 16 mm nodule on the left dome of 4D-Lung, joined through pieces along
+ * the mediastinum to a 42 mm bulge of it 20 slices higher), and was shown as a piece it does not fit.
  */
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
@@ -536,7 +545,11 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
   const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
   return piecesOfLesions(a).flatMap((piece) => {
     const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.likelihood - x.likelihood || y.evidence - x.evidence);
-    return pieces.length ? [{ pieces, evidence: Math.max(...pieces.map((m) => m.evidence)) }] : [];
+    if (!pieces.length) return [];
+    const evidence = Math.max(...pieces.map((m) => m.evidence));
+    const answering = pieces.findIndex((m) => m.evidence >= ANSWER_FIT_SHARE * evidence);
+    if (answering > 0) pieces.unshift(...pieces.splice(answering, 1));
+    return [{ pieces, evidence }];
   });
 }
 

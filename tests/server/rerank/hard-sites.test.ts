@@ -124,3 +124,30 @@ describe('scores that mean something', () => {
     expect(best.mismatched.map((m) => `${m.stated} → ${m.measured}`)).toEqual([`5 → ${Math.round(best.candidate.diameterMm)} mm`]);
   });
 });
+
+describe('a chain of touching pieces', () => {
+  // a small nodule low in the left lung, and a large mass higher in the same lung
+  const nodule: Vec3 = [LUNG_X + 5, 10, 30], mass: Vec3 = [LUNG_X, -10, 95];
+  const a = phantom({ spheres: [{ centre: nodule, diameter: 14, hu: 35 }, { centre: mass, diameter: 40, hu: 35 }] });
+  const lesions = a.candidates.filter((c) => c.kind === 'lesion');
+  const n = nearest(lesions, nodule).c, m = nearest(lesions, mass).c;
+  // joined as one lesion (as pieces along a wall are, through the partial volume between them), the
+  // mass the more lesion-like: it answered for the nodule's evidence
+  n.touching = [m.id];
+  m.touching = [n.id];
+  n.lesionLikelihood = 0.3;
+  m.lesionLikelihood = 0.9;
+
+  it('is answered by the piece the description fits, not by a more lesion-like piece it does not fit', () => {
+    expect(nearest([n], nodule).d).toBeLessThan(5);
+    expect(nearest([m], mass).d).toBeLessThan(8);
+    const best = fuse(a, parseQuery('14 mm solid nodule in the left lower lobe')).findings[0].lesions[0];
+    expect(best.candidate.id).toBe(n.id);
+    expect(best.pieces?.map((p) => p.candidate.id)).toEqual(expect.arrayContaining([n.id, m.id]));
+  });
+
+  it('and by the more lesion-like piece when the description fits both about as well', () => {
+    const best = fuse(a, parseQuery('solid opacity in the left lung')).findings[0].lesions[0];
+    expect(best.candidate.id).toBe(m.id);
+  });
+});
