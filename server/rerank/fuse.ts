@@ -535,9 +535,8 @@ const ANSWER_FIT_SHARE = 0.5;
  * lesion-like pieces are one lesion: its evidence is that of its best-fitting piece (never a sum, so
  * splitting cannot inflate it), and its most lesion-like piece answers for it (first): a lesion against
  * a hilum is shown as the lesion, not as the hilar vessels it touches. But only among the pieces the
- * description fits about as well as the best one: a chain of touching pieces along a wall has the
- * evidence of the piece that fits (a 16 mm nodule on the left dome of 4D-Lung, joined through pieces along
- * the mediastinum to a 42 mm bulge of it 20 slices higher), and was shown as a piece it does not fit.
+ * description fits about as well as the best one: a chain of pieces along a wall (a nodule on the dome
+ * joined through the mediastinum's edge to a bulge of it far above) is not shown as a piece it does not fit.
  */
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
