@@ -12,6 +12,7 @@
  * and every stated attribute that did not fit is reported, stated against measured.
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
+import { withShapeUnjudged } from './analysis/likelihood';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
 import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel } from './finding-factors';
 import type { CandidateScore } from './learned';
@@ -151,11 +152,17 @@ export function learnedWeight(e: Evidence): number {
   return sigmoid((0.7 * field - e.candidate.diameterMm) / (0.08 * field));
 }
 
-export function lesionLikelihoodOf(e: Evidence): number {
+export function lesionLikelihoodOf(e: Evidence, sliceSpacing?: number): number {
   const c = e.candidate;
   let l = c.lesionLikelihood;
   // the other chest findings bring their own likelihood; the learned model judges focal lesions only
   if (c.kind !== 'lesion') return clamp01(l);
+  // a lesion no wider than about two slices are thick spans one to three of them, and partial volume
+  // sets its extent along them: its roundness in 3D cannot be judged from its voxels (fully up to two
+  // slice thicknesses, not at all from three). The learned model, which sees it in its patch, judges
+  // that shape instead: as far as it calls the candidate a lesion, the measured shape is not held against it
+  const seen = e.learned ? clamp01(e.learned.lesionProbability) * learnedWeight(e) : 0;
+  if (sliceSpacing && sliceSpacing > 0 && seen > 0) l = withShapeUnjudged(l, c, (3 - c.equivalentDiameterMm / sliceSpacing) * seen);
   // small faint blobs are mostly partial-volumed vessels; a credible pure GGN is ≥ ~6 mm (Fleischner)
   if (c.meanHU < -450) l *= sigmoid((c.equivalentDiameterMm - 6) / 0.8);
   // product of experts (weighted geometric mean): the model refines the classical judgement but cannot
@@ -461,7 +468,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     else if (n === 'ground-glass' || n === 'ground-glass opacity') negation *= 1 - 0.7 * textureOf(e).groundGlass;
   }
 
-  const likelihood = lesionLikelihoodOf(e);
+  const likelihood = lesionLikelihoodOf(e, a.sliceSpacing);
   let evidence = Math.pow(likelihood, w.lesion) * negation;
   for (const tf of factors) {
     if (tf.membership < w.reject) evidence = 0;

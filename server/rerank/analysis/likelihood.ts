@@ -97,4 +97,21 @@ export function lesionLikelihood(c: LikelihoodInput, w: Weights = W): number {
   return sigmoid(logOdds(featuresOf(c), w));
 }
 
+/** The features that judge a candidate's 3D shape: its extent along the slices against its extent across them. */
+const SHAPE_3D = ['sphericity', 'sphericity × in lung'].map((n) => FEATURE_NAMES.indexOf(n as (typeof FEATURE_NAMES)[number]));
+
+/**
+ * A likelihood with the 3D shape no longer held against the candidate, to the degree `unjudged` (0..1):
+ * where the shape features lower its log odds, that part is taken back. For a lesion hardly deeper than
+ * two slices, whose extent along the slices is the slice profile's more than its own.
+ */
+export function withShapeUnjudged(likelihood: number, c: LikelihoodInput, unjudged: number, w: Weights = W): number {
+  if (!(unjudged > 0) || likelihood <= 0 || likelihood >= 1) return likelihood;
+  const x = featuresOf(c);
+  let shape = 0;
+  for (const i of SHAPE_3D) shape += w.coefficients[i] * ((x[i] - w.mean[i]) / w.std[i]);
+  if (shape >= 0) return likelihood;
+  return sigmoid(Math.log(likelihood / (1 - likelihood)) - Math.min(1, unjudged) * shape);
+}
+
 export type { Weights as LikelihoodWeights };

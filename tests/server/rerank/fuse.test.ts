@@ -118,6 +118,25 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(at(60)).toBeLessThan(0.15);
   });
 
+  it('lets the model judge the 3D shape of a lesion no wider than about two slices', () => {
+    // a 6 mm nodule partial-volumed over two 5 mm slices measures as a short tube along them
+    const c = { ...a.candidates.find((x) => x.kind === 'lesion')!, equivalentDiameterMm: 6, diameterMm: 6, shortAxisMm: 6, meanHU: -100, lesionLikelihood: 0.05 };
+    const tube = { ...c, sphericity: 0.3 };
+    const round = { ...c, sphericity: 0.9 };
+    const of = (candidate: typeof c, sliceSpacing?: number, lesionProbability = 1): number =>
+      lesionLikelihoodOf({ candidate, learned: { lesionProbability } }, sliceSpacing);
+    // on 5 mm slices a model that sees a lesion takes over the shape; on 1 mm slices it does not, as without a slice spacing
+    expect(of(tube, 5)).toBeGreaterThan(1.3 * of(tube));
+    expect(of(tube, 1)).toBe(of(tube));
+    // a model that sees no lesion leaves the measured shape as it is, and so does no model
+    expect(of(tube, 5, 0)).toBe(of(tube, undefined, 0));
+    expect(lesionLikelihoodOf({ candidate: tube }, 5)).toBe(lesionLikelihoodOf({ candidate: tube }));
+    // what the shape says for it stays: unjudged is not a penalty
+    expect(of(round, 5)).toBe(of(round));
+    // a lesion three slices wide or more is judged in full
+    expect(of(tube, 2)).toBe(of(tube));
+  });
+
   it('uses a learned scorer once per analysis and reports its model', async () => {
     let calls = 0;
     const solid = new Map(a.candidates.map((c) => [c.id, c.solidFraction]));
