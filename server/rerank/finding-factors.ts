@@ -41,6 +41,15 @@ const NEIGHBOURS: Record<string, string[]> = {
   '5': ['4', '6', '10'], '6': ['5', '3a'], '7': ['4', '10', '8', '3p'], '8': ['7', '9', '3p'], '9': ['8'], '10': ['4', '7', '11', '5'], '11': ['10'],
 };
 
+/** How well a station a node only reaches into (its centre lies across the border) fits, relative to its own. */
+const REACHED_SHARE = 0.65;
+
+/** A node reaching across the line between right and left stations fits the other side a little less well than its own. */
+export function reachedSide(c: Candidate, side: 'left' | 'right'): number {
+  const letter = side === 'left' ? 'L' : 'R';
+  return c.stationsReached?.some((code) => code.endsWith(letter)) ? REACHED_SHARE : 0;
+}
+
 /** The station a candidate was labelled ('4R') as its number and side letter. */
 function splitStation(code: string): { n: string; side?: 'R' | 'L' } {
   const m = /^(\d+[ap]?)([RL])?$/.exec(code);
@@ -156,7 +165,11 @@ export function kindFactors(f: Finding, c: Candidate, termOf: (kind: Term['kind'
   switch (c.kind) {
     case 'lymph node': {
       const station = c.station ? `station ${c.station}` : 'no station';
-      if (f.anatomy.station) push(termOf('station'), stationMembership(f.anatomy.station, f.anatomy.side, c.station), 0.12, 0.25, station);
+      if (f.anatomy.station) {
+        // a node reaching across a station's border may be called by the other station too, a little less well
+        const across = Math.max(0, ...(c.stationsReached ?? []).map((code) => REACHED_SHARE * stationMembership(f.anatomy.station!, f.anatomy.side, code)));
+        push(termOf('station'), Math.max(stationMembership(f.anatomy.station, f.anatomy.side, c.station), across), 0.12, 0.25, station);
+      }
       if (f.anatomy.organ === 'mediastinum') push(termOf('organ', 'mediastinum'), mediastinalMembership(c.station), 0.3, 0.75, station);
       const axes = `${round(c.diameterMm)} × ${round(c.shortAxisMm)} mm (short axis ${round(c.shortAxisMm)} mm)`;
       if (f.sizeWord) push(termOf('size-word'), nodeSizeWordMembership(f.sizeWord, c.shortAxisMm), 0.2, 0.4, axes);

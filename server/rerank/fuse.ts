@@ -14,7 +14,7 @@
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
 import { withShapeUnjudged } from './analysis/likelihood';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
-import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel } from './finding-factors';
+import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide } from './finding-factors';
 import type { CandidateScore } from './learned';
 import type { Mismatch, Region, SliceResult, Unsupported } from './response';
 
@@ -424,7 +424,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5, () => texWord(e));
   }
   const side = f.anatomy.side;
-  if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : 0, FLOOR.side, BASE_RATE.side, c.side);
+  if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : reachedSide(c, side), FLOOR.side, BASE_RATE.side, c.side);
   // lobe (LUL includes the lingula)
   if (f.anatomy.lobe) {
     const lobe = f.anatomy.lobe;

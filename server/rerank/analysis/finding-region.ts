@@ -57,6 +57,7 @@ export interface RegionOptions {
   /** 0..1: the probability that the region is a real finding of its kind. */
   likelihood: number;
   station?: string;
+  stationsReached?: string[];
   amount?: Candidate['amount'];
   measures?: Record<string, number>;
   /** Side when the stage knows it better than the voxels' majority (an effusion against one lung). */
@@ -174,6 +175,7 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
     lesionLikelihood: clamp01(o.likelihood),
   };
   if (o.station) cand.station = o.station;
+  if (o.stationsReached?.length) cand.stationsReached = o.stationsReached;
   if (o.amount) cand.amount = o.amount;
   if (o.measures) cand.measures = o.measures;
   return cand;

@@ -404,9 +404,9 @@ export function stationOf(lm: MediastinalLandmarks, m: LungMasks, g: Grid, p: Ve
     if (side === 'L') {
       const archBottom = lm.archBottomZ ?? archTop - 25;
       const lateral = p[0] - t.leftX;
-      // lateral to the arch and in front of it: para-aortic; lateral below the arch: the AP window
-      if (lateral > 15 && p[1] < t.y - 10) return '6';
+      // lateral below the arch's lower border: the AP window (subaortic); lateral to the arch and in front of it: para-aortic
       if (lateral > 12 && z < archBottom + 5) return '5';
+      if (lateral > 15 && p[1] < t.y - 10) return '6';
     }
     return `4${side}`;
   }

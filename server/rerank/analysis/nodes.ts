@@ -7,7 +7,9 @@
  * vessels and the rims of enhanced ones vanish) and split at its necks (a node pressed against a vessel or
  * the trachea is cut off where they narrow). Each piece is a node candidate; how likely it is a node rather than a piece of
  * vessel, muscle or oesophagus comes from what surrounds it: fat around it in the plane, fat (not more
- * of the same tissue) above and below it, a compact shape and soft-tissue density. Enlargement is not
+ * of the same tissue) above and below it, a compact shape and soft-tissue density. What it touches of the
+ * structures a node lies against but is not part of (the aorta, the airway and its wall, an enhanced vessel)
+ * counts neither way: a node pressed against the aorta is judged on the rest of its border. Enlargement is not
  * judged here: the short axis is measured, and "enlarged" is a size word the fusion weighs.
  */
 import { Compartment } from './compartments';
@@ -20,7 +22,8 @@ import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
 const TISSUE_HU: [number, number] = [-25, 130];
-const FAT_HU = -40;
+/** Below this (HU) a neighbour is air (aerated lung), not fat. */
+const AIR_HU = -300;
 /**
  * Radius (mm) of the ball that opens the tissue: what is thinner than about twice this (7 mm) is not a node.
  * At 2.5 mm the partial-volume rims of enhanced vessels and the strands of tissue between vessels stayed: an
@@ -37,6 +40,8 @@ const NECK_MM: [number, number, number] = [75, 45, 25];
 /** Node candidates from this short axis (mm) to this long axis (mm). */
 const MIN_SHORT_MM = 4;
 const MAX_LONG_MM = 50;
+/** A short axis over about this (mm) is rarely one node: more often muscle, the oesophagus or the thymus with what it touches. */
+const MAX_SHORT_MM = 30;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 // compartment labels as plain numbers: read per voxel, and an imported enum member costs a getter call each time
@@ -68,6 +73,8 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const sm = new Float32Array(n);
   const tissue = new Uint8Array(n);
   const inRoi = new Uint8Array(n);
+  // what each voxel is to the search: SEARCHED (then inRoi), APART, BONE, DENSE, or 0 for anything else outside it
+  const place = new Uint8Array(n);
   // per slice, a summed-area table of the pixels the crop's windows read: each window's mean in four reads
   const pr0 = Math.max(0, r0 * f - 1), pr1 = Math.min(v.rows - 1, r1 * f + f), pc0 = Math.max(0, c0 * f - 1), pc1 = Math.min(v.columns - 1, c1 * f + f);
   const sw = pc1 - pc0 + 2, sat = new Float64Array((pr1 - pr0 + 2) * sw);
@@ -87,7 +94,8 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        inRoi[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0)];
+        place[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0)];
+        inRoi[i] = place[i] === SEARCHED ? 1 : 0;
         if (!inRoi[i]) { sm[i] = vhu[sliceBase + vr * v.columns + vc]; continue; }
         // the mean of the lattice voxel's pixels and the ring of pixels around them
         const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
@@ -98,6 +106,24 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     }
   }
   const spacing: [number, number, number] = [v.sliceSpacing, v.pixelSpacing[0] * f, v.pixelSpacing[1] * f];
+  // a dense voxel behind the carina is bone when cortex lies within a few millimetres of it on the grid (looked up only
+  // for the pieces' neighbours)
+  const boneState = new Uint8Array(n);
+  const reach = Math.max(1, Math.round(CORTEX_REACH_MM / g.spacing[1]));
+  const isBone = (i: number): boolean => {
+    if (place[i] === BONE) return true;
+    if (place[i] !== DENSE) return false;
+    if (!boneState[i]) {
+      const gs = Math.min(g.slices - 1, ((((i / cp) | 0) + s0) / g.fz) | 0), rem = i % cp;
+      const gr = (((((rem / D.columns) | 0) + r0) * f) / g.fy) | 0, gcol = ((((rem % D.columns) + c0) * f) / g.fx) | 0;
+      let cortex = false;
+      for (let rr = Math.max(0, gr - reach); rr <= Math.min(g.rows - 1, gr + reach) && !cortex; rr++)
+        for (let cc = Math.max(0, gcol - reach), base = (gs * g.rows + rr) * g.columns; cc <= Math.min(g.columns - 1, gcol + reach); cc++)
+          if (g.hu[base + cc] >= CORTEX_HU) { cortex = true; break; }
+      boneState[i] = cortex ? 1 : 2;
+    }
+    return boneState[i] === 1;
+  };
   const depth2 = squaredDistanceToBackground(tissue, D, spacing);
   const opened = openByBall(tissue, depth2, D, spacing, OPEN_MM, 0.6 * Math.min(spacing[1], spacing[2]));
   const comps = labelComponents(opened, D);
@@ -124,7 +150,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const candidateOf = new Int32Array(parts.length).fill(-1);
   const touching: Array<Set<number>> = [];
   parts.forEach((part, k) => {
-    const x = nodeFeatures(part, k, owner, tissue, inRoi, sm, D, spacing);
+    const x = nodeFeatures(part, k, owner, tissue, inRoi, place, isBone, sm, D, spacing);
     if (!x || x.shortMm < MIN_SHORT_MM || x.longMm > MAX_LONG_MM) return;
     const voxels = new Int32Array(part.length * 3);
     part.forEach((i, j) => {
@@ -134,6 +160,18 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     const centre = volumeToPatient(v, x.cs + s0, (x.cr + r0) * f + (f - 1) / 2, (x.cc + c0) * f + (f - 1) / 2);
     const station = stationOf(landmarks, m, g, centre);
     const side = sideOfStation(station, centre, landmarks);
+    // a node across the line between right and left (the trachea's left wall) may be called by the other side's station too
+    let xMin = Infinity, xMax = -Infinity;
+    for (let j = 0; j < part.length; j++) {
+      const px = v.positions[voxels[3 * j]][0] + v.rowCosines[0] * (voxels[3 * j + 2] * f + (f - 1) / 2) * v.pixelSpacing[1] + v.columnCosines[0] * (voxels[3 * j + 1] * f + (f - 1) / 2) * v.pixelSpacing[0];
+      if (px < xMin) xMin = px;
+      if (px > xMax) xMax = px;
+    }
+    const reached = new Set<string>();
+    for (const x of [xMin, xMax]) {
+      const other = stationOf(landmarks, m, g, [x, centre[1], centre[2]]);
+      if (other && other !== station && other.replace(/[RL]$/, '') === station?.replace(/[RL]$/, '')) reached.add(other);
+    }
     const cand = regionCandidate(ctx, {
       kind: 'lymph node',
       voxels,
@@ -141,6 +179,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       huOf: (j) => sm[part[j]],
       likelihood: x.likelihood,
       station,
+      ...(reached.size ? { stationsReached: [...reached] } : {}),
       side,
       measures: { shortAxisMm: round1(x.shortMm), longAxisMm: round1(x.longMm), fatShare: round2(x.fatShare), tissueAboveBelow: round2(x.throughTissue) },
     });
@@ -167,8 +206,19 @@ function sideOfStation(station: string | undefined, centre: [number, number, num
   return lm.carina ? (centre[0] > lm.carina[0] ? 'left' : 'right') : undefined;
 }
 
+/**
+ * What a grid voxel is to the search: searched; a structure apart from any node (the aorta, the airway and its
+ * wall, and what is dense inside the chest cavity in front of the carina: enhanced vessels); bone; dense (over 180 HU)
+ * inside the chest cavity behind the carina, an enhanced vessel unless cortical bone (the spine) lies beside it.
+ */
+const SEARCHED = 1, APART = 2, BONE = 3, DENSE = 4;
+/** Cortical bone is denser than this (HU); enhanced blood is not. */
+const CORTEX_HU = 600;
+/** How near (mm) cortex must be for a dense voxel to be bone. */
+const CORTEX_REACH_MM = 3;
+
 interface Roi {
-  /** 1 on grid voxels where nodes are searched. */
+  /** SEARCHED on grid voxels where nodes are searched; APART, BONE or DENSE on the structures besides them (within the search's slices). */
   grid: Uint8Array;
   /** Its box in volume voxels. */
   box?: { s0: number; s1: number; r0: number; r1: number; c0: number; c1: number };
@@ -208,8 +258,15 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
     // each run of body voxels (nextSet finds the next one)
     for (let i = nextSet(body, bodyWords, off, off + plane); i < off + plane; i = nextSet(body, bodyWords, i, off + plane)) for (; i < off + plane && body[i]; i++) {
       const q = i - off;
-      if (bone[q] || aorta[i] || nearAirway[q]) continue;
       const k = compartments[i];
+      // dense in the wall is bone; inside the chest cavity an enhanced vessel or a calcification, or behind the airway the spine
+      // too (nodeFeatures tells them apart)
+      if (bone[q]) {
+        const r = (q / gc) | 0, c = q - r * gc;
+        roi[i] = k === MEDIASTINUM || k === HEART || k === LUNG ? (patientY(g, s, r, c) > carina[1] ? DENSE : APART) : BONE;
+        continue;
+      }
+      if (aorta[i] || nearAirway[q]) { roi[i] = APART; continue; }
       let ok = false;
       if (k === MEDIASTINUM) ok = true;
       else if (k === HEART) ok = z >= carina[2] - BELOW_CARINA_MM + 10;
@@ -223,7 +280,7 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
         ok = Math.abs(patientX(g, s, r, c) - neckX) <= NECK_MM[0] && dy >= -NECK_MM[1] && dy <= NECK_MM[2];
       }
       if (!ok) continue;
-      roi[i] = 1;
+      roi[i] = SEARCHED;
       b.addIndex(i, g);
     }
   }
@@ -286,12 +343,12 @@ interface NodeFeatures {
 }
 
 function nodeFeatures(
-  part: Int32Array, k: number, owner: Int32Array, tissue: Uint8Array, inRoi: Uint8Array, sm: Float32Array,
+  part: Int32Array, k: number, owner: Int32Array, tissue: Uint8Array, inRoi: Uint8Array, place: Uint8Array, isBone: (i: number) => boolean, sm: Float32Array,
   D: { slices: number; rows: number; columns: number }, spacing: [number, number, number],
 ): NodeFeatures | null {
   const cp = D.rows * D.columns;
   const perSlice = new Map<number, number[]>();
-  let inFat = 0, inAll = 0, thTissue = 0, thAll = 0, huSum = 0, ss = 0, sr = 0, sc = 0;
+  let inFat = 0, inJudged = 0, inAll = 0, thTissue = 0, thAll = 0, huSum = 0, ss = 0, sr = 0, sc = 0;
   const touching = new Set<number>();
   for (const i of part) {
     const s = (i / cp) | 0, rem = i - s * cp, r = (rem / D.columns) | 0, c = rem - r * D.columns;
@@ -303,30 +360,36 @@ function nodeFeatures(
       const j = faceNeighbour(i, s, r, c, d, D);
       if (j < 0 || owner[j] === k) continue;
       if (owner[j] >= 0) touching.add(owner[j]);
-      const isTissue = tissue[j] === 1 || (sm[j] > TISSUE_HU[0] && !inRoi[j]);
+      // a structure apart from any node (the aorta, the airway and its wall, an enhanced vessel) says nothing either way
+      if (place[j] === APART || (sm[j] >= TISSUE_HU[1] && !isBone(j))) { if (d < 4) inAll++; continue; }
       if (d < 4) {
         inAll++;
-        if (sm[j] < FAT_HU && sm[j] > -300) inFat++;
+        inJudged++;
+        // fat, or fat and tissue in one voxel at the node's edge
+        if (sm[j] < TISSUE_HU[0] && sm[j] > AIR_HU) inFat++;
       } else {
         thAll++;
-        if (isTissue) thTissue++;
+        if (tissue[j] === 1 || (sm[j] > TISSUE_HU[0] && !inRoi[j])) thTissue++;
       }
     }
   }
   let largest: number[] = [];
   for (const px of perSlice.values()) if (px.length > largest.length) largest = px;
   const axes = feretAxes(largest, spacing[2], spacing[1]);
-  const fatShare = inAll ? inFat / inAll : 0;
-  const throughTissue = thAll ? thTissue / thAll : 1;
+  // of the border that is fat or tissue, the share on fat; a border mostly on structures apart judges little (towards a half)
+  const prior = 0.1 * inAll;
+  const fatShare = (inFat + 0.5 * prior) / Math.max(1, inJudged + prior);
+  const throughTissue = thAll ? thTissue / thAll : 0.5;
   const meanHU = huSum / part.length;
   const zExtent = perSlice.size * spacing[0];
   // compact, fat around it in the plane and above and below, of soft-tissue density
   const likelihood =
-    sigmoid((fatShare - 0.3) / 0.08) *
+    sigmoid((fatShare - 0.6) / 0.08) *
     sigmoid((0.5 - throughTissue) / 0.1) *
     sigmoid((3.2 - zExtent / Math.max(axes.shortMm, 1)) / 0.4) *
     sigmoid((2.6 - axes.longMm / Math.max(axes.shortMm, 1)) / 0.3) *
     sigmoid((meanHU + 5) / 10) *
-    sigmoid((axes.shortMm - 5) / 1);
+    sigmoid((axes.shortMm - 5) / 1) *
+    sigmoid((MAX_SHORT_MM - axes.shortMm) / 2);
   return { ...axes, fatShare, throughTissue, meanHU, cs: ss / part.length, cr: sr / part.length, cc: sc / part.length, touching, likelihood };
 }

@@ -39,6 +39,8 @@ export interface Candidate {
   kind: CandidateKind;
   /** Lymph nodes: IASLC station ('2R', '4L', '7', '10R', ...). */
   station?: string;
+  /** Lymph nodes: the stations across a border its extent reaches into (a node on the border may be called by either). */
+  stationsReached?: string[];
   /** Collections (effusion, pneumothorax): small, moderate or large. */
   amount?: 'small' | 'moderate' | 'large';
   /** Kind-specific measurements (e.g. depthMm, lowAttenuationShare), in words a report would use. */

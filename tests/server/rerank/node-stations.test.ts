@@ -1,0 +1,62 @@
+/**
+ * Naming a node's station (mediastinum.ts stationOf) and weighing it against a stated one (finding-factors.ts):
+ * below the arch's lower border a node lateral to the trachea on the left is in the aortopulmonary window (5),
+ * even in front of the trachea's centre, and para-aortic (6) only at the arch's level; a node reaching across the
+ * line between right and left stations (the trachea's left wall) fits the other side's station, and side, a
+ * little less well than its own, and a node that does not reach across fits it no better than before.
+ */
+import { parseQuery } from '../../../server/query/parse';
+import type { Term } from '../../../server/query/finding';
+import type { Grid } from '../../../server/rerank/analysis/grid';
+import type { LungMasks } from '../../../server/rerank/analysis/lungs';
+import { stationOf, type MediastinalLandmarks, type TracheaSection } from '../../../server/rerank/analysis/mediastinum';
+import type { Candidate } from '../../../server/rerank/analysis/types';
+import { kindFactors, reachedSide } from '../../../server/rerank/finding-factors';
+
+// one slice every 5 mm from 60 mm below the carina (z 0) to 100 mm above it; the trachea above the carina
+const zs = Array.from({ length: 33 }, (_, k) => -60 + 5 * k);
+const trachea: TracheaSection = { x: 0, y: 0, rightX: -10, leftX: 10, frontY: -9, backY: 9 };
+const g = { slices: zs.length, origin: zs.map((z) => [0, 0, z]) } as unknown as Grid;
+const m = { levels: {}, airway: { hila: { right: [-45, 10, -25], left: [45, 10, -30] } } } as unknown as LungMasks;
+const lm: MediastinalLandmarks = {
+  trachea: zs.map((z) => (z >= 0 ? trachea : undefined)),
+  carina: [0, 0, 0],
+  bronchi: [],
+  aorta: new Uint8Array(0),
+  archTopZ: 45,
+  archBottomZ: 20,
+  sternalNotchZ: 80,
+};
+
+describe('stationOf', () => {
+  test('lateral to the trachea on the left below the arch is the AP window, in front of the trachea or not', () => {
+    expect(stationOf(lm, m, g, [32, -12, 10])).toBe('5');
+    expect(stationOf(lm, m, g, [32, 4, 10])).toBe('5');
+  });
+
+  test('lateral and in front at the arch is para-aortic; beside the trachea is lower paratracheal', () => {
+    expect(stationOf(lm, m, g, [32, -12, 35])).toBe('6');
+    expect(stationOf(lm, m, g, [14, 0, 10])).toBe('4L');
+    expect(stationOf(lm, m, g, [-16, 0, 10])).toBe('4R');
+  });
+});
+
+describe('a node across the line between right and left stations', () => {
+  const finding = parseQuery('enlarged left lower paratracheal lymph node').findings[0];
+  const termOf = (kind: Term['kind'], value?: string): Term | undefined => finding.terms.find((t) => t.kind === kind && (value === undefined || t.value === value));
+  const node = (station: string, reached?: string[]): Candidate => ({ kind: 'lymph node', station, ...(reached ? { stationsReached: reached } : {}), side: station.endsWith('L') ? 'left' : 'right', diameterMm: 18, shortAxisMm: 13 }) as unknown as Candidate;
+  const stationFit = (c: Candidate): number => kindFactors(finding, c, termOf).find((k) => k.term.kind === 'station')!.membership;
+
+  test('fits the other side a little less well than a node of that side', () => {
+    const own = stationFit(node('4L'));
+    const across = stationFit(node('4R', ['4L']));
+    const notAcross = stationFit(node('4R'));
+    expect(own).toBe(1);
+    expect(across).toBeGreaterThan(0.5);
+    expect(across).toBeLessThan(own);
+    expect(notAcross).toBeLessThan(0.2);
+    expect(reachedSide(node('4R', ['4L']), 'left')).toBeGreaterThan(0.5);
+    expect(reachedSide(node('4R'), 'left')).toBe(0);
+    expect(reachedSide(node('4R', ['4L']), 'right')).toBe(0);
+  });
+});
