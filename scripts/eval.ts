@@ -1,9 +1,10 @@
 /**
- * `npm run -s eval -- [--cases <dir>...] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
+ * `npm run -s eval -- [--cases <dir>...] [--looks noise,thick] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
  * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
- * latency of the query on the already analysed series, then the totals.
+ * latency of the query on the already analysed series, then the totals. `--looks` scores each case again
+ * as other scanners would show it (scripts/eval-looks.ts), with totals per look.
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -11,17 +12,20 @@ import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rer
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
-import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
+import { calibrationLine, discoverCases, judge, readCase, totalsOf, type EvalCase, type QueryOutcome } from './eval-cases';
+import { caseLook, LOOKS, type Look } from './eval-looks';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'preset', 'model', 'ep'], ['json', 'no-model']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'looks', 'preset', 'model', 'ep'], ['json', 'no-model']);
   const preset = single(args, 'preset') ?? 'report-match';
   if (!PRESETS.includes(preset as Preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>... (folders with ground-truth.json and queries.json)');
+  const looks = (single(args, 'looks')?.split(',') ?? []).filter((l) => l !== '');
+  for (const l of looks) if (!LOOKS.includes(l as Look)) throw new UsageError(`--looks takes ${LOOKS.join(', ')}`);
   const json = args.flags.has('json');
   const outcomes: QueryOutcome[] = [];
   const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
@@ -31,21 +35,24 @@ async function main(): Promise<void> {
   const model = learned?.scorer.info;
   log(`model: ${model ? `${model.id} ${model.version} (${model.executionProvider})` : 'none (classical stages only)'}`);
   for (const dir of dirs) {
-    const c = await readCase(dir);
+    const read = await readCase(dir);
     const t = performance.now();
-    const { volume } = await loadSeriesFromDir(c.seriesDir);
+    const loaded = (await loadSeriesFromDir(read.seriesDir)).volume;
     const decodeMs = performance.now() - t;
-    const analysis = analyseVolume(volume);
-    log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
-    for (const q of c.queries) {
-      const t0 = performance.now();
-      const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
-      const o = judge(c, q, response, performance.now() - t0);
-      outcomes.push(o);
-      if (q.lesion === null) {
-        log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
-      } else {
-        log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}${o.confident ? '' : ' (not confident)'}  ${o.latencyMs} ms`);
+    const shown = [{ case: read, volume: loaded }, ...looks.map((l) => caseLook(read, loaded, l as Look))];
+    for (const { case: c, volume } of shown) {
+      const analysis = analyseVolume(volume);
+      log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
+      for (const q of c.queries) {
+        const t0 = performance.now();
+        const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
+        const o = judge(c, q, response, performance.now() - t0);
+        outcomes.push(o);
+        if (q.lesion === null) {
+          log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
+        } else {
+          log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}${o.confident ? '' : ' (not confident)'}  ${o.latencyMs} ms`);
+        }
       }
     }
   }
@@ -63,6 +70,16 @@ async function main(): Promise<void> {
       `confident top-1 ${totals.confidentTop1}/${totals.positives}, negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
   );
   log(`calibration: ${calibrationLine(totals.calibration)}`);
+  for (const look of looks.length ? ['as is', ...looks] : []) {
+    const t = totalsOf(outcomes.filter((o) => lookOf(o.case) === look));
+    log(`  ${look.padEnd(6)} top-1 ${t.top1Hits}/${t.positives}, region ${t.regionHits}/${t.positives}, confident top-1 ${t.confidentTop1}/${t.positives}, negatives flagged ${t.negativesFlagged}/${t.negatives}`);
+  }
+}
+
+/** The look a case name carries (`name+look`), or "as is". */
+function lookOf(caseName: EvalCase['name']): string {
+  const i = caseName.lastIndexOf('+');
+  return i < 0 ? 'as is' : caseName.slice(i + 1);
 }
 
 main().catch((err) => exitWithError('eval', err));

@@ -6,6 +6,8 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { REPO_ROOT, SAMPLE_CASE_DIR, SAMPLE_DICOM_DIR } from '../../../server/series/sample';
 import { judge, type EvalCase } from '../../../scripts/eval-cases';
+import { caseLook } from '../../../scripts/eval-looks';
+import { chestVolume } from './synthetic';
 import type { RerankResponse } from '../../../server/rerank/response';
 
 const run = promisify(execFile);
@@ -129,5 +131,32 @@ describe('eval judging', () => {
   it('reports negatives with their top score and flag', () => {
     const neg = judge(c, { id: 'n', lesion: null, text: '' }, resp(['x'], { x: 0, y: 0, w: 1, h: 1 }, true), 1);
     expect(neg).toMatchObject({ top1: null, region: null, topScore: 0.9, flagged: true });
+  });
+});
+
+describe('eval looks', () => {
+  const v = chestVolume({ slices: 8, rows: 32, columns: 32 });
+  const c: EvalCase = {
+    name: 'c', dir: '.', seriesDir: '.',
+    lesions: new Map([['L', { id: 'L', kind: 'nodule', sop_instance_uids: [v.sopInstanceUIDs[3], v.sopInstanceUIDs[4]], boxes: { [v.sopInstanceUIDs[3]]: [10, 10, 12, 12], [v.sopInstanceUIDs[4]]: [11, 9, 14, 12] } }]]),
+    queries: [],
+  };
+
+  it('carries a lesion onto the slices the thick look keeps, with the boxes of each pair joined', () => {
+    const { case: thick, volume } = caseLook(c, v, 'thick');
+    expect(volume.slices).toBe(4);
+    expect(thick.name).toBe('c+thick');
+    const l = thick.lesions.get('L')!;
+    // slice 3 is the second of pair 1 (kept as slice 2), slice 4 the first of pair 2
+    expect(l.sop_instance_uids.sort()).toEqual([v.sopInstanceUIDs[2], v.sopInstanceUIDs[4]].sort());
+    expect(l.sop_instance_uids.every((u) => volume.sopInstanceUIDs.includes(u))).toBe(true);
+    expect(l.boxes).toEqual({ [v.sopInstanceUIDs[2]]: [10, 10, 12, 12], [v.sopInstanceUIDs[4]]: [11, 9, 14, 12] });
+  });
+
+  it('keeps the ground truth of the noise look and changes its pixels only', () => {
+    const { case: noisy, volume } = caseLook(c, v, 'noise');
+    expect(noisy.lesions).toBe(c.lesions);
+    expect(volume.sopInstanceUIDs).toEqual(v.sopInstanceUIDs);
+    expect(volume.hu).not.toEqual(v.hu);
   });
 });
