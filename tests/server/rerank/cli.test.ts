@@ -153,6 +153,19 @@ describe('eval looks', () => {
     expect(l.boxes).toEqual({ [v.sopInstanceUIDs[2]]: [10, 10, 12, 12], [v.sopInstanceUIDs[4]]: [11, 9, 14, 12] });
   });
 
+  it('sharpens like a lung kernel: flat tissue unchanged, an edge overshoots on both sides', () => {
+    const flat = { ...v, hu: new Float32Array(v.hu.length) };
+    // left half -800 (lung), right half 40 (soft tissue), on every slice
+    for (let i = 0; i < flat.hu.length; i++) flat.hu[i] = i % v.columns < 16 ? -800 : 40;
+    const { case: sharp, volume } = caseLook(c, flat, 'sharp');
+    expect(sharp.lesions).toBe(c.lesions);
+    const at = (col: number): number => volume.hu[3 * v.rows * v.columns + 10 * v.columns + col];
+    expect(at(5)).toBeCloseTo(-800);
+    expect(at(25)).toBeCloseTo(40);
+    expect(at(15)).toBeLessThan(-800); // dark undershoot on the lung side of the edge
+    expect(at(16)).toBeGreaterThan(40); // bright overshoot on the tissue side
+  });
+
   it('keeps the ground truth of the noise look and changes its pixels only', () => {
     const { case: noisy, volume } = caseLook(c, v, 'noise');
     expect(noisy.lesions).toBe(c.lesions);
