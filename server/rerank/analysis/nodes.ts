@@ -17,7 +17,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { faceNeighbour, fillHoles2D, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf } from './morphology';
+import { faceNeighbour, fillHoles2D, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -127,9 +127,6 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const depth2 = squaredDistanceToBackground(tissue, D, spacing);
   const opened = openByBall(tissue, depth2, D, spacing, OPEN_MM, 0.6 * Math.min(spacing[1], spacing[2]));
   const comps = labelComponents(opened, D);
-  const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
-  const minVoxels = Math.max(4, Math.floor(((Math.PI / 6) * MIN_SHORT_MM ** 3) / voxelMm3));
-  const maxVoxels = ((Math.PI / 6) * MAX_LONG_MM ** 3) / voxelMm3;
   // voxels per component (counting sort)
   const start = new Int32Array(comps.count + 2);
   for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
@@ -139,10 +136,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const owner = new Int32Array(n).fill(-1);
   const parts: Int32Array[] = [];
   for (let id = 1; id <= comps.count; id++) {
-    if (comps.sizes[id] < minVoxels) continue;
-    const split = comps.sizes[id] > 3 * maxVoxels ? [] : splitAtNecks(members.subarray(start[id], start[id + 1]), D, depth2, (peak) => Math.max(1.2, 0.35 * peak));
-    for (const part of split) {
-      if (part.length < minVoxels || part.length > maxVoxels) continue;
+    for (const part of nodeParts(members.subarray(start[id], start[id + 1]), D, depth2, spacing)) {
       for (const i of part) owner[i] = parts.length;
       parts.push(part);
     }
@@ -194,6 +188,18 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     c.touching = [...touching[i]].map((k) => candidateOf[k]).filter((j) => j >= 0).sort((a, b) => a - b);
   });
   return out;
+}
+
+/**
+ * The pieces of one opened tissue component that could be nodes: split where it narrows, kept if a node's
+ * size. However large the component: where a landmark is missed (the aorta on a sharp kernel's noisy image)
+ * its tissue joins the nodes' into one, and the nodes still come apart from it at their necks.
+ */
+export function nodeParts(members: Int32Array, d: Dims, depth2: Float32Array, spacing: [number, number, number]): Int32Array[] {
+  const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
+  const minVoxels = Math.max(4, Math.floor(((Math.PI / 6) * MIN_SHORT_MM ** 3) / voxelMm3));
+  const maxVoxels = ((Math.PI / 6) * MAX_LONG_MM ** 3) / voxelMm3;
+  return splitAtNecks(members, d, depth2, (peak) => Math.max(1.2, 0.35 * peak)).filter((p) => p.length >= minVoxels && p.length <= maxVoxels);
 }
 
 const round1 = (x: number): number => Math.round(x * 10) / 10;

@@ -5,7 +5,7 @@
  * or a strand between two vessels) comes out of the opening on its own, where the 2.5 mm ball of before left
  * the strip on it; a node of 8 mm still survives.
  */
-import { OPEN_MM } from '../../../server/rerank/analysis/nodes';
+import { nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
 import { labelComponents, openByBall, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
 
 const D: Dims = { slices: 24, rows: 64, columns: 96 };
@@ -56,5 +56,31 @@ describe('the node search opening', () => {
 
   it('keeps a node of 8 mm', () => {
     expect(pieceAt(mask(centre, [4, 4, 4]), OPEN_MM, centre).voxels).toBeGreaterThan(0);
+  });
+});
+
+describe('the node search pieces', () => {
+  it('cuts a node off a block of tissue far larger than any node (a missed aorta joined to the paratracheal space)', () => {
+    // a block 60 × 56 × 70 mm (over three times a 50 mm node's volume) and a node of 16 mm joined to it by a 4 mm neck
+    const centre: [number, number, number] = [30, 45, 95];
+    const m = mask(centre, [8, 8, 8]);
+    for (let s = 0; s < D.slices; s++)
+      for (let r = 0; r < D.rows; r++)
+        for (let c = 0; c < D.columns; c++) {
+          const [z, y, x] = mm(s, r, c);
+          if ((r >= 4 && r < 44 && c < 50) || (Math.abs(z - 30) <= 2 && Math.abs(y - 45) <= 2 && x < 90)) m[at(s, r, c)] = 1;
+        }
+    const depth2 = squaredDistanceToBackground(m, D, spacing);
+    const comps = labelComponents(m, D);
+    const members = Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[at(12, 32, 68)]);
+    const blockVoxels = D.slices * 40 * 50;
+    expect(blockVoxels * spacing[0] * spacing[1] * spacing[2]).toBeGreaterThan(3 * (Math.PI / 6) * 50 ** 3);
+    const parts = nodeParts(members, D, depth2, spacing);
+    const node = parts.find((p) => p.includes(at(12, 32, 68)));
+    expect(node).toBeDefined();
+    // the node's piece: about its own volume (4/3 π 8³ mm³), not the neck or the block
+    const nodeMm3 = (node?.length ?? 0) * spacing[0] * spacing[1] * spacing[2];
+    expect(nodeMm3).toBeGreaterThan(0.6 * (4 / 3) * Math.PI * 8 ** 3);
+    expect(nodeMm3).toBeLessThan(1.6 * (4 / 3) * Math.PI * 8 ** 3);
   });
 });
