@@ -50,7 +50,7 @@ export interface DecodedSeries {
 }
 
 /** The ordered volume, its analysis unless told not to analyse, what was skipped; `timings.analysis`: the analysis' wall time, ms. */
-export type FinishedSeries = Omit<AssembleSeriesOutput, 'lungs' | 'timings'> & { analysis?: HeldAnalysis; timings: { assemble: number; analysis?: number } };
+export type FinishedSeries = Omit<AssembleSeriesOutput, 'started' | 'timings'> & { analysis?: HeldAnalysis; timings: { assemble: number; analysis?: number } };
 
 const ROWS = 0x00280010;
 const COLUMNS = 0x00280011;
@@ -159,7 +159,7 @@ export class SeriesLoad {
       const overflow = files.flatMap((f) => (f.decoded.kind === 'image' ? f.decoded.frames.flatMap((fr) => (fr.hu ? [fr.hu.buffer as ArrayBuffer] : [])) : []));
       const staging = this.staging ? { hu: this.staging.hu, rows: this.staging.rows, columns: this.staging.columns } : undefined;
       this.staging = undefined;
-      const { lungs: started, ...out } = await this.pool.run(
+      const { started, ...out } = await this.pool.run(
         'assembleSeries',
         { files: files.map((f) => ({ name: f.name, decoded: f.decoded })), staging, limits: this.opts.limits, analyse: o.analyse },
         { signal: this.controller.signal, transfer: overflow, onProgress: () => o.onAnalyse?.(), timeoutMs: o.timeoutMs },

@@ -134,7 +134,7 @@ export interface AssembleSeriesInput {
 export interface AssembleSeriesOutput {
   volume: Volume;
   /** With `analyse`: the analysis' first stage, for the rest (analyse-in-pool.ts). */
-  lungs?: StartedAnalysis;
+  started?: StartedAnalysis;
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
   timings: { assemble: number };
@@ -199,7 +199,7 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
   afterTask(input.analyse ? 'major' : 'minor');
   if (!input.analyse) return { volume, skipped, skippedReasons, timings };
   ctx.progress('analyse');
-  return { volume, lungs: startAnalysis(volume), skipped, skippedReasons, timings };
+  return { volume, started: startAnalysis(volume), skipped, skippedReasons, timings };
 });
 
 /** The first stage of the analysis of a volume decoded earlier (its HU is shared memory, not copied). */
@@ -243,7 +243,7 @@ export const analysisJoin = defineTask((input: JoinInput): AnalysisWire => {
   return toWire(analysis);
 });
 
-/** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */
+/** Decode and analyse a whole series in one task, on one thread (tests; the service streams with the tasks above). */
 export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
   const t0 = performance.now();
   const hash = contentHash(input.files);
