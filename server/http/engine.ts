@@ -17,6 +17,7 @@ import type { RerankResponse } from '../rerank/response';
 import { ModelWorker, type RemoteScorer } from '../runtime/model-worker';
 import type { LoadOptions } from '../series/load';
 import type { Volume } from '../series/volume';
+import { analyseInPool } from '../workers/analyse-in-pool';
 import { WorkerPool } from '../workers/pool';
 import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
 import { scorerInputsOf, type HeldAnalysis } from '../workers/wire';
@@ -150,7 +151,7 @@ export function createEngine(opts: EngineOptions): Engine {
 
   return {
     openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits }),
-    analyse: async (volume, signal) => ({ volume, wire: await pool.run('analyseSeries', { volume }, { signal }) }),
+    analyse: async (volume, signal) => ({ volume, wire: await analyseInPool(pool, volume, { signal }) }),
     parse: (text) => parseQuery(text),
     async rerank(analysis, query, o) {
       let scorer: RemoteScorer | undefined;

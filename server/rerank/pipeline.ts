@@ -6,11 +6,12 @@ import type { ParsedQuery } from '../query/finding';
 import { requireCtStack } from '../series/ct-stack';
 import type { Volume } from '../series/volume';
 import { findCandidates } from './analysis/candidates';
-import { findChestFindings } from './analysis/findings';
+import { lesionCavities } from './analysis/cavity';
+import { findLesionFreeFindings, joinFindings, type LesionFreeFindings } from './analysis/findings';
 import { diaphragmHeight, thoracicCompartments } from './analysis/compartments';
 import { buildGrid, type Grid } from './analysis/grid';
 import { segmentLungs, type LungMasks } from './analysis/lungs';
-import type { Analysis, AnatomicalLevels } from './analysis/types';
+import type { Analysis, AnatomicalLevels, Candidate } from './analysis/types';
 import { fuse, PRESETS, type Preset } from './fuse';
 import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
 import { lesionGroups, type RerankResponse, type SliceResult } from './response';
@@ -64,28 +65,71 @@ function nearestSlice(zs: number[], z: number): number {
   return best;
 }
 
-/** Pure: masks, candidates and anatomical levels of one CT volume. Throws NotCtStackError (422) for anything else. */
-export function analyseVolume(volume: Volume): VolumeAnalysis {
+/** What the two searches start from: the grid and the lungs (masks, airway, levels) with the diaphragm under them. */
+export interface LungStage {
+  readonly grid: Grid;
+  readonly masks: LungMasks;
+  /** Per grid column: patient z of the diaphragm (diaphragmHeight). */
+  readonly diaphragm: Float64Array;
+  readonly timings: { grid: number; lungs: number };
+}
+
+/** The focal lesion candidates, numbered from 0, and per lesion id what lies inside it (a cavity, vacuoles). */
+export interface LesionStage {
+  readonly candidates: Candidate[];
+  readonly lesionMeasures: Map<number, Record<string, number>>;
+  readonly timings: { candidates: number };
+}
+
+/** The chest findings that read no lesion (numbered from 0) and the compartments they were found in. */
+export interface FindingStage {
+  readonly findings: LesionFreeFindings;
+  readonly compartments: Uint8Array;
+  readonly timings: { findings: number };
+}
+
+/** The grid and the lungs. Throws NotCtStackError (422) for anything but a CT stack. */
+export function analyseLungs(volume: Volume): LungStage {
   requireCtStack(volume);
-  const t0 = now();
   let t = now();
   const grid = buildGrid(volume);
-  const timings: Record<string, number> = { grid: ms(t) };
+  const gridMs = ms(t);
   t = now();
   const masks = segmentLungs(grid);
   const diaphragm = diaphragmHeight(grid, masks);
-  const compartments = thoracicCompartments(grid, masks, masks.lung, diaphragm);
+  return { grid, masks, diaphragm, timings: { grid: gridMs, lungs: ms(t) } };
+}
+
+/** The lesion search: the walls a lesion may abut (compartments of the aerated lung), the candidates, the air inside them. */
+export function searchLesions(volume: Volume, lungs: LungStage): LesionStage {
+  const t = now();
+  const { grid, masks, diaphragm } = lungs;
   const walls = thoracicCompartments(grid, masks, masks.aerated, diaphragm);
-  timings.lungs = ms(t);
-  t = now();
   const candidates = findCandidates(volume, grid, masks, walls);
-  timings.candidates = ms(t);
-  // the other chest findings (lymph nodes, effusions, ...), numbered after the lesions; what lies inside a lesion joins its measures
-  t = now();
-  const findings = findChestFindings(volume, grid, masks, compartments, candidates);
+  const lesionMeasures = lesionCavities({ v: volume, m: masks, lesions: candidates });
+  return { candidates, lesionMeasures, timings: { candidates: ms(t) } };
+}
+
+/** The other chest findings' search (lymph nodes, effusions, ...), on the compartments of the lung field. */
+export function searchFindings(volume: Volume, lungs: LungStage): FindingStage {
+  const t = now();
+  const { grid, masks, diaphragm } = lungs;
+  const compartments = thoracicCompartments(grid, masks, masks.lung, diaphragm);
+  const findings = findLesionFreeFindings(volume, grid, masks, compartments);
+  return { findings, compartments, timings: { findings: ms(t) } };
+}
+
+/**
+ * The analysis from both searches: the findings numbered after the lesions, what lies inside a lesion
+ * joined to its measures, and the anatomical levels. Changes the stages' candidates in place. Cheap: the
+ * searches may run on two threads (workers/analyse-in-pool.ts) and meet here.
+ */
+export function joinAnalysis(volume: Volume, masks: LungMasks, lesions: LesionStage, found: LesionFreeFindings, timings: Record<string, number>): ServedAnalysis {
+  const t = now();
+  const candidates = lesions.candidates;
+  const findings = joinFindings(found, candidates, lesions.lesionMeasures);
   for (const c of candidates) { const f = findings.lesionMeasures.get(c.id); if (f) c.measures = { ...c.measures, ...f }; }
   candidates.push(...findings.candidates);
-  timings.findings = ms(t);
   const zs = sliceZs(volume);
   const levels: AnatomicalLevels = {};
   // levels are heights along the patient's z: only meaningful when the slices are (near) axial
@@ -103,10 +147,8 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
     const a = levels.apex.index, b = levels.base.index;
     lungSlices = [Math.min(a, b), Math.max(a, b)];
   }
-  timings.analysis = ms(t0);
   return {
     volume,
-    anatomy: { grid, lungs: masks, compartments },
     seriesInstanceUID: volume.seriesInstanceUID,
     sopInstanceUIDs: volume.sopInstanceUIDs,
     frames: volume.frames,
@@ -118,8 +160,23 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
     levels,
     lungSlices,
     candidates,
-    timings,
+    timings: { ...timings, join: ms(t) },
   };
+}
+
+/**
+ * Pure: masks, candidates and anatomical levels of one CT volume, on this thread: the stages above one
+ * after the other. Throws NotCtStackError (422) for anything else.
+ */
+export function analyseVolume(volume: Volume): VolumeAnalysis {
+  const t0 = now();
+  const lungs = analyseLungs(volume);
+  const lesions = searchLesions(volume, lungs);
+  const found = searchFindings(volume, lungs);
+  const timings = { ...lungs.timings, ...lesions.timings, ...found.timings };
+  const analysis = joinAnalysis(volume, lungs.masks, lesions, found.findings, timings);
+  analysis.timings.analysis = ms(t0);
+  return { ...analysis, anatomy: { grid: lungs.grid, lungs: lungs.masks, compartments: found.compartments } };
 }
 
 /** Learned scores are query-independent: computed once per analysis and model. */

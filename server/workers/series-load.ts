@@ -4,7 +4,7 @@
  * and rescale them in parallel into one shared staging buffer, sized from the first instance's header
  * and the number of instances expected. When every file is in, `decoded()` gives the content hash
  * (the shared cache's key needs it before deciding to analyse), and `finish()` orders the slices in
- * place and, if asked, analyses the volume in a worker.
+ * place and, if asked, analyses the volume in the pool (analyse-in-pool.ts: on two threads at once).
  *
  *   const load = new SeriesLoad(pool, { expected: sops.length, reserve });
  *   for await (const part of parts) load.push(part);   // decoding starts with the first batch
@@ -17,6 +17,7 @@ import { DEFAULT_MAX_VOXELS } from '../series/assemble';
 import { DEFAULT_MAX_FRAMES } from '../series/decode';
 import { combineDigests } from '../series/cache';
 import type { LoadOptions, NamedBuffer, NamedPath } from '../series/load';
+import { analyseInPool } from './analyse-in-pool';
 import type { WorkerPool } from './pool';
 import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
@@ -48,8 +49,8 @@ export interface DecodedSeries {
   decodeMs: number;
 }
 
-/** The ordered volume, its analysis unless told not to analyse, what was skipped. */
-export type FinishedSeries = Omit<AssembleSeriesOutput, 'analysis'> & { analysis?: HeldAnalysis };
+/** The ordered volume, its analysis unless told not to analyse, what was skipped; `timings.analysis`: the analysis' wall time, ms. */
+export type FinishedSeries = Omit<AssembleSeriesOutput, 'started' | 'timings'> & { analysis?: HeldAnalysis; timings: { assemble: number; analysis?: number } };
 
 const ROWS = 0x00280010;
 const COLUMNS = 0x00280011;
@@ -158,12 +159,14 @@ export class SeriesLoad {
       const overflow = files.flatMap((f) => (f.decoded.kind === 'image' ? f.decoded.frames.flatMap((fr) => (fr.hu ? [fr.hu.buffer as ArrayBuffer] : [])) : []));
       const staging = this.staging ? { hu: this.staging.hu, rows: this.staging.rows, columns: this.staging.columns } : undefined;
       this.staging = undefined;
-      const out = await this.pool.run(
+      const { started, ...out } = await this.pool.run(
         'assembleSeries',
         { files: files.map((f) => ({ name: f.name, decoded: f.decoded })), staging, limits: this.opts.limits, analyse: o.analyse },
         { signal: this.controller.signal, transfer: overflow, onProgress: () => o.onAnalyse?.(), timeoutMs: o.timeoutMs },
       );
-      return { ...out, analysis: out.analysis && { volume: out.volume, wire: out.analysis } };
+      if (!started) return out;
+      const wire = await analyseInPool(this.pool, out.volume, { started, signal: this.controller.signal, timeoutMs: o.timeoutMs });
+      return { ...out, analysis: { volume: out.volume, wire }, timings: { ...out.timings, analysis: wire.timings.analysis } };
     } finally {
       this.release();
     }

@@ -7,9 +7,15 @@
  * - `decodeBatch`, on the instances as they arrive, in parallel: each file is hashed, decoded, and
  *   its frames rescaled to HU straight into a slot of one shared staging buffer;
  * - `assembleSeries`, once: the frames checked to form one stack and put in order in place (the
- *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, analysed.
+ *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, the first
+ *   stage of its analysis (grid and lungs, in shared memory).
+ *
+ * The rest of the analysis is three more tasks (see analyse-in-pool.ts for the main thread's side):
+ * `analysisLesions` and `analysisFindings`, the two searches, at once on two threads, and
+ * `analysisJoin`. Their results cross threads as bytes (v8 serialization) and shared memory.
  */
 import { readFileSync } from 'node:fs';
+import { deserialize, serialize } from 'node:v8';
 import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
 import { contentHash, fileDigest } from '../series/cache';
 import type { DecodedFrame } from '../series/decode';
@@ -27,9 +33,12 @@ import {
   type SkipReason,
 } from '../series/load';
 import type { Volume } from '../series/volume';
-import { analyseVolume, servedAnalysis } from '../rerank/pipeline';
+import type { LesionFreeFindings } from '../rerank/analysis/findings';
+import type { LungMasks } from '../rerank/analysis/lungs';
+import { analyseLungs, analyseVolume, joinAnalysis, searchFindings, searchLesions, servedAnalysis, type LesionStage, type LungStage } from '../rerank/pipeline';
 import { afterTask } from './gc';
 import { defineTask } from './task';
+import { inSharedMemory, ownBuffer } from './transfer';
 import { toWire, type AnalysisWire } from './wire';
 
 
@@ -118,17 +127,37 @@ export interface AssembleSeriesInput {
   files: Array<Pick<DecodedFile, 'name' | 'decoded'>>;
   staging?: Pick<Staging, 'hu' | 'rows' | 'columns'>;
   limits?: LoadOptions;
-  /** Analyse the volume too (false when the analysis came from the shared cache). */
+  /** Start the volume's analysis too (false when the analysis came from the shared cache). */
   analyse: boolean;
 }
 
 export interface AssembleSeriesOutput {
   volume: Volume;
-  /** Serialized here (wire.ts): the event loop never rebuilds its candidates. */
-  analysis?: AnalysisWire;
+  /** With `analyse`: the analysis' first stage, for the rest (analyse-in-pool.ts). */
+  started?: StartedAnalysis;
   skipped: number;
   skippedReasons: Partial<Record<SkipReason, number>>;
-  timings: { assemble: number; analysis?: number };
+  timings: { assemble: number };
+}
+
+/** An analysis' grid and lungs in shared memory (every thread that goes on with it reads the same), and when it started. */
+export interface StartedAnalysis {
+  stage: LungStage;
+  /** performance.timeOrigin + performance.now() (ms): comparable across threads. */
+  startedAt: number;
+}
+
+const clockMs = (): number => performance.timeOrigin + performance.now();
+
+function startAnalysis(volume: Volume): StartedAnalysis {
+  const startedAt = clockMs();
+  return { stage: inSharedMemory(analyseLungs(volume)), startedAt };
+}
+
+/** A stage's result as bytes of its own (the event loop passes them on without reading them). */
+function asBytes(value: unknown): Uint8Array {
+  const b = serialize(value);
+  return ownBuffer(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
 }
 
 /** The HU of ordered frames: the staging buffer reordered in place when it holds exactly them, else a new buffer. */
@@ -166,21 +195,55 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
     throw asSeriesError(err);
   }
   const { skipped, skippedReasons } = collected;
-  const t1 = performance.now();
+  const timings = { assemble: performance.now() - t0 };
   afterTask(input.analyse ? 'major' : 'minor');
-  if (!input.analyse) return { volume, skipped, skippedReasons, timings: { assemble: t1 - t0 } };
+  if (!input.analyse) return { volume, skipped, skippedReasons, timings };
   ctx.progress('analyse');
-  const analysis = toWire(analyseVolume(volume));
-  return { volume, analysis, skipped, skippedReasons, timings: { assemble: t1 - t0, analysis: performance.now() - t1 } };
+  return { volume, started: startAnalysis(volume), skipped, skippedReasons, timings };
 });
 
-/** Analyse a volume decoded earlier (its HU is shared memory, not copied). */
-export const analyseSeries = defineTask((input: { volume: Volume }): AnalysisWire => {
+/** The first stage of the analysis of a volume decoded earlier (its HU is shared memory, not copied). */
+export const analysisLungs = defineTask((input: { volume: Volume }): StartedAnalysis => {
   afterTask('major');
-  return toWire(analyseVolume(input.volume));
+  return startAnalysis(input.volume);
 });
 
-/** Decode and analyse a whole series in one task (tests; the service streams with the two tasks above). */
+/** The lesion search (pipeline.ts searchLesions), as bytes. */
+export const analysisLesions = defineTask((input: { volume: Volume; lungs: LungStage }): Uint8Array => {
+  afterTask('major');
+  return asBytes(searchLesions(input.volume, input.lungs));
+});
+
+/** The chest-findings search (pipeline.ts searchFindings, less its compartments), as bytes. */
+export const analysisFindings = defineTask((input: { volume: Volume; lungs: LungStage }): Uint8Array => {
+  afterTask('major');
+  const { findings, timings } = searchFindings(input.volume, input.lungs);
+  return asBytes({ findings, timings });
+});
+
+export interface JoinInput {
+  volume: Volume;
+  masks: LungMasks;
+  /** analysisLesions' bytes. */
+  lesions: Uint8Array;
+  /** analysisFindings' bytes. */
+  findings: Uint8Array;
+  /** The first stage's timings, and when it started (StartedAnalysis). */
+  timings: Record<string, number>;
+  startedAt: number;
+}
+
+/** Both searches joined into the analysis, serialized here (wire.ts): the event loop never rebuilds its candidates. */
+export const analysisJoin = defineTask((input: JoinInput): AnalysisWire => {
+  afterTask('minor');
+  const lesions = deserialize(input.lesions) as LesionStage;
+  const found = deserialize(input.findings) as { findings: LesionFreeFindings; timings: Record<string, number> };
+  const analysis = joinAnalysis(input.volume, input.masks, lesions, found.findings, { ...input.timings, ...lesions.timings, ...found.timings });
+  analysis.timings.analysis = Math.round((clockMs() - input.startedAt) * 10) / 10;
+  return toWire(analysis);
+});
+
+/** Decode and analyse a whole series in one task, on one thread (tests; the service streams with the tasks above). */
 export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
   const t0 = performance.now();
   const hash = contentHash(input.files);

@@ -1,6 +1,7 @@
 /**
- * What can move between threads without a copy: the ArrayBuffers behind the typed arrays of a value.
- * Used on both sides of the worker pool (inputs into a task, results out of it).
+ * What can move between threads without a copy: the ArrayBuffers behind the typed arrays of a value
+ * (used on both sides of the worker pool: inputs into a task, results out of it), and a value put in
+ * shared memory for several threads to read.
  */
 import { types } from 'node:util';
 import { forEachBuffer } from '../series/cache';
@@ -19,4 +20,24 @@ export function transferables(value: unknown, maxDepth = 12): ArrayBuffer[] {
 export function ownBuffer(data: Uint8Array): Uint8Array {
   const whole = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && !types.isSharedArrayBuffer(data.buffer);
   return whole ? data : data.slice();
+}
+
+/**
+ * `value` with each typed array that is not in shared memory copied into a SharedArrayBuffer, so that
+ * sending it to several threads shares those arrays instead of copying them for each. Arrays and plain
+ * objects are copied shallowly on the way; anything else is kept as it is.
+ */
+export function inSharedMemory<T>(value: T): T {
+  if (ArrayBuffer.isView(value)) {
+    if (types.isSharedArrayBuffer(value.buffer) || value instanceof DataView) return value;
+    const Ctor = value.constructor as new (buffer: SharedArrayBuffer) => ArrayBufferView;
+    const bytes = new SharedArrayBuffer(value.byteLength);
+    new Uint8Array(bytes).set(new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    return new Ctor(bytes) as T;
+  }
+  if (Array.isArray(value)) return value.map((x: unknown) => inSharedMemory(x)) as T;
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, inSharedMemory(v)])) as T;
+  }
+  return value;
 }

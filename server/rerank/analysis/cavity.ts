@@ -10,7 +10,7 @@
  * through the slices beyond the lesion is an airway passing through it (a bronchus at a hilum, seen in
  * cross-section as a hole), not air inside it. Calcification stays the lesion stage's (its densities).
  */
-import type { FindingContext } from './finding-region';
+import type { LesionContext } from './finding-region';
 import { fillHoles2D, labelComponents } from './morphology';
 import type { Candidate } from './types';
 
@@ -21,7 +21,7 @@ export const CAVITY_MM = 4;
 const AIR_BELOW_PARENCHYMA_HU = 60;
 
 /** Per lesion id, the air inside it (only lesions with some). */
-export function lesionCavities(ctx: FindingContext): Map<number, Record<string, number>> {
+export function lesionCavities(ctx: LesionContext): Map<number, Record<string, number>> {
   const out = new Map<number, Record<string, number>>();
   for (const c of ctx.lesions) {
     if (c.diameterMm < 5 || c.lesionLikelihood < 0.01) continue;
@@ -36,7 +36,7 @@ export function lesionCavities(ctx: FindingContext): Map<number, Record<string, 
  * overlapping air within the lesion's footprint, out of the lesion: to a slice beyond the lesion's own, or
  * outside the lesion's box on a slice of it (an airway turning away in the plane). A tube, not a pocket.
  */
-function runsOut(v: FindingContext['v'], c: Candidate, s: number, pocket: number[], airHU: number, box: [number, number, number, number]): boolean {
+function runsOut(v: LesionContext['v'], c: Candidate, s: number, pocket: number[], airHU: number, box: [number, number, number, number]): boolean {
   const plane = v.rows * v.columns;
   const [x0, y0, x1, y1] = box;
   let s0 = Infinity, s1 = -Infinity;
@@ -70,7 +70,7 @@ function runsOut(v: FindingContext['v'], c: Candidate, s: number, pocket: number
   return false;
 }
 
-function airInside(ctx: FindingContext, c: Candidate): Record<string, number> | null {
+function airInside(ctx: LesionContext, c: Candidate): Record<string, number> | null {
   const { v, m } = ctx;
   // the lesion's footprint over all its slices: where air may continue from slice to slice
   const footprint: [number, number, number, number] = [v.columns, v.rows, -1, -1];

@@ -9,13 +9,16 @@
  *   (a 3 mm closing and the in-plane holes filled) and its one-voxel rim is set aside; their share of the
  *   opacity is `airBronchogramShare`.
  * - A consolidation is an opacity that is not a round mass: its likelihood rises with air bronchograms,
- *   and falls where a round lesion candidate (the lesion stage's) makes up the opacity.
+ *   and falls where a round lesion candidate (the lesion stage's) makes up the opacity. That last factor
+ *   is applied apart (`weighRoundLesions`), once the lesions are known: the stage itself runs while the
+ *   lesions are still being searched.
  * - Atelectasis is judged where it can be: dense lung without air bronchograms lying against an effusion
  *   (passive, compressive atelectasis), or a thin plate (plate-like atelectasis). Lobar collapse without
  *   either is not told from consolidation.
  */
 import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
+import type { Grid } from './grid';
 import { closeByBall, convexHull, fillConvexPolygon, fillHoles2D, labelComponents, openByBall, squaredDistanceToBackground } from './morphology';
 import { componentVoxels, latticeOf } from './pleura';
 import type { Candidate } from './types';
@@ -30,11 +33,30 @@ const HILUM_MM = 30;
 const SANDWICH_MM = 30;
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** An opacity's voxels (ascending indices of the lattice it was found on) and its volume. */
+export interface DenseRegion {
+  voxels: Int32Array;
+  volumeMm3: number;
+}
+
+/** A consolidation or atelectasis whose likelihood still lacks the round lesions' share of its opacity. */
+export interface AwaitingLesions {
+  /** The candidate itself (in `consolidations` or `atelectases`: a structured clone keeps it the same object). */
+  candidate: Candidate;
+  region: DenseRegion;
+  /** Its likelihood as if no round lesion made up any of the opacity. */
+  likelihood: number;
+}
 
 export interface DenseFindings {
   consolidations: Candidate[];
   atelectases: Candidate[];
+  /** The lattice the regions' voxel indices refer to. */
+  lattice: Pick<Grid, 'fz' | 'fy' | 'fx' | 'slices' | 'rows' | 'columns'>;
+  awaiting: AwaitingLesions[];
 }
 
 /** `fluid`: 1 on grid voxels of pleural effusions (atelectasis lies against them). */
@@ -62,22 +84,13 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
   const opened = openByBall(dense, depth2, D, g.spacing, OPEN_MM, 0.5 * g.spacing[1]);
   const comps = labelComponents(opened, D);
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
-  // where the focal lesions are, to tell a round mass from an opacity
-  const lesionAt = new Map<number, number>();
-  for (const c of ctx.lesions) {
-    const ps = Math.round(c.centroidPx.slice / g.fz), pr = Math.round(c.centroidPx.row / g.fy), pc = Math.round(c.centroidPx.column / g.fx);
-    if (ps < 0 || pr < 0 || pc < 0 || ps >= g.slices || pr >= g.rows || pc >= g.columns) continue;
-    const i = ps * plane + pr * g.columns + pc;
-    const roundness = c.lesionLikelihood * Math.min(1, c.sphericity / 0.6) * Math.min(1, c.fill / 0.6);
-    lesionAt.set(i, Math.max(lesionAt.get(i) ?? 0, roundness * c.volumeMm3));
-  }
-  const out: DenseFindings = { consolidations: [], atelectases: [] };
+  const lattice = { fz: g.fz, fy: g.fy, fx: g.fx, slices: g.slices, rows: g.rows, columns: g.columns };
+  const out: DenseFindings = { consolidations: [], atelectases: [], lattice, awaiting: [] };
   for (const part of componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(MIN_ML / voxelMl))) {
     const id = comps.labels[part[0]];
     const vox = part.map((j) => idx[j]);
-    let againstFluid = 0, faces = 0, roundVolume = 0;
+    let againstFluid = 0, faces = 0;
     for (const i of vox) {
-      roundVolume += lesionAt.get(i) ?? 0;
       for (const j of [i - 1, i + 1, i - g.columns, i + g.columns, i - plane, i + plane]) {
         if (j < 0 || j >= n) continue;
         const b = box.toBox(j);
@@ -86,11 +99,10 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
         if (fluid[j]) againstFluid++;
       }
     }
-    const volumeMm3 = vox.length * voxelMl * 1000;
-    const massLike = Math.min(1, roundVolume / volumeMm3);
+    const region: DenseRegion = { voxels: vox, volumeMm3: vox.length * voxelMl * 1000 };
     const air = airBronchograms(ctx, vox, (i) => { const b = box.toBox(i); return b >= 0 && dense[b] === 1; });
     const base = { voxels: latticeOf(g, vox), lattice: { fz: g.fz, fy: g.fy, fx: g.fx }, huOf: (j: number) => sm[vox[j]] };
-    const measures = { airBronchogramShare: round3(air), volumeMl: Math.round(volumeMm3 / 100) / 10, effusionContact: round3(faces ? againstFluid / faces : 0) };
+    const measures = { airBronchogramShare: round3(air), volumeMl: Math.round(region.volumeMm3 / 100) / 10, effusionContact: round3(faces ? againstFluid / faces : 0) };
     const cons = regionCandidate(ctx, { ...base, kind: 'consolidation', likelihood: 0, measures });
     if (!cons) continue;
     const big = sigmoid((cons.diameterMm - 20) / 5);
@@ -102,15 +114,46 @@ export function findConsolidation(ctx: FindingContext, box: GridBox, sm: Float32
     // under the lung base) survives it. An airspace opacity is centimetres deep: ask for the same 8 mm
     // through the slices, about (at least two thick slices; any opened opacity on thin slices has it).
     const deep = sigmoid((new Set(vox.map((i) => (i / plane) | 0)).size * g.spacing[0] - 1.6 * OPEN_MM) / 0.75);
-    cons.lesionLikelihood = big * soft * deep * (0.2 + 0.75 * bronchi) * (1 - 0.7 * massLike);
     out.consolidations.push(cons);
+    out.awaiting.push({ candidate: cons, region, likelihood: big * soft * deep * (0.2 + 0.75 * bronchi) });
     // atelectasis: no air bronchograms, and against an effusion or a thin plate
     const passive = sigmoid((measures.effusionContact - 0.08) / 0.03);
     const plate = sigmoid((0.3 - cons.shortAxisMm / Math.max(1, cons.diameterMm)) / 0.06) * sigmoid((8 - cons.shortAxisMm) / 1.5);
-    const atel = regionCandidate(ctx, { ...base, kind: 'atelectasis', likelihood: big * soft * (1 - bronchi) * Math.max(0.85 * passive, 0.6 * plate, 0.1) * (1 - 0.7 * massLike), measures });
-    if (atel) out.atelectases.push(atel);
+    const likelihood = big * soft * (1 - bronchi) * Math.max(0.85 * passive, 0.6 * plate, 0.1);
+    const atel = regionCandidate(ctx, { ...base, kind: 'atelectasis', likelihood, measures });
+    if (!atel) continue;
+    out.atelectases.push(atel);
+    out.awaiting.push({ candidate: atel, region, likelihood });
   }
   return out;
+}
+
+/**
+ * Lowers each awaiting consolidation's and atelectasis' likelihood by the share of its opacity that round
+ * focal lesions make up (by their centroids on its lattice): a round mass is no consolidation.
+ */
+export function weighRoundLesions(dense: Pick<DenseFindings, 'lattice' | 'awaiting'>, lesions: readonly Candidate[]): void {
+  const g = dense.lattice;
+  const plane = g.rows * g.columns;
+  const lesionAt = new Map<number, number>();
+  for (const c of lesions) {
+    const ps = Math.round(c.centroidPx.slice / g.fz), pr = Math.round(c.centroidPx.row / g.fy), pc = Math.round(c.centroidPx.column / g.fx);
+    if (ps < 0 || pr < 0 || pc < 0 || ps >= g.slices || pr >= g.rows || pc >= g.columns) continue;
+    const i = ps * plane + pr * g.columns + pc;
+    const roundness = c.lesionLikelihood * Math.min(1, c.sphericity / 0.6) * Math.min(1, c.fill / 0.6);
+    lesionAt.set(i, Math.max(lesionAt.get(i) ?? 0, roundness * c.volumeMm3));
+  }
+  const massLikeOf = new Map<DenseRegion, number>();
+  for (const a of dense.awaiting) {
+    let massLike = massLikeOf.get(a.region);
+    if (massLike === undefined) {
+      let roundVolume = 0;
+      for (const i of a.region.voxels) roundVolume += lesionAt.get(i) ?? 0;
+      massLike = Math.min(1, roundVolume / a.region.volumeMm3);
+      massLikeOf.set(a.region, massLike);
+    }
+    a.candidate.lesionLikelihood = clamp01(a.likelihood * (1 - 0.7 * massLike));
+  }
 }
 
 /**

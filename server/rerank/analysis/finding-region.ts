@@ -22,13 +22,20 @@ export interface Lattice {
 
 export const FULL_RESOLUTION: Lattice = { fz: 1, fy: 1, fx: 1 };
 
-/** What every chest-finding stage reads: the volume, the grid, the lungs and airway, the compartments and the lesions. */
+/**
+ * What every chest-finding stage reads: the volume, the grid, the lungs and airway, the compartments.
+ * Not the focal lesions: the stages run while the lesions are still being searched (pipeline.ts).
+ */
 export interface FindingContext {
   v: Volume;
   g: Grid;
   m: LungMasks;
   /** One Compartment label per grid voxel (lung field as lung). */
   compartments: Uint8Array;
+}
+
+/** What is measured inside the focal lesions (cavity.ts) reads: the volume, the lungs and the lesions. */
+export interface LesionContext extends Pick<FindingContext, 'v' | 'm'> {
   /** The focal lesion candidates (kind 'lesion'). */
   lesions: readonly Candidate[];
 }

@@ -3,6 +3,7 @@
  * so masks and candidates cost a fraction of full resolution, plus the geometry that maps grid
  * voxels back to original slices, pixels and patient millimetres (DICOM LPS: +x left, +y posterior, +z head).
  */
+import { sharedFloat32 } from '../../series/assemble';
 import type { Volume, Vec3 } from '../../series/volume';
 import type { Dims } from './morphology';
 
@@ -40,7 +41,8 @@ export function buildGrid(v: Volume): Grid {
   const rows = Math.ceil(v.rows / fy);
   const columns = Math.ceil(v.columns / fx);
   const plane = rows * columns;
-  const hu = new Float32Array(slices * plane);
+  // shared memory, as the volume's: the analysis' later stages may run on other threads (workers/analyse-in-pool.ts)
+  const hu = sharedFloat32(slices * plane);
   if (fz === 1 && fy === 2 && fx === 2 && v.rows % 2 === 0 && v.columns % 2 === 0) {
     // the common case (0.6–0.9 mm pixels, ≥ 1.5 mm slices): 2×2 means, two source rows at a time
     const srcPlane = v.rows * v.columns;

@@ -198,7 +198,7 @@ describe('the coarse lattice and its helpers', () => {
       levels: {}, diaphragmZ: new Float64Array(rows * columns).fill(NaN), parenchymaHU: -800, extent: [null, null, null],
       sliceExtent: new Float64Array(slices * 12).fill(NaN),
     } as unknown as LungMasks;
-    return { v: {} as Volume, g, m, compartments: comp, lesions: [] };
+    return { v: {} as Volume, g, m, compartments: comp };
   }
 
   it('merges grid voxels up to 3 mm: 1.4 mm pixels in pairs, 2 mm slices alone', () => {
