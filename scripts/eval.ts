@@ -12,10 +12,12 @@ import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rer
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
-import { calibrationLine, discoverCases, judge, readCase, totalsOf, type EvalCase, type QueryOutcome } from './eval-cases';
+import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
 import { caseLook, LOOKS, type Look } from './eval-looks';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
+/** The case as it was scanned, before any `--looks`. */
+const AS_IS = 'as is';
 const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
 
 async function main(): Promise<void> {
@@ -28,6 +30,7 @@ async function main(): Promise<void> {
   for (const l of looks) if (!LOOKS.includes(l as Look)) throw new UsageError(`--looks takes ${LOOKS.join(', ')}`);
   const json = args.flags.has('json');
   const outcomes: QueryOutcome[] = [];
+  const lookOf = new Map<QueryOutcome, string>();
   const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
   const learned = args.flags.has('no-model')
     ? undefined
@@ -39,8 +42,8 @@ async function main(): Promise<void> {
     const t = performance.now();
     const loaded = (await loadSeriesFromDir(read.seriesDir)).volume;
     const decodeMs = performance.now() - t;
-    const shown = [{ case: read, volume: loaded }, ...looks.map((l) => caseLook(read, loaded, l as Look))];
-    for (const { case: c, volume } of shown) {
+    const shown = [{ look: AS_IS, case: read, volume: loaded }, ...looks.map((l) => ({ look: l, ...caseLook(read, loaded, l as Look) }))];
+    for (const { look, case: c, volume } of shown) {
       const analysis = analyseVolume(volume);
       log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
       for (const q of c.queries) {
@@ -48,6 +51,7 @@ async function main(): Promise<void> {
         const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
         const o = judge(c, q, response, performance.now() - t0);
         outcomes.push(o);
+        lookOf.set(o, look);
         if (q.lesion === null) {
           log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
         } else {
@@ -70,16 +74,10 @@ async function main(): Promise<void> {
       `confident top-1 ${totals.confidentTop1}/${totals.positives}, negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
   );
   log(`calibration: ${calibrationLine(totals.calibration)}`);
-  for (const look of looks.length ? ['as is', ...looks] : []) {
-    const t = totalsOf(outcomes.filter((o) => lookOf(o.case) === look));
+  for (const look of looks.length ? [AS_IS, ...looks] : []) {
+    const t = totalsOf(outcomes.filter((o) => lookOf.get(o) === look));
     log(`  ${look.padEnd(6)} top-1 ${t.top1Hits}/${t.positives}, region ${t.regionHits}/${t.positives}, confident top-1 ${t.confidentTop1}/${t.positives}, negatives flagged ${t.negativesFlagged}/${t.negatives}`);
   }
-}
-
-/** The look a case name carries (`name+look`), or "as is". */
-function lookOf(caseName: EvalCase['name']): string {
-  const i = caseName.lastIndexOf('+');
-  return i < 0 ? 'as is' : caseName.slice(i + 1);
 }
 
 main().catch((err) => exitWithError('eval', err));

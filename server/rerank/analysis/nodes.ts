@@ -157,7 +157,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     // a node across the line between right and left (the trachea's left wall) may be called by the other side's station too
     let xMin = Infinity, xMax = -Infinity;
     for (let j = 0; j < part.length; j++) {
-      const px = v.positions[voxels[3 * j]][0] + v.rowCosines[0] * (voxels[3 * j + 2] * f + (f - 1) / 2) * v.pixelSpacing[1] + v.columnCosines[0] * (voxels[3 * j + 1] * f + (f - 1) / 2) * v.pixelSpacing[0];
+      const px = volumeToPatient(v, voxels[3 * j], voxels[3 * j + 1] * f + (f - 1) / 2, voxels[3 * j + 2] * f + (f - 1) / 2)[0];
       if (px < xMin) xMin = px;
       if (px > xMax) xMax = px;
     }
