@@ -1,13 +1,14 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
- * it (more noise and another calibration, a sharp lung kernel, or slices twice as thick), with its
- * ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * it (more noise and another calibration, a sharp lung kernel, slices twice as thick, or slices half as
+ * thick), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment } from '../models/synthetic/augment';
-import type { Volume } from '../server/series/volume';
+import { gauss, rng } from '../models/synthetic/lesion';
+import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -15,6 +16,7 @@ type Box = [number, number, number, number];
 /** The case as `look` shows it: its volume, and its lesions on the slices that volume keeps. */
 export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; volume: Volume } {
   if (look === 'sharp') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: sharpened(v) } };
+  if (look === 'thin') return thinned(c, v);
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
   // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it, boxes joined
@@ -39,6 +41,61 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
     lesions.set(id, { ...l, sop_instance_uids: uids, boxes });
   }
   return { case: { ...c, name: `${c.name}+${look}`, lesions }, volume };
+}
+
+/** The UID given to the slice a thin look adds between slices `s` and `s + 1`. */
+export const betweenUid = (v: Pick<Volume, 'sopInstanceUIDs'>, s: number): string => `${v.sopInstanceUIDs[s]}.5`;
+
+/**
+ * A thin-slice reconstruction's look: a slice added halfway between each pair (their mean: half the
+ * spacing, twice the slices) and the noise a slice half as thick carries (≈ √2 more; 12 HU added). A
+ * lesion on either neighbour is on the added slice, its boxes joined.
+ */
+function thinned(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
+  const plane = v.rows * v.columns;
+  const n = 2 * v.slices - 1;
+  const hu = new Float32Array(n * plane);
+  const r = rng(2);
+  for (let s = 0; s < n; s++) {
+    const a = (s >> 1) * plane, b = ((s + 1) >> 1) * plane, o = s * plane;
+    for (let q = 0; q < plane; q++) hu[o + q] = (v.hu[a + q] + v.hu[b + q]) / 2 + 12 * gauss(r);
+  }
+  const mid = (p: Vec3, q: Vec3): Vec3 => [(p[0] + q[0]) / 2, (p[1] + q[1]) / 2, (p[2] + q[2]) / 2];
+  const at = <T>(a: readonly T[], between: (s: number) => T): T[] => Array.from({ length: n }, (_, s) => (s % 2 ? between(s >> 1) : a[s >> 1]));
+  const volume: Volume = {
+    ...v, slices: n, hu, sliceSpacing: v.sliceSpacing / 2,
+    positions: at(v.positions, (s) => mid(v.positions[s], v.positions[s + 1])),
+    sopInstanceUIDs: at(v.sopInstanceUIDs, (s) => betweenUid(v, s)),
+    frames: at(v.frames, () => 1),
+  };
+  const index = new Map(v.sopInstanceUIDs.map((u, s) => [u, s]));
+  const lesions = new Map<string, GroundTruthLesion>();
+  for (const [id, l] of c.lesions) {
+    const on = new Set(l.sop_instance_uids.flatMap((u) => index.get(u) ?? []));
+    const uids = new Set<string>();
+    for (const s of on) {
+      uids.add(v.sopInstanceUIDs[s]);
+      if (s > 0) uids.add(betweenUid(v, s - 1));
+      if (s + 1 < v.slices) uids.add(betweenUid(v, s));
+    }
+    let boxes: Record<string, Box> | undefined;
+    if (l.boxes) {
+      boxes = {};
+      const join = (k: string, b: Box): void => {
+        const o = boxes![k];
+        boxes![k] = o ? [Math.min(o[0], b[0]), Math.min(o[1], b[1]), Math.max(o[2], b[2]), Math.max(o[3], b[3])] : b;
+      };
+      for (const [u, b] of Object.entries(l.boxes)) {
+        const s = index.get(u);
+        if (s === undefined) continue;
+        join(u, b);
+        if (s > 0) join(betweenUid(v, s - 1), b);
+        if (s + 1 < v.slices) join(betweenUid(v, s), b);
+      }
+    }
+    lesions.set(id, { ...l, sop_instance_uids: [...uids], boxes });
+  }
+  return { case: { ...c, name: `${c.name}+thin`, lesions }, volume };
 }
 
 /**

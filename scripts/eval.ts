@@ -1,5 +1,5 @@
 /**
- * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,thick] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
+ * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,thick,thin] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
  * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the

@@ -153,6 +153,25 @@ describe('eval looks', () => {
     expect(l.boxes).toEqual({ [v.sopInstanceUIDs[2]]: [10, 10, 12, 12], [v.sopInstanceUIDs[4]]: [11, 9, 14, 12] });
   });
 
+  it('adds a slice between each pair for the thin look, the lesion on those beside its slices, boxes joined', () => {
+    const { case: thin, volume } = caseLook(c, v, 'thin');
+    expect(volume.slices).toBe(15);
+    expect(volume.sliceSpacing).toBeCloseTo(v.sliceSpacing / 2);
+    expect(volume.positions[7][2]).toBeCloseTo((v.positions[3][2] + v.positions[4][2]) / 2);
+    const l = thin.lesions.get('L')!;
+    // on slices 3 and 4, so on thin slices 6 and 8, and on the three added beside or between them (5, 7, 9)
+    const thinIndex = (u: string): number => volume.sopInstanceUIDs.indexOf(u);
+    expect(l.sop_instance_uids.map(thinIndex).sort((a, b) => a - b)).toEqual([5, 6, 7, 8, 9]);
+    expect(l.boxes![volume.sopInstanceUIDs[7]]).toEqual([10, 9, 14, 12]);
+    expect(l.boxes![volume.sopInstanceUIDs[5]]).toEqual([10, 10, 12, 12]);
+    // the added slice between 3 and 4 is their mean, give or take the thin slice's noise
+    const plane = v.rows * v.columns;
+    let diff = 0;
+    for (let q = 0; q < plane; q++) diff += Math.abs(volume.hu[7 * plane + q] - (v.hu[3 * plane + q] + v.hu[4 * plane + q]) / 2);
+    expect(diff / plane).toBeGreaterThan(5);
+    expect(diff / plane).toBeLessThan(15);
+  });
+
   it('sharpens like a lung kernel: flat tissue unchanged, an edge overshoots on both sides', () => {
     const flat = { ...v, hu: new Float32Array(v.hu.length) };
     // left half -800 (lung), right half 40 (soft tissue), on every slice
