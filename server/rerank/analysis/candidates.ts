@@ -211,10 +211,88 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       }
     }
   }
-  out.sort((a, b) => b.cand.lesionLikelihood - a.cand.lesionLikelihood);
-  out.forEach((o, i) => (o.cand.id = i));
-  markTouching(crop, out);
-  return out.map((o) => o.cand);
+  const joined = joinRounderPieces(search, out);
+  joined.sort((a, b) => b.cand.lesionLikelihood - a.cand.lesionLikelihood);
+  joined.forEach((o, i) => (o.cand.id = i));
+  markTouching(crop, joined);
+  return joined.map((o) => o.cand);
+}
+
+/** Pieces at least this wide (equivalent diameter, mm) may be joined: the fragments of a mass, not of the vessel tree. */
+const JOIN_MIN_DIAMETER_MM = 8;
+/** A union must fill at least this share of its moments' ellipsoid: two tubes meeting at an angle are rounder, not fuller. */
+const JOIN_MIN_FILL = 0.5;
+
+/**
+ * Touching pieces whose union is rounder than each of them are one lesion that the openings cut apart
+ * (where a ball of one scale did not fit the whole of it: how a mass breaks up depends on the slice
+ * thickness, not on the mass). Greedily, the pair whose union gains most in roundness first; each union
+ * is described anew and replaces its pieces. Pieces of a vessel tree or a wall do not join: a branch
+ * or a strip added to anything makes it less round.
+ */
+function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>): Array<{ cand: Candidate; vox: Int32Array }> {
+  const { crop, g } = x;
+  const cp = crop.rows * crop.columns;
+  const eligible = found.map((o) => o.cand.equivalentDiameterMm >= JOIN_MIN_DIAMETER_MM);
+  const owner = new Map<number, number>();
+  found.forEach((o, k) => { if (eligible[k]) for (const i of o.vox) owner.set(i, k); });
+  // group of each piece (union-find), with the group's moments and neighbours
+  const parent = found.map((_, k) => k);
+  const root = (k: number): number => { while (parent[k] !== k) { parent[k] = parent[parent[k]]; k = parent[k]; } return k; };
+  const moments = new Map<number, Moments>();
+  const sphericity = new Map<number, number>();
+  const next = new Map<number, Set<number>>();
+  found.forEach((o, k) => {
+    if (!eligible[k]) return;
+    moments.set(k, momentsOf(crop, o.vox));
+    sphericity.set(k, o.cand.sphericity);
+    const touching = new Set<number>();
+    for (const i of o.vox) {
+      const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+      for (let d = 0; d < 6; d++) {
+        const q = faceNeighbour(i, s, r, c, d, crop);
+        const j = q >= 0 ? owner.get(q) : undefined;
+        if (j !== undefined && j !== k) touching.add(j);
+      }
+    }
+    next.set(k, touching);
+  });
+  const maxVolume = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / (g.spacing[0] * g.spacing[1] * g.spacing[2]);
+  for (;;) {
+    let best: { a: number; b: number; gain: number; m: Moments; sph: number } | null = null;
+    for (const [a, ns] of next) {
+      for (const b of ns) {
+        if (b <= a) continue;
+        const m = sumMoments(moments.get(a)!, moments.get(b)!);
+        if (m.n > maxVolume) continue;
+        const e = ellipsoidOf(m, g.spacing);
+        const gain = e.sphericity - Math.max(sphericity.get(a)!, sphericity.get(b)!);
+        if (gain > 0 && e.fill >= JOIN_MIN_FILL && (!best || gain > best.gain)) best = { a, b, gain, m, sph: e.sphericity };
+      }
+    }
+    if (!best) break;
+    const { a, b } = best;
+    parent[b] = a;
+    moments.set(a, best.m);
+    sphericity.set(a, best.sph);
+    for (const j of next.get(b)!) next.get(a)!.add(j);
+    next.delete(b); moments.delete(b); sphericity.delete(b);
+    for (const ns of next.values()) if (ns.delete(b)) ns.add(a);
+    next.get(a)!.delete(a);
+  }
+  const members = new Map<number, number[]>();
+  found.forEach((_, k) => { const r = root(k); const l = members.get(r); if (l) l.push(k); else members.set(r, [k]); });
+  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
+  for (const ks of members.values()) {
+    if (ks.length === 1) { out.push(found[ks[0]]); continue; }
+    const vox = new Int32Array(ks.reduce((n, k) => n + found[k].vox.length, 0));
+    let at = 0;
+    for (const k of ks) { vox.set(found[k].vox, at); at += found[k].vox.length; }
+    const cand = describe(x, vox, Math.max(...ks.map((k) => found[k].cand.scale)));
+    if (cand) out.push({ cand, vox });
+    else for (const k of ks) out.push(found[k]);
+  }
+  return out;
 }
 
 /** Candidates whose voxels touch (face neighbours): pieces that may be one lesion, for the fusion to weigh together. */
@@ -282,37 +360,56 @@ interface Shape {
   right: number;
 }
 
-function shapeOf(x: Search, vox: Int32Array): Shape {
-  const { crop, g, m } = x;
+/** Raw first and second moments of a voxel set (crop voxel units): additive, so a union's shape is known before it is formed. */
+interface Moments { n: number; s: number; r: number; c: number; ss: number; rr: number; cc: number; sr: number; sc: number; rc: number }
+
+function momentsOf(crop: Crop, vox: Int32Array): Moments {
   const cp = crop.rows * crop.columns;
-  const [sz, sy, sx] = g.spacing;
-  let ms = 0, mr = 0, mc = 0, left = 0, right = 0;
+  const m: Moments = { n: vox.length, s: 0, r: 0, c: 0, ss: 0, rr: 0, cc: 0, sr: 0, sc: 0, rc: 0 };
+  for (const i of vox) {
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+    m.s += s; m.r += r; m.c += c;
+    m.ss += s * s; m.rr += r * r; m.cc += c * c; m.sr += s * r; m.sc += s * c; m.rc += r * c;
+  }
+  return m;
+}
+
+function sumMoments(a: Moments, b: Moments): Moments {
+  return { n: a.n + b.n, s: a.s + b.s, r: a.r + b.r, c: a.c + b.c, ss: a.ss + b.ss, rr: a.rr + b.rr, cc: a.cc + b.cc, sr: a.sr + b.sr, sc: a.sc + b.sc, rc: a.rc + b.rc };
+}
+
+/** The ellipsoid of a voxel set's moments: how round it is (shortest over longest axis), how much of that ellipsoid it fills. */
+function ellipsoidOf(m: Moments, spacing: [number, number, number]): { sphericity: number; fill: number; volumeMm3: number; rMax: number } {
+  const [sz, sy, sx] = spacing;
+  const N = m.n;
+  const ms = m.s / N, mr = m.r / N, mc = m.c / N;
+  // each voxel is a box, not a point: add its own variance so small objects are not called flat
+  const [l1, l2, l3] = symmetricEigenvalues3(
+    (m.ss / N - ms * ms + 1 / 12) * sz * sz, (m.rr / N - mr * mr + 1 / 12) * sy * sy, (m.cc / N - mc * mc + 1 / 12) * sx * sx,
+    (m.sr / N - ms * mr) * sz * sy, (m.sc / N - ms * mc) * sz * sx, (m.rc / N - mr * mc) * sy * sx,
+  );
+  const volumeMm3 = N * sz * sy * sx;
+  const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * Math.max(l1, 1e-9) * Math.max(l2, 1e-9) * Math.max(l3, 1e-9));
+  return { sphericity: Math.sqrt(Math.max(l3, 0) / Math.max(l1, 1e-9)), fill: Math.min(1, volumeMm3 / ellipsoid), volumeMm3, rMax: Math.sqrt(5 * Math.max(l1, 0)) };
+}
+
+function shapeOf(x: Search, vox: Int32Array): Shape {
+  const { crop, m } = x;
+  const cp = crop.rows * crop.columns;
+  let left = 0, right = 0;
   const perSlice: Shape['perSlice'] = new Map();
   for (const i of vox) {
     const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-    ms += s; mr += r; mc += c;
     addToSliceBoxes(perSlice, s, r, c);
     const side = m.lung[x.full(i)];
     if (side === 2) left++; else if (side === 1) right++;
   }
-  const N = vox.length;
-  ms /= N; mr /= N; mc /= N;
-  let css = 0, crr = 0, ccc = 0, csr = 0, csc = 0, crc = 0;
-  for (const i of vox) {
-    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-    const ds = (s - ms) * sz, dr = (r - mr) * sy, dc = (c - mc) * sx;
-    css += ds * ds; crr += dr * dr; ccc += dc * dc; csr += ds * dr; csc += ds * dc; crc += dr * dc;
-  }
-  // each voxel is a box, not a point: add its own variance so small objects are not called flat
-  const [l1, l2, l3] = symmetricEigenvalues3(css / N + sz * sz / 12, crr / N + sy * sy / 12, ccc / N + sx * sx / 12, csr / N, csc / N, crc / N);
-  const volumeMm3 = N * sz * sy * sx;
-  const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * Math.max(l1, 1e-9) * Math.max(l2, 1e-9) * Math.max(l3, 1e-9));
+  const mo = momentsOf(crop, vox);
+  const e = ellipsoidOf(mo, x.g.spacing);
   return {
-    ms, mr, mc, left, right, perSlice, volumeMm3,
-    sphericity: Math.sqrt(Math.max(l3, 0) / Math.max(l1, 1e-9)),
-    fill: Math.min(1, volumeMm3 / ellipsoid),
-    equivalentDiameterMm: Math.cbrt((6 * volumeMm3) / Math.PI),
-    rMax: Math.sqrt(5 * Math.max(l1, 0)),
+    ms: mo.s / mo.n, mr: mo.r / mo.n, mc: mo.c / mo.n, left, right, perSlice,
+    volumeMm3: e.volumeMm3, sphericity: e.sphericity, fill: e.fill, rMax: e.rMax,
+    equivalentDiameterMm: Math.cbrt((6 * e.volumeMm3) / Math.PI),
   };
 }
 

@@ -88,6 +88,25 @@ describe('lesions at the hard sites', () => {
     expect(c.diameterMm).toBeLessThanOrEqual(44);
   });
 
+  it('takes a 40 mm mass cut in two by an aerated cleft as one candidate of its full size, not two halves', () => {
+    const at: Vec3 = [-LUNG_X, 2, 60];
+    const v = chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, trachea: true, spheres: [{ centre: at, diameter: 40, hu: 35 }] });
+    // a 2.4 mm cleft of lung through the mass's middle, bridged only within 3 mm of its centre (the openings split it there)
+    const plane = v.rows * v.columns;
+    for (let s = 0; s < v.slices; s++)
+      for (let r = 0; r < v.rows; r++)
+        for (let col = 0; col < v.columns; col++) {
+          const x = v.positions[s][0] + col * v.pixelSpacing[1] - at[0], y = v.positions[s][1] + r * v.pixelSpacing[0] - at[1], z = v.positions[s][2] - at[2];
+          if (Math.abs(x) < 1.2 && Math.hypot(y, z) > 3 && Math.hypot(x, y, z) < 21) v.hu[s * plane + r * v.columns + col] = -850;
+        }
+    const a = analyseVolume(v);
+    const onMass = a.candidates.filter((c) => c.kind === 'lesion' && Math.hypot(c.centroidMm[0] - at[0], c.centroidMm[1] - at[1], c.centroidMm[2] - at[2]) < 20);
+    expect(onMass.map((c) => Math.round(c.diameterMm))).toHaveLength(1);
+    expect(nearest(onMass, at).d).toBeLessThan(4);
+    expect(onMass[0].diameterMm).toBeGreaterThanOrEqual(36);
+    expect(onMass[0].diameterMm).toBeLessThanOrEqual(44);
+  });
+
   it('measures a graded ground-glass nodule by its faint rim, not its dense core (full diameter ± 15 %)', () => {
     const at: Vec3 = [LUNG_X, 2, 60];
     const a = phantom({ spheres: [{ centre: at, diameter: 24, hu: -420, rimHu: -760 }] });
