@@ -482,22 +482,28 @@ export function fillConvexPolygon(poly: number[], out: Uint8Array, offset: numbe
  */
 export function closeByBall(mask: Uint8Array, d: Dims, spacing: [number, number, number], radius: number): Uint8Array {
   const ps = Math.ceil(radius / spacing[0]) + 1, pr = Math.ceil(radius / spacing[1]) + 1, pc = Math.ceil(radius / spacing[2]) + 1;
-  const P: Dims = { slices: d.slices + 2 * ps, rows: d.rows + 2 * pr, columns: d.columns + 2 * pc };
+  const out = new Uint8Array(mask.length);
+  // Only the mask's box, padded by the radius, is transformed: nothing farther from the mask is within
+  // the radius of it, and the padding's outer layer is background, as near to any voxel inside as the
+  // open space beyond it (the same distances, to the bit, as on the whole padded grid).
+  const box = setVoxelBox(mask, 0, d);
+  if (box.empty) return out;
+  const P: Dims = { slices: box.s1 - box.s0 + 1 + 2 * ps, rows: box.r1 - box.r0 + 1 + 2 * pr, columns: box.c1 - box.c0 + 1 + 2 * pc };
   const pPlane = P.rows * P.columns, plane = d.rows * d.columns;
-  const at = (s: number, r: number, c: number): number => (s + ps) * pPlane + (r + pr) * P.columns + c + pc;
+  const at = (s: number, r: number, c: number): number => (s - box.s0 + ps) * pPlane + (r - box.r0 + pr) * P.columns + c - box.c0 + pc;
   const r2 = radius * radius;
   const outside = new Uint8Array(P.slices * pPlane).fill(1);
-  for (let s = 0; s < d.slices; s++)
-    for (let r = 0; r < d.rows; r++)
-      for (let c = 0; c < d.columns; c++) if (mask[s * plane + r * d.columns + c]) outside[at(s, r, c)] = 0;
+  for (let s = box.s0; s <= box.s1; s++)
+    for (let r = box.r0; r <= box.r1; r++)
+      for (let c = box.c0; c <= box.c1; c++) if (mask[s * plane + r * d.columns + c]) outside[at(s, r, c)] = 0;
   const toMask = squaredDistanceToBackground(outside, P, spacing);
   const grown = outside; // reused: 1 within the radius of the mask
   for (let i = 0; i < grown.length; i++) grown[i] = toMask[i] <= r2 ? 1 : 0;
   const toOutside = squaredDistanceToBackground(grown, P, spacing);
-  const out = new Uint8Array(mask.length);
-  for (let s = 0; s < d.slices; s++)
-    for (let r = 0; r < d.rows; r++)
-      for (let c = 0; c < d.columns; c++) {
+  // outside the padded box nothing is grown, so nothing is closed
+  for (let s = Math.max(0, box.s0 - ps); s <= Math.min(d.slices - 1, box.s1 + ps); s++)
+    for (let r = Math.max(0, box.r0 - pr); r <= Math.min(d.rows - 1, box.r1 + pr); r++)
+      for (let c = Math.max(0, box.c0 - pc); c <= Math.min(d.columns - 1, box.c1 + pc); c++) {
         const i = s * plane + r * d.columns + c;
         out[i] = mask[i] || toOutside[at(s, r, c)] > r2 ? 1 : 0;
       }
