@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, fillHoles2D, labelComponents, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
+import { closeByBall, componentRuns, fillHoles2D, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -56,22 +56,19 @@ function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
   const body = new Uint8Array(g.hu.length);
-  const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
   const fg = new Uint8Array(plane);
-  const labels = new Int32Array(plane);
-  const fgWords = wordsOf(fg);
   const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
     for (let q = 0; q < plane; q++) fg[q] = g.hu[off + q] > BODY_HU ? 1 : 0;
-    const comps = labelComponents(fg, dims, true, labels);
+    const { rowStart, rs, re, label, count, sizes } = componentRuns(fg, dims, true);
     let bestId = 0;
-    for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
+    for (let id = 1; id <= count; id++) if (sizes[id] > sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    // (labelled only where fg is set: its runs)
-    for (let q = nextSet(fg, fgWords, 0, plane); q < plane; q = nextSet(fg, fgWords, q, plane)) for (; q < plane && fg[q]; q++) if (labels[q] === bestId) body[off + q] = 1;
-    fillHoles2D(body, off, rows, columns, queue, seen);
+    for (let r = 0; r < rows; r++)
+      for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (label[i] === bestId) body.fill(1, off + r * columns + rs[i], off + r * columns + re[i]);
+    fillHoles2D(body, off, rows, columns, seen);
   }
   return body;
 }
@@ -144,24 +141,23 @@ export function segmentLungs(g: Grid): LungMasks {
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
-  const comps = labelComponents(air, g);
+  // (as runs: a label per voxel would be a volume of 4-byte labels written and read once)
+  const comps = componentRuns(air, g);
+  const { rowStart, rs, re, label } = comps;
   const zMin = new Float64Array(comps.count + 1).fill(Infinity);
   const zMax = new Float64Array(comps.count + 1).fill(-Infinity);
   const sumX = new Float64Array(comps.count + 1);
-  const labels = comps.labels;
-  const airWords = wordsOf(air); // labelled exactly where air is set
   for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
     const ox = g.origin[s][0] - midlineX[s];
     for (let r = br0; r <= br1; r++) {
-      const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      const end = ro + bc1 + 1;
-      for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) {
-        const id = labels[p], c = p - ro;
+      const row = s * rows + r;
+      for (let i = rowStart[row]; i < rowStart[row + 1]; i++) {
+        const id = label[i];
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
-        sumX[id] += xr + g.colStep[0] * c;
+        for (let c = rs[i]; c < re[i]; c++) sumX[id] += xr + g.colStep[0] * c;
       }
     }
   }
@@ -186,14 +182,14 @@ export function segmentLungs(g: Grid): LungMasks {
     for (const id of kept) sideOf[id] = sumX[id] > 0 ? 2 : 1; // +x is the patient's left
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns;
-        for (let c = bc0; c <= bc1; c++) { const id = labels[ro + c]; if (id) lung[ro + c] = sideOf[id]; }
+        const row = s * rows + r, ro = row * columns;
+        for (let i = rowStart[row]; i < rowStart[row + 1]; i++) lung.fill(sideOf[label[i]], ro + rs[i], ro + re[i]);
       }
   } else {
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns, end = ro + bc1 + 1;
-        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) if (keep[labels[p]]) lung[p] = 3;
+        const row = s * rows + r, ro = row * columns;
+        for (let i = rowStart[row]; i < rowStart[row + 1]; i++) if (keep[label[i]]) lung.fill(3, ro + rs[i], ro + re[i]);
       }
     const lungWords = wordsOf(lung);
     for (let s = bs0; s <= bs1; s++) {
@@ -373,7 +369,6 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
   const { rows, columns } = g;
   const plane = rows * columns;
   const one = new Uint8Array(plane);
-  const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
   const words = wordsOf(lung);
   for (let s = s0; s <= s1; s++) {
@@ -386,7 +381,7 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
       let any = false;
       for (let q = qa; q <= qb; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
       if (!any) continue;
-      fillHoles2D(one, 0, rows, columns, queue, seen);
+      fillHoles2D(one, 0, rows, columns, seen);
       for (let q = qa; q <= qb; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
       one.fill(0, qa, qb + 1);
     }

@@ -113,12 +113,28 @@ function findRoot(parent: Int32Array, x: number): number {
 
 
 /**
- * Connected components of `mask` (non-zero), run-based: each row is split into runs of set voxels,
- * runs overlapping a run of the row above (or, in 3D, the same row of the slice below) are united,
- * then labels are written run by run. 3D uses 6-connectivity (face neighbours) so thin diagonal
- * contacts do not merge structures; `planar` labels each slice on its own (4-connectivity).
+ * The connected components of a mask as runs: per row (slice * rows + row) its runs of set voxels
+ * `rowStart[row]` .. `rowStart[row + 1]` - 1, run i covering columns `rs[i]` .. `re[i]` - 1 and labelled
+ * `label[i]` (1..count, numbered in raster order of their first voxel). What a caller that only walks the
+ * components' voxels needs, without a label per voxel (a label volume costs 4 bytes a voxel to write).
  */
-export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
+export interface ComponentRuns {
+  rowStart: Int32Array;
+  rs: Int32Array;
+  re: Int32Array;
+  label: Int32Array;
+  count: number;
+  /** Voxel count per id (index 0 unused). */
+  sizes: Int32Array;
+}
+
+/**
+ * Connected components of `mask` (non-zero), run-based: each row is split into runs of set voxels,
+ * runs overlapping a run of the row above (or, in 3D, the same row of the slice below) are united.
+ * 3D uses 6-connectivity (face neighbours) so thin diagonal contacts do not merge structures;
+ * `planar` labels each slice on its own (4-connectivity).
+ */
+export function componentRuns(mask: Uint8Array, d: Dims, planar = false): ComponentRuns {
   const { slices, rows, columns } = d;
   const nRows = slices * rows;
   const rowStart = new Int32Array(nRows + 1);
@@ -173,23 +189,27 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
       if (r > 0) link(row, row - 1);
       if (!planar && s > 0) link(row, row - rows);
     }
-  const remap = new Int32Array(n);
+  const label = new Int32Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) {
     const root = findRoot(parent, i);
-    remap[i] = root === i ? ++count : remap[root];
+    label[i] = root === i ? ++count : label[root];
   }
+  const sizes = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) sizes[label[i]] += re[i] - rs[i];
+  return { rowStart, rs: rs.subarray(0, n), re: re.subarray(0, n), label, count, sizes };
+}
+
+/** Connected components of `mask` as a label per voxel (componentRuns written out); `out` is an optional buffer of the mask's length. */
+export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
+  const { rowStart, rs, re, label, count, sizes } = componentRuns(mask, d, planar);
   // a reused buffer only needs clearing where the previous labels were (callers pass same-sized masks)
   const labels = out && out.length === mask.length ? out : new Int32Array(mask.length);
   if (labels === out) labels.fill(0);
-  const sizes = new Int32Array(count + 1);
+  const nRows = d.slices * d.rows;
   for (let row = 0; row < nRows; row++) {
-    const base = row * columns;
-    for (let i = rowStart[row]; i < rowStart[row + 1]; i++) {
-      const l = remap[i];
-      labels.fill(l, base + rs[i], base + re[i]);
-      sizes[l] += re[i] - rs[i];
-    }
+    const base = row * d.columns;
+    for (let i = rowStart[row]; i < rowStart[row + 1]; i++) labels.fill(label[i], base + rs[i], base + re[i]);
   }
   return { labels, count, sizes };
 }
@@ -211,10 +231,10 @@ export function setVoxelBox(mask: Uint8Array, offset: number, d: Dims): VoxelBox
 
 /**
  * Fills every background region of one slice of `mask` (at `offset`) that does not touch the border of
- * the mask's bounding box (grown by one pixel), in place, by run-based labelling of the background.
- * `queue` and `seen` are scratch buffers of at least one slice.
+ * the mask's bounding box (grown by one pixel), in place, from the runs of the background's components.
+ * `seen` is a scratch buffer of at least one slice.
  */
-export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
+export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, seen: Uint8Array): void {
   const box = setVoxelBox(mask, offset, { slices: 1, rows, columns });
   if (box.empty) return;
   const r0 = Math.max(0, box.r0 - 1), r1 = Math.min(rows - 1, box.r1 + 1);
@@ -225,17 +245,15 @@ export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, colu
     const ro = offset + (r + r0) * columns + c0;
     for (let c = 0; c < w; c++) bg[r * w + c] = mask[ro + c] ? 0 : 1;
   }
-  const labels = queue.subarray(0, h * w);
-  const comps = labelComponents(bg, { slices: 1, rows: h, columns: w }, true, labels);
-  const outside = new Uint8Array(comps.count + 1);
-  for (let c = 0; c < w; c++) { outside[labels[c]] = 1; outside[labels[(h - 1) * w + c]] = 1; }
-  for (let r = 0; r < h; r++) { outside[labels[r * w]] = 1; outside[labels[r * w + w - 1]] = 1; }
+  const { rowStart, rs, re, label, count } = componentRuns(bg, { slices: 1, rows: h, columns: w }, true);
+  // a region is outside when it reaches the box's border: a run in its first or last row, or at either end of a row
+  const outside = new Uint8Array(count + 1);
+  for (let i = 0; i < rs.length; i++) if (rs[i] === 0 || re[i] === w) outside[label[i]] = 1;
+  for (let i = rowStart[0]; i < rowStart[1]; i++) outside[label[i]] = 1;
+  for (let i = rowStart[h - 1]; i < rowStart[h]; i++) outside[label[i]] = 1;
   for (let r = 0; r < h; r++) {
     const ro = offset + (r + r0) * columns + c0;
-    for (let c = 0; c < w; c++) {
-      const id = labels[r * w + c];
-      if (id && !outside[id]) mask[ro + c] = 1;
-    }
+    for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (!outside[label[i]]) mask.fill(1, ro + rs[i], ro + re[i]);
   }
 }
 

@@ -250,14 +250,14 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
   const hu = g.hu, body = m.body, aerated = m.aerated, airway = m.airway.mask, aorta = lm.aorta;
   // per slice: bone (with the marrow its cortex rings) and the airway grown by its wall
   const bone = new Uint8Array(plane), nearAirway = new Uint8Array(plane), tmp = new Uint8Array(plane);
-  const queue = new Int32Array(plane), seen = new Uint8Array(plane);
+  const seen = new Uint8Array(plane);
   const bodyWords = wordsOf(body);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
     if (z < carina[2] - BELOW_CARINA_MM) continue;
     const off = s * plane;
     for (let q = 0; q < plane; q++) bone[q] = hu[off + q] > 180 ? 1 : 0;
-    fillHoles2D(bone, 0, g.rows, gc, queue, seen);
+    fillHoles2D(bone, 0, g.rows, gc, seen);
     dilateSquare(airway, off, g.rows, gc, wall, nearAirway, tmp);
     const t = lm.trachea[s];
     const neckX = t?.x ?? tx, neckY = t?.y ?? ty;
