@@ -275,15 +275,17 @@ function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
   const R = Math.ceil(g.rows / f), C = Math.ceil(g.columns / f);
   // lowest aerated height per coarse column
   const h = new Float64Array(R * C).fill(NaN);
+  const words = wordsOf(air);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
-    const off = s * plane;
-    for (let r = 0; r < g.rows; r++)
-      for (let c = 0; c < g.columns; c++) {
-        if (!air[off + r * g.columns + c]) continue;
-        const k = ((r / f) | 0) * C + ((c / f) | 0);
+    for (let r = 0; r < g.rows; r++) {
+      const ro = s * plane + r * g.columns, end = ro + g.columns;
+      // each run of lung voxels (nextSet finds the next one)
+      for (let p = nextSet(air, words, ro, end); p < end; p = nextSet(air, words, p, end)) for (; p < end && air[p]; p++) {
+        const k = ((r / f) | 0) * C + (((p - ro) / f) | 0);
         if (!(h[k] <= z)) h[k] = z;
       }
+    }
   }
   const px = g.spacing[1] * f;
   const k = Math.ceil(DOME_BALL_MM / px);
