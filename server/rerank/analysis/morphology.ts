@@ -200,6 +200,26 @@ export function componentRuns(mask: Uint8Array, d: Dims, planar = false): Compon
   return { rowStart, rs: rs.subarray(0, n), re: re.subarray(0, n), label, count, sizes };
 }
 
+/**
+ * The voxels (flat indices) of each component, in raster order: those of component id are
+ * `members[start[id]]` .. `members[start[id + 1] - 1]` (a counting sort of the runs, no label per voxel).
+ */
+export function componentMembers(c: ComponentRuns, d: Dims): { start: Int32Array; members: Int32Array } {
+  const start = new Int32Array(c.count + 2);
+  for (let id = 1; id <= c.count; id++) start[id + 1] = start[id] + c.sizes[id];
+  const at = start.slice();
+  const members = new Int32Array(start[c.count + 1]);
+  const nRows = d.slices * d.rows;
+  for (let row = 0; row < nRows; row++) {
+    const base = row * d.columns;
+    for (let i = c.rowStart[row]; i < c.rowStart[row + 1]; i++) {
+      const id = c.label[i];
+      for (let x = base + c.rs[i]; x < base + c.re[i]; x++) members[at[id]++] = x;
+    }
+  }
+  return { start, members };
+}
+
 /** Connected components of `mask` as a label per voxel (componentRuns written out); `out` is an optional buffer of the mask's length. */
 export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
   const { rowStart, rs, re, label, count, sizes } = componentRuns(mask, d, planar);
@@ -540,8 +560,22 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
   if (n < 8) return [vox];
   const plane = d.rows * d.columns;
   const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => depth2[vox[b]] - depth2[vox[a]]);
-  const index = new Map<number, number>();
-  vox.forEach((v, k) => index.set(v, k));
+  // a neighbour's place in vox: by bisection where vox ascends (the callers' members, in raster order), else from a map
+  let ascending = true;
+  for (let k = 1; k < n && ascending; k++) ascending = vox[k - 1] < vox[k];
+  const index = ascending ? undefined : new Map<number, number>();
+  if (index) vox.forEach((v, k) => index.set(v, k));
+  const placeOf = (q: number): number => {
+    if (index) return index.get(q) ?? -1;
+    let lo = 0, hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (vox[mid] < q) lo = mid + 1;
+      else if (vox[mid] > q) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  };
   const basinOf = new Int32Array(n).fill(-1);
   const parent: number[] = [];
   const peak: number[] = [];
@@ -559,8 +593,8 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     for (let k = 0; k < 6; k++) {
       if ((k === 0 && c === 0) || (k === 1 && c === d.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === d.rows - 1) || (k === 4 && s === 0) || (k === 5 && s === d.slices - 1)) continue;
       const q = k === 0 ? v - 1 : k === 1 ? v + 1 : k === 2 ? v - d.columns : k === 3 ? v + d.columns : k === 4 ? v - plane : v + plane;
-      const j = index.get(q);
-      if (j === undefined || basinOf[j] < 0) continue;
+      const j = placeOf(q);
+      if (j < 0 || basinOf[j] < 0) continue;
       const b = root(basinOf[j]);
       let seen = false;
       for (let t = 0; t < na; t++) if (around[t] === b) seen = true;

@@ -17,7 +17,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { faceNeighbour, fillHoles2D, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
+import { componentMembers, componentRuns, faceNeighbour, fillHoles2D, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -126,13 +126,9 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   };
   const depth2 = squaredDistanceToBackground(tissue, D, spacing);
   const opened = openByBall(tissue, depth2, D, spacing, OPEN_MM, 0.6 * Math.min(spacing[1], spacing[2]));
-  const comps = labelComponents(opened, D);
-  // voxels per component (counting sort)
-  const start = new Int32Array(comps.count + 2);
-  for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
-  const at = start.slice();
-  const members = new Int32Array(start[comps.count + 1]);
-  for (let i = 0; i < n; i++) { const id = comps.labels[i]; if (id) members[at[id]++] = i; }
+  // voxels per component, each in raster order
+  const comps = componentRuns(opened, D);
+  const { start, members } = componentMembers(comps, D);
   const owner = new Int32Array(n).fill(-1);
   const parts: Int32Array[] = [];
   for (let id = 1; id <= comps.count; id++) {
