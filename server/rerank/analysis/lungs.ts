@@ -289,27 +289,31 @@ function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
   }
   const px = g.spacing[1] * f;
   const k = Math.ceil(DOME_BALL_MM / px);
-  // the cap as flat arrays (row and column offsets, drop), in row-major order of the offsets
-  const capR: number[] = [], capC: number[] = [], capDrop: number[] = [];
+  // the cap, a disc: per row offset dr its column offsets -w..w (w = half[dr + k], -1 where none) and their drops
+  const width = 2 * k + 1;
+  const half = new Int32Array(width).fill(-1), drop = new Float64Array(width * width);
   for (let dr = -k; dr <= k; dr++)
     for (let dc = -k; dc <= k; dc++) {
       const d2 = (dr * px) ** 2 + (dc * px) ** 2;
-      if (d2 <= DOME_BALL_MM ** 2) { capR.push(dr); capC.push(dc); capDrop.push(DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)); }
+      if (d2 <= DOME_BALL_MM ** 2) { half[dr + k] = Math.max(half[dr + k], Math.abs(dc)); drop[(dr + k) * width + dc + k] = DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2); }
     }
-  const cr = Int32Array.from(capR), cc = Int32Array.from(capC), cd = Float64Array.from(capDrop);
   const pass = (src: Float64Array, sign: 1 | -1): Float64Array => {
     // sign 1: erosion, min of f(x+d) + drop(d); sign -1: dilation, max of f(x-d) - drop(d)
+    // (the cap's offsets are clipped to the map row by row, so no offset is tested against its edges)
     const out = new Float64Array(src.length).fill(NaN);
     for (let r = 0; r < R; r++)
       for (let c = 0; c < C; c++) {
         let v = NaN;
-        for (let b = 0; b < cr.length; b++) {
-          const rr = r + cr[b], col = c + cc[b];
-          if (rr < 0 || col < 0 || rr >= R || col >= C) continue;
-          const x = src[rr * C + col];
-          if (x !== x) continue; // NaN: no lung above
-          const y = x + sign * cd[b];
-          if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
+        for (let dr = Math.max(-k, -r); dr <= Math.min(k, R - 1 - r); dr++) {
+          const w = half[dr + k];
+          if (w < 0) continue;
+          const row = (r + dr) * C + c, dropRow = (dr + k) * width + k;
+          for (let dc = Math.max(-w, -c); dc <= Math.min(w, C - 1 - c); dc++) {
+            const x = src[row + dc];
+            if (x !== x) continue; // NaN: no lung above
+            const y = x + sign * drop[dropRow + dc];
+            if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
+          }
         }
         out[r * C + c] = v;
       }
