@@ -83,7 +83,18 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     const vs = s + s0;
     const gs = Math.min(g.slices - 1, (vs / g.fz) | 0);
     const sliceBase = vs * v.rows * v.columns;
-    for (let rr = pr0; rr <= pr1; rr++) {
+    // what each voxel is to the search, and the last row searched: the table is summed down to the windows of that row only
+    let lastRow = -1;
+    for (let r = 0; r < D.rows; r++) {
+      const vr = (r + r0) * f;
+      for (let c = 0; c < D.columns; c++) {
+        const i = s * cp + r * D.columns + c;
+        place[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((((c + c0) * f) / g.fx) | 0)];
+        if (place[i] === SEARCHED) { inRoi[i] = 1; lastRow = r; }
+      }
+    }
+    const prEnd = lastRow < 0 ? pr0 - 1 : Math.min(pr1, (lastRow + r0) * f + f);
+    for (let rr = pr0; rr <= prEnd; rr++) {
       let acc = 0;
       const from = sliceBase + rr * v.columns, row = (rr - pr0 + 1) * sw, above = row - sw;
       for (let cc = pc0; cc <= pc1; cc++) { acc += vhu[from + cc]; sat[row + cc - pc0 + 1] = sat[above + cc - pc0 + 1] + acc; }
@@ -94,8 +105,6 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        place[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0)];
-        inRoi[i] = place[i] === SEARCHED ? 1 : 0;
         if (!inRoi[i]) { sm[i] = vhu[sliceBase + vr * v.columns + vc]; continue; }
         // the mean of the lattice voxel's pixels and the ring of pixels around them
         const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
