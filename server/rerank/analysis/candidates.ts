@@ -16,7 +16,7 @@ import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { measureAxial, type AxialMeasure } from './measure';
-import { addToSliceBoxes, faceNeighbour, labelComponents, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
+import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -176,19 +176,12 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
   const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
-  const labelBuffer = new Int32Array(n);
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
     for (const i of everClaimed) if (claimed[i]) opened[i] = 0;
-    const comps = labelComponents(opened, crop, false, labelBuffer);
-    // group voxel indices by component (counting sort)
-    const start = new Int32Array(comps.count + 2);
-    for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
-    const at = start.slice();
-    const members = new Int32Array(start[comps.count + 1]);
-    // (labelled exactly where opened is set)
-    const words = wordsOf(opened);
-    for (let i = nextSet(opened, words, 0, n); i < n; i = nextSet(opened, words, i, n)) for (; i < n && opened[i]; i++) members[at[comps.labels[i]]++] = i;
+    // voxel indices grouped by component, each in raster order
+    const comps = componentRuns(opened, crop);
+    const { start, members } = componentMembers(comps, crop);
     const parts: Int32Array[] = [];
     for (let id = 1; id <= comps.count; id++) {
       const size = comps.sizes[id];

@@ -113,7 +113,7 @@ function airInside(ctx: LesionContext, c: Candidate): Record<string, number> | n
     const filled = new Uint8Array(w * h);
     for (let i = 0; i < filled.length; i++) filled[i] = comps.labels[i] === best ? 1 : 0;
     const body = filled.slice();
-    fillHoles2D(filled, 0, h, w, new Int32Array(w * h), new Uint8Array(w * h));
+    fillHoles2D(filled, 0, h, w, new Uint8Array(w * h));
     const holes = new Uint8Array(w * h);
     let area = 0;
     for (let i = 0; i < holes.length; i++) { holes[i] = filled[i] && !body[i] ? 1 : 0; area += filled[i]; }

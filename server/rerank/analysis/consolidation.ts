@@ -278,12 +278,12 @@ function airBronchograms(ctx: FindingContext, vox: Int32Array, isDense: (i: numb
     const dims = { slices: 1, rows: h, columns: w };
     const spacing: [number, number, number] = [1, g.spacing[1], g.spacing[2]];
     const closed = closeByBall(mask, dims, spacing, 2);
-    fillHoles2D(closed, 0, h, w, new Int32Array(h * w), new Uint8Array(h * w));
+    fillHoles2D(closed, 0, h, w, new Uint8Array(h * w));
     // only what lies within the opacity's own outline, away from its rim (partial volume with the lung around it)
     const own = new Uint8Array(h * w);
     for (const q of qs) own[(((q / g.columns) | 0) - r0) * w + (q % g.columns) - c0] = 1;
     const ownClosed = closeByBall(own, dims, spacing, 3);
-    fillHoles2D(ownClosed, 0, h, w, new Int32Array(h * w), new Uint8Array(h * w));
+    fillHoles2D(ownClosed, 0, h, w, new Uint8Array(h * w));
     const inner = squaredDistanceToBackground(ownClosed, dims, spacing, true);
     const rim = Math.max(g.spacing[1], g.spacing[2]) ** 2;
     for (let rr = 0; rr < h; rr++)

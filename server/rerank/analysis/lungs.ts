@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, fillHoles2D, labelComponents, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
+import { closeByBall, componentRuns, fillHoles2D, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -56,22 +56,19 @@ function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
   const body = new Uint8Array(g.hu.length);
-  const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
   const fg = new Uint8Array(plane);
-  const labels = new Int32Array(plane);
-  const fgWords = wordsOf(fg);
   const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
     const off = s * plane;
     for (let q = 0; q < plane; q++) fg[q] = g.hu[off + q] > BODY_HU ? 1 : 0;
-    const comps = labelComponents(fg, dims, true, labels);
+    const { rowStart, rs, re, label, count, sizes } = componentRuns(fg, dims, true);
     let bestId = 0;
-    for (let id = 1; id <= comps.count; id++) if (comps.sizes[id] > comps.sizes[bestId]) bestId = id;
+    for (let id = 1; id <= count; id++) if (sizes[id] > sizes[bestId]) bestId = id;
     if (!bestId) continue;
-    // (labelled only where fg is set: its runs)
-    for (let q = nextSet(fg, fgWords, 0, plane); q < plane; q = nextSet(fg, fgWords, q, plane)) for (; q < plane && fg[q]; q++) if (labels[q] === bestId) body[off + q] = 1;
-    fillHoles2D(body, off, rows, columns, queue, seen);
+    for (let r = 0; r < rows; r++)
+      for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (label[i] === bestId) body.fill(1, off + r * columns + rs[i], off + r * columns + re[i]);
+    fillHoles2D(body, off, rows, columns, seen);
   }
   return body;
 }
@@ -144,24 +141,23 @@ export function segmentLungs(g: Grid): LungMasks {
     }
 
   // lungs: the big 3D air components reaching the upper half of the largest one (bowel gas does not)
-  const comps = labelComponents(air, g);
+  // (as runs: a label per voxel would be a volume of 4-byte labels written and read once)
+  const comps = componentRuns(air, g);
+  const { rowStart, rs, re, label } = comps;
   const zMin = new Float64Array(comps.count + 1).fill(Infinity);
   const zMax = new Float64Array(comps.count + 1).fill(-Infinity);
   const sumX = new Float64Array(comps.count + 1);
-  const labels = comps.labels;
-  const airWords = wordsOf(air); // labelled exactly where air is set
   for (let s = bs0; s <= bs1; s++) {
     const z = sliceZ(g, s);
     const ox = g.origin[s][0] - midlineX[s];
     for (let r = br0; r <= br1; r++) {
-      const ro = s * plane + r * columns;
       const xr = ox + g.rowStep[0] * r;
-      const end = ro + bc1 + 1;
-      for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) {
-        const id = labels[p], c = p - ro;
+      const row = s * rows + r;
+      for (let i = rowStart[row]; i < rowStart[row + 1]; i++) {
+        const id = label[i];
         if (z < zMin[id]) zMin[id] = z;
         if (z > zMax[id]) zMax[id] = z;
-        sumX[id] += xr + g.colStep[0] * c;
+        for (let c = rs[i]; c < re[i]; c++) sumX[id] += xr + g.colStep[0] * c;
       }
     }
   }
@@ -186,14 +182,14 @@ export function segmentLungs(g: Grid): LungMasks {
     for (const id of kept) sideOf[id] = sumX[id] > 0 ? 2 : 1; // +x is the patient's left
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns;
-        for (let c = bc0; c <= bc1; c++) { const id = labels[ro + c]; if (id) lung[ro + c] = sideOf[id]; }
+        const row = s * rows + r, ro = row * columns;
+        for (let i = rowStart[row]; i < rowStart[row + 1]; i++) lung.fill(sideOf[label[i]], ro + rs[i], ro + re[i]);
       }
   } else {
     for (let s = bs0; s <= bs1; s++)
       for (let r = br0; r <= br1; r++) {
-        const ro = s * plane + r * columns, end = ro + bc1 + 1;
-        for (let p = nextSet(air, airWords, ro + bc0, end); p < end; p = nextSet(air, airWords, p, end)) for (; p < end && air[p]; p++) if (keep[labels[p]]) lung[p] = 3;
+        const row = s * rows + r, ro = row * columns;
+        for (let i = rowStart[row]; i < rowStart[row + 1]; i++) if (keep[label[i]]) lung.fill(3, ro + rs[i], ro + re[i]);
       }
     const lungWords = wordsOf(lung);
     for (let s = bs0; s <= bs1; s++) {
@@ -279,39 +275,45 @@ function smoothDiaphragm(g: Grid, air: Uint8Array): Float64Array {
   const R = Math.ceil(g.rows / f), C = Math.ceil(g.columns / f);
   // lowest aerated height per coarse column
   const h = new Float64Array(R * C).fill(NaN);
+  const words = wordsOf(air);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
-    const off = s * plane;
-    for (let r = 0; r < g.rows; r++)
-      for (let c = 0; c < g.columns; c++) {
-        if (!air[off + r * g.columns + c]) continue;
-        const k = ((r / f) | 0) * C + ((c / f) | 0);
+    for (let r = 0; r < g.rows; r++) {
+      const ro = s * plane + r * g.columns, end = ro + g.columns;
+      // each run of lung voxels (nextSet finds the next one)
+      for (let p = nextSet(air, words, ro, end); p < end; p = nextSet(air, words, p, end)) for (; p < end && air[p]; p++) {
+        const k = ((r / f) | 0) * C + (((p - ro) / f) | 0);
         if (!(h[k] <= z)) h[k] = z;
       }
+    }
   }
   const px = g.spacing[1] * f;
   const k = Math.ceil(DOME_BALL_MM / px);
-  // the cap as flat arrays (row and column offsets, drop), in row-major order of the offsets
-  const capR: number[] = [], capC: number[] = [], capDrop: number[] = [];
+  // the cap, a disc: per row offset dr its column offsets -w..w (w = half[dr + k], -1 where none) and their drops
+  const width = 2 * k + 1;
+  const half = new Int32Array(width).fill(-1), drop = new Float64Array(width * width);
   for (let dr = -k; dr <= k; dr++)
     for (let dc = -k; dc <= k; dc++) {
       const d2 = (dr * px) ** 2 + (dc * px) ** 2;
-      if (d2 <= DOME_BALL_MM ** 2) { capR.push(dr); capC.push(dc); capDrop.push(DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2)); }
+      if (d2 <= DOME_BALL_MM ** 2) { half[dr + k] = Math.max(half[dr + k], Math.abs(dc)); drop[(dr + k) * width + dc + k] = DOME_BALL_MM - Math.sqrt(DOME_BALL_MM ** 2 - d2); }
     }
-  const cr = Int32Array.from(capR), cc = Int32Array.from(capC), cd = Float64Array.from(capDrop);
   const pass = (src: Float64Array, sign: 1 | -1): Float64Array => {
     // sign 1: erosion, min of f(x+d) + drop(d); sign -1: dilation, max of f(x-d) - drop(d)
+    // (the cap's offsets are clipped to the map row by row, so no offset is tested against its edges)
     const out = new Float64Array(src.length).fill(NaN);
     for (let r = 0; r < R; r++)
       for (let c = 0; c < C; c++) {
         let v = NaN;
-        for (let b = 0; b < cr.length; b++) {
-          const rr = r + cr[b], col = c + cc[b];
-          if (rr < 0 || col < 0 || rr >= R || col >= C) continue;
-          const x = src[rr * C + col];
-          if (x !== x) continue; // NaN: no lung above
-          const y = x + sign * cd[b];
-          if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
+        for (let dr = Math.max(-k, -r); dr <= Math.min(k, R - 1 - r); dr++) {
+          const w = half[dr + k];
+          if (w < 0) continue;
+          const row = (r + dr) * C + c, dropRow = (dr + k) * width + k;
+          for (let dc = Math.max(-w, -c); dc <= Math.min(w, C - 1 - c); dc++) {
+            const x = src[row + dc];
+            if (x !== x) continue; // NaN: no lung above
+            const y = x + sign * drop[dropRow + dc];
+            if (v !== v || (sign > 0 ? y < v : y > v)) v = y;
+          }
         }
         out[r * C + c] = v;
       }
@@ -373,7 +375,6 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
   const { rows, columns } = g;
   const plane = rows * columns;
   const one = new Uint8Array(plane);
-  const queue = new Int32Array(plane);
   const seen = new Uint8Array(plane);
   const words = wordsOf(lung);
   for (let s = s0; s <= s1; s++) {
@@ -386,7 +387,7 @@ function fillLungs(g: Grid, lung: Uint8Array, s0: number, s1: number): void {
       let any = false;
       for (let q = qa; q <= qb; q++) if (lung[off + q] === side) { one[q] = 1; any = true; }
       if (!any) continue;
-      fillHoles2D(one, 0, rows, columns, queue, seen);
+      fillHoles2D(one, 0, rows, columns, seen);
       for (let q = qa; q <= qb; q++) if (one[q] && !lung[off + q]) lung[off + q] = side;
       one.fill(0, qa, qb + 1);
     }

@@ -113,12 +113,28 @@ function findRoot(parent: Int32Array, x: number): number {
 
 
 /**
- * Connected components of `mask` (non-zero), run-based: each row is split into runs of set voxels,
- * runs overlapping a run of the row above (or, in 3D, the same row of the slice below) are united,
- * then labels are written run by run. 3D uses 6-connectivity (face neighbours) so thin diagonal
- * contacts do not merge structures; `planar` labels each slice on its own (4-connectivity).
+ * The connected components of a mask as runs: per row (slice * rows + row) its runs of set voxels
+ * `rowStart[row]` .. `rowStart[row + 1]` - 1, run i covering columns `rs[i]` .. `re[i]` - 1 and labelled
+ * `label[i]` (1..count, numbered in raster order of their first voxel). What a caller that only walks the
+ * components' voxels needs, without a label per voxel (a label volume costs 4 bytes a voxel to write).
  */
-export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
+export interface ComponentRuns {
+  rowStart: Int32Array;
+  rs: Int32Array;
+  re: Int32Array;
+  label: Int32Array;
+  count: number;
+  /** Voxel count per id (index 0 unused). */
+  sizes: Int32Array;
+}
+
+/**
+ * Connected components of `mask` (non-zero), run-based: each row is split into runs of set voxels,
+ * runs overlapping a run of the row above (or, in 3D, the same row of the slice below) are united.
+ * 3D uses 6-connectivity (face neighbours) so thin diagonal contacts do not merge structures;
+ * `planar` labels each slice on its own (4-connectivity).
+ */
+export function componentRuns(mask: Uint8Array, d: Dims, planar = false): ComponentRuns {
   const { slices, rows, columns } = d;
   const nRows = slices * rows;
   const rowStart = new Int32Array(nRows + 1);
@@ -173,23 +189,47 @@ export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?:
       if (r > 0) link(row, row - 1);
       if (!planar && s > 0) link(row, row - rows);
     }
-  const remap = new Int32Array(n);
+  const label = new Int32Array(n);
   let count = 0;
   for (let i = 0; i < n; i++) {
     const root = findRoot(parent, i);
-    remap[i] = root === i ? ++count : remap[root];
+    label[i] = root === i ? ++count : label[root];
   }
+  const sizes = new Int32Array(count + 1);
+  for (let i = 0; i < n; i++) sizes[label[i]] += re[i] - rs[i];
+  return { rowStart, rs: rs.subarray(0, n), re: re.subarray(0, n), label, count, sizes };
+}
+
+/**
+ * The voxels (flat indices) of each component, in raster order: those of component id are
+ * `members[start[id]]` .. `members[start[id + 1] - 1]` (a counting sort of the runs, no label per voxel).
+ */
+export function componentMembers(c: ComponentRuns, d: Dims): { start: Int32Array; members: Int32Array } {
+  const start = new Int32Array(c.count + 2);
+  for (let id = 1; id <= c.count; id++) start[id + 1] = start[id] + c.sizes[id];
+  const at = start.slice();
+  const members = new Int32Array(start[c.count + 1]);
+  const nRows = d.slices * d.rows;
+  for (let row = 0; row < nRows; row++) {
+    const base = row * d.columns;
+    for (let i = c.rowStart[row]; i < c.rowStart[row + 1]; i++) {
+      const id = c.label[i];
+      for (let x = base + c.rs[i]; x < base + c.re[i]; x++) members[at[id]++] = x;
+    }
+  }
+  return { start, members };
+}
+
+/** Connected components of `mask` as a label per voxel (componentRuns written out); `out` is an optional buffer of the mask's length. */
+export function labelComponents(mask: Uint8Array, d: Dims, planar = false, out?: Int32Array): Components {
+  const { rowStart, rs, re, label, count, sizes } = componentRuns(mask, d, planar);
   // a reused buffer only needs clearing where the previous labels were (callers pass same-sized masks)
   const labels = out && out.length === mask.length ? out : new Int32Array(mask.length);
   if (labels === out) labels.fill(0);
-  const sizes = new Int32Array(count + 1);
+  const nRows = d.slices * d.rows;
   for (let row = 0; row < nRows; row++) {
-    const base = row * columns;
-    for (let i = rowStart[row]; i < rowStart[row + 1]; i++) {
-      const l = remap[i];
-      labels.fill(l, base + rs[i], base + re[i]);
-      sizes[l] += re[i] - rs[i];
-    }
+    const base = row * d.columns;
+    for (let i = rowStart[row]; i < rowStart[row + 1]; i++) labels.fill(label[i], base + rs[i], base + re[i]);
   }
   return { labels, count, sizes };
 }
@@ -211,10 +251,10 @@ export function setVoxelBox(mask: Uint8Array, offset: number, d: Dims): VoxelBox
 
 /**
  * Fills every background region of one slice of `mask` (at `offset`) that does not touch the border of
- * the mask's bounding box (grown by one pixel), in place, by run-based labelling of the background.
- * `queue` and `seen` are scratch buffers of at least one slice.
+ * the mask's bounding box (grown by one pixel), in place, from the runs of the background's components.
+ * `seen` is a scratch buffer of at least one slice.
  */
-export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, queue: Int32Array, seen: Uint8Array): void {
+export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, columns: number, seen: Uint8Array): void {
   const box = setVoxelBox(mask, offset, { slices: 1, rows, columns });
   if (box.empty) return;
   const r0 = Math.max(0, box.r0 - 1), r1 = Math.min(rows - 1, box.r1 + 1);
@@ -225,17 +265,15 @@ export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, colu
     const ro = offset + (r + r0) * columns + c0;
     for (let c = 0; c < w; c++) bg[r * w + c] = mask[ro + c] ? 0 : 1;
   }
-  const labels = queue.subarray(0, h * w);
-  const comps = labelComponents(bg, { slices: 1, rows: h, columns: w }, true, labels);
-  const outside = new Uint8Array(comps.count + 1);
-  for (let c = 0; c < w; c++) { outside[labels[c]] = 1; outside[labels[(h - 1) * w + c]] = 1; }
-  for (let r = 0; r < h; r++) { outside[labels[r * w]] = 1; outside[labels[r * w + w - 1]] = 1; }
+  const { rowStart, rs, re, label, count } = componentRuns(bg, { slices: 1, rows: h, columns: w }, true);
+  // a region is outside when it reaches the box's border: a run in its first or last row, or at either end of a row
+  const outside = new Uint8Array(count + 1);
+  for (let i = 0; i < rs.length; i++) if (rs[i] === 0 || re[i] === w) outside[label[i]] = 1;
+  for (let i = rowStart[0]; i < rowStart[1]; i++) outside[label[i]] = 1;
+  for (let i = rowStart[h - 1]; i < rowStart[h]; i++) outside[label[i]] = 1;
   for (let r = 0; r < h; r++) {
     const ro = offset + (r + r0) * columns + c0;
-    for (let c = 0; c < w; c++) {
-      const id = labels[r * w + c];
-      if (id && !outside[id]) mask[ro + c] = 1;
-    }
+    for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (!outside[label[i]]) mask.fill(1, ro + rs[i], ro + re[i]);
   }
 }
 
@@ -482,22 +520,28 @@ export function fillConvexPolygon(poly: number[], out: Uint8Array, offset: numbe
  */
 export function closeByBall(mask: Uint8Array, d: Dims, spacing: [number, number, number], radius: number): Uint8Array {
   const ps = Math.ceil(radius / spacing[0]) + 1, pr = Math.ceil(radius / spacing[1]) + 1, pc = Math.ceil(radius / spacing[2]) + 1;
-  const P: Dims = { slices: d.slices + 2 * ps, rows: d.rows + 2 * pr, columns: d.columns + 2 * pc };
+  const out = new Uint8Array(mask.length);
+  // Only the mask's box, padded by the radius, is transformed: nothing farther from the mask is within
+  // the radius of it, and the padding's outer layer is background, as near to any voxel inside as the
+  // open space beyond it (the same distances, to the bit, as on the whole padded grid).
+  const box = setVoxelBox(mask, 0, d);
+  if (box.empty) return out;
+  const P: Dims = { slices: box.s1 - box.s0 + 1 + 2 * ps, rows: box.r1 - box.r0 + 1 + 2 * pr, columns: box.c1 - box.c0 + 1 + 2 * pc };
   const pPlane = P.rows * P.columns, plane = d.rows * d.columns;
-  const at = (s: number, r: number, c: number): number => (s + ps) * pPlane + (r + pr) * P.columns + c + pc;
+  const at = (s: number, r: number, c: number): number => (s - box.s0 + ps) * pPlane + (r - box.r0 + pr) * P.columns + c - box.c0 + pc;
   const r2 = radius * radius;
   const outside = new Uint8Array(P.slices * pPlane).fill(1);
-  for (let s = 0; s < d.slices; s++)
-    for (let r = 0; r < d.rows; r++)
-      for (let c = 0; c < d.columns; c++) if (mask[s * plane + r * d.columns + c]) outside[at(s, r, c)] = 0;
+  for (let s = box.s0; s <= box.s1; s++)
+    for (let r = box.r0; r <= box.r1; r++)
+      for (let c = box.c0; c <= box.c1; c++) if (mask[s * plane + r * d.columns + c]) outside[at(s, r, c)] = 0;
   const toMask = squaredDistanceToBackground(outside, P, spacing);
   const grown = outside; // reused: 1 within the radius of the mask
   for (let i = 0; i < grown.length; i++) grown[i] = toMask[i] <= r2 ? 1 : 0;
   const toOutside = squaredDistanceToBackground(grown, P, spacing);
-  const out = new Uint8Array(mask.length);
-  for (let s = 0; s < d.slices; s++)
-    for (let r = 0; r < d.rows; r++)
-      for (let c = 0; c < d.columns; c++) {
+  // outside the padded box nothing is grown, so nothing is closed
+  for (let s = Math.max(0, box.s0 - ps); s <= Math.min(d.slices - 1, box.s1 + ps); s++)
+    for (let r = Math.max(0, box.r0 - pr); r <= Math.min(d.rows - 1, box.r1 + pr); r++)
+      for (let c = Math.max(0, box.c0 - pc); c <= Math.min(d.columns - 1, box.c1 + pc); c++) {
         const i = s * plane + r * d.columns + c;
         out[i] = mask[i] || toOutside[at(s, r, c)] > r2 ? 1 : 0;
       }
@@ -516,8 +560,22 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
   if (n < 8) return [vox];
   const plane = d.rows * d.columns;
   const order = Array.from({ length: n }, (_, k) => k).sort((a, b) => depth2[vox[b]] - depth2[vox[a]]);
-  const index = new Map<number, number>();
-  vox.forEach((v, k) => index.set(v, k));
+  // a neighbour's place in vox: by bisection where vox ascends (the callers' members, in raster order), else from a map
+  let ascending = true;
+  for (let k = 1; k < n && ascending; k++) ascending = vox[k - 1] < vox[k];
+  const index = ascending ? undefined : new Map<number, number>();
+  if (index) vox.forEach((v, k) => index.set(v, k));
+  const placeOf = (q: number): number => {
+    if (index) return index.get(q) ?? -1;
+    let lo = 0, hi = n - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (vox[mid] < q) lo = mid + 1;
+      else if (vox[mid] > q) hi = mid - 1;
+      else return mid;
+    }
+    return -1;
+  };
   const basinOf = new Int32Array(n).fill(-1);
   const parent: number[] = [];
   const peak: number[] = [];
@@ -535,8 +593,8 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     for (let k = 0; k < 6; k++) {
       if ((k === 0 && c === 0) || (k === 1 && c === d.columns - 1) || (k === 2 && r === 0) || (k === 3 && r === d.rows - 1) || (k === 4 && s === 0) || (k === 5 && s === d.slices - 1)) continue;
       const q = k === 0 ? v - 1 : k === 1 ? v + 1 : k === 2 ? v - d.columns : k === 3 ? v + d.columns : k === 4 ? v - plane : v + plane;
-      const j = index.get(q);
-      if (j === undefined || basinOf[j] < 0) continue;
+      const j = placeOf(q);
+      if (j < 0 || basinOf[j] < 0) continue;
       const b = root(basinOf[j]);
       let seen = false;
       for (let t = 0; t < na; t++) if (around[t] === b) seen = true;

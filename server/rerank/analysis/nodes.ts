@@ -17,7 +17,7 @@ import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
 import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
-import { faceNeighbour, fillHoles2D, labelComponents, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
+import { componentMembers, componentRuns, faceNeighbour, fillHoles2D, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
@@ -83,7 +83,18 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     const vs = s + s0;
     const gs = Math.min(g.slices - 1, (vs / g.fz) | 0);
     const sliceBase = vs * v.rows * v.columns;
-    for (let rr = pr0; rr <= pr1; rr++) {
+    // what each voxel is to the search, and the last row searched: the table is summed down to the windows of that row only
+    let lastRow = -1;
+    for (let r = 0; r < D.rows; r++) {
+      const vr = (r + r0) * f;
+      for (let c = 0; c < D.columns; c++) {
+        const i = s * cp + r * D.columns + c;
+        place[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((((c + c0) * f) / g.fx) | 0)];
+        if (place[i] === SEARCHED) { inRoi[i] = 1; lastRow = r; }
+      }
+    }
+    const prEnd = lastRow < 0 ? pr0 - 1 : Math.min(pr1, (lastRow + r0) * f + f);
+    for (let rr = pr0; rr <= prEnd; rr++) {
       let acc = 0;
       const from = sliceBase + rr * v.columns, row = (rr - pr0 + 1) * sw, above = row - sw;
       for (let cc = pc0; cc <= pc1; cc++) { acc += vhu[from + cc]; sat[row + cc - pc0 + 1] = sat[above + cc - pc0 + 1] + acc; }
@@ -94,8 +105,6 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        place[i] = roiGrid[gs * plane + ((vr / g.fy) | 0) * g.columns + ((vc / g.fx) | 0)];
-        inRoi[i] = place[i] === SEARCHED ? 1 : 0;
         if (!inRoi[i]) { sm[i] = vhu[sliceBase + vr * v.columns + vc]; continue; }
         // the mean of the lattice voxel's pixels and the ring of pixels around them
         const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
@@ -126,13 +135,9 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   };
   const depth2 = squaredDistanceToBackground(tissue, D, spacing);
   const opened = openByBall(tissue, depth2, D, spacing, OPEN_MM, 0.6 * Math.min(spacing[1], spacing[2]));
-  const comps = labelComponents(opened, D);
-  // voxels per component (counting sort)
-  const start = new Int32Array(comps.count + 2);
-  for (let id = 1; id <= comps.count; id++) start[id + 1] = start[id] + comps.sizes[id];
-  const at = start.slice();
-  const members = new Int32Array(start[comps.count + 1]);
-  for (let i = 0; i < n; i++) { const id = comps.labels[i]; if (id) members[at[id]++] = i; }
+  // voxels per component, each in raster order
+  const comps = componentRuns(opened, D);
+  const { start, members } = componentMembers(comps, D);
   const owner = new Int32Array(n).fill(-1);
   const parts: Int32Array[] = [];
   for (let id = 1; id <= comps.count; id++) {
@@ -250,14 +255,14 @@ function searchRegion(ctx: FindingContext, lm: MediastinalLandmarks): Roi {
   const hu = g.hu, body = m.body, aerated = m.aerated, airway = m.airway.mask, aorta = lm.aorta;
   // per slice: bone (with the marrow its cortex rings) and the airway grown by its wall
   const bone = new Uint8Array(plane), nearAirway = new Uint8Array(plane), tmp = new Uint8Array(plane);
-  const queue = new Int32Array(plane), seen = new Uint8Array(plane);
+  const seen = new Uint8Array(plane);
   const bodyWords = wordsOf(body);
   for (let s = 0; s < g.slices; s++) {
     const z = g.origin[s][2];
     if (z < carina[2] - BELOW_CARINA_MM) continue;
     const off = s * plane;
     for (let q = 0; q < plane; q++) bone[q] = hu[off + q] > 180 ? 1 : 0;
-    fillHoles2D(bone, 0, g.rows, gc, queue, seen);
+    fillHoles2D(bone, 0, g.rows, gc, seen);
     dilateSquare(airway, off, g.rows, gc, wall, nearAirway, tmp);
     const t = lm.trachea[s];
     const neckX = t?.x ?? tx, neckY = t?.y ?? ty;
