@@ -225,10 +225,8 @@ const JOIN_MIN_FILL = 0.5;
  */
 function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>): Array<{ cand: Candidate; vox: Int32Array }> {
   const { crop, g } = x;
-  const cp = crop.rows * crop.columns;
   const eligible = found.map((o) => o.cand.equivalentDiameterMm >= JOIN_MIN_DIAMETER_MM);
-  const owner = new Map<number, number>();
-  found.forEach((o, k) => { if (eligible[k]) for (const i of o.vox) owner.set(i, k); });
+  const touching = touchingPieces(crop, found, (k) => eligible[k]);
   // group of each piece (union-find), with the group's moments and neighbours
   const parent = found.map((_, k) => k);
   const root = (k: number): number => { while (parent[k] !== k) { parent[k] = parent[parent[k]]; k = parent[k]; } return k; };
@@ -239,16 +237,7 @@ function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32
     if (!eligible[k]) return;
     moments.set(k, momentsOf(crop, o.vox));
     sphericity.set(k, o.cand.sphericity);
-    const touching = new Set<number>();
-    for (const i of o.vox) {
-      const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      for (let d = 0; d < 6; d++) {
-        const q = faceNeighbour(i, s, r, c, d, crop);
-        const j = q >= 0 ? owner.get(q) : undefined;
-        if (j !== undefined && j !== k) touching.add(j);
-      }
-    }
-    next.set(k, touching);
+    next.set(k, touching[k]);
   });
   const maxVolume = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / (g.spacing[0] * g.spacing[1] * g.spacing[2]);
   for (;;) {
@@ -288,23 +277,30 @@ function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32
   return out;
 }
 
-/** Candidates whose voxels touch (face neighbours): pieces that may be one lesion, for the fusion to weigh together. */
-function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Array }>): void {
+/** Per piece, the pieces (indices into `found`) whose voxels touch its own (face neighbours); only among those `included`. */
+function touchingPieces(crop: Crop, found: ReadonlyArray<{ vox: Int32Array }>, included: (k: number) => boolean = () => true): Array<Set<number>> {
   const cp = crop.rows * crop.columns;
   const owner = new Map<number, number>();
-  found.forEach((o, k) => { for (const i of o.vox) owner.set(i, k); });
-  found.forEach((o, k) => {
+  found.forEach((o, k) => { if (included(k)) for (const i of o.vox) owner.set(i, k); });
+  return found.map((o, k) => {
     const touching = new Set<number>();
+    if (!included(k)) return touching;
     for (const i of o.vox) {
       const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
       for (let d = 0; d < 6; d++) {
         const q = faceNeighbour(i, s, r, c, d, crop);
         const j = q >= 0 ? owner.get(q) : undefined;
-        if (j !== undefined && j !== k) touching.add(found[j].cand.id);
+        if (j !== undefined && j !== k) touching.add(j);
       }
     }
-    o.cand.touching = [...touching].sort((a, b) => a - b);
+    return touching;
   });
+}
+
+/** Candidates whose voxels touch: pieces that may be one lesion, for the fusion to weigh together. */
+function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Array }>): void {
+  const touching = touchingPieces(crop, found);
+  found.forEach((o, k) => (o.cand.touching = [...touching[k]].map((j) => found[j].cand.id).sort((a, b) => a - b)));
 }
 
 /**
