@@ -3,7 +3,8 @@
  * (server/query), the rerank pipeline (server/rerank) and the learned models (server/runtime).
  * Decoding and analysis run in the worker pool (server/workers), the learned models in a worker of
  * their own (server/runtime/model-worker.ts): never on the event loop. With a shared cache (Redis),
- * learned scores are shared across replicas too. Routes and tests only see the `Engine` interface.
+ * learned scores are shared across replicas too. The default model starts on a cold series' lesions as
+ * soon as the lesion search has found them (see `early`). Routes and tests only see the `Engine` interface.
  */
 import type { Logger } from 'pino';
 import type { ParsedQuery } from '../query/finding';
@@ -20,7 +21,7 @@ import type { Volume } from '../series/volume';
 import { analyseInPool } from '../workers/analyse-in-pool';
 import { WorkerPool } from '../workers/pool';
 import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
-import { scorerInputsOf, type HeldAnalysis } from '../workers/wire';
+import { scorerInputsOf, type HeldAnalysis, type PackedScorerInputs } from '../workers/wire';
 import type { ModelEntry } from './schemas';
 import { modelKey, type SharedCache } from './shared-cache';
 
@@ -117,10 +118,37 @@ export function createEngine(opts: EngineOptions): Engine {
   const sent = new WeakSet<Analysis>();
   /** Learned scores per analysis, model and set of candidates, computed once (as the pipeline does in-process). */
   const learned = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
+  /**
+   * The default model's scores of a volume's lesions, started as soon as the lesion search ended, so
+   * that scoring overlaps the findings search instead of waiting for the join and the first query; the
+   * first scoresOf asking for them under the same key takes them over. Undefined if that run failed.
+   */
+  const early = new WeakMap<Volume, { key: string; scores: Promise<CandidateScore[] | undefined> }>();
+
+  /** The learned model a rerank without `model` uses; undefined for the classical pipeline. */
+  const defaultScorer = (reg: ModelWorker): RemoteScorer | undefined => (reg.ids().length > 0 ? reg.scorer() : undefined);
+
+  /** Starts the default model on the lesions of a volume being analysed (not before the registry is open). */
+  const scoreEarly = (volume: Volume, lesions: PackedScorerInputs): void => {
+    const scorer = registry && defaultScorer(registry);
+    if (!scorer || lesions.ids.length === 0) return;
+    // what the query worker will ask for: every lesion, in candidate order (pipeline.ts learnedScores)
+    const want = Array.from(lesions.ids);
+    const scores = scorer.scoreCandidates(volume, scorerInputsOf(lesions, want)).catch(() => undefined);
+    early.set(volume, { key: modelKey(scorer.info, scorer.fingerprint, want), scores });
+  };
+
+  /** The early scores of `volume` under `key`, handed out once (the learned cache keeps them from then on). */
+  const takeEarly = (volume: Volume, key: string): Promise<CandidateScore[] | undefined> | undefined => {
+    const e = early.get(volume);
+    if (e?.key !== key) return undefined;
+    early.delete(volume);
+    return e.scores;
+  };
 
   /**
    * The model's scores of the candidates `want` (ids) of an analysis: this process's, else the shared
-   * cache's, else computed in the model worker (and shared).
+   * cache's, else the early run's or computed in the model worker (and shared).
    */
   const scoresOf = (analysis: Analysis, scorer: RemoteScorer, want: readonly number[]): Promise<CandidateScore[]> => {
     let byModel = learned.get(analysis);
@@ -133,7 +161,7 @@ export function createEngine(opts: EngineOptions): Engine {
       p = (async () => {
         const hit = sharedKey ? await opts.shared?.getScores(sharedKey, key) : undefined;
         if (hit && hit.length === candidates.length) return hit;
-        const scores = await scorer.scoreCandidates(analysis.volume, candidates);
+        const scores = (await takeEarly(analysis.volume, key)) ?? (await scorer.scoreCandidates(analysis.volume, candidates));
         if (sharedKey) void opts.shared?.putScores(sharedKey, key, scores);
         return scores;
       })();
@@ -150,16 +178,15 @@ export function createEngine(opts: EngineOptions): Engine {
   };
 
   return {
-    openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits }),
-    analyse: async (volume, signal) => ({ volume, wire: await analyseInPool(pool, volume, { signal }) }),
+    openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits, onLesions: scoreEarly }),
+    analyse: async (volume, signal) => ({ volume, wire: await analyseInPool(pool, volume, { signal, onLesions: (lesions) => scoreEarly(volume, lesions) }) }),
     parse: (text) => parseQuery(text),
     async rerank(analysis, query, o) {
       let scorer: RemoteScorer | undefined;
       // The classical pipeline needs no model files: it works even while (or if) the registry fails to open.
       if (o.model !== CLASSICAL_MODEL.id) {
         const reg = await opening;
-        const wanted = o.model ?? (reg.ids().length > 0 ? undefined : CLASSICAL_MODEL.id);
-        if (wanted !== CLASSICAL_MODEL.id) scorer = reg.scorer(wanted); // UnknownModelError → 400
+        scorer = o.model === undefined ? defaultScorer(reg) : reg.scorer(o.model); // UnknownModelError → 400
       }
       let id = ids.get(analysis);
       if (!id) ids.set(analysis, (id = randomUUID()));

@@ -12,11 +12,30 @@
 import type { Volume } from '../series/volume';
 import type { RunOptions, WorkerPool } from './pool';
 import type { StartedAnalysis } from './tasks';
-import type { AnalysisWire } from './wire';
+import type { AnalysisWire, PackedScorerInputs } from './wire';
+
+type LesionInput = { volume: Volume; lungs: StartedAnalysis['stage'] };
 
 export interface AnalyseInPoolOptions extends Pick<RunOptions, 'signal' | 'timeoutMs'> {
   /** The first stage, when the task that assembled the volume made it (else a task makes it here). */
   started?: StartedAnalysis;
+  /**
+   * Called once the lesion search is done, while the findings search may still run, with what the
+   * learned model reads of the lesions (their ids do not change in the join): scoring can start early.
+   * What it throws is ignored: it must not fail the analysis.
+   */
+  onLesions?: (lesions: PackedScorerInputs) => void;
+}
+
+/** The lesion search, telling `onLesions` as soon as it is done. */
+async function searchLesions(pool: WorkerPool, input: LesionInput, run: RunOptions, onLesions: AnalyseInPoolOptions['onLesions']): Promise<Uint8Array> {
+  const { bytes, scorerInputs } = await pool.run('analysisLesions', input, run);
+  try {
+    if (!run.signal?.aborted) onLesions?.(scorerInputs); // not for an analysis given up already
+  } catch {
+    // an early start is an optimisation only
+  }
+  return bytes;
 }
 
 export async function analyseInPool(pool: WorkerPool, volume: Volume, opts: AnalyseInPoolOptions = {}): Promise<AnalysisWire> {
@@ -29,7 +48,7 @@ export async function analyseInPool(pool: WorkerPool, volume: Volume, opts: Anal
   try {
     const started = opts.started ?? (await pool.run('analysisLungs', { volume }, run));
     const input = { volume, lungs: started.stage };
-    const [lesions, findings] = await Promise.all([pool.run('analysisLesions', input, run), pool.run('analysisFindings', input, run)]);
+    const [lesions, findings] = await Promise.all([searchLesions(pool, input, run, opts.onLesions), pool.run('analysisFindings', input, run)]);
     return await pool.run(
       'analysisJoin',
       { volume, masks: started.stage.masks, lesions, findings, timings: { ...started.stage.timings }, startedAt: started.startedAt },

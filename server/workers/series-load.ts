@@ -17,11 +17,12 @@ import { DEFAULT_MAX_VOXELS } from '../series/assemble';
 import { DEFAULT_MAX_FRAMES } from '../series/decode';
 import { combineDigests } from '../series/cache';
 import type { LoadOptions, NamedBuffer, NamedPath } from '../series/load';
+import type { Volume } from '../series/volume';
 import { analyseInPool } from './analyse-in-pool';
 import type { WorkerPool } from './pool';
 import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
 import { ownBuffer } from './transfer';
-import type { HeldAnalysis } from './wire';
+import type { HeldAnalysis, PackedScorerInputs } from './wire';
 
 /** What a load may allocate per byte of DICOM: the files, the HU volume (float32), the analysis. */
 export const LOAD_BYTES_PER_FILE_BYTE = 3;
@@ -36,6 +37,8 @@ export interface SeriesLoadOptions {
    * first file); what it returns is released when the load ends.
    */
   reserve?: (bytes: number, signal?: AbortSignal) => Promise<{ release(): void }>;
+  /** Told of the volume's lesions as soon as the analysis found them (AnalyseInPoolOptions.onLesions). */
+  onLesions?: (volume: Volume, lesions: PackedScorerInputs) => void;
 }
 
 export interface DecodedSeries {
@@ -165,7 +168,13 @@ export class SeriesLoad {
         { signal: this.controller.signal, transfer: overflow, onProgress: () => o.onAnalyse?.(), timeoutMs: o.timeoutMs },
       );
       if (!started) return out;
-      const wire = await analyseInPool(this.pool, out.volume, { started, signal: this.controller.signal, timeoutMs: o.timeoutMs });
+      const onLesions = this.opts.onLesions;
+      const wire = await analyseInPool(this.pool, out.volume, {
+        started,
+        signal: this.controller.signal,
+        timeoutMs: o.timeoutMs,
+        onLesions: onLesions && ((lesions) => onLesions(out.volume, lesions)),
+      });
       return { ...out, analysis: { volume: out.volume, wire }, timings: { ...out.timings, analysis: wire.timings.analysis } };
     } finally {
       this.release();

@@ -39,7 +39,7 @@ import { analyseLungs, analyseVolume, joinAnalysis, searchFindings, searchLesion
 import { afterTask } from './gc';
 import { defineTask } from './task';
 import { inSharedMemory, ownBuffer } from './transfer';
-import { toWire, type AnalysisWire } from './wire';
+import { packScorerInputs, toWire, type AnalysisWire, type PackedScorerInputs } from './wire';
 
 
 /** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
@@ -208,10 +208,17 @@ export const analysisLungs = defineTask((input: { volume: Volume }): StartedAnal
   return startAnalysis(input.volume);
 });
 
-/** The lesion search (pipeline.ts searchLesions), as bytes. */
-export const analysisLesions = defineTask((input: { volume: Volume; lungs: LungStage }): Uint8Array => {
+/** The lesion search's result: its bytes, and what the learned model reads of its lesions (their ids are final). */
+export interface LesionsOutput {
+  bytes: Uint8Array;
+  scorerInputs: PackedScorerInputs;
+}
+
+/** The lesion search (pipeline.ts searchLesions), as bytes; its lesions' scorer inputs let scoring start before the join. */
+export const analysisLesions = defineTask((input: { volume: Volume; lungs: LungStage }): LesionsOutput => {
   afterTask('major');
-  return asBytes(searchLesions(input.volume, input.lungs));
+  const stage = searchLesions(input.volume, input.lungs);
+  return { bytes: asBytes(stage), scorerInputs: packScorerInputs(stage.candidates.filter((c) => c.kind === 'lesion')) };
 });
 
 /** The chest-findings search (pipeline.ts searchFindings, less its compartments), as bytes. */

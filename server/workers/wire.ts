@@ -56,7 +56,7 @@ export function anonymousForm(analysis: Analysis): Anonymous {
   return plain;
 }
 
-function packScorerInputs(candidates: readonly Candidate[]): PackedScorerInputs {
+export function packScorerInputs(candidates: readonly Candidate[]): PackedScorerInputs {
   const n = candidates.length;
   const out = { ids: new Int32Array(n), centroids: new Float64Array(3 * n), diameters: new Float64Array(n) };
   candidates.forEach((c, i) => {

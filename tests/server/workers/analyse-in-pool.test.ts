@@ -3,7 +3,8 @@
  * threads, then their join) is the analysis analyseVolume makes on one thread: the same candidates, ids,
  * measures and findings, on a synthetic chest with lesions, a cavity, an effusion and a consolidation
  * (so that the join's renumbering, the cavities and the round lesions' share of a consolidation all
- * matter). A pool of one thread runs the tasks in turn, several series at once included.
+ * matter). A pool of one thread runs the tasks in turn, several series at once included. The caller is
+ * told of the lesions before the join (for early scoring); what that hook throws does not fail the analysis.
  */
 import { insertCavity, insertConsolidation, insertEffusion, sceneOf } from '../../../models/synthetic/findings';
 import { rng } from '../../../models/synthetic/lesion';
@@ -13,7 +14,7 @@ import type { Volume } from '../../../server/series/volume';
 import { analyseInPool } from '../../../server/workers/analyse-in-pool';
 import { WorkerPool } from '../../../server/workers/pool';
 import { inSharedMemory } from '../../../server/workers/transfer';
-import { anonymousForm, fromWire, type AnalysisWire } from '../../../server/workers/wire';
+import { anonymousForm, fromWire, scorerInputsOf, type AnalysisWire, type PackedScorerInputs } from '../../../server/workers/wire';
 import { chestVolume, LUNG_X } from '../rerank/synthetic';
 
 jest.setTimeout(180_000);
@@ -73,8 +74,14 @@ describe('the analysis across the pool', () => {
   it('on two threads is the analysis analyseVolume makes on one', async () => {
     const pool = new WorkerPool({ threads: 2 });
     try {
-      const wire = await analyseInPool(pool, v);
+      const told: PackedScorerInputs[] = [];
+      const wire = await analyseInPool(pool, v, { onLesions: (l) => told.push(l) });
       expect(restored(wire, v)).toEqual(expected);
+      // told once, before the join, what the learned model reads of every lesion: as the joined analysis has it
+      const lesions = expected.candidates.filter((c) => c.kind === 'lesion').map((c) => c.id);
+      expect(told).toHaveLength(1);
+      expect(Array.from(told[0].ids)).toEqual(lesions);
+      expect(scorerInputsOf(told[0], lesions)).toEqual(scorerInputsOf(wire.scorerInputs, lesions));
       expect(wire.candidates).toBe(expected.candidates.length);
       expect(Object.keys(wire.timings)).toEqual(expect.arrayContaining(['grid', 'lungs', 'candidates', 'findings', 'join', 'analysis']));
     } finally {
@@ -86,7 +93,10 @@ describe('the analysis across the pool', () => {
     const pool = new WorkerPool({ threads: 1 });
     try {
       const other = inSharedMemory(chestVolume({ slices: 30, spheres: [{ centre: [LUNG_X, 0, 40], diameter: 10, hu: 20 }] }));
-      const [a, b] = await Promise.all([analyseInPool(pool, v), analyseInPool(pool, other)]);
+      const fails = (): void => {
+        throw new Error('not the analysis\' concern');
+      };
+      const [a, b] = await Promise.all([analyseInPool(pool, v), analyseInPool(pool, other, { onLesions: fails })]);
       expect(restored(a, v)).toEqual(expected);
       expect(restored(b, other)).toEqual(comparable(analyseVolume(other)));
     } finally {
