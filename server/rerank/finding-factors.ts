@@ -152,28 +152,31 @@ function patternMembership(word: string, c: Candidate): number | undefined {
 
 // ---------------------------------------------------------------- per kind
 
+/** The stated (not negated) term of a kind, and of a value where one is given. */
+export function termOf(f: Finding, kind: Term['kind'], value?: string): Term | undefined {
+  for (const t of f.terms) if (t.kind === kind && !t.negated && (value === undefined || t.value === value)) return t;
+  return undefined;
+}
+
 /**
- * The kind-specific factors of one candidate for one finding. `termOf` finds the stated term of a kind
- * (and value); only attributes the finding states yield a factor.
+ * The kind-specific factors of one candidate for one finding; only attributes the finding states yield a
+ * factor. (Called for every candidate of every query: it makes no closures.)
  */
-export function kindFactors(f: Finding, c: Candidate, termOf: (kind: Term['kind'], value?: string) => Term | undefined): KindFactor[] {
+export function kindFactors(f: Finding, c: Candidate): KindFactor[] {
   const out: KindFactor[] = [];
-  const push = (term: Term | undefined, membership: number | undefined, floor: number, base: number, measured: string): void => {
-    if (term && membership !== undefined) out.push({ term, membership, floor, base, measured });
-  };
-  for (const sign of f.signs) push(termOf('sign', sign), signMembership(sign, c), 0.2, 0.3, signWords(c));
+  for (const sign of f.signs) pushKindFactor(out, termOf(f, 'sign', sign), signMembership(sign, c), 0.2, 0.3, signWords(c));
   switch (c.kind) {
     case 'lymph node': {
       const station = c.station ? `station ${c.station}` : 'no station';
       if (f.anatomy.station) {
         // a node reaching across a station's border may be called by the other station too, a little less well
         const across = Math.max(0, ...(c.stationsReached ?? []).map((code) => REACHED_SHARE * stationMembership(f.anatomy.station!, f.anatomy.side, code)));
-        push(termOf('station'), Math.max(stationMembership(f.anatomy.station, f.anatomy.side, c.station), across), 0.12, 0.25, station);
+        pushKindFactor(out, termOf(f, 'station'), Math.max(stationMembership(f.anatomy.station, f.anatomy.side, c.station), across), 0.12, 0.25, station);
       }
-      if (f.anatomy.organ === 'mediastinum') push(termOf('organ', 'mediastinum'), mediastinalMembership(c.station), 0.3, 0.75, station);
+      if (f.anatomy.organ === 'mediastinum') pushKindFactor(out, termOf(f, 'organ', 'mediastinum'), mediastinalMembership(c.station), 0.3, 0.75, station);
       const axes = `${round(c.diameterMm)} × ${round(c.shortAxisMm)} mm (short axis ${round(c.shortAxisMm)} mm)`;
-      if (f.sizeWord) push(termOf('size-word'), nodeSizeWordMembership(f.sizeWord, c.shortAxisMm), 0.2, 0.4, axes);
-      if (f.size) push(termOf('size'), Math.max(axisMembership(f.size.mm, c.diameterMm), axisMembership(Math.min(...f.size.dims), c.shortAxisMm)), 0.15, 0.25, axes);
+      if (f.sizeWord) pushKindFactor(out, termOf(f, 'size-word'), nodeSizeWordMembership(f.sizeWord, c.shortAxisMm), 0.2, 0.4, axes);
+      if (f.size) pushKindFactor(out, termOf(f, 'size'), Math.max(axisMembership(f.size.mm, c.diameterMm), axisMembership(Math.min(...f.size.dims), c.shortAxisMm)), 0.15, 0.25, axes);
       break;
     }
     case 'pleural effusion':
@@ -181,23 +184,27 @@ export function kindFactors(f: Finding, c: Candidate, termOf: (kind: Term['kind'
     case 'pleural thickening': {
       const depth = c.measures?.depthMm ?? c.measures?.thicknessMm ?? c.shortAxisMm;
       const what = `${c.amount ?? ''}${c.amount ? ', ' : ''}${round(depth)} mm deep`;
-      if (f.sizeWord) push(termOf('size-word'), amountMembership(f.sizeWord, c.amount), 0.15, 0.35, what);
-      if (f.size) push(termOf('size'), axisMembership(f.size.mm, depth), 0.15, 0.25, what);
+      if (f.sizeWord) pushKindFactor(out, termOf(f, 'size-word'), amountMembership(f.sizeWord, c.amount), 0.15, 0.35, what);
+      if (f.size) pushKindFactor(out, termOf(f, 'size'), axisMembership(f.size.mm, depth), 0.15, 0.25, what);
       break;
     }
     case 'emphysema': {
-      for (const word of f.anatomy.position ?? []) push(termOf('position', word), patternMembership(word, c), 0.3, 0.45, patternWords(c));
-      if (f.sizeWord) push(termOf('size-word'), amountMembership(f.sizeWord, c.amount), 0.2, 0.35, `${round(100 * (c.measures?.lowAttenuationShare ?? 0))} % of the zone below -950 HU`);
+      for (const word of f.anatomy.position ?? []) pushKindFactor(out, termOf(f, 'position', word), patternMembership(word, c), 0.3, 0.45, patternWords(c));
+      if (f.sizeWord) pushKindFactor(out, termOf(f, 'size-word'), amountMembership(f.sizeWord, c.amount), 0.2, 0.35, `${round(100 * (c.measures?.lowAttenuationShare ?? 0))} % of the zone below -950 HU`);
       break;
     }
     case 'consolidation':
     case 'atelectasis':
-      if (f.sizeWord) push(termOf('size-word'), extentMembership(f.sizeWord, c.diameterMm), 0.25, 0.4, `${round(c.diameterMm)} mm`);
+      if (f.sizeWord) pushKindFactor(out, termOf(f, 'size-word'), extentMembership(f.sizeWord, c.diameterMm), 0.25, 0.4, `${round(c.diameterMm)} mm`);
       break;
     default:
       break;
   }
   return out;
+}
+
+function pushKindFactor(out: KindFactor[], term: Term | undefined, membership: number | undefined, floor: number, base: number, measured: string): void {
+  if (term && membership !== undefined) out.push({ term, membership, floor, base, measured });
 }
 
 function signWords(c: Candidate): string {

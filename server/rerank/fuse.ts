@@ -14,7 +14,7 @@
 import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
 import { withShapeUnjudged } from './analysis/likelihood';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
-import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide } from './finding-factors';
+import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide, termOf } from './finding-factors';
 import type { CandidateScore } from './learned';
 import type { Mismatch, Region, SliceResult, Unsupported } from './response';
 
@@ -407,57 +407,48 @@ const lobeWord = (c: Candidate): string => Object.entries(c.lobes).sort((x, y) =
  */
 export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e: Evidence, w: PresetWeights, describe = false): CandidateMatch {
   const c = e.candidate;
+  // (called for every candidate of every query: no closures here, the words come after, and only to describe)
   const factors: TermFactor[] = [];
-  const add = (term: Term | undefined, membership: number, floor: number, base: number, measured: string | (() => string)): void => {
-    if (!term) return;
-    const mem = clamp01(membership);
-    const words = !describe ? '' : typeof measured === 'string' ? measured : measured();
-    factors.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured: words });
-  };
-  const termOf = (kind: Term['kind'], value?: string): Term | undefined =>
-    f.terms.find((t) => t.kind === kind && !t.negated && (value === undefined || t.value === value));
-  const kind = c.diameterMm > 30 ? 'mass' : 'nodule';
+  const add = pushFactor;
 
   // type, then further types said to be part of it ("calcified nodule" → calcification)
-  if (f.type) add(termOf('type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5, () => `${kind}, ${round(c.diameterMm)} mm`);
+  if (f.type) add(factors, termOf(f, 'type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5);
   for (const feature of f.features ?? []) {
-    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(termOf('type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5, () => texWord(e));
+    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(factors, termOf(f, 'type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5);
   }
   const side = f.anatomy.side;
-  if (side && side !== 'bilateral') add(termOf('side'), c.side === side ? 1 : reachedSide(c, side), FLOOR.side, BASE_RATE.side, c.side);
+  if (side && side !== 'bilateral') add(factors, termOf(f, 'side'), c.side === side ? 1 : reachedSide(c, side), FLOOR.side, BASE_RATE.side);
   // lobe (LUL includes the lingula)
   if (f.anatomy.lobe) {
     const lobe = f.anatomy.lobe;
-    const p = (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0);
-    add(termOf('lobe'), p, FLOOR.lobe, BASE_RATE.lobe, () => `${lobeWord(c)} (estimated from position)`);
+    add(factors, termOf(f, 'lobe'), (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0), FLOOR.lobe, BASE_RATE.lobe);
   }
   // segment names that are also position words
   const seg = f.anatomy.segment;
-  const where = (): string => `${c.zone} zone, ${c.anteroposterior}${c.wall ? `, against the ${c.wall}` : ''}`;
   if (seg) {
     const p = positionMembership(seg, a, c);
-    if (p !== undefined) add(termOf('segment'), p, FLOOR.position, BASE_RATE.position, where);
+    if (p !== undefined) add(factors, termOf(f, 'segment'), p, FLOOR.position, BASE_RATE.position);
   }
   for (const word of f.anatomy.position ?? []) {
     const p = positionMembership(word, a, c);
-    if (p !== undefined) add(termOf('position', word), p, FLOOR.position, BASE_RATE.position, where);
+    if (p !== undefined) add(factors, termOf(f, 'position', word), p, FLOOR.position, BASE_RATE.position);
   }
   if (f.anatomy.level) {
     const p = levelMembership(a, f.anatomy.level, c);
-    const hilum = (): string => (c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where());
-    if (p !== undefined) add(termOf('level'), p, FLOOR.level, BASE_RATE.level, f.anatomy.level === 'hilum' ? hilum : where);
+    if (p !== undefined) add(factors, termOf(f, 'level'), p, FLOOR.level, BASE_RATE.level);
   }
-  if (f.size && !judgesOwn(c.kind, 'size')) add(termOf('size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size, () => `${round(c.diameterMm)} mm`);
-  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(termOf('size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord, () => `${round(c.diameterMm)} mm`);
+  if (f.size && !judgesOwn(c.kind, 'size')) add(factors, termOf(f, 'size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size);
+  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(factors, termOf(f, 'size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord);
   if (f.texture) {
     const t = textureOf(e);
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
-    add(termOf('texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4, () => texWord(e));
+    add(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
   }
-  for (const m of f.margins) add(termOf('margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, () => (irregularityOf(e) > 0.35 ? 'irregular' : 'smooth'));
+  for (const m of f.margins) add(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin);
+  if (describe) for (const tf of factors) tf.measured = measuredWords(f, e, tf.term);
 
   // what only some kinds have: a node's station and short axis, an effusion's amount, air inside a lesion, ...
-  for (const k of kindFactors(f, c, termOf)) add(k.term, k.membership, k.floor, k.base, k.measured);
+  for (const k of kindFactors(f, c)) add(factors, k.term, k.membership, k.floor, k.base, describe ? k.measured : '');
 
   // negations lower candidates that show what the text denies
   let negation = 1;
@@ -475,6 +466,37 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     evidence *= Math.pow(tf.ratio, w.attributes);
   }
   return { candidate: c, judged: e, finding: findingIndex, evidence, likelihood, score: 0, factors, label: describe ? labelOf(e) : '' };
+}
+
+function pushFactor(out: TermFactor[], term: Term | undefined, membership: number, floor: number, base: number, measured = ''): void {
+  if (!term) return;
+  const mem = clamp01(membership);
+  out.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured });
+}
+
+/** What a candidate shows of a stated attribute, in words (for a stated-versus-measured report). */
+function measuredWords(f: Finding, e: Evidence, term: Term): string {
+  const c = e.candidate;
+  const where = (): string => `${c.zone} zone, ${c.anteroposterior}${c.wall ? `, against the ${c.wall}` : ''}`;
+  switch (term.kind) {
+    case 'type':
+      return term.value === f.type ? `${c.diameterMm > 30 ? 'mass' : 'nodule'}, ${round(c.diameterMm)} mm` : texWord(e);
+    case 'side':
+      return c.side;
+    case 'lobe':
+      return `${lobeWord(c)} (estimated from position)`;
+    case 'level':
+      return f.anatomy.level === 'hilum' && c.hilumDistanceMm !== undefined ? `${round(c.hilumDistanceMm)} mm from the ${c.side} hilum` : where();
+    case 'size':
+    case 'size-word':
+      return `${round(c.diameterMm)} mm`;
+    case 'texture':
+      return texWord(e);
+    case 'margin':
+      return irregularityOf(e) > 0.35 ? 'irregular' : 'smooth';
+    default: // segment and position words
+      return where();
+  }
 }
 
 function labelOf(e: Evidence): string {

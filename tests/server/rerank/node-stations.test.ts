@@ -6,7 +6,6 @@
  * little less well than its own, and a node that does not reach across fits it no better than before.
  */
 import { parseQuery } from '../../../server/query/parse';
-import type { Term } from '../../../server/query/finding';
 import type { Grid } from '../../../server/rerank/analysis/grid';
 import type { LungMasks } from '../../../server/rerank/analysis/lungs';
 import { stationOf, type MediastinalLandmarks, type TracheaSection } from '../../../server/rerank/analysis/mediastinum';
@@ -43,9 +42,8 @@ describe('stationOf', () => {
 
 describe('a node across the line between right and left stations', () => {
   const finding = parseQuery('enlarged left lower paratracheal lymph node').findings[0];
-  const termOf = (kind: Term['kind'], value?: string): Term | undefined => finding.terms.find((t) => t.kind === kind && (value === undefined || t.value === value));
   const node = (station: string, reached?: string[]): Candidate => ({ kind: 'lymph node', station, ...(reached ? { stationsReached: reached } : {}), side: station.endsWith('L') ? 'left' : 'right', diameterMm: 18, shortAxisMm: 13 }) as unknown as Candidate;
-  const stationFit = (c: Candidate): number => kindFactors(finding, c, termOf).find((k) => k.term.kind === 'station')!.membership;
+  const stationFit = (c: Candidate): number => kindFactors(finding, c).find((k) => k.term.kind === 'station')!.membership;
 
   test('fits the other side a little less well than a node of that side', () => {
     const own = stationFit(node('4L'));
