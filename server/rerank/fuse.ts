@@ -571,15 +571,30 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
   const kind = kindFor(f.type);
   const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
-  return piecesOfLesions(a).flatMap((piece) => {
-    const pieces = piece.flatMap((k) => matches[k] ?? []).sort((x, y) => y.likelihood - x.likelihood || y.evidence - x.evidence);
-    if (!pieces.length) return [];
-    const evidence = Math.max(...pieces.map((m) => m.evidence));
-    const answering = pieces.findIndex((m) => m.evidence >= ANSWER_FIT_SHARE * evidence);
-    if (answering > 0) pieces.unshift(...pieces.splice(answering, 1));
-    return [{ pieces, evidence }];
-  });
+  // plain loops per lesion: a query visits every one (see matchCandidate on closures)
+  const out: Array<{ pieces: CandidateMatch[]; evidence: number }> = [];
+  for (const piece of piecesOfLesions(a)) {
+    const pieces: CandidateMatch[] = [];
+    let evidence = 0;
+    for (const k of piece) {
+      const m = matches[k];
+      if (!m) continue;
+      pieces.push(m);
+      if (m.evidence > evidence) evidence = m.evidence;
+    }
+    if (!pieces.length) continue;
+    if (pieces.length > 1) {
+      pieces.sort(byLikelihoodThenEvidence);
+      let answering = 0;
+      while (pieces[answering].evidence < ANSWER_FIT_SHARE * evidence) answering++;
+      if (answering > 0) pieces.unshift(...pieces.splice(answering, 1));
+    }
+    out.push({ pieces, evidence });
+  }
+  return out;
 }
+
+const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.likelihood - x.likelihood || y.evidence - x.evidence;
 
 export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
