@@ -409,46 +409,45 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   const c = e.candidate;
   // (called for every candidate of every query: no closures here, the words come after, and only to describe)
   const factors: TermFactor[] = [];
-  const add = pushFactor;
 
   // type, then further types said to be part of it ("calcified nodule" → calcification)
-  if (f.type) add(factors, termOf(f, 'type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5);
+  if (f.type) pushFactor(factors, termOf(f, 'type', f.type), typeMembership(f.type, e), FLOOR.type, BASE_RATE.type[f.type] ?? 0.5);
   for (const feature of f.features ?? []) {
-    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) add(factors, termOf(f, 'type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5);
+    if (feature !== f.type && ASSESSED_FEATURES.has(feature)) pushFactor(factors, termOf(f, 'type', feature), typeMembership(feature, e), FLOOR.texture, BASE_RATE.type[feature] ?? 0.5);
   }
   const side = f.anatomy.side;
-  if (side && side !== 'bilateral') add(factors, termOf(f, 'side'), c.side === side ? 1 : reachedSide(c, side), FLOOR.side, BASE_RATE.side);
+  if (side && side !== 'bilateral') pushFactor(factors, termOf(f, 'side'), c.side === side ? 1 : reachedSide(c, side), FLOOR.side, BASE_RATE.side);
   // lobe (LUL includes the lingula)
   if (f.anatomy.lobe) {
     const lobe = f.anatomy.lobe;
-    add(factors, termOf(f, 'lobe'), (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0), FLOOR.lobe, BASE_RATE.lobe);
+    pushFactor(factors, termOf(f, 'lobe'), (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0), FLOOR.lobe, BASE_RATE.lobe);
   }
   // segment names that are also position words
   const seg = f.anatomy.segment;
   if (seg) {
     const p = positionMembership(seg, a, c);
-    if (p !== undefined) add(factors, termOf(f, 'segment'), p, FLOOR.position, BASE_RATE.position);
+    if (p !== undefined) pushFactor(factors, termOf(f, 'segment'), p, FLOOR.position, BASE_RATE.position);
   }
   for (const word of f.anatomy.position ?? []) {
     const p = positionMembership(word, a, c);
-    if (p !== undefined) add(factors, termOf(f, 'position', word), p, FLOOR.position, BASE_RATE.position);
+    if (p !== undefined) pushFactor(factors, termOf(f, 'position', word), p, FLOOR.position, BASE_RATE.position);
   }
   if (f.anatomy.level) {
     const p = levelMembership(a, f.anatomy.level, c);
-    if (p !== undefined) add(factors, termOf(f, 'level'), p, FLOOR.level, BASE_RATE.level);
+    if (p !== undefined) pushFactor(factors, termOf(f, 'level'), p, FLOOR.level, BASE_RATE.level);
   }
-  if (f.size && !judgesOwn(c.kind, 'size')) add(factors, termOf(f, 'size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size);
-  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) add(factors, termOf(f, 'size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord);
+  if (f.size && !judgesOwn(c.kind, 'size')) pushFactor(factors, termOf(f, 'size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size);
+  if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) pushFactor(factors, termOf(f, 'size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord);
   if (f.texture) {
     const t = textureOf(e);
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
-    add(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
+    pushFactor(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
   }
-  for (const m of f.margins) add(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin);
+  for (const m of f.margins) pushFactor(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin);
   if (describe) for (const tf of factors) tf.measured = measuredWords(f, e, tf.term);
 
   // what only some kinds have: a node's station and short axis, an effusion's amount, air inside a lesion, ...
-  for (const k of kindFactors(f, c)) add(factors, k.term, k.membership, k.floor, k.base, describe ? k.measured : '');
+  for (const k of kindFactors(f, c)) pushFactor(factors, k.term, k.membership, k.floor, k.base, describe ? k.measured : '');
 
   // negations lower candidates that show what the text denies
   let negation = 1;
@@ -468,6 +467,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   return { candidate: c, judged: e, finding: findingIndex, evidence, likelihood, score: 0, factors, label: describe ? labelOf(e) : '' };
 }
 
+/** A factor of a stated attribute (none where the finding does not state it): its membership lifted to the floor, over the base rate. */
 function pushFactor(out: TermFactor[], term: Term | undefined, membership: number, floor: number, base: number, measured = ''): void {
   if (!term) return;
   const mem = clamp01(membership);
