@@ -19,37 +19,42 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
-  // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it, boxes joined
-  const keptAs = new Map<string, string>();
+  // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it
+  const keptAs = new Map<string, [string]>();
   for (let s = 0; 2 * s + 1 < v.slices; s++) {
-    keptAs.set(v.sopInstanceUIDs[2 * s], v.sopInstanceUIDs[2 * s]);
-    keptAs.set(v.sopInstanceUIDs[2 * s + 1], v.sopInstanceUIDs[2 * s]);
+    keptAs.set(v.sopInstanceUIDs[2 * s], [v.sopInstanceUIDs[2 * s]]);
+    keptAs.set(v.sopInstanceUIDs[2 * s + 1], [v.sopInstanceUIDs[2 * s]]);
   }
+  return { case: { ...c, name: `${c.name}+${look}`, lesions: carried(c, (u) => keptAs.get(u) ?? []) }, volume };
+}
+
+/**
+ * The case's lesions on another look's slices: each slice (UID) of a lesion goes onto the slices `onto`
+ * gives it, and so do its boxes, those meeting on one slice joined.
+ */
+function carried(c: EvalCase, onto: (uid: string) => readonly string[]): Map<string, GroundTruthLesion> {
   const lesions = new Map<string, GroundTruthLesion>();
   for (const [id, l] of c.lesions) {
-    const uids = [...new Set(l.sop_instance_uids.flatMap((u) => keptAs.get(u) ?? []))];
     let boxes: Record<string, Box> | undefined;
     if (l.boxes) {
       boxes = {};
-      for (const [u, b] of Object.entries(l.boxes)) {
-        const k = keptAs.get(u);
-        if (!k) continue;
-        const o = boxes[k];
-        boxes[k] = o ? [Math.min(o[0], b[0]), Math.min(o[1], b[1]), Math.max(o[2], b[2]), Math.max(o[3], b[3])] : b;
-      }
+      for (const [u, b] of Object.entries(l.boxes))
+        for (const k of onto(u)) {
+          const o = boxes[k];
+          boxes[k] = o ? [Math.min(o[0], b[0]), Math.min(o[1], b[1]), Math.max(o[2], b[2]), Math.max(o[3], b[3])] : b;
+        }
     }
-    lesions.set(id, { ...l, sop_instance_uids: uids, boxes });
+    lesions.set(id, { ...l, sop_instance_uids: [...new Set(l.sop_instance_uids.flatMap(onto))], boxes });
   }
-  return { case: { ...c, name: `${c.name}+${look}`, lesions }, volume };
+  return lesions;
 }
 
 /** The UID given to the slice a thin look adds between slices `s` and `s + 1`. */
-export const betweenUid = (v: Pick<Volume, 'sopInstanceUIDs'>, s: number): string => `${v.sopInstanceUIDs[s]}.5`;
+const betweenUid = (v: Pick<Volume, 'sopInstanceUIDs'>, s: number): string => `${v.sopInstanceUIDs[s]}.5`;
 
 /**
  * A thin-slice reconstruction's look: a slice added halfway between each pair (their mean: half the
- * spacing, twice the slices) and the noise a slice half as thick carries (≈ √2 more; 12 HU added). A
- * lesion on either neighbour is on the added slice, its boxes joined.
+ * spacing, twice the slices) and the noise a slice half as thick carries (≈ √2 more; 12 HU added).
  */
 function thinned(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
   const plane = v.rows * v.columns;
@@ -69,33 +74,13 @@ function thinned(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
     frames: at(v.frames, () => 1),
   };
   const index = new Map(v.sopInstanceUIDs.map((u, s) => [u, s]));
-  const lesions = new Map<string, GroundTruthLesion>();
-  for (const [id, l] of c.lesions) {
-    const on = new Set(l.sop_instance_uids.flatMap((u) => index.get(u) ?? []));
-    const uids = new Set<string>();
-    for (const s of on) {
-      uids.add(v.sopInstanceUIDs[s]);
-      if (s > 0) uids.add(betweenUid(v, s - 1));
-      if (s + 1 < v.slices) uids.add(betweenUid(v, s));
-    }
-    let boxes: Record<string, Box> | undefined;
-    if (l.boxes) {
-      boxes = {};
-      const join = (k: string, b: Box): void => {
-        const o = boxes![k];
-        boxes![k] = o ? [Math.min(o[0], b[0]), Math.min(o[1], b[1]), Math.max(o[2], b[2]), Math.max(o[3], b[3])] : b;
-      };
-      for (const [u, b] of Object.entries(l.boxes)) {
-        const s = index.get(u);
-        if (s === undefined) continue;
-        join(u, b);
-        if (s > 0) join(betweenUid(v, s - 1), b);
-        if (s + 1 < v.slices) join(betweenUid(v, s), b);
-      }
-    }
-    lesions.set(id, { ...l, sop_instance_uids: [...uids], boxes });
-  }
-  return { case: { ...c, name: `${c.name}+thin`, lesions }, volume };
+  // a slice's lesion is also on the added slices either side of it
+  const onto = (u: string): string[] => {
+    const s = index.get(u);
+    if (s === undefined) return [];
+    return [u, ...(s > 0 ? [betweenUid(v, s - 1)] : []), ...(s + 1 < v.slices ? [betweenUid(v, s)] : [])];
+  };
+  return { case: { ...c, name: `${c.name}+thin`, lesions: carried(c, onto) }, volume };
 }
 
 /**
