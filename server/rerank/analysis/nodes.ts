@@ -8,9 +8,10 @@
  * the trachea is cut off where they narrow). Each piece is a node candidate; how likely it is a node rather than a piece of
  * vessel, muscle or oesophagus comes from what surrounds it: fat around it in the plane, fat (not more
  * of the same tissue) above and below it, a compact shape and soft-tissue density. What it touches of the
- * structures a node lies against but is not part of (the aorta, the airway and its wall, an enhanced vessel)
- * counts neither way: a node pressed against the aorta is judged on the rest of its border. Enlargement is not
- * judged here: the short axis is measured, and "enlarged" is a size word the fusion weighs.
+ * structures a node lies against but is not part of (the aorta, the airway and its wall, an enhanced vessel
+ * and, on an enhanced scan, the rim of tissue density that partial volume leaves along it) counts neither
+ * way: a node pressed against the aorta is judged on the rest of its border. Enlargement is not judged
+ * here: the short axis is measured, and "enlarged" is a size word the fusion weighs.
  */
 import { Compartment } from './compartments';
 import type { FindingContext } from './finding-region';
@@ -22,6 +23,8 @@ import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
 const TISSUE_HU: [number, number] = [-25, 130];
+/** Blood denser than this (HU) is enhanced by contrast; unenhanced blood is about 30-50 HU, enhanced 150-400. */
+const ENHANCED_BLOOD_HU = 120;
 /** Below this (HU) a neighbour is air (aerated lung), not fat. */
 const AIR_HU = -300;
 /**
@@ -146,10 +149,12 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       parts.push(part);
     }
   }
+  // only blood enhanced by contrast is denser than tissue and leaves a rim of tissue density along each vessel
+  const enhanced = (landmarks.bloodHU ?? 0) > ENHANCED_BLOOD_HU;
   const candidateOf = new Int32Array(parts.length).fill(-1);
   const touching: Array<Set<number>> = [];
   parts.forEach((part, k) => {
-    const x = nodeFeatures(part, k, owner, tissue, inRoi, place, isBone, sm, D, spacing);
+    const x = nodeFeatures(part, k, owner, tissue, inRoi, place, isBone, sm, D, spacing, enhanced);
     if (!x || x.shortMm < MIN_SHORT_MM || x.longMm > MAX_LONG_MM) return;
     const voxels = new Int32Array(part.length * 3);
     part.forEach((i, j) => {
@@ -338,7 +343,16 @@ function dilateSquare(mask: Uint8Array, offset: number, rows: number, columns: n
   }
 }
 
-interface NodeFeatures {
+/** Whether in-plane voxel (s, r, c) = `j` has a face neighbour of enhanced blood (denser than tissue, not bone). */
+function besideVessel(j: number, s: number, r: number, c: number, D: Dims, sm: Float32Array, isBone: (i: number) => boolean): boolean {
+  for (let d = 0; d < 4; d++) {
+    const q = faceNeighbour(j, s, r, c, d, D);
+    if (q >= 0 && sm[q] >= TISSUE_HU[1] && !isBone(q)) return true;
+  }
+  return false;
+}
+
+export interface NodeFeatures {
   longMm: number;
   shortMm: number;
   /** Share of its in-plane border on fat. */
@@ -353,9 +367,9 @@ interface NodeFeatures {
   likelihood: number;
 }
 
-function nodeFeatures(
+export function nodeFeatures(
   part: Int32Array, k: number, owner: Int32Array, tissue: Uint8Array, inRoi: Uint8Array, place: Uint8Array, isBone: (i: number) => boolean, sm: Float32Array,
-  D: { slices: number; rows: number; columns: number }, spacing: [number, number, number],
+  D: { slices: number; rows: number; columns: number }, spacing: [number, number, number], enhanced: boolean,
 ): NodeFeatures | null {
   const cp = D.rows * D.columns;
   const perSlice = new Map<number, number[]>();
@@ -375,6 +389,8 @@ function nodeFeatures(
       if (place[j] === APART || (sm[j] >= TISSUE_HU[1] && !isBone(j))) { if (d < 4) inAll++; continue; }
       if (d < 4) {
         inAll++;
+        // the partial-volume rim of an enhanced vessel (tissue density beside blood) is the vessel's edge, not tissue around the node
+        if (enhanced && sm[j] >= TISSUE_HU[0] && besideVessel(j, s, r + (d === 2 ? -1 : d === 3 ? 1 : 0), c + (d === 0 ? -1 : d === 1 ? 1 : 0), D, sm, isBone)) continue;
         inJudged++;
         // fat, or fat and tissue in one voxel at the node's edge
         if (sm[j] < TISSUE_HU[0] && sm[j] > AIR_HU) inFat++;

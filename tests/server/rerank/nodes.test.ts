@@ -3,9 +3,10 @@
  * lattice an enhanced 0.7 mm scan is searched on (1.4 mm in plane, 2.5 mm slices): an enlarged node with a
  * strip of soft tissue beside it three lattice voxels thick (the partial-volume rim along an enhanced vessel,
  * or a strand between two vessels) comes out of the opening on its own, where the 2.5 mm ball of before left
- * the strip on it; a node of 8 mm still survives.
+ * the strip on it; a node of 8 mm still survives. A node's fat share (nodeFeatures) on an enhanced scan leaves out
+ * the rim of tissue density along an enhanced vessel, as it leaves out the vessel.
  */
-import { nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
+import { nodeFeatures, nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
 import { labelComponents, openByBall, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
 
 const D: Dims = { slices: 24, rows: 64, columns: 96 };
@@ -82,5 +83,44 @@ describe('the node search pieces', () => {
     const nodeMm3 = (node?.length ?? 0) * spacing[0] * spacing[1] * spacing[2];
     expect(nodeMm3).toBeGreaterThan(0.6 * (4 / 3) * Math.PI * 8 ** 3);
     expect(nodeMm3).toBeLessThan(1.6 * (4 / 3) * Math.PI * 8 ** 3);
+  });
+});
+
+describe('a node beside an enhanced vessel', () => {
+  // a node (35 HU) in fat (-100 HU) whose side lies on the rim of tissue density (60 HU: blood and fat in one voxel)
+  // one voxel wide along an enhanced vessel (300 HU), the vessel's face running through the slices
+  const d: Dims = { slices: 10, rows: 36, columns: 36 };
+  const sp: [number, number, number] = [2.5, 1.4, 1.4];
+  const n = d.slices * d.rows * d.columns;
+  const idx = (s: number, r: number, c: number): number => (s * d.rows + r) * d.columns + c;
+  const sm = new Float32Array(n).fill(-100);
+  const node: number[] = [];
+  for (let s = 0; s < d.slices; s++)
+    for (let r = 0; r < d.rows; r++)
+      for (let c = 0; c < d.columns; c++) {
+        if (c <= 8) sm[idx(s, r, c)] = 300;
+        else if (c === 9) sm[idx(s, r, c)] = 60;
+        else if (s >= 2 && s <= 7 && r >= 12 && r <= 21 && c <= 19) { sm[idx(s, r, c)] = 35; node.push(idx(s, r, c)); }
+      }
+  const part = Int32Array.from(node);
+  const owner = new Int32Array(n).fill(-1);
+  for (const i of part) owner[i] = 0;
+  const tissue = Uint8Array.from(sm, (x) => (x > -25 && x < 130 ? 1 : 0));
+  const inRoi = new Uint8Array(n).fill(1);
+  const place = new Uint8Array(n).fill(1);
+  const judge = (enhanced: boolean) => nodeFeatures(part, 0, owner, tissue, inRoi, place, () => false, sm, d, sp, enhanced)!;
+
+  it('touches the vessel rim on part of its border', () => {
+    let onRim = 0;
+    for (const i of part) for (const j of [i - 1, i + 1, i - d.columns, i + d.columns]) if (owner[j] !== 0 && sm[j] === 60) onRim++;
+    expect(onRim).toBeGreaterThan(10);
+  });
+
+  it('on an enhanced scan is judged on its border of fat, the rim counting neither way', () => {
+    const withRim = judge(false), rimApart = judge(true);
+    // the class of failure: the rim counted as tissue around the node lowers its fat share
+    expect(withRim.fatShare).toBeLessThan(0.8);
+    expect(rimApart.fatShare).toBeGreaterThan(0.9);
+    expect(rimApart.likelihood).toBeGreaterThan(withRim.likelihood);
   });
 });
