@@ -343,8 +343,10 @@ function dilateSquare(mask: Uint8Array, offset: number, rows: number, columns: n
   }
 }
 
-/** Whether in-plane voxel (s, r, c) = `j` has a face neighbour of enhanced blood (denser than tissue, not bone). */
-function besideVessel(j: number, s: number, r: number, c: number, D: Dims, sm: Float32Array, isBone: (i: number) => boolean): boolean {
+/** Whether voxel `j` has an in-plane face neighbour of enhanced blood (denser than tissue, not bone). */
+function besideVessel(j: number, D: Dims, sm: Float32Array, isBone: (i: number) => boolean): boolean {
+  const cp = D.rows * D.columns;
+  const s = (j / cp) | 0, rem = j - s * cp, r = (rem / D.columns) | 0, c = rem - r * D.columns;
   for (let d = 0; d < 4; d++) {
     const q = faceNeighbour(j, s, r, c, d, D);
     if (q >= 0 && sm[q] >= TISSUE_HU[1] && !isBone(q)) return true;
@@ -390,7 +392,7 @@ export function nodeFeatures(
       if (d < 4) {
         inAll++;
         // the partial-volume rim of an enhanced vessel (tissue density beside blood) is the vessel's edge, not tissue around the node
-        if (enhanced && sm[j] >= TISSUE_HU[0] && besideVessel(j, s, r + (d === 2 ? -1 : d === 3 ? 1 : 0), c + (d === 0 ? -1 : d === 1 ? 1 : 0), D, sm, isBone)) continue;
+        if (enhanced && sm[j] >= TISSUE_HU[0] && besideVessel(j, D, sm, isBone)) continue;
         inJudged++;
         // fat, or fat and tissue in one voxel at the node's edge
         if (sm[j] < TISSUE_HU[0] && sm[j] > AIR_HU) inFat++;
