@@ -724,29 +724,42 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   return { meanHU: sum / cnt, coreHU: coreSum / Math.max(1, cnt - q9), medianHU: sorted[cnt >> 1], solid: solid / cnt, groundGlass: gg / cnt, calcified: calc / cnt };
 }
 
-/** The axial measurement on the candidate's largest grid slices (up to three): the one with the longest diameter. */
+/**
+ * The axial measurement on the candidate's largest grid slices (up to three): the one with the longest
+ * diameter. Each slice is trimmed as the thickest of them is, so the longest is not merely the slice
+ * where a vessel fused with a small nodule was thick enough to stay.
+ */
 function measureLargest(x: Search, vox: Int32Array, sh: Shape): (AxialMeasure & { slice: number }) | null {
+  const order = [...sh.perSlice.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 3).map(([s]) => s);
+  const first = order.map((s) => measureGridSlice(x, vox, sh, s));
+  const innerMm = Math.max(0, ...first.map((a) => a?.innerMm ?? 0));
+  let best: (AxialMeasure & { slice: number }) | null = null;
+  order.forEach((s, k) => {
+    const own = first[k];
+    const a = own && own.innerMm < innerMm ? measureGridSlice(x, vox, sh, s, innerMm) : own;
+    if (a && (!best || a.longMm > best.longMm)) best = a;
+  });
+  return best;
+}
+
+/** The axial measurement on one grid slice of the candidate (on the full-resolution slice at its middle). */
+function measureGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number, innerMm?: number): (AxialMeasure & { slice: number }) | null {
   const { v, g, m, crop } = x;
   const cp = crop.rows * crop.columns;
   const { fz, fy, fx } = g;
-  const order = [...sh.perSlice.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 3).map(([s]) => s);
-  let best: (AxialMeasure & { slice: number }) | null = null;
-  for (const s of order) {
-    const fullSlice = Math.min(v.slices - 1, (s + crop.s0) * fz + (fz >> 1));
-    const footprint: number[] = [];
-    for (const i of vox) {
-      if (((i / cp) | 0) !== s) continue;
-      const rem = i % cp;
-      const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
-      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
-        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) footprint.push(r * v.columns + c);
-    }
-    const gs = s + crop.s0;
-    const allowed = (r: number, c: number): boolean => m.lung[(gs * g.rows + ((r / fy) | 0)) * g.columns + ((c / fx) | 0)] !== 0;
-    const a = measureAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm });
-    if (a && (!best || a.longMm > best.longMm)) best = { ...a, slice: fullSlice };
+  const fullSlice = Math.min(v.slices - 1, (s + crop.s0) * fz + (fz >> 1));
+  const footprint: number[] = [];
+  for (const i of vox) {
+    if (((i / cp) | 0) !== s) continue;
+    const rem = i % cp;
+    const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
+    for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
+      for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) footprint.push(r * v.columns + c);
   }
-  return best;
+  const gs = s + crop.s0;
+  const allowed = (r: number, c: number): boolean => m.lung[(gs * g.rows + ((r / fy) | 0)) * g.columns + ((c / fx) | 0)] !== 0;
+  const a = measureAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm, innerMm });
+  return a && { ...a, slice: fullSlice };
 }
 
 /**

@@ -10,6 +10,10 @@ import { convexHull } from './morphology';
 
 /** Typical aerated lung (HU), used when too little of it surrounds a lesion to measure its own background. */
 const LUNG_BACKGROUND_HU = -850;
+/** What is trimmed off a small lesion: parts thinner than this share of its own inner radius (a disc opening keeps a round lesion whole)... */
+const TRIM_OF_INNER_RADIUS = 0.7;
+/** ...up to this disc (mm): a sub-centimetre nodule's. A larger lesion's vessels are far thinner than it, and its lobules must stay. */
+const SMALL_TRIM_MAX_MM = 3;
 
 export interface AxialMeasure {
   /** Longest axial diameter and the longest perpendicular to it (mm). */
@@ -22,6 +26,8 @@ export interface AxialMeasure {
   /** Local background (HU) and the edge threshold used. */
   backgroundHU: number;
   thresholdHU: number;
+  /** Its inner radius on this slice (mm): the largest distance from its edge. */
+  innerMm: number;
 }
 
 /**
@@ -64,6 +70,8 @@ export interface MeasureInput {
   allowed: (row: number, column: number) => boolean;
   /** Its equivalent diameter (mm), for the search margin and the vessel trimming. */
   sizeMm: number;
+  /** Its inner radius (mm) where it is thickest, when measured on another slice: what is much thinner is trimmed here too. */
+  innerMm?: number;
 }
 
 /** Grows the lesion on one slice and measures it; null when nothing of it rises above its background. */
@@ -115,10 +123,20 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
       if (dist[k] > marginMm || !m.allowed(r + R0, c + C0)) continue;
       if (v.hu[off + (r + R0) * columns + c + C0] > thresholdHU) inMask[k] = 1;
     }
-  // trim attachments thinner than about a quarter of it (vessels running off it, spicules): an opening by a disc
-  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm));
-  const opened = openDisc(inMask, w, h, trimMm, colSp, rowSp);
-  const region = grow(opened, foot, w, h);
+  // trim attachments thinner than about a quarter of it (vessels running off it, spicules), and on a
+  // small lesion what is markedly thinner than its thickest part: a vessel fused with a nodule inflates
+  // its volume, not its inner radius. An opening by a disc.
+  const toOut = chamfer(complement(inMask), w, h, colSp, rowSp);
+  let innerMm = 0;
+  for (let k = 0; k < toOut.length; k++) if (foot[k] && inMask[k] && toOut[k] > innerMm) innerMm = toOut[k];
+  const thickest = Math.max(innerMm, m.innerMm ?? 0);
+  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm, Math.min(SMALL_TRIM_MAX_MM, TRIM_OF_INNER_RADIUS * thickest)));
+  const opened = openDisc(inMask, toOut, w, h, trimMm, colSp, rowSp);
+  // a lesion smaller than the disc would vanish: measured whole then, unless the disc is its thickest
+  // part's elsewhere, and this slice holds only what runs off it
+  const vanished = !opened.includes(1);
+  if (vanished && thickest > innerMm) return null;
+  const region = grow(vanished ? inMask : opened, foot, w, h);
   if (region.length < 3) return null;
   const px: number[] = [];
   let bx0 = Infinity, by0 = Infinity, bx1 = -Infinity, by1 = -Infinity;
@@ -130,7 +148,7 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   const { longMm, shortMm } = feretAxes(px, colSp, rowSp);
   // the margin is judged on the untrimmed outline: spicules are exactly what the trimming removes
-  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU, thresholdHU };
+  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU, thresholdHU, innerMm };
 }
 
 /** Two-pass chamfer distance (mm) to the nearest set pixel of `mask`. */
@@ -165,20 +183,20 @@ function chamfer(mask: Uint8Array, w: number, h: number, sx: number, sy: number)
   return d;
 }
 
-/** Opening by a disc of `radiusMm`: erosion and dilation through chamfer distances. */
-function openDisc(mask: Uint8Array, w: number, h: number, radiusMm: number, sx: number, sy: number): Uint8Array {
+function complement(mask: Uint8Array): Uint8Array {
   const inv = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) inv[i] = mask[i] ? 0 : 1;
-  const toOut = chamfer(inv, w, h, sx, sy);
+  return inv;
+}
+
+/** Opening by a disc of `radiusMm`: erosion and dilation through chamfer distances (`toOut`: the mask's distance to its outside). */
+function openDisc(mask: Uint8Array, toOut: Float32Array, w: number, h: number, radiusMm: number, sx: number, sy: number): Uint8Array {
   const eroded = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) eroded[i] = toOut[i] >= radiusMm ? 1 : 0;
   const toEroded = chamfer(eroded, w, h, sx, sy);
   const out = new Uint8Array(mask.length);
   for (let i = 0; i < mask.length; i++) out[i] = mask[i] && toEroded[i] < radiusMm ? 1 : 0;
-  // a lesion smaller than the disc would vanish: keep it whole then
-  let any = false;
-  for (let i = 0; i < out.length && !any; i++) if (out[i] && mask[i]) any = true;
-  return any ? out : mask;
+  return out;
 }
 
 /** The 4-connected pixels of `mask` reachable from the seed pixels that are themselves in the mask. */

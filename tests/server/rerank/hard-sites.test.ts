@@ -88,6 +88,18 @@ describe('lesions at the hard sites', () => {
     expect(c.diameterMm).toBeLessThanOrEqual(44);
   });
 
+  it('measures an 8 mm nodule on a vessel half its width by the nodule, not by the vessel running through it', () => {
+    const at: Vec3 = [-LUNG_X, 2, 60];
+    const a = phantom({
+      spheres: [{ centre: at, diameter: 8, hu: 35 }],
+      tubes: [{ from: [-LUNG_X - 20, 2, 56], to: [-LUNG_X + 20, 2, 64], diameter: 4, hu: 40 }],
+    });
+    const { c, d } = nearest(a.candidates, at);
+    expect(d).toBeLessThan(4);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(6.5);
+    expect(c.diameterMm).toBeLessThanOrEqual(10.5);
+  });
+
   it('takes a 40 mm mass cut in two by an aerated cleft as one candidate of its full size, not two halves', () => {
     const at: Vec3 = [-LUNG_X, 2, 60];
     const v = chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, trachea: true, spheres: [{ centre: at, diameter: 40, hu: 35 }] });
