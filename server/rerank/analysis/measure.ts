@@ -12,8 +12,8 @@ import { convexHull } from './morphology';
 const LUNG_BACKGROUND_HU = -850;
 /** What is trimmed off a small lesion: parts thinner than this share of its own inner radius (a disc opening keeps a round lesion whole)... */
 const TRIM_OF_INNER_RADIUS = 0.7;
-/** ...up to this disc (mm): a sub-centimetre nodule's. A larger lesion's vessels are far thinner than it, and its lobules must stay. */
-const SMALL_TRIM_MAX_MM = 3;
+/** ...on a lesion no thicker than this inner radius (mm), a nodule up to about 9 mm, as thick as the vessels it lies on. A larger one's vessels are far thinner than it, and its lobules and solid parts must stay. */
+const SMALL_LESION_INNER_MM = 4.5;
 
 export interface AxialMeasure {
   /** Longest axial diameter and the longest perpendicular to it (mm). */
@@ -130,7 +130,8 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   let innerMm = 0;
   for (let k = 0; k < toOut.length; k++) if (foot[k] && inMask[k] && toOut[k] > innerMm) innerMm = toOut[k];
   const thickest = Math.max(innerMm, m.innerMm ?? 0);
-  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm, Math.min(SMALL_TRIM_MAX_MM, TRIM_OF_INNER_RADIUS * thickest)));
+  const ownTrimMm = thickest <= SMALL_LESION_INNER_MM ? TRIM_OF_INNER_RADIUS * thickest : 0;
+  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm, ownTrimMm));
   const opened = openDisc(inMask, toOut, w, h, trimMm, colSp, rowSp);
   // a lesion smaller than the disc would vanish: measured whole then, unless the disc is its thickest
   // part's elsewhere, and this slice holds only what runs off it
