@@ -15,7 +15,7 @@ import type { Grid } from './grid';
 import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
-import { measureAxial, type AxialMeasure } from './measure';
+import { growAxial, measureGrown, type AxialGrowth, type AxialMeasure } from './measure';
 import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
 
@@ -731,19 +731,18 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
  */
 function measureLargest(x: Search, vox: Int32Array, sh: Shape): (AxialMeasure & { slice: number }) | null {
   const order = [...sh.perSlice.entries()].sort((a, b) => b[1].n - a[1].n).slice(0, 3).map(([s]) => s);
-  const first = order.map((s) => measureGridSlice(x, vox, sh, s));
-  const innerMm = Math.max(0, ...first.map((a) => a?.innerMm ?? 0));
+  const grown = order.map((s) => growGridSlice(x, vox, sh, s));
+  const thickestMm = Math.max(0, ...grown.map((g) => g?.innerMm ?? 0));
   let best: (AxialMeasure & { slice: number }) | null = null;
-  order.forEach((s, k) => {
-    const own = first[k];
-    const a = own && own.innerMm < innerMm ? measureGridSlice(x, vox, sh, s, innerMm) : own;
-    if (a && (!best || a.longMm > best.longMm)) best = a;
-  });
+  for (const g of grown) {
+    const a = g && measureGrown(g, thickestMm);
+    if (a && (!best || a.longMm > best.longMm)) best = { ...a, slice: g.slice };
+  }
   return best;
 }
 
-/** The axial measurement on one grid slice of the candidate (on the full-resolution slice at its middle). */
-function measureGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number, innerMm?: number): (AxialMeasure & { slice: number }) | null {
+/** The candidate grown on one grid slice (on the full-resolution slice at its middle). */
+function growGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number): (AxialGrowth & { slice: number }) | null {
   const { v, g, m, crop } = x;
   const cp = crop.rows * crop.columns;
   const { fz, fy, fx } = g;
@@ -758,7 +757,7 @@ function measureGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number, inne
   }
   const gs = s + crop.s0;
   const allowed = (r: number, c: number): boolean => m.lung[(gs * g.rows + ((r / fy) | 0)) * g.columns + ((c / fx) | 0)] !== 0;
-  const a = measureAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm, innerMm });
+  const a = growAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm });
   return a && { ...a, slice: fullSlice };
 }
 

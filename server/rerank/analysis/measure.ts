@@ -26,8 +26,6 @@ export interface AxialMeasure {
   /** Local background (HU) and the edge threshold used. */
   backgroundHU: number;
   thresholdHU: number;
-  /** Its inner radius on this slice (mm): the largest distance from its edge. */
-  innerMm: number;
 }
 
 /**
@@ -70,12 +68,27 @@ export interface MeasureInput {
   allowed: (row: number, column: number) => boolean;
   /** Its equivalent diameter (mm), for the search margin and the vessel trimming. */
   sizeMm: number;
-  /** Its inner radius (mm) where it is thickest, when measured on another slice: what is much thinner is trimmed here too. */
-  innerMm?: number;
 }
 
-/** Grows the lesion on one slice and measures it; null when nothing of it rises above its background. */
-export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
+/** The lesion grown on one slice, before it is trimmed and measured. */
+export interface AxialGrowth {
+  /** Window on the slice: its first row and column, width and height (pixels). */
+  R0: number; C0: number; w: number; h: number;
+  /** Spacing (mm) of the slice's rows and columns. */
+  rowSp: number; colSp: number;
+  sizeMm: number;
+  /** The footprint and the grown lesion in the window, and each pixel's distance (mm) to the lesion's outside. */
+  foot: Uint8Array;
+  inMask: Uint8Array;
+  toOut: Float32Array;
+  /** Its inner radius on this slice (mm): the largest distance from its edge. */
+  innerMm: number;
+  backgroundHU: number;
+  thresholdHU: number;
+}
+
+/** Grows the lesion on one slice against its own local background; null when it has no footprint there. */
+export function growAxial(v: Volume, m: MeasureInput): AxialGrowth | null {
   const { rows, columns } = v;
   const [rowSp, colSp] = v.pixelSpacing;
   const off = m.slice * rows * columns;
@@ -123,15 +136,24 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
       if (dist[k] > marginMm || !m.allowed(r + R0, c + C0)) continue;
       if (v.hu[off + (r + R0) * columns + c + C0] > thresholdHU) inMask[k] = 1;
     }
-  // trim attachments thinner than about a quarter of it (vessels running off it, spicules), and on a
-  // small lesion what is markedly thinner than its thickest part: a vessel fused with a nodule inflates
-  // its volume, not its inner radius. An opening by a disc.
   const toOut = chamfer(complement(inMask), w, h, colSp, rowSp);
   let innerMm = 0;
   for (let k = 0; k < toOut.length; k++) if (foot[k] && inMask[k] && toOut[k] > innerMm) innerMm = toOut[k];
-  const thickest = Math.max(innerMm, m.innerMm ?? 0);
+  return { R0, C0, w, h, rowSp, colSp, sizeMm: m.sizeMm, foot, inMask, toOut, innerMm, backgroundHU, thresholdHU };
+}
+
+/**
+ * Trims the grown lesion and measures it; null when nothing of it is left. `thickestMm`: its inner radius
+ * where it is thickest, on this slice or another of it.
+ */
+export function measureGrown(a: AxialGrowth, thickestMm = a.innerMm): AxialMeasure | null {
+  const { R0, C0, w, h, rowSp, colSp, foot, inMask, toOut, innerMm } = a;
+  // trim attachments thinner than about a quarter of it (vessels running off it, spicules), and on a
+  // small lesion what is markedly thinner than its thickest part: a vessel fused with a nodule inflates
+  // its volume, not its inner radius. An opening by a disc.
+  const thickest = Math.max(innerMm, thickestMm);
   const ownTrimMm = thickest <= SMALL_LESION_INNER_MM ? TRIM_OF_INNER_RADIUS * thickest : 0;
-  const trimMm = Math.min(6, Math.max(1, 0.13 * m.sizeMm, ownTrimMm));
+  const trimMm = Math.min(6, Math.max(1, 0.13 * a.sizeMm, ownTrimMm));
   const opened = openDisc(inMask, toOut, w, h, trimMm, colSp, rowSp);
   // a lesion smaller than the disc would vanish: measured whole then, unless the disc is its thickest
   // part's elsewhere, and this slice holds only what runs off it
@@ -149,7 +171,7 @@ export function measureAxial(v: Volume, m: MeasureInput): AxialMeasure | null {
   }
   const { longMm, shortMm } = feretAxes(px, colSp, rowSp);
   // the margin is judged on the untrimmed outline: spicules are exactly what the trimming removes
-  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU, thresholdHU, innerMm };
+  return { longMm, shortMm, box: [bx0, by0, bx1, by1], irregularity: irregularityOf(grow(inMask, foot, w, h), w, h), backgroundHU: a.backgroundHU, thresholdHU: a.thresholdHU };
 }
 
 /** Two-pass chamfer distance (mm) to the nearest set pixel of `mask`. */
