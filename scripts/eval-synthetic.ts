@@ -1,6 +1,6 @@
 /**
  * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]
- *  [--render DIR] [--reuse] [--cache-dir DIR]`:
+ *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
  * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
@@ -8,11 +8,12 @@
  * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
  * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
  * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
+ * `--explain` follows each missed trial with what the pipeline made of it (scripts/explain.ts).
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import { Compartment, thoracicCompartments } from '../server/rerank/analysis/compartments';
-import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import { analyseVolume, learnedScores, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import type { LearnedScorer } from '../server/rerank/learned';
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
@@ -28,6 +29,7 @@ import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type 
 import { calibrationLine, discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
 import { analysed } from './analysis-cache';
 import { runFindingsSuite } from './eval-findings';
+import { explainQuery } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /** Nominal diameters (mm); the query states the inserted lesion's measured long axis. */
@@ -47,7 +49,7 @@ interface Trial {
 
 const zoneOf = (f: number): 'upper' | 'middle' | 'lower' => (f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle');
 
-interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean }
+interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean }
 
 async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; falseCandidates: Record<string, number> }> {
   const { volume } = await loadSeriesFromDir(c.seriesDir);
@@ -76,11 +78,15 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
       const stated = Math.max(5, Math.round(truth.longAxisMm));
       const zone = zoneOf(site.zoneFraction);
       for (const q of queriesFor(site.side, zone, stated, texture)) {
-        const r = await rerankSlices(a, parseQuery(q.text), { topK: 10, scorer: o.scorer });
+        const parsed = parseQuery(q.text);
+        const r = await rerankSlices(a, parsed, { topK: 10, scorer: o.scorer });
         const j = judgeResponse(gt, r);
         trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore });
         if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
         o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
+        if (o.explain && !(j.top1 && j.region)) {
+          for (const l of explainQuery(a, parsed, truth.boxes, { learned: o.scorer && (await learnedScores(a, o.scorer)) })) o.log(l);
+        }
       }
     }
   }
@@ -170,7 +176,7 @@ function tally(ts: Trial[]): Tally & { trials: number } {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse', 'explain']);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
   const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];
@@ -196,7 +202,7 @@ async function main(): Promise<void> {
   for (const dir of dirs) {
     const r = await runCase(await readCase(dir), {
       sizes, classes, scorer: learned?.scorer, log, render: single(args, 'render'),
-      cacheDir: single(args, 'cache-dir') ?? path.join('.cache', 'synthetic'), reuse: args.flags.has('reuse'),
+      cacheDir: single(args, 'cache-dir') ?? path.join('.cache', 'synthetic'), reuse: args.flags.has('reuse'), explain: args.flags.has('explain'),
     });
     trials.push(...r.trials);
     for (const [k, n] of Object.entries(r.falseCandidates)) falseCands[k] = (falseCands[k] ?? 0) + n;

@@ -1,19 +1,21 @@
 /**
- * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,thick,thin] [--preset P] [--model <id> | --no-model] [--ep <order>] [--json]`: the quality evaluation.
+ * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,thick,thin] [--preset P] [--model <id> | --no-model] [--ep <order>] [--explain] [--json]`: the quality evaluation.
  * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
  * latency of the query on the already analysed series, then the totals. `--looks` scores each case again
- * as other scanners would show it (scripts/eval-looks.ts), with totals per look.
+ * as other scanners would show it (scripts/eval-looks.ts), with totals per look. `--explain` follows each
+ * miss (and each negative not flagged) with what the pipeline made of it (scripts/explain.ts).
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
-import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rerank/pipeline';
+import { PRESETS, analyseVolume, learnedScores, rerankSlices, type Preset } from '../server/rerank/pipeline';
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
 import { caseLook, LOOKS, type Look } from './eval-looks';
+import { boxesByIndex, explainQuery } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /** The case as it was scanned, before any `--looks`. */
@@ -21,7 +23,7 @@ const AS_IS = 'as is';
 const mark = (b: boolean | null): string => (b === null ? '-' : b ? 'hit' : 'MISS');
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'looks', 'preset', 'model', 'ep'], ['json', 'no-model']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'looks', 'preset', 'model', 'ep'], ['json', 'no-model', 'explain']);
   const preset = single(args, 'preset') ?? 'report-match';
   if (!PRESETS.includes(preset as Preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}`);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
@@ -48,7 +50,8 @@ async function main(): Promise<void> {
       log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
       for (const q of c.queries) {
         const t0 = performance.now();
-        const response = await rerankSlices(analysis, parseQuery(q.text), { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
+        const parsed = parseQuery(q.text);
+        const response = await rerankSlices(analysis, parsed, { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
         const o = judge(c, q, response, performance.now() - t0);
         outcomes.push(o);
         lookOf.set(o, look);
@@ -56,6 +59,11 @@ async function main(): Promise<void> {
           log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
         } else {
           log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}${o.confident ? '' : ' (not confident)'}  ${o.latencyMs} ms`);
+        }
+        if (args.flags.has('explain') && (o.top1 === false || o.region === false || (q.lesion === null && !o.flagged))) {
+          const truth = q.lesion === null ? null : boxesByIndex(analysis, c.lesions.get(q.lesion)!);
+          const scores = learned && (await learnedScores(analysis, learned.scorer));
+          for (const l of explainQuery(analysis, parsed, truth, { learned: scores, preset: preset as Preset })) log(l);
         }
       }
     }

@@ -182,7 +182,8 @@ export function analyseVolume(volume: Volume): VolumeAnalysis {
 /** Learned scores are query-independent: computed once per analysis and model. */
 const learnedCache = new WeakMap<Analysis, Map<string, Promise<CandidateScore[]>>>();
 
-function learnedScores(a: ServedAnalysis, scorer: LearnedScorer): Promise<CandidateScore[]> {
+/** The learned model's scores of an analysis' lesion candidates (which come first), once per analysis and model. */
+export function learnedScores(a: ServedAnalysis, scorer: LearnedScorer): Promise<CandidateScore[]> {
   let m = learnedCache.get(a);
   if (!m) { m = new Map(); learnedCache.set(a, m); }
   const key = `${scorer.info.id}@${scorer.info.version}/${scorer.info.executionProvider}`;
