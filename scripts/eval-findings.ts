@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseQuery } from '../server/query/parse';
 import { stationOf } from '../server/rerank/analysis/mediastinum';
 import type { LearnedScorer } from '../server/rerank/learned';
-import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import { analyseVolume, learnedScores, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../server/series/load';
 import type { Vec3, Volume } from '../server/series/volume';
 import {
@@ -23,6 +23,7 @@ import {
 import { rng } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { judgeResponse, readCase, type EvalCase, type GroundTruthLesion } from './eval-cases';
+import { explainQuery } from './explain';
 import { COLOURS, cropAround, montage, renderTile, type Picture } from './render/overlay';
 
 export interface FindingsOptions {
@@ -30,6 +31,8 @@ export interface FindingsOptions {
   log: (s: string) => void;
   /** Folder for a PNG per scan: each finding's central slice with its truth (red) and the answer (cyan). */
   render?: string;
+  /** Follow each miss with what the pipeline made of the finding (scripts/explain.ts). */
+  explain?: boolean;
   trials?: number;
 }
 
@@ -121,7 +124,8 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
       const gt: GroundTruthLesion = { id: f.kind, kind: f.kind, sop_instance_uids: [...f.boxes.keys()].map((s) => volume.sopInstanceUIDs[s]), boxes: {} };
       for (const [s, b] of f.boxes) gt.boxes![volume.sopInstanceUIDs[s]] = b;
       for (const q of f.queries) {
-        const r = await rerankSlices(a, parseQuery(q.text), { topK: 10, scorer: o.scorer });
+        const parsed = parseQuery(q.text);
+        const r = await rerankSlices(a, parsed, { topK: 10, scorer: o.scorer });
         const j = judgeResponse(gt, r);
         const top = r.findings[0]?.lesions[0];
         const side = top?.side === f.side;
@@ -129,6 +133,9 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
         o.log(
           `  ${c.name} trial ${k} ${f.kind.padEnd(17)} ${f.side.padEnd(5)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  side ${side ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}  ${f.note}  "${q.text}"`,
         );
+        if (o.explain && !(j.top1 && j.region)) {
+          for (const l of explainQuery(a, parsed, f.boxes, { learned: o.scorer && (await learnedScores(a, o.scorer)) })) o.log(l);
+        }
         if (o.render && q.lang === 'en') pictures.push(...tiles(modified, f, r));
       }
     }

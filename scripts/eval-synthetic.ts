@@ -8,7 +8,7 @@
  * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
  * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
  * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
- * `--explain` follows each missed trial with what the pipeline made of it (scripts/explain.ts).
+ * `--explain` follows each missed trial (lesion or other finding) with what the pipeline made of it (scripts/explain.ts).
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -190,7 +190,7 @@ async function main(): Promise<void> {
     : await openScorer({ id: single(args, 'model'), executionProviders: single(args, 'ep'), log: pino({ level: 'warn' }, pino.destination(2)) });
   log(`model: ${learned ? `${learned.scorer.info.id} ${learned.scorer.info.version}` : 'none (classical stages only)'}`);
   // the chest findings other than lesions (lymph nodes, effusions, ...): their own section (scripts/eval-findings.ts)
-  const findings = args.flags.has('no-findings') ? undefined : () => runFindingsSuite(dirs, { scorer: learned?.scorer, log, render: single(args, 'render') });
+  const findings = args.flags.has('no-findings') ? undefined : () => runFindingsSuite(dirs, { scorer: learned?.scorer, log, render: single(args, 'render'), explain: args.flags.has('explain') });
   if (args.flags.has('findings-only')) {
     const report = await findings!();
     await learned?.close();
