@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseQuery } from '../server/query/parse';
 import { stationOf } from '../server/rerank/analysis/mediastinum';
 import type { LearnedScorer } from '../server/rerank/learned';
-import { analyseVolume, learnedScores, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../server/series/load';
 import type { Vec3, Volume } from '../server/series/volume';
 import {
@@ -23,7 +23,7 @@ import {
 import { rng } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { judgeResponse, readCase, type EvalCase, type GroundTruthLesion } from './eval-cases';
-import { explainQuery } from './explain';
+import { explainMiss } from './explain';
 import { COLOURS, cropAround, montage, renderTile, type Picture } from './render/overlay';
 
 export interface FindingsOptions {
@@ -134,7 +134,7 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
           `  ${c.name} trial ${k} ${f.kind.padEnd(17)} ${f.side.padEnd(5)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  side ${side ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}  ${f.note}  "${q.text}"`,
         );
         if (o.explain && !(j.top1 && j.region)) {
-          for (const l of explainQuery(a, parsed, f.boxes, { learned: o.scorer && (await learnedScores(a, o.scorer)) })) o.log(l);
+          for (const l of await explainMiss(a, parsed, f.boxes, { scorer: o.scorer })) o.log(l);
         }
         if (o.render && q.lang === 'en') pictures.push(...tiles(modified, f, r));
       }

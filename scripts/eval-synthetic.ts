@@ -13,7 +13,7 @@
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import { Compartment, thoracicCompartments } from '../server/rerank/analysis/compartments';
-import { analyseVolume, learnedScores, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import type { LearnedScorer } from '../server/rerank/learned';
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
@@ -29,7 +29,7 @@ import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type 
 import { calibrationLine, discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
 import { analysed } from './analysis-cache';
 import { runFindingsSuite } from './eval-findings';
-import { explainQuery } from './explain';
+import { explainMiss } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /** Nominal diameters (mm); the query states the inserted lesion's measured long axis. */
@@ -85,7 +85,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
         if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
         o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
         if (o.explain && !(j.top1 && j.region)) {
-          for (const l of explainQuery(a, parsed, truth.boxes, { learned: o.scorer && (await learnedScores(a, o.scorer)) })) o.log(l);
+          for (const l of await explainMiss(a, parsed, truth.boxes, { scorer: o.scorer })) o.log(l);
         }
       }
     }

@@ -9,13 +9,13 @@
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
-import { PRESETS, analyseVolume, learnedScores, rerankSlices, type Preset } from '../server/rerank/pipeline';
+import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rerank/pipeline';
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
 import { caseLook, LOOKS, type Look } from './eval-looks';
-import { boxesByIndex, explainQuery } from './explain';
+import { boxesByIndex, explainMiss } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /** The case as it was scanned, before any `--looks`. */
@@ -62,8 +62,7 @@ async function main(): Promise<void> {
         }
         if (args.flags.has('explain') && (o.top1 === false || o.region === false || (q.lesion === null && !o.flagged))) {
           const truth = q.lesion === null ? null : boxesByIndex(analysis, c.lesions.get(q.lesion)!);
-          const scores = learned && (await learnedScores(analysis, learned.scorer));
-          for (const l of explainQuery(analysis, parsed, truth, { learned: scores, preset: preset as Preset })) log(l);
+          for (const l of await explainMiss(analysis, parsed, truth, { scorer: learned?.scorer, preset: preset as Preset })) log(l);
         }
       }
     }

@@ -8,8 +8,8 @@
  */
 import type { ParsedQuery } from '../server/query/finding';
 import { lesionEvidence, matchCandidate, PRESET_WEIGHTS, scoresOf, type CandidateMatch } from '../server/rerank/fuse';
-import type { CandidateScore } from '../server/rerank/learned';
-import type { Analysis, Preset } from '../server/rerank/pipeline';
+import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
+import { learnedScores, type Analysis, type Preset, type ServedAnalysis } from '../server/rerank/pipeline';
 import type { Candidate } from '../server/rerank/analysis/types';
 import type { GroundTruthLesion } from './eval-cases';
 
@@ -85,4 +85,9 @@ export function explainQuery(a: Analysis, q: ParsedQuery, truth: ReadonlyMap<num
     out.push(`    answer ${rank + 1}, score ${scores[k].toFixed(3)}: ${line(groups[k].pieces[0])}`);
   });
   return out;
+}
+
+/** explainQuery with the learned model's scores of the analysis when a scorer is given (the ones its rerank already computed). */
+export async function explainMiss(a: ServedAnalysis, q: ParsedQuery, truth: ReadonlyMap<number, Box> | null, o: { scorer?: LearnedScorer; preset?: Preset } = {}): Promise<string[]> {
+  return explainQuery(a, q, truth, { learned: o.scorer && (await learnedScores(a, o.scorer)), preset: o.preset });
 }

@@ -2,7 +2,8 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import type { Vec3 } from '../../../server/series/volume';
-import { boxesByIndex, explainQuery, onBoxes, type Box } from '../../../scripts/explain';
+import type { LearnedScorer } from '../../../server/rerank/learned';
+import { boxesByIndex, explainMiss, explainQuery, onBoxes, type Box } from '../../../scripts/explain';
 import { chestVolume, LUNG_X } from './synthetic';
 
 // a 12 mm solid nodule free in the left lung (+x is the patient's left)
@@ -49,6 +50,17 @@ describe('explaining a query', () => {
     const lines = explainQuery(a, parseQuery('mass in the right lung'), null, { answers: 2 });
     expect(lines).toHaveLength(2);
     expect(lines.every((l) => / +answer [12], score /.test(l))).toBe(true);
+  });
+
+  it('shows the learned model’s score of each candidate when the eval runs one', async () => {
+    // a stand-in for the ONNX model (tested on its own): it tells each candidate apart by its index
+    const scorer: LearnedScorer = {
+      info: { id: 'stand-in', version: '1', executionProvider: 'cpu' },
+      scoreCandidates: async (_v, cands) => cands.map((_c, k) => ({ lesionProbability: k === a.candidates.indexOf(nodule) ? 0.42 : 0.01 })),
+    };
+    const lines = await explainMiss(a, parseQuery('12 mm solid nodule in the left lung'), truth, { scorer });
+    expect(lines[0]).toMatch(/likelihood \d\.\d\d, model 0\.42, fused \d\.\d\d/);
+    expect((await explainMiss(a, parseQuery('12 mm solid nodule in the left lung'), truth))[0]).not.toMatch(/model/);
   });
 
   it('maps a ground-truth lesion’s boxes from SOP instance UIDs to slice indices, skipping UIDs not in the series', () => {
