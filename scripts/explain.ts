@@ -12,8 +12,7 @@ import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { learnedScores, type Analysis, type Preset, type ServedAnalysis } from '../server/rerank/pipeline';
 import type { Candidate } from '../server/rerank/analysis/types';
 import type { GroundTruthLesion } from './eval-cases';
-
-export type Box = [number, number, number, number];
+import type { Box } from './render/overlay';
 
 export interface ExplainOptions {
   /** Learned scores, in the order of the analysis' candidates (its lesions come first). */
@@ -22,6 +21,9 @@ export interface ExplainOptions {
   /** How many top answers to list (3). */
   answers?: number;
 }
+
+/** Candidates listed on the lesion at most: a large mass may lie in dozens of pieces. */
+const MAX_ON_LESION = 5;
 
 /** Whether a candidate overlaps a lesion's boxes (keyed by volume slice index) on any slice. */
 export function onBoxes(c: Candidate, boxes: ReadonlyMap<number, Box>): boolean {
@@ -71,15 +73,16 @@ export function explainQuery(a: Analysis, q: ParsedQuery, truth: ReadonlyMap<num
   const line = (m: CandidateMatch): string => describe(matchCandidate(a, f, 0, m.judged, weights, true), modelOf(m.candidate));
   const out: string[] = [];
   if (truth) {
-    let found = false;
+    let found = 0;
     order.forEach((k, rank) => {
       for (const m of groups[k].pieces) {
         if (!onBoxes(m.candidate, truth)) continue;
-        found = true;
+        if (++found > MAX_ON_LESION) continue;
         out.push(`    on the lesion: rank ${rank + 1} of ${order.length}, score ${scores[k].toFixed(3)}${m === groups[k].pieces[0] ? '' : ' (a piece; another answers for it)'}: ${line(m)}`);
       }
     });
     if (!found) out.push(`    on the lesion: no ${f.type ?? 'lesion'} candidate overlaps its boxes (the search did not find it)`);
+    if (found > MAX_ON_LESION) out.push(`    on the lesion: ${found - MAX_ON_LESION} more candidates, ranked lower`);
   }
   order.slice(0, o.answers ?? 3).forEach((k, rank) => {
     out.push(`    answer ${rank + 1}, score ${scores[k].toFixed(3)}: ${line(groups[k].pieces[0])}`);

@@ -3,7 +3,8 @@ import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import type { Vec3 } from '../../../server/series/volume';
 import type { LearnedScorer } from '../../../server/rerank/learned';
-import { boxesByIndex, explainMiss, explainQuery, onBoxes, type Box } from '../../../scripts/explain';
+import { boxesByIndex, explainMiss, explainQuery, onBoxes } from '../../../scripts/explain';
+import type { Box } from '../../../scripts/render/overlay';
 import { chestVolume, LUNG_X } from './synthetic';
 
 // a 12 mm solid nodule free in the left lung (+x is the patient's left)
@@ -44,6 +45,17 @@ describe('explaining a query', () => {
     expect(lines[0]).toMatch(/on the lesion: no nodule candidate overlaps its boxes/);
     expect(lines.slice(1).every((l) => l.includes('answer'))).toBe(true);
     expect(explainQuery(a, parseQuery('enlarged lymph node'), truth)[0]).toMatch(/no lymph node candidate/);
+  });
+
+  it('lists at most five candidates on a lesion, best ranked first, and counts the rest', () => {
+    const everywhere = new Map<number, Box>(a.sopInstanceUIDs.map((_u, i) => [i, [0, 0, a.columns - 1, a.rows - 1]]));
+    const lesions = a.candidates.filter((c) => c.kind === 'lesion').length;
+    expect(lesions).toBeGreaterThan(5);
+    const on = explainQuery(a, parseQuery('nodule'), everywhere).filter((l) => l.includes('on the lesion'));
+    expect(on).toHaveLength(6);
+    const ranks = on.slice(0, 5).map((l) => Number(/rank (\d+)/.exec(l)?.[1]));
+    expect(ranks).toEqual([...ranks].sort((x, y) => x - y));
+    expect(on[5]).toMatch(new RegExp(`on the lesion: ${lesions - 5} more candidates, ranked lower`));
   });
 
   it('lists only the answers for a negative query, as many as asked', () => {
