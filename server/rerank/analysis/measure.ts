@@ -146,7 +146,7 @@ export function growAxial(v: Volume, m: MeasureInput): AxialGrowth | null {
  * Trims the grown lesion and measures it; null when nothing of it is left. `thickestMm`: its inner radius
  * where it is thickest, on this slice or another of it.
  */
-export function measureGrown(a: AxialGrowth, thickestMm = a.innerMm): AxialMeasure | null {
+export function measureGrown(a: AxialGrowth, thickestMm: number): AxialMeasure | null {
   const { R0, C0, w, h, rowSp, colSp, foot, inMask, toOut, innerMm } = a;
   // trim attachments thinner than about a quarter of it (vessels running off it, spicules), and on a
   // small lesion what is markedly thinner than its thickest part: a vessel fused with a nodule inflates
