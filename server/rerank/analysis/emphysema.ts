@@ -15,7 +15,7 @@
  */
 import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
-import { labelComponents, squaredDistanceToBackground } from './morphology';
+import { labelComponents, squaredDistanceToBackground, VoxelBox } from './morphology';
 import { componentVoxels, latticeOf } from './pleura';
 import type { Candidate, LungSide } from './types';
 
@@ -139,19 +139,31 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
  * voxels, each listed by its region voxels only.
  */
 function groupedParts(region: Uint8Array, sideOf: Uint8Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number, minVoxels: number): Int32Array[] {
-  const n = region.length;
+  // only the region's box grown by `mm` can hold a group: the work is done there (most lungs have little or no region)
+  const plane = D.rows * D.columns;
+  const b = new VoxelBox();
+  let count = 0;
+  for (let j = 0; j < region.length; j++) if (region[j]) { b.addIndex(j, D); count++; }
+  if (count < minVoxels) return [];
+  const ks = Math.ceil(mm / D.spacing[0]), kr = Math.ceil(mm / D.spacing[1]), kc = Math.ceil(mm / D.spacing[2]);
+  const s0 = Math.max(0, b.s0 - ks), r0 = Math.max(0, b.r0 - kr), c0 = Math.max(0, b.c0 - kc);
+  const B = { slices: Math.min(D.slices - 1, b.s1 + ks) - s0 + 1, rows: Math.min(D.rows - 1, b.r1 + kr) - r0 + 1, columns: Math.min(D.columns - 1, b.c1 + kc) - c0 + 1 };
+  const bp = B.rows * B.columns, n = B.slices * bp;
+  // box index → full index (raster order is kept, so components come out in the same order)
+  const full = new Int32Array(n);
+  for (let s = 0, k = 0; s < B.slices; s++) for (let r = 0; r < B.rows; r++) for (let c = 0; c < B.columns; c++, k++) full[k] = (s + s0) * plane + (r + r0) * D.columns + c + c0;
   const outside = new Uint8Array(n);
-  for (let j = 0; j < n; j++) outside[j] = region[j] ? 0 : 1;
-  const d2 = squaredDistanceToBackground(outside, D, D.spacing);
+  for (let k = 0; k < n; k++) outside[k] = region[full[k]] ? 0 : 1;
+  const d2 = squaredDistanceToBackground(outside, B, D.spacing);
   const out: Int32Array[] = [];
   const near = new Uint8Array(n);
   for (const side of [1, 2]) {
-    for (let j = 0; j < n; j++) near[j] = sideOf[j] === side && (region[j] || d2[j] <= mm * mm) ? 1 : 0;
-    const comps = labelComponents(near, D);
+    for (let k = 0; k < n; k++) near[k] = sideOf[full[k]] === side && (!outside[k] || d2[k] <= mm * mm) ? 1 : 0;
+    const comps = labelComponents(near, B);
     const sizes = new Int32Array(comps.count + 1);
     const labels = new Int32Array(n);
-    for (let j = 0; j < n; j++) if (region[j] && near[j]) { labels[j] = comps.labels[j]; sizes[labels[j]]++; }
-    out.push(...componentVoxels(labels, sizes, comps.count, minVoxels));
+    for (let k = 0; k < n; k++) if (!outside[k] && near[k]) { labels[k] = comps.labels[k]; sizes[labels[k]]++; }
+    for (const part of componentVoxels(labels, sizes, comps.count, minVoxels)) out.push(part.map((k) => full[k]));
   }
   return out;
 }
