@@ -30,6 +30,15 @@ const FAT_HU: [number, number] = [-160, -40];
 const BONE_HU = 250;
 /** Opening radii (mm), coarse to fine: masses, large nodules, nodules ≥ ~7 mm, nodules ≥ ~4 mm. */
 const SCALES_MM = [10, 6, 3, 1.5];
+/**
+ * Contrast-filled blood is denser than this (HU): enhanced vessels read 150-400 and more, while lesion tissue
+ * stays under about 100 even when it enhances (a nodule gains under ~60 HU with contrast).
+ */
+const ENHANCED_BLOOD_HU = 150;
+/** A calcified nodule (a granuloma) is told from blood by its shape: up to this wide (mm), this full and this round in the plane. */
+const MAX_CALCIFIED_MM = 30;
+const CALCIFIED_MIN_FILL = 0.5;
+const CALCIFIED_MIN_ROUNDNESS = 0.6;
 /** Smallest nodule worth reporting (Fleischner: < 3 mm are micronodules) and a cap above which an opacity is not a focal lesion. */
 const MIN_DIAMETER_MM = 3;
 const MAX_DIAMETER_MM = 90;
@@ -136,6 +145,8 @@ interface Search {
   /** Scratch for the context search. */
   stamp: Int32Array;
   next: number;
+  /** 1 where the crop voxel was dense but enhanced blood (takeOutEnhancedBlood): no lesion grows into it. */
+  blood: Uint8Array;
 }
 
 export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Array): Candidate[] {
@@ -167,8 +178,9 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
         dense[dst + c] = hu > denseHU && !wallTissue ? 1 : 0;
       }
     }
+  const blood = takeOutEnhancedBlood(dense, g, crop, full);
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
-  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, stamp: new Int32Array(n), next: 0 };
+  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, blood, stamp: new Int32Array(n), next: 0 };
   const claimed = new Uint8Array(n);
   // every voxel ever claimed (some more than once, some given back): the few the next scale must skip
   const everClaimed: number[] = [];
@@ -209,6 +221,57 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   joined.forEach((o, i) => (o.cand.id = i));
   markTouching(crop, joined);
   return joined.map((o) => o.cand);
+}
+
+/**
+ * Takes contrast-filled vessels out of the dense mask, in place, and returns what it took (crop voxels): a
+ * lesion pressed against an enhanced vessel at a hilum or the mediastinum touches it only through blood,
+ * so the search finds it on its own instead of as one piece with the vessel (or not at all, rejected
+ * whole as a tube), and it is measured without the vessel. A piece of that density shaped as a
+ * calcified nodule stays.
+ */
+function takeOutEnhancedBlood(dense: Uint8Array, g: Grid, crop: Crop, full: (i: number) => number): Uint8Array {
+  const blood = new Uint8Array(dense.length);
+  for (let i = 0; i < dense.length; i++) if (dense[i] && g.hu[full(i)] > ENHANCED_BLOOD_HU) blood[i] = 1;
+  const comps = componentRuns(blood, crop);
+  const { start, members } = componentMembers(comps, crop);
+  for (let id = 1; id <= comps.count; id++) {
+    const vox = members.subarray(start[id], start[id + 1]);
+    const calcified = calcifiedNodule(crop, vox, g.spacing);
+    for (const i of vox) {
+      if (calcified) blood[i] = 0;
+      else dense[i] = 0;
+    }
+  }
+  return blood;
+}
+
+/**
+ * Whether a piece of blood or calcium density is shaped as a calcified nodule: at least two pixels each
+ * way in the plane and a reportable size, filling its ellipsoid, and round in the plane (thick slices do
+ * not resolve its depth). A vessel is a tube, or a pixel or two where it crosses the slice.
+ */
+function calcifiedNodule(crop: Crop, vox: Int32Array, spacing: [number, number, number]): boolean {
+  const m = momentsOf(crop, vox);
+  const e = ellipsoidOf(m, spacing);
+  const diameter = Math.cbrt((6 * e.volumeMm3) / Math.PI);
+  if (diameter < MIN_DIAMETER_MM || diameter > MAX_CALCIFIED_MM || e.fill < CALCIFIED_MIN_FILL) return false;
+  const cp = crop.rows * crop.columns;
+  let r0 = Infinity, r1 = -Infinity, c0 = Infinity, c1 = -Infinity;
+  for (const i of vox) {
+    const rem = i % cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+    if (r < r0) r0 = r;
+    if (r > r1) r1 = r;
+    if (c < c0) c0 = c;
+    if (c > c1) c1 = c;
+  }
+  if (r1 === r0 || c1 === c0) return false;
+  // the in-plane covariance (mm², each pixel a square) and its eigenvalues
+  const [, sy, sx] = spacing;
+  const n = m.n, mr = m.r / n, mc = m.c / n;
+  const a = (m.rr / n - mr * mr + 1 / 12) * sy * sy, b = (m.cc / n - mc * mc + 1 / 12) * sx * sx, h = (m.rc / n - mr * mc) * sy * sx;
+  const half = Math.sqrt(((a - b) / 2) ** 2 + h * h);
+  return Math.sqrt(Math.max(0, (a + b) / 2 - half) / ((a + b) / 2 + half)) >= CALCIFIED_MIN_ROUNDNESS;
 }
 
 /** Pieces at least this wide (equivalent diameter, mm) may be joined: the fragments of a mass, not of the vessel tree. */
@@ -756,7 +819,13 @@ function growGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number): (Axial
       for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) footprint.push(r * v.columns + c);
   }
   const gs = s + crop.s0;
-  const allowed = (r: number, c: number): boolean => m.lung[(gs * g.rows + ((r / fy) | 0)) * g.columns + ((c / fx) | 0)] !== 0;
+  // within the lung field, and never into an enhanced vessel it touches
+  const allowed = (r: number, c: number): boolean => {
+    const gr = (r / fy) | 0, gc = (c / fx) | 0;
+    if (m.lung[(gs * g.rows + gr) * g.columns + gc] === 0) return false;
+    const cr = gr - crop.r0, cc = gc - crop.c0;
+    return cr < 0 || cr >= crop.rows || cc < 0 || cc >= crop.columns || !x.blood[s * cp + cr * crop.columns + cc];
+  };
   const a = growAxial(v, { slice: fullSlice, footprint, allowed, sizeMm: sh.equivalentDiameterMm });
   return a && { ...a, slice: fullSlice };
 }

@@ -100,6 +100,29 @@ describe('lesions at the hard sites', () => {
     expect(c.diameterMm).toBeLessThanOrEqual(10.5);
   });
 
+  it('finds a nodule pressed against a contrast-filled vessel as wide as itself, and measures it without the vessel', () => {
+    const at: Vec3 = [LUNG_X, 2, 60];
+    const a = phantom({
+      spheres: [{ centre: at, diameter: 10, hu: 35 }],
+      tubes: [{ from: [LUNG_X + 7, -45, 40], to: [LUNG_X + 7, 45, 80], diameter: 10, hu: 300 }],
+    });
+    const { c, d } = nearest(a.candidates.filter((x) => x.kind === 'lesion'), at);
+    expect(d).toBeLessThan(3);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(8.5);
+    expect(c.diameterMm).toBeLessThanOrEqual(11.5);
+    expect(c.lesionLikelihood).toBeGreaterThan(0.1);
+  });
+
+  it('keeps a calcified nodule, as dense as contrast, as a candidate of its size', () => {
+    const at: Vec3 = [LUNG_X, 2, 60];
+    const a = phantom({ spheres: [{ centre: at, diameter: 6, hu: 500 }] });
+    const { c, d } = nearest(a.candidates.filter((x) => x.kind === 'lesion'), at);
+    expect(d).toBeLessThan(2);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(5);
+    expect(c.diameterMm).toBeLessThanOrEqual(8);
+    expect(c.calcifiedFraction).toBeGreaterThan(0.3);
+  });
+
   it('takes a 40 mm mass cut in two by an aerated cleft as one candidate of its full size, not two halves', () => {
     const at: Vec3 = [-LUNG_X, 2, 60];
     const v = chestVolume({ rows: 256, columns: 256, pixelSpacing: 0.8, trachea: true, spheres: [{ centre: at, diameter: 40, hu: 35 }] });
