@@ -19,7 +19,7 @@ import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import type { Volume } from '../server/series/volume';
-import { rng, type Texture } from '../models/synthetic/lesion';
+import { rng, seedOf, type Texture } from '../models/synthetic/lesion';
 import { findSites, SITE_CLASSES, type SiteClass } from '../models/synthetic/sites';
 import { isEvaluationBand } from '../models/synthetic/split';
 import { clearOfKnown, fits, knownExtents, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
@@ -97,13 +97,6 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
     o.log(`  ${file}: per trial, the lesion's central slice (truth red, answers cyan) and the top answer's slice`);
   }
   return { trials, falseCandidates: await falseCandidates(c, base, o.scorer) };
-}
-
-/** FNV-1a of a trial's name. */
-function seedOf(name: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /** Two tiles per trial: the lesion's largest slice, and the slice of the top answer. */

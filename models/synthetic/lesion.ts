@@ -10,6 +10,13 @@ export type Margin = 'smooth' | 'lobulated' | 'spiculated';
 export const TEXTURES: Texture[] = ['solid', 'part-solid', 'ground-glass'];
 export const MARGIN_IRREGULARITY: Record<Margin, number> = { smooth: 0, lobulated: 0.5, spiculated: 1 };
 
+/** A seed from a trial's name (FNV-1a): a run of some trials repeats those trials of a full run. */
+export function seedOf(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
 /** mulberry32: small, fast, good enough for sampling. */
 export function rng(seed: number): () => number {
   let a = seed >>> 0;

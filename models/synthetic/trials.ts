@@ -122,3 +122,11 @@ export function queriesFor(side: 'left' | 'right', zone: 'upper' | 'middle' | 'l
     { lang: 'zh', text: `${side === 'left' ? '左' : '右'}肺${ZH_ZONE[zone]}部${ZH_TEXTURE[texture]}${kind === 'mass' ? '肿块' : '结节'}，约${sizeMm}mm` },
   ];
 }
+
+/** The description of a calcified nodule (a granuloma) in English and Chinese: its side and zone. */
+export function calcifiedQueries(side: 'left' | 'right', zone: 'upper' | 'middle' | 'lower'): Array<{ lang: 'en' | 'zh'; text: string }> {
+  return [
+    { lang: 'en', text: `calcified nodule in the ${side} ${zone} lung` },
+    { lang: 'zh', text: `${side === 'left' ? '左' : '右'}肺${ZH_ZONE[zone]}部钙化结节` },
+  ];
+}
