@@ -14,8 +14,7 @@ import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import { rng, seedOf } from '../models/synthetic/lesion';
 import { findSites, type SiteClass } from '../models/synthetic/sites';
-import { isEvaluationBand } from '../models/synthetic/split';
-import { calcifiedQueries, clearOfKnown, fits, knownExtents, runTrial } from '../models/synthetic/trials';
+import { calcifiedQueries, drawSite, knownExtents, runTrial, zoneOf } from '../models/synthetic/trials';
 import { discoverCases, judgeResponse, readCase } from './eval-cases';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
@@ -36,14 +35,11 @@ async function main(): Promise<void> {
     for (const siteClass of CLASSES)
       for (const sizeMm of SIZES) {
         const random = rng(seedOf(`${c.name}/calcified/${siteClass}/${sizeMm}`));
-        const fitting = sites.filter((s) => s.siteClass === siteClass && fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
-        const drawn = Math.floor(random() * fitting.length);
-        const site = [...fitting.slice(drawn), ...fitting.slice(0, drawn)].find((s) => clearOfKnown(base, s, sizeMm / 2, known));
+        const site = drawSite(base, sites, siteClass, sizeMm, random, known);
         if (!site) continue;
         const trial = runTrial(base, site, sizeMm, random, { texture: 'solid', margin: 'smooth', calcified: true });
         const a = analyseVolume(trial.volume);
-        const zone = site.zoneFraction > 2 / 3 ? 'upper' : site.zoneFraction < 1 / 3 ? 'lower' : 'middle';
-        for (const q of calcifiedQueries(site.side, zone)) {
+        for (const q of calcifiedQueries(site.side, zoneOf(site.zoneFraction))) {
           const r = await rerankSlices(a, parseQuery(q.text), { topK: 10, scorer: learned?.scorer });
           const j = judgeResponse({ id: 'synthetic', kind: 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes }, r);
           const t = totals.get(siteClass)!;

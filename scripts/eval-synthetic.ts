@@ -21,8 +21,7 @@ import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import type { Volume } from '../server/series/volume';
 import { rng, seedOf, type Texture } from '../models/synthetic/lesion';
 import { findSites, SITE_CLASSES, type SiteClass } from '../models/synthetic/sites';
-import { isEvaluationBand } from '../models/synthetic/split';
-import { clearOfKnown, fits, knownExtents, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
+import { drawSite, knownExtents, MARGINS, queriesFor, runTrial, textureFor, zoneOf } from '../models/synthetic/trials';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type Tile } from './render/overlay';
@@ -47,7 +46,6 @@ interface Trial {
   topScore: number;
 }
 
-const zoneOf = (f: number): 'upper' | 'middle' | 'lower' => (f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle');
 
 interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean }
 
@@ -59,16 +57,11 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
   const trials: Trial[] = [];
   const tiles: Picture[] = [];
   for (const siteClass of o.classes) {
-    const ofClass = sites.filter((s) => s.siteClass === siteClass);
     for (const sizeMm of o.sizes) {
       // each trial draws from its own seed, so a run of some classes or sizes repeats those trials of the full suite
       const k = SITE_CLASSES.indexOf(siteClass) * 7 + Math.max(0, SIZES.indexOf(sizeMm));
       const random = rng(seedOf(`${c.name}/${siteClass}/${sizeMm}`));
-      const fitting = ofClass.filter((s) => fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
-      if (!fitting.length) continue;
-      // the drawn site, or the next one that is clear of the scan's annotated lesions (the other draws stay as they were)
-      const drawn = Math.floor(random() * fitting.length);
-      const site = [...fitting.slice(drawn), ...fitting.slice(0, drawn)].find((s) => clearOfKnown(base, s, sizeMm / 2, known));
+      const site = drawSite(base, sites, siteClass, sizeMm, random, known);
       if (!site) continue;
       const texture = textureFor(sizeMm, k);
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });

@@ -6,7 +6,8 @@
 import type { VolumeAnalysis } from '../../server/rerank/pipeline';
 import type { Volume } from '../../server/series/volume';
 import { insertLesion, randomLesion, scaleToLongAxis, type LesionParams, type LesionTruth, type Margin, type Texture } from './lesion';
-import type { Site } from './sites';
+import type { Site, SiteClass } from './sites';
+import { isEvaluationBand } from './split';
 
 export const MARGINS: Margin[] = ['smooth', 'lobulated', 'spiculated'];
 
@@ -71,6 +72,23 @@ export function clearOfKnown(a: VolumeAnalysis, site: Site, radiusMm: number, kn
   const gap = (x: number, [lo, hi]: [number, number], mm: number): number => Math.max(0, lo - x, x - hi) * mm;
   const need = 1.3 * radiusMm + 10;
   return known.every((k) => Math.hypot(gap(p.slice, k.slices, v.sliceSpacing), gap(p.row, k.rows, v.pixelSpacing[0]), gap(p.column, k.columns, v.pixelSpacing[1])) >= need);
+}
+
+/** The zone word of a place's height in its lung (0 at the base .. 1 at the apex). */
+export function zoneOf(f: number): 'upper' | 'middle' | 'lower' {
+  return f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle';
+}
+
+/**
+ * The site a trial of this class and size draws: one at random of those it fits in the evaluation bands,
+ * or the next one clear of the scan's annotated lesions (the other draws stay as they were); undefined
+ * when there is none.
+ */
+export function drawSite(base: VolumeAnalysis, sites: readonly Site[], siteClass: SiteClass, sizeMm: number, random: () => number, known: readonly KnownExtent[]): Site | undefined {
+  const fitting = sites.filter((s) => s.siteClass === siteClass && fits(s, sizeMm / 2) && isEvaluationBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
+  if (!fitting.length) return undefined;
+  const drawn = Math.floor(random() * fitting.length);
+  return [...fitting.slice(drawn), ...fitting.slice(0, drawn)].find((s) => clearOfKnown(base, s, sizeMm / 2, known));
 }
 
 export interface TrialOptions {
