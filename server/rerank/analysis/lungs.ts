@@ -16,7 +16,7 @@ const AIR_HU = -500;
  * Radius (mm) of the ball each lung is closed with: a bump narrower than about twice this (a lesion
  * pressing into the lung) is taken in; the heart, diaphragm and chest wall curve more gently.
  */
-export const FIELD_RADIUS_MM = Number(process.env.SF_R ?? 25);
+export const FIELD_RADIUS_MM = 25;
 
 export interface LungMasks {
   /** Inside the body outline (holes filled). */
