@@ -43,6 +43,11 @@ export interface FindingsReport {
   byKind: Record<string, { trials: number; top1: number; region: number; side: number; confidentTop1: number }>;
   /** Per unmodified scan: the best score for an effusion, a pneumothorax and a consolidation. */
   absent: Record<string, Record<string, number>>;
+  /**
+   * Drawn pneumothoraces (each on the side without drawn emphysema), those that add 5 mL or more of low-attenuation
+   * lung to what is reported as emphysema (likelihood 0.5 or more) on their side beyond the unmodified scan's, and that volume in all (mL).
+   */
+  emphysemaOnPneumothorax: { pneumothoraces: number; reported: number; addedMl: number };
 }
 
 /** What is queried on the unmodified scans: nothing of these may score 0.5. */
@@ -58,11 +63,17 @@ const STATIONS: NodeStation[] = ['7', '4R', '4L', '10R', '5', '2R', '10L', '1L',
 export async function runFindingsSuite(dirs: string[], o: FindingsOptions): Promise<FindingsReport> {
   const outcomes: Outcome[] = [];
   const absent: FindingsReport['absent'] = {};
+  const emphysemaOnPneumothorax = { pneumothoraces: 0, reported: 0, addedMl: 0 };
   for (const dir of dirs) {
     const c = await readCase(dir);
     const r = await runCase(c, o);
     outcomes.push(...r.outcomes);
     absent[c.name] = r.absent;
+    for (const ml of r.emphysemaAddedMl) {
+      emphysemaOnPneumothorax.pneumothoraces++;
+      if (ml >= 5) emphysemaOnPneumothorax.reported++;
+      emphysemaOnPneumothorax.addedMl += Math.max(0, ml);
+    }
   }
   const byKind: FindingsReport['byKind'] = {};
   for (const kind of FINDING_KINDS) {
@@ -82,10 +93,12 @@ export async function runFindingsSuite(dirs: string[], o: FindingsOptions): Prom
   }
   o.log('unmodified scans, best score (must stay under 0.5):');
   for (const [name, best] of Object.entries(absent)) o.log(`  ${name.padEnd(16)} ${Object.entries(best).map(([k, x]) => `${k} ${x.toFixed(3)}`).join(', ')}`);
-  return { byKind, absent };
+  const e = emphysemaOnPneumothorax;
+  o.log(`pneumothoraces adding ≥ 5 mL of low-attenuation lung to the emphysema reported on their side: ${e.reported} of ${e.pneumothoraces} (${Math.round(e.addedMl)} mL in all)`);
+  return { byKind, absent, emphysemaOnPneumothorax };
 }
 
-async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Outcome[]; absent: Record<string, number> }> {
+async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Outcome[]; absent: Record<string, number>; emphysemaAddedMl: number[] }> {
   const { volume } = await loadSeriesFromDir(c.seriesDir);
   const base = analyseVolume(volume);
   const absent: Record<string, number> = {};
@@ -99,6 +112,7 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
   const random = rng(0xf1d + c.name.length * 131);
   const outcomes: Outcome[] = [];
   const pictures: Picture[] = [];
+  const emphysemaAddedMl: number[] = [];
   const trials = o.trials ?? 4;
   let station = 0;
   for (let k = 0; k < trials; k++) {
@@ -120,6 +134,7 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
     put(node, 'a lymph node');
     const modified: Volume = { ...volume, hu };
     const a = analyseVolume(modified);
+    for (const f of inserted) if (f.kind === 'pneumothorax') emphysemaAddedMl.push(emphysemaMl(a, f.side) - emphysemaMl(base, f.side));
     for (const f of inserted) {
       const gt: GroundTruthLesion = { id: f.kind, kind: f.kind, sop_instance_uids: [...f.boxes.keys()].map((s) => volume.sopInstanceUIDs[s]), boxes: {} };
       for (const [s, b] of f.boxes) gt.boxes![volume.sopInstanceUIDs[s]] = b;
@@ -146,7 +161,12 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
     await fs.writeFile(file, montage(pictures, 4));
     o.log(`  ${file}: per finding, its central slice (truth red, answers cyan) and the top answer's slice`);
   }
-  return { outcomes, absent };
+  return { outcomes, absent, emphysemaAddedMl };
+}
+
+/** The low-attenuation volume (mL) of the emphysema reported (likelihood 0.5 or more) on one side. */
+function emphysemaMl(a: VolumeAnalysis, side: string): number {
+  return a.candidates.filter((x) => x.kind === 'emphysema' && x.side === side && x.lesionLikelihood >= 0.5).reduce((t, x) => t + (x.measures?.lowAttenuationMl ?? 0), 0);
 }
 
 /** The stations of the scan's own lymph nodes (ground truth), by their centres. */

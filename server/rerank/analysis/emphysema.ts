@@ -31,12 +31,17 @@ const GROUP_MM = 5;
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
+/**
+ * `pleuralAir`: 1 on grid voxels of a pneumothorax (findPneumothoraces): neither it nor the lung within the
+ * neighbourhood's reach of it is judged (its edge, partial volume with the air, reads as low attenuation).
+ */
+export function findEmphysema(ctx: FindingContext, box: GridBox, pleuralAir: Uint8Array): Candidate[] {
   const { v, g, m } = ctx;
   const plane = g.rows * g.columns;
   const idx = boxIndices(box, g);
   const D = { slices: box.slices, rows: box.rows, columns: box.columns, spacing: g.spacing };
   const n = idx.length;
+  const besideAir = nearPleuralAir(pleuralAir, idx, D, NEIGHBOURHOOD_MM);
   // the share of each grid voxel's volume voxels below -950 HU (aerated lung only), in box order
   const share = new Float32Array(n);
   const lung = new Uint8Array(n);
@@ -44,7 +49,7 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
   const vhu = v.hu, vRows = v.rows, vColumns = v.columns;
   for (let j = 0; j < n; j++) {
     const i = idx[j];
-    if (!m.aerated[i] || m.airway.mask[i]) continue;
+    if (!m.aerated[i] || m.airway.mask[i] || besideAir?.[j]) continue;
     lung[j] = 1;
     const s = (i / plane) | 0, q = i - s * plane, r = (q / g.columns) | 0, c = q - r * g.columns;
     const vs1 = Math.min(v.slices, s * g.fz + g.fz), vr1 = Math.min(vRows, r * g.fy + g.fy), vc0 = c * g.fx, vc1 = Math.min(vColumns, vc0 + g.fx);
@@ -138,6 +143,18 @@ export function findEmphysema(ctx: FindingContext, box: GridBox): Candidate[] {
  * group (never across the midline, where the lungs may touch). Groups of at least `minVoxels` region
  * voxels, each listed by its region voxels only.
  */
+/** 1 in box order where a voxel lies within `mm` of pleural air (or is it); undefined where there is none. */
+function nearPleuralAir(pleuralAir: Uint8Array, idx: Int32Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number): Uint8Array | undefined {
+  const notAir = new Uint8Array(idx.length).fill(1);
+  let any = false;
+  for (let j = 0; j < idx.length; j++) if (pleuralAir[idx[j]]) { notAir[j] = 0; any = true; }
+  if (!any) return undefined;
+  const d2 = squaredDistanceToBackground(notAir, D, D.spacing);
+  const near = new Uint8Array(idx.length);
+  for (let j = 0; j < idx.length; j++) near[j] = d2[j] <= mm * mm ? 1 : 0;
+  return near;
+}
+
 function groupedParts(region: Uint8Array, sideOf: Uint8Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number, minVoxels: number): Int32Array[] {
   // only the region's box grown by `mm` can hold a group: the work is done there (most lungs have little or no region)
   const plane = D.rows * D.columns;

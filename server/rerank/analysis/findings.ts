@@ -76,11 +76,11 @@ export function findLesionFreeFindings(v: Volume, g: Grid, m: LungMasks, compart
     const lungBox = maskBox(cg, coarse.m.lung, 2);
     const cThorax = coarseBox(thorax, coarse.k, cg);
     if (lungBox) {
-      const fluid = new Uint8Array(cg.hu.length);
+      const fluid = new Uint8Array(cg.hu.length), pleuralAir = new Uint8Array(cg.hu.length);
       add(timed('effusion', () => findEffusions(coarse, cThorax, cg.hu, fluid)));
-      add(timed('pneumothorax', () => findPneumothoraces(coarse, lungBox, cg.hu)));
+      add(timed('pneumothorax', () => findPneumothoraces(coarse, lungBox, cg.hu, pleuralAir)));
       add(timed('thickening', () => findThickening(ctx, thorax)));
-      add(timed('emphysema', () => findEmphysema(coarse, lungBox)));
+      add(timed('emphysema', () => findEmphysema(coarse, lungBox, pleuralAir)));
       dense = timed('consolidation', () => findConsolidation(coarse, lungBox, cg.hu, fluid));
       add(dense.consolidations);
       add(dense.atelectases);

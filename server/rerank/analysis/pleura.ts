@@ -28,6 +28,9 @@ const FLUID_HU: [number, number] = [-20, 35];
 /** Radius (mm) of the ball that opens the fluid: thinner layers are partial volume at the lung's edge. */
 const FLUID_OPEN_MM = 3;
 const AIR_HU = -985;
+/** Pleural air is a plate, thin for its extent (depth over diameter under this) and this wide (mm) at least; a bulla is round and smaller. */
+const PLATE_FLATNESS = 0.5;
+const PLATE_MIN_MM = 30;
 /** Soft tissue of a thickened pleura: above fluid, below bone. */
 const TISSUE_HU: [number, number] = [20, 150];
 const BONE_HU = 250;
@@ -259,8 +262,12 @@ export function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Arra
   return out;
 }
 
-/** Pneumothorax candidates in `box` (the aerated lungs' box), on `sm` (HU, smoothed or block-averaged). */
-export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array): Candidate[] {
+/**
+ * Pneumothorax candidates in `box` (the aerated lungs' box), on `sm` (HU, smoothed or block-averaged);
+ * `found` gets 1 on the voxels of those that are broad plates of air against the chest wall (emphysema
+ * leaves them out: that air is the pleural space's, not destroyed lung).
+ */
+export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array, found: Uint8Array): Candidate[] {
   const { g, m, compartments } = ctx;
   const heart: number = Compartment.Heart, mediastinum: number = Compartment.Mediastinum;
   const idx = boxIndices(box, g);
@@ -303,9 +310,11 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
     if (!cand) continue;
     // a plate along the wall, not a round bulla: thin for its extent
     const flat = depthMm / Math.max(1, cand.diameterMm);
-    cand.lesionLikelihood = sigmoid((depthMm - 3) / 1) * sigmoid((wallShare - 0.25) / 0.06) * sigmoid((cand.diameterMm - 30) / 6) * sigmoid((0.5 - flat) / 0.08) * sigmoid((-985 - huSum / vox.length) / 6 + 1);
+    cand.lesionLikelihood = sigmoid((depthMm - 3) / 1) * sigmoid((wallShare - 0.25) / 0.06) * sigmoid((cand.diameterMm - PLATE_MIN_MM) / 6) * sigmoid((PLATE_FLATNESS - flat) / 0.08) * sigmoid((-985 - huSum / vox.length) / 6 + 1);
     cand.amount = depthMm < 20 ? 'small' : depthMm < 30 ? 'moderate' : 'large';
     cand.measures = { depthMm: round1(depthMm), volumeMl: round1(vox.length * voxelMl), wallShare: Math.round(wallShare * 100) / 100 };
+    // a plate of air against the chest wall is the pleural space's however its likelihood reads: a bulla is round and smaller
+    if (wall > 0 && flat < PLATE_FLATNESS && cand.diameterMm >= PLATE_MIN_MM) for (const i of vox) found[i] = 1;
     out.push(cand);
   }
   return out;

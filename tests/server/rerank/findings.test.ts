@@ -84,6 +84,9 @@ describe('chest findings on a synthetic chest', () => {
     expect(c.side).toBe('left');
     expect(c.measures!.depthMm).toBeGreaterThan(10);
     expect(c.measures!.depthMm).toBeLessThan(30);
+    // its air is the pleural space's, not lung destroyed by emphysema
+    const emphysema = a.candidates.filter((x) => x.kind === 'emphysema' && x.side === 'left' && onTruth(x, f));
+    expect(emphysema.map((x) => x.lesionLikelihood).filter((l) => l >= 0.5)).toEqual([]);
     await rankedFirst(a, f);
   }, 60_000);
 
