@@ -1,0 +1,52 @@
+/**
+ * `npm run -s eval:absent -- [--cases <dir>...] [--folds DIR] [--no-model]`: descriptions of a lesion a
+ * development scan does not have, and how confidently each is answered anyway (it should be "no confident
+ * match": under 0.5). Every development scan's masses and nodules are left-sided (their ground truth and
+ * ../shared/data/README.md), so right-sided masses, a right hilar one included, are absent from all three.
+ * With `--folds` (models/train/fit-likelihood.ts --write puts them in .cache/likelihood/folds) each scan's
+ * candidates are scored by the likelihood fitted without it, as an unseen scan's are: the number that counts.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { parseQuery } from '../server/query/parse';
+import { lesionLikelihood, type LikelihoodWeights } from '../server/rerank/analysis/likelihood';
+import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
+import { openScorer } from '../server/runtime/registry';
+import { loadSeriesFromDir } from '../server/series/load';
+import { SAMPLE_DATA_DIR } from '../server/series/sample';
+import { discoverCases, readCase } from './eval-cases';
+import { exitWithError, parseArgs, single } from './rerank-cli';
+
+const ABSENT = [
+  '50 mm mass in the right lower lung', 'mass in the right lower lobe', 'large right upper lobe mass', 'right middle lobe mass',
+  'right hilar mass', '右肺上叶肿块', '右肺下叶肿块', '右肺门肿块',
+];
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2), ['cases', 'folds'], ['no-model']);
+  const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
+  const folds = single(args, 'folds');
+  const learned = args.flags.has('no-model') ? undefined : await openScorer({ log: pino({ level: 'warn' }, pino.destination(2)) });
+  let confident = 0, asked = 0;
+  for (const dir of dirs) {
+    const c = await readCase(dir);
+    const { volume } = await loadSeriesFromDir(c.seriesDir);
+    let a: VolumeAnalysis = analyseVolume(volume);
+    if (folds) {
+      const w = JSON.parse(await fs.readFile(path.join(folds, `${c.name}.json`), 'utf8')) as LikelihoodWeights;
+      a = { ...a, candidates: a.candidates.map((x) => (x.kind === 'lesion' ? { ...x, lesionLikelihood: lesionLikelihood(x, w) } : x)) };
+    }
+    for (const text of ABSENT) {
+      const r = await rerankSlices(a, parseQuery(text), { topK: 1, scorer: learned?.scorer });
+      const top = r.results[0]?.score ?? 0;
+      asked++;
+      if (top >= 0.5) confident++;
+      process.stdout.write(`  ${c.name.padEnd(16)} ${top.toFixed(2)}${top >= 0.5 ? ' CONFIDENT' : '          '}  "${text}"${top >= 0.5 ? ` -> slice ${r.results[0].index}, ${r.results[0].regions[0]?.label ?? ''}` : ''}\n`);
+    }
+  }
+  await learned?.close();
+  process.stdout.write(`absent lesions answered confidently: ${confident} of ${asked}${folds ? ' (each scan scored by the likelihood fitted without it)' : ''}\n`);
+}
+
+main().catch((err) => exitWithError('eval:absent', err));
