@@ -11,7 +11,8 @@
  * low-attenuation area), its measures the share below -950 HU in the cluster and in its lung zone, and
  * the share of it within 10 mm of the pleura (paraseptal emphysema is subpleural, centrilobular is
  * scattered through the lobule centres, mostly in the upper zones). Degree, from the zone's share:
- * small (mild) under 10 %, moderate under 20 %, large (severe) beyond.
+ * small (mild) under 10 %, moderate under 20 %, large (severe) beyond. A pneumothorax's air, and the lung
+ * within the neighbourhood's reach of it, are not judged: that air is the pleural space's.
  */
 import type { FindingContext } from './finding-region';
 import { boxIndices, regionCandidate, type GridBox } from './finding-region';
@@ -138,11 +139,6 @@ export function findEmphysema(ctx: FindingContext, box: GridBox, pleuralAir: Uin
   return out;
 }
 
-/**
- * The voxels of `region`, grouped: clusters within 2·`mm` of each other through the same lung are one
- * group (never across the midline, where the lungs may touch). Groups of at least `minVoxels` region
- * voxels, each listed by its region voxels only.
- */
 /** 1 in box order where a voxel lies within `mm` of pleural air (or is it); undefined where there is none. */
 function nearPleuralAir(pleuralAir: Uint8Array, idx: Int32Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number): Uint8Array | undefined {
   const notAir = new Uint8Array(idx.length).fill(1);
@@ -155,6 +151,11 @@ function nearPleuralAir(pleuralAir: Uint8Array, idx: Int32Array, D: { slices: nu
   return near;
 }
 
+/**
+ * The voxels of `region`, grouped: clusters within 2·`mm` of each other through the same lung are one
+ * group (never across the midline, where the lungs may touch). Groups of at least `minVoxels` region
+ * voxels, each listed by its region voxels only.
+ */
 function groupedParts(region: Uint8Array, sideOf: Uint8Array, D: { slices: number; rows: number; columns: number; spacing: [number, number, number] }, mm: number, minVoxels: number): Int32Array[] {
   // only the region's box grown by `mm` can hold a group: the work is done there (most lungs have little or no region)
   const plane = D.rows * D.columns;
