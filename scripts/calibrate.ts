@@ -17,9 +17,8 @@
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { lesionLikelihood, type LikelihoodWeights } from '../server/rerank/analysis/likelihood';
+import type { LikelihoodWeights } from '../server/rerank/analysis/likelihood';
 import { CALIBRATION, CONFIDENT_SCORE, lesionEvidence, scoresOf, supportOf } from '../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { analyseVolume, type VolumeAnalysis } from '../server/rerank/pipeline';
@@ -32,6 +31,7 @@ import { isTrainingBand } from '../models/synthetic/split';
 import { fits, MARGINS, queriesFor, runTrial, textureFor } from '../models/synthetic/trials';
 import { analysed } from './analysis-cache';
 import { discoverCases, readCase, regionHits, type GroundTruthLesion } from './eval-cases';
+import { foldWeights, withLikelihood } from './fold-weights';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
 /** One query's lesions: their evidence, and which of them is the described one (none for a negative). */
@@ -41,7 +41,7 @@ interface Sample { case: string; evidence: number[]; right: boolean[] }
 async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], lesion: GroundTruthLesion | null, scorer?: LearnedScorer, fold?: LikelihoodWeights): Promise<Sample[]> {
   // the likelihood a scan's candidates get from weights fitted without that scan: its competitors are
   // then as unfamiliar to the likelihood as an unseen scan's are
-  if (fold) a = { ...a, candidates: a.candidates.map((c) => (c.kind === 'lesion' ? { ...c, lesionLikelihood: lesionLikelihood(c, fold) } : c)) };
+  if (fold) a = withLikelihood(a, fold);
   const learned: CandidateScore[] | undefined = scorer && a.candidates.length ? await scorer.scoreCandidates(a.volume, a.candidates) : undefined;
   const out: Sample[] = [];
   for (const text of texts) {
@@ -64,16 +64,6 @@ async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], l
     });
   }
   return out;
-}
-
-/** The likelihood's weights fitted without this scan (models/train/fit-likelihood.ts --write), if there. */
-async function foldWeights(dir: string, caseName: string): Promise<LikelihoodWeights | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(path.join(dir, `${caseName}.json`), 'utf8')) as LikelihoodWeights;
-  } catch {
-    process.stderr.write(`calibrate: no weights without ${caseName} in ${dir}: its candidates keep the shipped likelihood (in-sample, overconfident)\n`);
-    return undefined;
-  }
 }
 
 interface Calibration { sharpness: number; notInSeries: number }

@@ -6,16 +6,15 @@
  * With `--folds` (models/train/fit-likelihood.ts --write puts them in .cache/likelihood/folds) each scan's
  * candidates are scored by the likelihood fitted without it, as an unseen scan's are: the number that counts.
  */
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
-import { lesionLikelihood, type LikelihoodWeights } from '../server/rerank/analysis/likelihood';
+import { CONFIDENT_SCORE } from '../server/rerank/fuse';
 import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rerank/pipeline';
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
 import { discoverCases, readCase } from './eval-cases';
+import { foldWeights, withLikelihood } from './fold-weights';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
 const ABSENT = [
@@ -33,16 +32,14 @@ async function main(): Promise<void> {
     const c = await readCase(dir);
     const { volume } = await loadSeriesFromDir(c.seriesDir);
     let a: VolumeAnalysis = analyseVolume(volume);
-    if (folds) {
-      const w = JSON.parse(await fs.readFile(path.join(folds, `${c.name}.json`), 'utf8')) as LikelihoodWeights;
-      a = { ...a, candidates: a.candidates.map((x) => (x.kind === 'lesion' ? { ...x, lesionLikelihood: lesionLikelihood(x, w) } : x)) };
-    }
+    const w = folds ? await foldWeights(folds, c.name) : undefined;
+    if (w) a = withLikelihood(a, w);
     for (const text of ABSENT) {
       const r = await rerankSlices(a, parseQuery(text), { topK: 1, scorer: learned?.scorer });
       const top = r.results[0]?.score ?? 0;
       asked++;
-      if (top >= 0.5) confident++;
-      process.stdout.write(`  ${c.name.padEnd(16)} ${top.toFixed(2)}${top >= 0.5 ? ' CONFIDENT' : '          '}  "${text}"${top >= 0.5 ? ` -> slice ${r.results[0].index}, ${r.results[0].regions[0]?.label ?? ''}` : ''}\n`);
+      if (top >= CONFIDENT_SCORE) confident++;
+      process.stdout.write(`  ${c.name.padEnd(16)} ${top.toFixed(2)}${top >= CONFIDENT_SCORE ? ' CONFIDENT' : '          '}  "${text}"${top >= CONFIDENT_SCORE ? ` -> slice ${r.results[0].index}, ${r.results[0].regions[0]?.label ?? ''}` : ''}\n`);
     }
   }
   await learned?.close();
