@@ -179,13 +179,13 @@ function irregularityOf(e: Evidence): number {
   return m === undefined ? c : (1 - w) * c + w * clamp01(m);
 }
 
+/** Margin words that one measure, the outline's irregularity, judges alike. */
+const IRREGULAR_MARGINS = new Set<string>(['spiculated', 'lobulated', 'irregular']);
+
 function marginMembership(margin: Margin | string, e: Evidence): number {
   const irr = irregularityOf(e);
+  if (IRREGULAR_MARGINS.has(margin)) return sigmoid((irr - 0.3) / 0.1);
   switch (margin) {
-    case 'spiculated':
-    case 'lobulated':
-    case 'irregular':
-      return sigmoid((irr - 0.3) / 0.1);
     case 'smooth':
       return sigmoid((0.35 - irr) / 0.1);
     case 'ill-defined':
@@ -443,7 +443,13 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
     pushFactor(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
   }
-  for (const m of f.margins) pushFactor(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin);
+  // "lobulated, with spiculation": words the one irregularity measure judges weigh once (each is still reported)
+  const judged = new Set<string>();
+  for (const m of f.margins) {
+    const measure = IRREGULAR_MARGINS.has(m) ? 'irregular' : m;
+    pushFactor(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, '', judged.has(measure));
+    judged.add(measure);
+  }
   if (describe) for (const tf of factors) tf.measured = measuredWords(f, e, tf.term);
 
   // what only some kinds have: a node's station and short axis, an effusion's amount, air inside a lesion, ...
@@ -467,11 +473,14 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   return { candidate: c, judged: e, finding: findingIndex, evidence, likelihood, score: 0, factors, label: describe ? labelOf(e) : '' };
 }
 
-/** A factor of a stated attribute (none where the finding does not state it): its membership lifted to the floor, over the base rate. */
-function pushFactor(out: TermFactor[], term: Term | undefined, membership: number, floor: number, base: number, measured = ''): void {
+/**
+ * A factor of a stated attribute (none where the finding does not state it): its membership lifted to the
+ * floor, over the base rate; a ratio of 1 where another stated word was already judged by the same measure.
+ */
+function pushFactor(out: TermFactor[], term: Term | undefined, membership: number, floor: number, base: number, measured = '', counted = false): void {
   if (!term) return;
   const mem = clamp01(membership);
-  out.push({ term, membership: mem, ratio: (floor + (1 - floor) * mem) / base, measured });
+  out.push({ term, membership: mem, ratio: counted ? 1 : (floor + (1 - floor) * mem) / base, measured });
 }
 
 /** What a candidate shows of a stated attribute, in words (for a stated-versus-measured report). */

@@ -171,6 +171,15 @@ describe('scores that mean something', () => {
     expect(q.score).toBeGreaterThanOrEqual(p.score);
   });
 
+  it.each([
+    ['spiculated nodule in the left upper lobe', 'lobulated spiculated nodule in the left upper lobe'],
+    ['左肺上叶结节伴短毛刺', '左肺上叶结节，分叶状，伴短毛刺'],
+  ])('margin words one measure judges weigh once: "%s" and "%s" score alike', (one, two) => {
+    const p = top(one), q = top(two);
+    expect(q.c.id).toBe(p.c.id);
+    expect(q.score).toBeCloseTo(p.score, 6);
+  });
+
   it('a wrong size re-orders but does not hide the only nodule that fits the rest, and says so', () => {
     const r = fuse(a, parseQuery('5 mm nodule in the left upper lobe'));
     const best = r.findings[0].lesions[0];
