@@ -3,6 +3,7 @@
  * truth the synthetic stress suite and the lesion model's training are built on. Pure functions over
  * a HuGrid with an explicit seeded RNG, so every trial and dataset is reproducible.
  */
+import { feretAxes } from '../../server/rerank/analysis/measure';
 import type { HuGrid } from '../../server/runtime/lesion-cnn/patches';
 
 export type Texture = 'solid' | 'part-solid' | 'ground-glass';
@@ -235,28 +236,8 @@ export function insertLesion(g: HuGrid, p: LesionParams): LesionTruth {
   }
   let largest: number[] = [];
   for (const px of bodyPixels.values()) if (px.length > largest.length) largest = px;
-  return { boxes, ...axesOf(largest, colSp, rowSp) };
-}
-
-/** Longest diameter (Feret, 2° steps) of a set of pixels [c, r, ...] and the width perpendicular to it, in mm. */
-export function axesOf(px: number[], colSp: number, rowSp: number): { longAxisMm: number; shortAxisMm: number } {
-  if (!px.length) return { longAxisMm: 0, shortAxisMm: 0 };
-  const extent = (a: number): number => {
-    const ca = Math.cos(a), sa = Math.sin(a);
-    let lo = Infinity, hi = -Infinity;
-    for (let k = 0; k < px.length; k += 2) {
-      const t = px[k] * colSp * ca + px[k + 1] * rowSp * sa;
-      if (t < lo) lo = t;
-      if (t > hi) hi = t;
-    }
-    return hi - lo + (Math.abs(ca) * colSp + Math.abs(sa) * rowSp);
-  };
-  let best = 0, bestA = 0;
-  for (let deg = 0; deg < 180; deg += 2) {
-    const e = extent((deg * Math.PI) / 180);
-    if (e > best) { best = e; bestA = (deg * Math.PI) / 180; }
-  }
-  return { longAxisMm: best, shortAxisMm: extent(bestA + Math.PI / 2) };
+  const { longMm, shortMm } = feretAxes(largest, colSp, rowSp);
+  return { boxes, longAxisMm: longMm, shortAxisMm: shortMm };
 }
 
 /**
