@@ -74,10 +74,8 @@ export function clearOfKnown(a: VolumeAnalysis, site: Site, radiusMm: number, kn
   return known.every((k) => Math.hypot(gap(p.slice, k.slices, v.sliceSpacing), gap(p.row, k.rows, v.pixelSpacing[0]), gap(p.column, k.columns, v.pixelSpacing[1])) >= need);
 }
 
-/** The zone word of a place's height in its lung (0 at the base .. 1 at the apex). */
-export function zoneOf(f: number): 'upper' | 'middle' | 'lower' {
-  return f > 2 / 3 ? 'upper' : f < 1 / 3 ? 'lower' : 'middle';
-}
+/** The zone word of a place's height in its lung (0 at the base .. 1 at the apex), as the analysis words it. */
+export { zoneOf } from '../../server/rerank/analysis/lung-position';
 
 /**
  * The site a trial of this class and size draws: one at random of those it fits in the evaluation bands,

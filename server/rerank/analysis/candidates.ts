@@ -8,16 +8,16 @@
  * size as a radiologist measures it, density, shape, context in the lung (vessel tests see only
  * aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
-import type { Lobe } from '../../query/finding';
 import type { Vec3, Volume } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
 import { gridToPatient } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
+import { positionInLung } from './lung-position';
 import { growAxial, measureGrown, type AxialGrowth, type AxialMeasure } from './measure';
 import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
-import type { Candidate, CandidateSlice, LungSide, Wall, Zone } from './types';
+import type { Candidate, CandidateSlice, LungSide, Wall } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
 export const GGO_HU = -750;
@@ -90,21 +90,6 @@ export function symmetricEigenvalues3(a: number, b: number, c: number, d: number
   const e3 = q + 2 * p * Math.cos(phi + (2 * Math.PI) / 3);
   const e2 = 3 * q - e1 - e3;
   return [e1, e2, e3];
-}
-
-/** Soft lobe membership from the position in the lung (fissures approximated by planes). */
-export function lobeMembership(side: LungSide, zoneFraction: number, apFraction: number): Partial<Record<Lobe, number>> {
-  // oblique fissure: high posteriorly (~70% of the lung height), near the base anteriorly
-  const lower = sigmoid((0.25 + 0.45 * apFraction - zoneFraction) / 0.07);
-  // horizontal fissure (right) / lingula (left): anterior, below mid-height
-  const anteriorLow = sigmoid((0.55 - zoneFraction) / 0.07) * sigmoid((0.6 - apFraction) / 0.1);
-  const middle = (1 - lower) * anteriorLow;
-  const upper = Math.max(0, 1 - lower - middle);
-  return side === 'right' ? { RUL: upper, RML: middle, RLL: lower } : { LUL: upper, lingula: middle, LLL: lower };
-}
-
-export function zoneOf(zoneFraction: number): Zone {
-  return zoneFraction > 2 / 3 ? 'upper' : zoneFraction < 1 / 3 ? 'lower' : 'middle';
 }
 
 /**
@@ -685,15 +670,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   const gsC = sh.ms + crop.s0, grC = sh.mr + crop.r0, gcC = sh.mc + crop.c0;
   const centroidMm = gridToPatient(g, gsC, grC, gcC);
   const side: LungSide = sh.left >= sh.right ? 'left' : 'right';
-  const sideIdx = side === 'left' ? 2 : 1;
-  const ext = m.extent[sideIdx];
-  const zoneFraction = ext && ext.zMax > ext.zMin ? clamp01((centroidMm[2] - ext.zMin) / (ext.zMax - ext.zMin)) : 0.5;
-  const k = (Math.round(gsC) * 3 + sideIdx) * 4;
-  const [xMin, xMax, yMin, yMax] = [m.sliceExtent[k], m.sliceExtent[k + 1], m.sliceExtent[k + 2], m.sliceExtent[k + 3]];
-  const apFraction = yMax > yMin ? clamp01((centroidMm[1] - yMin) / (yMax - yMin)) : 0.5; // +y is posterior
-  const mid = m.midlineX[Math.round(gsC)];
-  const lateralSpan = side === 'left' ? xMax - mid : mid - xMin;
-  const lateralFraction = lateralSpan > 0 ? clamp01(Math.abs(centroidMm[0] - mid) / lateralSpan) : 0.5;
+  const position = positionInLung(g, m, side, centroidMm, gsC);
   const hilum = hilarAxis(m, side);
   const hilumDistanceMm = hilum ? Math.max(0, distanceToSegment(centroidMm, hilum[0], hilum[1]) - axes.longMm / 2) : undefined;
 
@@ -725,12 +702,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
     hilumDistanceMm,
     marginIrregularity: measured?.irregularity ?? 0,
     side,
-    zone: zoneOf(zoneFraction),
-    zoneFraction,
-    apFraction,
-    anteroposterior: apFraction < 1 / 3 ? 'anterior' : apFraction > 2 / 3 ? 'posterior' : 'middle',
-    lateralFraction,
-    lobes: lobeMembership(side, zoneFraction, apFraction),
+    ...position,
     touching: [],
     slices: slicesOut,
     lesionLikelihood: 0,

@@ -6,9 +6,10 @@
  * analysis grid (fz × fy × fx volume voxels per voxel) or the volume itself (1 × 1 × 1).
  */
 import type { Volume, Vec3 } from '../../series/volume';
-import { lobeMembership, symmetricEigenvalues3, zoneOf } from './candidates';
+import { symmetricEigenvalues3 } from './candidates';
 import type { Grid } from './grid';
 import type { LungMasks } from './lungs';
+import { positionInLung } from './lung-position';
 import { feretAxes } from './measure';
 import { addToSliceBoxes, type SliceBox } from './morphology';
 import type { Candidate, CandidateKind, CandidateSlice, LungSide, Wall } from './types';
@@ -188,35 +189,6 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
   return cand;
 }
 
-/** Zone, antero-posterior and lateral position of a point within its lung, as the lesions have them. */
-export function positionInLung(g: Grid, m: LungMasks, side: LungSide, p: Vec3, gridSlice: number): Pick<Candidate, 'zone' | 'zoneFraction' | 'apFraction' | 'anteroposterior' | 'lateralFraction' | 'lobes'> {
-  const sideIdx = side === 'left' ? 2 : 1;
-  const ext = m.extent[sideIdx];
-  const zoneFraction = ext && ext.zMax > ext.zMin ? clamp01((p[2] - ext.zMin) / (ext.zMax - ext.zMin)) : 0.5;
-  // the lung's extent on the nearest slice that shows it
-  const s0 = Math.max(0, Math.min(g.slices - 1, Math.round(gridSlice)));
-  let xMin = NaN, xMax = NaN, yMin = NaN, yMax = NaN, s = s0;
-  for (let d = 0; d < g.slices; d++) {
-    for (const t of [s0 - d, s0 + d]) {
-      if (t < 0 || t >= g.slices) continue;
-      const k = (t * 3 + sideIdx) * 4;
-      if (!Number.isNaN(m.sliceExtent[k])) { [xMin, xMax, yMin, yMax] = [m.sliceExtent[k], m.sliceExtent[k + 1], m.sliceExtent[k + 2], m.sliceExtent[k + 3]]; s = t; break; }
-    }
-    if (!Number.isNaN(xMin)) break;
-  }
-  const apFraction = yMax > yMin ? clamp01((p[1] - yMin) / (yMax - yMin)) : 0.5;
-  const mid = m.midlineX[s];
-  const span = side === 'left' ? xMax - mid : mid - xMin;
-  const lateralFraction = span > 0 ? clamp01(Math.abs(p[0] - mid) / span) : 0.5;
-  return {
-    zone: zoneOf(zoneFraction),
-    zoneFraction,
-    apFraction,
-    anteroposterior: apFraction < 1 / 3 ? 'anterior' : apFraction > 2 / 3 ? 'posterior' : 'middle',
-    lateralFraction,
-    lobes: lobeMembership(side, zoneFraction, apFraction),
-  };
-}
 
 /** A box of the grid that a stage works in: its own dims, and its voxels' indices in the grid. */
 export interface GridBox {
