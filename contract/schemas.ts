@@ -125,7 +125,7 @@ export const Side = literals(['left', 'right', 'bilateral'] as const);
 export const Lobe = literals(['RUL', 'RML', 'RLL', 'LUL', 'lingula', 'LLL'] as const);
 export const Level = literals(['apex', 'hilum', 'carina', 'aortic arch', 'lung base'] as const);
 export const SizeWord = literals(['small', 'moderate', 'large'] as const);
-export const Texture = literals(['solid', 'part-solid', 'ground-glass'] as const);
+export const Texture = literals(['solid', 'part-solid', 'ground-glass', 'subsolid'] as const);
 export const Margin = literals(['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'] as const);
 export const Sign = literals([
   'air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving',

@@ -30,7 +30,8 @@ export type Lobe = 'RUL' | 'RML' | 'RLL' | 'LUL' | 'lingula' | 'LLL';
 export type Level = 'apex' | 'hilum' | 'carina' | 'aortic arch' | 'lung base';
 /** Size said in words rather than numbers: "small"/"tiny"/"少量", "moderate"/"中等量", "large"/"enlarged"/"肿大". */
 export type SizeWord = 'small' | 'moderate' | 'large';
-export type Texture = 'solid' | 'part-solid' | 'ground-glass';
+/** 'subsolid' is either of the last two: part-solid or pure ground glass (not solid). */
+export type Texture = 'solid' | 'part-solid' | 'ground-glass' | 'subsolid';
 /** 'irregular' is an irregular contour that is not called spiculated or lobulated ("不规则"). */
 export type Margin = 'spiculated' | 'lobulated' | 'smooth' | 'ill-defined' | 'irregular';
 export type Sign =

@@ -342,7 +342,7 @@ const BASE_RATE = {
   sizeWord: 0.4,
   margin: 0.35,
   type: { nodule: 0.6, mass: 0.35, 'ground-glass opacity': 0.3, calcification: 0.2, cavity: 0.3 } as Record<string, number>,
-  texture: { solid: 0.6, 'part-solid': 0.2, 'ground-glass': 0.3 } as Record<string, number>,
+  texture: { solid: 0.6, 'part-solid': 0.2, 'ground-glass': 0.3, subsolid: 0.5 } as Record<string, number>,
 };
 
 /** Which stated attributes the pipeline cannot judge, and whether the finding can be ranked at all. */
@@ -440,7 +440,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) pushFactor(factors, termOf(f, 'size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord);
   if (f.texture) {
     const t = textureOf(e);
-    const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : t.partSolid;
+    const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : f.texture === 'subsolid' ? t.partSolid + t.groundGlass : t.partSolid;
     pushFactor(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
   }
   // "lobulated, with spiculation": words the one irregularity measure judges weigh once (each is still reported)

@@ -271,6 +271,9 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'texture', value: 'ground-glass',
     phrases: ['ground glass', 'groundglass', 'pure ground glass', 'non solid', 'nonsolid'],
   },
+  // part-solid or pure ground glass: anything but solid
+  { kind: 'texture', value: 'subsolid', phrases: ['subsolid', 'sub solid'] },
+  { kind: 'type', value: 'nodule', phrases: ['SSN', 'SSNs'], implies: [{ kind: 'texture', value: 'subsolid' }] },
 
   // ---- margins ----
   {
@@ -336,8 +339,6 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['with', 'containing', 'showing', 'demonstrating', 'along with', 'associated with', 'accompanied by'] },
   { kind: 'connector', value: 'and', phrases: ['and', 'or', 'as well as', 'plus', 'also', 'and/or'] },
   { kind: 'connector', value: 'stop', phrases: ['but', 'however', 'although'] },
-  // Subsolid covers both pure ground-glass and part-solid: no single texture says it, so the user sees it was not used.
-  { kind: 'connector', value: 'unsupported', phrases: ['subsolid', 'sub solid', 'SSN', 'SSNs'] },
   { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to', 'adjacent'] },
   {
     kind: 'connector', value: 'filler',

@@ -9,7 +9,7 @@ import type { TermKind } from '../finding';
  *     'filler' (a, the, 见, 约, 大小 ...), 'prep' (in, of, at: anatomy after it belongs to the noun before it),
  *     'with' (with, 伴, 内见: what follows describes the current finding), 'and' (and, 及, 、: may start a new
  *     finding), 'stop' (but, 但: ends a negation), 'unsupported' (a phrase the parser knows it cannot represent,
- *     e.g. "subsolid" / "亚实性": reported in `unknown`, and it stops "实性" inside it from matching).
+ *     e.g. "大血管" (great vessels): reported in `unknown`, and it stops "血管" inside it from matching).
  * - 'negation' rows: value 'no' denies what follows to the end of the clause, 'next' only the next term ("non").
  */
 export type LexKind = TermKind | 'lobePart' | 'connector';

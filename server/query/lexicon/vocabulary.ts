@@ -18,7 +18,7 @@ export const VOCABULARY: Partial<Record<LexKind, readonly string[]>> = {
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
   station: ['1', '2', '2-4', '3a', '3p', '4', '5', '6', '7', '8', '9', '10', '11'],
   'size-word': ['small', 'moderate', 'large'],
-  texture: ['solid', 'part-solid', 'ground-glass'],
+  texture: ['solid', 'part-solid', 'ground-glass', 'subsolid'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
   sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
   count: ['multiple', 'single'],

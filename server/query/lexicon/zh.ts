@@ -240,6 +240,8 @@ export const ZH_LEXICON: LexEntry[] = [
     kind: 'texture', value: 'ground-glass',
     phrases: ['纯磨玻璃', '磨玻璃', '毛玻璃', '磨玻璃样', '磨玻璃密度', '非实性', '纯磨玻璃密度'],
   },
+  // 亚实性: part-solid or pure ground glass, anything but solid
+  { kind: 'texture', value: 'subsolid', phrases: ['亚实性'] },
 
   // ---- margins ----
   {
@@ -284,8 +286,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['伴', '伴有', '合并', '内见', '其内见', '内可见', '含', '伴发'] },
   { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
   { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
-  // Subsolid covers both pure ground-glass and part-solid: no single texture says it, so the user sees it was not used.
-  { kind: 'connector', value: 'unsupported', phrases: ['亚实性', '大血管', '小血管'] },
+  { kind: 'connector', value: 'unsupported', phrases: ['大血管', '小血管'] },
   { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻', '紧贴', '贴邻', '贴近', '毗邻', '靠近'] },
   {
     kind: 'connector', value: 'filler',

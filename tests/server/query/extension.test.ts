@@ -25,7 +25,9 @@ describe('lexicon extension', () => {
     expect(q.unknown).toEqual([]);
     expect(q.findings).toHaveLength(1);
     expect(q.findings[0]).toMatchObject({ type: 'nodule', texture: 'part-solid', anatomy: { lobe: 'RUL', side: 'right', organ: 'lung' } });
-    expect(parseQuery('subsolid SPN').unknown.map((s) => 'subsolid SPN'.slice(s.start, s.end))).toEqual(['subsolid SPN']);
+    const plain = parseQuery('subsolid SPN');
+    expect(plain.unknown.map((s) => 'subsolid SPN'.slice(s.start, s.end))).toEqual(['SPN']);
+    expect(plain.findings[0].texture).toBe('subsolid');
   });
 
   it.each([

@@ -16,7 +16,7 @@ const ALLOWED: Partial<Record<LexEntry['kind'], string[]>> = {
   lobePart: ['upper', 'lower'],
   'size-word': ['small', 'moderate', 'large'],
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
-  texture: ['solid', 'part-solid', 'ground-glass'],
+  texture: ['solid', 'part-solid', 'ground-glass', 'subsolid'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
   sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
   count: ['multiple', 'single'],

@@ -304,9 +304,14 @@ const MORE: Case[] = [
   {
     text: 'subsolid nodule, RUL',
     lang: 'en',
-    findings: [F({ type: 'nodule', anatomy: RUL })],
-    terms: [T('type', 'nodule', 'nodule')],
-    unknown: ['subsolid'],
+    findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],
+    terms: [T('texture', 'subsolid', 'subsolid'), T('type', 'nodule', 'nodule')],
+  },
+  {
+    text: 'SSN in the LUL with a solid component',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: LUL, texture: 'part-solid' })],
+    terms: [T('type', 'nodule', 'SSN'), T('texture', 'part-solid', 'solid component')],
   },
   {
     text: 'Mass-like consolidation in the left lower lobe; no cavitation',

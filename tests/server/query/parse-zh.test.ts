@@ -289,9 +289,8 @@ const MORE: Case[] = [
   {
     text: '右肺上叶亚实性结节',
     lang: 'zh',
-    findings: [F({ type: 'nodule', anatomy: RUL })],
-    terms: [T('type', 'nodule', '结节')],
-    unknown: ['亚实性'],
+    findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],
+    terms: [T('texture', 'subsolid', '亚实性'), T('type', 'nodule', '结节')],
   },
   {
     text: '纵隔内未见肿大淋巴结',

@@ -188,6 +188,25 @@ describe('scores that mean something', () => {
   });
 });
 
+describe('a subsolid description', () => {
+  // a ground-glass and a solid nodule of one size, in the same lung
+  const glass: Vec3 = [LUNG_X, 2, 85], solid: Vec3 = [LUNG_X, 2, 40];
+  const a = phantom({ spheres: [{ centre: glass, diameter: 12, hu: -550 }, { centre: solid, diameter: 12, hu: 35 }] });
+  const top = (text: string) => fuse(a, parseQuery(text)).findings[0].lesions[0];
+
+  it.each(['subsolid nodule in the left lung', '左肺亚实性结节'])('"%s" is answered by the ground-glass nodule, not the solid one', (text) => {
+    expect(nearest([top(text).candidate], glass).d).toBeLessThan(4);
+    expect(nearest([top(text.replace('subsolid', 'solid').replace('亚实性', '实性')).candidate], solid).d).toBeLessThan(4);
+  });
+
+  it('scores the ground-glass nodule higher than the plain description does', () => {
+    const glassScore = (text: string): number | undefined => fuse(a, parseQuery(text)).findings[0].lesions.find((l) => nearest([l.candidate], glass).d < 4)?.score;
+    const plain = glassScore('nodule in the left lung');
+    expect(plain).toBeDefined();
+    expect(glassScore('subsolid nodule in the left lung')).toBeGreaterThan(plain!);
+  });
+});
+
 describe('a chain of touching pieces', () => {
   // a small nodule low in the left lung, and a large mass higher in the same lung
   const nodule: Vec3 = [LUNG_X + 5, 10, 30], mass: Vec3 = [LUNG_X, -10, 95];
