@@ -142,6 +142,11 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'organ', value: 'airway', plural: true,
     phrases: ['airway', 'trachea', 'tracheal', 'bronchus', 'bronchi', 'bronchial', 'small airway', 'large airway'],
   },
+  // a main bronchus runs from the carina to its hilum: what lies at it is hilar
+  {
+    kind: 'organ', value: 'airway', plural: true, implies: [{ kind: 'level', value: 'hilum' }],
+    phrases: ['main bronchus', 'mainstem bronchus', 'main stem bronchus', 'main bronchi', 'mainstem', 'main stem'],
+  },
   { kind: 'organ', value: 'chest wall', phrases: ['chest wall'] },
   { kind: 'organ', value: 'liver', phrases: ['liver', 'hepatic'] },
   { kind: 'organ', value: 'kidney', plural: true, phrases: ['kidney', 'renal'] },
@@ -339,7 +344,7 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'with', phrases: ['with', 'containing', 'showing', 'demonstrating', 'along with', 'associated with', 'accompanied by'] },
   { kind: 'connector', value: 'and', phrases: ['and', 'or', 'as well as', 'plus', 'also', 'and/or'] },
   { kind: 'connector', value: 'stop', phrases: ['but', 'however', 'although'] },
-  { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to', 'adjacent'] },
+  { kind: 'connector', value: 'prep', phrases: ['in', 'of', 'at', 'on', 'within', 'involving', 'near', 'adjacent to', 'abutting', 'along', 'from', 'to', 'adjacent', 'next to', 'beside'] },
   {
     kind: 'connector', value: 'filler',
     phrases: [

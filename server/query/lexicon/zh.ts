@@ -124,7 +124,9 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'organ', value: 'mediastinum', phrases: ['上纵隔'], implies: [{ kind: 'position', value: 'upper' }] },
   { kind: 'organ', value: 'mediastinum', phrases: ['中纵隔'], implies: [{ kind: 'position', value: 'middle' }] },
   { kind: 'organ', value: 'heart', phrases: ['心脏', '心包'] },
-  { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '主支气管', '小气道', '大气道'] },
+  { kind: 'organ', value: 'airway', phrases: ['气管', '支气管', '小气道', '大气道'] },
+  // 主支气管 runs from the carina to its hilum: what lies at it is hilar
+  { kind: 'organ', value: 'airway', phrases: ['主支气管'], implies: [{ kind: 'level', value: 'hilum' }] },
   { kind: 'organ', value: 'chest wall', phrases: ['胸壁'] },
   { kind: 'organ', value: 'liver', phrases: ['肝', '肝脏', '肝内'] },
   { kind: 'organ', value: 'kidney', phrases: ['肾', '肾脏'] },

@@ -308,6 +308,13 @@ const MORE: Case[] = [
     terms: [T('texture', 'subsolid', 'subsolid'), T('type', 'nodule', 'nodule')],
   },
   {
+    text: 'mass encasing the left main bronchus',
+    lang: 'en',
+    findings: [F({ type: 'mass', anatomy: { organ: 'airway', side: 'left', level: 'hilum' } })],
+    terms: [T('type', 'mass', 'mass'), T('side', 'left', 'left'), T('organ', 'airway', 'main bronchus')],
+    unknown: ['encasing'],
+  },
+  {
     text: 'SSN in the LUL with a solid component',
     lang: 'en',
     findings: [F({ type: 'nodule', anatomy: LUL, texture: 'part-solid' })],

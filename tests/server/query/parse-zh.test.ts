@@ -287,6 +287,13 @@ const MORE: Case[] = [
     terms: [T('segment', 'apical', '尖段'), T('segment', 'superior', '背段', 1), T('type', 'nodule', '结节', 1)],
   },
   {
+    text: '右主支气管旁肿块',
+    lang: 'zh',
+    findings: [F({ type: 'mass', anatomy: { organ: 'airway', side: 'right', level: 'hilum' } })],
+    terms: [T('organ', 'airway', '主支气管'), T('type', 'mass', '肿块')],
+    unknown: ['旁'],
+  },
+  {
     text: '右肺上叶亚实性结节',
     lang: 'zh',
     findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],
