@@ -169,7 +169,32 @@ const hasLocation = (seg: Tok[]) => seg.some((t) => LOCATION_KINDS.has(t.kind) &
 const isLocationOnly = (seg: Tok[]) =>
   hasLocation(seg) && seg.every((t) => LOCATION_KINDS.has(t.kind) || t.kind === 'connector');
 
+/**
+ * "实性成分约5mm", "a 4 mm solid component", "solid component of 5 mm": a size beside a texture that names a part
+ * of the lesion, in its clause with only fillers between (or a preposition, after it), measures that part, not the lesion. The texture token takes it in (its span
+ * covers both) and the size token becomes a filler.
+ */
+function readComponentSizes(tokens: Tok[]): void {
+  const sizeBeside = (from: number, step: number): Tok | undefined => {
+    for (let j = from + step; j >= 0 && j < tokens.length; j += step) {
+      const t = tokens[j];
+      if (!isConnector(t, 'filler') && !(step > 0 && isConnector(t, 'prep'))) return t.kind === 'size' ? t : undefined;
+    }
+    return undefined;
+  };
+  tokens.forEach((t, i) => {
+    if (t.kind !== 'texture' || !t.component) return;
+    const size = sizeBeside(i, 1) ?? sizeBeside(i, -1);
+    if (!size) return;
+    t.start = Math.min(t.start, size.start);
+    t.end = Math.max(t.end, size.end);
+    size.kind = 'connector';
+    size.value = 'filler';
+  });
+}
+
 export function groupFindings(tokens: Token[], text: string): Draft[] {
+  readComponentSizes(tokens);
   const drafts: Draft[] = [];
   let pending: Tok[] = [];
   let current: Draft | undefined;

@@ -24,13 +24,15 @@ export interface Token {
   negated?: boolean;
   afterWith?: boolean;
   role?: 'head' | 'feature';
+  /** A texture naming a part of the lesion (LexEntry.component). */
+  component?: boolean;
 }
 
 function token(kind: Token['kind'], value: string, start: number, end: number, extra?: Partial<Token>): Token {
   return {
     kind, value, start, end,
     implies: extra?.implies, plural: extra?.plural ?? false, dims: extra?.dims, diagnosis: extra?.diagnosis ?? false,
-    negated: false, afterWith: false, role: undefined,
+    negated: false, afterWith: false, role: undefined, component: extra?.component ?? false,
   };
 }
 
@@ -100,7 +102,7 @@ export function tokenize(text: string, matcher: PhraseMatcher = DEFAULT_MATCHER)
       // A phrase the tables know they do not handle is reported as not understood, and keeps a shorter
       // phrase inside it from matching ("亚实性" is not "实性").
       const kind = entry.kind === 'connector' && entry.value === 'unsupported' ? 'unknown' : entry.kind;
-      tokens.push(token(kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural, diagnosis: entry.diagnosis === true }));
+      tokens.push(token(kind, entry.value, i, m.end, { implies: entry.implies, plural: m.plural, diagnosis: entry.diagnosis === true, component: entry.component === true }));
       i = m.end;
       continue;
     }

@@ -269,9 +269,10 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'texture', value: 'part-solid',
     phrases: [
       'part solid', 'partly solid', 'partially solid', 'semi solid', 'semisolid', 'mixed', 'mixed density',
-      'mixed ground glass', 'mixed attenuation', 'heterogeneous attenuation', 'solid component', 'solid portion', 'solid part',
+      'mixed ground glass', 'mixed attenuation', 'heterogeneous attenuation',
     ],
   },
+  { kind: 'texture', value: 'part-solid', component: true, phrases: ['solid component', 'solid portion', 'solid part'] },
   {
     kind: 'texture', value: 'ground-glass',
     phrases: ['ground glass', 'groundglass', 'pure ground glass', 'non solid', 'nonsolid'],

@@ -34,4 +34,6 @@ export interface LexEntry {
    * term there) instead of starting a second one, unless it names a place that finding cannot be in.
    */
   diagnosis?: boolean;
+  /** Texture rows only: the phrase names a part of the lesion ("solid component", "实性成分"); a size beside it measures that part. */
+  component?: boolean;
 }

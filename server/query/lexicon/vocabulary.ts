@@ -42,6 +42,7 @@ export function entryProblem(entry: LexEntry): string | undefined {
   const bad = valueProblem(entry.kind, entry.value);
   if (bad) return bad;
   if (entry.diagnosis && entry.kind !== 'type') return `${entry.kind} "${entry.value}": only type rows can be a diagnosis`;
+  if (entry.component && entry.kind !== 'texture') return `${entry.kind} "${entry.value}": only texture rows can name a component`;
   if (entry.phrases.length === 0) return `${entry.kind} "${entry.value}" has no phrases`;
   for (const p of entry.phrases) {
     if (p.trim() === '' || p.length > MAX_PHRASE) return `${entry.kind} "${entry.value}": phrase "${p}" is empty or too long`;

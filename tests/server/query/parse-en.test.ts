@@ -315,6 +315,13 @@ const MORE: Case[] = [
     unknown: ['encasing'],
   },
   {
+    text: 'part-solid nodule with a solid component of approximately 5 mm, 14 mm overall',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: { organ: 'lung' }, texture: 'part-solid', size: { mm: 14, dims: [14] } })],
+    terms: [T('texture', 'part-solid', 'solid component of approximately 5 mm'), T('size', '14', '14 mm')],
+    unknown: ['overall'],
+  },
+  {
     text: 'SSN in the LUL with a solid component',
     lang: 'en',
     findings: [F({ type: 'nodule', anatomy: LUL, texture: 'part-solid' })],

@@ -294,6 +294,12 @@ const MORE: Case[] = [
     unknown: ['旁'],
   },
   {
+    text: '右肺上叶前段部分实性结节，实性成分约4mm',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: { ...RUL, segment: 'anterior' }, texture: 'part-solid' })],
+    terms: [T('texture', 'part-solid', '部分实性'), T('texture', 'part-solid', '实性成分约4mm')],
+  },
+  {
     text: '右肺上叶亚实性结节',
     lang: 'zh',
     findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],
