@@ -1,6 +1,7 @@
 /**
  * Reads a size at a position of the normalised text: "8mm", "1.2 cm", "12×9mm", "12 x 9 x 7 mm", "12 mm x 9 mm",
- * "8-mm", "3 厘米", "8-10 mm" (a range keeps its upper bound). Every value comes back in mm.
+ * "8-mm", "3 厘米", "8-10 mm" (a range keeps its upper bound), "1,2 cm" (a decimal comma, where a unit or a second
+ * dimension follows). Every value comes back in mm.
  */
 import { isWordChar } from './normalize';
 
@@ -11,6 +12,7 @@ export interface SizeMatch {
 }
 
 const NUMBER = /\d+(?:\.\d+)?/y;
+const DECIMAL_COMMA = /\d+,\d+/y;
 const UNIT = /(mm|cm|millimet(?:er|re)s?|centimet(?:er|re)s?|毫米|厘米|公分)/y;
 const BY = /(?:[x×*✕╳]|by)/y;
 const RANGE = /(?:[-–~～至到]|to)/y;
@@ -43,17 +45,29 @@ function readUnit(s: string, i: number): { factor: number; end: number } | undef
   return { factor: unitFactor(m[0]), end };
 }
 
+/** A number at i: "1.2", or "1,2" where a unit or a "×" follows (else "1,2" is a list and reads as "1"). */
+function readNumber(s: string, i: number): { value: number; end: number } | undefined {
+  const dc = stickyAt(DECIMAL_COMMA, s, i);
+  if (dc) {
+    const end = i + dc[0].length;
+    if (readUnit(s, end) || stickyAt(BY, s, skipSpaces(s, end))) return { value: Number(dc[0].replace(',', '.')), end };
+  }
+  const m = stickyAt(NUMBER, s, i);
+  return m ? { value: Number(m[0]), end: i + m[0].length } : undefined;
+}
+
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
 export function readSize(s: string, start: number): SizeMatch | undefined {
-  if (isWordChar(s[start - 1]) || s[start - 1] === '.') return undefined;
-  const first = stickyAt(NUMBER, s, start);
+  // not inside a number: "1.2", and "1,2" whose first part did not read as a size
+  if (isWordChar(s[start - 1]) || s[start - 1] === '.' || (s[start - 1] === ',' && isWordChar(s[start - 2]) && /\d/.test(s[start - 2]))) return undefined;
+  const first = readNumber(s, start);
   if (!first) return undefined;
-  const values: number[] = [Number(first[0])];
+  const values: number[] = [first.value];
   const factors: Array<number | undefined> = [];
-  let end = start + first[0].length;
+  let end = first.end;
   let unit = readUnit(s, end);
   factors.push(unit?.factor);
   if (unit) end = unit.end;
@@ -64,10 +78,10 @@ export function readSize(s: string, start: number): SizeMatch | undefined {
     const by = stickyAt(BY, s, j);
     if (!by) break;
     const k = skipSpaces(s, j + by[0].length);
-    const num = stickyAt(NUMBER, s, k);
+    const num = readNumber(s, k);
     if (!num) break;
-    values.push(Number(num[0]));
-    end = k + num[0].length;
+    values.push(num.value);
+    end = num.end;
     unit = readUnit(s, end);
     factors.push(unit?.factor);
     if (unit) end = unit.end;

@@ -199,7 +199,7 @@ export const EN_LEXICON: LexEntry[] = [
 
   // ---- levels ----
   { kind: 'level', value: 'apex', phrases: ['apex', 'apices', 'apical', 'lung apex', 'lung apices', 'apical region'] },
-  { kind: 'level', value: 'hilum', phrases: ['hilum', 'hila', 'hilar', 'perihilar', 'hilar region'] },
+  { kind: 'level', value: 'hilum', phrases: ['hilum', 'hila', 'hilar', 'perihilar', 'hilar region', 'parahilar', 'infrahilar', 'suprahilar'] },
   { kind: 'level', value: 'carina', phrases: ['carina', 'carinal'] },
   { kind: 'level', value: 'aortic arch', phrases: ['aortic arch', 'level of the aortic arch', 'aortic arch level'] },
   {
@@ -220,7 +220,10 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'lower', phrases: ['lower', 'inferior', 'lower zone', 'lower lung zone', 'lower lung'] },
   {
     kind: 'position', value: 'medial',
-    phrases: ['medial', 'medially', 'paramediastinal', 'juxtamediastinal', 'paravertebral', 'paraspinal', 'paracardiac'],
+    phrases: [
+      'medial', 'medially', 'paramediastinal', 'juxtamediastinal', 'paravertebral', 'paraspinal', 'paracardiac', 'retrocardiac',
+      'azygoesophageal recess', 'azygo esophageal recess', 'azygo oesophageal recess',
+    ],
   },
   // Against the mediastinum or what lies in it: a medial lung lesion, not a mediastinal one ("mass abutting the aorta").
   { kind: 'position', value: 'medial', phrases: beside(TOUCHING, MEDIASTINAL_STRUCTURES) },

@@ -191,7 +191,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'upper', phrases: ['上部', '上方', '上野', '上肺野'] },
   { kind: 'position', value: 'middle', phrases: ['中部', '中野', '中肺野'] },
   { kind: 'position', value: 'lower', phrases: ['下部', '下方', '下野', '下肺野'] },
-  { kind: 'position', value: 'medial', phrases: ['内侧', '内侧部', '纵隔旁', '主动脉旁', '脊柱旁', '椎旁', '心缘旁'] },
+  { kind: 'position', value: 'medial', phrases: ['内侧', '内侧部', '纵隔旁', '主动脉旁', '脊柱旁', '椎旁', '心缘旁', '近纵隔', '近纵隔处', '纵隔面', '心影后', '心后'] },
   // Against the mediastinum or what lies in it: a medial lung lesion, not a mediastinal one ("紧贴降主动脉").
   { kind: 'position', value: 'medial', phrases: [...beside(TOUCHING, MEDIASTINAL_STRUCTURES), ...beside(PRESSED, ['心包'])] },
   // "靠近主动脉弓" (near the arch) stays the level alone.

@@ -322,6 +322,18 @@ const MORE: Case[] = [
     unknown: ['overall'],
   },
   {
+    text: 'right infrahilar nodule, 1,2 cm',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: { organ: 'lung', side: 'right', level: 'hilum' }, size: { mm: 12, dims: [12] } })],
+    terms: [T('side', 'right', 'right'), T('level', 'hilum', 'infrahilar'), T('type', 'nodule', 'nodule'), T('size', '12', '1,2 cm')],
+  },
+  {
+    text: 'retrocardiac mass',
+    lang: 'en',
+    findings: [F({ type: 'mass', anatomy: { organ: 'lung', position: ['medial'] } })],
+    terms: [T('position', 'medial', 'retrocardiac'), T('type', 'mass', 'mass')],
+  },
+  {
     text: 'SSN in the LUL with a solid component',
     lang: 'en',
     findings: [F({ type: 'nodule', anatomy: LUL, texture: 'part-solid' })],

@@ -300,6 +300,12 @@ const MORE: Case[] = [
     terms: [T('texture', 'part-solid', '部分实性'), T('texture', 'part-solid', '实性成分约4mm')],
   },
   {
+    text: '右肺上叶近纵隔处结节',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: { ...RUL, position: ['medial'] } })],
+    terms: [T('position', 'medial', '近纵隔处'), T('type', 'nodule', '结节')],
+  },
+  {
     text: '右肺上叶亚实性结节',
     lang: 'zh',
     findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],

@@ -24,6 +24,9 @@ describe('size reading', () => {
     ['8-10 mm', [10]],
     ['12×9', [12, 9]],
     ['１２ｍｍ', [12]],
+    ['1,2 cm', [12]],
+    ['8,5mm', [8.5]],
+    ['3,2×2,8 cm', [32, 28]],
   ])('%s → %j mm', (text, dims) => {
     const q = parseQuery(`nodule ${text}`);
     expect(q.findings[0].size).toEqual({ mm: Math.max(...dims), dims });
@@ -36,6 +39,13 @@ describe('size reading', () => {
     expect(readSize('s6 mm', 1)).toBeUndefined();
     expect(readSize('8 cmx', 0)).toBeUndefined();
     expect(readSize('8 mmhg', 0)).toBeUndefined();
+  });
+
+  it('reads a decimal comma only where a unit or a second dimension follows, never the digits after a list comma', () => {
+    expect(readSize('4,5 and 6 mm', 0)).toBeUndefined();
+    expect(readSize('4,5 and 6 mm', 2)).toBeUndefined();
+    expect(readSize('1,2 cm', 2)).toBeUndefined();
+    expect(readSize('1,2 cm', 0)?.dims).toEqual([12]);
   });
 
   it('keeps decimals exact', () => {
