@@ -275,7 +275,11 @@ export const EN_LEXICON: LexEntry[] = [
       'mixed ground glass', 'mixed attenuation', 'heterogeneous attenuation',
     ],
   },
-  { kind: 'texture', value: 'part-solid', component: true, phrases: ['solid component', 'solid portion', 'solid part'] },
+  // (a "central" solid component is central in the lesion, not in the lung)
+  {
+    kind: 'texture', value: 'part-solid', component: true,
+    phrases: ['solid component', 'solid portion', 'solid part', 'central solid component', 'central solid portion', 'central solid part'],
+  },
   {
     kind: 'texture', value: 'ground-glass',
     phrases: ['ground glass', 'groundglass', 'pure ground glass', 'non solid', 'nonsolid'],

@@ -238,7 +238,7 @@ export const ZH_LEXICON: LexEntry[] = [
     kind: 'texture', value: 'part-solid',
     phrases: ['部分实性', '半实性', '混合性', '混合', '混合密度', '混杂密度', '混合磨玻璃', '混杂磨玻璃', '混合型'],
   },
-  { kind: 'texture', value: 'part-solid', component: true, phrases: ['实性成分'] },
+  { kind: 'texture', value: 'part-solid', component: true, phrases: ['实性成分', '中央实性成分', '中心实性成分'] },
   {
     kind: 'texture', value: 'ground-glass',
     phrases: ['纯磨玻璃', '磨玻璃', '毛玻璃', '磨玻璃样', '磨玻璃密度', '非实性', '纯磨玻璃密度'],

@@ -328,6 +328,12 @@ const MORE: Case[] = [
     terms: [T('side', 'right', 'right'), T('level', 'hilum', 'infrahilar'), T('type', 'nodule', 'nodule'), T('size', '12', '1,2 cm')],
   },
   {
+    text: 'ground-glass nodule with a central solid component, LUL',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: LUL, texture: 'part-solid' })],
+    terms: [T('texture', 'ground-glass', 'ground-glass'), T('type', 'nodule', 'nodule'), T('texture', 'part-solid', 'central solid component')],
+  },
+  {
     text: 'retrocardiac mass',
     lang: 'en',
     findings: [F({ type: 'mass', anatomy: { organ: 'lung', position: ['medial'] } })],
