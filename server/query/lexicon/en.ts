@@ -43,7 +43,7 @@ function stations(): LexEntry[] {
     ['2-4', ['paratracheal', 'pretracheal', 'paratracheal region'], [MEDIASTINUM]],
     ['3a', ['prevascular'], [MEDIASTINUM]],
     ['3p', ['retrotracheal'], [MEDIASTINUM]],
-    ['4', ['lower paratracheal', 'low paratracheal', 'tracheobronchial', 'tracheobronchial angle'], [MEDIASTINUM]],
+    ['4', ['lower paratracheal', 'low paratracheal', 'tracheobronchial', 'tracheobronchial angle', 'precarinal'], [MEDIASTINUM]],
     ['5', ['subaortic', 'aortopulmonary', 'aortopulmonary window', 'aorto pulmonary window', 'AP window'], [MEDIASTINUM, { kind: 'level', value: 'aortic arch' }]],
     ['6', ['para aortic', 'paraaortic'], [MEDIASTINUM]],
     ['7', ['subcarinal'], [MEDIASTINUM, { kind: 'level', value: 'carina' }]],

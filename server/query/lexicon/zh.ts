@@ -39,7 +39,7 @@ function stations(): LexEntry[] {
     ['2-4', ['气管旁', '气管前', '气管周围', '气管前腔静脉后', '腔静脉后'], [MEDIASTINUM]],
     ['3a', ['血管前'], [MEDIASTINUM]],
     ['3p', ['气管后'], [MEDIASTINUM]],
-    ['4', ['下气管旁', '气管支气管旁', '气管支气管', '奇静脉旁'], [MEDIASTINUM]],
+    ['4', ['下气管旁', '气管支气管旁', '气管支气管', '奇静脉旁', '隆突前'], [MEDIASTINUM]],
     ['5', ['主肺动脉窗', '主-肺动脉窗', '主肺窗', '主动脉弓下', '主动脉下', 'AP窗'], [MEDIASTINUM, { kind: 'level', value: 'aortic arch' }]],
     ['7', ['隆突下', '气管隆突下'], [MEDIASTINUM, { kind: 'level', value: 'carina' }]],
     ['8', ['食管旁'], [MEDIASTINUM]],

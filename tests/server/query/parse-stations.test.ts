@@ -27,6 +27,18 @@ const QUERIES: Case[] = [
     terms: [T('side', 'right', '右侧'), T('station', '2-4', '气管旁'), T('type', 'lymph node', '淋巴结'), T('size-word', 'large', '肿大')],
   },
   {
+    text: 'precarinal lymph node',
+    lang: 'en',
+    findings: [F({ type: 'lymph node', anatomy: { station: '4', ...MED } })],
+    terms: [T('station', '4', 'precarinal'), T('type', 'lymph node', 'lymph node')],
+  },
+  {
+    text: '隆突前淋巴结肿大',
+    lang: 'zh',
+    findings: [F({ type: 'lymph node', anatomy: { station: '4', ...MED }, sizeWord: 'large' })],
+    terms: [T('station', '4', '隆突前'), T('type', 'lymph node', '淋巴结'), T('size-word', 'large', '肿大')],
+  },
+  {
     text: '纵隔淋巴结肿大',
     lang: 'zh',
     findings: [F({ type: 'lymph node', anatomy: { ...MED }, sizeWord: 'large' })],
