@@ -262,7 +262,7 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'size-word', value: 'moderate',
     phrases: ['moderate', 'moderate sized', 'moderately sized', 'medium', 'medium sized', 'moderate amount', 'moderate volume', 'moderate amount of'],
   },
-  { kind: 'size-word', value: 'small', phrases: ['small', 'tiny', 'minute', 'little', 'small sized'] },
+  { kind: 'size-word', value: 'small', phrases: ['small', 'tiny', 'minute', 'little', 'small sized', 'subcentimeter', 'sub centimeter', 'subcentimetre', 'sub centimetre'] },
   // Amounts: "trace effusion", "a small amount of fluid", "mild emphysema".
   { kind: 'size-word', value: 'small', phrases: ['trace', 'minimal', 'mild', 'small amount', 'small volume', 'small amount of', 'trace amount of'] },
 
@@ -364,7 +364,7 @@ export const EN_LEXICON: LexEntry[] = [
       'prominent',
       'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls', 'up to',
     ],
   },
 ];

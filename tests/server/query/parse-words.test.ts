@@ -21,7 +21,7 @@ const EN_SIZE_WORDS: Array<[string, 'small' | 'moderate' | 'large']> = [
   ['large', 'large'], ['big', 'large'], ['huge', 'large'], ['massive', 'large'], ['bulky', 'large'], ['giant', 'large'],
   ['sizeable', 'large'], ['sizable', 'large'], ['enlarged', 'large'],
   ['moderate', 'moderate'], ['moderate-sized', 'moderate'],
-  ['small', 'small'], ['tiny', 'small'], ['minute', 'small'], ['little', 'small'],
+  ['small', 'small'], ['tiny', 'small'], ['minute', 'small'], ['little', 'small'], ['subcentimeter', 'small'], ['sub-centimetre', 'small'],
 ];
 
 const EN_SIZE: Case[] = [
