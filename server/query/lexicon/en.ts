@@ -97,6 +97,8 @@ export const EN_LEXICON: LexEntry[] = [
       'ground glass shadow', 'groundglass opacity', 'GGO',
     ],
   },
+  { kind: 'type', value: 'ground-glass opacity', plural: true, phrases: ['pGGO'], implies: [{ kind: 'texture', value: 'ground-glass' }] },
+  { kind: 'type', value: 'ground-glass opacity', plural: true, phrases: ['mGGO'], implies: [{ kind: 'texture', value: 'part-solid' }] },
   {
     kind: 'type', value: 'consolidation', plural: true,
     phrases: ['consolidation', 'consolidative opacity', 'airspace consolidation', 'air space consolidation', 'airspace opacity'],
@@ -119,7 +121,7 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'type', value: 'bronchiectasis', plural: true, phrases: ['bronchiectasis', 'bronchiectases', 'bronchiectatic change'] },
   {
     kind: 'type', value: 'lymph node', plural: true,
-    phrases: ['lymph node', 'node', 'lymphadenopathy', 'adenopathy'],
+    phrases: ['lymph node', 'node', 'lymphadenopathy', 'adenopathy', 'LN'],
   },
   {
     kind: 'type', value: 'pleural thickening', plural: true,
@@ -158,8 +160,8 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'organ', value: 'bone', plural: true, phrases: ['bone', 'rib', 'vertebra', 'vertebrae', 'vertebral', 'spine', 'osseous'] },
 
   // ---- side ----
-  { kind: 'side', value: 'left', phrases: ['left', 'left-sided', 'left side'] },
-  { kind: 'side', value: 'right', phrases: ['right', 'right-sided', 'right side'] },
+  { kind: 'side', value: 'left', phrases: ['left', 'left-sided', 'left side', 'lt', 'L'] },
+  { kind: 'side', value: 'right', phrases: ['right', 'right-sided', 'right side', 'rt', 'R'] },
   { kind: 'side', value: 'bilateral', phrases: ['bilateral', 'bilaterally', 'both sides', 'both'] },
   { kind: 'side', value: 'bilateral', phrases: ['both lungs', 'both lung fields', 'bilateral lungs'], implies: [LUNG] },
 

@@ -334,6 +334,18 @@ const MORE: Case[] = [
     terms: [T('texture', 'ground-glass', 'ground-glass'), T('type', 'nodule', 'nodule'), T('texture', 'part-solid', 'central solid component')],
   },
   {
+    text: 'R hilar mass',
+    lang: 'en',
+    findings: [F({ type: 'mass', anatomy: { organ: 'lung', side: 'right', level: 'hilum' } })],
+    terms: [T('side', 'right', 'R'), T('level', 'hilum', 'hilar'), T('type', 'mass', 'mass')],
+  },
+  {
+    text: 'lt lower lobe mGGO, 12 mm',
+    lang: 'en',
+    findings: [F({ type: 'ground-glass opacity', anatomy: LLL, texture: 'part-solid', size: { mm: 12, dims: [12] } })],
+    terms: [T('side', 'left', 'lt'), T('type', 'ground-glass opacity', 'mGGO'), T('size', '12', '12 mm')],
+  },
+  {
     text: 'retrocardiac mass',
     lang: 'en',
     findings: [F({ type: 'mass', anatomy: { organ: 'lung', position: ['medial'] } })],
