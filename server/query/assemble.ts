@@ -171,8 +171,8 @@ const isLocationOnly = (seg: Tok[]) =>
 
 /**
  * "实性成分约5mm", "a 4 mm solid component", "solid component of 5 mm": a size beside a texture that names a part
- * of the lesion, in its clause with only fillers between (or a preposition, after it), measures that part, not the lesion. The texture token takes it in (its span
- * covers both) and the size token becomes a filler.
+ * of the lesion, in its clause with only fillers between (or a preposition, after it), measures that part, not
+ * the lesion. The texture token takes it in (its span covers both) and the size token becomes a filler.
  */
 function readComponentSizes(tokens: Tok[]): void {
   const sizeBeside = (from: number, step: number): Tok | undefined => {

@@ -62,7 +62,7 @@ function round2(x: number): number {
 
 export function readSize(s: string, start: number): SizeMatch | undefined {
   // not inside a number: "1.2", and "1,2" whose first part did not read as a size
-  if (isWordChar(s[start - 1]) || s[start - 1] === '.' || (s[start - 1] === ',' && isWordChar(s[start - 2]) && /\d/.test(s[start - 2]))) return undefined;
+  if (isWordChar(s[start - 1]) || s[start - 1] === '.' || (s[start - 1] === ',' && /\d/.test(s[start - 2] ?? ''))) return undefined;
   const first = readNumber(s, start);
   if (!first) return undefined;
   const values: number[] = [first.value];
