@@ -367,6 +367,8 @@ export const EN_LEXICON: LexEntry[] = [
       'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
       'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls', 'up to',
+      // "r/o malignancy" (rule out): its r is not the right side
+      'r/o', 'rule out', 'to rule out',
     ],
   },
 ];

@@ -346,6 +346,12 @@ const MORE: Case[] = [
     terms: [T('side', 'left', 'lt'), T('type', 'ground-glass opacity', 'mGGO'), T('size', '12', '12 mm')],
   },
   {
+    text: 'LLL nodule r/o malignancy',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: LLL })],
+    terms: [T('lobe', 'LLL', 'LLL'), T('type', 'nodule', 'nodule')],
+  },
+  {
     text: 'retrocardiac mass',
     lang: 'en',
     findings: [F({ type: 'mass', anatomy: { organ: 'lung', position: ['medial'] } })],
