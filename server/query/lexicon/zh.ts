@@ -196,7 +196,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'medial', phrases: [...beside(TOUCHING, MEDIASTINAL_STRUCTURES), ...beside(PRESSED, ['心包'])] },
   // "靠近主动脉弓" (near the arch) stays the level alone.
   {
-    kind: 'position', value: 'medial', phrases: beside(TOUCHING.filter((v) => v !== '靠近'), ['主动脉弓']),
+    kind: 'position', value: 'medial', phrases: [...beside(TOUCHING.filter((v) => v !== '靠近'), ['主动脉弓']), '主动脉弓旁'],
     implies: [{ kind: 'level', value: 'aortic arch' }],
   },
   { kind: 'position', value: 'lateral', phrases: ['外侧', '外侧部'] },
@@ -290,7 +290,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'connector', value: 'and', phrases: ['及', '和', '与', '并', '以及', '、', '或', '并见', '另见'] },
   { kind: 'connector', value: 'stop', phrases: ['但', '但是'] },
   { kind: 'connector', value: 'unsupported', phrases: ['大血管', '小血管'] },
-  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻', '紧贴', '贴邻', '贴近', '毗邻', '靠近'] },
+  { kind: 'connector', value: 'prep', phrases: ['于', '位于', '在', '邻近', '紧邻', '紧贴', '贴邻', '贴近', '毗邻', '靠近', '近'] },
   {
     kind: 'connector', value: 'filler',
     phrases: [

@@ -306,6 +306,12 @@ const MORE: Case[] = [
     terms: [T('position', 'medial', '近纵隔处'), T('type', 'nodule', '结节')],
   },
   {
+    text: '左肺上叶近主动脉弓旁结节',
+    lang: 'zh',
+    findings: [F({ type: 'nodule', anatomy: { lobe: 'LUL', side: 'left', organ: 'lung', position: ['medial'], level: 'aortic arch' } })],
+    terms: [T('position', 'medial', '主动脉弓旁'), T('type', 'nodule', '结节')],
+  },
+  {
     text: '右肺上叶亚实性结节',
     lang: 'zh',
     findings: [F({ type: 'nodule', anatomy: RUL, texture: 'subsolid' })],
