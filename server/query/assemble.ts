@@ -369,13 +369,10 @@ export function buildFinding(draft: Draft, index: number): Finding {
       raw.push({ kind: 'organ', value: 'lung', span, implied: true });
     }
   }
-  // "磨玻璃结节，其内可见实性成分" / "ground-glass nodule with a solid part": ground glass and solid together is part-solid;
-  // subsolid with either says which of the two it is
-  const subsolidAnd = textures.includes('subsolid') && textures.find((x) => x !== 'subsolid');
-  const texture: Texture | undefined =
-    textures.includes('part-solid') || (textures.includes('ground-glass') && textures.includes('solid')) || subsolidAnd === 'solid'
-      ? 'part-solid'
-      : subsolidAnd || textures[0];
+  // "磨玻璃结节，其内可见实性成分" / "ground-glass nodule with a solid part": ground glass (or subsolid) and solid together is
+  // part-solid; otherwise a named texture says which of its two subsolid is
+  const mixed = textures.includes('part-solid') || (textures.includes('solid') && (textures.includes('ground-glass') || textures.includes('subsolid')));
+  const texture: Texture | undefined = mixed ? 'part-solid' : (textures.find((x) => x !== 'subsolid') ?? textures[0]);
   if (!type && features.length > 0) type = features.shift();
   // A lobe is lung anatomy: "RUL nodule abutting the pleura" is in the lung, unless the finding itself is pleural.
   if (anatomy.lobe && anatomy.organ !== 'lung' && !(type && PLEURA_TYPES.has(type))) anatomy.organ = 'lung';

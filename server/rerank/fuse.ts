@@ -11,7 +11,7 @@
  * (size or segment off) re-orders candidates but never hides the only one that fits the rest,
  * and every stated attribute that did not fit is reported, stated against measured.
  */
-import type { Finding, FindingType, Margin, ParsedQuery, Term } from '../query/finding';
+import type { Finding, FindingType, Margin, ParsedQuery, Term, Texture } from '../query/finding';
 import { withShapeUnjudged } from './analysis/likelihood';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
 import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide, termOf } from './finding-factors';
@@ -177,6 +177,16 @@ function irregularityOf(e: Evidence): number {
   const m = e.learned?.marginIrregularity;
   const w = 0.5 * learnedWeight(e);
   return m === undefined ? c : (1 - w) * c + w * clamp01(m);
+}
+
+/** The candidate's share of a stated texture (subsolid: part-solid or ground glass). */
+function textureShare(texture: Texture, t: ReturnType<typeof textureOf>): number {
+  switch (texture) {
+    case 'solid': return t.solid;
+    case 'ground-glass': return t.groundGlass;
+    case 'subsolid': return t.partSolid + t.groundGlass;
+    default: return t.partSolid;
+  }
 }
 
 /** Margin words that one measure, the outline's irregularity, judges alike. */
@@ -438,17 +448,13 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
   }
   if (f.size && !judgesOwn(c.kind, 'size')) pushFactor(factors, termOf(f, 'size'), sizeMembership(f.size.mm, e), FLOOR.size, BASE_RATE.size);
   if (f.sizeWord && !judgesOwn(c.kind, 'sizeWord')) pushFactor(factors, termOf(f, 'size-word'), sizeWordMembership(f.sizeWord, f.type, c.diameterMm), FLOOR.sizeWord, BASE_RATE.sizeWord);
-  if (f.texture) {
-    const t = textureOf(e);
-    const p = f.texture === 'solid' ? t.solid : f.texture === 'ground-glass' ? t.groundGlass : f.texture === 'subsolid' ? t.partSolid + t.groundGlass : t.partSolid;
-    pushFactor(factors, termOf(f, 'texture'), p, FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
-  }
+  if (f.texture) pushFactor(factors, termOf(f, 'texture'), textureShare(f.texture, textureOf(e)), FLOOR.texture, BASE_RATE.texture[f.texture] ?? 0.4);
   // "lobulated, with spiculation": words the one irregularity measure judges weigh once (each is still reported)
-  const judged = new Set<string>();
+  let irregularJudged = false;
   for (const m of f.margins) {
-    const measure = IRREGULAR_MARGINS.has(m) ? 'irregular' : m;
-    pushFactor(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, '', judged.has(measure));
-    judged.add(measure);
+    const irregular = IRREGULAR_MARGINS.has(m);
+    pushFactor(factors, termOf(f, 'margin', m), marginMembership(m, e), FLOOR.margin, BASE_RATE.margin, '', irregular && irregularJudged);
+    irregularJudged ||= irregular;
   }
   if (describe) for (const tf of factors) tf.measured = measuredWords(f, e, tf.term);
 
