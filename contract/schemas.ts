@@ -128,7 +128,7 @@ export const SizeWord = literals(['small', 'moderate', 'large'] as const);
 export const Texture = literals(['solid', 'part-solid', 'ground-glass', 'subsolid'] as const);
 export const Margin = literals(['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'] as const);
 export const Sign = literals([
-  'air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving',
+  'air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving', 'necrosis',
 ] as const);
 
 export const Term = Type.Object(

@@ -352,6 +352,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     else if (imp.kind === 'station' && !anatomy.station) applied = Boolean((anatomy.station = imp.value));
     else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
     else if (imp.kind === 'position' && !positions.includes(imp.value)) applied = Boolean(positions.push(imp.value));
+    else if (imp.kind === 'count' && multiple === undefined) { multiple = imp.value === 'multiple'; applied = true; }
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
   }
   // "upper lobe" becomes a lobe once the side is known, else stays a coarse position.

@@ -42,7 +42,8 @@ export type Sign =
   | 'halo'
   | 'reversed halo'
   | 'tree-in-bud'
-  | 'crazy paving';
+  | 'crazy paving'
+  | 'necrosis';
 
 export type TermKind =
   | 'organ'

@@ -69,6 +69,8 @@ export const EN_LEXICON: LexEntry[] = [
     kind: 'type', value: 'nodule', plural: true,
     phrases: ['nodule', 'nodular opacity', 'nodular lesion', 'nodular density', 'micronodule'],
   },
+  // solitary pulmonary nodule
+  { kind: 'type', value: 'nodule', phrases: ['SPN'], implies: [{ kind: 'count', value: 'single' }] },
   { kind: 'type', value: 'nodule', phrases: ['GGN', 'GGNs', 'pGGN', 'pGGNs'], implies: [{ kind: 'texture', value: 'ground-glass' }] },
   { kind: 'type', value: 'nodule', phrases: ['mGGN', 'mGGNs', 'PSN', 'PSNs'], implies: [{ kind: 'texture', value: 'part-solid' }] },
   { kind: 'type', value: 'mass', plural: true, phrases: ['mass', 'mass lesion'] },
@@ -333,6 +335,11 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'sign', value: 'halo', plural: true, phrases: ['halo', 'halo sign'] },
   { kind: 'sign', value: 'reversed halo', plural: true, phrases: ['reversed halo', 'reverse halo', 'reversed halo sign', 'atoll sign'] },
   { kind: 'sign', value: 'tree-in-bud', plural: true, phrases: ['tree in bud', 'tree in bud sign', 'tree in bud pattern', 'tree in bud opacity'] },
+  // necrosis: a low-attenuation centre in a mass; named so the response can say it is not assessed
+  {
+    kind: 'sign', value: 'necrosis',
+    phrases: ['necrosis', 'necrotic', 'central necrosis', 'centrally necrotic', 'necrotic center', 'necrotic centre', 'necrotic component'],
+  },
   { kind: 'sign', value: 'crazy paving', plural: true, phrases: ['crazy paving', 'crazy paving pattern', 'crazy paving sign'] },
 
   // ---- count ----
@@ -366,7 +373,7 @@ export const EN_LEXICON: LexEntry[] = [
       'prominent',
       'focal', 'new', 'it', 'its', 'inside', 'internal', 'interior', 'around it', 'surrounding', 'which',
       'that', 'suspicious', 'likely', 'possible', 'probable', 'evident', 'appearance', 'obvious', 'lobe', 'segment',
-      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls', 'up to',
+      'zone', 'level', 'short', 'shallow', 'thin', 'fine', 'largest', 'definite', 'like', 'for', 'mass effect', 'find', 'show', 'shows', 'slice', 'slices', 'image', 'images', 'ct', 'chest ct', 'ct chest', 'scan', 'impression', 'findings', 'finding', 'please', 'where', 'looking for', 'compatible with', 'consistent with', 'component', 'round', 'rounded', 'oval', 'ovoid', 'enlarging', 'growing', 'increased', 'stable', 'unchanged', 'since prior', 'compared with prior', 'compared to prior', 'prior', 'previous', 'interval growth', 'interval increase', 'interval', 'concerning', 'predominant', 'predominantly', 'than', 'larger', 'smaller', 'short axis', 'long axis diameter', 'wall', 'walls', 'up to',
       // "r/o malignancy" (rule out): its r is not the right side
       'r/o', 'rule out', 'to rule out',
     ],

@@ -20,7 +20,7 @@ export const VOCABULARY: Partial<Record<LexKind, readonly string[]>> = {
   'size-word': ['small', 'moderate', 'large'],
   texture: ['solid', 'part-solid', 'ground-glass', 'subsolid'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
-  sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
+  sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving', 'necrosis'],
   count: ['multiple', 'single'],
   negation: ['no', 'next'],
   connector: ['filler', 'prep', 'with', 'and', 'stop', 'unsupported'],

@@ -276,6 +276,7 @@ export const ZH_LEXICON: LexEntry[] = [
   { kind: 'sign', value: 'halo', phrases: ['晕征'] },
   { kind: 'sign', value: 'reversed halo', phrases: ['反晕征', '环礁征'] },
   { kind: 'sign', value: 'tree-in-bud', phrases: ['树芽征', '树芽', '树芽状'] },
+  { kind: 'sign', value: 'necrosis', phrases: ['坏死', '坏死性', '中心坏死', '坏死灶', '坏死区', '液化坏死'] },
   { kind: 'sign', value: 'crazy paving', phrases: ['铺路石征', '铺路石', '碎石路征', '碎石路'] },
 
   // ---- count ----

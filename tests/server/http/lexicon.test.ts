@@ -12,7 +12,7 @@ import { http, listen, testConfig } from './helpers';
 const dir = mkdtempSync(path.join(tmpdir(), 'sf-lexicon-'));
 const goodFile = path.join(dir, 'house.json');
 const badFile = path.join(dir, 'bad.json');
-writeFileSync(goodFile, JSON.stringify([{ kind: 'type', value: 'nodule', phrases: ['SPN'] }]));
+writeFileSync(goodFile, JSON.stringify([{ kind: 'type', value: 'nodule', phrases: ['Rundherd'] }]));
 writeFileSync(badFile, JSON.stringify([{ kind: 'type', value: 'tumour', phrases: ['x'] }]));
 
 let index: FolderIndex;
@@ -25,7 +25,7 @@ it('reads --lexicon and SLICE_FINDER_LEXICON', () => {
   expect(loadConfig([], { SLICE_FINDER_LEXICON: goodFile }).lexiconFile).toBe(goodFile);
 });
 
-it('parses with the house rows: "SPN" is a nodule', async () => {
+it('parses with the house rows: "Rundherd" (German house usage) is a nodule', async () => {
   const app = await buildApp(testConfig((c) => (c.lexiconFile = goodFile)), { folderIndex: index });
   try {
     const origin = await listen(app);
@@ -34,7 +34,7 @@ it('parses with the house rows: "SPN" is a nodule', async () => {
       method: 'POST',
       url: '/api/v1/rerank',
       headers: { 'content-type': 'application/json' },
-      payload: JSON.stringify({ query: 'SPN left lung', series }),
+      payload: JSON.stringify({ query: 'Rundherd left lung', series }),
     });
     expect(res.statusCode).toBe(200);
     const body = res.json() as RerankResponse;

@@ -30,12 +30,12 @@ describe('scripts/parse.ts', () => {
   it('adds a lexicon extension with --lexicon, and refuses a bad one', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'parse-cli-'));
     const file = path.join(dir, 'extra.json');
-    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'nodule', phrases: ['SPN'] }]));
-    const r = run('--lexicon', file, 'RUL', 'SPN');
+    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'nodule', phrases: ['Rundherd'] }]));
+    const r = run('--lexicon', file, 'RUL', 'Rundherd');
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).findings[0]).toMatchObject({ type: 'nodule', anatomy: { lobe: 'RUL' } });
-    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'blob', phrases: ['SPN'] }]));
-    const bad = run('--lexicon', file, 'RUL SPN');
+    writeFileSync(file, JSON.stringify([{ kind: 'type', value: 'blob', phrases: ['Rundherd'] }]));
+    const bad = run('--lexicon', file, 'RUL Rundherd');
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/^parse: invalid_lexicon: .*"blob"/);
   });

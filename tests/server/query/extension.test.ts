@@ -16,17 +16,17 @@ describe('lexicon extension', () => {
 
   it('adds a house abbreviation and overrides a built-in phrase, leaving the default parser alone', () => {
     const rows = readLexiconExtension([
-      { kind: 'type', value: 'nodule', phrases: ['SPN'], implies: [{ kind: 'count', value: 'single' }] },
+      { kind: 'type', value: 'nodule', phrases: ['Rundherd'], implies: [{ kind: 'count', value: 'single' }] },
       { kind: 'texture', value: 'part-solid', phrases: ['subsolid'] },
       { kind: 'lobe', value: 'RUL', phrases: ['右上'], implies: [{ kind: 'side', value: 'right' }, { kind: 'organ', value: 'lung' }] },
     ]);
     const parse = createQueryParser(rows);
-    const q = parse('subsolid SPN, 右上');
+    const q = parse('subsolid Rundherd, 右上');
     expect(q.unknown).toEqual([]);
     expect(q.findings).toHaveLength(1);
     expect(q.findings[0]).toMatchObject({ type: 'nodule', texture: 'part-solid', anatomy: { lobe: 'RUL', side: 'right', organ: 'lung' } });
-    const plain = parseQuery('subsolid SPN');
-    expect(plain.unknown.map((s) => 'subsolid SPN'.slice(s.start, s.end))).toEqual(['SPN']);
+    const plain = parseQuery('subsolid Rundherd');
+    expect(plain.unknown.map((s) => 'subsolid Rundherd'.slice(s.start, s.end))).toEqual(['Rundherd']);
     expect(plain.findings[0].texture).toBe('subsolid');
   });
 

@@ -18,7 +18,7 @@ const ALLOWED: Partial<Record<LexEntry['kind'], string[]>> = {
   level: ['apex', 'hilum', 'carina', 'aortic arch', 'lung base'],
   texture: ['solid', 'part-solid', 'ground-glass', 'subsolid'],
   margin: ['spiculated', 'lobulated', 'smooth', 'ill-defined', 'irregular'],
-  sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving'],
+  sign: ['air bronchogram', 'vacuole', 'pleural indentation', 'vascular convergence', 'halo', 'reversed halo', 'tree-in-bud', 'crazy paving', 'necrosis'],
   count: ['multiple', 'single'],
   negation: ['no', 'next'],
   connector: ['filler', 'prep', 'with', 'and', 'stop', 'unsupported'],

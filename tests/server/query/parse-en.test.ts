@@ -352,6 +352,18 @@ const MORE: Case[] = [
     terms: [T('lobe', 'LLL', 'LLL'), T('type', 'nodule', 'nodule')],
   },
   {
+    text: 'RUL SPN, unchanged compared with prior',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL, multiple: false })],
+    terms: [T('lobe', 'RUL', 'RUL'), T('type', 'nodule', 'SPN')],
+  },
+  {
+    text: 'necrotic mass at the right hilum',
+    lang: 'en',
+    findings: [F({ type: 'mass', anatomy: { organ: 'lung', side: 'right', level: 'hilum' }, signs: ['necrosis'] })],
+    terms: [T('sign', 'necrosis', 'necrotic'), T('type', 'mass', 'mass'), T('level', 'hilum', 'hilum')],
+  },
+  {
     text: 'retrocardiac mass',
     lang: 'en',
     findings: [F({ type: 'mass', anatomy: { organ: 'lung', position: ['medial'] } })],

@@ -388,6 +388,22 @@ const MORE: Case[] = [
   },
 ];
 
+/** Signs the model does not assess are still read, so the response can say so. */
+const UNASSESSED: Case[] = [
+  {
+    text: '左肺下叶坏死性肿块',
+    lang: 'zh',
+    findings: [F({ type: 'mass', anatomy: LLL, signs: ['necrosis'] })],
+    terms: [T('lobe', 'LLL', '左肺下叶'), T('sign', 'necrosis', '坏死性'), T('type', 'mass', '肿块')],
+  },
+  {
+    text: '右肺上叶肿块伴中心坏死',
+    lang: 'zh',
+    findings: [F({ type: 'mass', anatomy: RUL, signs: ['necrosis'] })],
+    terms: [T('type', 'mass', '肿块'), T('sign', 'necrosis', '中心坏死')],
+  },
+];
+
 /** Mixed-language text: both tables apply at once. */
 const MIXED: Case[] = [
   {
@@ -418,3 +434,4 @@ describe('parseQuery: the issue examples in Chinese', () => runCases(ISSUE));
 describe('parseQuery: the LIDC sample queries in Chinese', () => runCases(LIDC));
 describe('parseQuery: more Chinese phrasings', () => runCases(MORE));
 describe('parseQuery: mixed English and Chinese', () => runCases(MIXED));
+describe('parseQuery: signs not assessed', () => runCases(UNASSESSED));

@@ -76,6 +76,16 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(near(r.results[0].index, solidSlice)).toBe(true);
   });
 
+  it('ranks a necrotic nodule by its other attributes and says necrosis is not assessed', async () => {
+    for (const text of ['necrotic solid nodule in the left upper lobe', '左肺上叶实性结节伴坏死']) {
+      const r = await rerankSlices(a, parseQuery(text), { topK: 3 });
+      const sign = r.query.findings[0].terms.find((t) => t.kind === 'sign')!;
+      expect(sign.value).toBe('necrosis');
+      expect(r.unsupported).toEqual([expect.objectContaining({ finding: 0, terms: [sign.id] })]);
+      expect(near(r.results[0].index, solidSlice)).toBe(true);
+    }
+  });
+
   it('lowers candidates that show what the text denies', async () => {
     const dense = chestVolume({ spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 400 }] });
     const d = analyseVolume(dense);
