@@ -611,6 +611,10 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
 
 const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.likelihood - x.likelihood || y.evidence - x.evidence;
 
+/** What a search for nodes on an unenhanced series cannot promise (measured: eval:synthetic's nodes against vessels on 4dlung and lungdx). */
+export const UNENHANCED_NODES =
+  'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them; nodes bordered by fat are found';
+
 export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
   const findings: FuseResult['findings'] = [];
@@ -622,6 +626,10 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     if (level && a.candidates.length && levelMembership(a, level, a.candidates[0]) === undefined) {
       const terms = f.terms.filter((t) => t.kind === 'level').map((t) => t.id);
       unsupported.push({ finding: i, terms, reason: `the ${level} could not be located in this series; ranked on the other attributes` });
+    }
+    if (a.contrastEnhanced === false && kindFor(f.type) === 'lymph node') {
+      const terms = f.terms.filter((t) => t.kind === 'type' && !t.negated).map((t) => t.id);
+      unsupported.push({ finding: i, terms, reason: UNENHANCED_NODES });
     }
     const groups = lesionEvidence(a, f, i, o);
     const scores = scoresOf(groups.map((g) => g.evidence));

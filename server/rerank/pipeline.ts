@@ -11,6 +11,7 @@ import { findLesionFreeFindings, joinFindings, type LesionFreeFindings } from '.
 import { diaphragmHeight, thoracicCompartments } from './analysis/compartments';
 import { buildGrid, type Grid } from './analysis/grid';
 import { segmentLungs, type LungMasks } from './analysis/lungs';
+import { ENHANCED_BLOOD_HU } from './analysis/mediastinum';
 import type { Analysis, AnatomicalLevels, Candidate } from './analysis/types';
 import { fuse, PRESETS, type Preset } from './fuse';
 import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
@@ -160,6 +161,7 @@ export function joinAnalysis(volume: Volume, masks: LungMasks, lesions: LesionSt
     levels,
     lungSlices,
     candidates,
+    ...(found.bloodHU !== undefined ? { contrastEnhanced: found.bloodHU > ENHANCED_BLOOD_HU } : {}),
     timings: { ...timings, join: ms(t) },
   };
 }

@@ -35,6 +35,8 @@ export interface LesionFreeFindings {
   candidates: Candidate[];
   /** The consolidations and atelectases among them, whose likelihood waits for the lesions. */
   dense?: Pick<DenseFindings, 'lattice' | 'awaiting'>;
+  /** Density (HU) of the blood in the descending aorta, where the node search found it: it tells an enhanced scan. */
+  bloodHU?: number;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
 }
@@ -65,7 +67,8 @@ export function findLesionFreeFindings(v: Volume, g: Grid, m: LungMasks, compart
       found.push(c);
     });
   };
-  add(timed('nodes', () => findLymphNodes(ctx).candidates));
+  const nodes = timed('nodes', () => findLymphNodes(ctx));
+  add(nodes.candidates);
   let dense: DenseFindings | undefined;
   // the lungs with room around them for the pleural space (thorax), and the lungs' own box
   const thorax = timed('boxes', () => maskBox(g, m.lung, 25, 20));
@@ -86,7 +89,7 @@ export function findLesionFreeFindings(v: Volume, g: Grid, m: LungMasks, compart
       add(dense.atelectases);
     }
   }
-  return { candidates: found, dense: dense && { lattice: dense.lattice, awaiting: dense.awaiting }, timings };
+  return { candidates: found, dense: dense && { lattice: dense.lattice, awaiting: dense.awaiting }, bloodHU: nodes.landmarks.bloodHU, timings };
 }
 
 /**

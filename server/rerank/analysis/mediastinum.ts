@@ -36,9 +36,12 @@ export interface MediastinalLandmarks {
   archBottomZ?: number;
   /** Patient z of the top of the manubrium (the sternal notch). */
   sternalNotchZ?: number;
-  /** Blood density (HU) of the descending aorta: above 120 the scan is contrast enhanced. */
+  /** Blood density (HU) of the descending aorta: above ENHANCED_BLOOD_HU the scan is contrast enhanced. */
   bloodHU?: number;
 }
+
+/** Blood denser than this (HU) is enhanced by contrast; unenhanced blood is about 30-50 HU, enhanced 150-400. */
+export const ENHANCED_BLOOD_HU = 120;
 
 /** Patient x and y (mm) of grid voxel (s, r, c), without allocating (hot loops). */
 export const patientX = (g: Grid, s: number, r: number, c: number): number => g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c;

@@ -17,14 +17,12 @@ import { Compartment } from './compartments';
 import type { FindingContext } from './finding-region';
 import { regionCandidate, volumeToPatient } from './finding-region';
 import { feretAxes } from './measure';
-import { mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
+import { ENHANCED_BLOOD_HU, mediastinalLandmarks, patientX, patientY, stationOf, type MediastinalLandmarks } from './mediastinum';
 import { componentMembers, componentRuns, faceNeighbour, fillHoles2D, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
 import type { Candidate, LungSide } from './types';
 
 /** Soft tissue lies between fat (about -100 HU) and enhanced blood or bone. */
 const TISSUE_HU: [number, number] = [-25, 130];
-/** Blood denser than this (HU) is enhanced by contrast; unenhanced blood is about 30-50 HU, enhanced 150-400. */
-const ENHANCED_BLOOD_HU = 120;
 /** Below this (HU) a neighbour is air (aerated lung), not fat. */
 const AIR_HU = -300;
 /**

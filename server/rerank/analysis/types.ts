@@ -130,6 +130,8 @@ export interface Analysis {
   /** Slices (volume order) that show lung at all. */
   lungSlices: [number, number] | null;
   candidates: Candidate[];
+  /** Whether the blood is denser than soft tissue (intravenous contrast), from the descending aorta; unset when it was not found. */
+  contrastEnhanced?: boolean;
   /** Milliseconds per analysis stage. */
   timings: Record<string, number>;
 }

@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
-import { analyseVolume, PRESETS, rerankSlices } from '../../../server/rerank/pipeline';
-import { CONFIDENT_SCORE, lesionLikelihoodOf } from '../../../server/rerank/fuse';
+import { analyseVolume, PRESETS, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
+import { CONFIDENT_SCORE, lesionLikelihoodOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -84,6 +84,19 @@ describe('fusion and reranking on a synthetic chest', () => {
       expect(r.unsupported).toEqual([expect.objectContaining({ finding: 0, terms: [sign.id] })]);
       expect(near(r.results[0].index, solidSlice)).toBe(true);
     }
+  });
+
+  it('says what a node search cannot promise on an unenhanced series, and only there', async () => {
+    const { contrastEnhanced: _unknown, ...unknown } = a;
+    const noted = async (contrastEnhanced: boolean | undefined, text: string): Promise<boolean> => {
+      const x: VolumeAnalysis = contrastEnhanced === undefined ? unknown : { ...unknown, contrastEnhanced };
+      return (await rerankSlices(x, parseQuery(text), { topK: 3 })).unsupported.some((u) => u.reason === UNENHANCED_NODES);
+    };
+    expect(await noted(false, 'subcarinal lymphadenopathy')).toBe(true);
+    expect(await noted(false, '纵隔淋巴结肿大')).toBe(true);
+    expect(await noted(true, 'subcarinal lymphadenopathy')).toBe(false);
+    expect(await noted(undefined, 'subcarinal lymphadenopathy')).toBe(false);
+    expect(await noted(false, 'solid nodule in the left upper lobe')).toBe(false);
   });
 
   it('lowers candidates that show what the text denies', async () => {

@@ -52,6 +52,10 @@ describe('LIDC-IDRI-0001', () => {
     expect(carina!.z).toBeGreaterThan(base!.z);
   });
 
+  it('reads the series as contrast enhanced (its aortic blood is over 120 HU)', () => {
+    expect(a.contrastEnhanced).toBe(true);
+  });
+
   it.each([
     ['spiculated solid nodule in the left lung'],
     ['左肺后部肿块，直径约3cm，边缘毛刺状'],
