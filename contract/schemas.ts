@@ -270,6 +270,20 @@ export const Unsupported = Type.Object(
   { title: 'Unsupported' },
 );
 
+export const CaveatCode = literals(['unenhanced-nodes'] as const);
+
+export const Caveat = Type.Object(
+  {
+    finding: Type.Integer({ minimum: 0, description: 'Index into query.findings.' }),
+    code: CaveatCode,
+    reason: Type.String({ description: 'In English; a client may show its own words for `code`.' }),
+  },
+  {
+    title: 'Caveat',
+    description: 'What the answer to a finding cannot promise on this series, though it was ranked ("unenhanced-nodes": without contrast a node pressed against the heart or a great vessel may be missed).',
+  },
+);
+
 export const ModelInfo = Type.Object(
   { id: Type.String(), version: Type.String(), executionProvider: Type.String() },
   { title: 'ModelInfo', description: 'The model, its version and the execution provider that ran.' },
@@ -290,6 +304,7 @@ const rerankResponseFields = {
   timings: Type.Record(Type.String(), Type.Number(), { description: 'Milliseconds per stage: fetch, decode, analysis, parse, scoring, fusion, total, ...' }),
   noConfidentMatch: Type.Boolean(),
   unsupported: Type.Array(Unsupported),
+  caveats: Type.Optional(Type.Array(Caveat)),
   model: ModelInfo,
 };
 
@@ -387,6 +402,8 @@ export type LesionRegion = Static<typeof LesionRegion>;
 export type Lesion = Static<typeof Lesion>;
 export type FindingGroup = Static<typeof FindingGroup>;
 export type Unsupported = Static<typeof Unsupported>;
+export type Caveat = Static<typeof Caveat>;
+export type CaveatCode = Static<typeof CaveatCode>;
 export type ModelInfo = Static<typeof ModelInfo>;
 export type SkipReport = Static<typeof SkipReport>;
 export type RerankResponse = Static<typeof RerankResponse>;
@@ -404,6 +421,6 @@ export type SeriesCoverage = Pick<RerankAnswer, 'slices' | 'skipped'>;
 /** Every named schema of the contract, for documentation and for checking their examples. */
 export const SCHEMAS: Record<string, TSchema> = {
   Uid, DicomwebSeriesRef, LocalSeriesRef, UploadSeriesRef, SeriesRef, RerankBody, ReportBody, ReportReply, PrepareBody, PrepareReply, Span, Term, Finding,
-  ParsedQuery, Region, Mismatch, SliceResult, LesionRegion, Lesion, FindingGroup, Unsupported, ModelInfo, SkipReport, RerankResponse,
+  ParsedQuery, Region, Mismatch, SliceResult, LesionRegion, Lesion, FindingGroup, Unsupported, Caveat, ModelInfo, SkipReport, RerankResponse,
   RerankAnswer, ModelEntry, ModelsReply, UploadReply, ErrorReply, HealthReply, ReadyReply, ProgressEvent, ResultEvent, ErrorEvent, StreamEvent,
 };

@@ -16,7 +16,7 @@ import { withShapeUnjudged } from './analysis/likelihood';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
 import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide, termOf } from './finding-factors';
 import type { CandidateScore } from './learned';
-import type { Mismatch, Region, SliceResult, Unsupported } from './response';
+import type { Caveat, Mismatch, Region, SliceResult, Unsupported } from './response';
 
 export type Preset = 'report-match' | 'lesion-search' | 'strict';
 export const PRESETS: readonly Preset[] = ['report-match', 'lesion-search', 'strict'];
@@ -546,6 +546,7 @@ export interface FuseResult {
   /** Per rankable finding, its lesions best first (at most one entry per lesion). */
   findings: Array<{ finding: number; lesions: LesionAnswer[] }>;
   unsupported: Unsupported[];
+  caveats: Caveat[];
   noConfidentMatch: boolean;
 }
 
@@ -617,6 +618,7 @@ export const UNENHANCED_NODES =
 
 export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
+  const caveats: Caveat[] = [];
   const findings: FuseResult['findings'] = [];
   q.findings.forEach((f, i) => {
     const sup = supportOf(f, i);
@@ -627,10 +629,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       const terms = f.terms.filter((t) => t.kind === 'level').map((t) => t.id);
       unsupported.push({ finding: i, terms, reason: `the ${level} could not be located in this series; ranked on the other attributes` });
     }
-    if (a.contrastEnhanced === false && kindFor(f.type) === 'lymph node') {
-      const terms = f.terms.filter((t) => t.kind === 'type' && !t.negated).map((t) => t.id);
-      unsupported.push({ finding: i, terms, reason: UNENHANCED_NODES });
-    }
+    if (a.contrastEnhanced === false && kindFor(f.type) === 'lymph node') caveats.push({ finding: i, code: 'unenhanced-nodes', reason: UNENHANCED_NODES });
     const groups = lesionEvidence(a, f, i, o);
     const scores = scoresOf(groups.map((g) => g.evidence));
     const strongest = groups.reduce((m, g) => Math.max(m, g.evidence), 0);
@@ -677,7 +676,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     slices.push({ index, score: round3(best.s), regions, matched: best.l.matched, mismatched: best.l.mismatched });
   }
   slices.sort((x, y) => y.score - x.score || x.index - y.index);
-  return { slices, findings, unsupported, noConfidentMatch: slices.length === 0 || slices[0].score < CONFIDENT_SCORE };
+  return { slices, findings, unsupported, caveats, noConfidentMatch: slices.length === 0 || slices[0].score < CONFIDENT_SCORE };
 }
 
 const round3 = (x: number): number => Math.round(x * 1000) / 1000;

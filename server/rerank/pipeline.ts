@@ -252,6 +252,7 @@ export async function rerankSlices(analysis: Analysis, query: ParsedQuery, opts:
     timings,
     noConfidentMatch: fused.noConfidentMatch,
     unsupported: fused.unsupported,
+    ...(fused.caveats.length ? { caveats: fused.caveats } : {}),
     model,
   };
 }

@@ -20,6 +20,7 @@ export type {
   RerankResponse,
   SliceResult,
   Unsupported,
+  Caveat,
 } from '../../contract/schemas';
 
 /** True when A and B are each assignable to the other. */

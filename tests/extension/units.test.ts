@@ -4,7 +4,7 @@ import { TermKind } from '../../contract/schemas';
 import { resolveConfig, DEFAULT_CONFIG } from '../../extension/src/config';
 import { flattenLesions, isNegatedOnly, lesionLabel, mismatchText, queryProblem, termText } from '../../extension/src/controller/answer';
 import { advance, START_PROGRESS } from '../../extension/src/controller/progress';
-import { problemFromError, noticesFor } from '../../extension/src/controller/problems';
+import { PROBLEM_STRING, problemFromError, noticesFor } from '../../extension/src/controller/problems';
 import { detectLanguage, toUiLang } from '../../extension/src/i18n/language';
 import { STRINGS, translator } from '../../extension/src/i18n/strings';
 import { segmentQuery } from '../../extension/src/panel/QueryReading';
@@ -110,6 +110,16 @@ describe('errors', () => {
     const q = parsedQuery('nodule with halo', [{ id: 'f0.sign', word: 'halo', kind: 'sign', value: 'halo' }]);
     const r = rerankAnswer(q, [[lesion(0, 1, 3)]], { unsupported: [{ finding: 0, terms: ['f0.sign'], reason: 'no halo model' }] });
     expect(noticesFor(r, (id) => termText(q, id))).toEqual([{ kind: 'findingUnsupported', vars: { terms: 'halo' } }]);
+  });
+
+  test('a caveat of the series is said once, in the panel language', () => {
+    const q = parsedQuery('subcarinal lymphadenopathy', [{ id: 'f0.type', word: 'lymphadenopathy', kind: 'type', value: 'lymph node' }]);
+    const caveat = { finding: 0, code: 'unenhanced-nodes' as const, reason: 'no contrast' };
+    const r = rerankAnswer(q, [[lesion(0, 1, 3)]], { caveats: [caveat, caveat] });
+    expect(noticesFor(r, (id) => termText(q, id))).toEqual([{ kind: 'unenhancedNodes' }]);
+    expect(noticesFor({ ...r, caveats: [] }, (id) => termText(q, id))).toEqual([]);
+    expect(translator('en')(PROBLEM_STRING.unenhancedNodes)).toMatch(/no intravenous contrast/);
+    expect(translator('zh')(PROBLEM_STRING.unenhancedNodes)).toMatch(/对比剂/);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {

@@ -4,7 +4,7 @@
  */
 import { CLIENT_CODES, ClientError } from '../../../contract/client';
 import { MAX_QUERY_CHARS } from '../../../contract/limits';
-import type { RerankAnswer } from '../../../contract/schemas';
+import type { CaveatCode, RerankAnswer } from '../../../contract/schemas';
 import type { StringKey } from '../i18n/strings';
 
 export type ProblemKind =
@@ -16,6 +16,7 @@ export type ProblemKind =
   | 'findingUnsupported'
   | 'noConfidentMatch'
   | 'slicesSkipped'
+  | 'unenhancedNodes'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -42,6 +43,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   findingUnsupported: 'err.findingUnsupported',
   noConfidentMatch: 'err.noConfidentMatch',
   slicesSkipped: 'err.slicesSkipped',
+  unenhancedNodes: 'err.unenhancedNodes',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -80,7 +82,10 @@ export function problemFromError(err: unknown): Problem | undefined {
   return { kind: 'failed', vars: { code: err.code } };
 }
 
-/** Things to say next to the results: files of the series left out, terms the model cannot judge, nothing above the cut. */
+/** The notice for what an answer cannot promise on this series (the response's `caveats`). */
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes' };
+
+/** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {
   const notices: Problem[] = [];
   // Never rank a partial series silently: say how many files could not be used, and why.
@@ -93,6 +98,7 @@ export function noticesFor(answer: RerankAnswer, termText: (id: string) => strin
     const terms = unsupportedTerms.length > 0 ? unsupportedTerms : answer.unsupported.map((u) => u.reason);
     notices.push({ kind: 'findingUnsupported', vars: { terms: [...new Set(terms)].join(', ') } });
   }
+  for (const code of new Set((answer.caveats ?? []).map((c) => c.code))) notices.push({ kind: CAVEAT_PROBLEM[code] });
   if (answer.findings.every((g) => g.lesions.length === 0)) {
     notices.push(minScore > 0 ? { kind: 'noResultsAboveMin', vars: { min: minScore.toFixed(2) } } : { kind: 'noResults' });
   }

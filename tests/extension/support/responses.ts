@@ -60,7 +60,7 @@ export function lesion(id: number, first: number, last: number, over: Partial<Le
 export function rerankAnswer(
   query: ParsedQuery,
   groups: Lesion[][],
-  extra: { unsupported?: Unsupported[]; skipped?: RerankAnswer['skipped'] } = {},
+  extra: { unsupported?: Unsupported[]; caveats?: RerankAnswer['caveats']; skipped?: RerankAnswer['skipped'] } = {},
 ): RerankAnswer {
   const findings = query.findings.map((_, finding) => ({ finding, lesions: groups[finding] ?? [] }));
   const all = findings.flatMap((g) => g.lesions);
@@ -71,6 +71,7 @@ export function rerankAnswer(
     timings: { fetch: 120, decode: 80, analysis: 300, scoring: 40, total: 560 },
     noConfidentMatch: !all.some((l) => l.confident),
     unsupported: extra.unsupported ?? [],
+    ...(extra.caveats ? { caveats: extra.caveats } : {}),
     model: { id: 'lesion-cnn', version: '1.0.0', executionProvider: 'cpu' },
     slices: 120,
     skipped: extra.skipped ?? { count: 0, reasons: [] },
