@@ -270,7 +270,7 @@ export const Unsupported = Type.Object(
   { title: 'Unsupported' },
 );
 
-export const CaveatCode = literals(['unenhanced-nodes'] as const);
+export const CaveatCode = literals(['unenhanced-nodes', 'unenhanced-hilum'] as const);
 
 export const Caveat = Type.Object(
   {
@@ -280,7 +280,8 @@ export const Caveat = Type.Object(
   },
   {
     title: 'Caveat',
-    description: 'What the answer to a finding cannot promise on this series, though it was ranked ("unenhanced-nodes": without contrast a node pressed against the heart or a great vessel may be missed).',
+    description:
+      'What the answer to a finding cannot promise on this series, though it was ranked ("unenhanced-nodes": without contrast a node pressed against the heart or a great vessel may be missed; "unenhanced-hilum": without contrast the best answer, at a hilum, may be the hilar vessels).',
   },
 );
 

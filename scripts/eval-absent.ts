@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   const folds = single(args, 'folds');
   const learned = args.flags.has('no-model') ? undefined : await openScorer({ log: pino({ level: 'warn' }, pino.destination(2)) });
-  let confident = 0, asked = 0;
+  let confident = 0, asked = 0, cautioned = 0;
   for (const dir of dirs) {
     const c = await readCase(dir);
     const { volume } = await loadSeriesFromDir(c.seriesDir);
@@ -38,12 +38,18 @@ async function main(): Promise<void> {
       const r = await rerankSlices(a, parseQuery(text), { topK: 1, scorer: learned?.scorer });
       const top = r.results[0]?.score ?? 0;
       asked++;
-      if (top >= CONFIDENT_SCORE) confident++;
-      process.stdout.write(`  ${c.name.padEnd(16)} ${top.toFixed(2)}${top >= CONFIDENT_SCORE ? ' CONFIDENT' : '          '}  "${text}"${top >= CONFIDENT_SCORE ? ` -> slice ${r.results[0].index}, ${r.results[0].regions[0]?.label ?? ''}` : ''}\n`);
+      const caveat = r.caveats?.map((x) => x.code).join(', ');
+      if (top >= CONFIDENT_SCORE) {
+        confident++;
+        if (caveat) cautioned++;
+      }
+      process.stdout.write(
+        `  ${c.name.padEnd(16)} ${top.toFixed(2)}${top >= CONFIDENT_SCORE ? ' CONFIDENT' : '          '}  "${text}"${top >= CONFIDENT_SCORE ? ` -> slice ${r.results[0].index}, ${r.results[0].regions[0]?.label ?? ''}` : ''}${caveat ? ` [caveat: ${caveat}]` : ''}\n`,
+      );
     }
   }
   await learned?.close();
-  process.stdout.write(`absent lesions answered confidently: ${confident} of ${asked}${folds ? ' (each scan scored by the likelihood fitted without it)' : ''}\n`);
+  process.stdout.write(`absent lesions answered confidently: ${confident} of ${asked}${folds ? ' (each scan scored by the likelihood fitted without it)' : ''}; of those, with a caveat: ${cautioned}\n`);
 }
 
 main().catch((err) => exitWithError('eval:absent', err));

@@ -44,6 +44,8 @@ export interface QueryOutcome {
   /** The top answer is confident (not flagged as no confident match). */
   confident: boolean;
   flagged: boolean;
+  /** Codes of the answer's caveats (what it cannot promise on this series). */
+  caveats: string[];
   latencyMs: number;
 }
 
@@ -205,5 +207,5 @@ export function judgeResponse(lesion: GroundTruthLesion | null, r: RerankRespons
 
 export function judge(c: EvalCase, q: CaseQuery, r: RerankResponse, latencyMs: number): QueryOutcome {
   const lesion = q.lesion === null ? null : c.lesions.get(q.lesion)!;
-  return { case: c.name, id: q.id, latencyMs: Math.round(latencyMs * 10) / 10, ...judgeResponse(lesion, r) };
+  return { case: c.name, id: q.id, latencyMs: Math.round(latencyMs * 10) / 10, caveats: (r.caveats ?? []).map((x) => x.code), ...judgeResponse(lesion, r) };
 }

@@ -81,6 +81,8 @@ async function main(): Promise<void> {
       `confident top-1 ${totals.confidentTop1}/${totals.positives}, negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
   );
   log(`calibration: ${calibrationLine(totals.calibration)}`);
+  const cautioned = outcomes.filter((o) => o.caveats.length > 0);
+  log(`caveats: on ${cautioned.filter((o) => o.top1).length} right top-1 answers, ${cautioned.filter((o) => o.top1 === false).length} wrong ones, ${cautioned.filter((o) => o.top1 === null).length} negatives`);
   for (const look of looks.length ? [AS_IS, ...looks] : []) {
     const t = totalsOf(outcomes.filter((o) => lookOf.get(o) === look));
     log(`  ${look.padEnd(6)} top-1 ${t.top1Hits}/${t.positives}, region ${t.regionHits}/${t.positives}, confident top-1 ${t.confidentTop1}/${t.positives}, negatives flagged ${t.negativesFlagged}/${t.negatives}`);

@@ -616,6 +616,16 @@ const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number 
 export const UNENHANCED_NODES =
   'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them; nodes bordered by fat are found';
 
+/**
+ * What a lesion answer at a hilum cannot promise on an unenhanced series (measured: eval:absent's confident answers to
+ * masses the scans do not have are all the hilar vessels of the two unenhanced scans; on the enhanced one the blood is
+ * taken out and none is answered).
+ */
+export const UNENHANCED_HILUM =
+  'this series has no intravenous contrast: the best answer lies at the hilum, where a mass has the density of the hilar vessels and may be a normal hilum';
+/** A lesion this near (mm) the hilar axis lies at the hilum. */
+const AT_HILUM_MM = 5;
+
 export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
   const caveats: Caveat[] = [];
@@ -644,6 +654,8 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       lesions.push(answer);
     }
     lesions.sort((x, y) => y.score - x.score);
+    const top = lesions[0]?.candidate;
+    if (a.contrastEnhanced === false && top?.kind === 'lesion' && (top.hilumDistanceMm ?? Infinity) <= AT_HILUM_MM) caveats.push({ finding: i, code: 'unenhanced-hilum', reason: UNENHANCED_HILUM });
     findings.push({ finding: i, lesions });
   });
   // per slice: the best lesion decides the score; up to three regions are kept

@@ -120,6 +120,8 @@ describe('errors', () => {
     expect(noticesFor({ ...r, caveats: [] }, (id) => termText(q, id))).toEqual([]);
     expect(translator('en')(PROBLEM_STRING.unenhancedNodes)).toMatch(/no intravenous contrast/);
     expect(translator('zh')(PROBLEM_STRING.unenhancedNodes)).toMatch(/对比剂/);
+    expect(noticesFor({ ...r, caveats: [caveat, { ...caveat, code: 'unenhanced-hilum' }] }, (id) => termText(q, id)).map((n) => n.kind)).toEqual(['unenhancedNodes', 'unenhancedHilum']);
+    expect(translator('en')(PROBLEM_STRING.unenhancedHilum)).toMatch(/hilum/);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {

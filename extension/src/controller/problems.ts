@@ -17,6 +17,7 @@ export type ProblemKind =
   | 'noConfidentMatch'
   | 'slicesSkipped'
   | 'unenhancedNodes'
+  | 'unenhancedHilum'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -44,6 +45,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   noConfidentMatch: 'err.noConfidentMatch',
   slicesSkipped: 'err.slicesSkipped',
   unenhancedNodes: 'err.unenhancedNodes',
+  unenhancedHilum: 'err.unenhancedHilum',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -83,7 +85,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

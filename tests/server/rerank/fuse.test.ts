@@ -102,6 +102,19 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await noted(false, 'solid nodule in the left upper lobe')).toBe(false);
   });
 
+  it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and only there', async () => {
+    const { contrastEnhanced: _unknown, ...unknown } = a;
+    const hilar = async (contrastEnhanced: boolean, hilumDistanceMm: number): Promise<string[]> => {
+      const candidates = a.candidates.map((c) => (c.kind === 'lesion' ? { ...c, hilumDistanceMm } : c));
+      const r = await rerankSlices({ ...unknown, contrastEnhanced, candidates }, parseQuery('12 mm solid nodule in the left upper lobe'), { topK: 3 });
+      expect(near(r.results[0].index, solidSlice)).toBe(true);
+      return (r.caveats ?? []).map((c) => c.code);
+    };
+    expect(await hilar(false, 0)).toEqual(['unenhanced-hilum']);
+    expect(await hilar(true, 0)).toEqual([]);
+    expect(await hilar(false, 30)).toEqual([]);
+  });
+
   it('lowers candidates that show what the text denies', async () => {
     const dense = chestVolume({ spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 400 }] });
     const d = analyseVolume(dense);
