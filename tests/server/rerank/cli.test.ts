@@ -81,7 +81,7 @@ describe('npm run eval', () => {
       calibration: { confident: 1, confidentRight: 1, right: 1, rightConfident: 1 },
     });
     expect(out.queries[0]).toEqual({
-      case: 'other-hospital', id: 'p', kind: 'nodule', top1: true, top3: true, region: true, topScore: expect.any(Number), confident: true, flagged: false, latencyMs: expect.any(Number),
+      case: 'other-hospital', id: 'p', kind: 'nodule', top1: true, top3: true, region: true, topScore: expect.any(Number), confident: true, flagged: false, caveats: [], latencyMs: expect.any(Number),
     });
   }, 120_000);
 
