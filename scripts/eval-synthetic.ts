@@ -44,6 +44,8 @@ interface Trial {
   region: boolean;
   confident: boolean;
   topScore: number;
+  /** Codes of the answer's caveats (what it cannot promise on this series). */
+  caveats: string[];
 }
 
 
@@ -74,7 +76,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
         const parsed = parseQuery(q.text);
         const r = await rerankSlices(a, parsed, { topK: 10, scorer: o.scorer });
         const j = judgeResponse(gt, r);
-        trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore });
+        trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore, caveats: (r.caveats ?? []).map((x) => x.code) });
         if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
         o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
         if (o.explain && !(j.top1 && j.region)) {
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
       right: trials.filter((t) => t.top1).length,
       rightConfident: trials.filter((t) => t.top1 && t.confident).length,
     },
+    caveats: { right: trials.filter((t) => t.top1 && t.caveats.length).length, wrong: trials.filter((t) => !t.top1 && t.caveats.length).length },
   };
   if (json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
   const line = (name: string, t: { trials: number; top1Hits: number; regionHits: number; confidentTop1: number }): string =>
@@ -228,6 +231,7 @@ async function main(): Promise<void> {
   for (const [k, t] of Object.entries(out.byTexture)) log('  ' + line(k, t));
   log(`false candidates (≥ 0.5 for mass or nodule, unmodified scans): ${Object.entries(falseCands).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   log(`calibration: ${calibrationLine(out.calibration)}`);
+  log(`caveats: on ${out.caveats.right} right top-1 answers, ${out.caveats.wrong} wrong ones`);
 }
 
 main().catch((err) => exitWithError('eval:synthetic', err));
