@@ -188,9 +188,9 @@ export function regionHits(a: { x: number; y: number; w: number; h: number }, b:
 }
 
 /** Judges one response against one lesion (its slices and boxes), or against none for a negative query. */
-export function judgeResponse(lesion: GroundTruthLesion | null, r: RerankResponse): Pick<QueryOutcome, 'top1' | 'top3' | 'region' | 'topScore' | 'flagged' | 'confident' | 'kind'> {
+export function judgeResponse(lesion: GroundTruthLesion | null, r: RerankResponse): Pick<QueryOutcome, 'top1' | 'top3' | 'region' | 'topScore' | 'flagged' | 'confident' | 'kind' | 'caveats'> {
   const topScore = r.results[0]?.score ?? 0;
-  const base = { topScore, flagged: r.noConfidentMatch, confident: !r.noConfidentMatch && r.results.length > 0 };
+  const base = { topScore, flagged: r.noConfidentMatch, confident: !r.noConfidentMatch && r.results.length > 0, caveats: (r.caveats ?? []).map((x) => x.code) };
   if (!lesion) return { ...base, kind: null, top1: null, top3: null, region: null };
   const uids = new Set(lesion.sop_instance_uids);
   const top1 = r.results.length > 0 && uids.has(r.results[0].sopInstanceUID);
@@ -207,5 +207,5 @@ export function judgeResponse(lesion: GroundTruthLesion | null, r: RerankRespons
 
 export function judge(c: EvalCase, q: CaseQuery, r: RerankResponse, latencyMs: number): QueryOutcome {
   const lesion = q.lesion === null ? null : c.lesions.get(q.lesion)!;
-  return { case: c.name, id: q.id, latencyMs: Math.round(latencyMs * 10) / 10, caveats: (r.caveats ?? []).map((x) => x.code), ...judgeResponse(lesion, r) };
+  return { case: c.name, id: q.id, latencyMs: Math.round(latencyMs * 10) / 10, ...judgeResponse(lesion, r) };
 }

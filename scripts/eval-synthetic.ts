@@ -76,7 +76,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
         const parsed = parseQuery(q.text);
         const r = await rerankSlices(a, parsed, { topK: 10, scorer: o.scorer });
         const j = judgeResponse(gt, r);
-        trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore, caveats: (r.caveats ?? []).map((x) => x.code) });
+        trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore, caveats: j.caveats });
         if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
         o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
         if (o.explain && !(j.top1 && j.region)) {
