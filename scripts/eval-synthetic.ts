@@ -78,7 +78,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
         const j = judgeResponse(gt, r);
         trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore, caveats: j.caveats });
         if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
-        o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}`);
+        o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}${j.caveats.length ? ` [caveat: ${j.caveats.join(', ')}]` : ''}`);
         if (o.explain && !(j.top1 && j.region)) {
           for (const l of await explainMiss(a, parsed, truth.boxes, { scorer: o.scorer })) o.log(l);
         }

@@ -102,17 +102,21 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await noted(false, 'solid nodule in the left upper lobe')).toBe(false);
   });
 
-  it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and only there', async () => {
+  it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and is less sure of it there', async () => {
     const { contrastEnhanced: _unknown, ...unknown } = a;
-    const hilar = async (contrastEnhanced: boolean, hilumDistanceMm: number): Promise<string[]> => {
+    const hilar = async (contrastEnhanced: boolean, hilumDistanceMm: number): Promise<{ caveats: string[]; score: number }> => {
       const candidates = a.candidates.map((c) => (c.kind === 'lesion' ? { ...c, hilumDistanceMm } : c));
       const r = await rerankSlices({ ...unknown, contrastEnhanced, candidates }, parseQuery('12 mm solid nodule in the left upper lobe'), { topK: 3 });
       expect(near(r.results[0].index, solidSlice)).toBe(true);
-      return (r.caveats ?? []).map((c) => c.code);
+      return { caveats: (r.caveats ?? []).map((c) => c.code), score: r.results[0].score };
     };
-    expect(await hilar(false, 0)).toEqual(['unenhanced-hilum']);
-    expect(await hilar(true, 0)).toEqual([]);
-    expect(await hilar(false, 30)).toEqual([]);
+    const unenhancedAtHilum = await hilar(false, 0), enhancedAtHilum = await hilar(true, 0);
+    expect(unenhancedAtHilum.caveats).toEqual(['unenhanced-hilum']);
+    expect(enhancedAtHilum.caveats).toEqual([]);
+    expect(unenhancedAtHilum.score).toBeLessThan(enhancedAtHilum.score);
+    const away = await hilar(false, 30);
+    expect(away.caveats).toEqual([]);
+    expect(away.score).toBeCloseTo((await hilar(true, 30)).score, 6);
   });
 
   it('lowers candidates that show what the text denies', async () => {
