@@ -1,14 +1,14 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
- * it (more noise and another calibration, a sharp lung kernel, slices twice as thick, or slices half as
- * thick), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * it (more noise and another calibration, a sharp lung kernel, slices twice as thick, slices half as
+ * thick, or the patient lying prone), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -17,6 +17,7 @@ type Box = [number, number, number, number];
 export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; volume: Volume } {
   if (look === 'sharp') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: sharpened(v) } };
   if (look === 'thin') return thinned(c, v);
+  if (look === 'prone') return prone(c, v);
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
   // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it
@@ -47,6 +48,35 @@ function carried(c: EvalCase, onto: (uid: string) => readonly string[]): Map<str
     lesions.set(id, { ...l, sop_instance_uids: [...new Set(l.sop_instance_uids.flatMap(onto))], boxes });
   }
   return lesions;
+}
+
+/**
+ * The patient lying prone: every slice turned half a turn in-plane, the orientation cosines and the
+ * position of the first pixel with it, so each voxel keeps its place in the patient; boxes turn too.
+ */
+function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
+  const { rows: R, columns: C } = v;
+  const plane = R * C;
+  const hu = new Float32Array(v.hu.length);
+  // a half turn reverses each slice's pixel order
+  for (let s = 0; s < v.slices; s++) {
+    const o = s * plane;
+    for (let q = 0; q < plane; q++) hu[o + q] = v.hu[o + plane - 1 - q];
+  }
+  const rc = v.rowCosines, cc = v.columnCosines;
+  const far = [0, 1, 2].map((k) => (C - 1) * v.pixelSpacing[1] * rc[k] + (R - 1) * v.pixelSpacing[0] * cc[k]);
+  const volume: Volume = {
+    ...v, hu,
+    rowCosines: [-rc[0], -rc[1], -rc[2]],
+    columnCosines: [-cc[0], -cc[1], -cc[2]],
+    positions: v.positions.map((p) => [p[0] + far[0], p[1] + far[1], p[2] + far[2]]),
+  };
+  const lesions = new Map<string, GroundTruthLesion>();
+  for (const [id, l] of c.lesions) {
+    const boxes = l.boxes && Object.fromEntries(Object.entries(l.boxes).map(([u, [x0, y0, x1, y1]]) => [u, [C - 1 - x1, R - 1 - y1, C - 1 - x0, R - 1 - y0] as Box]));
+    lesions.set(id, { ...l, boxes });
+  }
+  return { case: { ...c, name: `${c.name}+prone`, lesions }, volume };
 }
 
 /** The UID given to the slice a thin look adds between slices `s` and `s + 1`. */

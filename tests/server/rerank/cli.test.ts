@@ -185,6 +185,17 @@ describe('eval looks', () => {
     expect(at(16)).toBeGreaterThan(40); // bright overshoot on the tissue side
   });
 
+  it('turns each slice and its boxes half a turn for the prone look, every voxel kept at its place in the patient', () => {
+    const { case: prone, volume } = caseLook(c, v, 'prone');
+    expect(prone.lesions.get('L')!.boxes![v.sopInstanceUIDs[3]]).toEqual([v.columns - 13, v.rows - 13, v.columns - 11, v.rows - 11]);
+    const patient = (x: typeof v, s: number, r: number, col: number): number[] =>
+      [0, 1, 2].map((k) => x.positions[s][k] + col * x.pixelSpacing[1] * x.rowCosines[k] + r * x.pixelSpacing[0] * x.columnCosines[k]);
+    const [s, r, col] = [3, 5, 7];
+    const [r2, col2] = [v.rows - 1 - r, v.columns - 1 - col];
+    expect(volume.hu[(s * v.rows + r2) * v.columns + col2]).toBe(v.hu[(s * v.rows + r) * v.columns + col]);
+    patient(volume, s, r2, col2).forEach((x, k) => expect(x).toBeCloseTo(patient(v, s, r, col)[k], 6));
+  });
+
   it('keeps the ground truth of the noise look and changes its pixels only', () => {
     const { case: noisy, volume } = caseLook(c, v, 'noise');
     expect(noisy.lesions).toBe(c.lesions);
