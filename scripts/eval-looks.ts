@@ -1,14 +1,14 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
  * it (more noise and another calibration, a sharp lung kernel, slices twice as thick, slices half as
- * thick, or the patient lying prone), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * thick, the patient lying prone, or a field of view narrower than the chest), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -18,6 +18,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'sharp') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: sharpened(v) } };
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
+  if (look === 'narrow') return narrowed(c, v);
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
   // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it
@@ -77,6 +78,34 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
     lesions.set(id, { ...l, boxes });
   }
   return { case: { ...c, name: `${c.name}+prone`, lesions }, volume };
+}
+
+/** The pixels [x0, x0 + width) × [y0, y0 + height) of every slice, the first pixel's position moved with them. */
+export function cropVolume(v: Volume, x0: number, y0: number, width: number, height: number): Volume {
+  const hu = new Float32Array(v.slices * width * height);
+  for (let s = 0; s < v.slices; s++)
+    for (let r = 0; r < height; r++) {
+      const from = (s * v.rows + r + y0) * v.columns + x0;
+      hu.set(v.hu.subarray(from, from + width), (s * height + r) * width);
+    }
+  const shift = [0, 1, 2].map((k) => x0 * v.pixelSpacing[1] * v.rowCosines[k] + y0 * v.pixelSpacing[0] * v.columnCosines[k]);
+  return { ...v, hu, rows: height, columns: width, positions: v.positions.map((p) => [p[0] + shift[0], p[1] + shift[1], p[2] + shift[2]]) };
+}
+
+/**
+ * A field of view narrower than the chest (a lung reconstruction centred on the lungs, the skin and the
+ * sides of the chest wall cut away): the central 65 % of each row and 75 % of each column; boxes move
+ * with it (the lesions all lie inside it).
+ */
+function narrowed(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
+  const width = Math.round(0.65 * v.columns), height = Math.round(0.75 * v.rows);
+  const x0 = (v.columns - width) >> 1, y0 = (v.rows - height) >> 1;
+  const lesions = new Map<string, GroundTruthLesion>();
+  for (const [id, l] of c.lesions) {
+    const boxes = l.boxes && Object.fromEntries(Object.entries(l.boxes).map(([u, [bx0, by0, bx1, by1]]) => [u, [bx0 - x0, by0 - y0, bx1 - x0, by1 - y0] as Box]));
+    lesions.set(id, { ...l, boxes });
+  }
+  return { case: { ...c, name: `${c.name}+narrow`, lesions }, volume: cropVolume(v, x0, y0, width, height) };
 }
 
 /** The UID given to the slice a thin look adds between slices `s` and `s + 1`. */

@@ -7,7 +7,7 @@
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, componentRuns, fillHoles2D, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
+import { closeByBall, componentRuns, fillHoles2D, fillHolesInHull2D, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -51,12 +51,13 @@ function sliceZ(g: Grid, s: number): number {
   return g.origin[s][2];
 }
 
-/** Body outline per slice: the largest non-air 2D component, holes filled. */
+/** Body outline per slice: the largest non-air 2D component, holes filled (also where the field of view cuts it). */
 function bodyMask(g: Grid): Uint8Array {
   const { rows, columns } = g;
   const plane = rows * columns;
   const body = new Uint8Array(g.hu.length);
   const seen = new Uint8Array(plane);
+  const hull = new Uint8Array(plane);
   const fg = new Uint8Array(plane);
   const dims = { slices: 1, rows, columns };
   for (let s = 0; s < g.slices; s++) {
@@ -68,7 +69,7 @@ function bodyMask(g: Grid): Uint8Array {
     if (!bestId) continue;
     for (let r = 0; r < rows; r++)
       for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (label[i] === bestId) body.fill(1, off + r * columns + rs[i], off + r * columns + re[i]);
-    fillHoles2D(body, off, rows, columns, seen);
+    fillHolesInHull2D(body, off, rows, columns, seen, hull);
   }
   return body;
 }

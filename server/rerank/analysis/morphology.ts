@@ -277,6 +277,42 @@ export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, colu
   }
 }
 
+/**
+ * fillHoles2D for an outline the image may cut (a field of view narrower than the body, the chest wall
+ * clipped at the image's sides): a background region is outside only where it reaches beyond the mask's
+ * convex hull, so a region that meets the image border inside the hull (a lung against the clipped
+ * wall) is still a hole. Where the mask does not reach the image border this is fillHoles2D.
+ * `hull` is a scratch buffer of at least one slice.
+ */
+export function fillHolesInHull2D(mask: Uint8Array, offset: number, rows: number, columns: number, seen: Uint8Array, hull: Uint8Array): void {
+  const box = setVoxelBox(mask, offset, { slices: 1, rows, columns });
+  if (box.empty) return;
+  if (box.r0 > 0 && box.r1 < rows - 1 && box.c0 > 0 && box.c1 < columns - 1) return fillHoles2D(mask, offset, rows, columns, seen);
+  const pts: number[] = [];
+  for (let r = box.r0; r <= box.r1; r++) {
+    const ro = offset + r * columns;
+    let a = -1, b = -1;
+    for (let c = box.c0; c <= box.c1; c++) if (mask[ro + c]) { if (a < 0) a = c; b = c; }
+    if (a >= 0) pts.push(a, r, b, r);
+  }
+  const inHull = hull.subarray(0, rows * columns);
+  inHull.fill(0);
+  fillConvexPolygon(convexHull(pts), inHull, 0, rows, columns);
+  const bg = seen.subarray(0, rows * columns);
+  for (let q = 0; q < bg.length; q++) bg[q] = mask[offset + q] ? 0 : 1;
+  const { rowStart, rs, re, label, count } = componentRuns(bg, { slices: 1, rows, columns }, true);
+  const outside = new Uint8Array(count + 1);
+  for (let r = 0; r < rows; r++)
+    for (let i = rowStart[r]; i < rowStart[r + 1]; i++) {
+      if (outside[label[i]]) continue;
+      for (let c = rs[i]; c < re[i]; c++) if (!inHull[r * columns + c]) { outside[label[i]] = 1; break; }
+    }
+  for (let r = 0; r < rows; r++) {
+    const ro = offset + r * columns;
+    for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (!outside[label[i]]) mask.fill(1, ro + rs[i], ro + re[i]);
+  }
+}
+
 const INF = 1e20;
 
 /** 1D squared distance transform (Felzenszwalb & Huttenlocher) of f with sample spacing `h`, in place. */

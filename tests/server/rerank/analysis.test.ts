@@ -3,6 +3,7 @@ import { textureOf } from '../../../server/rerank/fuse';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 import type { Vec3 } from '../../../server/series/volume';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
+import { cropVolume } from '../../../scripts/eval-looks';
 
 /** The candidate whose centroid is nearest to a patient point. */
 function nearest(cands: Candidate[], p: Vec3): Candidate {
@@ -120,6 +121,20 @@ describe('chest CT analysis on synthetic volumes', () => {
     expect(c.diameterMm).toBeGreaterThan(8);
     expect(c.diameterMm).toBeLessThan(12);
     expect(c.centroidPx.column).toBeGreaterThan(64);
+  });
+
+  it('finds both lungs and the nodule when the field of view cuts the sides of the chest', () => {
+    const whole = chestVolume({ rows: 128, columns: 128, pixelSpacing: 1.6, slices: 30, spheres: [{ centre: [LUNG_X, 0, 40], diameter: 10, hu: 20 }] });
+    // ±72 mm of the 95 mm half-width: each lung (out to 87 mm) meets the image's side
+    const narrow = cropVolume(whole, 19, 0, 90, 128);
+    const [w, n] = [analyseVolume(whole), analyseVolume(narrow)];
+    for (const side of [1, 2]) {
+      const kept = n.anatomy.lungs.extent[side]?.voxels ?? 0;
+      expect(kept).toBeGreaterThan(0.75 * w.anatomy.lungs.extent[side]!.voxels);
+    }
+    const c = nearest(n.candidates, [LUNG_X, 0, 40]);
+    expect(c.side).toBe('left');
+    expect(Math.hypot(c.centroidMm[0] - LUNG_X, c.centroidMm[1], c.centroidMm[2] - 40)).toBeLessThan(3);
   });
 
   it('returns no candidates and no levels for a volume without lungs', () => {

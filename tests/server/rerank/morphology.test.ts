@@ -1,6 +1,6 @@
 /** The binary-image primitives of morphology.ts against slow, obvious versions on small random volumes. */
 import { rng as random } from '../../../models/synthetic/lesion';
-import { ballOffsets, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
+import { ballOffsets, fillHoles2D, fillHolesInHull2D, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
 /** A random mask of blobs: each voxel set with probability `p`, then a few solid boxes so there are deep interiors too. */
 function randomMask(d: Dims, p: number, rnd: () => number): Uint8Array {
@@ -164,5 +164,44 @@ describe('openByBall', () => {
       }
       expect([...openByBall(mask, dist2, d, sp, radius, grow)]).toEqual([...want]);
     }
+  });
+});
+
+describe('fillHolesInHull2D', () => {
+  // a body (1) around a lung (.), the image's left edge cutting both; outside air (.) above, below and right
+  const picture = [
+    '..........',
+    '#########.',
+    '#########.',
+    '......###.',
+    '......###.',
+    '......###.',
+    '......###.',
+    '#########.',
+    '#########.',
+    '..........',
+  ];
+  const slice = (): Uint8Array => Uint8Array.from(picture.join('').split(''), (ch) => (ch === '#' ? 1 : 0));
+  const text = (m: Uint8Array): string[] => picture.map((_, r) => [...m.subarray(r * 10, r * 10 + 10)].map((x) => (x ? '#' : '.')).join(''));
+  const scratch = (): Uint8Array => new Uint8Array(100);
+
+  it('fills a region the image border cuts inside the outline, and leaves the air outside it', () => {
+    const m = slice();
+    fillHolesInHull2D(m, 0, 10, 10, scratch(), scratch());
+    expect(text(m)).toEqual(['..........', ...Array(8).fill('#########.'), '..........']);
+    // fillHoles2D takes the cut region for outside air
+    const plain = slice();
+    fillHoles2D(plain, 0, 10, 10, scratch());
+    expect(text(plain)).toEqual(picture);
+  });
+
+  it('is fillHoles2D where the outline does not reach the image border', () => {
+    const framed = ['..........', '.#######..', '.#.....#..', '.#.....#..', '.#######..', '..........', '...###....', '...#.#....', '...###....', '..........'];
+    const m = Uint8Array.from(framed.join('').split(''), (ch) => (ch === '#' ? 1 : 0));
+    const a = m.slice(), b = m.slice();
+    fillHolesInHull2D(a, 0, 10, 10, scratch(), scratch());
+    fillHoles2D(b, 0, 10, 10, scratch());
+    expect([...a]).toEqual([...b]);
+    expect(a[2 * 10 + 3]).toBe(1);
   });
 });
