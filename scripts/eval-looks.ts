@@ -1,14 +1,14 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
  * it (more noise and another calibration, a sharp lung kernel, slices twice as thick, slices half as
- * thick, the patient lying prone, or a field of view narrower than the chest), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * thick, the patient lying prone, a field of view narrower than the chest, or a low-dose scan's noise), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -19,6 +19,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
+  if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
   // thick: each kept slice (the first of a pair) stands for both; a lesion on either is on it
@@ -78,6 +79,17 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
     lesions.set(id, { ...l, boxes });
   }
   return { case: { ...c, name: `${c.name}+prone`, lesions }, volume };
+}
+
+/** Pixel noise (HU, one deviation) a low-dose scan on a lung kernel adds: the dose of screening, about a sixth of a diagnostic scan's. */
+const LOW_DOSE_NOISE_HU = 60;
+
+/** The volume with white noise of `sd` HU added to every pixel. */
+function withNoise(v: Volume, sd: number): Float32Array {
+  const r = rng(7);
+  const hu = new Float32Array(v.hu.length);
+  for (let i = 0; i < hu.length; i++) hu[i] = v.hu[i] + sd * gauss(r);
+  return hu;
 }
 
 /** The pixels [x0, x0 + width) × [y0, y0 + height) of every slice, the first pixel's position moved with them. */

@@ -196,6 +196,16 @@ describe('eval looks', () => {
     patient(volume, s, r2, col2).forEach((x, k) => expect(x).toBeCloseTo(patient(v, s, r, col)[k], 6));
   });
 
+  it('adds the noise of a low-dose scan, about 60 HU, and keeps the ground truth', () => {
+    const { case: low, volume } = caseLook(c, v, 'lowdose');
+    expect(low.lesions).toBe(c.lesions);
+    let sum = 0, sum2 = 0;
+    for (let i = 0; i < v.hu.length; i++) { const d = volume.hu[i] - v.hu[i]; sum += d; sum2 += d * d; }
+    const mean = sum / v.hu.length;
+    expect(Math.abs(mean)).toBeLessThan(2);
+    expect(Math.sqrt(sum2 / v.hu.length - mean * mean)).toBeCloseTo(60, -1);
+  });
+
   it('keeps the ground truth of the noise look and changes its pixels only', () => {
     const { case: noisy, volume } = caseLook(c, v, 'noise');
     expect(noisy.lesions).toBe(c.lesions);
