@@ -5,7 +5,7 @@
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
  * latency of the query on the already analysed series, then the totals. `--looks` scores each case again
  * as other scanners (or the patient lying prone, a narrower field of view, a low-dose scan) would show it (scripts/eval-looks.ts), with totals per look. `--explain` follows each
- * miss (and each negative not flagged) with what the pipeline made of it (scripts/explain.ts).
+ * miss (and each negative not flagged, and each right answer not confident) with what the pipeline made of it (scripts/explain.ts).
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
         } else {
           log(`  ${q.id.padEnd(8)} top-1 ${mark(o.top1).padEnd(4)}  top-3 ${mark(o.top3).padEnd(4)}  region ${mark(o.region).padEnd(4)}  top score ${o.topScore.toFixed(3)}${o.confident ? '' : ' (not confident)'}  ${o.latencyMs} ms`);
         }
-        if (args.flags.has('explain') && (o.top1 === false || o.region === false || (q.lesion === null && !o.flagged))) {
+        if (args.flags.has('explain') && (o.top1 === false || o.region === false || (o.top1 && !o.confident) || (q.lesion === null && !o.flagged))) {
           const truth = q.lesion === null ? null : boxesByIndex(analysis, c.lesions.get(q.lesion)!);
           for (const l of await explainMiss(analysis, parsed, truth, { scorer: learned?.scorer, preset: preset as Preset })) log(l);
         }
