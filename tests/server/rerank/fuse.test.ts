@@ -86,6 +86,16 @@ describe('fusion and reranking on a synthetic chest', () => {
     }
   });
 
+  it('keeps a nodule described two zones off first, says which word did not fit, and is clearly less sure of it', async () => {
+    const right = await rerankSlices(a, parseQuery('12 mm solid nodule in the left upper lung'), { topK: 3 });
+    const off = await rerankSlices(a, parseQuery('12 mm solid nodule in the left lower lung'), { topK: 3 });
+    expect(near(off.results[0].index, solidSlice)).toBe(true);
+    const zone = off.query.findings[0].terms.find((t) => t.kind === 'position')!;
+    expect((off.results[0].mismatched ?? []).map((m) => m.term)).toContain(zone.id);
+    // a zone word is an estimate, but the upper zone for the lower is no rounding of a boundary
+    expect(off.results[0].score).toBeLessThan(0.85 * right.results[0].score);
+  });
+
   it('says what a node search cannot promise on an unenhanced series, and only there', async () => {
     const { contrastEnhanced: _unknown, ...unknown } = a;
     const noted = async (contrastEnhanced: boolean | undefined, text: string): Promise<boolean> => {
