@@ -52,6 +52,13 @@ function carried(c: EvalCase, onto: (uid: string) => readonly string[]): Map<str
   return lesions;
 }
 
+/** The case's lesions with every box moved in the plane as `move` says (their slices as they were). */
+function movedBoxes(c: EvalCase, move: (b: Box) => Box): Map<string, GroundTruthLesion> {
+  const lesions = new Map<string, GroundTruthLesion>();
+  for (const [id, l] of c.lesions) lesions.set(id, { ...l, boxes: l.boxes && Object.fromEntries(Object.entries(l.boxes).map(([u, b]) => [u, move(b)])) });
+  return lesions;
+}
+
 /**
  * The patient lying prone: every slice turned half a turn in-plane, the orientation cosines and the
  * position of the first pixel with it, so each voxel keeps its place in the patient; boxes turn too.
@@ -73,11 +80,7 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
     columnCosines: [-cc[0], -cc[1], -cc[2]],
     positions: v.positions.map((p) => [p[0] + far[0], p[1] + far[1], p[2] + far[2]]),
   };
-  const lesions = new Map<string, GroundTruthLesion>();
-  for (const [id, l] of c.lesions) {
-    const boxes = l.boxes && Object.fromEntries(Object.entries(l.boxes).map(([u, [x0, y0, x1, y1]]) => [u, [C - 1 - x1, R - 1 - y1, C - 1 - x0, R - 1 - y0] as Box]));
-    lesions.set(id, { ...l, boxes });
-  }
+  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [C - 1 - x1, R - 1 - y1, C - 1 - x0, R - 1 - y0]);
   return { case: { ...c, name: `${c.name}+prone`, lesions }, volume };
 }
 
@@ -112,11 +115,7 @@ export function cropVolume(v: Volume, x0: number, y0: number, width: number, hei
 function narrowed(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
   const width = Math.round(0.65 * v.columns), height = Math.round(0.75 * v.rows);
   const x0 = (v.columns - width) >> 1, y0 = (v.rows - height) >> 1;
-  const lesions = new Map<string, GroundTruthLesion>();
-  for (const [id, l] of c.lesions) {
-    const boxes = l.boxes && Object.fromEntries(Object.entries(l.boxes).map(([u, [bx0, by0, bx1, by1]]) => [u, [bx0 - x0, by0 - y0, bx1 - x0, by1 - y0] as Box]));
-    lesions.set(id, { ...l, boxes });
-  }
+  const lesions = movedBoxes(c, ([bx0, by0, bx1, by1]) => [bx0 - x0, by0 - y0, bx1 - x0, by1 - y0]);
   return { case: { ...c, name: `${c.name}+narrow`, lesions }, volume: cropVolume(v, x0, y0, width, height) };
 }
 

@@ -271,8 +271,14 @@ export function fillHoles2D(mask: Uint8Array, offset: number, rows: number, colu
   for (let i = 0; i < rs.length; i++) if (rs[i] === 0 || re[i] === w) outside[label[i]] = 1;
   for (let i = rowStart[0]; i < rowStart[1]; i++) outside[label[i]] = 1;
   for (let i = rowStart[h - 1]; i < rowStart[h]; i++) outside[label[i]] = 1;
-  for (let r = 0; r < h; r++) {
-    const ro = offset + (r + r0) * columns + c0;
+  fillRegions(mask, offset + r0 * columns + c0, columns, { rowStart, rs, re, label }, outside);
+}
+
+/** Fills into `mask` the background runs (of a box whose first pixel is at `origin`) whose region is not `outside`. */
+function fillRegions(mask: Uint8Array, origin: number, columns: number, runs: Pick<ComponentRuns, 'rowStart' | 'rs' | 're' | 'label'>, outside: Uint8Array): void {
+  const { rowStart, rs, re, label } = runs;
+  for (let r = 0; r + 1 < rowStart.length; r++) {
+    const ro = origin + r * columns;
     for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (!outside[label[i]]) mask.fill(1, ro + rs[i], ro + re[i]);
   }
 }
@@ -300,17 +306,15 @@ export function fillHolesInHull2D(mask: Uint8Array, offset: number, rows: number
   fillConvexPolygon(convexHull(pts), inHull, 0, rows, columns);
   const bg = seen.subarray(0, rows * columns);
   for (let q = 0; q < bg.length; q++) bg[q] = mask[offset + q] ? 0 : 1;
-  const { rowStart, rs, re, label, count } = componentRuns(bg, { slices: 1, rows, columns }, true);
-  const outside = new Uint8Array(count + 1);
+  const runs = componentRuns(bg, { slices: 1, rows, columns }, true);
+  const { rowStart, rs, re, label } = runs;
+  const outside = new Uint8Array(runs.count + 1);
   for (let r = 0; r < rows; r++)
     for (let i = rowStart[r]; i < rowStart[r + 1]; i++) {
       if (outside[label[i]]) continue;
       for (let c = rs[i]; c < re[i]; c++) if (!inHull[r * columns + c]) { outside[label[i]] = 1; break; }
     }
-  for (let r = 0; r < rows; r++) {
-    const ro = offset + r * columns;
-    for (let i = rowStart[r]; i < rowStart[r + 1]; i++) if (!outside[label[i]]) mask.fill(1, ro + rs[i], ro + re[i]);
-  }
+  fillRegions(mask, offset, columns, runs, outside);
 }
 
 const INF = 1e20;
