@@ -12,6 +12,7 @@ import { diaphragmHeight, thoracicCompartments } from './analysis/compartments';
 import { buildGrid, type Grid } from './analysis/grid';
 import { segmentLungs, type LungMasks } from './analysis/lungs';
 import { ENHANCED_BLOOD_HU } from './analysis/mediastinum';
+import { quietened } from './analysis/noise';
 import type { Analysis, AnatomicalLevels, Candidate } from './analysis/types';
 import { fuse, PRESETS, type Preset } from './fuse';
 import { CLASSICAL_MODEL, type CandidateScore, type LearnedScorer } from './learned';
@@ -168,10 +169,12 @@ export function joinAnalysis(volume: Volume, masks: LungMasks, lesions: LesionSt
 
 /**
  * Pure: masks, candidates and anatomical levels of one CT volume, on this thread: the stages above one
- * after the other. Throws NotCtStackError (422) for anything else.
+ * after the other, on the volume as quietened (a low-dose scan's noise smoothed, noise.ts; the analysis
+ * holds that volume). Throws NotCtStackError (422) for anything else.
  */
-export function analyseVolume(volume: Volume): VolumeAnalysis {
+export function analyseVolume(raw: Volume): VolumeAnalysis {
   const t0 = now();
+  const volume = quietened(raw);
   const lungs = analyseLungs(volume);
   const lesions = searchLesions(volume, lungs);
   const found = searchFindings(volume, lungs);

@@ -35,6 +35,7 @@ import {
 import type { Volume } from '../series/volume';
 import type { LesionFreeFindings } from '../rerank/analysis/findings';
 import type { LungMasks } from '../rerank/analysis/lungs';
+import { quietened } from '../rerank/analysis/noise';
 import { analyseLungs, analyseVolume, joinAnalysis, searchFindings, searchLesions, servedAnalysis, type LesionStage, type LungStage } from '../rerank/pipeline';
 import { afterTask } from './gc';
 import { defineTask } from './task';
@@ -190,7 +191,9 @@ export const assembleSeries = defineTask((input: AssembleSeriesInput, ctx): Asse
       input.files.map((f) => f.decoded),
     );
     const o = orderFrames(collected.frames, input.limits);
-    volume = volumeOf(o, orderedHu(o.ordered, input.staging));
+    const assembled = volumeOf(o, orderedHu(o.ordered, input.staging));
+    // the volume every later stage and the cache hold is the one the analysis reads (noise.ts), smoothed in place
+    volume = quietened(assembled, assembled.hu);
   } catch (err) {
     throw asSeriesError(err);
   }
@@ -254,7 +257,9 @@ export const analysisJoin = defineTask((input: JoinInput): AnalysisWire => {
 export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
   const t0 = performance.now();
   const hash = contentHash(input.files);
-  const { volume, skipped, skippedReasons } = loadSeriesFromBuffers(input.files, input.limits);
+  const loaded = loadSeriesFromBuffers(input.files, input.limits);
+  const { skipped, skippedReasons } = loaded;
+  const volume = quietened(loaded.volume, loaded.volume.hu);
   const t1 = performance.now();
   const analysis = servedAnalysis(analyseVolume(volume));
   return { volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
