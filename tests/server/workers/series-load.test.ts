@@ -2,10 +2,12 @@
  * Loading a series through the pool while its files arrive (SeriesLoad): decoding starts before the
  * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
  * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
- * behave as in the loader; a finished load's staging buffer is the volume (no second copy); and the
- * analysis comes serialized by the worker (no candidate objects on the event loop).
+ * behave as in the loader; a finished load's staging buffer is the volume (no second copy), a low-dose
+ * series' smoothed in place (analysis/noise.ts); and the analysis comes serialized by the worker (no
+ * candidate objects on the event loop).
  */
 import { contentHash, typedArrayBytes } from '../../../server/series/cache';
+import { NOISY_HU, pixelNoiseHU, quietened } from '../../../server/rerank/analysis/noise';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import { permuteSlices } from '../../../server/series/assemble';
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
@@ -13,7 +15,7 @@ import { WorkerPool, WorkerTaskError } from '../../../server/workers/pool';
 import { SeriesLoad } from '../../../server/workers/series-load';
 import { anonymousForm, fromWire, scorerInputsOf } from '../../../server/workers/wire';
 import path from 'node:path';
-import { enhancedCt, newUid, readSlice, sliceBuffers, slicePath } from '../series/fixtures';
+import { enhancedCt, newUid, pixelValueOffset, readSlice, sliceBuffers, slicePath } from '../series/fixtures';
 
 jest.setTimeout(120_000);
 
@@ -66,6 +68,28 @@ describe('SeriesLoad', () => {
     // The shared staging buffer became the volume: one buffer of exactly its size.
     expect(v.hu.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(v.hu.buffer.byteLength).toBe(v.hu.byteLength);
+  });
+
+  it('reads a low-dose series as the analysis does: smoothed in place, the loader\'s volume quietened', async () => {
+    // 70 HU of noise on the stored values (slope 1): a low-dose screening scan's
+    let seed = 5;
+    const uniform = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) + 1) / 0x80000000;
+    const files = sliceBuffers(20, 39).map((f) => {
+      const data = new Uint8Array(f.data);
+      const at = pixelValueOffset(data);
+      const px = new Int16Array(data.buffer, data.byteOffset + at, (data.byteLength - at) >> 1);
+      for (let i = 0; i < px.length; i++) px[i] += Math.round(70 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+      return { name: f.name, data };
+    });
+    const raw = loadSeriesFromBuffers(copy(files)).volume;
+    expect(pixelNoiseHU(raw)).toBeGreaterThan(NOISY_HU);
+    const load = new SeriesLoad(pool, { expected: files.length });
+    for (const f of copy(files)) load.push(f);
+    load.end();
+    const v = (await load.finish({ analyse: false })).volume;
+    expect(pixelNoiseHU(v)).toBeLessThan(NOISY_HU);
+    expect(Buffer.from(v.hu.buffer, v.hu.byteOffset, v.hu.byteLength).equals(Buffer.from(quietened(raw).hu.buffer))).toBe(true);
+    expect(v.hu.buffer.byteLength).toBe(v.hu.byteLength); // no second copy
   });
 
   it('reads files named by path in the workers (a folder\'s): the same volume and hash, and a read error is a 500', async () => {
