@@ -1,6 +1,6 @@
 /**
  * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]
- *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain]`:
+ *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain] [--look noise|sharp|lowdose]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
  * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
@@ -9,6 +9,8 @@
  * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
  * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
  * `--explain` follows each missed trial (lesion or other finding) with what the pipeline made of it (scripts/explain.ts).
+ * `--look` shows every scan, with and without its inserted lesion, as another scanner would (scripts/eval-looks.ts:
+ * the looks that change pixels only), on the same sites as the suite as it is.
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -28,6 +30,7 @@ import { COLOURS, cropAround, montage, renderTile, type Box, type Picture, type 
 import { calibrationLine, discoverCases, judgeResponse, readCase, type EvalCase, type GroundTruthLesion, type Tally } from './eval-cases';
 import { analysed } from './analysis-cache';
 import { runFindingsSuite } from './eval-findings';
+import { caseLook, type Look } from './eval-looks';
 import { explainMiss } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
@@ -49,7 +52,10 @@ interface Trial {
 }
 
 
-interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean }
+/** The looks of eval-looks.ts that change the pixels only (the geometry, and so each trial's truth, stays). */
+const PIXEL_LOOKS: Look[] = ['noise', 'sharp', 'lowdose'];
+
+interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean; look?: Look }
 
 async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; falseCandidates: Record<string, number> }> {
   const { volume } = await loadSeriesFromDir(c.seriesDir);
@@ -67,7 +73,8 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
       if (!site) continue;
       const texture = textureFor(sizeMm, k);
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
-      const { truth, volume: modified } = trial;
+      const { truth } = trial;
+      const modified = o.look ? caseLook(c, trial.volume, o.look).volume : trial.volume;
       const a = await analysed(modified, path.join(o.cacheDir, c.name, `${siteClass}-${sizeMm}-t${k}.json`), o.reuse);
       const gt: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
       const stated = Math.max(5, Math.round(truth.longAxisMm));
@@ -91,7 +98,7 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
     await fs.writeFile(file, montage(tiles, 4));
     o.log(`  ${file}: per trial, the lesion's central slice (truth red, answers cyan) and the top answer's slice`);
   }
-  return { trials, falseCandidates: await falseCandidates(c, base, o.scorer) };
+  return { trials, falseCandidates: await falseCandidates(c, o.look ? analyseVolume(caseLook(c, volume, o.look).volume) : base, o.scorer) };
 }
 
 /** Two tiles per trial: the lesion's largest slice, and the slice of the top answer. */
@@ -164,7 +171,9 @@ function tally(ts: Trial[]): Tally & { trials: number } {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse', 'explain']);
+  const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir', 'look'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse', 'explain']);
+  const look = single(args, 'look') as Look | undefined;
+  if (look !== undefined && !PIXEL_LOOKS.includes(look)) throw new UsageError(`--look: one of ${PIXEL_LOOKS.join(', ')}`);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
   const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];
@@ -190,7 +199,7 @@ async function main(): Promise<void> {
   for (const dir of dirs) {
     const r = await runCase(await readCase(dir), {
       sizes, classes, scorer: learned?.scorer, log, render: single(args, 'render'),
-      cacheDir: single(args, 'cache-dir') ?? path.join('.cache', 'synthetic'), reuse: args.flags.has('reuse'), explain: args.flags.has('explain'),
+      cacheDir: single(args, 'cache-dir') ?? path.join('.cache', look ? `synthetic-${look}` : 'synthetic'), reuse: args.flags.has('reuse'), explain: args.flags.has('explain'), look,
     });
     trials.push(...r.trials);
     for (const [k, n] of Object.entries(r.falseCandidates)) falseCands[k] = (falseCands[k] ?? 0) + n;
