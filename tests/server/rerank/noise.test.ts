@@ -7,14 +7,13 @@ import { SAMPLE_DATA_DIR } from '../../../server/series/sample';
 import type { Volume } from '../../../server/series/volume';
 import { judge, readCase } from '../../../scripts/eval-cases';
 import { caseLook } from '../../../scripts/eval-looks';
+import { gauss, rng } from '../../../models/synthetic/lesion';
 import { chestVolume } from './synthetic';
 
-/** Gaussian noise of `sd` HU added to a copy of the volume (Box-Muller on a fixed linear congruential sequence). */
+/** Gaussian noise of `sd` HU added to a copy of the volume, the same on every run. */
 function withNoise(v: Volume, sd: number): Volume {
-  let seed = 99;
-  const uniform = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) + 1) / 0x80000000;
-  const hu = Float32Array.from(v.hu, (x) => x + sd * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
-  return { ...v, hu };
+  const r = rng(99);
+  return { ...v, hu: Float32Array.from(v.hu, (x) => x + sd * gauss(r)) };
 }
 
 describe('pixel noise', () => {

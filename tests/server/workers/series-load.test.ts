@@ -6,6 +6,7 @@
  * series' smoothed in place (analysis/noise.ts); and the analysis comes serialized by the worker (no
  * candidate objects on the event loop).
  */
+import { gauss, rng } from '../../../models/synthetic/lesion';
 import { contentHash, typedArrayBytes } from '../../../server/series/cache';
 import { NOISY_HU, pixelNoiseHU, quietened } from '../../../server/rerank/analysis/noise';
 import { analyseVolume } from '../../../server/rerank/pipeline';
@@ -72,13 +73,12 @@ describe('SeriesLoad', () => {
 
   it('reads a low-dose series as the analysis does: smoothed in place, the loader\'s volume quietened', async () => {
     // 70 HU of noise on the stored values (slope 1): a low-dose screening scan's
-    let seed = 5;
-    const uniform = (): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) + 1) / 0x80000000;
+    const r = rng(5);
     const files = sliceBuffers(20, 39).map((f) => {
       const data = new Uint8Array(f.data);
       const at = pixelValueOffset(data);
       const px = new Int16Array(data.buffer, data.byteOffset + at, (data.byteLength - at) >> 1);
-      for (let i = 0; i < px.length; i++) px[i] += Math.round(70 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform()));
+      for (let i = 0; i < px.length; i++) px[i] += Math.round(70 * gauss(r));
       return { name: f.name, data };
     });
     const raw = loadSeriesFromBuffers(copy(files)).volume;
