@@ -163,6 +163,7 @@ export function joinAnalysis(volume: Volume, masks: LungMasks, lesions: LesionSt
     lungSlices,
     candidates,
     ...(found.bloodHU !== undefined ? { contrastEnhanced: found.bloodHU > ENHANCED_BLOOD_HU } : {}),
+    ...(volume.smoothedFromNoiseHU !== undefined ? { lowDoseNoiseHU: volume.smoothedFromNoiseHU } : {}),
     timings: { ...timings, join: ms(t) },
   };
 }

@@ -27,6 +27,8 @@ export interface Volume {
   readonly modality: string;
   /** Hounsfield units, slice-major: hu[s * rows * columns + r * columns + c]. */
   readonly hu: Float32Array;
+  /** Set where the series was smoothed for the analysis (rerank/analysis/noise.ts): its pixel noise (HU) as scanned. */
+  readonly smoothedFromNoiseHU?: number;
 }
 
 /** Offset of voxel (slice, row, column) in `Volume.hu`. */

@@ -122,6 +122,9 @@ describe('errors', () => {
     expect(translator('zh')(PROBLEM_STRING.unenhancedNodes)).toMatch(/对比剂/);
     expect(noticesFor({ ...r, caveats: [caveat, { ...caveat, code: 'unenhanced-hilum' }] }, (id) => termText(q, id)).map((n) => n.kind)).toEqual(['unenhancedNodes', 'unenhancedHilum']);
     expect(translator('en')(PROBLEM_STRING.unenhancedHilum)).toMatch(/hilum/);
+    expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'low-dose' }] }, (id) => termText(q, id))).toEqual([{ kind: 'lowDose' }]);
+    expect(translator('en')(PROBLEM_STRING.lowDose)).toMatch(/low-dose/);
+    expect(translator('zh')(PROBLEM_STRING.lowDose)).toMatch(/低剂量/);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {

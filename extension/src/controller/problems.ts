@@ -18,6 +18,7 @@ export type ProblemKind =
   | 'slicesSkipped'
   | 'unenhancedNodes'
   | 'unenhancedHilum'
+  | 'lowDose'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -46,6 +47,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   slicesSkipped: 'err.slicesSkipped',
   unenhancedNodes: 'err.unenhancedNodes',
   unenhancedHilum: 'err.unenhancedHilum',
+  lowDose: 'err.lowDose',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -85,7 +87,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

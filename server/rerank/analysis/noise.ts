@@ -51,7 +51,8 @@ export function pixelNoiseHU(v: Pick<Volume, 'slices' | 'rows' | 'columns' | 'hu
  * process has not touched yet costs more than the smoothing on a virtual machine.
  */
 export function quietened(v: Volume, out?: Float32Array): Volume {
-  if (v.modality !== 'CT' || pixelNoiseHU(v) <= NOISY_HU) return v;
+  const noise = v.modality === 'CT' ? pixelNoiseHU(v) : 0;
+  if (noise <= NOISY_HU) return v;
   const { rows: R, columns: C, hu: src } = v;
   const plane = R * C;
   const hu = out ?? sharedFloat32(src.length); // read by the pool's threads as the volume's was
@@ -70,5 +71,5 @@ export function quietened(v: Volume, out?: Float32Array): Volume {
       for (let c = 0; c < C; c++) hu[at + c] = (across[up + c] + 2 * across[mid + c] + across[down + c]) / 4;
     }
   }
-  return { ...v, hu };
+  return { ...v, hu, smoothedFromNoiseHU: Math.round(noise) };
 }

@@ -132,6 +132,8 @@ export interface Analysis {
   candidates: Candidate[];
   /** Whether the blood is denser than soft tissue (intravenous contrast), from the descending aorta; unset when it was not found. */
   contrastEnhanced?: boolean;
+  /** The series' pixel noise (HU) where it was above what the stages were built for and the series was smoothed first (noise.ts): a low-dose scan. */
+  lowDoseNoiseHU?: number;
   /** Milliseconds per analysis stage. */
   timings: Record<string, number>;
 }

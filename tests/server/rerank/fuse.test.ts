@@ -112,6 +112,20 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await noted(false, 'solid nodule in the left upper lobe')).toBe(false);
   });
 
+  it('says what a lesion search cannot promise on a low-dose series, and ranks as it would otherwise', async () => {
+    const lowDose: VolumeAnalysis = { ...a, lowDoseNoiseHU: 62 };
+    const caveated = async (x: VolumeAnalysis, text: string): Promise<{ codes: string[]; index: number }> => {
+      const r = await rerankSlices(x, parseQuery(text), { topK: 3 });
+      return { codes: (r.caveats ?? []).filter((c) => c.finding === 0).map((c) => c.code), index: r.results[0].index };
+    };
+    const low = await caveated(lowDose, '12 mm solid nodule in the left upper lobe');
+    expect(low.codes).toContain('low-dose');
+    expect((await caveated(lowDose, '右肺上叶磨玻璃结节')).codes).toContain('low-dose');
+    expect(low.index).toBe((await caveated(a, '12 mm solid nodule in the left upper lobe')).index);
+    expect((await caveated(a, '12 mm solid nodule in the left upper lobe')).codes).not.toContain('low-dose');
+    expect((await caveated(lowDose, 'subcarinal lymphadenopathy')).codes).not.toContain('low-dose');
+  });
+
   it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and is less sure of it there', async () => {
     const { contrastEnhanced: _unknown, ...unknown } = a;
     const hilar = async (contrastEnhanced: boolean, hilumDistanceMm: number): Promise<{ caveats: string[]; score: number }> => {

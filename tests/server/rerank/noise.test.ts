@@ -62,15 +62,24 @@ describe('pixel noise', () => {
 describe('a low-dose scan (4D-Lung with 60 HU of pixel noise, classical stages)', () => {
   const dir = path.join(SAMPLE_DATA_DIR, '4dlung-113');
   let outcomes: Array<ReturnType<typeof judge>>;
+  let lowDoseNoiseHU: number | undefined;
 
   beforeAll(async () => {
     const c = await readCase(dir);
     const { volume } = await loadSeriesFromDir(c.seriesDir);
     const low = caseLook(c, volume, 'lowdose');
     const a = analyseVolume(low.volume);
+    lowDoseNoiseHU = a.lowDoseNoiseHU;
     outcomes = [];
     for (const q of c.queries) outcomes.push(judge(low.case, q, await rerankSlices(a, parseQuery(q.text), { topK: 10 }), 0));
   }, 120_000);
+
+  it('says the series was smoothed, with its noise, and says so with every lesion answer', () => {
+    expect(lowDoseNoiseHU).toBeGreaterThan(NOISY_HU);
+    expect(lowDoseNoiseHU).toBeLessThan(75);
+    for (const o of outcomes.filter((x) => x.kind === 'mass')) expect(o.caveats).toContain('low-dose');
+    for (const o of outcomes.filter((x) => x.kind === 'lymph node')) expect(o.caveats).not.toContain('low-dose');
+  });
 
   // unsmoothed, the mass came in noisy pieces (its descriptions scored 0.24-0.69) and the left paratracheal node was missed
   it('finds the mass, confidently, and both paratracheal nodes', () => {
