@@ -87,8 +87,8 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
 /** Pixel noise (HU, one deviation) a low-dose scan on a lung kernel adds: the dose of screening, about a sixth of a diagnostic scan's. */
 const LOW_DOSE_NOISE_HU = 60;
 
-/** The volume with white noise of `sd` HU added to every pixel. */
-function withNoise(v: Volume, sd: number): Float32Array {
+/** The volume's HU with white noise of `sd` HU added to every pixel (the same noise on every run). */
+export function withNoise(v: Volume, sd: number): Float32Array {
   const r = rng(7);
   const hu = new Float32Array(v.hu.length);
   for (let i = 0; i < hu.length; i++) hu[i] = v.hu[i] + sd * gauss(r);

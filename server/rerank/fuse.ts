@@ -614,7 +614,6 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
 
 const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.likelihood - x.likelihood || y.evidence - x.evidence;
 
-/** What a search for nodes on an unenhanced series cannot promise (measured: eval:synthetic's nodes against vessels on 4dlung and lungdx). */
 /**
  * On a low-dose series (smoothed before the analysis, noise.ts) what a described focal lesion's answer
  * cannot promise. Measured on the synthetic suite with 60 HU of pixel noise (`eval:synthetic -- --look
@@ -624,6 +623,7 @@ const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number 
 export const LOW_DOSE =
   'this series is a low-dose scan (its pixel noise was smoothed before the search): nodules under about 8 mm and faint ground glass are found less often than on a diagnostic scan';
 
+/** What a search for nodes on an unenhanced series cannot promise (measured: eval:synthetic's nodes against vessels on 4dlung and lungdx). */
 export const UNENHANCED_NODES =
   'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them; nodes bordered by fat are found';
 

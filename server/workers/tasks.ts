@@ -257,10 +257,10 @@ export const analysisJoin = defineTask((input: JoinInput): AnalysisWire => {
 export const loadSeries = defineTask((input: { files: NamedBuffer[]; limits?: LoadOptions }) => {
   const t0 = performance.now();
   const hash = contentHash(input.files);
-  const loaded = loadSeriesFromBuffers(input.files, input.limits);
-  const { skipped, skippedReasons } = loaded;
-  const volume = quietened(loaded.volume, loaded.volume.hu);
+  const { volume: raw, skipped, skippedReasons } = loadSeriesFromBuffers(input.files, input.limits);
   const t1 = performance.now();
-  const analysis = servedAnalysis(analyseVolume(volume));
-  return { volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
+  // the volume as the analysis read it (quietened: noise.ts)
+  const analysed = analyseVolume(raw);
+  const analysis = servedAnalysis(analysed);
+  return { volume: analysed.volume, analysis, skipped, skippedReasons, contentHash: hash, timings: { decode: t1 - t0, analysis: performance.now() - t1 } };
 });

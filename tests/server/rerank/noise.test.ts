@@ -6,15 +6,11 @@ import { loadSeriesFromDir } from '../../../server/series/load';
 import { SAMPLE_DATA_DIR } from '../../../server/series/sample';
 import type { Volume } from '../../../server/series/volume';
 import { judge, readCase } from '../../../scripts/eval-cases';
-import { caseLook } from '../../../scripts/eval-looks';
-import { gauss, rng } from '../../../models/synthetic/lesion';
+import { caseLook, withNoise as noisyHu } from '../../../scripts/eval-looks';
 import { chestVolume } from './synthetic';
 
-/** Gaussian noise of `sd` HU added to a copy of the volume, the same on every run. */
-function withNoise(v: Volume, sd: number): Volume {
-  const r = rng(99);
-  return { ...v, hu: Float32Array.from(v.hu, (x) => x + sd * gauss(r)) };
-}
+/** A copy of the volume with Gaussian noise of `sd` HU on every pixel. */
+const withNoise = (v: Volume, sd: number): Volume => ({ ...v, hu: noisyHu(v, sd) });
 
 describe('pixel noise', () => {
   // nearly noise-free (1 HU), with the edges of the body, lungs, trachea and a nodule: structure, not noise
