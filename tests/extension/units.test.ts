@@ -125,6 +125,9 @@ describe('errors', () => {
     expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'low-dose' }] }, (id) => termText(q, id))).toEqual([{ kind: 'lowDose' }]);
     expect(translator('en')(PROBLEM_STRING.lowDose)).toMatch(/low-dose/);
     expect(translator('zh')(PROBLEM_STRING.lowDose)).toMatch(/低剂量/);
+    expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'small-lesion' }] }, (id) => termText(q, id))).toEqual([{ kind: 'smallLesion' }]);
+    expect(translator('en')(PROBLEM_STRING.smallLesion)).toMatch(/under about 8 mm/);
+    expect(translator('zh')(PROBLEM_STRING.smallLesion)).toMatch(/8 mm 的结节/);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {

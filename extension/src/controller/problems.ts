@@ -19,6 +19,7 @@ export type ProblemKind =
   | 'unenhancedNodes'
   | 'unenhancedHilum'
   | 'lowDose'
+  | 'smallLesion'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -48,6 +49,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   unenhancedNodes: 'err.unenhancedNodes',
   unenhancedHilum: 'err.unenhancedHilum',
   lowDose: 'err.lowDose',
+  smallLesion: 'err.smallLesion',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -87,7 +89,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

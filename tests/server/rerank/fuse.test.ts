@@ -126,6 +126,17 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect((await caveated(lowDose, 'subcarinal lymphadenopathy')).codes).not.toContain('low-dose');
   });
 
+  it('says that a nodule described as under 8 mm or small is found less often, on any series, and only for lesions', async () => {
+    const codes = async (text: string): Promise<string[]> => ((await rerankSlices(a, parseQuery(text), { topK: 3 })).caveats ?? []).filter((c) => c.finding === 0).map((c) => c.code);
+    expect(await codes('6 mm solid nodule in the left upper lobe')).toContain('small-lesion');
+    expect(await codes('small nodule in the left upper lobe')).toContain('small-lesion');
+    expect(await codes('左肺上叶6mm实性结节')).toContain('small-lesion');
+    expect(await codes('12 mm solid nodule in the left upper lobe')).not.toContain('small-lesion');
+    expect(await codes('8 mm solid nodule in the left upper lobe')).not.toContain('small-lesion');
+    expect(await codes('solid nodule in the left upper lobe')).not.toContain('small-lesion');
+    expect(await codes('small left pleural effusion')).not.toContain('small-lesion');
+  });
+
   it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and is less sure of it there', async () => {
     const { contrastEnhanced: _unknown, ...unknown } = a;
     const hilar = async (contrastEnhanced: boolean, hilumDistanceMm: number): Promise<{ caveats: string[]; score: number }> => {
