@@ -4,7 +4,9 @@
  * wall's fat or bone) are opened by balls of decreasing radius: each opening erases what is thinner than
  * its ball (vessels, spicules, fissures, the thin rind of a wall) and so splits a lesion from what it
  * touches at a narrow neck. Coarse scales claim big lesions first, finer scales add smaller ones; each
- * claimed lesion takes back its rim from the dense voxels around it. Every candidate is then described:
+ * claimed lesion takes back its rim from the dense voxels around it. What the finest scale rejects whole is
+ * split once more where it narrows in density: on the coarse grid a small nodule is no thicker than the
+ * vessel it touches, but meets it through fainter tissue. Every candidate is then described:
  * size as a radiologist measures it, density, shape, context in the lung (vessel tests see only
  * aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
@@ -132,6 +134,8 @@ interface Search {
   next: number;
   /** 1 where the crop voxel was dense but enhanced blood (takeOutEnhancedBlood): no lesion grows into it. */
   blood: Uint8Array;
+  /** Scratch for densityPieces, allocated on first use. */
+  height2?: Float32Array;
 }
 
 export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Array): Candidate[] {
@@ -196,8 +200,17 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       if (cand) {
         out.push({ cand, vox });
         for (const i of vox) { claimed[i] = 1; everClaimed.push(i); }
-      } else {
-        for (const i of part) if (claimed[i] === 2) claimed[i] = 0;
+        continue;
+      }
+      for (const i of part) if (claimed[i] === 2) claimed[i] = 0;
+      if (radius !== SCALES_MM[SCALES_MM.length - 1]) continue;
+      // what is no lesion as a whole may hold one joined to a vessel through fainter tissue
+      for (const piece of densityPieces(search, vox)) {
+        if (piece.length < minVoxels) continue;
+        const c = describe(search, piece, radius);
+        if (!c || c.lesionLikelihood < MIN_PIECE_LIKELIHOOD) continue;
+        out.push({ cand: c, vox: piece });
+        for (const i of piece) { claimed[i] = 1; everClaimed.push(i); }
       }
     }
   }
@@ -206,6 +219,26 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   joined.forEach((o, i) => (o.cand.id = i));
   markTouching(crop, joined);
   return joined.map((o) => o.cand);
+}
+
+/** Tissue this much denser than the faintest voxel joining it to the rest is a piece of its own (HU). */
+const DENSITY_NECK_HU = 150;
+/**
+ * A piece split by density is kept only as far as it could answer: below this likelihood (a tenth of the
+ * one-in-a-hundred prior) it cannot rank, and such pieces are mostly the partial-volumed rind of a wall.
+ */
+const MIN_PIECE_LIKELIHOOD = 1e-3;
+
+/**
+ * The pieces of a voxel set split where it narrows in density rather than in width: on the coarse grid a
+ * small nodule and the vessel it touches are equally thick, but they meet through the fainter
+ * partial-volumed rim of each. Empty when the set is one piece.
+ */
+function densityPieces(x: Search, vox: Int32Array): Int32Array[] {
+  const height2 = (x.height2 ??= new Float32Array(x.dense.length));
+  for (const i of vox) height2[i] = (Math.max(0, x.g.hu[x.full(i)] + 1000)) ** 2;
+  const pieces = splitAtNecks(vox, x.crop, height2, () => DENSITY_NECK_HU);
+  return pieces.length > 1 ? pieces : [];
 }
 
 /**

@@ -100,6 +100,20 @@ describe('lesions at the hard sites', () => {
     expect(c.diameterMm).toBeLessThanOrEqual(10.5);
   });
 
+  it('finds a 7 mm nodule joined to a vessel nearly as wide through fainter tissue, with its size', () => {
+    // no neck in width to split at: the two meet through a 5 mm bridge of -550 HU, the partial-volumed rim of each
+    const at: Vec3 = [-LUNG_X, 2, 60];
+    const vesselX = -LUNG_X + 8;
+    const a = phantom({
+      spheres: [{ centre: at, diameter: 7, hu: 35 }],
+      tubes: [{ from: [vesselX, 2, 20], to: [vesselX, 2, 100], diameter: 5, hu: 40 }, { from: at, to: [vesselX, 2, 60], diameter: 5, hu: -550 }],
+    });
+    const { c, d } = nearest(a.candidates.filter((x) => x.kind === 'lesion'), at);
+    expect(d).toBeLessThan(3);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(5);
+    expect(c.diameterMm).toBeLessThanOrEqual(9);
+  });
+
   it('finds a nodule pressed against a contrast-filled vessel as wide as itself, and measures it without the vessel', () => {
     const at: Vec3 = [LUNG_X, 2, 60];
     const a = phantom({
