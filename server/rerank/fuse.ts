@@ -617,8 +617,8 @@ const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number 
 /**
  * On a low-dose series (smoothed before the analysis, noise.ts) what a described focal lesion's answer
  * cannot promise. Measured on the synthetic suite with 60 HU of pixel noise (`eval:synthetic -- --look
- * lowdose`): lesions of 5–8 mm found 20 of 66 times against 30 of 66 as scanned, ground glass 28 of 48
- * against 32; 8 mm and more 186 of 208 against 194.
+ * lowdose`): lesions of 5–8 mm found 24 of 66 times against 32 of 66 as scanned, ground glass 28 of 48
+ * against 32; 8 mm and more 190 of 208 against 198.
  */
 export const LOW_DOSE =
   'this series is a low-dose scan (its pixel noise was smoothed before the search): nodules under about 8 mm and faint ground glass are found less often than on a diagnostic scan';
