@@ -628,7 +628,7 @@ export const LOW_DOSE =
  * Measured on the synthetic suite (`eval:synthetic -- --no-findings`): lesions of 5–8 mm found top-1
  * 32 of 66 times, those of 8 mm and more 198 of 208; on each development scan 5–8 mm is the weakest class.
  */
-export const SMALL_LESION_MM = 8;
+const SMALL_LESION_MM = 8;
 export const SMALL_LESION =
   'a nodule under about 8 mm is found less often than a larger one (about half the time in testing, more rarely beside a vessel or a wall): if the best answer is not it, look through the others';
 

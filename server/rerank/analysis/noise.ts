@@ -51,6 +51,8 @@ export function pixelNoiseHU(v: Pick<Volume, 'slices' | 'rows' | 'columns' | 'hu
  * process has not touched yet costs more than the smoothing on a virtual machine.
  */
 export function quietened(v: Volume, out?: Float32Array): Volume {
+  // already quietened (the server smooths where it assembles the series): neither measured nor smoothed again
+  if (v.smoothedFromNoiseHU !== undefined) return v;
   const noise = v.modality === 'CT' ? pixelNoiseHU(v) : 0;
   if (noise <= NOISY_HU) return v;
   const { rows: R, columns: C, hu: src } = v;
