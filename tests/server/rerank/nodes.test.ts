@@ -7,7 +7,7 @@
  * the rim of tissue density along an enhanced vessel, as it leaves out the vessel.
  */
 import { nodeFeatures, nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
-import { labelComponents, openByBall, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
+import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
 
 const D: Dims = { slices: 24, rows: 64, columns: 96 };
 const spacing: [number, number, number] = [2.5, 1.4, 1.4];
@@ -83,6 +83,33 @@ describe('the node search pieces', () => {
     const nodeMm3 = (node?.length ?? 0) * spacing[0] * spacing[1] * spacing[2];
     expect(nodeMm3).toBeGreaterThan(0.6 * (4 / 3) * Math.PI * 8 ** 3);
     expect(nodeMm3).toBeLessThan(1.6 * (4 / 3) * Math.PI * 8 ** 3);
+  });
+});
+
+describe('the node search pieces of what is too large to be a node', () => {
+  it('cuts off a node pressed broadly against a structure of its density (a neck 12 mm wide on a node of 16 mm)', () => {
+    // a block as above, and a node of 16 mm joined to it by a round neck 12 mm across: how a node lies against the
+    // oesophagus or the heart on an unenhanced scan, or on 5-6 mm slices that blur its fat plane away
+    const centre: [number, number, number] = [30, 45, 95];
+    const m = mask(centre, [8, 8, 8]);
+    for (let s = 0; s < D.slices; s++)
+      for (let r = 0; r < D.rows; r++)
+        for (let c = 0; c < D.columns; c++) {
+          const [z, y, x] = mm(s, r, c);
+          if ((r >= 4 && r < 44 && c < 50) || (Math.hypot(z - 30, y - 45) <= 6 && x < 90)) m[at(s, r, c)] = 1;
+        }
+    const depth2 = squaredDistanceToBackground(m, D, spacing);
+    const comps = labelComponents(m, D);
+    const members = Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[at(12, 32, 68)]);
+    const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
+    const nodeMm3 = (4 / 3) * Math.PI * 8 ** 3;
+    // the class of failure: at the necks a node is cut at, node and block are one piece, larger than any node
+    const whole = splitAtNecks(members, D, depth2, (peak) => Math.max(1.2, 0.35 * peak)).find((p) => p.includes(at(12, 32, 68)));
+    expect((whole?.length ?? 0) * voxelMm3).toBeGreaterThan((Math.PI / 6) * 50 ** 3);
+    const node = nodeParts(members, D, depth2, spacing).find((p) => p.includes(at(12, 32, 68)));
+    expect(node).toBeDefined();
+    expect((node?.length ?? 0) * voxelMm3).toBeGreaterThan(0.6 * nodeMm3);
+    expect((node?.length ?? 0) * voxelMm3).toBeLessThan(1.6 * nodeMm3);
   });
 });
 
