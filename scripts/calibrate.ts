@@ -1,7 +1,8 @@
 /**
  * `npm run -s calibrate -- [--no-model] [--trials N] [--reuse]`: fits how the lesions' evidence becomes a
- * score (CALIBRATION in server/rerank/fuse.ts: the sharpness and the weight of "not in this series"), and
- * shows that the fit holds on a scan it was not fitted on.
+ * score (CALIBRATION in server/rerank/fuse.ts: the sharpness and the weight of "not in this series", that
+ * weight fitted apart for descriptions of a small lesion), and shows that the fit holds on a scan it was
+ * not fitted on.
  *
  * Queries: the development cases' own (positives and negatives), descriptions of what those scans do
  * not have (ground-glass nodules and right-sided masses: negatives), and synthetic lesions inserted in
@@ -11,7 +12,7 @@
  * the others gives on it: its log loss, how often confident answers are right and right answers
  * confident, and a reliability table (top scores in bins against how often they were right).
  * Each scan's candidates are scored with the likelihood fitted without that scan (--folds, written by
- * `models/train/fit-likelihood.ts --write`), so that the fit sees the competition an unseen scan brings.
+ * `models/train/fit-likelihood.ts --folds-only` or `--write`), so that the fit sees the competition an unseen scan brings.
  * Analyses are kept under --cache-dir (.cache/calibrate); `--reuse` skips them after a change to the
  * likelihood or the fusion only.
  */
@@ -19,7 +20,7 @@ import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
 import path from 'node:path';
 import type { LikelihoodWeights } from '../server/rerank/analysis/likelihood';
-import { CALIBRATION, CONFIDENT_SCORE, lesionEvidence, scoresOf, supportOf } from '../server/rerank/fuse';
+import { CALIBRATION, CONFIDENT_SCORE, describesSmallLesion, lesionEvidence, scoresOf, supportOf } from '../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { analyseVolume, type VolumeAnalysis } from '../server/rerank/pipeline';
 import { openScorer } from '../server/runtime/registry';
@@ -34,8 +35,8 @@ import { discoverCases, readCase, regionHits, type GroundTruthLesion } from './e
 import { foldWeights, withLikelihood } from './fold-weights';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
-/** One query's lesions: their evidence, and which of them is the described one (none for a negative). */
-interface Sample { case: string; evidence: number[]; right: boolean[] }
+/** One query's lesions: their evidence, and which of them is the described one (none for a negative); whether it describes a small lesion. */
+interface Sample { case: string; evidence: number[]; right: boolean[]; small: boolean }
 
 
 async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], lesion: GroundTruthLesion | null, scorer?: LearnedScorer, fold?: LikelihoodWeights): Promise<Sample[]> {
@@ -51,6 +52,7 @@ async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], l
       const groups = lesionEvidence(a, f, i, { learned });
       out.push({
         case: caseName,
+        small: describesSmallLesion(f),
         evidence: groups.map((g) => g.evidence),
         right: groups.map((g) => {
           if (!lesion) return false;
@@ -66,14 +68,14 @@ async function samplesOf(caseName: string, a: VolumeAnalysis, texts: string[], l
   return out;
 }
 
-interface Calibration { sharpness: number; notInSeries: number }
+type Calibration = typeof CALIBRATION;
 
 const SHARPNESS = [0.75, 1, 1.25, 1.5, 1.75, 2, 2.5, 3, 4];
-const NOT_IN_SERIES = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 12, 20, 35, 60];
+const NOT_IN_SERIES = [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 8, 12, 20, 35, 60, 100, 170, 300];
 
 /** What a calibration makes of one query: the top lesion's score, whether it is right, and the truth's probability. */
 function judge(s: Sample, cal: Calibration): { top: number; topRight: boolean; truth: number } {
-  const scores = scoresOf(s.evidence, cal);
+  const scores = scoresOf(s.evidence, { sharpness: cal.sharpness, notInSeries: s.small ? cal.notInSeriesSmall : cal.notInSeries });
   let top = -1;
   scores.forEach((p, k) => { if (top < 0 || p > scores[top]) top = k; });
   const none = 1 - scores.reduce((a, b) => a + b, 0);
@@ -86,14 +88,24 @@ function judge(s: Sample, cal: Calibration): { top: number; topRight: boolean; t
 const logLoss = (samples: Sample[], cal: Calibration): number =>
   samples.reduce((a, s) => a - Math.log(Math.max(1e-6, judge(s, cal).truth)), 0) / Math.max(1, samples.length);
 
-/** The grid point with the least log loss. */
+/**
+ * The grid point with the least log loss. The weight of "not in the series" is fitted on the descriptions
+ * of small lesions apart from the others' (for a sharpness, each on its own queries).
+ */
 function fit(samples: Sample[]): Calibration {
-  let best: Calibration = { sharpness: 1, notInSeries: 1 }, loss = Infinity;
+  const small = samples.filter((s) => s.small), other = samples.filter((s) => !s.small);
+  let best: Calibration = { sharpness: 1, notInSeries: 1, notInSeriesSmall: 1 }, loss = Infinity;
   for (const sharpness of SHARPNESS) {
-    for (const notInSeries of NOT_IN_SERIES) {
-      const l = logLoss(samples, { sharpness, notInSeries });
-      if (l < loss) { loss = l; best = { sharpness, notInSeries }; }
-    }
+    const bestOf = (set: Sample[]): { weight: number; sum: number } => {
+      let b = { weight: 1, sum: Infinity };
+      for (const w of NOT_IN_SERIES) {
+        const sum = logLoss(set, { sharpness, notInSeries: w, notInSeriesSmall: w }) * set.length;
+        if (sum < b.sum) b = { weight: w, sum };
+      }
+      return b;
+    };
+    const o = bestOf(other), sm = small.length ? bestOf(small) : { weight: o.weight, sum: 0 };
+    if (o.sum + sm.sum < loss) { loss = o.sum + sm.sum; best = { sharpness, notInSeries: o.weight, notInSeriesSmall: sm.weight }; }
   }
   return best;
 }
@@ -140,7 +152,8 @@ async function main(): Promise<void> {
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0xca1 + c.name.length);
     for (let k = 0; k < trials; k++) {
-      const sizeMm = [6, 9, 14, 20, 30, 45, 60][k % 7];
+      // two sizes under 8 mm of eight: the small lesions' weight of "not in the series" is fitted on their own queries
+      const sizeMm = [6, 7, 9, 14, 20, 30, 45, 60][k % 8];
       const fitting = sites.filter((s) => fits(s, sizeMm / 2));
       if (!fitting.length) continue;
       const site = fitting[Math.floor(random() * fitting.length)];
@@ -159,12 +172,19 @@ async function main(): Promise<void> {
   process.stdout.write('each scan held out, the calibration fitted on the others:\n');
   for (const held of cases) {
     const cal = fit(samples.filter((s) => s.case !== held));
-    process.stdout.write(`  ${held.padEnd(16)} sharpness ${cal.sharpness}, not in series ${cal.notInSeries}: held out ${report(samples.filter((s) => s.case === held), cal)}\n`);
+    const test = samples.filter((s) => s.case === held);
+    process.stdout.write(`  ${held.padEnd(16)} sharpness ${cal.sharpness}, not in series ${cal.notInSeries} (small lesions ${cal.notInSeriesSmall}): held out ${report(test, cal)}\n`);
+    process.stdout.write(`      small lesions alone: ${report(test.filter((s) => s.small), cal)}\n`);
   }
   const cal = fit(samples);
+  const small = samples.filter((s) => s.small);
+  for (const at of [cal, CALIBRATION])
+    process.stdout.write(`small lesions' weight of "not in the series" against their log loss (sharpness ${at.sharpness}): ${NOT_IN_SERIES.map((w) => `${w} ${logLoss(small, { ...at, notInSeriesSmall: w }).toFixed(3)}`).join(', ')}\n`);
   process.stdout.write(`over all scans, as fitted: ${report(samples, cal)}\n`);
   process.stdout.write(`over all scans, as in fuse.ts now (${JSON.stringify(CALIBRATION)}): ${report(samples, CALIBRATION)}\n`);
-  process.stdout.write(`fitted on all scans: CALIBRATION = { sharpness: ${cal.sharpness}, notInSeries: ${cal.notInSeries} }\n`);
+  process.stdout.write(`  small lesions alone, as fitted: ${report(small, cal)}\n`);
+  process.stdout.write(`  small lesions alone, as in fuse.ts now: ${report(small, CALIBRATION)}\n`);
+  process.stdout.write(`fitted on all scans: CALIBRATION = { sharpness: ${cal.sharpness}, notInSeries: ${cal.notInSeries}, notInSeriesSmall: ${cal.notInSeriesSmall} }\n`);
 }
 
 main().catch((err) => exitWithError('calibrate', err));

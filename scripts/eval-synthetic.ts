@@ -6,7 +6,7 @@
  * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
  * and size. Prints per site class and size the top-1, region and confident top-1 hits, and the candidates
  * of the unmodified scans that score 0.5 or more for "mass" or "nodule" in the mediastinum, heart,
- * abdomen or chest wall (false candidates). Then the chest findings other than lesions, per finding type
+ * abdomen or chest wall (false candidates), and the calibration line over all sizes and per size. Then the chest findings other than lesions, per finding type
  * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
  * `--explain` follows each missed trial (lesion or other finding) with what the pipeline made of it (scripts/explain.ts).
  * `--look` shows every scan, with and without its inserted lesion, as another scanner would (scripts/eval-looks.ts:
@@ -160,6 +160,16 @@ async function falseCandidates(c: EvalCase, a: VolumeAnalysis, scorer?: LearnedS
   return counts;
 }
 
+/** The calibration line's counts: of the confident answers, the right ones; of the right answers, the confident ones. */
+function calibrationOf(ts: Trial[]): { confident: number; confidentRight: number; right: number; rightConfident: number } {
+  return {
+    confident: ts.filter((t) => t.confident).length,
+    confidentRight: ts.filter((t) => t.confident && t.top1).length,
+    right: ts.filter((t) => t.top1).length,
+    rightConfident: ts.filter((t) => t.top1 && t.confident).length,
+  };
+}
+
 function tally(ts: Trial[]): Tally & { trials: number } {
   const t = { trials: ts.length, positives: ts.length, top1Hits: 0, top3Hits: 0, regionHits: 0, confidentTop1: 0 };
   for (const x of ts) {
@@ -219,12 +229,8 @@ async function main(): Promise<void> {
     byTexture: Object.fromEntries(Object.entries(byTexture).map(([k, t]) => [k, strip(t)])),
     falseCandidates: falseCands,
     ...(findingsReport ? { findings: findingsReport } : {}),
-    calibration: {
-      confident: trials.filter((t) => t.confident).length,
-      confidentRight: trials.filter((t) => t.confident && t.top1).length,
-      right: trials.filter((t) => t.top1).length,
-      rightConfident: trials.filter((t) => t.top1 && t.confident).length,
-    },
+    // over all trials and per size: a small lesion's confident answer is wrong more often than a larger one's
+    calibration: { ...calibrationOf(trials), bySize: { '5-8': calibrationOf(trials.filter((t) => t.sizeMm < 8)), '8+': calibrationOf(trials.filter((t) => t.sizeMm >= 8)) } },
     caveats: { right: trials.filter((t) => t.top1 && t.caveats.length).length, wrong: trials.filter((t) => !t.top1 && t.caveats.length).length },
   };
   if (json) { process.stdout.write(JSON.stringify(out, null, 2) + '\n'); return; }
@@ -240,6 +246,7 @@ async function main(): Promise<void> {
   for (const [k, t] of Object.entries(out.byTexture)) log('  ' + line(k, t));
   log(`false candidates (≥ 0.5 for mass or nodule, unmodified scans): ${Object.entries(falseCands).map(([k, n]) => `${k} ${n}`).join(', ')}`);
   log(`calibration: ${calibrationLine(out.calibration)}`);
+  for (const [k, c] of Object.entries(out.calibration.bySize)) log(`  ${k} mm: ${calibrationLine(c)}`);
   log(`caveats: on ${out.caveats.right} right top-1 answers, ${out.caveats.wrong} wrong ones`);
 }
 

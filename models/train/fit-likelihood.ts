@@ -2,14 +2,14 @@
  * Fits the lesion likelihood (server/rerank/analysis/likelihood.ts) on the candidate set built by
  * make-candidates.ts, and says how well it holds on a scan it was not fitted on:
  *
- *   npx tsx models/train/fit-likelihood.ts [--in .cache/likelihood] [--l2 1] [--write]
+ *   npx tsx models/train/fit-likelihood.ts [--in .cache/likelihood] [--l2 1] [--write | --folds-only]
  *
  * An L2-regularised logistic regression (Newton's method), classes weighted equally, then shifted to
  * a base rate of one lesion per PRIOR_CANDIDATES candidates. Prints, with each development scan held out
  * in turn, the AUC and the share of positives above chosen scores, per site class and per wall; then the
  * weights fitted on all scans (written to likelihood-weights.json with --write, and beside the set, under
  * folds/<scan>.json, the weights fitted without each scan: scripts/calibrate.ts scores each scan with the
- * weights that never saw it).
+ * weights that never saw it; `--folds-only` writes those alone, leaving the shipped weights as they are).
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -131,11 +131,13 @@ async function main(): Promise<void> {
   out('weights (standardised features), fitted on all scans:');
   FEATURE_NAMES.forEach((n, i) => out(`  ${n.padEnd(24)} ${w.coefficients[i] >= 0 ? ' ' : ''}${w.coefficients[i].toFixed(3)}`));
   out(`  intercept                ${w.intercept.toFixed(3)}`);
+  const note = `fitted by models/train/fit-likelihood.ts (L2 ${l2}) on ${records.length} candidates of ${cases.join(', ')} (training bands), ${new Date().toISOString().slice(0, 10)}`;
   if (process.argv.includes('--write')) {
     const file = path.resolve(__dirname, '..', '..', 'server', 'rerank', 'analysis', 'likelihood-weights.json');
-    const note = `fitted by models/train/fit-likelihood.ts (L2 ${l2}) on ${records.length} candidates of ${cases.join(', ')} (training bands), ${new Date().toISOString().slice(0, 10)}`;
     await fs.writeFile(file, JSON.stringify({ note, ...w }, null, 1) + '\n');
     out(`wrote ${file}`);
+  }
+  if (process.argv.includes('--write') || process.argv.includes('--folds-only')) {
     await fs.mkdir(path.join(dir, 'folds'), { recursive: true });
     for (const [held, fw] of folds) await fs.writeFile(path.join(dir, 'folds', `${held}.json`), JSON.stringify({ note: `${note}, without ${held}`, ...fw }) + '\n');
     out(`wrote ${path.join(dir, 'folds')}/<scan>.json`);

@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, PRESETS, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
-import { CONFIDENT_SCORE, lesionLikelihoodOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
+import { calibrationFor, CONFIDENT_SCORE, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -135,6 +135,22 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await codes('8 mm solid nodule in the left upper lobe')).not.toContain('small-lesion');
     expect(await codes('solid nodule in the left upper lobe')).not.toContain('small-lesion');
     expect(await codes('small left pleural effusion')).not.toContain('small-lesion');
+  });
+
+  it('weighs "not in this series" more for a described small lesion: the same evidence scores lower', () => {
+    const calibrationOf = (text: string) => calibrationFor(parseQuery(text).findings[0]);
+    const large = calibrationOf('12 mm solid nodule in the left upper lobe');
+    for (const text of ['6 mm solid nodule in the left upper lobe', 'small nodule in the left upper lobe', '左肺上叶6mm实性结节']) {
+      const small = calibrationOf(text);
+      expect(small.notInSeries).toBeGreaterThan(large.notInSeries);
+      expect(small.sharpness).toBe(large.sharpness);
+      // one clear answer among weak ones: less sure of it, and the order unchanged
+      const evidence = [12, 2, 0.5];
+      const [s, l] = [scoresOf(evidence, small), scoresOf(evidence, large)];
+      expect(s[0]).toBeLessThan(l[0]);
+      expect(s[0]).toBeGreaterThan(s[1]);
+    }
+    expect(calibrationOf('small left pleural effusion').notInSeries).toBe(large.notInSeries);
   });
 
   it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and is less sure of it there', async () => {
