@@ -61,52 +61,42 @@ describe('the node search opening', () => {
 });
 
 describe('the node search pieces', () => {
-  it('cuts a node off a block of tissue far larger than any node (a missed aorta joined to the paratracheal space)', () => {
-    // a block 60 × 56 × 70 mm (over three times a 50 mm node's volume) and a node of 16 mm joined to it by a 4 mm neck
-    const centre: [number, number, number] = [30, 45, 95];
+  const centre: [number, number, number] = [30, 45, 95];
+  const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
+  const nodeMm3 = (4 / 3) * Math.PI * 8 ** 3;
+  const inNode = at(12, 32, 68);
+  /** A block 60 × 56 × 70 mm and a node of 16 mm at `centre` joined to it by a neck along x (`inNeck` of z, y in mm): the component's voxels and depth. */
+  function blockAndNode(inNeck: (z: number, y: number) => boolean): { members: Int32Array; depth2: Float32Array } {
     const m = mask(centre, [8, 8, 8]);
     for (let s = 0; s < D.slices; s++)
       for (let r = 0; r < D.rows; r++)
         for (let c = 0; c < D.columns; c++) {
           const [z, y, x] = mm(s, r, c);
-          if ((r >= 4 && r < 44 && c < 50) || (Math.abs(z - 30) <= 2 && Math.abs(y - 45) <= 2 && x < 90)) m[at(s, r, c)] = 1;
+          if ((r >= 4 && r < 44 && c < 50) || (inNeck(z, y) && x < 90)) m[at(s, r, c)] = 1;
         }
-    const depth2 = squaredDistanceToBackground(m, D, spacing);
     const comps = labelComponents(m, D);
-    const members = Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[at(12, 32, 68)]);
+    return { members: Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[inNode]), depth2: squaredDistanceToBackground(m, D, spacing) };
+  }
+
+  it('cuts a node off a block of tissue far larger than any node (a missed aorta joined to the paratracheal space)', () => {
+    // the block over three times a 50 mm node's volume, the node joined to it by a 4 mm neck
+    const { members, depth2 } = blockAndNode((z, y) => Math.abs(z - 30) <= 2 && Math.abs(y - 45) <= 2);
     const blockVoxels = D.slices * 40 * 50;
-    expect(blockVoxels * spacing[0] * spacing[1] * spacing[2]).toBeGreaterThan(3 * (Math.PI / 6) * 50 ** 3);
-    const parts = nodeParts(members, D, depth2, spacing);
-    const node = parts.find((p) => p.includes(at(12, 32, 68)));
+    expect(blockVoxels * voxelMm3).toBeGreaterThan(3 * (Math.PI / 6) * 50 ** 3);
+    const node = nodeParts(members, D, depth2, spacing).find((p) => p.includes(inNode));
     expect(node).toBeDefined();
     // the node's piece: about its own volume (4/3 π 8³ mm³), not the neck or the block
-    const nodeMm3 = (node?.length ?? 0) * spacing[0] * spacing[1] * spacing[2];
-    expect(nodeMm3).toBeGreaterThan(0.6 * (4 / 3) * Math.PI * 8 ** 3);
-    expect(nodeMm3).toBeLessThan(1.6 * (4 / 3) * Math.PI * 8 ** 3);
+    expect((node?.length ?? 0) * voxelMm3).toBeGreaterThan(0.6 * nodeMm3);
+    expect((node?.length ?? 0) * voxelMm3).toBeLessThan(1.6 * nodeMm3);
   });
-});
 
-describe('the node search pieces of what is too large to be a node', () => {
   it('cuts off a node pressed broadly against a structure of its density (a neck 12 mm wide on a node of 16 mm)', () => {
-    // a block as above, and a node of 16 mm joined to it by a round neck 12 mm across: how a node lies against the
-    // oesophagus or the heart on an unenhanced scan, or on 5-6 mm slices that blur its fat plane away
-    const centre: [number, number, number] = [30, 45, 95];
-    const m = mask(centre, [8, 8, 8]);
-    for (let s = 0; s < D.slices; s++)
-      for (let r = 0; r < D.rows; r++)
-        for (let c = 0; c < D.columns; c++) {
-          const [z, y, x] = mm(s, r, c);
-          if ((r >= 4 && r < 44 && c < 50) || (Math.hypot(z - 30, y - 45) <= 6 && x < 90)) m[at(s, r, c)] = 1;
-        }
-    const depth2 = squaredDistanceToBackground(m, D, spacing);
-    const comps = labelComponents(m, D);
-    const members = Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[at(12, 32, 68)]);
-    const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
-    const nodeMm3 = (4 / 3) * Math.PI * 8 ** 3;
+    // how a node lies against the oesophagus or the heart on an unenhanced scan, or on 5-6 mm slices that blur its fat plane away
+    const { members, depth2 } = blockAndNode((z, y) => Math.hypot(z - 30, y - 45) <= 6);
     // the class of failure: at the necks a node is cut at, node and block are one piece, larger than any node
-    const whole = splitAtNecks(members, D, depth2, (peak) => Math.max(1.2, 0.35 * peak)).find((p) => p.includes(at(12, 32, 68)));
+    const whole = splitAtNecks(members, D, depth2, (peak) => Math.max(1.2, 0.35 * peak)).find((p) => p.includes(inNode));
     expect((whole?.length ?? 0) * voxelMm3).toBeGreaterThan((Math.PI / 6) * 50 ** 3);
-    const node = nodeParts(members, D, depth2, spacing).find((p) => p.includes(at(12, 32, 68)));
+    const node = nodeParts(members, D, depth2, spacing).find((p) => p.includes(inNode));
     expect(node).toBeDefined();
     expect((node?.length ?? 0) * voxelMm3).toBeGreaterThan(0.6 * nodeMm3);
     expect((node?.length ?? 0) * voxelMm3).toBeLessThan(1.6 * nodeMm3);
