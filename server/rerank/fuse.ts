@@ -647,6 +647,23 @@ export const SMALL_LESION =
 export const describesSmallLesion = (f: Finding): boolean =>
   kindFor(f.type) === 'lesion' && ((f.size !== undefined && f.size.mm < SMALL_LESION_MM) || f.sizeWord === 'small');
 
+/**
+ * Emphysema is read as the share of lung under -950 HU (LAA-950), a threshold defined on thin slices
+ * (about 1 mm) of an unsmoothed series: thicker slices and smoothing average small lucencies above it,
+ * and a sharp kernel's noise pushes normal lung below it. Measured with the development scans and their
+ * looks (scripts/eval-looks.ts): Lung-PET-CT-Dx's emphysematous zones read 0.14–0.16 on its 5 mm slices,
+ * 0.08–0.10 on 10 mm ones and 0.04–0.06 smoothed as a low-dose series; LIDC-IDRI-0001's right upper zone
+ * 0.05 as scanned, 0.02 on 5 mm slices and 0.10 sharpened. So an emphysema answer says how this series
+ * was made wherever its slices are thicker than THIN_SLICE_MM or it was smoothed.
+ */
+const THIN_SLICE_MM = 1.5;
+export function emphysemaExtentCaveat(a: Pick<Analysis, 'sliceSpacing' | 'lowDoseNoiseHU'>): string | undefined {
+  const thick = a.sliceSpacing > THIN_SLICE_MM, smoothed = a.lowDoseNoiseHU !== undefined;
+  if (!thick && !smoothed) return undefined;
+  const made = [thick ? `${Math.round(a.sliceSpacing * 10) / 10} mm slices` : '', smoothed ? 'a low-dose scan smoothed before the search' : ''].filter(Boolean).join(' of ');
+  return `the extent of emphysema (lung under -950 HU) is defined on thin slices; on ${made} it reads lower, so mild emphysema may be missed and a degree may read one step low`;
+}
+
 /** What a search for nodes on an unenhanced series cannot promise (measured: eval:synthetic's nodes against vessels on 4dlung and lungdx). */
 export const UNENHANCED_NODES =
   'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them; nodes bordered by fat are found';
@@ -688,6 +705,8 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     if (a.contrastEnhanced === false && kindFor(f.type) === 'lymph node') caveats.push({ finding: i, code: 'unenhanced-nodes', reason: UNENHANCED_NODES });
     if (a.lowDoseNoiseHU !== undefined && kindFor(f.type) === 'lesion') caveats.push({ finding: i, code: 'low-dose', reason: LOW_DOSE });
     if (describesSmallLesion(f)) caveats.push({ finding: i, code: 'small-lesion', reason: SMALL_LESION });
+    const extent = kindFor(f.type) === 'emphysema' ? emphysemaExtentCaveat(a) : undefined;
+    if (extent) caveats.push({ finding: i, code: 'emphysema-extent', reason: extent });
     const groups = lesionEvidence(a, f, i, o);
     const scores = scoresOf(groups.map((g) => g.evidence), calibrationFor(f));
     const strongest = groups.reduce((m, g) => Math.max(m, g.evidence), 0);

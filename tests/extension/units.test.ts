@@ -128,6 +128,9 @@ describe('errors', () => {
     expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'small-lesion' }] }, (id) => termText(q, id))).toEqual([{ kind: 'smallLesion' }]);
     expect(translator('en')(PROBLEM_STRING.smallLesion)).toMatch(/under about 8 mm/);
     expect(translator('zh')(PROBLEM_STRING.smallLesion)).toMatch(/8 mm 的结节/);
+    expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'emphysema-extent' }] }, (id) => termText(q, id))).toEqual([{ kind: 'emphysemaExtent' }]);
+    expect(translator('en')(PROBLEM_STRING.emphysemaExtent)).toMatch(/-950 HU/);
+    expect(translator('zh')(PROBLEM_STRING.emphysemaExtent)).toMatch(/肺气肿/);
   });
 
   test('files of the series left out are said, with the count and the reasons', () => {

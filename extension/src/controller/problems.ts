@@ -20,6 +20,7 @@ export type ProblemKind =
   | 'unenhancedHilum'
   | 'lowDose'
   | 'smallLesion'
+  | 'emphysemaExtent'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -50,6 +51,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   unenhancedHilum: 'err.unenhancedHilum',
   lowDose: 'err.lowDose',
   smallLesion: 'err.smallLesion',
+  emphysemaExtent: 'err.emphysemaExtent',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -89,7 +91,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, PRESETS, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
-import { calibrationFor, CONFIDENT_SCORE, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
+import { calibrationFor, CONFIDENT_SCORE, emphysemaExtentCaveat, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -135,6 +135,19 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await codes('8 mm solid nodule in the left upper lobe')).not.toContain('small-lesion');
     expect(await codes('solid nodule in the left upper lobe')).not.toContain('small-lesion');
     expect(await codes('small left pleural effusion')).not.toContain('small-lesion');
+  });
+
+  it('says that an emphysema answer reads low on thick slices or a smoothed series, and only for emphysema', async () => {
+    const codes = async (x: VolumeAnalysis, text: string): Promise<string[]> => ((await rerankSlices(x, parseQuery(text), { topK: 3 })).caveats ?? []).filter((c) => c.finding === 0).map((c) => c.code);
+    const thin: VolumeAnalysis = { ...a, sliceSpacing: 1 };
+    const thick: VolumeAnalysis = { ...a, sliceSpacing: 5 };
+    expect(await codes(thick, 'centrilobular emphysema in the right upper lung')).toContain('emphysema-extent');
+    expect(await codes(thick, '右上肺小叶中心型肺气肿')).toContain('emphysema-extent');
+    expect(await codes({ ...thin, lowDoseNoiseHU: 62 }, 'emphysema in the upper lungs')).toContain('emphysema-extent');
+    expect(await codes(thin, 'centrilobular emphysema in the right upper lung')).not.toContain('emphysema-extent');
+    expect(await codes(thick, '12 mm solid nodule in the left upper lobe')).not.toContain('emphysema-extent');
+    expect(emphysemaExtentCaveat(thick)).toMatch(/5 mm slices/);
+    expect(emphysemaExtentCaveat({ sliceSpacing: 1, lowDoseNoiseHU: 62 })).toMatch(/low-dose/);
   });
 
   it('weighs "not in this series" more for a described small lesion: the same evidence scores lower', () => {
