@@ -398,8 +398,8 @@ export function stationTarget(sc: Scene, station: NodeStation): Vec3 | null {
 
 /**
  * A soft-tissue node at a station: an oval (short axis 12–16 mm, long 16–22 mm, 14–20 mm tall) placed
- * within 15 mm of the station's target where the fat around takes most of it; null when no place of the
- * station is at least 40 % fat.
+ * within 15 mm of the station's target where the fat around takes most of it, whole inside the scan; null
+ * when no such place of the station is at least 40 % fat.
  */
 export function insertNode(sc: Scene, hu: Float32Array, station: NodeStation, random: () => number): InsertedFinding | null {
   const target = stationTarget(sc, station);
@@ -435,11 +435,15 @@ export function insertNode(sc: Scene, hu: Float32Array, station: NodeStation, ra
         }
     return all ? fat / all : 0;
   };
+  // the node is drawn whole inside the scan, a slice clear of its ends (a report describes a node it shows)
+  const zs = v.positions.map((p) => p[2]);
+  const zLow = Math.min(...zs) + v.sliceSpacing, zHigh = Math.max(...zs) - v.sliceSpacing;
   let best: Vec3 = target, bestShare = -1;
   for (let dz = -9; dz <= 9; dz += 3)
     for (let dx = -15; dx <= 15; dx += 3)
       for (let dy = -15; dy <= 15; dy += 3) {
         const p: Vec3 = [target[0] + dx, target[1] + dy, target[2] + dz];
+        if (p[2] - axes[2] < zLow || p[2] + axes[2] > zHigh) continue;
         const f = fatShare(p) - 0.004 * Math.hypot(dx, dy, dz);
         if (f > bestShare) { bestShare = f; best = p; }
       }

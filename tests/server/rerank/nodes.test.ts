@@ -141,3 +141,42 @@ describe('a node beside an enhanced vessel', () => {
     expect(rimApart.likelihood).toBeGreaterThan(withRim.likelihood);
   });
 });
+
+describe('a node the scan cuts across', () => {
+  // an oval of tissue (35 HU) in fat (-100 HU), on the slices `from`..`to` of a 10-slice crop; its radius in the
+  // plane (voxels) per slice from `radius`
+  const d: Dims = { slices: 10, rows: 30, columns: 30 };
+  const sp: [number, number, number] = [2.5, 1.4, 1.4];
+  const judge = (from: number, to: number, radius: (s: number) => number, scanEnds: { first: boolean; last: boolean }) => {
+    const n = d.slices * d.rows * d.columns;
+    const sm = new Float32Array(n).fill(-100);
+    const node: number[] = [];
+    for (let s = from; s <= to; s++)
+      for (let r = 0; r < d.rows; r++)
+        for (let c = 0; c < d.columns; c++) {
+          if (((r - 15) / radius(s)) ** 2 + ((c - 15) / (0.8 * radius(s))) ** 2 > 1) continue;
+          const i = (s * d.rows + r) * d.columns + c;
+          sm[i] = 35;
+          node.push(i);
+        }
+    const part = Int32Array.from(node);
+    const owner = new Int32Array(n).fill(-1);
+    for (const i of part) owner[i] = 0;
+    const tissue = Uint8Array.from(sm, (x) => (x > -25 && x < 130 ? 1 : 0));
+    return nodeFeatures(part, 0, owner, tissue, new Uint8Array(n).fill(1), new Uint8Array(n).fill(1), () => false, sm, d, sp, false, scanEnds)!.likelihood;
+  };
+  const oval = (s: number, centre: number): number => Math.max(1.5, 6 * Math.sqrt(Math.max(0, 1 - ((s - centre) / 3.5) ** 2)));
+  const ends = { first: true, last: true }, inside = { first: false, last: false };
+
+  it('is left a tenth of its likelihood where the scan ends across its widest part', () => {
+    const cut = (e: typeof ends) => judge(6, 9, (s) => oval(s, 9), e);
+    expect(cut(inside)).toBeGreaterThan(0.1);
+    expect(cut(ends)).toBeCloseTo(0.1 * cut(inside), 5);
+  });
+
+  it('is judged as it is where it closes inside the scan, or tapers to the last slice', () => {
+    expect(judge(2, 7, (s) => oval(s, 4.5), ends)).toBeCloseTo(judge(2, 7, (s) => oval(s, 4.5), inside), 5);
+    const tapering = (e: typeof ends) => judge(4, 9, (s) => (s === 9 ? 1.5 : oval(s, 6.5)), e);
+    expect(tapering(ends)).toBeCloseTo(tapering(inside), 5);
+  });
+});
