@@ -50,7 +50,7 @@ function describe(m: CandidateMatch, model: CandidateScore | undefined): string 
   const c = m.candidate;
   const slices = `${c.slices[0]?.index}–${c.slices[c.slices.length - 1]?.index}`;
   const what = c.kind === 'lesion'
-    ? `${c.diameterMm.toFixed(1)} × ${c.shortAxisMm.toFixed(1)} mm (equivalent ${c.equivalentDiameterMm.toFixed(1)}), solid ${f2(c.solidFraction)} / ground glass ${f2(c.groundGlassFraction)}, core ${Math.round(c.coreHU)} HU${c.wall ? `, against the ${c.wall}` : ''}`
+    ? `${c.diameterMm.toFixed(1)} × ${c.shortAxisMm.toFixed(1)} mm (equivalent ${c.equivalentDiameterMm.toFixed(1)}), solid ${f2(c.solidFraction)} / ground glass ${f2(c.groundGlassFraction)}, core ${Math.round(c.coreHU)} HU (solid core ${Math.round(c.solidCoreHU)})${c.wall ? `, against the ${c.wall}` : ''}`
     : `${c.kind}${c.station ? ` ${c.station}` : ''}, ${c.diameterMm.toFixed(1)} × ${c.shortAxisMm.toFixed(1)} mm`;
   const judged = `likelihood ${f2(c.lesionLikelihood)}${model ? `, model ${f2(model.lesionProbability)}` : ''}, fused ${f2(m.likelihood)}`;
   const fit = m.factors.map((t) => `${t.term.kind === 'position' ? t.term.value : t.term.kind} ${f2(t.membership)}${t.measured && t.membership < 0.5 ? ` = ${t.measured}` : ''}`).join(', ');

@@ -128,8 +128,9 @@ export interface CandidateMatch {
 /** Texture probabilities from density (or the learned head blended in, where density allows it). */
 export function textureOf(e: Evidence): { solid: number; partSolid: number; groundGlass: number } {
   const c = e.candidate;
-  // ground-glass: even the densest part stays below soft tissue (core < ≈ -350 HU)
-  const gg = sigmoid((-380 - c.coreHU) / 50);
+  // ground-glass: even the densest part stays below soft tissue (core < ≈ -350 HU); a vessel running
+  // through it is no solid part (solidCoreHU)
+  const gg = sigmoid((-380 - c.solidCoreHU) / 50);
   // part-solid: clearly less solid than a wholly solid lesion of that size would look once partial
   // volume (≈1.5 mm of blur at the rim) is taken into account
   const d = c.equivalentDiameterMm;
@@ -140,8 +141,8 @@ export function textureOf(e: Evidence): { solid: number; partSolid: number; grou
   if (!t) return classical;
   // the model may refine a texture but not contradict physics: a core of soft-tissue density is not
   // ground glass, and one far below it is not solid
-  const softCore = sigmoid((c.coreHU + 150) / 40);
-  const faintCore = sigmoid((-450 - c.coreHU) / 40);
+  const softCore = sigmoid((c.solidCoreHU + 150) / 40);
+  const faintCore = sigmoid((-450 - c.solidCoreHU) / 40);
   const learned = { solid: t.solid * (1 - faintCore), partSolid: t.partSolid, groundGlass: t.groundGlass * (1 - softCore) };
   const sum = learned.solid + learned.partSolid + learned.groundGlass || 1;
   const w = 0.5 * learnedWeight(e);

@@ -719,6 +719,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
     centroidPx: { slice: gsC * fz + (fz - 1) / 2, row: (grC + 0.5) * fy - 0.5, column: (gcC + 0.5) * fx - 0.5 },
     meanHU: density.meanHU,
     coreHU: density.coreHU,
+    solidCoreHU: solidCoreHU(v, g, x, vox),
     solidFraction: density.solid,
     groundGlassFraction: density.groundGlass,
     calcifiedFraction: density.calcified,
@@ -790,6 +791,87 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   const q9 = Math.floor(cnt * 0.9);
   for (let i = q9; i < cnt; i++) coreSum += sorted[i];
   return { meanHU: sum / cnt, coreHU: coreSum / Math.max(1, cnt - q9), medianHU: sorted[cnt >> 1], solid: solid / cnt, groundGlass: gg / cnt, calcified: calc / cnt };
+}
+
+/**
+ * A solid component spans at least this much of the plane (mm): brighter structures narrower than it (a
+ * vessel crossing ground glass, pixel noise) are opened away before the core is read.
+ */
+const SOLID_COMPONENT_MM = 2;
+
+/**
+ * The candidate's core as a reader judges its texture: the mean of its densest tenth after a grey opening
+ * in the plane (a minimum, then a maximum, over a square about SOLID_COMPONENT_MM wide). A solid component
+ * that wide keeps its density; a vessel running through ground glass, or a few noisy pixels, does not
+ * make the lesion solid as it makes its raw core (`coreHU`) dense.
+ */
+function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
+  const plane = g.rows * g.columns;
+  const { fz, fy, fx } = g;
+  const R = v.rows, C = v.columns;
+  const h = Math.max(1, Math.floor(SOLID_COMPONENT_MM / 2 / Math.min(v.pixelSpacing[0], v.pixelSpacing[1])));
+  // the candidate's pixels by slice, each as row * C + column
+  const bySlice = new Map<number, number[]>();
+  for (const i of vox) {
+    const p = x.full(i);
+    const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
+    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
+      let list = bySlice.get(s);
+      if (!list) bySlice.set(s, (list = []));
+      for (let r = gr * fy; r < Math.min(R, gr * fy + fy); r++)
+        for (let c = gc * fx; c < Math.min(C, gc * fx + fx); c++) list.push(r * C + c);
+    }
+  }
+  const opened: number[] = [];
+  for (const [s, pixels] of bySlice) {
+    let r0 = R, r1 = -1, c0 = C, c1 = -1;
+    for (const q of pixels) {
+      const r = (q / C) | 0, c = q - r * C;
+      if (r < r0) r0 = r;
+      if (r > r1) r1 = r;
+      if (c < c0) c0 = c;
+      if (c > c1) c1 = c;
+    }
+    // the window's reach twice over: the maximum at a pixel reads minima up to h away, each reading pixels up to h further
+    r0 = Math.max(0, r0 - 2 * h); r1 = Math.min(R - 1, r1 + 2 * h);
+    c0 = Math.max(0, c0 - 2 * h); c1 = Math.min(C - 1, c1 + 2 * h);
+    const w = c1 - c0 + 1, ht = r1 - r0 + 1;
+    const a = new Float32Array(w * ht);
+    for (let r = 0; r < ht; r++) a.set(v.hu.subarray((s * R + r + r0) * C + c0, (s * R + r + r0) * C + c1 + 1), r * w);
+    const b = runningExtreme(runningExtreme(a, w, ht, h, 1, false), w, ht, h, w, false);
+    const open = runningExtreme(runningExtreme(b, w, ht, h, 1, true), w, ht, h, w, true);
+    for (const q of pixels) {
+      const r = (q / C) | 0, c = q - r * C;
+      opened.push(open[(r - r0) * w + c - c0]);
+    }
+  }
+  if (!opened.length) return GGO_HU;
+  opened.sort((p, q) => p - q);
+  const q9 = Math.floor(opened.length * 0.9);
+  let sum = 0;
+  for (let k = q9; k < opened.length; k++) sum += opened[k];
+  return sum / Math.max(1, opened.length - q9);
+}
+
+/** The minimum (or `max`imum) over 2h + 1 samples along the rows (stride 1) or the columns (stride w) of a w × ht image. */
+function runningExtreme(a: Float32Array, w: number, ht: number, h: number, stride: number, max: boolean): Float32Array {
+  const out = new Float32Array(a.length);
+  const along = stride === 1 ? w : ht;
+  const lines = stride === 1 ? ht : w;
+  const lineStep = stride === 1 ? w : 1;
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    for (let k = 0; k < along; k++) {
+      let m = a[base + k * stride];
+      const last = Math.min(along - 1, k + h);
+      for (let j = Math.max(0, k - h); j <= last; j++) {
+        const q = a[base + j * stride];
+        if (max ? q > m : q < m) m = q;
+      }
+      out[base + k * stride] = m;
+    }
+  }
+  return out;
 }
 
 /**

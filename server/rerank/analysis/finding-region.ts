@@ -161,6 +161,7 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
     centroidPx,
     meanHU: huSum / n,
     coreHU: core / Math.max(1, n - q9),
+    solidCoreHU: core / Math.max(1, n - q9),
     solidFraction: solid / n,
     groundGlassFraction: gg / n,
     calcifiedFraction: calc / n,

@@ -60,6 +60,11 @@ export interface Candidate {
   meanHU: number;
   /** Mean of the densest tenth of its voxels: its solid component if any, undiluted by partial volume at the rim. */
   coreHU: number;
+  /**
+   * The densest tenth once brighter structures under about 3 mm across are opened away in the plane: its
+   * solid component's density if it has one, else its ground glass (a vessel crossing it does not count).
+   */
+  solidCoreHU: number;
   /** Fractions of the candidate's voxels that are solid (> -300 HU), ground-glass (-750..-300) and calcified (> 200). */
   solidFraction: number;
   groundGlassFraction: number;

@@ -221,6 +221,33 @@ describe('a subsolid description', () => {
   });
 });
 
+describe('a vessel running through ground glass', () => {
+  // a ground-glass nodule crossed by a vessel two pixels wide, and a part-solid one with a 6 mm solid core
+  const glass: Vec3 = [LUNG_X, 2, 85], mixed: Vec3 = [LUNG_X, 2, 40];
+  const a = phantom({
+    spheres: [{ centre: glass, diameter: 14, hu: -550 }, { centre: mixed, diameter: 16, hu: -550 }, { centre: mixed, diameter: 6, hu: 35 }],
+    tubes: [{ from: [LUNG_X - 30, 2, 85], to: [LUNG_X + 30, 2, 85], diameter: 1.6, hu: 40 }],
+  });
+  const lesions = a.candidates.filter((c) => c.kind === 'lesion');
+  const g = nearest(lesions, glass), m = nearest(lesions, mixed);
+
+  it('does not make the nodule solid: its core is read once structures under 3 mm across are opened away', () => {
+    expect(g.d).toBeLessThan(4);
+    expect(g.c.coreHU).toBeGreaterThan(-300); // the vessel's pixels are its densest tenth
+    expect(g.c.solidCoreHU).toBeLessThan(-400);
+    expect(m.d).toBeLessThan(4);
+    // a solid part 6 mm across keeps its density (the densest tenth of this nodule is a little more than its solid part)
+    expect(m.c.solidCoreHU).toBeGreaterThan(m.c.coreHU - 50);
+    expect(m.c.solidCoreHU).toBeGreaterThan(-330);
+  });
+
+  it.each(['ground-glass nodule in the left lung', '左肺磨玻璃结节'])('"%s" is answered by it, its texture matched', (text) => {
+    const best = fuse(a, parseQuery(text)).findings[0].lesions[0];
+    expect(nearest([best.candidate], glass).d).toBeLessThan(4);
+    expect(best.mismatched.map((x) => x.stated)).not.toContain('ground-glass');
+  });
+});
+
 describe('a chain of touching pieces', () => {
   // a small nodule low in the left lung, and a large mass higher in the same lung
   const nodule: Vec3 = [LUNG_X + 5, 10, 30], mass: Vec3 = [LUNG_X, -10, 95];
