@@ -143,6 +143,7 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
   const q9 = Math.floor(n * 0.9);
   let core = 0;
   for (let k = q9; k < n; k++) core += hus[k];
+  const coreHU = core / Math.max(1, n - q9);
   const centroidPx = { slice: ms * fz + (fz - 1) / 2, row: mr * fy + (fy - 1) / 2, column: mc * fx + (fx - 1) / 2 };
   const centroidMm = volumeToPatient(v, centroidPx.slice, centroidPx.row, centroidPx.column);
   const side: LungSide = o.side ?? (left >= right ? 'left' : 'right');
@@ -160,8 +161,9 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
     centroidMm,
     centroidPx,
     meanHU: huSum / n,
-    coreHU: core / Math.max(1, n - q9),
-    solidCoreHU: core / Math.max(1, n - q9),
+    coreHU,
+    // a finding other than a focal lesion is judged by its own stage, not by the texture of its core
+    solidCoreHU: coreHU,
     solidFraction: solid / n,
     groundGlassFraction: gg / n,
     calcifiedFraction: calc / n,

@@ -61,7 +61,7 @@ export interface Candidate {
   /** Mean of the densest tenth of its voxels: its solid component if any, undiluted by partial volume at the rim. */
   coreHU: number;
   /**
-   * The densest tenth once brighter structures under about 3 mm across are opened away in the plane: its
+   * The densest tenth once brighter structures under about 2 mm across are opened away in the plane: its
    * solid component's density if it has one, else its ground glass (a vessel crossing it does not count).
    */
   solidCoreHU: number;
