@@ -822,7 +822,8 @@ function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
         for (let c = gc * fx; c < Math.min(C, gc * fx + fx); c++) list.push(r * C + c);
     }
   }
-  const opened: number[] = [];
+  const opened = new Float32Array(vox.length * fz * fy * fx);
+  let n = 0;
   for (const [s, pixels] of bySlice) {
     let r0 = R, r1 = -1, c0 = C, c1 = -1;
     for (const q of pixels) {
@@ -842,15 +843,15 @@ function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
     const open = runningExtreme(runningExtreme(b, w, ht, h, 1, true), w, ht, h, w, true);
     for (const q of pixels) {
       const r = (q / C) | 0, c = q - r * C;
-      opened.push(open[(r - r0) * w + c - c0]);
+      opened[n++] = open[(r - r0) * w + c - c0];
     }
   }
-  if (!opened.length) return GGO_HU;
-  opened.sort((p, q) => p - q);
-  const q9 = Math.floor(opened.length * 0.9);
+  if (!n) return GGO_HU;
+  const sorted = opened.subarray(0, n).sort();
+  const q9 = Math.floor(n * 0.9);
   let sum = 0;
-  for (let k = q9; k < opened.length; k++) sum += opened[k];
-  return sum / Math.max(1, opened.length - q9);
+  for (let k = q9; k < n; k++) sum += sorted[k];
+  return sum / Math.max(1, n - q9);
 }
 
 /** The minimum (or `max`imum) over 2h + 1 samples along the rows (stride 1) or the columns (stride w) of a w × ht image. */
