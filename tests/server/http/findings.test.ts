@@ -81,7 +81,8 @@ test('a two-finding report answers with two groups, indices in the viewport orde
   // Reversed order: the best slice's SOP UID is the one the caller listed at that index.
   const best = body.results[0];
   expect(reversed[best.index]).toBe(best.sopInstanceUID);
-  expect(lesion.regions.map((r) => r.index)).toContain(best.index);
+  // it lies on a finding's best lesion (whichever answers more strongly: the scan's ground-glass haze by the azygos arch may)
+  expect(body.findings.flatMap((g) => g.lesions[0]?.regions.map((r) => r.index) ?? [])).toContain(best.index);
   for (const g of body.findings) expect(g.lesions.length).toBeLessThanOrEqual(5);
 
   // Everything the engine answered is on the wire (the schema-driven serialiser drops undeclared fields).
