@@ -18,7 +18,7 @@ import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { positionInLung } from './lung-position';
 import { growAxial, measureGrown, type AxialGrowth, type AxialMeasure } from './measure';
-import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
+import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, greyOpening2D, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -839,8 +839,7 @@ function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
     const w = c1 - c0 + 1, ht = r1 - r0 + 1;
     const a = new Float32Array(w * ht);
     for (let r = 0; r < ht; r++) a.set(v.hu.subarray((s * R + r + r0) * C + c0, (s * R + r + r0) * C + c1 + 1), r * w);
-    const b = runningExtreme(runningExtreme(a, w, ht, h, 1, false), w, ht, h, w, false);
-    const open = runningExtreme(runningExtreme(b, w, ht, h, 1, true), w, ht, h, w, true);
+    const open = greyOpening2D(a, w, ht, h);
     for (const q of pixels) {
       const r = (q / C) | 0, c = q - r * C;
       opened[n++] = open[(r - r0) * w + c - c0];
@@ -852,27 +851,6 @@ function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
   let sum = 0;
   for (let k = q9; k < n; k++) sum += sorted[k];
   return sum / Math.max(1, n - q9);
-}
-
-/** The minimum (or `max`imum) over 2h + 1 samples along the rows (stride 1) or the columns (stride w) of a w × ht image. */
-function runningExtreme(a: Float32Array, w: number, ht: number, h: number, stride: number, max: boolean): Float32Array {
-  const out = new Float32Array(a.length);
-  const along = stride === 1 ? w : ht;
-  const lines = stride === 1 ? ht : w;
-  const lineStep = stride === 1 ? w : 1;
-  for (let l = 0; l < lines; l++) {
-    const base = l * lineStep;
-    for (let k = 0; k < along; k++) {
-      let m = a[base + k * stride];
-      const last = Math.min(along - 1, k + h);
-      for (let j = Math.max(0, k - h); j <= last; j++) {
-        const q = a[base + j * stride];
-        if (max ? q > m : q < m) m = q;
-      }
-      out[base + k * stride] = m;
-    }
-  }
-  return out;
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
  * Binary-image primitives on flat typed arrays (slice-major, like Volume.hu): connected components,
- * 2D hole filling, Euclidean distance transforms and ball dilation. No per-voxel allocation.
+ * 2D hole filling, Euclidean distance transforms and ball dilation. No per-voxel allocation. And one
+ * grey-level one: a 2D opening, for what is brighter than its surroundings over less than a few pixels.
  */
 
 export interface Dims {
@@ -666,4 +667,35 @@ export function splitAtNecks(vox: Int32Array, d: Dims, depth2: Float32Array, min
     list.push(vox[k]);
   }
   return [...groups.values()].map((l) => Int32Array.from(l));
+}
+
+/**
+ * Grey opening of a w × ht image (row-major) by a square of 2h + 1 pixels: the minimum over the square, then
+ * the maximum. What is brighter than its surroundings over less than the square's width (a thin vessel, a
+ * noisy pixel) falls to its surroundings' level; a bright region at least that wide keeps its values.
+ */
+export function greyOpening2D(a: Float32Array, w: number, ht: number, h: number): Float32Array {
+  const eroded = runningExtreme(runningExtreme(a, w, ht, h, 1, false), w, ht, h, w, false);
+  return runningExtreme(runningExtreme(eroded, w, ht, h, 1, true), w, ht, h, w, true);
+}
+
+/** The minimum (or `max`imum) over 2h + 1 samples along the rows (stride 1) or the columns (stride w) of a w × ht image. */
+function runningExtreme(a: Float32Array, w: number, ht: number, h: number, stride: number, max: boolean): Float32Array {
+  const out = new Float32Array(a.length);
+  const along = stride === 1 ? w : ht;
+  const lines = stride === 1 ? ht : w;
+  const lineStep = stride === 1 ? w : 1;
+  for (let l = 0; l < lines; l++) {
+    const base = l * lineStep;
+    for (let k = 0; k < along; k++) {
+      let m = a[base + k * stride];
+      const last = Math.min(along - 1, k + h);
+      for (let j = Math.max(0, k - h); j <= last; j++) {
+        const q = a[base + j * stride];
+        if (max ? q > m : q < m) m = q;
+      }
+      out[base + k * stride] = m;
+    }
+  }
+  return out;
 }

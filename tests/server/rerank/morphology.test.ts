@@ -1,6 +1,6 @@
 /** The binary-image primitives of morphology.ts against slow, obvious versions on small random volumes. */
 import { rng as random } from '../../../models/synthetic/lesion';
-import { ballOffsets, fillHoles2D, fillHolesInHull2D, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
+import { ballOffsets, fillHoles2D, fillHolesInHull2D, greyOpening2D, labelComponents, lastSet, nextSet, openByBall, squaredDistanceToBackground, wordsOf, type Dims } from '../../../server/rerank/analysis/morphology';
 
 /** A random mask of blobs: each voxel set with probability `p`, then a few solid boxes so there are deep interiors too. */
 function randomMask(d: Dims, p: number, rnd: () => number): Uint8Array {
@@ -203,5 +203,23 @@ describe('fillHolesInHull2D', () => {
     fillHoles2D(b, 0, 10, 10, scratch());
     expect([...a]).toEqual([...b]);
     expect(a[2 * 10 + 3]).toBe(1);
+  });
+});
+
+describe('greyOpening2D', () => {
+  // a 20 × 20 background at -600 with a line two pixels wide and a 4 × 4 block, both at 40
+  const w = 20, ht = 20;
+  const image = new Float32Array(w * ht).fill(-600);
+  for (let c = 0; c < w; c++) for (const r of [3, 4]) image[r * w + c] = 40;
+  for (let r = 10; r < 14; r++) for (let c = 8; c < 12; c++) image[r * w + c] = 40;
+  const opened = greyOpening2D(image, w, ht, 1);
+
+  it('levels a bright line narrower than the square to its surroundings', () => {
+    for (let c = 0; c < w; c++) expect([opened[3 * w + c], opened[4 * w + c]]).toEqual([-600, -600]);
+  });
+
+  it('keeps a bright region at least as wide as the square, and never raises a value', () => {
+    for (let r = 10; r < 14; r++) for (let c = 8; c < 12; c++) expect(opened[r * w + c]).toBe(40);
+    opened.forEach((x, i) => expect(x).toBeLessThanOrEqual(image[i]));
   });
 });
