@@ -719,7 +719,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
     centroidPx: { slice: gsC * fz + (fz - 1) / 2, row: (grC + 0.5) * fy - 0.5, column: (gcC + 0.5) * fx - 0.5 },
     meanHU: density.meanHU,
     coreHU: density.coreHU,
-    solidCoreHU: solidCoreHU(v, g, x, vox),
+    solidCoreHU: density.solidCoreHU,
     solidFraction: density.solid,
     groundGlassFraction: density.groundGlass,
     calcifiedFraction: density.calcified,
@@ -763,34 +763,58 @@ function distanceToSegment(p: Vec3, a: Vec3, b: Vec3): number {
   return Math.hypot(p[0] - a[0] - t * ab[0], p[1] - a[1] - t * ab[1], p[2] - a[2] - t * ab[2]);
 }
 
-/** Density of the candidate at full resolution: mean, core (densest tenth), median, and the share per density class. */
-function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: number; coreHU: number; medianHU: number; solid: number; groundGlass: number; calcified: number } | null {
+/**
+ * Density of the candidate at full resolution: mean, core (densest tenth), solid core (solidCoreHU),
+ * median, and the share per density class.
+ */
+function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: number; coreHU: number; solidCoreHU: number; medianHU: number; solid: number; groundGlass: number; calcified: number } | null {
   const plane = g.rows * g.columns;
   const { fz, fy, fx } = g;
   const values = new Float32Array(vox.length * fz * fy * fx);
+  // the same pixels by slice, each as row * columns + column, for the solid core
+  const bySlice = new Map<number, number[]>();
   let cnt = 0, sum = 0, solid = 0, gg = 0, calc = 0;
   for (const i of vox) {
     const p = x.full(i);
     const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
-    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++)
+    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
+      let pixels = bySlice.get(s);
+      if (!pixels) bySlice.set(s, (pixels = []));
       for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
         const base = (s * v.rows + r) * v.columns;
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
           const hu = v.hu[base + c];
           values[cnt++] = hu;
+          pixels.push(r * v.columns + c);
           sum += hu;
           if (hu > CALCIFIED_HU) calc++;
           if (hu > SOLID_HU) solid++;
           else if (hu > GGO_HU) gg++;
         }
       }
+    }
   }
   if (!cnt) return null;
   const sorted = values.subarray(0, cnt).sort();
-  let coreSum = 0;
-  const q9 = Math.floor(cnt * 0.9);
-  for (let i = q9; i < cnt; i++) coreSum += sorted[i];
-  return { meanHU: sum / cnt, coreHU: coreSum / Math.max(1, cnt - q9), medianHU: sorted[cnt >> 1], solid: solid / cnt, groundGlass: gg / cnt, calcified: calc / cnt };
+  const coreHU = densestTenthMean(sorted), medianHU = sorted[cnt >> 1];
+  return {
+    meanHU: sum / cnt,
+    coreHU,
+    // the values are read: their room takes the opened ones
+    solidCoreHU: solidCoreHU(v, bySlice, values),
+    medianHU,
+    solid: solid / cnt,
+    groundGlass: gg / cnt,
+    calcified: calc / cnt,
+  };
+}
+
+/** The mean of the densest tenth of ascending values. */
+function densestTenthMean(sorted: Float32Array): number {
+  const q9 = Math.floor(sorted.length * 0.9);
+  let sum = 0;
+  for (let k = q9; k < sorted.length; k++) sum += sorted[k];
+  return sum / Math.max(1, sorted.length - q9);
 }
 
 /**
@@ -803,26 +827,12 @@ const SOLID_COMPONENT_MM = 2;
  * The candidate's core as a reader judges its texture: the mean of its densest tenth after a grey opening
  * in the plane (a minimum, then a maximum, over a square about SOLID_COMPONENT_MM wide). A solid component
  * that wide keeps its density; a vessel running through ground glass, or a few noisy pixels, does not
- * make the lesion solid as it makes its raw core (`coreHU`) dense.
+ * make the lesion solid as it makes its raw core (`coreHU`) dense. `bySlice`: its pixels per slice (row *
+ * columns + column); `out`: room for one value per pixel.
  */
-function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
-  const plane = g.rows * g.columns;
-  const { fz, fy, fx } = g;
+function solidCoreHU(v: Volume, bySlice: ReadonlyMap<number, number[]>, out: Float32Array): number {
   const R = v.rows, C = v.columns;
   const h = Math.max(1, Math.floor(SOLID_COMPONENT_MM / 2 / Math.min(v.pixelSpacing[0], v.pixelSpacing[1])));
-  // the candidate's pixels by slice, each as row * C + column
-  const bySlice = new Map<number, number[]>();
-  for (const i of vox) {
-    const p = x.full(i);
-    const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
-    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
-      let list = bySlice.get(s);
-      if (!list) bySlice.set(s, (list = []));
-      for (let r = gr * fy; r < Math.min(R, gr * fy + fy); r++)
-        for (let c = gc * fx; c < Math.min(C, gc * fx + fx); c++) list.push(r * C + c);
-    }
-  }
-  const opened = new Float32Array(vox.length * fz * fy * fx);
   let n = 0;
   for (const [s, pixels] of bySlice) {
     let r0 = R, r1 = -1, c0 = C, c1 = -1;
@@ -842,15 +852,10 @@ function solidCoreHU(v: Volume, g: Grid, x: Search, vox: Int32Array): number {
     const open = greyOpening2D(a, w, ht, h);
     for (const q of pixels) {
       const r = (q / C) | 0, c = q - r * C;
-      opened[n++] = open[(r - r0) * w + c - c0];
+      out[n++] = open[(r - r0) * w + c - c0];
     }
   }
-  if (!n) return GGO_HU;
-  const sorted = opened.subarray(0, n).sort();
-  const q9 = Math.floor(n * 0.9);
-  let sum = 0;
-  for (let k = q9; k < n; k++) sum += sorted[k];
-  return sum / Math.max(1, n - q9);
+  return densestTenthMean(out.subarray(0, n).sort());
 }
 
 /**
