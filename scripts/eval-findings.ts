@@ -6,7 +6,8 @@
  * bubbles inside a nodule, a node in mediastinal fat at a named station), each queried in English and
  * Chinese with its true side, level and amount. A hit: the top slice lies on the finding (top-1), the top
  * region on its box (region), the top lesion on its side (side). Then the unmodified scans: the best score
- * of any effusion, pneumothorax or consolidation there (must stay under 0.5).
+ * of any effusion, pneumothorax or consolidation there (must stay under 0.5). Each insertion draws from its
+ * own seed (scan, trial, finding), so a change that moves one finding's place leaves the other trials as they were.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -20,7 +21,7 @@ import {
   FINDING_KINDS, insertCavity, insertConsolidation, insertEffusion, insertEmphysema, insertNode, insertPneumothorax, sceneOf,
   type FindingKind, type InsertedFinding, type NodeStation, type Scene,
 } from '../models/synthetic/findings';
-import { rng } from '../models/synthetic/lesion';
+import { rng, seedOf } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { judgeResponse, readCase, type EvalCase, type GroundTruthLesion } from './eval-cases';
 import { explainMiss } from './explain';
@@ -109,7 +110,6 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
   const scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
   const taken = realNodeStations(c, base, scene);
   const stations = STATIONS.filter((s) => !taken.has(s.replace(/[RL]$/, '')));
-  const random = rng(0xf1d + c.name.length * 131);
   const outcomes: Outcome[] = [];
   const pictures: Picture[] = [];
   const emphysemaAddedMl: number[] = [];
@@ -119,18 +119,23 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
     const side = k % 2 ? 'left' : 'right';
     const other = k % 2 ? 'right' : 'left';
     const hu = volume.hu.slice();
+    // each insertion draws from its own seed: a change to one (a station's target, a place found or not) leaves the others as they were
+    const draw = (what: string): (() => number) => rng(seedOf(`${c.name}/${k}/${what}`));
     const inserted: InsertedFinding[] = [];
     const put = (f: InsertedFinding | null, what: string): void => {
       if (f && f.boxes.size) inserted.push(f);
       else o.log(`  ${c.name} trial ${k}: no place for ${what}`);
     };
-    put(insertEffusion(scene, hu, side, [22, 40, 60, 30][k % 4], random), 'an effusion');
-    put(insertEmphysema(scene, hu, side, k < 2 ? 'centrilobular' : 'paraseptal', random), 'emphysema');
-    put(insertCavity(scene, hu, side, k >= 2, random), 'a cavitary nodule');
-    put(insertPneumothorax(scene, hu, other, [14, 24, 36, 18][k % 4], random), 'a pneumothorax');
-    put(insertConsolidation(scene, hu, other, random), 'a consolidation');
+    put(insertEffusion(scene, hu, side, [22, 40, 60, 30][k % 4], draw('effusion')), 'an effusion');
+    put(insertEmphysema(scene, hu, side, k < 2 ? 'centrilobular' : 'paraseptal', draw('emphysema')), 'emphysema');
+    put(insertCavity(scene, hu, side, k >= 2, draw('cavity')), 'a cavitary nodule');
+    put(insertPneumothorax(scene, hu, other, [14, 24, 36, 18][k % 4], draw('pneumothorax')), 'a pneumothorax');
+    put(insertConsolidation(scene, hu, other, draw('consolidation')), 'a consolidation');
     let node: InsertedFinding | null = null;
-    while (!node && station < stations.length) node = insertNode(scene, hu, stations[station++], random);
+    while (!node && station < stations.length) {
+      const at = stations[station++];
+      node = insertNode(scene, hu, at, draw(`node ${at}`));
+    }
     put(node, 'a lymph node');
     const modified: Volume = { ...volume, hu };
     const a = analyseVolume(modified);
