@@ -202,7 +202,35 @@ function tracheaSections(g: Grid, m: LungMasks): Array<TracheaSection | undefine
     const half = g.spacing[2] / 2 + TRACHEAL_WALL_MM;
     out[s] = { x: sx / n, y: sy / n, rightX: x0 - half, leftX: x1 + half, frontY: y0 - half, backY: y1 + half };
   }
+  if (carinaZ !== undefined) narrowAtBifurcation(g, out, carinaZ);
   return out;
+}
+
+/** Above the carina the lumen flares into both main bronchi's origins; the trachea's own walls are judged from this high up (mm). */
+const FLARE_MM = 20;
+
+/**
+ * The sections within FLARE_MM above the carina take in the origins of the main bronchi, and their walls flare 5-10 mm out
+ * on each side (measured on the three development scans). The line between right and left stations is the trachea's
+ * left wall, not the left bronchus' origin: a node beside the lower trachea on the left would be called 4R. Where a section
+ * there is wider than the trachea above (the median of the sections FLARE_MM to 2 × FLARE_MM higher), its walls are set
+ * that width apart about the flared walls' midpoint (the flare is about even on the two sides).
+ */
+export function narrowAtBifurcation(g: Grid, sections: Array<TracheaSection | undefined>, carinaZ: number): void {
+  const widths: number[] = [];
+  sections.forEach((t, s) => {
+    const above = g.origin[s][2] - carinaZ;
+    if (t && above >= FLARE_MM && above <= 2 * FLARE_MM) widths.push(t.leftX - t.rightX);
+  });
+  if (!widths.length) return;
+  widths.sort((a, b) => a - b);
+  const width = widths[widths.length >> 1];
+  sections.forEach((t, s) => {
+    if (!t || g.origin[s][2] - carinaZ >= FLARE_MM || t.leftX - t.rightX <= width) return;
+    const mid = (t.leftX + t.rightX) / 2;
+    t.rightX = mid - width / 2;
+    t.leftX = mid + width / 2;
+  });
 }
 
 function bronchusCentres(g: Grid, m: LungMasks): MediastinalLandmarks['bronchi'] {

@@ -3,12 +3,14 @@
  * below the arch's lower border a node lateral to the trachea on the left is in the aortopulmonary window (5),
  * even in front of the trachea's centre, and para-aortic (6) only at the arch's level; a node reaching across the
  * line between right and left stations (the trachea's left wall) fits the other side's station, and side, a
- * little less well than its own, and a node that does not reach across fits it no better than before.
+ * little less well than its own, and a node that does not reach across fits it no better than before. The line between
+ * right and left is the trachea's own left wall down to the carina, not the flared walls of the sections that take in
+ * the main bronchi's origins.
  */
 import { parseQuery } from '../../../server/query/parse';
 import type { Grid } from '../../../server/rerank/analysis/grid';
 import type { LungMasks } from '../../../server/rerank/analysis/lungs';
-import { stationOf, type MediastinalLandmarks, type TracheaSection } from '../../../server/rerank/analysis/mediastinum';
+import { narrowAtBifurcation, stationOf, type MediastinalLandmarks, type TracheaSection } from '../../../server/rerank/analysis/mediastinum';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 import { kindFactors, reachedSide } from '../../../server/rerank/finding-factors';
 
@@ -56,5 +58,29 @@ describe('a node across the line between right and left stations', () => {
     expect(reachedSide(node('4R', ['4L']), 'left')).toBeGreaterThan(0.5);
     expect(reachedSide(node('4R'), 'left')).toBe(0);
     expect(reachedSide(node('4R', ['4L']), 'right')).toBe(0);
+  });
+});
+
+describe('the line between right and left just above the carina', () => {
+  // the lumen flares into both main bronchi over the last 15 mm above the carina: 10 mm wider on each side at the carina (as measured on the development scans)
+  const flared = (z: number): TracheaSection => {
+    const out = Math.max(0, (15 - z) / 15) * 10;
+    return { x: 0, y: 0, rightX: -10 - out, leftX: 10 + out, frontY: -9, backY: 9 };
+  };
+  const sections = (): Array<TracheaSection | undefined> => zs.map((z) => (z >= 0 ? flared(z) : undefined));
+  // a node 4 mm left of the trachea's left wall, 5 mm above the carina
+  const node: [number, number, number] = [14, 0, 5];
+
+  test('a node beside the lower trachea on the left is 4L, not 4R', () => {
+    const asMeasured = sections();
+    // the class of failure: the flared section's left wall lies beyond the node
+    expect(stationOf({ ...lm, trachea: asMeasured }, m, g, node)).toBe('4R');
+    const narrowed = sections();
+    narrowAtBifurcation(g, narrowed, 0);
+    expect(stationOf({ ...lm, trachea: narrowed }, m, g, node)).toBe('4L');
+    // on the right, likewise; and the sections higher up keep their walls
+    expect(stationOf({ ...lm, trachea: narrowed }, m, g, [-14, 0, 5])).toBe('4R');
+    expect(narrowed[zs.indexOf(30)]).toEqual(flared(30));
+    expect(narrowed[zs.indexOf(5)]!.leftX - narrowed[zs.indexOf(5)]!.rightX).toBeCloseTo(20, 5);
   });
 });
