@@ -13,6 +13,7 @@
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term, Texture } from '../query/finding';
 import { withShapeUnjudged } from './analysis/likelihood';
+import { lobeMembership, zoneOf } from './analysis/lung-position';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
 import { ASSESSED_SIGNS, cavityMembership, judgesOwn, kindFactors, kindLabel, reachedSide, termOf } from './finding-factors';
 import type { CandidateScore } from './learned';
@@ -269,6 +270,57 @@ function positionMembership(word: string, a: Analysis, c: Candidate): number | u
     default:
       return undefined;
   }
+}
+
+/**
+ * Kinds that spread over much of a lung (or along it): a word of height (a zone, a lobe) is judged on the part of
+ * them it fits best, not at their centroid. "Paraseptal emphysema in the right upper lung" on a scan whose emphysema
+ * runs from the base to the upper zone is that emphysema, shown on an upper slice; at its centroid it was "middle
+ * zone", and its best slice a middle one.
+ */
+const SPREADING_KINDS: ReadonlySet<CandidateKind> = new Set<CandidateKind>(['emphysema', 'consolidation', 'atelectasis', 'pleural effusion', 'pneumothorax', 'pleural thickening']);
+const HEIGHT_WORDS: ReadonlySet<string> = new Set(['upper', 'superior', 'apical', 'lower', 'inferior', 'basal', 'middle']);
+
+const statesHeight = (f: Finding): boolean => !!f.anatomy.lobe || (f.anatomy.position ?? []).some((w) => HEIGHT_WORDS.has(w));
+const spreadsForHeight = (f: Finding, c: Candidate): boolean => SPREADING_KINDS.has(c.kind) && c.slices.length > 1 && statesHeight(f);
+
+/** The candidate as seen at one of its slices: that slice's height in the lung (zone and lobes), the rest its own. */
+function atHeightOf(a: Analysis, c: Candidate, index: number): Candidate {
+  const apex = a.levels.apex?.z, base = a.levels.base?.z;
+  if (apex === undefined || base === undefined || !(apex > base)) return c;
+  const zoneFraction = clamp01(c.zoneFraction + (a.sliceZ[index] - c.centroidMm[2]) / (apex - base));
+  return { ...c, zoneFraction, zone: zoneOf(zoneFraction), lobes: lobeMembership(c.side, zoneFraction, c.apFraction) };
+}
+
+/** How well a candidate's height fits the finding's words of height. */
+function heightFit(a: Analysis, f: Finding, c: Candidate): number {
+  const lobe = f.anatomy.lobe;
+  let fit = lobe ? (c.lobes[lobe] ?? 0) + (lobe === 'LUL' ? c.lobes.lingula ?? 0 : 0) : 1;
+  for (const word of f.anatomy.position ?? []) if (HEIGHT_WORDS.has(word)) fit *= positionMembership(word, a, c) ?? 1;
+  return fit;
+}
+
+/** Each view judgedAtHeight made, to the candidate it shows (the slices are ranked from the candidate's own height). */
+const viewed = new WeakMap<Candidate, Candidate>();
+
+/** A spreading candidate as judged for a finding with words of height: at the slice they fit best (its broader slices first among equals). */
+function judgedAtHeight(a: Analysis, f: Finding, c: Candidate): Candidate {
+  if (!spreadsForHeight(f, c)) return c;
+  let best = c, bestFit = -1;
+  for (const sl of c.slices) {
+    const view = atHeightOf(a, c, sl.index);
+    const fit = heightFit(a, f, view) * sliceWeight(sl.weight);
+    if (fit > bestFit) { bestFit = fit; best = view; }
+  }
+  if (best !== c) viewed.set(best, c);
+  return best;
+}
+
+/** A spreading answer's slice ranks by how well its height fits the finding, against the height it was judged at (1 there). */
+function heightRankAt(a: Analysis, f: Finding, judged: Candidate, piece: Candidate, index: number): number {
+  if (!spreadsForHeight(f, piece)) return 1;
+  const at = heightFit(a, f, judged);
+  return at > 0 ? Math.min(1, heightFit(a, f, atHeightOf(a, viewed.get(piece) ?? piece, index)) / at) : 1;
 }
 
 /** Distance (mm) along z from a height to the candidate's slice range (0 inside it). */
@@ -601,7 +653,7 @@ const ANSWER_FIT_SHARE = 0.5;
 export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o: FuseOptions = {}): Array<{ pieces: CandidateMatch[]; evidence: number }> {
   const w = PRESET_WEIGHTS[o.preset ?? 'report-match'];
   const kind = kindFor(f.type);
-  const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: c, learned: o.learned?.[k] }, w) : undefined));
+  const matches = a.candidates.map((c, k) => (c.kind === kind ? matchCandidate(a, f, findingIndex, { candidate: judgedAtHeight(a, f, c), learned: o.learned?.[k] }, w) : undefined));
   // plain loops per lesion: a query visits every one (see matchCandidate on closures)
   const out: Array<{ pieces: CandidateMatch[]; evidence: number }> = [];
   for (const piece of piecesOfLesions(a)) {
@@ -728,11 +780,12 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
   });
   // per slice: the best lesion decides the score; up to three regions are kept
   const perSlice = new Map<number, Array<{ l: LesionAnswer; s: number; box: [number, number, number, number] }>>();
-  for (const { lesions } of findings) {
+  for (const { finding, lesions } of findings) {
+    const f = q.findings[finding];
     for (const l of lesions) {
       for (const piece of l.pieces ?? [{ candidate: l.candidate, share: 1 }]) {
         for (const sl of piece.candidate.slices) {
-          const s = l.score * piece.share * sliceWeight(sl.weight);
+          const s = l.score * piece.share * sliceWeight(sl.weight) * heightRankAt(a, f, l.candidate, piece.candidate, sl.index);
           let list = perSlice.get(sl.index);
           if (!list) { list = []; perSlice.set(sl.index, list); }
           list.push({ l, s, box: sl.box });

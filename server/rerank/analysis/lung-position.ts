@@ -13,7 +13,7 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 /** Soft lobe membership from the position in the lung (fissures approximated by planes). */
-function lobeMembership(side: LungSide, zoneFraction: number, apFraction: number): Partial<Record<Lobe, number>> {
+export function lobeMembership(side: LungSide, zoneFraction: number, apFraction: number): Partial<Record<Lobe, number>> {
   // oblique fissure: high posteriorly (~70% of the lung height), near the base anteriorly
   const lower = sigmoid((0.25 + 0.45 * apFraction - zoneFraction) / 0.07);
   // horizontal fissure (right) / lingula (left): anterior, below mid-height

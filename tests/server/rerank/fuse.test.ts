@@ -150,6 +150,31 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(emphysemaExtentCaveat({ sliceSpacing: 1, lowDoseNoiseHU: 62 })).toMatch(/low-dose/);
   });
 
+  it('judges a word of height on the part of a spreading finding it fits, and shows that part first', async () => {
+    // emphysema through the right lung from below its middle to its upper zone, broadest (and centred) at the middle
+    const apex = a.levels.apex!.z, base = a.levels.base!.z;
+    const fractionAt = (z: number): number => (z - base) / (apex - base);
+    const lowZ = base + 0.3 * (apex - base), highZ = base + 0.85 * (apex - base), midZ = base + 0.45 * (apex - base);
+    const indices = a.sliceZ.map((z, i) => (z >= lowZ && z <= highZ ? i : -1)).filter((i) => i >= 0);
+    const template = a.candidates.find((c) => c.kind === 'lesion')!;
+    const emphysema = {
+      ...template, id: a.candidates.length, kind: 'emphysema' as const, side: 'right' as const, lesionLikelihood: 0.95,
+      centroidMm: [-LUNG_X, 0, midZ] as [number, number, number], zoneFraction: fractionAt(midZ), zone: 'middle' as const, lobes: { RUL: 0.3, RLL: 0.7 },
+      slices: indices.map((index) => ({ index, box: [40, 60, 100, 160] as [number, number, number, number], area: 3000, weight: Math.exp(-(((a.sliceZ[index] - midZ) / 25) ** 2)) })),
+    };
+    const withEmphysema: VolumeAnalysis = { ...a, candidates: [...a.candidates, emphysema] };
+    const broadest = emphysema.slices.reduce((b, s) => (s.weight > b.weight ? s : b)).index;
+    for (const text of ['emphysema in the right upper lung', '右上肺肺气肿']) {
+      const r = await rerankSlices(withEmphysema, parseQuery(text), { topK: 3 });
+      // its upper part first, and the word of height fits it (at its centroid it was "middle zone")
+      expect(fractionAt(a.sliceZ[r.results[0].index])).toBeGreaterThan(0.6);
+      expect((r.results[0].mismatched ?? []).map((m) => m.term)).toEqual([]);
+      expect(r.results[0].score).toBeGreaterThanOrEqual(CONFIDENT_SCORE);
+    }
+    // without a word of height its broadest slice comes first, as before
+    expect((await rerankSlices(withEmphysema, parseQuery('emphysema in the right lung'), { topK: 1 })).results[0].index).toBe(broadest);
+  });
+
   it('weighs "not in this series" more for a described small lesion: the same evidence scores lower', () => {
     const calibrationOf = (text: string) => calibrationFor(parseQuery(text).findings[0]);
     const large = calibrationOf('12 mm solid nodule in the left upper lobe');
