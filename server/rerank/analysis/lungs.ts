@@ -3,11 +3,12 @@
  * lung base). Each lung is first its aerated part with the vessels and nodules inside it filled in;
  * its field (where lesions are searched) is that lung closed in 3D by a ball, so a lesion that
  * bulges into it from the mediastinum, a hilum, the diaphragm or the chest wall is part of the lung,
- * while the broad, smooth curves of the heart, the diaphragm dome and the chest wall are not.
+ * while the broad, smooth curves of the heart, the diaphragm dome and the chest wall are not; so is a
+ * larger mass that the ball does not close over but that is bounded in height with lung over and under it.
  */
 import { trackAirway, type Airway } from './airway';
 import type { Grid } from './grid';
-import { closeByBall, componentRuns, fillHoles2D, fillHolesInHull2D, lastSet, nextSet, VoxelBox, wordsOf } from './morphology';
+import { closeByBall, componentRuns, fillHoles2D, fillHolesInHull2D, lastSet, nextSet, openByBall, squaredDistanceToBackground, VoxelBox, wordsOf, type Dims } from './morphology';
 
 /** HU thresholds: air-like lung parenchyma is well below -500, soft tissue well above. */
 const BODY_HU = -500;
@@ -17,6 +18,17 @@ const AIR_HU = -500;
  * pressing into the lung) is taken in; the heart, diaphragm and chest wall curve more gently.
  */
 export const FIELD_RADIUS_MM = 25;
+/**
+ * A mass wider than that ball (over about 5 cm) pressing into the lung from the mediastinum or a hilum is not
+ * taken in by it, but it is bounded in height where the heart and the great vessels run on: what an ellipsoid as
+ * wide as the ball and TALL_MM high in z cannot reach from outside the lung is taken in too, where a ball of
+ * THICK_MM fits in it (not the slivers along the heart's border), the same lung lies within OVER_UNDER_MM over and
+ * under it in its column, and it is no denser than MASS_MAX_HU (not contrast-filled heart or vessels).
+ */
+const TALL_MM = 45;
+const THICK_MM = 8;
+const OVER_UNDER_MM = 40;
+const MASS_MAX_HU = 100;
 
 export interface LungMasks {
   /** Inside the body outline (holes filled). */
@@ -442,6 +454,7 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
     const n = count[side];
     for (let i = 0; i < coarse.length; i++) coarse[i] = n[i] > 0 && n[i] * 2 >= total[i] ? 1 : 0;
     const closed = closeByBall(coarse, d, spacing, FIELD_RADIUS_MM);
+    addTallBulges(g, coarse, closed, d, spacing, cz, cf);
     // only the grid voxels under the closed lung's coarse box can change
     const cb = new VoxelBox();
     for (let i = 0; i < closed.length; i++) if (closed[i]) cb.addIndex(i, d);
@@ -456,3 +469,35 @@ function addBulges(g: Grid, lung: Uint8Array, body: Uint8Array, airway: Uint8Arr
     }
   }
 }
+
+/**
+ * Adds to `closed` (one lung closed by the ball, on the coarse grid `d`) the large bulges of TALL_MM: what the tall
+ * ellipsoid's closing adds, thick, with the lung (`coarse`) over and under it, of soft-tissue density on the grid.
+ */
+function addTallBulges(g: Grid, coarse: Uint8Array, closed: Uint8Array, d: Dims, spacing: [number, number, number], cz: number, cf: number): void {
+  // an ellipsoid is a ball on a grid whose slices are closer together by its height over its width
+  const tall = closeByBall(coarse, d, [(spacing[0] * FIELD_RADIUS_MM) / TALL_MM, spacing[1], spacing[2]], FIELD_RADIUS_MM);
+  let any = false;
+  for (let i = 0; i < tall.length; i++) if ((tall[i] = tall[i] && !closed[i] ? 1 : 0)) any = true;
+  if (!any) return;
+  const thick = openByBall(tall, squaredDistanceToBackground(tall, d, spacing), d, spacing, THICK_MM);
+  const cplane = d.rows * d.columns, plane = g.rows * g.columns;
+  const k = Math.max(1, Math.round(OVER_UNDER_MM / spacing[0]));
+  for (let i = 0; i < thick.length; i++) {
+    if (!thick[i]) continue;
+    const cs = (i / cplane) | 0, q = i - cs * cplane;
+    let over = false, under = false;
+    for (let t = 1; t <= k && !(over && under); t++) {
+      if (cs + t < d.slices && coarse[i + t * cplane]) over = true;
+      if (cs - t >= 0 && coarse[i - t * cplane]) under = true;
+    }
+    if (!over || !under) continue;
+    const cr = (q / d.columns) | 0, cc = q - cr * d.columns;
+    let sum = 0, n = 0;
+    for (let s = cs * cz; s < Math.min(g.slices, (cs + 1) * cz); s++)
+      for (let r = cr * cf; r < Math.min(g.rows, (cr + 1) * cf); r++)
+        for (let c = cc * cf; c < Math.min(g.columns, (cc + 1) * cf); c++, n++) sum += g.hu[s * plane + r * g.columns + c];
+    if (n && sum / n < MASS_MAX_HU) closed[i] = 1;
+  }
+}
+

@@ -9,6 +9,13 @@ import { fuse } from '../../../server/rerank/fuse';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 import type { Vec3 } from '../../../server/series/volume';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { rng, seedOf } from '../../../models/synthetic/lesion';
+import { findSites, SITE_CLASSES } from '../../../models/synthetic/sites';
+import { drawSite, knownExtents, MARGINS, runTrial, textureFor } from '../../../models/synthetic/trials';
+import { loadSeriesFromDir } from '../../../server/series/load';
+import { SAMPLE_DATA_DIR } from '../../../server/series/sample';
 import { chestVolume, LUNG_X, type ChestOptions } from './synthetic';
 
 /** The candidate whose centroid is nearest to a patient point, and how far it is. */
@@ -273,4 +280,27 @@ describe('a chain of touching pieces', () => {
     const best = fuse(a, parseQuery('solid opacity in the left lung')).findings[0].lesions[0];
     expect(best.candidate.id).toBe(m.id);
   });
+});
+
+describe('a mass wider than the lung field ball, on a real scan', () => {
+  // the synthetic suite's trial on Lung-PET-CT-Dx (5 mm slices): a 70 mm solid mass lateral to the heart at the
+  // right hilum; the field's 25 mm ball closed over its rim only, and the lesion search saw pieces of that rim
+  it('takes it into the lung field and finds it', async () => {
+    const dir = path.join(SAMPLE_DATA_DIR, 'lungdx-a0001');
+    const { volume } = await loadSeriesFromDir(path.join(dir, 'dicom'));
+    const base = analyseVolume(volume);
+    const truth = JSON.parse(readFileSync(path.join(dir, 'ground-truth.json'), 'utf8')) as { lesions: Array<{ boxes?: Record<string, [number, number, number, number]> }> };
+    const random = rng(seedOf('lungdx-a0001/hilum/70'));
+    const site = drawSite(base, findSites(base.anatomy.grid, base.anatomy.lungs), 'hilum', 70, random, knownExtents(volume, truth.lesions))!;
+    const k = SITE_CLASSES.indexOf('hilum') * 7 + 8;
+    const trial = runTrial(base, site, 70, random, { texture: textureFor(70, k), margin: MARGINS[k % 3], rim: k % 2 === 0 });
+    const a = analyseVolume(trial.volume);
+    const centre = trial.lesion;
+    const g = a.anatomy.grid;
+    // the lesion's centre is lung field, and a lesion candidate on it spans most of its width (before: pieces of its rim, 22 and 29 mm)
+    const at = (Math.round(centre.slice / g.fz) * g.rows + Math.round(centre.row / g.fy)) * g.columns + Math.round(centre.column / g.fx);
+    expect(a.anatomy.lungs.lung[at]).toBeGreaterThan(0);
+    const over = a.candidates.filter((c) => c.kind === 'lesion' && Math.abs(c.centroidPx.slice - centre.slice) * volume.sliceSpacing < 15 && Math.hypot((c.centroidPx.row - centre.row) * volume.pixelSpacing[0], (c.centroidPx.column - centre.column) * volume.pixelSpacing[1]) < 25);
+    expect(Math.max(0, ...over.map((c) => c.diameterMm))).toBeGreaterThan(0.7 * trial.lesion.diameterMm);
+  }, 60_000);
 });
