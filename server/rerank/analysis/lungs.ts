@@ -20,13 +20,14 @@ const AIR_HU = -500;
 export const FIELD_RADIUS_MM = 25;
 /**
  * A mass wider than that ball (over about 5 cm) pressing into the lung from the mediastinum or a hilum is not
- * taken in by it, but it is bounded in height where the heart and the great vessels run on: what an ellipsoid as
- * wide as the ball and TALL_MM high in z cannot reach from outside the lung is taken in too, where a ball of
- * THICK_MM fits in it (not the slivers along the heart's border), the same lung lies within OVER_UNDER_MM over and
+ * taken in by it, but it is bounded in height where the heart and the great vessels run on: what an ellipsoid of the
+ * ball's radius in the plane and TALL_MM along z cannot reach from outside the lung is taken in too, where a ball of
+ * THICK_MM fits in it (what lies beyond the ball of a mass that size is that thick; the slivers along the heart's
+ * border and the hilar vessels beside a mass are not), the same lung lies within OVER_UNDER_MM over and
  * under it in its column, and it is no denser than MASS_MAX_HU (not contrast-filled heart or vessels).
  */
 const TALL_MM = 45;
-const THICK_MM = 8;
+const THICK_MM = 15;
 const OVER_UNDER_MM = 40;
 const MASS_MAX_HU = 100;
 
