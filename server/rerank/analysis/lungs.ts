@@ -501,4 +501,3 @@ function addTallBulges(g: Grid, coarse: Uint8Array, closed: Uint8Array, d: Dims,
     if (n && sum / n < MASS_MAX_HU) closed[i] = 1;
   }
 }
-
