@@ -6,9 +6,10 @@
  * touches at a narrow neck. Coarse scales claim big lesions first, finer scales add smaller ones; each
  * claimed lesion takes back its rim from the dense voxels around it. What the finest scale rejects whole is
  * split once more where it narrows in density: on the coarse grid a small nodule is no thicker than the
- * vessel it touches, but meets it through fainter tissue. Every candidate is then described:
- * size as a radiologist measures it, density, shape, context in the lung (vessel tests see only
- * aerated lung: a wall is not a vessel), the wall it abuts, and its position.
+ * vessel it touches, but meets it through fainter tissue. A candidate judged as a vessel that is part solid,
+ * part ground glass gives way to the pieces of its ground glass (a ground-glass nodule against a vessel).
+ * Every candidate is then described: size as a radiologist measures it, density, shape, context in the
+ * lung (vessel tests see only aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
 import type { Vec3, Volume } from '../../series/volume';
 import { Compartment } from './compartments';
@@ -132,7 +133,7 @@ interface Search {
   /** Scratch for the context search. */
   stamp: Int32Array;
   next: number;
-  /** 1 where the crop voxel was dense but enhanced blood (takeOutEnhancedBlood): no lesion grows into it. */
+  /** 1 where the crop voxel was dense but enhanced blood (takeOutEnhancedBlood), or what else no lesion may grow into when measured. */
   blood: Uint8Array;
   /** Scratch for densityPieces, allocated on first use. */
   height2?: Float32Array;
@@ -214,11 +215,110 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       }
     }
   }
-  const joined = joinRounderPieces(search, out);
+  const joined = joinRounderPieces(search, splitGroundGlass(search, out, minVoxels));
   joined.sort((a, b) => b.cand.lesionLikelihood - a.cand.lesionLikelihood);
   joined.forEach((o, i) => (o.cand.id = i));
   markTouching(crop, joined);
   return joined.map((o) => o.cand);
+}
+
+/**
+ * Radius (mm) of the ball that opens the ground glass of a mixed candidate: a solid vessel leaves a rim of
+ * ground-glass density up to about two grid voxels wide, which a 1.5 mm ball keeps (on 4D-Lung a 10 mm
+ * ground-glass nodule against a vessel came out 40 mm long with it, 18 mm with this); the scale of nodules of
+ * about 7 mm and more.
+ */
+const GROUND_GLASS_BALL_MM = 3;
+/** A candidate this lesion-like or more answers as it is; its ground glass is not searched apart. */
+const MIXED_MAX_LIKELIHOOD = 0.1;
+/** Mixed: at least this share of its pixels solid and this share ground glass. */
+const MIXED_MIN_SHARE = 0.1;
+
+/**
+ * A ground-glass nodule against a vessel is one candidate with it on the grid: long, part solid (the vessel)
+ * and part ground glass (the nodule), and judged as a vessel. Such a candidate is replaced by the pieces of
+ * its ground glass, opened by GROUND_GLASS_BALL_MM, that are more lesion-like than it, where there are any:
+ * each is judged against the ground glass around it, since a solid vessel is not more of the same opacity.
+ */
+function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>, minVoxels: number): Array<{ cand: Candidate; vox: Int32Array }> {
+  const { g } = x;
+  // its ground glass could hold the ball: the ball's volume of it, and a voxel of it that deep among the dense voxels
+  // (its depth in the ground glass alone is no more), checked before any opening
+  const ballVoxels = ((4 / 3) * Math.PI * GROUND_GLASS_BALL_MM ** 3) / (g.spacing[0] * g.spacing[1] * g.spacing[2]);
+  const holdsBall = (vox: Int32Array): boolean => {
+    let n = 0, deep = false;
+    for (const i of vox) if (g.hu[x.full(i)] <= SOLID_HU) { n++; if (x.dist2[i] >= GROUND_GLASS_BALL_MM ** 2) deep = true; }
+    return deep && n >= Math.max(minVoxels, ballVoxels);
+  };
+  const mixed = (o: { cand: Candidate; vox: Int32Array }): boolean =>
+    o.cand.lesionLikelihood < MIXED_MAX_LIKELIHOOD && o.cand.solidFraction >= MIXED_MIN_SHARE && o.cand.groundGlassFraction >= MIXED_MIN_SHARE && holdsBall(o.vox);
+  if (!found.some(mixed)) return found;
+  // once a piece is to be described: the ground glass, its depth, and what the piece may not grow into when
+  // measured (the solid tissue, like enhanced blood)
+  let gx: Search | undefined;
+  const glassSearch = (): Search => {
+    if (gx) return gx;
+    const glass = new Uint8Array(x.dense.length), solid = x.blood.slice();
+    for (let i = 0; i < glass.length; i++) if (x.dense[i]) { if (g.hu[x.full(i)] <= SOLID_HU) glass[i] = 1; else solid[i] = 1; }
+    return (gx = { ...x, dense: glass, dist2: squaredDistanceToBackground(glass, x.crop, g.spacing), blood: solid });
+  };
+  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
+  for (const o of found) {
+    if (!mixed(o)) { out.push(o); continue; }
+    const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
+    for (const vox of componentsWithin(openedGlass(x, o.vox), x.crop)) {
+      const cand = vox.length >= minVoxels ? describe(glassSearch(), vox, GROUND_GLASS_BALL_MM) : null;
+      if (cand && cand.lesionLikelihood > o.cand.lesionLikelihood) pieces.push({ cand, vox });
+    }
+    if (pieces.length) out.push(...pieces);
+    else out.push(o);
+  }
+  return out;
+}
+
+/** The voxels of `vox` that the ground glass keeps when opened by GROUND_GLASS_BALL_MM: the opening done in a box around them. */
+function openedGlass(x: Search, vox: Int32Array): Int32Array {
+  const { crop, g } = x;
+  const spacing = g.spacing;
+  const cp = crop.rows * crop.columns;
+  const box = new VoxelBox();
+  for (const i of vox) box.addIndex(i, crop);
+  // a margin of twice the ball: every centre whose ball reaches the voxels has its depth (at least the ball) within the box
+  const m = spacing.map((sp) => Math.ceil((2 * GROUND_GLASS_BALL_MM) / sp) + 1);
+  const s0 = Math.max(0, box.s0 - m[0]), r0 = Math.max(0, box.r0 - m[1]), c0 = Math.max(0, box.c0 - m[2]);
+  const L = { slices: Math.min(crop.slices, box.s1 + m[0] + 1) - s0, rows: Math.min(crop.rows, box.r1 + m[1] + 1) - r0, columns: Math.min(crop.columns, box.c1 + m[2] + 1) - c0 };
+  const lp = L.rows * L.columns;
+  const local = (i: number): number => {
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0;
+    return (s - s0) * lp + (r - r0) * L.columns + rem - r * crop.columns - c0;
+  };
+  const mask = new Uint8Array(L.slices * lp);
+  for (let s = 0; s < L.slices; s++)
+    for (let r = 0; r < L.rows; r++)
+      for (let c = 0, from = (s + s0) * cp + (r + r0) * crop.columns + c0; c < L.columns; c++, from++)
+        if (x.dense[from] && g.hu[x.full(from)] <= SOLID_HU) mask[s * lp + r * L.columns + c] = 1;
+  const opened = openByBall(mask, squaredDistanceToBackground(mask, L, spacing), L, spacing, GROUND_GLASS_BALL_MM, 0.75 * Math.min(spacing[1], spacing[2]));
+  return vox.filter((i) => opened[local(i)] === 1);
+}
+
+/** The 6-connected components of a set of crop voxels. */
+function componentsWithin(vox: Int32Array, crop: Crop): Int32Array[] {
+  const cp = crop.rows * crop.columns;
+  const inSet = new Set(vox);
+  const out: Int32Array[] = [];
+  for (const seed of vox) {
+    if (!inSet.has(seed)) continue;
+    inSet.delete(seed);
+    const comp = [seed];
+    for (let h = 0; h < comp.length; h++) {
+      const p = comp[h];
+      const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
+      const next = [c > 0 ? p - 1 : -1, c < crop.columns - 1 ? p + 1 : -1, r > 0 ? p - crop.columns : -1, r < crop.rows - 1 ? p + crop.columns : -1, s > 0 ? p - cp : -1, s < crop.slices - 1 ? p + cp : -1];
+      for (const q of next) if (q >= 0 && inSet.has(q)) { inSet.delete(q); comp.push(q); }
+    }
+    out.push(Int32Array.from(comp).sort());
+  }
+  return out;
 }
 
 /** Tissue this much denser than the faintest voxel joining it to the rest is a piece of its own (HU). */

@@ -134,6 +134,22 @@ describe('lesions at the hard sites', () => {
     expect(c.lesionLikelihood).toBeGreaterThan(0.1);
   });
 
+  it('finds a ground-glass nodule lying against a solid vessel as a candidate of its own, with its size', () => {
+    // one piece with a vessel half its width at the 3 mm scale, judged as a vessel (17 mm long, likelihood 0.04):
+    // the ground glass is searched apart from the solid
+    const at: Vec3 = [-LUNG_X, 2, 60];
+    const a = phantom({
+      spheres: [{ centre: at, diameter: 11, hu: -550 }],
+      tubes: [{ from: [-LUNG_X + 8, -20, 60], to: [-LUNG_X + 8, 20, 60], diameter: 6, hu: 40 }],
+    });
+    const { c, d } = nearest(a.candidates.filter((x) => x.kind === 'lesion'), at);
+    expect(d).toBeLessThan(3);
+    expect(c.diameterMm).toBeGreaterThanOrEqual(9);
+    expect(c.diameterMm).toBeLessThanOrEqual(14);
+    expect(c.groundGlassFraction).toBeGreaterThan(0.5);
+    expect(c.lesionLikelihood).toBeGreaterThan(0.5);
+  });
+
   it('keeps a calcified nodule, as dense as contrast, as a candidate of its size', () => {
     const at: Vec3 = [LUNG_X, 2, 60];
     const a = phantom({ spheres: [{ centre: at, diameter: 6, hu: 500 }] });
