@@ -252,7 +252,8 @@ function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32A
   };
   const mixed = (o: { cand: Candidate; vox: Int32Array }): boolean =>
     o.cand.lesionLikelihood < MIXED_MAX_LIKELIHOOD && o.cand.solidFraction >= MIXED_MIN_SHARE && o.cand.groundGlassFraction >= MIXED_MIN_SHARE && holdsBall(o.vox);
-  if (!found.some(mixed)) return found;
+  const isMixed = found.map(mixed);
+  if (!isMixed.includes(true)) return found;
   // once a piece is to be described: the ground glass, its depth, and what the piece may not grow into when
   // measured (the solid tissue, like enhanced blood)
   let gx: Search | undefined;
@@ -263,21 +264,21 @@ function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32A
     return (gx = { ...x, dense: glass, dist2: squaredDistanceToBackground(glass, x.crop, g.spacing), blood: solid });
   };
   const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
-  for (const o of found) {
-    if (!mixed(o)) { out.push(o); continue; }
+  found.forEach((o, k) => {
+    if (!isMixed[k]) { out.push(o); return; }
     const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
-    for (const vox of componentsWithin(openedGlass(x, o.vox), x.crop)) {
+    for (const vox of groundGlassPiecesOf(x, o.vox)) {
       const cand = vox.length >= minVoxels ? describe(glassSearch(), vox, GROUND_GLASS_BALL_MM) : null;
       if (cand && cand.lesionLikelihood > o.cand.lesionLikelihood) pieces.push({ cand, vox });
     }
     if (pieces.length) out.push(...pieces);
     else out.push(o);
-  }
+  });
   return out;
 }
 
-/** The voxels of `vox` that the ground glass keeps when opened by GROUND_GLASS_BALL_MM: the opening done in a box around them. */
-function openedGlass(x: Search, vox: Int32Array): Int32Array {
+/** The pieces (crop voxels) of the ground glass of `vox` opened by GROUND_GLASS_BALL_MM: the opening done in a box around them. */
+function groundGlassPiecesOf(x: Search, vox: Int32Array): Int32Array[] {
   const { crop, g } = x;
   const spacing = g.spacing;
   const cp = crop.rows * crop.columns;
@@ -288,36 +289,27 @@ function openedGlass(x: Search, vox: Int32Array): Int32Array {
   const s0 = Math.max(0, box.s0 - m[0]), r0 = Math.max(0, box.r0 - m[1]), c0 = Math.max(0, box.c0 - m[2]);
   const L = { slices: Math.min(crop.slices, box.s1 + m[0] + 1) - s0, rows: Math.min(crop.rows, box.r1 + m[1] + 1) - r0, columns: Math.min(crop.columns, box.c1 + m[2] + 1) - c0 };
   const lp = L.rows * L.columns;
-  const local = (i: number): number => {
-    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0;
-    return (s - s0) * lp + (r - r0) * L.columns + rem - r * crop.columns - c0;
-  };
   const mask = new Uint8Array(L.slices * lp);
   for (let s = 0; s < L.slices; s++)
     for (let r = 0; r < L.rows; r++)
       for (let c = 0, from = (s + s0) * cp + (r + r0) * crop.columns + c0; c < L.columns; c++, from++)
         if (x.dense[from] && g.hu[x.full(from)] <= SOLID_HU) mask[s * lp + r * L.columns + c] = 1;
   const opened = openByBall(mask, squaredDistanceToBackground(mask, L, spacing), L, spacing, GROUND_GLASS_BALL_MM, 0.75 * Math.min(spacing[1], spacing[2]));
-  return vox.filter((i) => opened[local(i)] === 1);
-}
-
-/** The 6-connected components of a set of crop voxels. */
-function componentsWithin(vox: Int32Array, crop: Crop): Int32Array[] {
-  const cp = crop.rows * crop.columns;
-  const inSet = new Set(vox);
-  const out: Int32Array[] = [];
-  for (const seed of vox) {
-    if (!inSet.has(seed)) continue;
-    inSet.delete(seed);
-    const comp = [seed];
-    for (let h = 0; h < comp.length; h++) {
-      const p = comp[h];
-      const s = (p / cp) | 0, rem = p - s * cp, r = (rem / crop.columns) | 0, c = rem - r * crop.columns;
-      const next = [c > 0 ? p - 1 : -1, c < crop.columns - 1 ? p + 1 : -1, r > 0 ? p - crop.columns : -1, r < crop.rows - 1 ? p + crop.columns : -1, s > 0 ? p - cp : -1, s < crop.slices - 1 ? p + cp : -1];
-      for (const q of next) if (q >= 0 && inSet.has(q)) { inSet.delete(q); comp.push(q); }
-    }
-    out.push(Int32Array.from(comp).sort());
+  // what the opening keeps of the candidate's own voxels, in its components
+  const kept = new Uint8Array(mask.length);
+  for (const i of vox) {
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0;
+    const j = (s - s0) * lp + (r - r0) * L.columns + rem - r * crop.columns - c0;
+    kept[j] = opened[j];
   }
+  const comps = componentRuns(kept, L);
+  const { start, members } = componentMembers(comps, L);
+  const toCrop = (j: number): number => {
+    const s = (j / lp) | 0, rem = j - s * lp, r = (rem / L.columns) | 0;
+    return (s + s0) * cp + (r + r0) * crop.columns + rem - r * L.columns + c0;
+  };
+  const out: Int32Array[] = [];
+  for (let id = 1; id <= comps.count; id++) out.push(members.subarray(start[id], start[id + 1]).map(toCrop));
   return out;
 }
 
