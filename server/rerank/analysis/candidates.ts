@@ -7,7 +7,8 @@
  * claimed lesion takes back its rim from the dense voxels around it. What the finest scale rejects whole is
  * split once more where it narrows in density: on the coarse grid a small nodule is no thicker than the
  * vessel it touches, but meets it through fainter tissue. A candidate judged as a vessel that is part solid,
- * part ground glass gives way to the pieces of its ground glass (a ground-glass nodule against a vessel).
+ * part ground glass gives way to the pieces of its ground glass (a ground-glass nodule against a vessel), and
+ * one judged no lesion against the diaphragm or chest wall to its pieces apart from the wall's partial-volume rind.
  * Every candidate is then described: size as a radiologist measures it, density, shape, context in the
  * lung (vessel tests see only aerated lung: a wall is not a vessel), the wall it abuts, and its position.
  */
@@ -215,7 +216,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
       }
     }
   }
-  const joined = joinRounderPieces(search, splitGroundGlass(search, out, minVoxels));
+  const joined = joinRounderPieces(search, splitFromWallRind(search, splitGroundGlass(search, out, minVoxels), minVoxels));
   joined.sort((a, b) => b.cand.lesionLikelihood - a.cand.lesionLikelihood);
   joined.forEach((o, i) => (o.cand.id = i));
   markTouching(crop, joined);
@@ -331,6 +332,29 @@ function densityPieces(x: Search, vox: Int32Array): Int32Array[] {
   for (const i of vox) height2[i] = (Math.max(0, x.g.hu[x.full(i)] + 1000)) ** 2;
   const pieces = splitAtNecks(vox, x.crop, height2, () => DENSITY_NECK_HU);
   return pieces.length > 1 ? pieces : [];
+}
+
+/**
+ * A small nodule resting on the diaphragm or the chest wall is one candidate with the wall's partial-volume
+ * rind on the grid: where a wall runs nearly along the slices (the dome's top, the curve of the ribs) a slice
+ * cuts it obliquely, and its voxels read as ground glass over several millimetres of lung. Long, flat and
+ * fused, the candidate is judged no lesion. Such a candidate gives way to its pieces split where it narrows in
+ * density (the rind is fainter than a nodule) that are more lesion-like than it. Not against the mediastinum:
+ * the hilar vessels there are dense tissue too, and their density pieces would compete with the lesions.
+ */
+function splitFromWallRind(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>, minVoxels: number): Array<{ cand: Candidate; vox: Int32Array }> {
+  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
+  for (const o of found) {
+    const c = o.cand;
+    if (c.lesionLikelihood >= MIXED_MAX_LIKELIHOOD || (c.wall !== 'diaphragm' && c.wall !== 'chest wall')) { out.push(o); continue; }
+    const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
+    for (const vox of densityPieces(x, o.vox)) {
+      const cand = vox.length >= minVoxels ? describe(x, vox, c.scale) : null;
+      if (cand && cand.lesionLikelihood > Math.max(MIN_PIECE_LIKELIHOOD, c.lesionLikelihood)) pieces.push({ cand, vox });
+    }
+    out.push(...(pieces.length ? pieces : [o]));
+  }
+  return out;
 }
 
 /**

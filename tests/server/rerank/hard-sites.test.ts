@@ -298,19 +298,24 @@ describe('a chain of touching pieces', () => {
   });
 });
 
+/** The synthetic suite's trial (eval:synthetic) of one site class and size on one development scan, analysed. */
+async function suiteTrial(caseName: string, siteClass: (typeof SITE_CLASSES)[number], sizeMm: number, sizeIndex: number) {
+  const dir = path.join(SAMPLE_DATA_DIR, caseName);
+  const { volume } = await loadSeriesFromDir(path.join(dir, 'dicom'));
+  const base = analyseVolume(volume);
+  const truth = JSON.parse(readFileSync(path.join(dir, 'ground-truth.json'), 'utf8')) as { lesions: Array<{ boxes?: Record<string, [number, number, number, number]> }> };
+  const random = rng(seedOf(`${caseName}/${siteClass}/${sizeMm}`));
+  const site = drawSite(base, findSites(base.anatomy.grid, base.anatomy.lungs), siteClass, sizeMm, random, knownExtents(volume, truth.lesions))!;
+  const k = SITE_CLASSES.indexOf(siteClass) * 7 + sizeIndex;
+  const trial = runTrial(base, site, sizeMm, random, { texture: textureFor(sizeMm, k), margin: MARGINS[k % 3], rim: k % 2 === 0 });
+  return { volume, trial, a: analyseVolume(trial.volume) };
+}
+
 describe('a mass wider than the lung field ball, on a real scan', () => {
   // the synthetic suite's trial on Lung-PET-CT-Dx (5 mm slices): a 70 mm solid mass lateral to the heart at the
   // right hilum; the field's 25 mm ball closed over its rim only, and the lesion search saw pieces of that rim
   it('takes it into the lung field and finds it', async () => {
-    const dir = path.join(SAMPLE_DATA_DIR, 'lungdx-a0001');
-    const { volume } = await loadSeriesFromDir(path.join(dir, 'dicom'));
-    const base = analyseVolume(volume);
-    const truth = JSON.parse(readFileSync(path.join(dir, 'ground-truth.json'), 'utf8')) as { lesions: Array<{ boxes?: Record<string, [number, number, number, number]> }> };
-    const random = rng(seedOf('lungdx-a0001/hilum/70'));
-    const site = drawSite(base, findSites(base.anatomy.grid, base.anatomy.lungs), 'hilum', 70, random, knownExtents(volume, truth.lesions))!;
-    const k = SITE_CLASSES.indexOf('hilum') * 7 + 8;
-    const trial = runTrial(base, site, 70, random, { texture: textureFor(70, k), margin: MARGINS[k % 3], rim: k % 2 === 0 });
-    const a = analyseVolume(trial.volume);
+    const { volume, trial, a } = await suiteTrial('lungdx-a0001', 'hilum', 70, 8);
     const centre = trial.lesion;
     const g = a.anatomy.grid;
     // the lesion's centre is lung field, and a lesion candidate on it spans most of its width (before: pieces of its rim, 22 and 29 mm)
@@ -318,5 +323,19 @@ describe('a mass wider than the lung field ball, on a real scan', () => {
     expect(a.anatomy.lungs.lung[at]).toBeGreaterThan(0);
     const over = a.candidates.filter((c) => c.kind === 'lesion' && Math.abs(c.centroidPx.slice - centre.slice) * volume.sliceSpacing < 15 && Math.hypot((c.centroidPx.row - centre.row) * volume.pixelSpacing[0], (c.centroidPx.column - centre.column) * volume.pixelSpacing[1]) < 25);
     expect(Math.max(0, ...over.map((c) => c.diameterMm))).toBeGreaterThan(0.7 * trial.lesion.diameterMm);
+  }, 60_000);
+});
+
+describe('a small nodule on the diaphragm, on a real scan', () => {
+  // the synthetic suite's trial on LIDC-IDRI-0001 (2.5 mm slices): a 7 mm solid nodule on the left dome, one
+  // candidate with the dome's partial-volume rind (16 × 7 mm, likelihood 0.001) until split from it at a density neck
+  it('is a candidate of its own size, judged a lesion', async () => {
+    const { volume, trial, a } = await suiteTrial('lidc-idri-0001', 'diaphragm', 7, 1);
+    const centre = trial.lesion;
+    const on = a.candidates.filter((c) => c.kind === 'lesion' && Math.hypot((c.centroidPx.slice - centre.slice) * volume.sliceSpacing, (c.centroidPx.row - centre.row) * volume.pixelSpacing[0], (c.centroidPx.column - centre.column) * volume.pixelSpacing[1]) < 3);
+    const best = on.sort((x, y) => y.lesionLikelihood - x.lesionLikelihood)[0];
+    expect(best?.diameterMm).toBeGreaterThan(7 * 0.75);
+    expect(best?.diameterMm).toBeLessThan(7 * 1.3);
+    expect(best?.lesionLikelihood).toBeGreaterThan(0.1);
   }, 60_000);
 });
