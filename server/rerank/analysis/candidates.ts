@@ -230,8 +230,8 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
  * about 7 mm and more.
  */
 const GROUND_GLASS_BALL_MM = 3;
-/** A candidate this lesion-like or more answers as it is; its ground glass is not searched apart. */
-const MIXED_MAX_LIKELIHOOD = 0.1;
+/** A candidate this lesion-like or more answers as it is; it is not searched for a lesion fused with something else. */
+const SPLIT_BELOW_LIKELIHOOD = 0.1;
 /** Mixed: at least this share of its pixels solid and this share ground glass. */
 const MIXED_MIN_SHARE = 0.1;
 
@@ -252,7 +252,7 @@ function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32A
     return deep && n >= Math.max(minVoxels, ballVoxels);
   };
   const mixed = (o: { cand: Candidate; vox: Int32Array }): boolean =>
-    o.cand.lesionLikelihood < MIXED_MAX_LIKELIHOOD && o.cand.solidFraction >= MIXED_MIN_SHARE && o.cand.groundGlassFraction >= MIXED_MIN_SHARE && holdsBall(o.vox);
+    o.cand.lesionLikelihood < SPLIT_BELOW_LIKELIHOOD && o.cand.solidFraction >= MIXED_MIN_SHARE && o.cand.groundGlassFraction >= MIXED_MIN_SHARE && holdsBall(o.vox);
   const isMixed = found.map(mixed);
   if (!isMixed.includes(true)) return found;
   // once a piece is to be described: the ground glass, its depth, and what the piece may not grow into when
@@ -346,7 +346,7 @@ function splitFromWallRind(x: Search, found: Array<{ cand: Candidate; vox: Int32
   const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
   for (const o of found) {
     const c = o.cand;
-    if (c.lesionLikelihood >= MIXED_MAX_LIKELIHOOD || (c.wall !== 'diaphragm' && c.wall !== 'chest wall')) { out.push(o); continue; }
+    if (c.lesionLikelihood >= SPLIT_BELOW_LIKELIHOOD || (c.wall !== 'diaphragm' && c.wall !== 'chest wall')) { out.push(o); continue; }
     const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
     for (const vox of densityPieces(x, o.vox)) {
       const cand = vox.length >= minVoxels ? describe(x, vox, c.scale) : null;
