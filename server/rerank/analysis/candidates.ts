@@ -887,21 +887,23 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   const plane = g.rows * g.columns;
   const { fz, fy, fx } = g;
   const values = new Float32Array(vox.length * fz * fy * fx);
-  // the same pixels by slice, each as row * columns + column, for the solid core
+  // the same pixels by slice, each as row * columns + column, for the solid core: on the middle slice of each grid
+  // slice only (thin slices a grid slice apart sample the core as well, at a fraction of the openings)
   const bySlice = new Map<number, number[]>();
   let cnt = 0, sum = 0, solid = 0, gg = 0, calc = 0;
   for (const i of vox) {
     const p = x.full(i);
     const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
+    const middle = Math.min(v.slices - 1, gs * fz + (fz >> 1));
     for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
-      let pixels = bySlice.get(s);
-      if (!pixels) bySlice.set(s, (pixels = []));
+      let pixels = s === middle ? bySlice.get(s) : undefined;
+      if (s === middle && !pixels) bySlice.set(s, (pixels = []));
       for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
         const base = (s * v.rows + r) * v.columns;
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
           const hu = v.hu[base + c];
           values[cnt++] = hu;
-          pixels.push(r * v.columns + c);
+          pixels?.push(r * v.columns + c);
           sum += hu;
           if (hu > CALCIFIED_HU) calc++;
           if (hu > SOLID_HU) solid++;
