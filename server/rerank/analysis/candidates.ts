@@ -1028,21 +1028,24 @@ function growGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number): (Axial
 function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | null {
   const { v, g, crop, m } = x;
   const cp = crop.rows * crop.columns;
-  const { fz, fy, fx } = g;
+  const { fy, fx } = g;
   const [py, px] = v.pixelSpacing;
-  const ss = v.sliceSpacing;
+  // full resolution in the plane; along the slices one slice per grid slice (its middle one): thin slices a grid
+  // slice apart show the same thickness, at a fraction of the cost
+  const zs = g.spacing[0];
+  const volumeSlice = (gs: number): number => Math.min(v.slices - 1, gs * g.fz + (g.fz >> 1));
   let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
   for (const i of vox) {
     const gs = ((i / cp) | 0) + crop.s0;
     const rem = i % cp;
     const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
-    s0 = Math.min(s0, gs * fz); s1 = Math.max(s1, gs * fz + fz - 1);
+    s0 = Math.min(s0, gs); s1 = Math.max(s1, gs);
     r0 = Math.min(r0, gr * fy); r1 = Math.max(r1, gr * fy + fy - 1);
     c0 = Math.min(c0, gc * fx); c1 = Math.max(c1, gc * fx + fx - 1);
   }
   if (s1 < 0) return null;
   const pad = 6; // mm of context on each side
-  const S0 = Math.max(0, s0 - Math.ceil(pad / ss)), S1 = Math.min(v.slices - 1, s1 + Math.ceil(pad / ss));
+  const S0 = Math.max(0, s0 - Math.ceil(pad / zs)), S1 = Math.min(g.slices - 1, s1 + Math.ceil(pad / zs));
   const R0 = Math.max(0, r0 - Math.ceil(pad / py)), R1 = Math.min(v.rows - 1, r1 + Math.ceil(pad / py));
   const C0 = Math.max(0, c0 - Math.ceil(pad / px)), C1 = Math.min(v.columns - 1, c1 + Math.ceil(pad / px));
   const d = S1 - S0 + 1, h = R1 - R0 + 1, w = C1 - C0 + 1;
@@ -1053,15 +1056,14 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
     const gs = ((i / cp) | 0) + crop.s0;
     const rem = i % cp;
     const gr = ((rem / crop.columns) | 0) + crop.r0, gc = (rem % crop.columns) + crop.c0;
-    for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++)
-      for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
-        for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) notFoot[((s - S0) * h + r - R0) * w + c - C0] = 0;
+    for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++)
+      for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) notFoot[((gs - S0) * h + r - R0) * w + c - C0] = 0;
   }
   const mask = new Uint8Array(n);
   for (let s = 0; s < d; s++)
     for (let r = 0; r < h; r++) {
-      const base = ((s + S0) * v.rows + r + R0) * v.columns + C0;
-      const gRow = (((s + S0) / fz) | 0) * g.rows * g.columns + (((r + R0) / fy) | 0) * g.columns;
+      const base = (volumeSlice(s + S0) * v.rows + r + R0) * v.columns + C0;
+      const gRow = (s + S0) * g.rows * g.columns + (((r + R0) / fy) | 0) * g.columns;
       const o = (s * h + r) * w;
       for (let c = 0; c < w; c++) {
         const inLung = m.aerated[gRow + (((c + C0) / fx) | 0)] !== 0;
@@ -1069,7 +1071,7 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
       }
     }
   const dims = { slices: d, rows: h, columns: w };
-  const spacing: [number, number, number] = [ss, py, px];
+  const spacing: [number, number, number] = [zs, py, px];
   const inside = squaredDistanceToBackground(mask, dims, spacing);
   const fromFoot = squaredDistanceToBackground(notFoot, dims, spacing);
   let in2 = 0;
