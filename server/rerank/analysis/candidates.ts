@@ -15,7 +15,7 @@
 import type { Vec3, Volume } from '../../series/volume';
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
-import { gridToPatient } from './grid';
+import { gridToPatient, middleVolumeSlice } from './grid';
 import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { positionInLung } from './lung-position';
@@ -57,6 +57,9 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x);
 
 interface Crop { s0: number; r0: number; c0: number; slices: number; rows: number; columns: number }
+
+/** A candidate with its voxels (crop indices). */
+type Found = { cand: Candidate; vox: Int32Array };
 
 function lungBox(g: Grid, lung: Uint8Array): Crop | null {
   const { rows, columns } = g;
@@ -178,7 +181,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
   const voxelMm3 = g.spacing[0] * g.spacing[1] * g.spacing[2];
   const minVoxels = Math.max(2, Math.floor(((Math.PI / 6) * MIN_DIAMETER_MM ** 3) / voxelMm3));
   const maxVoxels = ((Math.PI / 6) * MAX_DIAMETER_MM ** 3) / voxelMm3;
-  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
+  const out: Found[] = [];
   for (const radius of SCALES_MM) {
     const opened = openByBall(dense, dist2, crop, g.spacing, radius, 0.75 * Math.min(g.spacing[1], g.spacing[2]));
     for (const i of everClaimed) if (claimed[i]) opened[i] = 0;
@@ -241,7 +244,7 @@ const MIXED_MIN_SHARE = 0.1;
  * its ground glass, opened by GROUND_GLASS_BALL_MM, that are more lesion-like than it, where there are any:
  * each is judged against the ground glass around it, since a solid vessel is not more of the same opacity.
  */
-function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>, minVoxels: number): Array<{ cand: Candidate; vox: Int32Array }> {
+function splitGroundGlass(x: Search, found: Found[], minVoxels: number): Found[] {
   const { g } = x;
   // its ground glass could hold the ball: the ball's volume of it, and a voxel of it that deep among the dense voxels
   // (its depth in the ground glass alone is no more), checked before any opening
@@ -251,10 +254,8 @@ function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32A
     for (const i of vox) if (g.hu[x.full(i)] <= SOLID_HU) { n++; if (x.dist2[i] >= GROUND_GLASS_BALL_MM ** 2) deep = true; }
     return deep && n >= Math.max(minVoxels, ballVoxels);
   };
-  const mixed = (o: { cand: Candidate; vox: Int32Array }): boolean =>
+  const mixed = (o: Found): boolean =>
     o.cand.lesionLikelihood < SPLIT_BELOW_LIKELIHOOD && o.cand.solidFraction >= MIXED_MIN_SHARE && o.cand.groundGlassFraction >= MIXED_MIN_SHARE && holdsBall(o.vox);
-  const isMixed = found.map(mixed);
-  if (!isMixed.includes(true)) return found;
   // once a piece is to be described: the ground glass, its depth, and what the piece may not grow into when
   // measured (the solid tissue, like enhanced blood)
   let gx: Search | undefined;
@@ -264,17 +265,24 @@ function splitGroundGlass(x: Search, found: Array<{ cand: Candidate; vox: Int32A
     for (let i = 0; i < glass.length; i++) if (x.dense[i]) { if (g.hu[x.full(i)] <= SOLID_HU) glass[i] = 1; else solid[i] = 1; }
     return (gx = { ...x, dense: glass, dist2: squaredDistanceToBackground(glass, x.crop, g.spacing), blood: solid });
   };
-  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
-  found.forEach((o, k) => {
-    if (!isMixed[k]) { out.push(o); return; }
-    const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
-    for (const vox of groundGlassPiecesOf(x, o.vox)) {
-      const cand = vox.length >= minVoxels ? describe(glassSearch(), vox, GROUND_GLASS_BALL_MM) : null;
-      if (cand && cand.lesionLikelihood > o.cand.lesionLikelihood) pieces.push({ cand, vox });
+  return giveWayToPieces(found, mixed, (o) => groundGlassPiecesOf(x, o.vox), (vox) => (vox.length >= minVoxels ? describe(glassSearch(), vox, GROUND_GLASS_BALL_MM) : null));
+}
+
+/**
+ * Each candidate that may hold a lesion fused with something else (`fused`) gives way to those of its pieces
+ * that, described, are more lesion-like than it and than `floor`, where there are any.
+ */
+function giveWayToPieces(found: Found[], fused: (o: Found) => boolean, piecesOf: (o: Found) => Int32Array[], describePiece: (vox: Int32Array, o: Found) => Candidate | null, floor = 0): Found[] {
+  const out: Found[] = [];
+  for (const o of found) {
+    if (!fused(o)) { out.push(o); continue; }
+    const pieces: Found[] = [];
+    for (const vox of piecesOf(o)) {
+      const cand = describePiece(vox, o);
+      if (cand && cand.lesionLikelihood > Math.max(floor, o.cand.lesionLikelihood)) pieces.push({ cand, vox });
     }
-    if (pieces.length) out.push(...pieces);
-    else out.push(o);
-  });
+    out.push(...(pieces.length ? pieces : [o]));
+  }
   return out;
 }
 
@@ -342,19 +350,9 @@ function densityPieces(x: Search, vox: Int32Array): Int32Array[] {
  * density (the rind is fainter than a nodule) that are more lesion-like than it. Not against the mediastinum:
  * the hilar vessels there are dense tissue too, and their density pieces would compete with the lesions.
  */
-function splitFromWallRind(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>, minVoxels: number): Array<{ cand: Candidate; vox: Int32Array }> {
-  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
-  for (const o of found) {
-    const c = o.cand;
-    if (c.lesionLikelihood >= SPLIT_BELOW_LIKELIHOOD || (c.wall !== 'diaphragm' && c.wall !== 'chest wall')) { out.push(o); continue; }
-    const pieces: Array<{ cand: Candidate; vox: Int32Array }> = [];
-    for (const vox of densityPieces(x, o.vox)) {
-      const cand = vox.length >= minVoxels ? describe(x, vox, c.scale) : null;
-      if (cand && cand.lesionLikelihood > Math.max(MIN_PIECE_LIKELIHOOD, c.lesionLikelihood)) pieces.push({ cand, vox });
-    }
-    out.push(...(pieces.length ? pieces : [o]));
-  }
-  return out;
+function splitFromWallRind(x: Search, found: Found[], minVoxels: number): Found[] {
+  const againstWall = (o: Found): boolean => o.cand.lesionLikelihood < SPLIT_BELOW_LIKELIHOOD && (o.cand.wall === 'diaphragm' || o.cand.wall === 'chest wall');
+  return giveWayToPieces(found, againstWall, (o) => densityPieces(x, o.vox), (vox, o) => (vox.length >= minVoxels ? describe(x, vox, o.cand.scale) : null), MIN_PIECE_LIKELIHOOD);
 }
 
 /**
@@ -420,7 +418,7 @@ const JOIN_MIN_FILL = 0.5;
  * is described anew and replaces its pieces. Pieces of a vessel tree or a wall do not join: a branch
  * or a strip added to anything makes it less round.
  */
-function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32Array }>): Array<{ cand: Candidate; vox: Int32Array }> {
+function joinRounderPieces(x: Search, found: Found[]): Found[] {
   const { crop, g } = x;
   const eligible = found.map((o) => o.cand.equivalentDiameterMm >= JOIN_MIN_DIAMETER_MM);
   const touching = touchingPieces(crop, found, (k) => eligible[k]);
@@ -461,7 +459,7 @@ function joinRounderPieces(x: Search, found: Array<{ cand: Candidate; vox: Int32
   }
   const members = new Map<number, number[]>();
   found.forEach((_, k) => { const r = root(k); const l = members.get(r); if (l) l.push(k); else members.set(r, [k]); });
-  const out: Array<{ cand: Candidate; vox: Int32Array }> = [];
+  const out: Found[] = [];
   for (const ks of members.values()) {
     if (ks.length === 1) { out.push(found[ks[0]]); continue; }
     const vox = new Int32Array(ks.reduce((n, k) => n + found[k].vox.length, 0));
@@ -495,7 +493,7 @@ function touchingPieces(crop: Crop, found: ReadonlyArray<{ vox: Int32Array }>, i
 }
 
 /** Candidates whose voxels touch: pieces that may be one lesion, for the fusion to weigh together. */
-function markTouching(crop: Crop, found: Array<{ cand: Candidate; vox: Int32Array }>): void {
+function markTouching(crop: Crop, found: Found[]): void {
   const touching = touchingPieces(crop, found);
   found.forEach((o, k) => (o.cand.touching = [...touching[k]].map((j) => found[j].cand.id).sort((a, b) => a - b)));
 }
@@ -894,10 +892,10 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   for (const i of vox) {
     const p = x.full(i);
     const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
-    const middle = Math.min(v.slices - 1, gs * fz + (fz >> 1));
+    const middle = middleVolumeSlice(g, v.slices, gs);
     for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
-      let pixels = s === middle ? bySlice.get(s) : undefined;
-      if (s === middle && !pixels) bySlice.set(s, (pixels = []));
+      let pixels: number[] | undefined;
+      if (s === middle && !(pixels = bySlice.get(s))) bySlice.set(s, (pixels = []));
       for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
         const base = (s * v.rows + r) * v.columns;
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
@@ -997,8 +995,8 @@ function measureLargest(x: Search, vox: Int32Array, sh: Shape): (AxialMeasure & 
 function growGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number): (AxialGrowth & { slice: number }) | null {
   const { v, g, m, crop } = x;
   const cp = crop.rows * crop.columns;
-  const { fz, fy, fx } = g;
-  const fullSlice = Math.min(v.slices - 1, (s + crop.s0) * fz + (fz >> 1));
+  const { fy, fx } = g;
+  const fullSlice = middleVolumeSlice(g, v.slices, s + crop.s0);
   const footprint: number[] = [];
   for (const i of vox) {
     if (((i / cp) | 0) !== s) continue;
@@ -1033,7 +1031,6 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
   // full resolution in the plane; along the slices one slice per grid slice (its middle one): thin slices a grid
   // slice apart show the same thickness, at a fraction of the cost
   const zs = g.spacing[0];
-  const volumeSlice = (gs: number): number => Math.min(v.slices - 1, gs * g.fz + (g.fz >> 1));
   let s0 = Infinity, s1 = -1, r0 = Infinity, r1 = -1, c0 = Infinity, c1 = -1;
   for (const i of vox) {
     const gs = ((i / cp) | 0) + crop.s0;
@@ -1062,7 +1059,7 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
   const mask = new Uint8Array(n);
   for (let s = 0; s < d; s++)
     for (let r = 0; r < h; r++) {
-      const base = (volumeSlice(s + S0) * v.rows + r + R0) * v.columns + C0;
+      const base = (middleVolumeSlice(g, v.slices, s + S0) * v.rows + r + R0) * v.columns + C0;
       const gRow = (s + S0) * g.rows * g.columns + (((r + R0) / fy) | 0) * g.columns;
       const o = (s * h + r) * w;
       for (let c = 0; c < w; c++) {

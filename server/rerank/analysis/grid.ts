@@ -126,6 +126,11 @@ function finishGrid(v: Volume, hu: Float32Array, slices: number, rows: number, c
   };
 }
 
+/** The full-resolution slice that stands for grid slice `gs`: the middle of those it averages. */
+export function middleVolumeSlice(g: Pick<Grid, 'fz'>, volumeSlices: number, gs: number): number {
+  return Math.min(volumeSlices - 1, gs * g.fz + (g.fz >> 1));
+}
+
 /** Patient coordinates (mm) of a (possibly fractional) grid position. */
 export function gridToPatient(g: Grid, s: number, r: number, c: number): Vec3 {
   const k = Math.max(0, Math.min(g.slices - 1, Math.round(s)));
