@@ -58,26 +58,32 @@ export function buildGrid(v: Volume): Grid {
       }
     return finishGrid(v, hu, slices, rows, columns, fz, fy, fx);
   }
-  const counts = new Float32Array(slices * plane);
+  // each grid row sums its block of source rows once, then divides by the block's size (smaller at the far edges)
   const srcPlane = v.rows * v.columns;
-  // column index → grid column, computed once
   const colMap = new Int32Array(v.columns);
   for (let c = 0; c < v.columns; c++) colMap[c] = (c / fx) | 0;
-  for (let s = 0; s < v.slices; s++) {
-    const gs = (s / fz) | 0;
-    const src = s * srcPlane;
-    for (let r = 0; r < v.rows; r++) {
-      const dst = gs * plane + ((r / fy) | 0) * columns;
-      const row = src + r * v.columns;
-      if (fx === 2 && (v.columns & 1) === 0) {
-        for (let c = 0, gc = dst; c < v.columns; c += 2, gc++) hu[gc] += v.hu[row + c] + v.hu[row + c + 1];
-      } else {
-        for (let c = 0; c < v.columns; c++) hu[dst + colMap[c]] += v.hu[row + c];
-      }
-      for (let gc = 0; gc < columns; gc++) counts[dst + gc] += Math.min(fx, v.columns - gc * fx);
+  const colCount = new Float32Array(columns);
+  for (let gc = 0; gc < columns; gc++) colCount[gc] = Math.min(fx, v.columns - gc * fx);
+  const acc = new Float32Array(columns);
+  for (let gs = 0; gs < slices; gs++) {
+    const s1 = Math.min(v.slices, gs * fz + fz);
+    for (let gr = 0; gr < rows; gr++) {
+      const r1 = Math.min(v.rows, gr * fy + fy);
+      acc.fill(0);
+      for (let s = gs * fz; s < s1; s++)
+        for (let r = gr * fy; r < r1; r++) {
+          const row = s * srcPlane + r * v.columns;
+          if (fx === 2 && (v.columns & 1) === 0) {
+            for (let c = 0, gc = 0; c < v.columns; c += 2, gc++) acc[gc] += v.hu[row + c] + v.hu[row + c + 1];
+          } else {
+            for (let c = 0; c < v.columns; c++) acc[colMap[c]] += v.hu[row + c];
+          }
+        }
+      const inv = 1 / ((s1 - gs * fz) * (r1 - gr * fy));
+      const o = gs * plane + gr * columns;
+      for (let gc = 0; gc < columns; gc++) hu[o + gc] = (acc[gc] * inv) / colCount[gc];
     }
   }
-  for (let i = 0; i < hu.length; i++) hu[i] /= counts[i];
   // pixels of a millimetre and more are kept, but their noise would speckle every density threshold: a light blur
   if (fy === 1 && fx === 1) smoothInPlane(hu, slices, rows, columns);
   return finishGrid(v, hu, slices, rows, columns, fz, fy, fx);
