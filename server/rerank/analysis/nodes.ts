@@ -70,10 +70,12 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const roi = searchRegion(ctx, landmarks);
   if (!roi.box) return out;
   // the search lattice: the volume's pixels, pairs of them when they are finer than 1 mm (at most 2 mm: a node of
-  // 10 mm is still five voxels across; the distance transform and watershed of finer ones cost four times as much)
+  // 10 mm is still five voxels across; the distance transform and watershed of finer ones cost four times as much),
+  // and so its slices on a thin-slice series
   const f = v.pixelSpacing[0] < 1 && v.pixelSpacing[1] < 1 ? 2 : 1;
-  const lattice = { fz: 1, fy: f, fx: f };
-  const s0 = roi.box.s0, s1 = roi.box.s1;
+  const fz = v.sliceSpacing < 1 ? 2 : 1;
+  const lattice = { fz, fy: f, fx: f };
+  const s0 = Math.floor(roi.box.s0 / fz), s1 = Math.floor(roi.box.s1 / fz);
   const r0 = Math.floor(roi.box.r0 / f), r1 = Math.floor(roi.box.r1 / f), c0 = Math.floor(roi.box.c0 / f), c1 = Math.floor(roi.box.c1 / f);
   const D = { slices: s1 - s0 + 1, rows: r1 - r0 + 1, columns: c1 - c0 + 1 };
   const cp = D.rows * D.columns, n = D.slices * cp;
@@ -88,10 +90,14 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const pr0 = Math.max(0, r0 * f - 1), pr1 = Math.min(v.rows - 1, r1 * f + f), pc0 = Math.max(0, c0 * f - 1), pc1 = Math.min(v.columns - 1, c1 * f + f);
   const sw = pc1 - pc0 + 2, sat = new Float64Array((pr1 - pr0 + 2) * sw);
   const vhu = v.hu, roiGrid = roi.grid, lo = TISSUE_HU[0], hi = TISSUE_HU[1];
+  const vPlane = v.rows * v.columns;
   for (let s = 0; s < D.slices; s++) {
-    const vs = s + s0;
+    // the lattice slice's volume slices, and the grid slice of its first
+    const vs = (s + s0) * fz, vsEnd = Math.min(v.slices, vs + fz);
     const gs = Math.min(g.slices - 1, (vs / g.fz) | 0);
-    const sliceBase = vs * v.rows * v.columns;
+    const sliceBase = vs * vPlane;
+    // a pixel's sum over the lattice slice's volume slices
+    const pairSum = (q: number): number => { let t = 0; for (let k = q; k < vsEnd * vPlane; k += vPlane) t += vhu[k]; return t; };
     // what each voxel is to the search, and the last row searched: the table is summed down to the windows of that row only
     let lastRow = -1;
     for (let r = 0; r < D.rows; r++) {
@@ -106,7 +112,10 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     for (let rr = pr0; rr <= prEnd; rr++) {
       let acc = 0;
       const from = sliceBase + rr * v.columns, row = (rr - pr0 + 1) * sw, above = row - sw;
-      for (let cc = pc0; cc <= pc1; cc++) { acc += vhu[from + cc]; sat[row + cc - pc0 + 1] = sat[above + cc - pc0 + 1] + acc; }
+      for (let cc = pc0; cc <= pc1; cc++) {
+        acc += fz === 1 ? vhu[from + cc] : pairSum(from + cc);
+        sat[row + cc - pc0 + 1] = sat[above + cc - pc0 + 1] + acc;
+      }
     }
     for (let r = 0; r < D.rows; r++) {
       const vr = (r + r0) * f;
@@ -114,16 +123,16 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        if (!inRoi[i]) { sm[i] = vhu[sliceBase + vr * v.columns + vc]; continue; }
+        if (!inRoi[i]) { sm[i] = pairSum(sliceBase + vr * v.columns + vc) / (vsEnd - vs); continue; }
         // the mean of the lattice voxel's pixels and the ring of pixels around them
         const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
-        const hu = (sat[rb * sw + cb] - sat[ra * sw + cb] - sat[rb * sw + ca] + sat[ra * sw + ca]) / ((rb - ra) * (cb - ca));
+        const hu = (sat[rb * sw + cb] - sat[ra * sw + cb] - sat[rb * sw + ca] + sat[ra * sw + ca]) / ((rb - ra) * (cb - ca) * (vsEnd - vs));
         sm[i] = hu;
         tissue[i] = hu > lo && hu < hi ? 1 : 0;
       }
     }
   }
-  const spacing: [number, number, number] = [v.sliceSpacing, v.pixelSpacing[0] * f, v.pixelSpacing[1] * f];
+  const spacing: [number, number, number] = [v.sliceSpacing * fz, v.pixelSpacing[0] * f, v.pixelSpacing[1] * f];
   // a dense voxel behind the carina is bone when cortex lies within a few millimetres of it on the grid (looked up only
   // for the pieces' neighbours)
   const boneState = new Uint8Array(n);
@@ -132,7 +141,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     if (place[i] === BONE) return true;
     if (place[i] !== DENSE) return false;
     if (!boneState[i]) {
-      const gs = Math.min(g.slices - 1, ((((i / cp) | 0) + s0) / g.fz) | 0), rem = i % cp;
+      const gs = Math.min(g.slices - 1, (((((i / cp) | 0) + s0) * fz) / g.fz) | 0), rem = i % cp;
       const gr = (((((rem / D.columns) | 0) + r0) * f) / g.fy) | 0, gcol = ((((rem % D.columns) + c0) * f) / g.fx) | 0;
       let cortex = false;
       for (let rr = Math.max(0, gr - reach); rr <= Math.min(g.rows - 1, gr + reach) && !cortex; rr++)
@@ -158,7 +167,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   // only blood enhanced by contrast is denser than tissue and leaves a rim of tissue density along each vessel
   const enhanced = (landmarks.bloodHU ?? 0) > ENHANCED_BLOOD_HU;
   // the crop's first and last slices are the scan's own where the search reaches them
-  const scanEnds = { first: s0 === 0, last: s1 === v.slices - 1 };
+  const scanEnds = { first: s0 === 0, last: (s1 + 1) * fz >= v.slices };
   const candidateOf = new Int32Array(parts.length).fill(-1);
   const touching: Array<Set<number>> = [];
   parts.forEach((part, k) => {
@@ -169,13 +178,13 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       const s = (i / cp) | 0, rem = i - s * cp, r = (rem / D.columns) | 0, c = rem - r * D.columns;
       voxels[3 * j] = s + s0; voxels[3 * j + 1] = r + r0; voxels[3 * j + 2] = c + c0;
     });
-    const centre = volumeToPatient(v, x.cs + s0, (x.cr + r0) * f + (f - 1) / 2, (x.cc + c0) * f + (f - 1) / 2);
+    const centre = volumeToPatient(v, (x.cs + s0) * fz + (fz - 1) / 2, (x.cr + r0) * f + (f - 1) / 2, (x.cc + c0) * f + (f - 1) / 2);
     const station = stationOf(landmarks, m, g, centre);
     const side = sideOfStation(station, centre, landmarks);
     // a node across the line between right and left (the trachea's left wall) may be called by the other side's station too
     let xMin = Infinity, xMax = -Infinity;
     for (let j = 0; j < part.length; j++) {
-      const px = volumeToPatient(v, voxels[3 * j], voxels[3 * j + 1] * f + (f - 1) / 2, voxels[3 * j + 2] * f + (f - 1) / 2)[0];
+      const px = volumeToPatient(v, voxels[3 * j] * fz + (fz - 1) / 2, voxels[3 * j + 1] * f + (f - 1) / 2, voxels[3 * j + 2] * f + (f - 1) / 2)[0];
       if (px < xMin) xMin = px;
       if (px > xMax) xMax = px;
     }
