@@ -12,6 +12,7 @@
  * and every stated attribute that did not fit is reported, stated against measured.
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term, Texture } from '../query/finding';
+import { STREAK_REACH_MM } from './analysis/candidates';
 import { withShapeUnjudged } from './analysis/likelihood';
 import { lobeMembership, zoneOf } from './analysis/lung-position';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
@@ -129,9 +130,7 @@ export interface CandidateMatch {
 /** Texture probabilities from density (or the learned head blended in, where density allows it). */
 export function textureOf(e: Evidence): { solid: number; partSolid: number; groundGlass: number } {
   const c = e.candidate;
-  // ground-glass: even the densest part stays below soft tissue (core < ≈ -350 HU); a vessel running
-  // through it is no solid part (solidCoreHU)
-  const gg = sigmoid((-380 - c.solidCoreHU) / 50);
+  const gg = groundGlassShare(c);
   // part-solid: clearly less solid than a wholly solid lesion of that size would look once partial
   // volume (≈1.5 mm of blur at the rim) is taken into account
   const d = c.equivalentDiameterMm;
@@ -192,6 +191,12 @@ function irregularityOf(e: Evidence): number {
   const w = 0.5 * learnedWeight(e);
   return m === undefined ? c : (1 - w) * c + w * clamp01(m);
 }
+
+/**
+ * How far a candidate is ground glass by its density alone: even the densest part stays below soft tissue (core
+ * < ≈ -350 HU); a vessel running through it is no solid part (solidCoreHU).
+ */
+const groundGlassShare = (c: Candidate): number => sigmoid((-380 - c.solidCoreHU) / 50);
 
 /** The candidate's share of a stated texture (subsolid: part-solid or ground glass). */
 function textureShare(texture: Texture, t: ReturnType<typeof textureOf>): number {
@@ -739,6 +744,22 @@ const AT_HILUM_MM = 5;
  */
 const UNENHANCED_HILUM_POWER = 4;
 
+/** What a ground-glass answer beside a streak source cannot promise (candidates.ts, STREAK_SOURCE_HU). */
+export const STREAK_ARTIFACT =
+  'the best answer is ground glass beside metal or contrast still undiluted in a vein on its slices: streaks from it raise the lung to ground-glass density, so it may be an artefact';
+/**
+ * How far a candidate may be streaks, 0..1: its ground glass, times its nearness to the source (streaks fade with
+ * distance; none counted beyond STREAK_REACH_MM). Its score is raised to a power up to UNENHANCED_HILUM_POWER's, for
+ * the same reason: an answer the series itself may have made. Measured on LIDC-IDRI-0001, the one development scan
+ * with such a source (its superior vena cava at 3071 HU): the haze beside it, 1.4 mm from the contrast, answered
+ * the synthetic suite's ground-glass queries at 0.40–0.50 where no candidate lay on the inserted nodule, and
+ * eval:absent's ground-glass nodules the scan does not have 3 times.
+ */
+export function streakExposure(c: Candidate): number {
+  if (c.kind !== 'lesion' || c.streakSourceMm === undefined) return 0;
+  return groundGlassShare(c) * clamp01(1 - c.streakSourceMm / STREAK_REACH_MM);
+}
+
 const atUnenhancedHilum = (a: Analysis, c: Candidate | undefined): boolean =>
   a.contrastEnhanced === false && c?.kind === 'lesion' && (c.hilumDistanceMm ?? Infinity) <= AT_HILUM_MM;
 
@@ -766,7 +787,8 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     const lesions: LesionAnswer[] = [];
     for (const [k, { pieces, evidence }] of groups.entries()) {
       const best = pieces[0];
-      best.score = atUnenhancedHilum(a, best.candidate) ? scores[k] ** UNENHANCED_HILUM_POWER : scores[k];
+      const power = atUnenhancedHilum(a, best.candidate) ? UNENHANCED_HILUM_POWER : 1 + (UNENHANCED_HILUM_POWER - 1) * streakExposure(best.candidate);
+      best.score = scores[k] ** power;
       if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < strongest)) continue;
       const answer = answerOf({ ...matchCandidate(a, f, i, best.judged, PRESET_WEIGHTS[o.preset ?? 'report-match'], true), score: best.score }, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
@@ -776,6 +798,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     lesions.sort((x, y) => y.score - x.score);
     const top = lesions[0]?.candidate;
     if (atUnenhancedHilum(a, top)) caveats.push({ finding: i, code: 'unenhanced-hilum', reason: UNENHANCED_HILUM });
+    if (top?.kind === 'lesion' && top.streakSourceMm !== undefined && groundGlassShare(top) >= 0.5) caveats.push({ finding: i, code: 'streak-artifact', reason: STREAK_ARTIFACT });
     findings.push({ finding: i, lesions });
   });
   // per slice: the best lesion decides the score; up to three regions are kept

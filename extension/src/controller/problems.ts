@@ -21,6 +21,7 @@ export type ProblemKind =
   | 'lowDose'
   | 'smallLesion'
   | 'emphysemaExtent'
+  | 'streakArtifact'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -52,6 +53,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   lowDose: 'err.lowDose',
   smallLesion: 'err.smallLesion',
   emphysemaExtent: 'err.emphysemaExtent',
+  streakArtifact: 'err.streakArtifact',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -91,7 +93,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent', 'streak-artifact': 'streakArtifact' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

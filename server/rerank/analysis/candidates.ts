@@ -43,6 +43,15 @@ const ENHANCED_BLOOD_HU = 150;
 const MAX_CALCIFIED_MM = 30;
 const CALCIFIED_MIN_FILL = 0.5;
 const CALCIFIED_MIN_ROUNDNESS = 0.6;
+/**
+ * Streak sources (HU) inside the mediastinum and heart: contrast still undiluted in a vein (often saturated at the
+ * scale's top, 3071) and metal (a lead, a clip) are denser than blood, tissue or calcification there; beam hardening
+ * and photon starvation draw streaks from them across the slice. Bone is left out (its cortex passes 2,000 HU on
+ * some scanners: 4D-Lung's and Lung-PET-CT-Dx's spines). Looked for this far (mm) around a ground-glass candidate
+ * on its own slices.
+ */
+export const STREAK_SOURCE_HU = 2000;
+export const STREAK_REACH_MM = 25;
 /** Smallest nodule worth reporting (Fleischner: < 3 mm are micronodules) and a cap above which an opacity is not a focal lesion. */
 const MIN_DIAMETER_MM = 3;
 const MAX_DIAMETER_MM = 90;
@@ -814,6 +823,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
     if (fine !== null) thicknessRatio = fine;
   }
 
+  const streakSourceMm = density.solidCoreHU < SOLID_HU ? nearestStreakSource(v, slicesOut, g, x.walls) : undefined;
   const gsC = sh.ms + crop.s0, grC = sh.mr + crop.r0, gcC = sh.mc + crop.c0;
   const centroidMm = gridToPatient(g, gsC, grC, gcC);
   const side: LungSide = sh.left >= sh.right ? 'left' : 'right';
@@ -848,6 +858,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
     wallContact: surface.wallContact,
     wall: surface.wall,
     hilumDistanceMm,
+    ...(streakSourceMm !== undefined ? { streakSourceMm } : {}),
     marginIrregularity: measured?.irregularity ?? 0,
     side,
     ...position,
@@ -857,6 +868,35 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   };
   cand.lesionLikelihood = lesionLikelihood(cand);
   return cand;
+}
+
+/**
+ * The in-plane distance (mm) from a candidate's box to the nearest streak source within STREAK_REACH_MM, on the
+ * middle full-resolution slice of each of its grid slices; undefined when there is none.
+ */
+function nearestStreakSource(v: Volume, slices: readonly CandidateSlice[], g: Grid, walls: Uint8Array): number | undefined {
+  const [rowMm, colMm] = v.pixelSpacing;
+  const reachR = Math.ceil(STREAK_REACH_MM / rowMm), reachC = Math.ceil(STREAK_REACH_MM / colMm);
+  let best = Infinity;
+  for (const sl of slices) {
+    if (sl.index !== middleVolumeSlice(g, v.slices, Math.floor(sl.index / g.fz))) continue;
+    const [x0, y0, x1, y1] = sl.box;
+    const gridSlice = Math.floor(sl.index / g.fz) * g.rows;
+    for (let r = Math.max(0, y0 - reachR); r <= Math.min(v.rows - 1, y1 + reachR); r++) {
+      const dy = (r < y0 ? y0 - r : r > y1 ? r - y1 : 0) * rowMm;
+      const base = (sl.index * v.rows + r) * v.columns;
+      const gridRow = (gridSlice + Math.floor(r / g.fy)) * g.columns;
+      for (let c = Math.max(0, x0 - reachC); c <= Math.min(v.columns - 1, x1 + reachC); c++) {
+        if (v.hu[base + c] <= STREAK_SOURCE_HU) continue;
+        const k = walls[gridRow + Math.floor(c / g.fx)];
+        if (k !== Compartment.Mediastinum && k !== Compartment.Heart) continue;
+        const dx = (c < x0 ? x0 - c : c > x1 ? c - x1 : 0) * colMm;
+        const d = Math.hypot(dx, dy);
+        if (d < best) best = d;
+      }
+    }
+  }
+  return best <= STREAK_REACH_MM ? best : undefined;
 }
 
 /**

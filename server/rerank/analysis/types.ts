@@ -89,6 +89,12 @@ export interface Candidate {
   protrusionMm: number;
   /** The wall it abuts most (when wallContact is more than a trace). */
   wall: Wall | null;
+  /**
+   * Ground glass only: the in-plane distance (mm) from its box to the nearest streak source on its slices (metal, or
+   * contrast still undiluted in a vein: over STREAK_SOURCE_HU), when one lies within STREAK_REACH_MM. Streaks from
+   * such a source raise the lung beside it to ground-glass density.
+   */
+  streakSourceMm?: number;
   /** Distance (mm) from its nearest edge to the hilum of its side (an axis from where the main bronchus divides up to just above the carina), when that is known. */
   hilumDistanceMm?: number;
   /** 0 smooth .. 1 very irregular (spiculated / lobulated), from in-plane solidity and compactness. */
