@@ -145,7 +145,8 @@ interface Search {
   dist2: Float32Array;
   /** Scratch for the context search. */
   stamp: Int32Array;
-  next: number;
+  /** The last stamp taken, shared by the searches derived from this one (which share its scratch). */
+  stamps: { last: number };
   /** 1 where the crop voxel was dense but enhanced blood (takeOutEnhancedBlood), or what else no lesion may grow into when measured. */
   blood: Uint8Array;
   /** Scratch for densityPieces, allocated on first use. */
@@ -183,7 +184,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
     }
   const blood = takeOutEnhancedBlood(dense, g, crop, full);
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
-  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, blood, stamp: new Int32Array(n), next: 0 };
+  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, blood, stamp: new Int32Array(n), stamps: { last: 0 } };
   const claimed = new Uint8Array(n);
   // every voxel ever claimed (some more than once, some given back): the few the next scale must skip
   const everClaimed: number[] = [];
@@ -515,7 +516,7 @@ function markTouching(crop: Crop, found: Found[]): void {
 function reclaimRim(x: Search, core: Int32Array, claimed: Uint8Array, reachMm: number): Int32Array {
   const { crop } = x;
   const cp = crop.rows * crop.columns;
-  const stamp = ++x.next;
+  const stamp = ++x.stamps.last;
   const out: number[] = [];
   for (const i of core) { x.stamp[i] = stamp; out.push(i); }
   const steps = Math.max(1, Math.round(reachMm / Math.min(x.g.spacing[1], x.g.spacing[2])));
@@ -779,7 +780,7 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   const gridMeanHU = gridSum / vox.length;
   const base = { equivalentDiameterMm: sh.equivalentDiameterMm, sphericity: sh.sphericity, fill: sh.fill, calcifiedFraction: 0 };
   if (plausibility({ ...base, meanHU: gridMeanHU, shellOccupancy: 0, contextExcess: 0, thicknessRatio: 10 }) < MIN_PLAUSIBILITY) return null;
-  const stamp = ++x.next;
+  const stamp = ++x.stamps.last;
   for (const i of vox) x.stamp[i] = stamp;
   const surface = surfaceOf(x, vox, stamp);
   const context = contextOf(x, vox, stamp, [sh.ms, sh.mr, sh.mc], sh.rMax, sh.equivalentDiameterMm / 2 + Math.max(6, sh.equivalentDiameterMm / 2));
