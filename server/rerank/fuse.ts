@@ -700,7 +700,7 @@ export const LOW_DOSE =
  */
 const SMALL_LESION_MM = 8;
 export const SMALL_LESION =
-  'a nodule under about 8 mm is found less often than a larger one (about half the time in testing, more rarely beside a vessel or a wall): if the best answer is not it, look through the others';
+  'a nodule under about 8 mm is found less often than a larger one (about three times in five in testing, more rarely beside a vessel or a wall): if the best answer is not it, look through the others';
 
 export const describesSmallLesion = (f: Finding): boolean =>
   kindFor(f.type) === 'lesion' && ((f.size !== undefined && f.size.mm < SMALL_LESION_MM) || f.sizeWord === 'small');

@@ -352,17 +352,69 @@ function densityPieces(x: Search, vox: Int32Array): Int32Array[] {
   return pieces.length > 1 ? pieces : [];
 }
 
+/** Solid components of a candidate fused with a wall's rind are described from this equivalent diameter (mm). */
+const MIN_SOLID_PIECE_MM = 4;
+
 /**
  * A small nodule resting on the diaphragm or the chest wall is one candidate with the wall's partial-volume
  * rind on the grid: where a wall runs nearly along the slices (the dome's top, the curve of the ribs) a slice
  * cuts it obliquely, and its voxels read as ground glass over several millimetres of lung. Long, flat and
- * fused, the candidate is judged no lesion. Such a candidate gives way to its pieces split where it narrows in
- * density (the rind is fainter than a nodule) that are more lesion-like than it. Not against the mediastinum:
- * the hilar vessels there are dense tissue too, and their density pieces would compete with the lesions.
+ * fused, the candidate is judged no lesion. Such a candidate gives way to those of its pieces that are more
+ * lesion-like than it: the pieces split where it narrows in density (the rind is fainter than a nodule), and
+ * its solid components. A solid component is judged against the solid tissue alone: the rind's ground glass
+ * around a solid nodule is lung to it, not tissue it is part of (as splitGroundGlass judges ground glass
+ * against ground glass); where the nodule meets the rind without a neck in density (a solid nodule on a
+ * hazy dome) only that comes apart. Not against the mediastinum: the hilar vessels there are dense tissue
+ * too, and their pieces would compete with the lesions.
  */
 function splitFromWallRind(x: Search, found: Found[], minVoxels: number): Found[] {
   const againstWall = (o: Found): boolean => o.cand.lesionLikelihood < SPLIT_BELOW_LIKELIHOOD && (o.cand.wall === 'diaphragm' || o.cand.wall === 'chest wall');
-  return giveWayToPieces(found, againstWall, (o) => densityPieces(x, o.vox), (vox, o) => (vox.length >= minVoxels ? describe(x, vox, o.cand.scale) : null), MIN_PIECE_LIKELIHOOD);
+  const solidOnes = new Set<Int32Array>();
+  let sx: Search | undefined;
+  const solidSearch = (): Search => {
+    if (sx) return sx;
+    const solid = new Uint8Array(x.dense.length);
+    for (let i = 0; i < solid.length; i++) if (x.dense[i] && x.g.hu[x.full(i)] > SOLID_HU) solid[i] = 1;
+    return (sx = { ...x, dense: solid, dist2: squaredDistanceToBackground(solid, x.crop, x.g.spacing) });
+  };
+  const piecesOf = (o: Found): Int32Array[] => {
+    const solid = solidPieces(x, o.vox);
+    for (const p of solid) solidOnes.add(p);
+    return [...densityPieces(x, o.vox), ...solid];
+  };
+  // a solid component narrower than MIN_SOLID_PIECE_MM is the rind's own dense speckle (most are one to four voxels)
+  const minSolid = Math.max(minVoxels, Math.ceil(((Math.PI / 6) * MIN_SOLID_PIECE_MM ** 3) / (x.g.spacing[0] * x.g.spacing[1] * x.g.spacing[2])));
+  const describePiece = (vox: Int32Array, o: Found): Candidate | null => {
+    const solid = solidOnes.has(vox);
+    return vox.length >= (solid ? minSolid : minVoxels) ? describe(solid ? solidSearch() : x, vox, o.cand.scale) : null;
+  };
+  return giveWayToPieces(found, againstWall, piecesOf, describePiece, MIN_PIECE_LIKELIHOOD);
+}
+
+/** The face-connected components of the solid voxels (grid HU over SOLID_HU) of `vox`, each in raster order; none when it is all solid or all ground glass. */
+function solidPieces(x: Search, vox: Int32Array): Int32Array[] {
+  const { crop, g } = x;
+  const solid = ++x.stamps.last;
+  let n = 0;
+  for (const i of vox) if (g.hu[x.full(i)] > SOLID_HU) { x.stamp[i] = solid; n++; }
+  if (!n || n === vox.length) return [];
+  const taken = ++x.stamps.last;
+  const cp = crop.rows * crop.columns;
+  const out: Int32Array[] = [];
+  for (const seed of vox) {
+    if (x.stamp[seed] !== solid) continue;
+    x.stamp[seed] = taken;
+    const comp = [seed];
+    for (let k = 0; k < comp.length; k++) {
+      const i = comp[k], s = (i / cp) | 0, rem = i - s * cp, r = (rem / crop.columns) | 0;
+      for (let d = 0; d < 6; d++) {
+        const j = faceNeighbour(i, s, r, rem - r * crop.columns, d, crop);
+        if (j >= 0 && x.stamp[j] === solid) { x.stamp[j] = taken; comp.push(j); }
+      }
+    }
+    out.push(Int32Array.from(comp).sort());
+  }
+  return out;
 }
 
 /**

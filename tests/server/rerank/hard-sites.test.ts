@@ -338,4 +338,16 @@ describe('a small nodule on the diaphragm, on a real scan', () => {
     expect(best?.diameterMm).toBeLessThan(7 * 1.3);
     expect(best?.lesionLikelihood).toBeGreaterThan(0.1);
   }, 60_000);
+
+  // the same on 4D-Lung (3 mm slices): a 7 mm solid nodule on the right dome meets the rind with no neck in density
+  // (one candidate, 19.6 × 5.4 mm, likelihood 0.008) until its solid component is judged against solid tissue alone
+  it('is a candidate of its own size where it meets the rind with no neck in density', async () => {
+    const { volume, trial, a } = await suiteTrial('4dlung-113', 'diaphragm', 7, 1);
+    const centre = trial.lesion;
+    const on = a.candidates.filter((c) => c.kind === 'lesion' && Math.hypot((c.centroidPx.slice - centre.slice) * volume.sliceSpacing, (c.centroidPx.row - centre.row) * volume.pixelSpacing[0], (c.centroidPx.column - centre.column) * volume.pixelSpacing[1]) < 3);
+    const best = on.sort((x, y) => y.lesionLikelihood - x.lesionLikelihood)[0];
+    expect(best?.diameterMm).toBeGreaterThan(7 * 0.75);
+    expect(best?.diameterMm).toBeLessThan(7 * 1.3);
+    expect(best?.lesionLikelihood).toBeGreaterThan(0.02);
+  }, 60_000);
 });
