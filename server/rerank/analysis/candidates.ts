@@ -50,7 +50,7 @@ const CALCIFIED_MIN_ROUNDNESS = 0.6;
  * some scanners: 4D-Lung's and Lung-PET-CT-Dx's spines). Looked for this far (mm) around a ground-glass candidate
  * on its own slices.
  */
-export const STREAK_SOURCE_HU = 2000;
+const STREAK_SOURCE_HU = 2000;
 export const STREAK_REACH_MM = 25;
 /** Smallest nodule worth reporting (Fleischner: < 3 mm are micronodules) and a cap above which an opacity is not a focal lesion. */
 const MIN_DIAMETER_MM = 3;
@@ -271,11 +271,23 @@ function splitGroundGlass(x: Search, found: Found[], minVoxels: number): Found[]
   let gx: Search | undefined;
   const glassSearch = (): Search => {
     if (gx) return gx;
-    const glass = new Uint8Array(x.dense.length), solid = x.blood.slice();
-    for (let i = 0; i < glass.length; i++) if (x.dense[i]) { if (g.hu[x.full(i)] <= SOLID_HU) glass[i] = 1; else solid[i] = 1; }
-    return (gx = { ...x, dense: glass, dist2: squaredDistanceToBackground(glass, x.crop, g.spacing), blood: solid });
+    const solid = denseOf(x, true);
+    for (let i = 0; i < solid.length; i++) if (x.blood[i]) solid[i] = 1;
+    return (gx = searchOn(x, denseOf(x, false), solid));
   };
   return giveWayToPieces(found, mixed, (o) => groundGlassPiecesOf(x, o.vox), (vox) => (vox.length >= minVoxels ? describe(glassSearch(), vox, GROUND_GLASS_BALL_MM) : null));
+}
+
+/** The dense voxels of the crop that are solid (over SOLID_HU), or those that are ground glass. */
+function denseOf(x: Search, solid: boolean): Uint8Array {
+  const out = new Uint8Array(x.dense.length);
+  for (let i = 0; i < out.length; i++) if (x.dense[i] && (x.g.hu[x.full(i)] > SOLID_HU) === solid) out[i] = 1;
+  return out;
+}
+
+/** The search on `dense` alone, with its own depth, sharing the scratch; `blood` is what a piece may not grow into when measured. */
+function searchOn(x: Search, dense: Uint8Array, blood = x.blood): Search {
+  return { ...x, dense, dist2: squaredDistanceToBackground(dense, x.crop, x.g.spacing), blood };
 }
 
 /**
@@ -371,12 +383,7 @@ function splitFromWallRind(x: Search, found: Found[], minVoxels: number): Found[
   const againstWall = (o: Found): boolean => o.cand.lesionLikelihood < SPLIT_BELOW_LIKELIHOOD && (o.cand.wall === 'diaphragm' || o.cand.wall === 'chest wall');
   const solidOnes = new Set<Int32Array>();
   let sx: Search | undefined;
-  const solidSearch = (): Search => {
-    if (sx) return sx;
-    const solid = new Uint8Array(x.dense.length);
-    for (let i = 0; i < solid.length; i++) if (x.dense[i] && x.g.hu[x.full(i)] > SOLID_HU) solid[i] = 1;
-    return (sx = { ...x, dense: solid, dist2: squaredDistanceToBackground(solid, x.crop, x.g.spacing) });
-  };
+  const solidSearch = (): Search => (sx ??= searchOn(x, denseOf(x, true)));
   const piecesOf = (o: Found): Int32Array[] => {
     const solid = solidPieces(x, o.vox);
     for (const p of solid) solidOnes.add(p);

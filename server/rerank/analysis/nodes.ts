@@ -123,7 +123,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       for (let c = 0; c < D.columns; c++) {
         const vc = (c + c0) * f;
         const i = s * cp + r * D.columns + c;
-        if (!inRoi[i]) { sm[i] = pairSum(sliceBase + vr * v.columns + vc) / (vsEnd - vs); continue; }
+        if (!inRoi[i]) { const q = sliceBase + vr * v.columns + vc; sm[i] = fz === 1 ? vhu[q] : pairSum(q) / (vsEnd - vs); continue; }
         // the mean of the lattice voxel's pixels and the ring of pixels around them
         const ca = Math.max(pc0, vc - 1) - pc0, cb = Math.min(pc1, vc + f) - pc0 + 1;
         const hu = (sat[rb * sw + cb] - sat[ra * sw + cb] - sat[rb * sw + ca] + sat[ra * sw + ca]) / ((rb - ra) * (cb - ca) * (vsEnd - vs));
