@@ -1117,10 +1117,43 @@ function growGridSlice(x: Search, vox: Int32Array, sh: Shape, s: number): (Axial
   return a && { ...a, slice: fullSlice };
 }
 
+/** What lies this close to a candidate (mm) is the candidate's own edge, not tissue attached to it. */
+const FOOT_REACH_MM = 2;
+
+/**
+ * 1 where a voxel of the box lies within `reachMm` of the footprint (the voxels where `notFoot` is 0): the
+ * balls around the footprint's border voxels (an outside voxel's nearest footprint voxel is on the border).
+ */
+function withinOfFoot(notFoot: Uint8Array, d: number, h: number, w: number, spacing: [number, number, number], reachMm: number): Uint8Array {
+  const r2 = reachMm * reachMm;
+  const [ks, kr, kc] = spacing.map((sp) => Math.floor(reachMm / sp));
+  const os: number[] = [], or: number[] = [], oc: number[] = [];
+  for (let ds = -ks; ds <= ks; ds++)
+    for (let dr = -kr; dr <= kr; dr++)
+      for (let dc = -kc; dc <= kc; dc++)
+        if ((ds * spacing[0]) ** 2 + (dr * spacing[1]) ** 2 + (dc * spacing[2]) ** 2 <= r2) { os.push(ds); or.push(dr); oc.push(dc); }
+  const pl = h * w;
+  const near = new Uint8Array(notFoot.length);
+  for (let s = 0, q = 0; s < d; s++)
+    for (let r = 0; r < h; r++)
+      for (let c = 0; c < w; c++, q++) {
+        if (notFoot[q]) continue;
+        near[q] = 1;
+        const inner = s > 0 && s < d - 1 && r > 0 && r < h - 1 && c > 0 && c < w - 1 &&
+          !notFoot[q - 1] && !notFoot[q + 1] && !notFoot[q - w] && !notFoot[q + w] && !notFoot[q - pl] && !notFoot[q + pl];
+        if (inner) continue;
+        for (let k = 0; k < os.length; k++) {
+          const S = s + os[k], R = r + or[k], C = c + oc[k];
+          if (S >= 0 && S < d && R >= 0 && R < h && C >= 0 && C < w) near[(S * h + R) * w + C] = 1;
+        }
+      }
+  return near;
+}
+
 /**
  * Thickness ratio at full resolution, in a box around the candidate: its largest inner radius (distance
  * transform of the FWHM mask, slice spacing included) over the largest radius of the aerated-lung
- * tissue connected to it more than 2 mm beyond it. A wall is not counted: only lung tissue is. Null
+ * tissue connected to it more than FOOT_REACH_MM beyond it. A wall is not counted: only lung tissue is. Null
  * when nothing of it is above the threshold.
  */
 function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | null {
@@ -1167,10 +1200,8 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
         mask[o + c] = v.hu[base + c] > threshold && (inLung || !notFoot[o + c]) ? 1 : 0;
       }
     }
-  const dims = { slices: d, rows: h, columns: w };
-  const spacing: [number, number, number] = [zs, py, px];
-  const inside = squaredDistanceToBackground(mask, dims, spacing);
-  const fromFoot = squaredDistanceToBackground(notFoot, dims, spacing);
+  const inside = squaredDistanceToBackground(mask, { slices: d, rows: h, columns: w }, [zs, py, px]);
+  const nearFoot = withinOfFoot(notFoot, d, h, w, [zs, py, px], FOOT_REACH_MM);
   let in2 = 0;
   for (let q = 0; q < n; q++) if (!notFoot[q] && inside[q] > in2) in2 = inside[q];
   if (in2 === 0) return null;
@@ -1183,7 +1214,7 @@ function fullResThickness(x: Search, vox: Int32Array, bulkHU: number): number | 
   const pl = h * w;
   while (head < tail) {
     const q = queue[head++];
-    if (fromFoot[q] > 4 && inside[q] > out2) out2 = inside[q];
+    if (!nearFoot[q] && inside[q] > out2) out2 = inside[q];
     const s = (q / pl) | 0, rem = q - s * pl, r = (rem / w) | 0, c = rem - r * w;
     if (c > 0 && mask[q - 1] && !seen[q - 1]) { seen[q - 1] = 1; queue[tail++] = q - 1; }
     if (c < w - 1 && mask[q + 1] && !seen[q + 1]) { seen[q + 1] = 1; queue[tail++] = q + 1; }

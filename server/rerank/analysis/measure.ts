@@ -179,15 +179,17 @@ function chamfer(mask: Uint8Array, w: number, h: number, sx: number, sy: number)
   const d = new Float32Array(w * h);
   for (let i = 0; i < d.length; i++) d[i] = mask[i] ? 0 : 1e9;
   const sd = Math.hypot(sx, sy);
+  let t: number;
+  // comparisons, not Math.min: this is the measurement's inner loop
   for (let r = 0; r < h; r++)
     for (let c = 0; c < w; c++) {
       const k = r * w + c;
       let v = d[k];
-      if (c > 0) v = Math.min(v, d[k - 1] + sx);
+      if (c > 0 && (t = d[k - 1] + sx) < v) v = t;
       if (r > 0) {
-        v = Math.min(v, d[k - w] + sy);
-        if (c > 0) v = Math.min(v, d[k - w - 1] + sd);
-        if (c < w - 1) v = Math.min(v, d[k - w + 1] + sd);
+        if ((t = d[k - w] + sy) < v) v = t;
+        if (c > 0 && (t = d[k - w - 1] + sd) < v) v = t;
+        if (c < w - 1 && (t = d[k - w + 1] + sd) < v) v = t;
       }
       d[k] = v;
     }
@@ -195,11 +197,11 @@ function chamfer(mask: Uint8Array, w: number, h: number, sx: number, sy: number)
     for (let c = w - 1; c >= 0; c--) {
       const k = r * w + c;
       let v = d[k];
-      if (c < w - 1) v = Math.min(v, d[k + 1] + sx);
+      if (c < w - 1 && (t = d[k + 1] + sx) < v) v = t;
       if (r < h - 1) {
-        v = Math.min(v, d[k + w] + sy);
-        if (c < w - 1) v = Math.min(v, d[k + w + 1] + sd);
-        if (c > 0) v = Math.min(v, d[k + w - 1] + sd);
+        if ((t = d[k + w] + sy) < v) v = t;
+        if (c < w - 1 && (t = d[k + w + 1] + sd) < v) v = t;
+        if (c > 0 && (t = d[k + w - 1] + sd) < v) v = t;
       }
       d[k] = v;
     }

@@ -475,23 +475,23 @@ export function openByBall(mask: Uint8Array, dist2: Float32Array, d: Dims, spaci
     ks = Math.max(ks, Math.abs(ball[b])); kr = Math.max(kr, Math.abs(ball[b + 1])); kc = Math.max(kc, Math.abs(ball[b + 2]));
     flat[b / 3] = ball[b] * plane + ball[b + 1] * columns + ball[b + 2];
   }
-  for (let s = 0, p = 0; s < slices; s++)
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++, p++) {
-        if (dist2[p] < r2) continue;
-        if (s >= ks && s < slices - ks && r >= kr && r < rows - kr && c >= kc && c < columns - kc) {
-          for (let b = 0; b < flat.length; b++) out[p + flat[b]] = 1;
-          continue;
-        }
-        for (let b = 0; b < ball.length; b += 3) {
-          const ss = s + ball[b];
-          const rr = r + ball[b + 1];
-          const cc = c + ball[b + 2];
-          if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
-          out[ss * plane + rr * columns + cc] = 1;
-        }
-      }
-  for (let p = 0; p < mask.length; p++) out[p] &= mask[p];
+  // most voxels are no centre: one flat pass finds the centres, and a ball is drawn only inside `mask`
+  for (let p = 0; p < dist2.length; p++) {
+    if (dist2[p] < r2) continue;
+    const s = (p / plane) | 0, rem = p - s * plane, r = (rem / columns) | 0, c = rem - r * columns;
+    if (s >= ks && s < slices - ks && r >= kr && r < rows - kr && c >= kc && c < columns - kc) {
+      for (let b = 0; b < flat.length; b++) out[p + flat[b]] |= mask[p + flat[b]];
+      continue;
+    }
+    for (let b = 0; b < ball.length; b += 3) {
+      const ss = s + ball[b];
+      const rr = r + ball[b + 1];
+      const cc = c + ball[b + 2];
+      if (ss < 0 || ss >= slices || rr < 0 || rr >= rows || cc < 0 || cc >= columns) continue;
+      const q = ss * plane + rr * columns + cc;
+      out[q] |= mask[q];
+    }
+  }
   return out;
 }
 
