@@ -671,6 +671,20 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
       if (m.evidence > evidence) evidence = m.evidence;
     }
     if (!pieces.length) continue;
+    if (pieces.length > 1 && kind === 'lesion') {
+      // the stated size and reach are the whole lesion's, not one piece's
+      const whole = wholeOf(pieces.filter((m) => m.likelihood >= WHOLE_PIECE_LIKELIHOOD).map((m) => m.candidate));
+      for (let i = 0; i < pieces.length; i++) {
+        const m = pieces[i], c = m.candidate;
+        const nearer = whole.hilumDistanceMm !== undefined && whole.hilumDistanceMm < (c.hilumDistanceMm ?? Infinity);
+        if (whole.diameterMm <= c.diameterMm && !nearer) continue;
+        const asWhole: Candidate = { ...c, diameterMm: Math.max(c.diameterMm, whole.diameterMm), ...(nearer ? { hilumDistanceMm: whole.hilumDistanceMm } : {}) };
+        const mw = matchCandidate(a, f, findingIndex, { ...m.judged, candidate: asWhole }, w);
+        // judged as the whole; shown (and judged for what the series cannot promise) as the piece it is
+        if (mw.evidence > m.evidence) pieces[i] = { ...mw, candidate: c };
+      }
+      for (const m of pieces) if (m.evidence > evidence) evidence = m.evidence;
+    }
     if (pieces.length > 1) {
       pieces.sort(byLikelihoodThenEvidence);
       let answering = 0;
@@ -680,6 +694,29 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
     out.push({ pieces, evidence });
   }
   return out;
+}
+
+/** Pieces this likely to be lesion make up the whole a reader measures; the others may be what it touches. */
+const WHOLE_PIECE_LIKELIHOOD = 0.5;
+
+/**
+ * What a reader measures of a lesion found in touching pieces: its longest axial extent (pieces on common slices
+ * side by side: their centres' distance in the plane and half of each one's diameter) and its nearest reach to a hilum.
+ */
+function wholeOf(cs: Candidate[]): { diameterMm: number; hilumDistanceMm?: number } {
+  let d = 0, h = Infinity;
+  if (cs.length < 2) return { diameterMm: 0 };
+  for (const c of cs) {
+    d = Math.max(d, c.diameterMm);
+    if (c.hilumDistanceMm !== undefined) h = Math.min(h, c.hilumDistanceMm);
+  }
+  for (let i = 0; i < cs.length; i++)
+    for (let j = i + 1; j < cs.length; j++) {
+      const a = cs[i], b = cs[j];
+      const shared = a.slices[0].index <= b.slices[b.slices.length - 1].index && b.slices[0].index <= a.slices[a.slices.length - 1].index;
+      if (shared) d = Math.max(d, Math.hypot(a.centroidMm[0] - b.centroidMm[0], a.centroidMm[1] - b.centroidMm[1]) + (a.diameterMm + b.diameterMm) / 2);
+    }
+  return { diameterMm: d, ...(Number.isFinite(h) ? { hilumDistanceMm: h } : {}) };
 }
 
 const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.likelihood - x.likelihood || y.evidence - x.evidence;
@@ -790,7 +827,8 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
       const power = atUnenhancedHilum(a, best.candidate) ? UNENHANCED_HILUM_POWER : 1 + (UNENHANCED_HILUM_POWER - 1) * streakExposure(best.candidate);
       best.score = scores[k] ** power;
       if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < strongest)) continue;
-      const answer = answerOf({ ...matchCandidate(a, f, i, best.judged, PRESET_WEIGHTS[o.preset ?? 'report-match'], true), score: best.score }, f);
+      // described as it was judged (a piece judged as its whole lesion says the whole's size), shown as the piece it is
+      const answer = answerOf({ ...matchCandidate(a, f, i, best.judged, PRESET_WEIGHTS[o.preset ?? 'report-match'], true), candidate: best.candidate, score: best.score }, f);
       // the other pieces' slices rank below the representative's, in proportion to their own evidence
       answer.pieces = pieces.map((m, k) => ({ candidate: m.candidate, share: k === 0 ? 1 : best.evidence > 0 ? Math.min(0.9, m.evidence / best.evidence) : 0 }));
       lesions.push(answer);

@@ -298,6 +298,38 @@ describe('a chain of touching pieces', () => {
   });
 });
 
+describe('a lesion found in two touching pieces', () => {
+  // two 20 mm halves of one lesion side by side on the same slices, 28 mm apart: 48 mm across as a reader measures it
+  const front: Vec3 = [LUNG_X, -12, 60], back: Vec3 = [LUNG_X, 16, 60];
+  const halves = (): { a: ReturnType<typeof phantom>; f: Candidate; b: Candidate } => {
+    const a = phantom({ spheres: [{ centre: front, diameter: 20, hu: 35 }, { centre: back, diameter: 20, hu: 35 }] });
+    const lesions = a.candidates.filter((c) => c.kind === 'lesion');
+    return { a, f: nearest(lesions, front).c, b: nearest(lesions, back).c };
+  };
+  const apart = halves();
+  const joined = halves();
+  joined.f.touching = [joined.b.id];
+  joined.b.touching = [joined.f.id];
+  const query = parseQuery('48 mm solid mass in the left lung');
+
+  it('is judged on its whole extent: the stated size and type fit it, not each half, and its score rises', () => {
+    expect(nearest([apart.f], front).d).toBeLessThan(5);
+    expect(nearest([apart.b], back).d).toBeLessThan(5);
+    expect(apart.f.id).not.toBe(apart.b.id);
+    expect(apart.f.diameterMm).toBeLessThan(26);
+    const alone = fuse(apart.a, query).findings[0].lesions[0];
+    const whole = fuse(joined.a, query).findings[0].lesions[0];
+    // each half is a 20 mm nodule: neither the stated size nor "mass" fits it; the whole is a 48 mm mass
+    expect(alone.mismatched.map((x) => x.stated)).toEqual(expect.arrayContaining(['48', 'mass']));
+    expect(whole.mismatched.map((x) => x.stated)).not.toContain('48');
+    expect(whole.mismatched.map((x) => x.stated)).not.toContain('mass');
+    expect(whole.score).toBeGreaterThan(alone.score);
+    // shown as the piece it is, its pieces listed
+    expect([joined.f.id, joined.b.id]).toContain(whole.candidate.id);
+    expect(whole.pieces?.map((p) => p.candidate.id)).toEqual(expect.arrayContaining([joined.f.id, joined.b.id]));
+  });
+});
+
 /** The synthetic suite's trial (eval:synthetic) of one site class and size on one development scan, analysed. */
 async function suiteTrial(caseName: string, siteClass: (typeof SITE_CLASSES)[number], sizeMm: number, sizeIndex: number) {
   const dir = path.join(SAMPLE_DATA_DIR, caseName);
