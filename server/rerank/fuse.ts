@@ -704,8 +704,8 @@ const WHOLE_PIECE_LIKELIHOOD = 0.5;
  * side by side: their centres' distance in the plane and half of each one's diameter) and its nearest reach to a hilum.
  */
 function wholeOf(cs: Candidate[]): { diameterMm: number; hilumDistanceMm?: number } {
-  let d = 0, h = Infinity;
   if (cs.length < 2) return { diameterMm: 0 };
+  let d = 0, h = Infinity;
   for (const c of cs) {
     d = Math.max(d, c.diameterMm);
     if (c.hilumDistanceMm !== undefined) h = Math.min(h, c.hilumDistanceMm);
