@@ -663,28 +663,14 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
   const out: Array<{ pieces: CandidateMatch[]; evidence: number }> = [];
   for (const piece of piecesOfLesions(a)) {
     const pieces: CandidateMatch[] = [];
-    let evidence = 0;
     for (const k of piece) {
       const m = matches[k];
-      if (!m) continue;
-      pieces.push(m);
-      if (m.evidence > evidence) evidence = m.evidence;
+      if (m) pieces.push(m);
     }
     if (!pieces.length) continue;
-    if (pieces.length > 1 && kind === 'lesion') {
-      // the stated size and reach are the whole lesion's, not one piece's
-      const whole = wholeOf(pieces.filter((m) => m.likelihood >= WHOLE_PIECE_LIKELIHOOD).map((m) => m.candidate));
-      for (let i = 0; i < pieces.length; i++) {
-        const m = pieces[i], c = m.candidate;
-        const nearer = whole.hilumDistanceMm !== undefined && whole.hilumDistanceMm < (c.hilumDistanceMm ?? Infinity);
-        if (whole.diameterMm <= c.diameterMm && !nearer) continue;
-        const asWhole: Candidate = { ...c, diameterMm: Math.max(c.diameterMm, whole.diameterMm), ...(nearer ? { hilumDistanceMm: whole.hilumDistanceMm } : {}) };
-        const mw = matchCandidate(a, f, findingIndex, { ...m.judged, candidate: asWhole }, w);
-        // judged as the whole; shown (and judged for what the series cannot promise) as the piece it is
-        if (mw.evidence > m.evidence) pieces[i] = { ...mw, candidate: c };
-      }
-      for (const m of pieces) if (m.evidence > evidence) evidence = m.evidence;
-    }
+    if (pieces.length > 1 && kind === 'lesion') judgeAsWhole(a, f, findingIndex, pieces, w);
+    let evidence = 0;
+    for (const m of pieces) if (m.evidence > evidence) evidence = m.evidence;
     if (pieces.length > 1) {
       pieces.sort(byLikelihoodThenEvidence);
       let answering = 0;
@@ -694,6 +680,23 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
     out.push({ pieces, evidence });
   }
   return out;
+}
+
+/**
+ * The stated size and reach are the whole lesion's, not one piece's: each piece is matched again as the whole
+ * (wholeOf), in place, where that fits the description better; it is still shown (and judged for what the
+ * series cannot promise) as the piece it is.
+ */
+function judgeAsWhole(a: Analysis, f: Finding, findingIndex: number, pieces: CandidateMatch[], w: PresetWeights): void {
+  const whole = wholeOf(pieces.filter((m) => m.likelihood >= WHOLE_PIECE_LIKELIHOOD).map((m) => m.candidate));
+  pieces.forEach((m, i) => {
+    const c = m.candidate;
+    const nearer = whole.hilumDistanceMm !== undefined && whole.hilumDistanceMm < (c.hilumDistanceMm ?? Infinity);
+    if (whole.diameterMm <= c.diameterMm && !nearer) return;
+    const asWhole: Candidate = { ...c, diameterMm: Math.max(c.diameterMm, whole.diameterMm), ...(nearer ? { hilumDistanceMm: whole.hilumDistanceMm } : {}) };
+    const mw = matchCandidate(a, f, findingIndex, { ...m.judged, candidate: asWhole }, w);
+    if (mw.evidence > m.evidence) pieces[i] = { ...mw, candidate: c };
+  });
 }
 
 /** Pieces this likely to be lesion make up the whole a reader measures; the others may be what it touches. */

@@ -20,7 +20,7 @@ import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { positionInLung } from './lung-position';
 import { growAxial, measureGrown, type AxialGrowth, type AxialMeasure } from './measure';
-import { addToSliceBoxes, componentMembers, componentRuns, faceNeighbour, greyOpening2D, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
+import { addToSliceBoxes, ballOffsets, componentMembers, componentRuns, faceNeighbour, greyOpening2D, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall } from './types';
 
 /** Density classes (HU): ground-glass from -750, solid from -300, calcified above 200. */
@@ -1125,13 +1125,7 @@ const FOOT_REACH_MM = 2;
  * balls around the footprint's border voxels (an outside voxel's nearest footprint voxel is on the border).
  */
 function withinOfFoot(notFoot: Uint8Array, d: number, h: number, w: number, spacing: [number, number, number], reachMm: number): Uint8Array {
-  const r2 = reachMm * reachMm;
-  const [ks, kr, kc] = spacing.map((sp) => Math.floor(reachMm / sp));
-  const os: number[] = [], or: number[] = [], oc: number[] = [];
-  for (let ds = -ks; ds <= ks; ds++)
-    for (let dr = -kr; dr <= kr; dr++)
-      for (let dc = -kc; dc <= kc; dc++)
-        if ((ds * spacing[0]) ** 2 + (dr * spacing[1]) ** 2 + (dc * spacing[2]) ** 2 <= r2) { os.push(ds); or.push(dr); oc.push(dc); }
+  const ball = ballOffsets(reachMm, spacing);
   const pl = h * w;
   const near = new Uint8Array(notFoot.length);
   for (let s = 0, q = 0; s < d; s++)
@@ -1142,8 +1136,8 @@ function withinOfFoot(notFoot: Uint8Array, d: number, h: number, w: number, spac
         const inner = s > 0 && s < d - 1 && r > 0 && r < h - 1 && c > 0 && c < w - 1 &&
           !notFoot[q - 1] && !notFoot[q + 1] && !notFoot[q - w] && !notFoot[q + w] && !notFoot[q - pl] && !notFoot[q + pl];
         if (inner) continue;
-        for (let k = 0; k < os.length; k++) {
-          const S = s + os[k], R = r + or[k], C = c + oc[k];
+        for (let k = 0; k < ball.length; k += 3) {
+          const S = s + ball[k], R = r + ball[k + 1], C = c + ball[k + 2];
           if (S >= 0 && S < d && R >= 0 && R < h && C >= 0 && C < w) near[(S * h + R) * w + C] = 1;
         }
       }
