@@ -7,8 +7,9 @@
  * Seeded behind the trachea above the carina, where it is the only thing of its size between the trachea and
  * the spine, and followed slice by slice, both ways, through soft tissue and the air of its lumen, never into
  * the aorta, bone, the airway or aerated lung: each slice's centre is the centroid of what of it lies within a
- * disc around the last one. Looked at on the three development scans (a `.diag` rendering of every twelfth of
- * its slices): from the neck base to the hiatus on each.
+ * disc around the last one. Looked at on the three development scans (a `.diag` rendering of a dozen of its
+ * slices each): from the neck base to the hiatus on each. A node behind the trachea at the seed's height
+ * (station 3p) would be taken for it.
  */
 import { Compartment } from './compartments';
 import type { Grid } from './grid';
