@@ -74,10 +74,10 @@ export function trackOesophagus(g: Grid, m: LungMasks, compartments: Uint8Array,
   const seed = centroid(seedSlice, t.x, t.backY, Math.max(SEED_BEHIND_MM, SEED_LEFT_MM), (x, y) => y > t.backY && y < t.backY + SEED_BEHIND_MM && x > t.x - SEED_RIGHT_MM && x < t.x + SEED_LEFT_MM);
   if (!seed || seed.areaMm2 < MIN_AREA_MM2) return out;
   out[seedSlice] = [seed.x, seed.y, g.origin[seedSlice][2]];
+  const r2 = OESOPHAGUS_RADIUS_MM ** 2;
   for (const step of [1, -1]) {
     let at = seed;
     for (let s = seedSlice + step; s >= 0 && s < g.slices; s += step) {
-      const r2 = OESOPHAGUS_RADIUS_MM ** 2;
       const next = centroid(s, at.x, at.y, OESOPHAGUS_RADIUS_MM, (x, y) => (x - at.x) ** 2 + (y - at.y) ** 2 <= r2);
       if (!next || next.areaMm2 < MIN_AREA_MM2 || Math.hypot(next.x - at.x, next.y - at.y) > MAX_STEP_MM) break;
       out[s] = [next.x, next.y, g.origin[s][2]];
