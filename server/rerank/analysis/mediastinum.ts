@@ -412,10 +412,11 @@ function archDivision(g: Grid, box: Box, labels: Int32Array, id: number, topZ: n
  * right or left of the trachea's left lateral wall; 3a in front of the great vessels, 3p behind the
  * trachea; 5 (subaortic, the aortopulmonary window) left of the trachea below the arch and lateral to
  * it; 6 (para-aortic) in front of and lateral to the arch; 7 (subcarinal) below the carina between the
- * main bronchi; 10 (hilar) beside a main bronchus or near its hilum; 8 (paraesophageal) lower down
- * behind the heart. Undefined without an airway to judge from.
+ * main bronchi, in front of the oesophagus where it was followed (`oesophagus`, per grid slice: oesophagus.ts);
+ * 10 (hilar) beside a main bronchus or near its hilum; 8 (paraesophageal) beside or behind the oesophagus,
+ * and lower down behind the heart. Undefined without an airway to judge from.
  */
-export function stationOf(lm: MediastinalLandmarks, m: LungMasks, g: Grid, p: Vec3): string | undefined {
+export function stationOf(lm: MediastinalLandmarks, m: LungMasks, g: Grid, p: Vec3, oesophagus?: ReadonlyArray<Vec3 | undefined>): string | undefined {
   const carina = lm.carina;
   if (!carina) return undefined;
   const s = nearestSlice(g, p[2]);
@@ -449,10 +450,13 @@ export function stationOf(lm: MediastinalLandmarks, m: LungMasks, g: Grid, p: Ve
   // between the main bronchi: subcarinal, down to about the lower border of the bronchus intermedius
   const rightWall = (b?.right?.[0] ?? carina[0] - 12) + 6, leftWall = (b?.left?.[0] ?? carina[0] + 12) - 6;
   const between = p[0] > rightWall - 4 && p[0] < leftWall + 4;
-  if (between && below <= 35 && Math.min(dR, dL) > 12) return '7';
+  // the subcarinal space lies in front of the oesophagus; beside and behind it run the azygos vein, the aorta
+  // and the paraoesophageal nodes
+  const o = oesophagus?.[s];
+  const behindOesophagus = !!o && p[1] > o[1];
+  if (between && below <= 35 && Math.min(dR, dL) > 12) return behindOesophagus ? '8' : '7';
   if (Math.min(dR, dL) <= 30 || (b && !between)) return `10${dR <= dL ? 'R' : 'L'}`;
-  if (below <= 35) return '7';
-  return '8';
+  return below <= 35 && !behindOesophagus ? '7' : '8';
 }
 
 function nearestSlice(g: Grid, z: number): number {

@@ -39,7 +39,11 @@ const BELOW_CARINA_MM = 60;
 const HILUM_MM = 35;
 /** The neck base above the sternal notch: within this of the trachea (mm, sideways / in front / behind). */
 const NECK_MM: [number, number, number] = [75, 45, 25];
-/** Node candidates from this short axis (mm) to this long axis (mm). */
+/**
+ * Node candidates from this short axis (mm) to this long axis (mm); along the slices too, where what runs on
+ * further is a vessel or the oesophagus (on Lung-PET-CT-Dx the unenhanced superior vena cava, 70 mm of it beside
+ * the trachea, answered "enlarged right lower paratracheal lymph node" at 0.64).
+ */
 const MIN_SHORT_MM = 4;
 const MAX_LONG_MM = 50;
 /** A short axis over about this (mm) is rarely one node: more often muscle, the oesophagus or the thymus with what it touches. */
@@ -188,7 +192,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
       voxels[3 * j] = s + s0; voxels[3 * j + 1] = r + r0; voxels[3 * j + 2] = c + c0;
     });
     const centre = volumeToPatient(v, (x.cs + s0) * fz + (fz - 1) / 2, (x.cr + r0) * f + (f - 1) / 2, (x.cc + c0) * f + (f - 1) / 2);
-    const station = stationOf(landmarks, m, g, centre);
+    const station = stationOf(landmarks, m, g, centre, oesophagus);
     const side = sideOfStation(station, centre, landmarks);
     // a node across the line between right and left (the trachea's left wall) may be called by the other side's station too
     let xMin = Infinity, xMax = -Infinity;
@@ -210,7 +214,7 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     }
     const reached = new Set<string>();
     for (const x of [xMin, xMax]) {
-      const other = stationOf(landmarks, m, g, [x, centre[1], centre[2]]);
+      const other = stationOf(landmarks, m, g, [x, centre[1], centre[2]], oesophagus);
       if (other && other !== station && other.replace(/[RL]$/, '') === station?.replace(/[RL]$/, '')) reached.add(other);
     }
     const cand = regionCandidate(ctx, {
@@ -476,6 +480,7 @@ export function nodeFeatures(
     sigmoid((0.5 - throughTissue) / 0.1) *
     sigmoid((3.2 - zExtent / Math.max(axes.shortMm, 1)) / 0.4) *
     sigmoid((2.6 - axes.longMm / Math.max(axes.shortMm, 1)) / 0.3) *
+    sigmoid((MAX_LONG_MM - zExtent) / 3) *
     sigmoid((meanHU + 5) / 10) *
     sigmoid((axes.shortMm - 5) / 1) *
     sigmoid((MAX_SHORT_MM - axes.shortMm) / 2) *

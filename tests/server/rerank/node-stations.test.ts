@@ -5,7 +5,7 @@
  * line between right and left stations (the trachea's left wall) fits the other side's station, and side, a
  * little less well than its own, and a node that does not reach across fits it no better than before. The line between
  * right and left is the trachea's own left wall down to the carina, not the flared walls of the sections that take in
- * the main bronchi's origins.
+ * the main bronchi's origins. Below the carina, the subcarinal space lies in front of the oesophagus.
  */
 import { parseQuery } from '../../../server/query/parse';
 import type { Grid } from '../../../server/rerank/analysis/grid';
@@ -39,6 +39,20 @@ describe('stationOf', () => {
     expect(stationOf(lm, m, g, [32, -12, 35])).toBe('6');
     expect(stationOf(lm, m, g, [14, 0, 10])).toBe('4L');
     expect(stationOf(lm, m, g, [-16, 0, 10])).toBe('4R');
+  });
+});
+
+describe('below the carina, between the main bronchi', () => {
+  // the oesophagus 15 mm behind the carina on every slice
+  const oesophagus = zs.map((z): [number, number, number] => [0, 15, z]);
+
+  test('in front of the oesophagus is subcarinal (7); beside and behind it paraoesophageal (8)', () => {
+    expect(stationOf(lm, m, g, [0, 5, -15], oesophagus)).toBe('7');
+    expect(stationOf(lm, m, g, [-6, 22, -15], oesophagus)).toBe('8');
+    // the class of failure: without the oesophagus, the azygos vein behind it was a subcarinal node
+    expect(stationOf(lm, m, g, [-6, 22, -15])).toBe('7');
+    // further down, behind the heart, paraoesophageal whatever its depth
+    expect(stationOf(lm, m, g, [0, 5, -50], oesophagus)).toBe('8');
   });
 });
 

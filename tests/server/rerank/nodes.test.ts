@@ -4,7 +4,7 @@
  * strip of soft tissue beside it three lattice voxels thick (the partial-volume rim along an enhanced vessel,
  * or a strand between two vessels) comes out of the opening on its own, where the 2.5 mm ball of before left
  * the strip on it; a node of 8 mm still survives. A node's fat share (nodeFeatures) on an enhanced scan leaves out
- * the rim of tissue density along an enhanced vessel, as it leaves out the vessel.
+ * the rim of tissue density along an enhanced vessel, as it leaves out the vessel; what runs on taller than any node is none.
  */
 import { nodeFeatures, nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
 import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
@@ -142,29 +142,33 @@ describe('a node beside an enhanced vessel', () => {
   });
 });
 
-describe('a node the scan cuts across', () => {
-  // an oval of tissue (35 HU) in fat (-100 HU), on the slices `from`..`to` of a 10-slice crop; its radius in the
-  // plane (voxels) per slice from `radius`
-  const d: Dims = { slices: 10, rows: 30, columns: 30 };
+/**
+ * The likelihood of an oval of tissue (35 HU) in fat (-100 HU) on the slices `from`..`to` of a crop of `slices` slices of
+ * 2.5 mm (1.4 mm pixels), its radius in the plane (voxels) per slice from `radius`, 0.8 of it across.
+ */
+function ovalLikelihood(slices: number, from: number, to: number, radius: (s: number) => number, scanEnds = { first: false, last: false }): number {
+  const d: Dims = { slices, rows: 30, columns: 30 };
   const sp: [number, number, number] = [2.5, 1.4, 1.4];
-  const judge = (from: number, to: number, radius: (s: number) => number, scanEnds: { first: boolean; last: boolean }) => {
-    const n = d.slices * d.rows * d.columns;
-    const sm = new Float32Array(n).fill(-100);
-    const node: number[] = [];
-    for (let s = from; s <= to; s++)
-      for (let r = 0; r < d.rows; r++)
-        for (let c = 0; c < d.columns; c++) {
-          if (((r - 15) / radius(s)) ** 2 + ((c - 15) / (0.8 * radius(s))) ** 2 > 1) continue;
-          const i = (s * d.rows + r) * d.columns + c;
-          sm[i] = 35;
-          node.push(i);
-        }
-    const part = Int32Array.from(node);
-    const owner = new Int32Array(n).fill(-1);
-    for (const i of part) owner[i] = 0;
-    const tissue = Uint8Array.from(sm, (x) => (x > -25 && x < 130 ? 1 : 0));
-    return nodeFeatures(part, 0, owner, tissue, new Uint8Array(n).fill(1), new Uint8Array(n).fill(1), () => false, sm, d, sp, false, scanEnds)!.likelihood;
-  };
+  const n = d.slices * d.rows * d.columns;
+  const sm = new Float32Array(n).fill(-100);
+  const node: number[] = [];
+  for (let s = from; s <= to; s++)
+    for (let r = 0; r < d.rows; r++)
+      for (let c = 0; c < d.columns; c++) {
+        if (((r - 15) / radius(s)) ** 2 + ((c - 15) / (0.8 * radius(s))) ** 2 > 1) continue;
+        const i = (s * d.rows + r) * d.columns + c;
+        sm[i] = 35;
+        node.push(i);
+      }
+  const part = Int32Array.from(node);
+  const owner = new Int32Array(n).fill(-1);
+  for (const i of part) owner[i] = 0;
+  const tissue = Uint8Array.from(sm, (x) => (x > -25 && x < 130 ? 1 : 0));
+  return nodeFeatures(part, 0, owner, tissue, new Uint8Array(n).fill(1), new Uint8Array(n).fill(1), () => false, sm, d, sp, false, scanEnds)!.likelihood;
+}
+
+describe('a node the scan cuts across', () => {
+  const judge = (from: number, to: number, radius: (s: number) => number, scanEnds: { first: boolean; last: boolean }) => ovalLikelihood(10, from, to, radius, scanEnds);
   const oval = (s: number, centre: number): number => Math.max(1.5, 6 * Math.sqrt(Math.max(0, 1 - ((s - centre) / 3.5) ** 2)));
   const ends = { first: true, last: true }, inside = { first: false, last: false };
 
@@ -178,5 +182,17 @@ describe('a node the scan cuts across', () => {
     expect(judge(2, 7, (s) => oval(s, 4.5), ends)).toBeCloseTo(judge(2, 7, (s) => oval(s, 4.5), inside), 5);
     const tapering = (e: typeof ends) => judge(4, 9, (s) => (s === 9 ? 1.5 : oval(s, 6.5)), e);
     expect(tapering(ends)).toBeCloseTo(tapering(inside), 5);
+  });
+});
+
+describe('tissue running on along the slices', () => {
+  // an oval 28 × 22 mm in the plane on `count` slices of 2.5 mm: the unenhanced superior vena cava beside the trachea
+  // is such a column, 70 mm of it
+  const judge = (count: number): number => ovalLikelihood(32, 1, count, () => 10);
+
+  it('is no node once taller than the longest node (50 mm), however wide', () => {
+    // 35 mm tall: as likely a node as before; 70 mm tall (its height under 3.2 times its short axis, so not a tube by shape)
+    expect(judge(14)).toBeGreaterThan(0.5);
+    expect(judge(28)).toBeLessThan(0.01 * judge(14));
   });
 });
