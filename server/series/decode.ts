@@ -21,7 +21,9 @@ import { readValues, scanPart10 } from './part10';
 import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
 import { DEFAULT_MAX_VOXELS } from './assemble';
 import { classifySopClass } from './sop-class';
-import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
+import { encapsulatedFrames } from './encapsulated';
+import { decodeJpegLossless } from './jpeg-lossless';
+import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, isJpegLossless, printableUid, transferSyntaxName } from './transfer-syntax';
 import type { Vec3 } from './volume';
 
 export interface DecodedFrame {
@@ -155,7 +157,7 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
     if (kind === 'directory') return { kind };
     if (kind === 'non-image') return { kind, sopClassUID: metaClass };
     throw new UnsupportedTransferSyntaxError(
-      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed images can be read; ` +
+      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed and JPEG Lossless images can be read; ` +
         'ask the archive for Explicit VR Little Endian.',
       ts,
     );
@@ -173,8 +175,11 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
     if (kind === 'image') throw new TruncatedPixelDataError('Truncated DICOM: the image has no pixel data.');
     return { kind: 'non-image', sopClassUID };
   }
-  if (px.encapsulated) throw new MalformedDicomError('Malformed DICOM: encapsulated pixel data in an uncompressed transfer syntax.');
-  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, ts === EXPLICIT_VR_BIG_ENDIAN, budget) };
+  const compressed = isJpegLossless(ts);
+  if (px.encapsulated !== compressed) {
+    throw new MalformedDicomError(`Malformed DICOM: ${compressed ? 'native' : 'encapsulated'} pixel data in ${compressed ? 'a compressed' : 'an uncompressed'} transfer syntax.`);
+  }
+  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, { bigEndian: ts === EXPLICIT_VR_BIG_ENDIAN, compressed }, budget) };
 }
 
 function positiveInt(ds: RawDict, tag: string, name: string, dflt?: number): number {
@@ -190,7 +195,7 @@ function decodeImage(
   ds: RawDict,
   valueOffset: number,
   valueLength: number,
-  bigEndian: boolean,
+  syntax: { bigEndian: boolean; compressed: boolean },
   budget: DecodeBudget,
 ): { sopInstanceUID: string; frames: DecodedFrame[] } {
   const sopInstanceUID = uid(ds, T.SOPInstanceUID);
@@ -235,13 +240,14 @@ function decodeImage(
   }
   const bytesPerPixel = bitsAllocated / 8;
   const needed = frameLength * frameCount * bytesPerPixel;
-  if (valueLength < needed) {
+  // Native pixel data is exactly what the header describes, or one byte more to make an odd length even (PS3.5
+  // 8.1.1); compressed frames are checked against the header one by one, before each is decoded.
+  if (!syntax.compressed && valueLength < needed) {
     throw new TruncatedPixelDataError(
       `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
     );
   }
-  // Exactly what the header describes, or one byte more to make an odd length even (PS3.5 8.1.1).
-  if (valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
+  if (!syntax.compressed && valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
     throw new PixelDataLengthError(
       `Pixel data does not match the header: ${valueLength} bytes where ${rows}×${columns}×${frameCount} frames ` +
         `of ${bitsAllocated} bits need ${needed}.`,
@@ -249,7 +255,9 @@ function decodeImage(
   }
   used.frames += frameCount;
   used.voxels += frameLength * frameCount;
-  const all = pixelArray(data, valueOffset, frameLength * frameCount, bitsAllocated, signed, bigEndian);
+  const all = syntax.compressed
+    ? decodedFrames(encapsulatedFrames(data, valueOffset, frameCount), rows, columns, bitsAllocated, signed)
+    : pixelArray(data, valueOffset, frameLength * frameCount, bitsAllocated, signed, syntax.bigEndian);
 
   const shared = item(ds, T.SharedFunctionalGroupsSequence);
   const perFrame = items(ds, T.PerFrameFunctionalGroupsSequence);
@@ -357,6 +365,16 @@ function pixelArray(
     }
   }
   return new Ctor(bytes.buffer);
+}
+
+/** The frames' compressed images decoded into one array of stored values, read signed where the pixels are. */
+function decodedFrames(jpegs: Uint8Array[], rows: number, columns: number, bitsAllocated: number, signed: boolean): RawPixelArray {
+  const frameLength = rows * columns;
+  const all = bitsAllocated === 8 ? new Uint8Array(frameLength * jpegs.length) : new Uint16Array(frameLength * jpegs.length);
+  jpegs.forEach((jpeg, f) => all.set(decodeJpegLossless(jpeg, rows, columns, bitsAllocated), f * frameLength));
+  // the images hold the stored bit patterns: signed pixels are the same bits read as two's complement
+  if (!signed) return all;
+  return all instanceof Uint8Array ? new Int8Array(all.buffer) : new Int16Array(all.buffer);
 }
 
 /** PixelPaddingValue (and range limit) as stored values; dcmjs may read them unsigned when the VR says US. */

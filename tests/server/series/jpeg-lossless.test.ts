@@ -1,0 +1,146 @@
+/**
+ * JPEG Lossless CT (server/series/jpeg-lossless.ts, encapsulated.ts): slices a real Orthanc transcodes to JPEG
+ * Lossless (Process 14 and its SV1) load to exactly the HU of the uncompressed originals; the frames of
+ * encapsulated pixel data are found from the offset table, one fragment each, or the JPEG images' start markers;
+ * and a compressed frame that is cut off, corrupt or not the image the header describes is a clear error (no
+ * crash, no hang, nothing allocated from the JPEG's own header).
+ */
+import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
+import { encapsulatedFrames } from '../../../server/series/encapsulated';
+import { decodeInstance } from '../../../server/series/decode';
+import { MalformedDicomError, SeriesError, TruncatedPixelDataError } from '../../../server/series/errors';
+import { scanPart10 } from '../../../server/series/part10';
+import { startOrthanc, type OrthancHandle } from '../../support/orthanc';
+import { readSlice } from './fixtures';
+
+const SV1 = '1.2.840.10008.1.2.4.70', PROCESS_14 = '1.2.840.10008.1.2.4.57';
+// slice 41's last pixel is coded next to the end-of-image marker (a decoder that reads the marker early loses it)
+const SLICES = [40, 41, 42, 43];
+
+/** An encapsulated item (FFFE,E000) holding `bytes`, and the sequence delimiter. */
+const item = (bytes: number[]): number[] => [0xfe, 0xff, 0x00, 0xe0, ...u32(bytes.length), ...bytes];
+const DELIMITER = [0xfe, 0xff, 0xdd, 0xe0, 0, 0, 0, 0];
+const u32 = (x: number): number[] => [x & 0xff, (x >> 8) & 0xff, (x >> 16) & 0xff, x >>> 24];
+const SOI = [0xff, 0xd8];
+
+describe('the frames of encapsulated pixel data', () => {
+  const frames = (items: number[][], count: number): number[][] =>
+    encapsulatedFrames(Uint8Array.from([...items.flat(), ...DELIMITER]), 0, count).map((f) => [...f]);
+
+  test('from the offset table: a frame is its fragments joined', () => {
+    // frame 1: two fragments (10 and 2 bytes: items of 18 and 10), frame 2 at offset 28
+    const a1 = [...SOI, 1, 2, 3, 4, 5, 6, 7, 8], a2 = [9, 10], b = [...SOI, 11, 12];
+    expect(frames([item([...u32(0), ...u32(28)]), item(a1), item(a2), item(b)], 2)).toEqual([[...a1, ...a2], b]);
+  });
+
+  test('without one: one fragment a frame, or split where a fragment opens a JPEG image', () => {
+    const a = [...SOI, 1, 2], b = [...SOI, 3, 4], tail = [5, 6];
+    expect(frames([item([]), item(a), item(b)], 2)).toEqual([a, b]);
+    expect(frames([item([]), item(a), item(tail), item(b)], 2)).toEqual([[...a, ...tail], b]);
+    // a single frame is every fragment, whatever they hold
+    expect(frames([item([]), item(tail), item(a)], 1)).toEqual([[...tail, ...a]]);
+  });
+
+  test('an offset table or fragments that do not add up, or data cut off, are malformed', () => {
+    const a = [...SOI, 1, 2], b = [...SOI, 3, 4];
+    expect(() => frames([item([...u32(0), ...u32(5)]), item(a), item(a), item(b)], 2)).toThrow(MalformedDicomError);
+    expect(() => frames([item([]), item(a), item(a), item(b)], 2)).toThrow(/3 images for 2 frames/);
+    expect(() => frames([item([])], 1)).toThrow(/no image/);
+    expect(() => encapsulatedFrames(Uint8Array.from([...item([]), ...item(a)]), 0, 1)).toThrow(/truncated/);
+  });
+});
+
+describe('JPEG Lossless slices from a real Orthanc', () => {
+  let orthanc: OrthancHandle;
+  const originals: NamedBuffer[] = [];
+  const compressed = new Map<string, NamedBuffer[]>();
+
+  beforeAll(async () => {
+    orthanc = await startOrthanc();
+    for (const syntax of [SV1, PROCESS_14]) compressed.set(syntax, []);
+    for (const n of SLICES) {
+      const data = readSlice(n);
+      originals.push({ name: `${n}.dcm`, data });
+      const { ID } = await orthanc.upload(data);
+      for (const syntax of [SV1, PROCESS_14]) {
+        const res = await fetch(`${orthanc.url}/instances/${ID}/modify`, { method: 'POST', body: JSON.stringify({ Transcode: syntax, Force: true, Keep: ['SOPInstanceUID'] }) });
+        expect(res.status).toBe(200);
+        compressed.get(syntax)!.push({ name: `${n}.dcm`, data: new Uint8Array(await res.arrayBuffer()) });
+      }
+    }
+  }, 60_000);
+  afterAll(async () => orthanc?.stop());
+
+  test.each([SV1, PROCESS_14])('%s loads to exactly the stored values and HU of the uncompressed slices', (syntax) => {
+    const files = compressed.get(syntax)!;
+    expect(scanPart10(files[0].data).transferSyntaxUID).toBe(syntax);
+    expect(scanPart10(files[0].data).pixelData?.encapsulated).toBe(true);
+    const plain = loadSeriesFromBuffers(originals).volume, jpeg = loadSeriesFromBuffers(files).volume;
+    expect(jpeg.slices).toBe(SLICES.length);
+    expect(jpeg.sopInstanceUIDs).toEqual(plain.sopInstanceUIDs);
+    // byte for byte (toEqual walks a million floats one by one)
+    const bytes = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+    expect(jpeg.hu.length).toBe(plain.hu.length);
+    expect(bytes(jpeg.hu).equals(bytes(plain.hu))).toBe(true);
+    // and the stored values themselves (outside the field of view two of them can make one HU)
+    files.forEach((f, k) => {
+      const [a, b] = [decodeInstance(originals[k].data, 'plain'), decodeInstance(f.data, 'jpeg')];
+      if (a.kind !== 'image' || b.kind !== 'image') throw new Error('not an image');
+      const stored = (d: typeof a): Buffer => Buffer.from(d.frames[0].pixels.data.buffer, d.frames[0].pixels.data.byteOffset, d.frames[0].pixels.data.byteLength);
+      expect(stored(b).equals(stored(a))).toBe(true);
+    });
+  });
+
+  /** The slice with its one JPEG image replaced by `jpeg` (re-wrapped: offset table, one fragment, delimiter). */
+  const withImage = (file: Uint8Array, edit: (jpeg: Uint8Array) => Uint8Array): Uint8Array => {
+    const px = scanPart10(file).pixelData!;
+    const [jpeg] = encapsulatedFrames(file, px.valueOffset, 1);
+    const image = edit(jpeg.slice());
+    const padded = image.length % 2 ? [...image, 0] : [...image];
+    return Uint8Array.from([...file.subarray(0, px.valueOffset), ...item([]), ...item(padded), ...DELIMITER]);
+  };
+  const decodeError = (data: Uint8Array): unknown => {
+    try {
+      decodeInstance(data, 'edited');
+    } catch (e) {
+      return e;
+    }
+    return undefined;
+  };
+
+  test('the image re-wrapped as it is still decodes (the edits below are what fails)', () => {
+    const file = compressed.get(SV1)![0].data;
+    const decoded = decodeInstance(withImage(file, (j) => j), 'same');
+    expect(decoded.kind).toBe('image');
+  });
+
+  test('an image cut off halfway is truncated', () => {
+    const e = decodeError(withImage(compressed.get(SV1)![0].data, (j) => j.subarray(0, j.length >> 1)));
+    expect(e).toBeInstanceOf(TruncatedPixelDataError);
+    expect((e as SeriesError).httpStatus).toBe(422);
+  });
+
+  test('an image of another size than the header says is refused before it is decoded', () => {
+    // the frame header's width (SOF3: marker, length, precision, height, width)
+    const e = decodeError(withImage(compressed.get(SV1)![0].data, (j) => {
+      for (let p = 2; p + 9 < j.length; p += 2 + ((j[p + 2] << 8) | j[p + 3])) if (j[p] === 0xff && j[p + 1] === 0xc3) { j[p + 7] = 0xff; j[p + 8] = 0xff; break; }
+      return j;
+    }));
+    expect(e).toBeInstanceOf(MalformedDicomError);
+    expect((e as Error).message).toContain('65535×512');
+  });
+
+  test('corrupt coded data is an error or an image of the right size, never a crash or a hang', () => {
+    // the frame header and tables kept, the coded data after the scan header scrambled (the last two bytes, EOI, kept)
+    const scrambled = withImage(compressed.get(SV1)![0].data, (j) => {
+      let p = 2;
+      while (p + 4 < j.length && !(j[p] === 0xff && j[p + 1] === 0xda)) p += 2 + ((j[p + 2] << 8) | j[p + 3]);
+      for (let i = p + 2 + ((j[p + 2] << 8) | j[p + 3]); i < j.length - 2; i++) j[i] = (i * 7919) & 0xff;
+      return j;
+    });
+    const e = decodeError(scrambled);
+    const outcome = e ?? decodeInstance(scrambled, 'scrambled');
+    const whole = (d: unknown): boolean => (d as { kind?: string }).kind === 'image' && (d as { frames: Array<{ pixels: { data: { length: number } } }> }).frames[0].pixels.data.length === 512 * 512;
+    expect(outcome instanceof SeriesError || whole(outcome)).toBe(true);
+  }, 20_000);
+});
