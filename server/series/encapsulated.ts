@@ -17,7 +17,7 @@ interface Fragment { start: number; end: number; offset: number }
 export function encapsulatedFrames(data: Uint8Array, valueOffset: number, frameCount: number): Uint8Array[] {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const items: Fragment[] = [];
-  // fragments are offset from the first byte after the offset table's item, as the table counts them
+  // each fragment's offset from the first fragment's item tag, as the offset table counts them
   let pos = valueOffset, firstFragment = -1;
   for (;;) {
     if (pos + 8 > data.length) throw malformed('the compressed pixel data has no end (truncated)');

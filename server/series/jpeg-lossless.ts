@@ -7,8 +7,8 @@
 import { Decoder } from 'jpeg-lossless-decoder-js';
 import { MalformedDicomError, TruncatedPixelDataError, UnsupportedPixelFormatError } from './errors';
 
-/** Start of frame: the lossless ones (SOF3 and SOF7, hierarchical), the others only to name them in an error. */
-const SOF_LOSSLESS = new Set([0xffc3, 0xffc7]);
+/** Start of frame: the lossless one DICOM's JPEG Lossless holds (SOF3), the others only to refuse them. */
+const SOF_LOSSLESS = 0xffc3;
 const SOF_ANY = new Set([0xffc0, 0xffc1, 0xffc2, 0xffc3, 0xffc5, 0xffc6, 0xffc7, 0xffc9, 0xffca, 0xffcb, 0xffcd, 0xffce, 0xffcf]);
 const SOI = 0xffd8, SOS = 0xffda;
 
@@ -24,7 +24,7 @@ export function jpegFrameHeader(jpeg: Uint8Array): JpegFrameHeader | undefined {
     if (marker >> 8 !== 0xff || marker === SOS) return undefined;
     if (SOF_ANY.has(marker)) {
       if (p + 10 > jpeg.length) return undefined;
-      return { precision: jpeg[p + 4], rows: u16(p + 5), columns: u16(p + 7), components: jpeg[p + 9], lossless: SOF_LOSSLESS.has(marker) };
+      return { precision: jpeg[p + 4], rows: u16(p + 5), columns: u16(p + 7), components: jpeg[p + 9], lossless: marker === SOF_LOSSLESS };
     }
     p += 2 + u16(p + 2);
   }
@@ -35,7 +35,7 @@ export function jpegFrameHeader(jpeg: Uint8Array): JpegFrameHeader | undefined {
 export function decodeJpegLossless(jpeg: Uint8Array, rows: number, columns: number, bitsAllocated: number): Uint8Array | Uint16Array {
   const h = jpegFrameHeader(jpeg);
   if (!h) throw new MalformedDicomError('Malformed DICOM: a compressed frame is not a JPEG image.');
-  if (!h.lossless) throw new UnsupportedPixelFormatError('Unsupported pixel format: a frame is lossy JPEG in a lossless transfer syntax.');
+  if (!h.lossless) throw new UnsupportedPixelFormatError('Unsupported pixel format: a frame is not JPEG Lossless (Process 14) in a JPEG Lossless transfer syntax.');
   if (h.components !== 1) throw new UnsupportedPixelFormatError(`Unsupported pixel format: a compressed frame has ${h.components} components; a CT stack is greyscale.`);
   if (h.rows !== rows || h.columns !== columns) {
     throw new MalformedDicomError(`Malformed DICOM: a compressed frame is ${h.columns}×${h.rows} where the header says ${columns}×${rows}.`);
@@ -59,12 +59,14 @@ export function decodeJpegLossless(jpeg: Uint8Array, rows: number, columns: numb
 }
 
 /**
- * The coded data with two zero bytes before its end-of-image marker. Where the last pixel's code ends next to the
- * marker, the decoder takes the marker for the next code and leaves that pixel 0 (18 of LIDC-IDRI-0001's 133 slices
- * transcoded by Orthanc); bytes after the last code are never decoded, so the padding changes no pixel.
+ * The coded data with two zero bytes before its end-of-image marker (and without the zero a fragment may carry after
+ * it to make its length even). Where the last pixel's code ends next to the marker, the decoder takes the marker for
+ * the next code and leaves that pixel 0 (18 of LIDC-IDRI-0001's 133 slices transcoded by Orthanc); bytes after the
+ * last code are never decoded, so the padding changes no pixel.
  */
 function withRoomBeforeEnd(jpeg: Uint8Array): Uint8Array {
-  const n = jpeg.length;
+  let n = jpeg.length;
+  while (n > 2 && jpeg[n - 1] === 0) n--;
   if (n < 2 || jpeg[n - 2] !== 0xff || jpeg[n - 1] !== 0xd9) return jpeg;
   const out = new Uint8Array(n + 2);
   out.set(jpeg.subarray(0, n - 2));
