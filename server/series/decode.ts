@@ -21,9 +21,10 @@ import { readValues, scanPart10 } from './part10';
 import { CT_FLOOR_HU, type RawPixelArray, type RawPixels } from './rescale';
 import { DEFAULT_MAX_VOXELS } from './assemble';
 import { classifySopClass } from './sop-class';
-import { encapsulatedFrames } from './encapsulated';
-import { decodeJpegLossless } from './jpeg-lossless';
-import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, isJpegLossless, printableUid, transferSyntaxName } from './transfer-syntax';
+import { frameDecoderFor } from './codecs';
+import { encapsulatedFrames } from './codecs/encapsulated';
+import type { FrameDecoder } from './codecs/frame';
+import { EXPLICIT_VR_BIG_ENDIAN, isDecodableTransferSyntax, printableUid, transferSyntaxName } from './transfer-syntax';
 import type { Vec3 } from './volume';
 
 export interface DecodedFrame {
@@ -157,7 +158,7 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
     if (kind === 'directory') return { kind };
     if (kind === 'non-image') return { kind, sopClassUID: metaClass };
     throw new UnsupportedTransferSyntaxError(
-      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed and JPEG Lossless images can be read; ` +
+      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed, JPEG Lossless, JPEG-LS and JPEG 2000 images can be read; ` +
         'ask the archive for Explicit VR Little Endian.',
       ts,
     );
@@ -175,11 +176,11 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
     if (kind === 'image') throw new TruncatedPixelDataError('Truncated DICOM: the image has no pixel data.');
     return { kind: 'non-image', sopClassUID };
   }
-  const compressed = isJpegLossless(ts);
-  if (px.encapsulated !== compressed) {
-    throw new MalformedDicomError(`Malformed DICOM: ${compressed ? 'native' : 'encapsulated'} pixel data in ${compressed ? 'a compressed' : 'an uncompressed'} transfer syntax.`);
+  const codec = frameDecoderFor(ts);
+  if (px.encapsulated !== !!codec) {
+    throw new MalformedDicomError(`Malformed DICOM: ${codec ? 'native' : 'encapsulated'} pixel data in ${codec ? 'a compressed' : 'an uncompressed'} transfer syntax.`);
   }
-  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, { bigEndian: ts === EXPLICIT_VR_BIG_ENDIAN, compressed }, budget) };
+  return { kind: 'image', ...decodeImage(data, ds, px.valueOffset, px.length, { bigEndian: ts === EXPLICIT_VR_BIG_ENDIAN, codec }, budget) };
 }
 
 function positiveInt(ds: RawDict, tag: string, name: string, dflt?: number): number {
@@ -195,7 +196,7 @@ function decodeImage(
   ds: RawDict,
   valueOffset: number,
   valueLength: number,
-  syntax: { bigEndian: boolean; compressed: boolean },
+  syntax: { bigEndian: boolean; codec?: FrameDecoder },
   budget: DecodeBudget,
 ): { sopInstanceUID: string; frames: DecodedFrame[] } {
   const sopInstanceUID = uid(ds, T.SOPInstanceUID);
@@ -242,12 +243,12 @@ function decodeImage(
   const needed = frameLength * frameCount * bytesPerPixel;
   // Native pixel data is exactly what the header describes, or one byte more to make an odd length even (PS3.5
   // 8.1.1); compressed frames are checked against the header one by one, before each is decoded.
-  if (!syntax.compressed && valueLength < needed) {
+  if (!syntax.codec && valueLength < needed) {
     throw new TruncatedPixelDataError(
       `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
     );
   }
-  if (!syntax.compressed && valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
+  if (!syntax.codec && valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
     throw new PixelDataLengthError(
       `Pixel data does not match the header: ${valueLength} bytes where ${rows}×${columns}×${frameCount} frames ` +
         `of ${bitsAllocated} bits need ${needed}.`,
@@ -255,8 +256,8 @@ function decodeImage(
   }
   used.frames += frameCount;
   used.voxels += frameLength * frameCount;
-  const all = syntax.compressed
-    ? decodedFrames(encapsulatedFrames(data, valueOffset, frameCount), rows, columns, bitsAllocated, signed)
+  const all = syntax.codec
+    ? decodedFrames(syntax.codec, encapsulatedFrames(data, valueOffset, frameCount), rows, columns, bitsAllocated, signed)
     : pixelArray(data, valueOffset, frameLength * frameCount, bitsAllocated, signed, syntax.bigEndian);
 
   const shared = item(ds, T.SharedFunctionalGroupsSequence);
@@ -368,10 +369,10 @@ function pixelArray(
 }
 
 /** The frames' compressed images decoded into one array of stored values, read signed where the pixels are. */
-function decodedFrames(jpegs: Uint8Array[], rows: number, columns: number, bitsAllocated: number, signed: boolean): RawPixelArray {
+function decodedFrames(codec: FrameDecoder, images: Uint8Array[], rows: number, columns: number, bitsAllocated: number, signed: boolean): RawPixelArray {
   const frameLength = rows * columns;
-  const all = bitsAllocated === 8 ? new Uint8Array(frameLength * jpegs.length) : new Uint16Array(frameLength * jpegs.length);
-  jpegs.forEach((jpeg, f) => all.set(decodeJpegLossless(jpeg, rows, columns, bitsAllocated), f * frameLength));
+  const all = bitsAllocated === 8 ? new Uint8Array(frameLength * images.length) : new Uint16Array(frameLength * images.length);
+  images.forEach((image, f) => all.set(codec(image, rows, columns, bitsAllocated), f * frameLength));
   // the images hold the stored bit patterns: signed pixels are the same bits read as two's complement
   if (!signed) return all;
   return all instanceof Uint8Array ? new Int8Array(all.buffer) : new Int16Array(all.buffer);

@@ -1,14 +1,12 @@
 /** Transfer syntaxes: which ones the loader decodes, and readable names for the ones it refuses. */
+import { frameDecoderFor } from './codecs';
 
 export const IMPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2';
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const EXPLICIT_VR_BIG_ENDIAN = '1.2.840.10008.1.2.2';
 
-/** JPEG Lossless (Process 14, and its first-order prediction SV1): the lossless compression archives most often keep CT in. */
-const JPEG_LOSSLESS = new Set(['1.2.840.10008.1.2.4.57', '1.2.840.10008.1.2.4.70']);
-
-/** Native (uncompressed) syntaxes, read straight from the file, and the compressed ones decoded (jpeg-lossless.ts). */
-const DECODABLE = new Set([IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN, ...JPEG_LOSSLESS]);
+/** Native (uncompressed) syntaxes: pixel data is read straight from the file. The compressed ones decoded are codecs/index.ts's. */
+const NATIVE = new Set([IMPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_LITTLE_ENDIAN, EXPLICIT_VR_BIG_ENDIAN]);
 
 const NAMES: Record<string, string> = {
   [IMPLICIT_VR_LITTLE_ENDIAN]: 'Implicit VR Little Endian',
@@ -45,12 +43,7 @@ const NAMES: Record<string, string> = {
 };
 
 export function isDecodableTransferSyntax(uid: string): boolean {
-  return DECODABLE.has(uid);
-}
-
-/** Whether the syntax holds its pixel data as JPEG Lossless images, one per frame, encapsulated. */
-export function isJpegLossless(uid: string): boolean {
-  return JPEG_LOSSLESS.has(uid);
+  return NATIVE.has(uid) || frameDecoderFor(uid) !== undefined;
 }
 
 /** A human name for a transfer syntax UID, or "unknown transfer syntax" when the UID is not a standard one. */

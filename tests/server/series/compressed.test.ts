@@ -1,19 +1,22 @@
 /**
- * JPEG Lossless CT (server/series/jpeg-lossless.ts, encapsulated.ts): slices a real Orthanc transcodes to JPEG
- * Lossless (Process 14 and its SV1) load to exactly the HU of the uncompressed originals; the frames of
- * encapsulated pixel data are found from the offset table, one fragment each, or the JPEG images' start markers;
- * and a compressed frame that is cut off, corrupt or not the image the header describes is a clear error (no
- * crash, no hang, nothing allocated from the JPEG's own header).
+ * Compressed CT (server/series/codecs): slices a real Orthanc transcodes to JPEG Lossless (Process 14 and its SV1)
+ * and JPEG-LS, and slices encoded to JPEG 2000 with OpenJPEG, load to exactly the stored values and HU of the
+ * uncompressed originals; the frames of encapsulated pixel data are found from the offset table, one fragment
+ * each, or the JPEG images' start markers; and a compressed frame that is cut off, corrupt or not the image the
+ * header describes is a clear error (no crash, no hang, nothing allocated from the frame's own header).
  */
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
-import { encapsulatedFrames } from '../../../server/series/encapsulated';
+import { encapsulatedFrames } from '../../../server/series/codecs/encapsulated';
 import { decodeInstance } from '../../../server/series/decode';
 import { MalformedDicomError, SeriesError, TruncatedPixelDataError } from '../../../server/series/errors';
 import { scanPart10 } from '../../../server/series/part10';
+import { wasmCodec } from '../../../server/series/codecs/wasm';
 import { startOrthanc, type OrthancHandle } from '../../support/orthanc';
 import { readSlice } from './fixtures';
 
-const SV1 = '1.2.840.10008.1.2.4.70', PROCESS_14 = '1.2.840.10008.1.2.4.57';
+const SV1 = '1.2.840.10008.1.2.4.70', PROCESS_14 = '1.2.840.10008.1.2.4.57', JPEG_LS = '1.2.840.10008.1.2.4.80', J2K = '1.2.840.10008.1.2.4.90';
+/** What Orthanc (1.10) transcodes to; JPEG 2000 it does not. */
+const BY_ORTHANC = [SV1, PROCESS_14, JPEG_LS];
 // slice 41's last pixel is coded next to the end-of-image marker (a decoder that reads the marker early loses it)
 const SLICES = [40, 41, 42, 43];
 
@@ -50,28 +53,36 @@ describe('the frames of encapsulated pixel data', () => {
   });
 });
 
-describe('JPEG Lossless slices from a real Orthanc', () => {
+describe('compressed slices', () => {
   let orthanc: OrthancHandle;
   const originals: NamedBuffer[] = [];
   const compressed = new Map<string, NamedBuffer[]>();
 
   beforeAll(async () => {
     orthanc = await startOrthanc();
-    for (const syntax of [SV1, PROCESS_14]) compressed.set(syntax, []);
+    for (const syntax of [...BY_ORTHANC, J2K]) compressed.set(syntax, []);
     for (const n of SLICES) {
       const data = readSlice(n);
       originals.push({ name: `${n}.dcm`, data });
       const { ID } = await orthanc.upload(data);
-      for (const syntax of [SV1, PROCESS_14]) {
+      for (const syntax of BY_ORTHANC) {
         const res = await fetch(`${orthanc.url}/instances/${ID}/modify`, { method: 'POST', body: JSON.stringify({ Transcode: syntax, Force: true, Keep: ['SOPInstanceUID'] }) });
         expect(res.status).toBe(200);
         compressed.get(syntax)!.push({ name: `${n}.dcm`, data: new Uint8Array(await res.arrayBuffer()) });
       }
     }
+    // JPEG 2000: the SV1 files with their image encoded losslessly by OpenJPEG's encoder, and the syntax renamed (the
+    // two UIDs are of one length, so the file meta's group length holds)
+    for (const [k, f] of compressed.get(SV1)!.entries()) {
+      const named = f.data.slice();
+      const at = Buffer.from(named.buffer).indexOf(SV1);
+      named.set(Buffer.from(J2K), at);
+      compressed.get(J2K)!.push({ name: f.name, data: withImage(named, () => j2kEncoded(originals[k].data)) });
+    }
   }, 60_000);
   afterAll(async () => orthanc?.stop());
 
-  test.each([SV1, PROCESS_14])('%s loads to exactly the stored values and HU of the uncompressed slices', (syntax) => {
+  test.each([...BY_ORTHANC, J2K])('%s loads to exactly the stored values and HU of the uncompressed slices', (syntax) => {
     const files = compressed.get(syntax)!;
     expect(scanPart10(files[0].data).transferSyntaxUID).toBe(syntax);
     expect(scanPart10(files[0].data).pixelData?.encapsulated).toBe(true);
@@ -108,7 +119,7 @@ describe('JPEG Lossless slices from a real Orthanc', () => {
     return undefined;
   };
 
-  test('the image re-wrapped as it is, or with zero bytes after its end marker, decodes to the same values', () => {
+  test('the image re-wrapped as it is, or padded after its end marker, decodes to the same values', () => {
     // slice 41, whose last pixel is coded next to the end marker
     const file = compressed.get(SV1)![1].data;
     const values = (data: Uint8Array): number[] => {
@@ -119,12 +130,27 @@ describe('JPEG Lossless slices from a real Orthanc', () => {
     const original = values(file);
     expect(values(withImage(file, (j) => j))).toEqual(original);
     expect(values(withImage(file, (j) => Uint8Array.from([...j, 0, 0])))).toEqual(original);
+    // a padding byte that is not zero (DCMTK's, at times)
+    expect(values(withImage(file, (j) => Uint8Array.from([...j, 0x95])))).toEqual(original);
+  });
+
+  test.each([JPEG_LS, J2K])('a %s image cut off halfway is an error', (syntax) => {
+    const e = decodeError(withImage(compressed.get(syntax)![0].data, (j) => j.subarray(0, j.length >> 1)));
+    expect(e).toBeInstanceOf(SeriesError);
+    expect((e as SeriesError).httpStatus).toBe(422);
   });
 
   test('an image cut off halfway is truncated', () => {
     const e = decodeError(withImage(compressed.get(SV1)![0].data, (j) => j.subarray(0, j.length >> 1)));
     expect(e).toBeInstanceOf(TruncatedPixelDataError);
     expect((e as SeriesError).httpStatus).toBe(422);
+  });
+
+  test('a JPEG 2000 image of another size than the header says is refused before it is decoded', () => {
+    // Xsiz, the image's width, in the SIZ segment after the codestream's start marker
+    const e = decodeError(withImage(compressed.get(J2K)![0].data, (j) => { j.set([0, 0, 0xff, 0xff], 8); return j; }));
+    expect(e).toBeInstanceOf(MalformedDicomError);
+    expect((e as Error).message).toContain('65535×512');
   });
 
   test('an image of another size than the header says is refused before it is decoded', () => {
@@ -137,17 +163,35 @@ describe('JPEG Lossless slices from a real Orthanc', () => {
     expect((e as Error).message).toContain('65535×512');
   });
 
-  test('corrupt coded data is an error or an image of the right size, never a crash or a hang', () => {
-    // the frame header and tables kept, the coded data after the scan header scrambled (the last two bytes, EOI, kept)
-    const scrambled = withImage(compressed.get(SV1)![0].data, (j) => {
-      let p = 2;
-      while (p + 4 < j.length && !(j[p] === 0xff && j[p + 1] === 0xda)) p += 2 + ((j[p + 2] << 8) | j[p + 3]);
-      for (let i = p + 2 + ((j[p + 2] << 8) | j[p + 3]); i < j.length - 2; i++) j[i] = (i * 7919) & 0xff;
+  test.each([SV1, JPEG_LS, J2K])('%s: corrupt coded data is an error or an image of the right size, never a crash or a hang', (syntax) => {
+    // the headers kept (they lie in the first few hundred bytes), the second half of the coded data scrambled, its end marker kept
+    const file = compressed.get(syntax)![0].data;
+    const scrambled = withImage(file, (j) => {
+      for (let i = j.length >> 1; i < j.length - 2; i++) j[i] = (i * 7919) & 0xff;
       return j;
     });
     const e = decodeError(scrambled);
     const outcome = e ?? decodeInstance(scrambled, 'scrambled');
     const whole = (d: unknown): boolean => (d as { kind?: string }).kind === 'image' && (d as { frames: Array<{ pixels: { data: { length: number } } }> }).frames[0].pixels.data.length === 512 * 512;
     expect(outcome instanceof SeriesError || whole(outcome)).toBe(true);
+    // and the codec still decodes the next frame
+    expect(whole(decodeInstance(file, 'next'))).toBe(true);
   }, 20_000);
 });
+
+/** A slice's stored values encoded losslessly as a JPEG 2000 codestream by OpenJPEG (its full build, which has the encoder). */
+function j2kEncoded(slice: Uint8Array): Uint8Array {
+  const d = decodeInstance(slice, 'plain');
+  if (d.kind !== 'image') throw new Error('not an image');
+  const px = d.frames[0].pixels;
+  const mod = wasmCodec<Record<string, unknown>>('@cornerstonejs/codec-openjpeg', 'full');
+  const Encoder = mod.J2KEncoder as new () => { getDecodedBuffer(info: object): Uint8Array; encode(): void; getEncodedBuffer(): Uint8Array; delete(): void };
+  const e = new Encoder();
+  try {
+    e.getDecodedBuffer({ width: 512, height: 512, bitsPerSample: 16, componentCount: 1, isSigned: px.signed, isUsingColorTransform: false }).set(new Uint8Array(px.data.buffer, px.data.byteOffset, px.data.byteLength));
+    e.encode();
+    return e.getEncodedBuffer().slice();
+  } finally {
+    e.delete();
+  }
+}

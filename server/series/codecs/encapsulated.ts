@@ -5,7 +5,7 @@
  * without one, a single frame is every fragment, and several frames are one fragment each, or split where a
  * fragment opens a JPEG image (its SOI marker).
  */
-import { MalformedDicomError } from './errors';
+import { MalformedDicomError } from '../errors';
 
 const ITEM = 0xfffee000;
 const SEQUENCE_DELIMITER = 0xfffee0dd;
