@@ -3,7 +3,8 @@
  * and JPEG-LS, and slices encoded to JPEG 2000 with OpenJPEG, load to exactly the stored values and HU of the
  * uncompressed originals; the frames of encapsulated pixel data are found from the offset table, one fragment
  * each, or the JPEG images' start markers; and a compressed frame that is cut off, corrupt or not the image the
- * header describes is a clear error (no crash, no hang, nothing allocated from the frame's own header).
+ * header describes is a clear error (no crash, no hang, nothing allocated from the frame's own header), and so is
+ * one with random bytes changed.
  */
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
 import { encapsulatedFrames } from '../../../server/series/codecs/encapsulated';
@@ -177,6 +178,23 @@ describe('compressed slices', () => {
     // and the codec still decodes the next frame
     expect(whole(decodeInstance(file, 'next'))).toBe(true);
   }, 20_000);
+
+  test.each([SV1, JPEG_LS, J2K])('%s: frames with random bytes changed, mostly in their headers, end in an image or a clear error', (syntax) => {
+    const file = compressed.get(syntax)![0].data;
+    let seed = 12345;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+    const outcomes = new Set<string>();
+    for (let k = 0; k < 40; k++) {
+      const edited = withImage(file, (j) => {
+        for (let q = 1 + Math.floor(random() * 8); q > 0; q--) j[Math.floor(random() * (random() < 0.7 ? 400 : j.length))] = Math.floor(random() * 256);
+        return j;
+      });
+      const e = decodeError(edited);
+      outcomes.add(e === undefined ? 'image' : e instanceof SeriesError ? 'error' : `unexpected ${String(e)}`);
+    }
+    expect([...outcomes].filter((o) => o !== 'image' && o !== 'error')).toEqual([]);
+    expect(outcomes.has('error')).toBe(true);
+  }, 60_000);
 });
 
 /** A slice's stored values encoded losslessly as a JPEG 2000 codestream by OpenJPEG (its full build, which has the encoder). */
