@@ -3,6 +3,7 @@ import type { FrameDecoder } from './frame';
 import { decodeJpeg2000 } from './jpeg2000';
 import { decodeJpegLossless } from './jpeg-lossless';
 import { decodeJpegLs } from './jpeg-ls';
+import { decodeRle } from './rle';
 
 const DECODERS: Record<string, FrameDecoder> = {
   '1.2.840.10008.1.2.4.57': decodeJpegLossless, // JPEG Lossless, Process 14
@@ -11,6 +12,7 @@ const DECODERS: Record<string, FrameDecoder> = {
   '1.2.840.10008.1.2.4.81': decodeJpegLs, // JPEG-LS near-lossless
   '1.2.840.10008.1.2.4.90': decodeJpeg2000, // JPEG 2000 lossless
   '1.2.840.10008.1.2.4.91': decodeJpeg2000, // JPEG 2000
+  '1.2.840.10008.1.2.5': decodeRle, // RLE Lossless
 };
 
 export function frameDecoderFor(transferSyntaxUID: string): FrameDecoder | undefined {

@@ -1,21 +1,27 @@
 /**
  * Compressed CT (server/series/codecs): slices a real Orthanc transcodes to JPEG Lossless (Process 14 and its SV1)
- * and JPEG-LS, and slices encoded to JPEG 2000 with OpenJPEG, load to exactly the stored values and HU of the
+ * and JPEG-LS, slices DCMTK's dcmcrle encodes to RLE Lossless and slices OpenJPEG encodes to JPEG 2000 load to
+ * exactly the stored values and HU of the
  * uncompressed originals; the frames of encapsulated pixel data are found from the offset table, one fragment
  * each, or the JPEG images' start markers; and a compressed frame that is cut off, corrupt or not the image the
  * header describes is a clear error (no crash, no hang, nothing allocated from the frame's own header), and so is
  * one with random bytes changed.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { loadSeriesFromBuffers, type NamedBuffer } from '../../../server/series/load';
 import { encapsulatedFrames } from '../../../server/series/codecs/encapsulated';
 import { decodeInstance } from '../../../server/series/decode';
-import { MalformedDicomError, SeriesError, TruncatedPixelDataError } from '../../../server/series/errors';
+import { MalformedDicomError, SeriesError, TruncatedPixelDataError, UnsupportedPixelFormatError } from '../../../server/series/errors';
+import { decodeRle } from '../../../server/series/codecs/rle';
 import { scanPart10 } from '../../../server/series/part10';
 import { wasmCodec } from '../../../server/series/codecs/wasm';
 import { startOrthanc, type OrthancHandle } from '../../support/orthanc';
 import { readSlice } from './fixtures';
 
-const SV1 = '1.2.840.10008.1.2.4.70', PROCESS_14 = '1.2.840.10008.1.2.4.57', JPEG_LS = '1.2.840.10008.1.2.4.80', J2K = '1.2.840.10008.1.2.4.90';
+const SV1 = '1.2.840.10008.1.2.4.70', PROCESS_14 = '1.2.840.10008.1.2.4.57', JPEG_LS = '1.2.840.10008.1.2.4.80', J2K = '1.2.840.10008.1.2.4.90', RLE = '1.2.840.10008.1.2.5';
 /** What Orthanc (1.10) transcodes to; JPEG 2000 it does not. */
 const BY_ORTHANC = [SV1, PROCESS_14, JPEG_LS];
 // slice 41's last pixel is coded next to the end-of-image marker (a decoder that reads the marker early loses it)
@@ -54,6 +60,35 @@ describe('the frames of encapsulated pixel data', () => {
   });
 });
 
+describe('RLE Lossless frames', () => {
+  /** A frame of `segments` segments, each the given PackBits bytes, after the 64-byte header of their offsets. */
+  const frame = (segments: number[][], count = segments.length): Uint8Array => {
+    const header = new Uint8Array(64);
+    const view = new DataView(header.buffer);
+    view.setUint32(0, count, true);
+    let at = 64;
+    segments.forEach((seg, k) => { view.setUint32(4 + 4 * k, at, true); at += seg.length; });
+    return Uint8Array.from([...header, ...segments.flat()]);
+  };
+
+  test('literal runs and repeats, and the two bytes of a 16-bit sample from two segments, most significant first', () => {
+    expect([...decodeRle(frame([[0x03, 1, 2, 3, 4]]), 2, 2, 8)]).toEqual([1, 2, 3, 4]);
+    expect([...decodeRle(frame([[0xfd, 7]]), 2, 2, 8)]).toEqual([7, 7, 7, 7]);
+    // 0x80 is no operation; what follows the image's bytes is padding
+    expect([...decodeRle(frame([[0x80, 0x01, 1, 2, 0xff, 3, 9, 9]]), 2, 2, 8)]).toEqual([1, 2, 3, 3]);
+    expect([...decodeRle(frame([[0xfd, 0x01], [0x03, 2, 3, 4, 5]]), 2, 2, 16)]).toEqual([0x102, 0x103, 0x104, 0x105]);
+  });
+
+  test('a segment that does not fill the image, offsets out of range or a segment count the pixels do not have are errors', () => {
+    expect(() => decodeRle(frame([[0x01, 5, 6]]), 2, 2, 8)).toThrow(TruncatedPixelDataError);
+    const broken = frame([[0x03, 1, 2, 3, 4]]);
+    new DataView(broken.buffer).setUint32(4, 1000, true);
+    expect(() => decodeRle(broken, 2, 2, 8)).toThrow(MalformedDicomError);
+    expect(() => decodeRle(frame([[0x03, 1, 2, 3, 4]], 3), 2, 2, 16)).toThrow(UnsupportedPixelFormatError);
+    expect(() => decodeRle(new Uint8Array(10), 2, 2, 8)).toThrow(TruncatedPixelDataError);
+  });
+});
+
 describe('compressed slices', () => {
   let orthanc: OrthancHandle;
   const originals: NamedBuffer[] = [];
@@ -61,10 +96,15 @@ describe('compressed slices', () => {
 
   beforeAll(async () => {
     orthanc = await startOrthanc();
-    for (const syntax of [...BY_ORTHANC, J2K]) compressed.set(syntax, []);
+    for (const syntax of [...BY_ORTHANC, J2K, RLE]) compressed.set(syntax, []);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rle-'));
     for (const n of SLICES) {
       const data = readSlice(n);
       originals.push({ name: `${n}.dcm`, data });
+      // RLE Lossless: DCMTK's encoder (Debian's dcmtk), Orthanc 1.10 not writing it
+      writeFileSync(path.join(dir, 'in.dcm'), data);
+      execFileSync('dcmcrle', [path.join(dir, 'in.dcm'), path.join(dir, 'rle.dcm')]);
+      compressed.get(RLE)!.push({ name: `${n}.dcm`, data: new Uint8Array(readFileSync(path.join(dir, 'rle.dcm'))) });
       const { ID } = await orthanc.upload(data);
       for (const syntax of BY_ORTHANC) {
         const res = await fetch(`${orthanc.url}/instances/${ID}/modify`, { method: 'POST', body: JSON.stringify({ Transcode: syntax, Force: true, Keep: ['SOPInstanceUID'] }) });
@@ -83,7 +123,7 @@ describe('compressed slices', () => {
   }, 60_000);
   afterAll(async () => orthanc?.stop());
 
-  test.each([...BY_ORTHANC, J2K])('%s loads to exactly the stored values and HU of the uncompressed slices', (syntax) => {
+  test.each([...BY_ORTHANC, J2K, RLE])('%s loads to exactly the stored values and HU of the uncompressed slices', (syntax) => {
     const files = compressed.get(syntax)!;
     expect(scanPart10(files[0].data).transferSyntaxUID).toBe(syntax);
     expect(scanPart10(files[0].data).pixelData?.encapsulated).toBe(true);
@@ -135,7 +175,7 @@ describe('compressed slices', () => {
     expect(values(withImage(file, (j) => Uint8Array.from([...j, 0x95])))).toEqual(original);
   });
 
-  test.each([JPEG_LS, J2K])('a %s image cut off halfway is an error', (syntax) => {
+  test.each([JPEG_LS, J2K, RLE])('a %s image cut off halfway is an error', (syntax) => {
     const e = decodeError(withImage(compressed.get(syntax)![0].data, (j) => j.subarray(0, j.length >> 1)));
     expect(e).toBeInstanceOf(SeriesError);
     expect((e as SeriesError).httpStatus).toBe(422);
@@ -164,7 +204,7 @@ describe('compressed slices', () => {
     expect((e as Error).message).toContain('65535×512');
   });
 
-  test.each([SV1, JPEG_LS, J2K])('%s: corrupt coded data is an error or an image of the right size, never a crash or a hang', (syntax) => {
+  test.each([SV1, JPEG_LS, J2K, RLE])('%s: corrupt coded data is an error or an image of the right size, never a crash or a hang', (syntax) => {
     // the headers kept (they lie in the first few hundred bytes), the second half of the coded data scrambled, its end marker kept
     const file = compressed.get(syntax)![0].data;
     const scrambled = withImage(file, (j) => {
@@ -179,7 +219,7 @@ describe('compressed slices', () => {
     expect(whole(decodeInstance(file, 'next'))).toBe(true);
   }, 20_000);
 
-  test.each([SV1, JPEG_LS, J2K])('%s: frames with random bytes changed, mostly in their headers, end in an image or a clear error', (syntax) => {
+  test.each([SV1, JPEG_LS, J2K, RLE])('%s: frames with random bytes changed, mostly in their headers, end in an image or a clear error', (syntax) => {
     const file = compressed.get(syntax)![0].data;
     let seed = 12345;
     const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;

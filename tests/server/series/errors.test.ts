@@ -162,7 +162,7 @@ describe('unsupported transfer syntax', () => {
   test.each([
     ['1.2.840.10008.1.2.4.50', 'JPEG Baseline'],
     ['1.2.840.10008.1.2.4.201', 'High-Throughput JPEG 2000'],
-    ['1.2.840.10008.1.2.5', 'RLE Lossless'],
+    ['1.2.840.10008.1.2.4.51', 'JPEG Extended'],
     ['1.2.840.10008.1.2.1.99', 'Deflated'],
     ['1.2.3.4.5', 'unknown transfer syntax'],
   ])('%s is refused with its name (%s)', (uid, name) => {
