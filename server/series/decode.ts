@@ -158,7 +158,7 @@ function decode(data: Uint8Array, budget: DecodeBudget): DecodedInstance {
     if (kind === 'directory') return { kind };
     if (kind === 'non-image') return { kind, sopClassUID: metaClass };
     throw new UnsupportedTransferSyntaxError(
-      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed, JPEG Lossless, JPEG-LS and JPEG 2000 images can be read; ` +
+      `Unsupported transfer syntax ${printableUid(ts)} (${transferSyntaxName(ts)}): only uncompressed, JPEG Lossless, JPEG-LS, JPEG 2000 and RLE images can be read; ` +
         'ask the archive for Explicit VR Little Endian.',
       ts,
     );
