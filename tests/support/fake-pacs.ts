@@ -1,18 +1,22 @@
 /**
  * A DICOMweb server that misbehaves on request, on a loopback port: it answers WADO-RS series
  * requests with a multipart body of real files ('ok'), or sends the headers and part of the body
- * and then goes silent ('stall'), or never answers at all ('hang'). Counts the requests it got.
+ * and then goes silent ('stall'), or never answers at all ('hang'), or answers 406 unless asked for
+ * the files as they are stored ('stored-only': a PACS that cannot convert them). Counts the requests it
+ * got, and keeps their Accept headers.
  */
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type PacsMode = 'ok' | 'stall' | 'hang';
+export type PacsMode = 'ok' | 'stall' | 'hang' | 'stored-only';
 
 export interface FakePacs {
   root: string;
   mode: PacsMode;
   /** Series requests received so far. */
   requests: number;
+  /** Their Accept headers, in order. */
+  readonly accepts: string[];
   /** Responses not finished (stalled or hanging). */
   readonly open: number;
   close(): Promise<void>;
@@ -26,11 +30,17 @@ export async function startFakePacs(files: Uint8Array[], mode: PacsMode = 'ok'):
   const body = Buffer.concat([...parts, Buffer.from(`--${boundary}--\r\n`)]);
   const pending = new Set<ServerResponse>();
   const state = { mode, requests: 0 };
+  const accepts: string[] = [];
   const server: Server = createServer((req, res) => {
     state.requests++;
     pending.add(res);
     res.on('close', () => pending.delete(res));
+    accepts.push(req.headers.accept ?? '');
     if (state.mode === 'hang') return;
+    if (state.mode === 'stored-only' && !/transfer-syntax=\*/.test(req.headers.accept ?? '')) {
+      res.writeHead(406).end();
+      return;
+    }
     res.writeHead(200, { 'content-type': `multipart/related; type="application/dicom"; boundary=${boundary}` });
     if (state.mode === 'stall') {
       // One and a half instances, then silence.
@@ -52,6 +62,7 @@ export async function startFakePacs(files: Uint8Array[], mode: PacsMode = 'ok'):
     get requests() {
       return state.requests;
     },
+    accepts,
     set requests(n: number) {
       state.requests = n;
     },

@@ -1,8 +1,10 @@
 /**
  * Fetch one series from a PACS by DICOMweb: a single WADO-RS series request asking for explicit VR
- * little endian, the multipart answer parsed as it streams in, only the SOP instances the viewer
- * shows kept. PACS failures become typed errors: refused/failed → 502, slow → 504 (no headers in
- * time, a silence in the body, or past the overall deadline), 401/403 as sent.
+ * little endian (once more for the syntax it is stored in, where the PACS answers 406 because it cannot
+ * convert: the loader decodes the compressed ones, server/series/codecs), the multipart answer parsed as it
+ * streams in, only the SOP instances the viewer shows kept. PACS failures become typed errors:
+ * refused/failed → 502, slow → 504 (no headers in time, a silence in the body, or past the overall deadline),
+ * 401/403 as sent.
  */
 import { clientClosed, SourceError } from './errors';
 import type { Limiter } from './limiter';
@@ -11,6 +13,8 @@ import { mediaStorageSopInstanceUid } from './sop-uid';
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const WADO_SERIES_ACCEPT = `multipart/related; type="application/dicom"; transfer-syntax=${EXPLICIT_VR_LITTLE_ENDIAN}`;
+/** What is asked for after a 406: the instances as the PACS holds them. */
+export const WADO_SERIES_ACCEPT_STORED = 'multipart/related; type="application/dicom"; transfer-syntax=*';
 
 export interface SeriesFile {
   name: string;
@@ -93,22 +97,28 @@ async function fetchOnce(opts: DicomwebFetchOptions): Promise<SeriesFile[]> {
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
 
   try {
-    const headers: Record<string, string> = { accept: WADO_SERIES_ACCEPT };
-    if (opts.authorization) headers.authorization = opts.authorization;
-    let res: Response;
-    try {
-      res = await Promise.race([
-        doFetch(seriesUrl(opts.wadoRoot, opts.studyInstanceUID, opts.seriesInstanceUID), {
-          headers,
-          signal: controller.signal,
-          redirect: 'error',
-        }),
-        haltedP,
-      ]);
-    } catch (err) {
-      if (halted) throw halted;
-      if (err instanceof SourceError) throw err;
-      throw new SourceError(502, 'pacs_unreachable', 'the PACS could not be reached');
+    const request = async (accept: string): Promise<Response> => {
+      const headers: Record<string, string> = { accept };
+      if (opts.authorization) headers.authorization = opts.authorization;
+      try {
+        return await Promise.race([
+          doFetch(seriesUrl(opts.wadoRoot, opts.studyInstanceUID, opts.seriesInstanceUID), {
+            headers,
+            signal: controller.signal,
+            redirect: 'error',
+          }),
+          haltedP,
+        ]);
+      } catch (err) {
+        if (halted) throw halted;
+        if (err instanceof SourceError) throw err;
+        throw new SourceError(502, 'pacs_unreachable', 'the PACS could not be reached');
+      }
+    };
+    let res = await request(WADO_SERIES_ACCEPT);
+    if (res.status === 406) {
+      await res.body?.cancel().catch(() => undefined);
+      res = await request(WADO_SERIES_ACCEPT_STORED);
     }
     clearTimeout(connectTimer);
     if (!res.ok) {

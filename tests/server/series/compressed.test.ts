@@ -18,6 +18,10 @@ import { MalformedDicomError, SeriesError, TruncatedPixelDataError, UnsupportedP
 import { decodeRle } from '../../../server/series/codecs/rle';
 import { scanPart10 } from '../../../server/series/part10';
 import { wasmCodec } from '../../../server/series/codecs/wasm';
+import { fetchDicomwebSeries, WADO_SERIES_ACCEPT, WADO_SERIES_ACCEPT_STORED } from '../../../server/series/sources/dicomweb';
+import { Limiter } from '../../../server/series/sources/limiter';
+import { mediaStorageSopInstanceUid } from '../../../server/series/sources/sop-uid';
+import { startFakePacs } from '../../support/fake-pacs';
 import { startOrthanc, type OrthancHandle } from '../../support/orthanc';
 import { readSlice } from './fixtures';
 
@@ -159,6 +163,23 @@ describe('compressed slices', () => {
     }
     return undefined;
   };
+
+  test('a PACS that cannot convert the instances answers 406; they are asked for as stored, and decoded', async () => {
+    const files = compressed.get(RLE)!;
+    const pacs = await startFakePacs(files.map((f) => f.data), 'stored-only');
+    try {
+      const fetched = await fetchDicomwebSeries({
+        wadoRoot: pacs.root, studyInstanceUID: '1.2.3', seriesInstanceUID: '1.2.3.4',
+        sopInstanceUIDs: files.map((f) => mediaStorageSopInstanceUid(f.data) as string),
+        connectTimeoutMs: 10_000, readTimeoutMs: 10_000, maxBytes: 2 ** 30, limiter: new Limiter(1),
+      });
+      expect(pacs.accepts).toEqual([WADO_SERIES_ACCEPT, WADO_SERIES_ACCEPT_STORED]);
+      const plain = loadSeriesFromBuffers(originals).volume, rle = loadSeriesFromBuffers(fetched).volume;
+      expect(Buffer.from(rle.hu.buffer, rle.hu.byteOffset, rle.hu.byteLength).equals(Buffer.from(plain.hu.buffer, plain.hu.byteOffset, plain.hu.byteLength))).toBe(true);
+    } finally {
+      await pacs.close();
+    }
+  });
 
   test('the image re-wrapped as it is, or padded after its end marker, decodes to the same values', () => {
     // slice 41, whose last pixel is coded next to the end marker
