@@ -353,6 +353,7 @@ export function buildFinding(draft: Draft, index: number): Finding {
     else if (imp.kind === 'texture' && !textures.includes(imp.value as Texture)) applied = Boolean(textures.push(imp.value as Texture));
     else if (imp.kind === 'position' && !positions.includes(imp.value)) applied = Boolean(positions.push(imp.value));
     else if (imp.kind === 'count' && multiple === undefined) { multiple = imp.value === 'multiple'; applied = true; }
+    else if (imp.kind === 'size-word' && !sizeWord) applied = Boolean((sizeWord = imp.value as SizeWord));
     if (applied) raw.push({ kind: imp.kind, value: imp.value, span: imp.span, implied: true });
   }
   // "upper lobe" becomes a lobe once the side is known, else stays a coarse position.

@@ -123,8 +123,10 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'type', value: 'bronchiectasis', plural: true, phrases: ['bronchiectasis', 'bronchiectases', 'bronchiectatic change'] },
   {
     kind: 'type', value: 'lymph node', plural: true,
-    phrases: ['lymph node', 'node', 'lymphadenopathy', 'adenopathy', 'LN'],
+    phrases: ['lymph node', 'node', 'LN'],
   },
+  // "subcarinal lymphadenopathy" is what "隆突下淋巴结肿大" says: enlarged nodes
+  { kind: 'type', value: 'lymph node', plural: true, phrases: ['lymphadenopathy', 'adenopathy'], implies: [{ kind: 'size-word', value: 'large' }] },
   {
     kind: 'type', value: 'pleural thickening', plural: true,
     phrases: ['pleural thickening', 'thickened pleura', 'thickening of the pleura', 'pleural plaque'],

@@ -17,7 +17,8 @@ const QUERIES: Case[] = [
   {
     text: 'subcarinal lymphadenopathy',
     lang: 'en',
-    findings: [F({ type: 'lymph node', anatomy: { station: '7', level: 'carina', ...MED } })],
+    // lymphadenopathy is enlarged nodes, as 淋巴结肿大 says (implied: no word of its own says large)
+    findings: [F({ type: 'lymph node', anatomy: { station: '7', level: 'carina', ...MED }, sizeWord: 'large' })],
     terms: [T('station', '7', 'subcarinal'), T('type', 'lymph node', 'lymphadenopathy')],
   },
   {
@@ -59,7 +60,7 @@ const QUERIES: Case[] = [
   {
     text: 'mediastinal lymphadenopathy',
     lang: 'en',
-    findings: [F({ type: 'lymph node', anatomy: { ...MED } })],
+    findings: [F({ type: 'lymph node', anatomy: { ...MED }, sizeWord: 'large' })],
     terms: [T('organ', 'mediastinum', 'mediastinal'), T('type', 'lymph node', 'lymphadenopathy')],
   },
   {
@@ -218,6 +219,17 @@ describe('parseQuery: lymph node stations, amounts and emphysema patterns', () =
     const term = f.terms.find((t) => t.kind === 'station' && !t.implied);
     expect(term && text.slice(term.span.start, term.span.end).toLowerCase()).toBe(word.toLowerCase());
     expect(q.unknown).toEqual([]);
+  });
+
+  it('reads "lymphadenopathy" as enlarged nodes, as the Chinese says it, unless a word sizes them otherwise', () => {
+    const finding = (text: string) => {
+      const { type, anatomy, sizeWord } = parseQuery(text).findings[0];
+      return { type, anatomy, sizeWord };
+    };
+    expect(finding('subcarinal lymphadenopathy')).toEqual(finding('隆突下淋巴结肿大'));
+    expect(finding('mediastinal lymphadenopathy')).toEqual(finding('纵隔淋巴结肿大'));
+    expect(finding('small mediastinal adenopathy').sizeWord).toBe('small');
+    expect(finding('subcarinal lymph node').sizeWord).toBeUndefined();
   });
 
   it('keeps the level the AP window and the subcarinal space name for lung lesions', () => {
