@@ -243,16 +243,18 @@ function decodeImage(
   const needed = frameLength * frameCount * bytesPerPixel;
   // Native pixel data is exactly what the header describes, or one byte more to make an odd length even (PS3.5
   // 8.1.1); compressed frames are checked against the header one by one, before each is decoded.
-  if (!syntax.codec && valueLength < needed) {
-    throw new TruncatedPixelDataError(
-      `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
-    );
-  }
-  if (!syntax.codec && valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
-    throw new PixelDataLengthError(
-      `Pixel data does not match the header: ${valueLength} bytes where ${rows}×${columns}×${frameCount} frames ` +
-        `of ${bitsAllocated} bits need ${needed}.`,
-    );
+  if (!syntax.codec) {
+    if (valueLength < needed) {
+      throw new TruncatedPixelDataError(
+        `Truncated DICOM: pixel data holds ${valueLength} bytes, ${rows}×${columns}×${frameCount} frames need ${needed}.`,
+      );
+    }
+    if (valueLength > needed && !(needed % 2 === 1 && valueLength === needed + 1)) {
+      throw new PixelDataLengthError(
+        `Pixel data does not match the header: ${valueLength} bytes where ${rows}×${columns}×${frameCount} frames ` +
+          `of ${bitsAllocated} bits need ${needed}.`,
+      );
+    }
   }
   used.frames += frameCount;
   used.voxels += frameLength * frameCount;
@@ -371,11 +373,16 @@ function pixelArray(
 /** The frames' compressed images decoded into one array of stored values, read signed where the pixels are. */
 function decodedFrames(codec: FrameDecoder, images: Uint8Array[], rows: number, columns: number, bitsAllocated: number, signed: boolean): RawPixelArray {
   const frameLength = rows * columns;
-  const all = bitsAllocated === 8 ? new Uint8Array(frameLength * images.length) : new Uint16Array(frameLength * images.length);
-  images.forEach((image, f) => all.set(codec(image, rows, columns, bitsAllocated), f * frameLength));
+  let all: Uint8Array | Uint16Array;
+  // one frame (a slice an instance): the codec's own array, not a copy of it
+  if (images.length === 1) all = codec(images[0], rows, columns, bitsAllocated);
+  else {
+    all = bitsAllocated === 8 ? new Uint8Array(frameLength * images.length) : new Uint16Array(frameLength * images.length);
+    for (const [f, image] of images.entries()) all.set(codec(image, rows, columns, bitsAllocated), f * frameLength);
+  }
   // the images hold the stored bit patterns: signed pixels are the same bits read as two's complement
   if (!signed) return all;
-  return all instanceof Uint8Array ? new Int8Array(all.buffer) : new Int16Array(all.buffer);
+  return all instanceof Uint8Array ? new Int8Array(all.buffer, all.byteOffset, all.length) : new Int16Array(all.buffer, all.byteOffset, all.length);
 }
 
 /** PixelPaddingValue (and range limit) as stored values; dcmjs may read them unsigned when the VR says US. */
