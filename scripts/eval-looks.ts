@@ -8,7 +8,7 @@ import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -19,6 +19,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
+  if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
   if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
   const volume = augment(v, look);
   if (look === 'noise') return { case: { ...c, name: `${c.name}+${look}` }, volume };
@@ -177,4 +178,33 @@ function sharpened(v: Volume): Float32Array {
       }
   }
   return out;
+}
+
+/**
+ * A scan that does not cover the whole chest: the top quarter of the slices gone (the neck and the lung
+ * apices: a scan of the abdomen and lower chest) or the bottom quarter (the upper abdomen and the lung
+ * bases). A lesion keeps the slices left of it; one with none left loses its queries.
+ */
+function shortened(c: EvalCase, v: Volume, look: 'noapex' | 'nobase'): { case: EvalCase; volume: Volume } {
+  const head = v.positions[v.slices - 1][2] > v.positions[0][2] ? v.slices - 1 : 0;
+  const cut = Math.round(v.slices / 4);
+  // slices [from, to) stay: the quarter at the head end goes for noapex, the one at the feet end for nobase
+  const cutHead = look === 'noapex';
+  const from = (head === 0) === cutHead ? cut : 0;
+  const to = from === 0 ? v.slices - cut : v.slices;
+  const volume = sliceRange(v, from, to);
+  const kept = new Set(volume.sopInstanceUIDs);
+  const lesions = carried(c, (u) => (kept.has(u) ? [u] : []));
+  for (const [id, l] of lesions) if (!l.sop_instance_uids.length) lesions.delete(id);
+  const queries = c.queries.filter((q) => q.lesion === null || lesions.has(q.lesion));
+  return { case: { ...c, name: `${c.name}+${look}`, lesions, queries }, volume };
+}
+
+/** The slices [from, to) of a volume, as a series of only those would be. */
+export function sliceRange(v: Volume, from: number, to: number): Volume {
+  const plane = v.rows * v.columns;
+  return {
+    ...v, slices: to - from, hu: v.hu.slice(from * plane, to * plane),
+    positions: v.positions.slice(from, to), sopInstanceUIDs: v.sopInstanceUIDs.slice(from, to), frames: v.frames.slice(from, to),
+  };
 }

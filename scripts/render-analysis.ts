@@ -1,7 +1,7 @@
 /**
  * `npm run -s render -- (--case <dir> | --dicom-dir <dir>) [--out <dir>] [--from N] [--to N] [--every N]
- *  [--crop x0,y0,x1,y1] [--tile px] [--window level,width] [--findings]`: draws what the analysis sees over the slices of
- * a series, as one PNG montage: lung fields (right blue, left green, what bulges into them orange), airway
+ *  [--crop x0,y0,x1,y1] [--tile px] [--window level,width] [--findings] [--look L]`: draws what the analysis sees over the slices of
+ * a series (with --case, as one of `eval --looks` shows it), as one PNG montage: lung fields (right blue, left green, what bulges into them orange), airway
  * yellow, candidates orange (brighter = more likely a lesion), hila magenta, ground-truth boxes red.
  * Prints the candidates most likely to be lesions, with their measurements. `--findings` also draws a PNG per
  * chest-finding type (lymph nodes, effusion, pneumothorax, emphysema, consolidation, ...: render-findings.ts).
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { analyseVolume } from '../server/rerank/pipeline';
 import { loadSeriesFromDir } from '../server/series/load';
 import { readCase } from './eval-cases';
+import { caseLook, LOOKS, type Look } from './eval-looks';
 import { COLOURS, montage, renderTile, type Box, type Rgb, type Tile } from './render/overlay';
 import { renderFindings } from './render-findings';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
@@ -23,12 +24,15 @@ const numbers = (s: string | undefined, n: number, what: string): number[] | und
 };
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['case', 'dicom-dir', 'out', 'every', 'from', 'to', 'tile', 'window', 'crop'], ['findings']);
+  const args = parseArgs(process.argv.slice(2), ['case', 'dicom-dir', 'out', 'every', 'from', 'to', 'tile', 'window', 'crop', 'look'], ['findings']);
   const caseDir = single(args, 'case');
-  const c = caseDir ? await readCase(caseDir) : undefined;
-  const seriesDir = c?.seriesDir ?? single(args, 'dicom-dir');
+  const look = single(args, 'look');
+  if (look !== undefined && (!caseDir || !LOOKS.includes(look as Look))) throw new UsageError(`--look (with --case) takes ${LOOKS.join(', ')}`);
+  const read = caseDir ? await readCase(caseDir) : undefined;
+  const seriesDir = read?.seriesDir ?? single(args, 'dicom-dir');
   if (!seriesDir) throw new UsageError('--case <dir> or --dicom-dir <dir>');
-  const { volume: v } = await loadSeriesFromDir(seriesDir);
+  const { volume: loaded } = await loadSeriesFromDir(seriesDir);
+  const { case: c, volume: v } = read && look ? caseLook(read, loaded, look as Look) : { case: read, volume: loaded };
   const a = analyseVolume(v);
   const truth = new Map<number, Box[]>();
   for (const l of c?.lesions.values() ?? []) {

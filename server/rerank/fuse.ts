@@ -738,6 +738,9 @@ export const LOW_DOSE =
  * Measured on the synthetic suite (`eval:synthetic -- --no-findings`): lesions of 5–8 mm found top-1
  * 32 of 66 times, those of 8 mm and more 198 of 208; on each development scan 5–8 mm is the weakest class.
  */
+export const PARTIAL_COVERAGE =
+  'the series starts below the lung apices or stops above the bases: where a lesion lies in the height of the lung (its zone, its lobe) is estimated from the carina';
+
 const SMALL_LESION_MM = 8;
 export const SMALL_LESION =
   'a nodule under about 8 mm is found less often than a larger one (about three times in five in testing, more rarely beside a vessel or a wall): if the best answer is not it, look through the others';
@@ -821,6 +824,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     if (describesSmallLesion(f)) caveats.push({ finding: i, code: 'small-lesion', reason: SMALL_LESION });
     const extent = kindFor(f.type) === 'emphysema' ? emphysemaExtentCaveat(a) : undefined;
     if (extent) caveats.push({ finding: i, code: 'emphysema-extent', reason: extent });
+    if ((a.levels.apex?.beyondScan || a.levels.base?.beyondScan) && statesHeight(f)) caveats.push({ finding: i, code: 'partial-coverage', reason: PARTIAL_COVERAGE });
     const groups = lesionEvidence(a, f, i, o);
     const scores = scoresOf(groups.map((g) => g.evidence), calibrationFor(f));
     const strongest = groups.reduce((m, g) => Math.max(m, g.evidence), 0);

@@ -136,9 +136,9 @@ export function joinAnalysis(volume: Volume, masks: LungMasks, lesions: LesionSt
   const levels: AnatomicalLevels = {};
   // levels are heights along the patient's z: only meaningful when the slices are (near) axial
   const axial = Math.abs(volume.normal[2]) >= 0.8;
-  const { apexZ, baseZ, carinaZ } = axial ? masks.levels : {};
-  if (apexZ !== undefined) levels.apex = { index: nearestSlice(zs, apexZ), z: apexZ };
-  if (baseZ !== undefined) levels.base = { index: nearestSlice(zs, baseZ), z: baseZ };
+  const { apexZ, baseZ, carinaZ, apexBeyondScan, baseBeyondScan } = axial ? masks.levels : {};
+  if (apexZ !== undefined) levels.apex = { index: nearestSlice(zs, apexZ), z: apexZ, ...(apexBeyondScan ? { beyondScan: true } : {}) };
+  if (baseZ !== undefined) levels.base = { index: nearestSlice(zs, baseZ), z: baseZ, ...(baseBeyondScan ? { beyondScan: true } : {}) };
   if (carinaZ !== undefined) levels.carina = { index: nearestSlice(zs, carinaZ), z: carinaZ };
   for (const side of ['right', 'left'] as const) {
     const h = masks.airway.hila[side];

@@ -22,6 +22,7 @@ export type ProblemKind =
   | 'smallLesion'
   | 'emphysemaExtent'
   | 'streakArtifact'
+  | 'partialCoverage'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -54,6 +55,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   smallLesion: 'err.smallLesion',
   emphysemaExtent: 'err.emphysemaExtent',
   streakArtifact: 'err.streakArtifact',
+  partialCoverage: 'err.partialCoverage',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -93,7 +95,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent', 'streak-artifact': 'streakArtifact' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent', 'streak-artifact': 'streakArtifact', 'partial-coverage': 'partialCoverage' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

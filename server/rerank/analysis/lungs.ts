@@ -47,17 +47,52 @@ export interface LungMasks {
   diaphragmZ: Float64Array;
   /** Median HU of the aerated lung: this scan's parenchyma, against which density is judged (-870 in a deep breath, -750 or more in expiration or a gated phase). */
   parenchymaHU: number;
-  /** Per side (index 1 = right, 2 = left): z range (mm) and y range (mm) of that lung. */
+  /** Per side (index 1 = right, 2 = left): z range (mm; an end the scan cuts off as Levels estimates it) and y range (mm) of that lung. */
   extent: Array<{ zMin: number; zMax: number; yMin: number; yMax: number; voxels: number } | null>;
   /** Per grid slice and side: [xMin, xMax, yMin, yMax] (patient mm) at offset (s * 3 + side) * 4; NaN when absent. */
   sliceExtent: Float64Array;
 }
 
 export interface Levels {
-  /** Patient z (mm, head is +z) of the highest and lowest lung voxel, and of the tracheal bifurcation. */
+  /**
+   * Patient z (mm, head is +z) of the lung apex and base: the highest and lowest lung voxel, or where the scan cuts
+   * the lungs off (lung on its first or last slice), where they would end (lungSpan; the flags below say so).
+   */
   apexZ?: number;
   baseZ?: number;
+  /** The tracheal bifurcation. */
   carinaZ?: number;
+  /** The scan starts below the apices (stops above the bases): apexZ (baseZ) is estimated, beyond its slices. */
+  apexBeyondScan?: boolean;
+  baseBeyondScan?: boolean;
+}
+
+/**
+ * Where the carina lies in the lungs' height, from the base (0) to the apex (1): at the fourth or fifth thoracic
+ * vertebra, the apices at the first and the posterior bases at the eleventh or twelfth (7 of 11 levels, 0.64). The
+ * three development scans measure 0.66, 0.66 and 0.69.
+ */
+const CARINA_HEIGHT_FRACTION = 0.65;
+/** An adult lung's height (mm) from apex to base, where neither end nor the carina is in the scan (190–265 on the development scans). */
+const TYPICAL_LUNG_HEIGHT_MM = 250;
+
+/**
+ * The lungs' apex and base heights (mm) from what the scan shows of them: `top` and `bottom`, their highest and
+ * lowest voxel, and whether the scan cuts them off there. A cut end is put where the carina's place in the height
+ * says (CARINA_HEIGHT_FRACTION), or a typical height away from the other end; never nearer than the lung seen.
+ */
+export function lungSpan(o: { top: number; bottom: number; apexCut: boolean; baseCut: boolean; carinaZ?: number }): { apexZ: number; baseZ: number } {
+  const { top, bottom, carinaZ } = o;
+  const f = CARINA_HEIGHT_FRACTION, h = TYPICAL_LUNG_HEIGHT_MM;
+  const carina = carinaZ !== undefined && carinaZ < top && carinaZ > bottom ? carinaZ : undefined;
+  let apexZ = top, baseZ = bottom;
+  if (o.apexCut && !o.baseCut) apexZ = carina !== undefined ? bottom + (carina - bottom) / f : bottom + h;
+  else if (o.baseCut && !o.apexCut) baseZ = carina !== undefined ? top - (top - carina) / (1 - f) : top - h;
+  else if (o.apexCut && o.baseCut && carina !== undefined) {
+    apexZ = carina + (1 - f) * h;
+    baseZ = carina - f * h;
+  }
+  return { apexZ: Math.max(top, apexZ), baseZ: Math.min(bottom, baseZ) };
 }
 
 function sliceZ(g: Grid, s: number): number {
@@ -266,8 +301,19 @@ export function segmentLungs(g: Grid): LungMasks {
   }
   const ex = extent.filter((e): e is NonNullable<typeof e> => !!e);
   if (ex.length) {
-    levels.apexZ = Math.max(...ex.map((e) => e.zMax));
-    levels.baseZ = Math.min(...ex.map((e) => e.zMin));
+    // a lung on the scan's first or last slice goes on beyond it: its end is estimated, and so is each lung's height
+    const zs = g.origin.map((o) => o[2]);
+    const headZ = Math.max(...zs), feetZ = Math.min(...zs);
+    const top = Math.max(...ex.map((e) => e.zMax)), bottom = Math.min(...ex.map((e) => e.zMin));
+    const span = lungSpan({ top, bottom, apexCut: top >= headZ, baseCut: bottom <= feetZ, carinaZ: airway.carinaZ });
+    levels.apexZ = span.apexZ;
+    levels.baseZ = span.baseZ;
+    if (span.apexZ > top) levels.apexBeyondScan = true;
+    if (span.baseZ < bottom) levels.baseBeyondScan = true;
+    for (const e of ex) {
+      if (levels.apexBeyondScan && e.zMax >= headZ) e.zMax = span.apexZ;
+      if (levels.baseBeyondScan && e.zMin <= feetZ) e.zMin = span.baseZ;
+    }
   }
   return { body, aerated, lung, airway, midlineX, levels, extent, sliceExtent, diaphragmZ, parenchymaHU: parenchymaOf(g, aerated) };
 }

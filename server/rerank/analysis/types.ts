@@ -119,10 +119,13 @@ export interface Candidate {
 }
 
 export interface AnatomicalLevels {
-  /** Slice index (volume order) and patient z (mm) of each level, when the scan covers it. */
-  apex?: { index: number; z: number };
+  /**
+   * Slice index (volume order) and patient z (mm) of each level, when the scan covers it; a lung apex or base the
+   * scan cuts off is estimated (`beyondScan`: its z lies beyond the slices, its index is the end slice).
+   */
+  apex?: { index: number; z: number; beyondScan?: true };
   carina?: { index: number; z: number };
-  base?: { index: number; z: number };
+  base?: { index: number; z: number; beyondScan?: true };
   /** Each hilum: where its main bronchus divides, as a slice index and a patient position (mm). */
   hila?: Partial<Record<LungSide, { index: number; position: Vec3 }>>;
 }
