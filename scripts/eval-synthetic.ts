@@ -1,6 +1,6 @@
 /**
  * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]
- *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain] [--look noise|sharp|lowdose]`:
+ *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain] [--look noise|sharp|soft|lowdose]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
  * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
@@ -53,7 +53,7 @@ interface Trial {
 
 
 /** The looks of eval-looks.ts that change the pixels only (the geometry, and so each trial's truth, stays). */
-const PIXEL_LOOKS: Look[] = ['noise', 'sharp', 'lowdose'];
+const PIXEL_LOOKS: Look[] = ['noise', 'sharp', 'soft', 'lowdose'];
 
 interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean; look?: Look }
 
