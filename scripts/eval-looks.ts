@@ -4,7 +4,7 @@
  * thick, the patient lying prone, a field of view narrower than the chest, a low-dose scan's noise, or a scan that starts
  * below the lung apices or stops above the bases), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
-import { augment } from '../models/synthetic/augment';
+import { augment, sharpened, softened } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
@@ -16,7 +16,7 @@ type Box = [number, number, number, number];
 
 /** The case as `look` shows it: its volume, and its lesions on the slices that volume keeps. */
 export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; volume: Volume } {
-  if (look === 'soft') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: softened(v, SOFT_KERNEL_MM) } };
+  if (look === 'soft') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: softened(v) } };
   if (look === 'sharp') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: sharpened(v) } };
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
@@ -157,32 +157,6 @@ function thinned(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
 }
 
 /**
- * A lung (edge-enhancing) kernel's look: each slice unsharp-masked in-plane (1.5 × the difference from
- * a [1 2 1]² blur, about 1 pixel), which raises the noise and rings at the edges of vessels and walls.
- */
-function sharpened(v: Volume): Float32Array {
-  const { rows, columns } = v;
-  const plane = rows * columns;
-  const out = new Float32Array(v.hu.length);
-  const across = new Float32Array(plane);
-  for (let s = 0; s < v.slices; s++) {
-    const o = s * plane;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        const p = o + r * columns + c;
-        across[r * columns + c] = (v.hu[c > 0 ? p - 1 : p] + 2 * v.hu[p] + v.hu[c < columns - 1 ? p + 1 : p]) / 4;
-      }
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        const q = r * columns + c;
-        const blur = (across[r > 0 ? q - columns : q] + 2 * across[q] + across[r < rows - 1 ? q + columns : q]) / 4;
-        out[o + q] = v.hu[o + q] + 1.5 * (v.hu[o + q] - blur);
-      }
-  }
-  return out;
-}
-
-/**
  * A scan that does not cover the whole chest: the top quarter of the slices gone (the neck and the lung
  * apices: a scan of the abdomen and lower chest) or the bottom quarter (the upper abdomen and the lung
  * bases). A lesion keeps the slices left of it; one with none left loses its queries.
@@ -209,42 +183,4 @@ export function sliceRange(v: Volume, from: number, to: number): Volume {
     ...v, slices: to - from, hu: v.hu.slice(from * plane, to * plane),
     positions: v.positions.slice(from, to), sopInstanceUIDs: v.sopInstanceUIDs.slice(from, to), frames: v.frames.slice(from, to),
   };
-}
-
-/**
- * The in-plane blur (mm, one deviation) of a soft-tissue kernel's look: the pixel noise (noise.ts) falls to 0.33, 0.64 and
- * 0.45 of the development scans' (a standard, an unnamed and a lung kernel), about what a soft kernel does to a standard one.
- */
-const SOFT_KERNEL_MM = 0.5;
-
-/** A soft kernel's look: each slice blurred in-plane by a Gaussian of `sigmaMm` (separable, edges clamped). */
-function softened(v: Volume, sigmaMm: number): Float32Array {
-  const { rows, columns } = v;
-  const plane = rows * columns;
-  const weights = (spacing: number): Float64Array => {
-    const sigma = sigmaMm / spacing, k = Math.ceil(3 * sigma);
-    const w = Float64Array.from({ length: 2 * k + 1 }, (_, i) => Math.exp(-((i - k) ** 2) / (2 * sigma * sigma)));
-    const sum = w.reduce((a, b) => a + b, 0);
-    return w.map((x) => x / sum);
-  };
-  const wc = weights(v.pixelSpacing[1]), wr = weights(v.pixelSpacing[0]);
-  const kc = (wc.length - 1) / 2, kr = (wr.length - 1) / 2;
-  const out = new Float32Array(v.hu.length);
-  const across = new Float32Array(plane);
-  for (let s = 0; s < v.slices; s++) {
-    const o = s * plane;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        let sum = 0;
-        for (let t = -kc; t <= kc; t++) sum += wc[t + kc] * v.hu[o + r * columns + Math.min(columns - 1, Math.max(0, c + t))];
-        across[r * columns + c] = sum;
-      }
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        let sum = 0;
-        for (let t = -kr; t <= kr; t++) sum += wr[t + kr] * across[Math.min(rows - 1, Math.max(0, r + t)) * columns + c];
-        out[o + r * columns + c] = sum;
-      }
-  }
-  return out;
 }

@@ -1,12 +1,14 @@
 /**
- * Other looks of the same real scan, for more varied negatives: the same anatomy mirrored left to
- * right, with another noise and calibration, or with slices twice as thick. Each is a valid Volume
+ * Other looks of the same real scan, for more varied negatives and for the eval's looks: the same anatomy
+ * mirrored left to right, with another noise and calibration, with slices twice as thick, or on a sharp or
+ * a soft kernel. Each is a valid Volume
  * (geometry included), so the analysis sees it as it would see another scanner's series.
  */
 import type { Volume, Vec3 } from '../../server/series/volume';
 import { gauss, rng } from './lesion';
 
-export type Augmentation = 'mirror' | 'noise' | 'thick';
+export type Augmentation = 'mirror' | 'noise' | 'thick' | 'sharp' | 'soft';
+/** The looks make-candidates.ts adds negatives from (the likelihood's fit; a refit with the kernels too read the real lesions worse). */
 export const AUGMENTATIONS: Augmentation[] = ['mirror', 'noise', 'thick'];
 
 export function augment(v: Volume, kind: Augmentation, seed = 1): Volume {
@@ -34,6 +36,8 @@ export function augment(v: Volume, kind: Augmentation, seed = 1): Volume {
     order.forEach((src, dst) => out.set(hu.subarray(src * plane, (src + 1) * plane), dst * plane));
     return { ...v, hu: out, rowCosines, normal, positions: order.map((i) => positions[i]), sopInstanceUIDs: order.map((i) => v.sopInstanceUIDs[i]), frames: order.map((i) => v.frames[i]) };
   }
+  if (kind === 'sharp') return { ...v, hu: sharpened(v) };
+  if (kind === 'soft') return { ...v, hu: softened(v) };
   if (kind === 'noise') {
     const r = rng(seed);
     const offset = (r() - 0.5) * 40, sd = 10 + r() * 15;
@@ -52,4 +56,68 @@ export function augment(v: Volume, kind: Augmentation, seed = 1): Volume {
     return [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2];
   });
   return { ...v, slices: n, hu, positions, sliceSpacing: v.sliceSpacing * 2, sopInstanceUIDs: pick(v.sopInstanceUIDs), frames: pick(v.frames) };
+}
+
+/**
+ * A lung (edge-enhancing) kernel's look: each slice unsharp-masked in-plane (1.5 × the difference from
+ * a [1 2 1]² blur, about 1 pixel), which raises the noise and rings at the edges of vessels and walls.
+ */
+export function sharpened(v: Volume): Float32Array {
+  const { rows, columns } = v;
+  const plane = rows * columns;
+  const out = new Float32Array(v.hu.length);
+  const across = new Float32Array(plane);
+  for (let s = 0; s < v.slices; s++) {
+    const o = s * plane;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++) {
+        const p = o + r * columns + c;
+        across[r * columns + c] = (v.hu[c > 0 ? p - 1 : p] + 2 * v.hu[p] + v.hu[c < columns - 1 ? p + 1 : p]) / 4;
+      }
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++) {
+        const q = r * columns + c;
+        const blur = (across[r > 0 ? q - columns : q] + 2 * across[q] + across[r < rows - 1 ? q + columns : q]) / 4;
+        out[o + q] = v.hu[o + q] + 1.5 * (v.hu[o + q] - blur);
+      }
+  }
+  return out;
+}
+
+/**
+ * The in-plane blur (mm, one deviation) of a soft-tissue kernel's look: the pixel noise (noise.ts) falls to 0.33, 0.64 and
+ * 0.45 of the development scans' (a standard, an unnamed and a lung kernel), about what a soft kernel does to a standard one.
+ */
+const SOFT_KERNEL_MM = 0.5;
+
+/** A soft kernel's look: each slice blurred in-plane by a Gaussian of `sigmaMm` (separable, edges clamped). */
+export function softened(v: Volume, sigmaMm = SOFT_KERNEL_MM): Float32Array {
+  const { rows, columns } = v;
+  const plane = rows * columns;
+  const weights = (spacing: number): Float64Array => {
+    const sigma = sigmaMm / spacing, k = Math.ceil(3 * sigma);
+    const w = Float64Array.from({ length: 2 * k + 1 }, (_, i) => Math.exp(-((i - k) ** 2) / (2 * sigma * sigma)));
+    const sum = w.reduce((a, b) => a + b, 0);
+    return w.map((x) => x / sum);
+  };
+  const wc = weights(v.pixelSpacing[1]), wr = weights(v.pixelSpacing[0]);
+  const kc = (wc.length - 1) / 2, kr = (wr.length - 1) / 2;
+  const out = new Float32Array(v.hu.length);
+  const across = new Float32Array(plane);
+  for (let s = 0; s < v.slices; s++) {
+    const o = s * plane;
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++) {
+        let sum = 0;
+        for (let t = -kc; t <= kc; t++) sum += wc[t + kc] * v.hu[o + r * columns + Math.min(columns - 1, Math.max(0, c + t))];
+        across[r * columns + c] = sum;
+      }
+    for (let r = 0; r < rows; r++)
+      for (let c = 0; c < columns; c++) {
+        let sum = 0;
+        for (let t = -kr; t <= kr; t++) sum += wr[t + kr] * across[Math.min(rows - 1, Math.max(0, r + t)) * columns + c];
+        out[o + r * columns + c] = sum;
+      }
+  }
+  return out;
 }
