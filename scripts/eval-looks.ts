@@ -1,15 +1,15 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
  * it (more noise and another calibration, a sharp lung kernel, a soft kernel, slices twice as thick, slices half as
- * thick, the patient lying prone, a field of view narrower than the chest, a low-dose scan's noise, or a scan that starts
- * below the lung apices or stops above the bases), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * thick, the patient lying prone or rolled, a field of view narrower than the chest, a low-dose scan's noise, or a scan
+ * that starts below the lung apices or stops above the bases), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase', 'soft'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -21,6 +21,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
+  if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
   if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
   const volume = augment(v, look);
@@ -183,4 +184,40 @@ export function sliceRange(v: Volume, from: number, to: number): Volume {
     ...v, slices: to - from, hu: v.hu.slice(from * plane, to * plane),
     positions: v.positions.slice(from, to), sopInstanceUIDs: v.sopInstanceUIDs.slice(from, to), frames: v.frames.slice(from, to),
   };
+}
+
+/** How far (degrees) the `rolled` look turns the patient about the long axis: an ill patient lies this crooked. */
+const ROLL_DEGREES = 12;
+
+/**
+ * The patient lying rolled by `degrees` about the long axis: each slice's pixels turned about the image centre
+ * (bilinear; air where the turn brings in nothing), the orientation left as scanned, so the anatomy itself is
+ * turned against the scanner's axes; each box becomes the box around its turned corners.
+ */
+function rolled(c: EvalCase, v: Volume, degrees: number): { case: EvalCase; volume: Volume } {
+  const { rows: R, columns: C } = v;
+  const plane = R * C;
+  const a = (degrees * Math.PI) / 180, cos = Math.cos(a), sin = Math.sin(a);
+  const cx = (C - 1) / 2, cy = (R - 1) / 2;
+  // square pixels assumed off by at most rounding: the turn is done in pixels
+  const hu = new Float32Array(v.hu.length).fill(-1000);
+  for (let s = 0; s < v.slices; s++) {
+    const o = s * plane;
+    for (let r = 0; r < R; r++)
+      for (let q = 0; q < C; q++) {
+        // the source of output pixel (q, r): turned back by the angle
+        const x = cos * (q - cx) + sin * (r - cy) + cx, y = -sin * (q - cx) + cos * (r - cy) + cy;
+        const x0 = Math.floor(x), y0 = Math.floor(y);
+        if (x0 < 0 || y0 < 0 || x0 >= C - 1 || y0 >= R - 1) continue;
+        const fx = x - x0, fy = y - y0, i = o + y0 * C + x0;
+        hu[o + r * C + q] = (1 - fy) * ((1 - fx) * v.hu[i] + fx * v.hu[i + 1]) + fy * ((1 - fx) * v.hu[i + C] + fx * v.hu[i + C + 1]);
+      }
+  }
+  const turn = (x: number, y: number): [number, number] => [cos * (x - cx) - sin * (y - cy) + cx, sin * (x - cx) + cos * (y - cy) + cy];
+  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => {
+    const corners = [turn(x0, y0), turn(x1, y0), turn(x0, y1), turn(x1, y1)];
+    const xs = corners.map((p) => p[0]), ys = corners.map((p) => p[1]);
+    return [Math.round(Math.min(...xs)), Math.round(Math.min(...ys)), Math.round(Math.max(...xs)), Math.round(Math.max(...ys))];
+  });
+  return { case: { ...c, name: `${c.name}+rolled`, lesions }, volume: { ...v, hu } };
 }

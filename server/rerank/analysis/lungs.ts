@@ -150,6 +150,98 @@ function splitX(g: Grid, s: number, lungAir: Uint8Array, midX: number): number {
   return midX - half + (best + 0.5) * bin;
 }
 
+/** Depths (mm, in the plane) at which the joined lungs are cut apart in turn: a junction line is thinner than these. */
+const JUNCTION_DEPTHS_MM = [3, 5, 8];
+/** The smaller lung is at least this share of the larger: else the cut took off a piece, not a lung. */
+const SMALLER_LUNG_SHARE = 0.2;
+
+/**
+ * Splits lungs that are one air component (joined where they touch in front of the heart or behind it) into right (1)
+ * and left (2), in place of the 3s of `lung`: the lung air deeper than a junction is thick (in the plane) falls
+ * into two large pieces, one each side of the midline; every lung voxel then goes to the piece it reaches first
+ * through the lung. A cut along the midline instead follows a straight column, which a patient lying rolled puts
+ * through a lung. False, with `lung` untouched, where no depth parts them.
+ */
+function splitAtJunction(g: Grid, lung: Uint8Array, midlineX: Float64Array): boolean {
+  const { rows, columns, slices } = g;
+  const plane = rows * columns;
+  const joined = new Uint8Array(lung.length);
+  for (let i = 0; i < lung.length; i++) if (lung[i] === 3) joined[i] = 1;
+  const depth2 = squaredDistanceToBackground(joined, g, g.spacing, true);
+  const deep = joined; // reused: the lung deeper than a junction
+  for (const depthMm of JUNCTION_DEPTHS_MM) {
+    for (let i = 0; i < deep.length; i++) deep[i] = depth2[i] > depthMm * depthMm ? 1 : 0;
+    const { rowStart, rs, re, label, count, sizes } = componentRuns(deep, g);
+    if (count < 2) continue;
+    let a = 0, b = 0;
+    for (let id = 1; id <= count; id++) {
+      if (!a || sizes[id] > sizes[a]) { b = a; a = id; } else if (!b || sizes[id] > sizes[b]) b = id;
+    }
+    if (sizes[b] < SMALLER_LUNG_SHARE * sizes[a]) continue;
+    // each piece's side from its mean patient x against the midline (a run's x sum in closed form)
+    const offset = [0, 0];
+    for (let row = 0; row < slices * rows; row++) {
+      const s = (row / rows) | 0, r = row - s * rows;
+      for (let k = rowStart[row]; k < rowStart[row + 1]; k++) {
+        const piece = label[k] === a ? 0 : label[k] === b ? 1 : -1;
+        if (piece < 0) continue;
+        const n = re[k] - rs[k];
+        offset[piece] += n * (g.origin[s][0] + g.rowStep[0] * r - midlineX[s]) + g.colStep[0] * ((rs[k] + re[k] - 1) * n) / 2;
+      }
+    }
+    if (Math.sign(offset[0]) === Math.sign(offset[1])) continue;
+    const sides = [offset[0] > 0 ? 2 : 1, offset[1] > 0 ? 2 : 1]; // +x is the patient's left
+    for (let row = 0; row < slices * rows; row++)
+      for (let k = rowStart[row]; k < rowStart[row + 1]; k++) {
+        const piece = label[k] === a ? 0 : label[k] === b ? 1 : -1;
+        if (piece >= 0) lung.fill(sides[piece], row * columns + rs[k], row * columns + re[k]);
+      }
+    growSides(g, lung);
+    // what no piece reaches (a bit joined only through the other side's voxels, or on the grid's edge) goes by the midline
+    for (let i = 0; i < lung.length; i++) {
+      if (lung[i] !== 3) continue;
+      const s = (i / plane) | 0, q = i - s * plane, r = (q / columns) | 0, c = q - r * columns;
+      lung[i] = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c > midlineX[s] ? 2 : 1;
+    }
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Each side (1, 2) grows through the unsided lung (3) at once, a face neighbour at a time, so every lung voxel goes
+ * to the side it reaches first. Voxels on the grid's edge are left unsided (no neighbour step may leave the grid).
+ */
+function growSides(g: Grid, lung: Uint8Array): void {
+  const { rows, columns, slices } = g;
+  const plane = rows * columns;
+  const steps = Int32Array.of(1, -1, columns, -columns, plane, -plane);
+  // the grid's edge (first and last slice, row and column) is kept out of the growth: set aside, given back unsided
+  const aside: number[] = [];
+  const setAside = (i: number): void => { if (lung[i]) { aside.push(i); lung[i] = 0; } };
+  for (let s = 0; s < slices; s++)
+    for (let r = 0; r < rows; r++) {
+      const o = s * plane + r * columns;
+      if (s === 0 || s === slices - 1 || r === 0 || r === rows - 1) for (let c = 0; c < columns; c++) setAside(o + c);
+      else { setAside(o); setAside(o + columns - 1); }
+    }
+  // the first front: sided voxels with an unsided neighbour
+  const queue = new Int32Array(lung.length);
+  let head = 0, tail = 0;
+  for (let i = 0; i < lung.length; i++) {
+    if (lung[i] !== 1 && lung[i] !== 2) continue;
+    for (let k = 0; k < 6; k++) if (lung[i + steps[k]] === 3) { queue[tail++] = i; break; }
+  }
+  while (head < tail) {
+    const i = queue[head++];
+    for (let k = 0; k < 6; k++) {
+      const j = i + steps[k];
+      if (lung[j] === 3) { lung[j] = lung[i]; queue[tail++] = j; }
+    }
+  }
+  for (const i of aside) lung[i] = 3;
+}
+
 export function segmentLungs(g: Grid): LungMasks {
   const { rows, columns, slices } = g;
   const plane = rows * columns;
@@ -240,13 +332,16 @@ export function segmentLungs(g: Grid): LungMasks {
         const row = s * rows + r, ro = row * columns;
         for (let i = rowStart[row]; i < rowStart[row + 1]; i++) if (keep[label[i]]) lung.fill(3, ro + rs[i], ro + re[i]);
       }
-    const lungWords = wordsOf(lung);
-    for (let s = bs0; s <= bs1; s++) {
-      const sx = splitX(g, s, lung, midlineX[s]);
-      for (let r = 0; r < rows; r++) {
-        const ro = s * plane + r * columns, end = ro + columns;
-        const xr = g.origin[s][0] + g.rowStep[0] * r;
-        for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
+    if (!splitAtJunction(g, lung, midlineX)) {
+      // no junction found: each slice split at the emptiest column near the midline
+      const lungWords = wordsOf(lung);
+      for (let s = bs0; s <= bs1; s++) {
+        const sx = splitX(g, s, lung, midlineX[s]);
+        for (let r = 0; r < rows; r++) {
+          const ro = s * plane + r * columns, end = ro + columns;
+          const xr = g.origin[s][0] + g.rowStep[0] * r;
+          for (let p = nextSet(lung, lungWords, ro, end); p < end; p = nextSet(lung, lungWords, p, end)) for (; p < end && lung[p]; p++) lung[p] = xr + g.colStep[0] * (p - ro) > sx ? 2 : 1;
+        }
       }
     }
   }

@@ -98,7 +98,7 @@ describe('npm run eval', () => {
   it('refuses a synthetic-suite look that would move the lesions, naming the ones it takes', async () => {
     const r = await cli('eval-synthetic.ts', ['--no-model', '--look', 'thick']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('--look: one of noise, sharp, lowdose');
+    expect(r.stderr).toContain('--look: one of noise, sharp, soft, lowdose');
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
