@@ -1,15 +1,16 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
  * it (more noise and another calibration, a sharp lung kernel, a soft kernel, slices twice as thick, slices half as
- * thick, the patient lying prone or rolled, a field of view narrower than the chest, a low-dose scan's noise, or a scan
- * that starts below the lung apices or stops above the bases), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * thick, the patient lying prone or rolled, a field of view narrower than the chest, a low-dose scan's noise, a scan
+ * that starts below the lung apices or stops above the bases, or the right hemithorax opaque), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
 import { gauss, rng } from '../models/synthetic/lesion';
+import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -21,6 +22,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
+  if (look === 'whiteout') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: rightWhitedOut(v) } };
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
   if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
@@ -220,4 +222,23 @@ function rolled(c: EvalCase, v: Volume, degrees: number): { case: EvalCase; volu
     return [Math.round(Math.min(...xs)), Math.round(Math.min(...ys)), Math.round(Math.max(...xs)), Math.round(Math.max(...ys))];
   });
   return { case: { ...c, name: `${c.name}+rolled`, lesions }, volume: { ...v, hu } };
+}
+
+/**
+ * The right hemithorax opaque (a massive effusion, a collapsed lung, a pneumonectomy): every pixel of the right lung
+ * (as the analysis of the scan finds it, airway left alone) turned to fluid (15 HU, 12 HU of noise). The left lung
+ * and its lesions are as scanned.
+ */
+function rightWhitedOut(v: Volume): Float32Array {
+  const { grid: g, lungs } = analyseVolume(v).anatomy;
+  const { rows: R, columns: C } = v;
+  const hu = v.hu.slice();
+  const noise = rng(3);
+  for (let s = 0; s < v.slices; s++)
+    for (let r = 0; r < R; r++)
+      for (let c = 0; c < C; c++) {
+        const gs = Math.min(g.slices - 1, Math.floor(s / g.fz)), gr = Math.min(g.rows - 1, Math.floor(r / g.fy)), gc = Math.min(g.columns - 1, Math.floor(c / g.fx));
+        if (lungs.lung[(gs * g.rows + gr) * g.columns + gc] === 1) hu[(s * R + r) * C + c] = 15 + 12 * gauss(noise);
+      }
+  return hu;
 }
