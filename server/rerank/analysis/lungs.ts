@@ -162,15 +162,20 @@ const SMALLER_LUNG_SHARE = 0.2;
  * through the lung. A cut along the midline instead follows a straight column, which a patient lying rolled puts
  * through a lung. False, with `lung` untouched, where no depth parts them.
  */
-function splitAtJunction(g: Grid, lung: Uint8Array, midlineX: Float64Array): boolean {
-  const { rows, columns, slices } = g;
+function splitAtJunction(g: Grid, lung: Uint8Array, midlineX: Float64Array, box: VoxelBox): boolean {
+  const { rows, columns } = g;
   const plane = rows * columns;
+  // every loop keeps to the box of the lung air (the rest of the grid holds no 3)
+  const eachRow = (f: (o: number, s: number, r: number) => void): void => {
+    for (let s = box.s0; s <= box.s1; s++) for (let r = box.r0; r <= box.r1; r++) f(s * plane + r * columns, s, r);
+  };
   const joined = new Uint8Array(lung.length);
-  for (let i = 0; i < lung.length; i++) if (lung[i] === 3) joined[i] = 1;
+  eachRow((o) => { for (let c = box.c0; c <= box.c1; c++) if (lung[o + c] === 3) joined[o + c] = 1; });
   const depth2 = squaredDistanceToBackground(joined, g, g.spacing, true);
   const deep = joined; // reused: the lung deeper than a junction
   for (const depthMm of JUNCTION_DEPTHS_MM) {
-    for (let i = 0; i < deep.length; i++) deep[i] = depth2[i] > depthMm * depthMm ? 1 : 0;
+    const d2 = depthMm * depthMm;
+    eachRow((o) => { for (let c = box.c0; c <= box.c1; c++) deep[o + c] = depth2[o + c] > d2 ? 1 : 0; });
     const { rowStart, rs, re, label, count, sizes } = componentRuns(deep, g);
     if (count < 2) continue;
     let a = 0, b = 0;
@@ -180,29 +185,28 @@ function splitAtJunction(g: Grid, lung: Uint8Array, midlineX: Float64Array): boo
     if (sizes[b] < SMALLER_LUNG_SHARE * sizes[a]) continue;
     // each piece's side from its mean patient x against the midline (a run's x sum in closed form)
     const offset = [0, 0];
-    for (let row = 0; row < slices * rows; row++) {
-      const s = (row / rows) | 0, r = row - s * rows;
+    const pieceOf = (k: number): number => (label[k] === a ? 0 : label[k] === b ? 1 : -1);
+    eachRow((_, s, r) => {
+      const row = s * rows + r;
       for (let k = rowStart[row]; k < rowStart[row + 1]; k++) {
-        const piece = label[k] === a ? 0 : label[k] === b ? 1 : -1;
-        if (piece < 0) continue;
-        const n = re[k] - rs[k];
-        offset[piece] += n * (g.origin[s][0] + g.rowStep[0] * r - midlineX[s]) + g.colStep[0] * ((rs[k] + re[k] - 1) * n) / 2;
+        const piece = pieceOf(k), n = re[k] - rs[k];
+        if (piece >= 0) offset[piece] += n * (g.origin[s][0] + g.rowStep[0] * r - midlineX[s]) + (g.colStep[0] * (rs[k] + re[k] - 1) * n) / 2;
       }
-    }
+    });
     if (Math.sign(offset[0]) === Math.sign(offset[1])) continue;
     const sides = [offset[0] > 0 ? 2 : 1, offset[1] > 0 ? 2 : 1]; // +x is the patient's left
-    for (let row = 0; row < slices * rows; row++)
+    eachRow((o, s, r) => {
+      const row = s * rows + r;
       for (let k = rowStart[row]; k < rowStart[row + 1]; k++) {
-        const piece = label[k] === a ? 0 : label[k] === b ? 1 : -1;
-        if (piece >= 0) lung.fill(sides[piece], row * columns + rs[k], row * columns + re[k]);
+        const piece = pieceOf(k);
+        if (piece >= 0) lung.fill(sides[piece], o + rs[k], o + re[k]);
       }
-    growSides(g, lung);
+    });
+    growSides(g, lung, box);
     // what no piece reaches (a bit joined only through the other side's voxels, or on the grid's edge) goes by the midline
-    for (let i = 0; i < lung.length; i++) {
-      if (lung[i] !== 3) continue;
-      const s = (i / plane) | 0, q = i - s * plane, r = (q / columns) | 0, c = q - r * columns;
-      lung[i] = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c > midlineX[s] ? 2 : 1;
-    }
+    eachRow((o, s, r) => {
+      for (let c = box.c0; c <= box.c1; c++) if (lung[o + c] === 3) lung[o + c] = g.origin[s][0] + g.rowStep[0] * r + g.colStep[0] * c > midlineX[s] ? 2 : 1;
+    });
     return true;
   }
   return false;
@@ -212,7 +216,7 @@ function splitAtJunction(g: Grid, lung: Uint8Array, midlineX: Float64Array): boo
  * Each side (1, 2) grows through the unsided lung (3) at once, a face neighbour at a time, so every lung voxel goes
  * to the side it reaches first. Voxels on the grid's edge are left unsided (no neighbour step may leave the grid).
  */
-function growSides(g: Grid, lung: Uint8Array): void {
+function growSides(g: Grid, lung: Uint8Array, box: VoxelBox): void {
   const { rows, columns, slices } = g;
   const plane = rows * columns;
   const steps = Int32Array.of(1, -1, columns, -columns, plane, -plane);
@@ -225,13 +229,15 @@ function growSides(g: Grid, lung: Uint8Array): void {
       if (s === 0 || s === slices - 1 || r === 0 || r === rows - 1) for (let c = 0; c < columns; c++) setAside(o + c);
       else { setAside(o); setAside(o + columns - 1); }
     }
-  // the first front: sided voxels with an unsided neighbour
+  // the first front: sided voxels with an unsided neighbour (all within the box)
   const queue = new Int32Array(lung.length);
   let head = 0, tail = 0;
-  for (let i = 0; i < lung.length; i++) {
-    if (lung[i] !== 1 && lung[i] !== 2) continue;
-    for (let k = 0; k < 6; k++) if (lung[i + steps[k]] === 3) { queue[tail++] = i; break; }
-  }
+  for (let s = box.s0; s <= box.s1; s++)
+    for (let r = box.r0; r <= box.r1; r++)
+      for (let i = s * plane + r * columns + box.c0, end = i + box.c1 - box.c0; i <= end; i++) {
+        if (lung[i] !== 1 && lung[i] !== 2) continue;
+        for (let k = 0; k < 6; k++) if (lung[i + steps[k]] === 3) { queue[tail++] = i; break; }
+      }
   while (head < tail) {
     const i = queue[head++];
     for (let k = 0; k < 6; k++) {
@@ -332,7 +338,7 @@ export function segmentLungs(g: Grid): LungMasks {
         const row = s * rows + r, ro = row * columns;
         for (let i = rowStart[row]; i < rowStart[row + 1]; i++) if (keep[label[i]]) lung.fill(3, ro + rs[i], ro + re[i]);
       }
-    if (!splitAtJunction(g, lung, midlineX)) {
+    if (!splitAtJunction(g, lung, midlineX, airBox)) {
       // no junction found: each slice split at the emptiest column near the midline
       const lungWords = wordsOf(lung);
       for (let s = bs0; s <= bs1; s++) {
