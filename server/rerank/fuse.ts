@@ -734,13 +734,17 @@ export const LOW_DOSE =
   'this series is a low-dose scan (its pixel noise was smoothed before the search): nodules under about 8 mm and faint ground glass are found less often than on a diagnostic scan';
 
 /**
- * What the answer to a described lesion under this size (mm), or called small, cannot promise on any series.
- * Measured on the synthetic suite (`eval:synthetic -- --no-findings`): lesions of 5–8 mm found top-1
- * 32 of 66 times, those of 8 mm and more 198 of 208; on each development scan 5–8 mm is the weakest class.
+ * What a description stating a height in the lung (a zone, a lobe) cannot promise on a series that does not cover the
+ * whole lung: the cut-off end, and so every height fraction, is estimated from the carina (lungs.ts, lungSpan).
  */
 export const PARTIAL_COVERAGE =
   'the series starts below the lung apices or stops above the bases: where a lesion lies in the height of the lung (its zone, its lobe) is estimated from the carina';
 
+/**
+ * What the answer to a described lesion under this size (mm), or called small, cannot promise on any series.
+ * Measured on the synthetic suite (`eval:synthetic -- --no-findings`): lesions of 5–8 mm found top-1
+ * 32 of 66 times, those of 8 mm and more 198 of 208; on each development scan 5–8 mm is the weakest class.
+ */
 const SMALL_LESION_MM = 8;
 export const SMALL_LESION =
   'a nodule under about 8 mm is found less often than a larger one (about three times in five in testing, more rarely beside a vessel or a wall): if the best answer is not it, look through the others';
