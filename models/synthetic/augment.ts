@@ -63,24 +63,9 @@ export function augment(v: Volume, kind: Augmentation, seed = 1): Volume {
  * a [1 2 1]² blur, about 1 pixel), which raises the noise and rings at the edges of vessels and walls.
  */
 export function sharpened(v: Volume): Float32Array {
-  const { rows, columns } = v;
-  const plane = rows * columns;
-  const out = new Float32Array(v.hu.length);
-  const across = new Float32Array(plane);
-  for (let s = 0; s < v.slices; s++) {
-    const o = s * plane;
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        const p = o + r * columns + c;
-        across[r * columns + c] = (v.hu[c > 0 ? p - 1 : p] + 2 * v.hu[p] + v.hu[c < columns - 1 ? p + 1 : p]) / 4;
-      }
-    for (let r = 0; r < rows; r++)
-      for (let c = 0; c < columns; c++) {
-        const q = r * columns + c;
-        const blur = (across[r > 0 ? q - columns : q] + 2 * across[q] + across[r < rows - 1 ? q + columns : q]) / 4;
-        out[o + q] = v.hu[o + q] + 1.5 * (v.hu[o + q] - blur);
-      }
-  }
+  const kernel = Float64Array.of(0.25, 0.5, 0.25);
+  const out = blurredInPlane(v, kernel, kernel);
+  for (let i = 0; i < out.length; i++) out[i] = v.hu[i] + 1.5 * (v.hu[i] - out[i]);
   return out;
 }
 
@@ -90,32 +75,36 @@ export function sharpened(v: Volume): Float32Array {
  */
 const SOFT_KERNEL_MM = 0.5;
 
-/** A soft kernel's look: each slice blurred in-plane by a Gaussian of `sigmaMm` (separable, edges clamped). */
+/** A soft kernel's look: each slice blurred in-plane by a Gaussian of `sigmaMm`. */
 export function softened(v: Volume, sigmaMm = SOFT_KERNEL_MM): Float32Array {
-  const { rows, columns } = v;
-  const plane = rows * columns;
-  const weights = (spacing: number): Float64Array => {
+  const gaussian = (spacing: number): Float64Array => {
     const sigma = sigmaMm / spacing, k = Math.ceil(3 * sigma);
     const w = Float64Array.from({ length: 2 * k + 1 }, (_, i) => Math.exp(-((i - k) ** 2) / (2 * sigma * sigma)));
     const sum = w.reduce((a, b) => a + b, 0);
     return w.map((x) => x / sum);
   };
-  const wc = weights(v.pixelSpacing[1]), wr = weights(v.pixelSpacing[0]);
-  const kc = (wc.length - 1) / 2, kr = (wr.length - 1) / 2;
+  return blurredInPlane(v, gaussian(v.pixelSpacing[1]), gaussian(v.pixelSpacing[0]));
+}
+
+/** Each slice convolved along its rows with `across` and along its columns with `down` (odd lengths, centred; edges clamped). */
+function blurredInPlane(v: Volume, across: Float64Array, down: Float64Array): Float32Array {
+  const { rows, columns } = v;
+  const plane = rows * columns;
+  const kc = (across.length - 1) / 2, kr = (down.length - 1) / 2;
   const out = new Float32Array(v.hu.length);
-  const across = new Float32Array(plane);
+  const pass = new Float32Array(plane);
   for (let s = 0; s < v.slices; s++) {
     const o = s * plane;
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < columns; c++) {
         let sum = 0;
-        for (let t = -kc; t <= kc; t++) sum += wc[t + kc] * v.hu[o + r * columns + Math.min(columns - 1, Math.max(0, c + t))];
-        across[r * columns + c] = sum;
+        for (let t = -kc; t <= kc; t++) sum += across[t + kc] * v.hu[o + r * columns + Math.min(columns - 1, Math.max(0, c + t))];
+        pass[r * columns + c] = sum;
       }
     for (let r = 0; r < rows; r++)
       for (let c = 0; c < columns; c++) {
         let sum = 0;
-        for (let t = -kr; t <= kr; t++) sum += wr[t + kr] * across[Math.min(rows - 1, Math.max(0, r + t)) * columns + c];
+        for (let t = -kr; t <= kr; t++) sum += down[t + kr] * pass[Math.min(rows - 1, Math.max(0, r + t)) * columns + c];
         out[o + r * columns + c] = sum;
       }
   }
