@@ -1,6 +1,5 @@
 /** One frame of JPEG 2000 (a raw ISO 15444-1 codestream, lossless or not) decoded to its stored values, with OpenJPEG (@cornerstonejs/codec-openjpeg). */
-import type { FrameHeader } from './frame';
-import { checkFrameHeader } from './frame';
+import { checkFrameHeader, type FrameHeader } from './frame';
 import { decodeWithWasm } from './wasm-frame';
 
 const SOC = 0xff4f, SIZ = 0xff51;
