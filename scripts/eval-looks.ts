@@ -5,7 +5,9 @@
  * that starts below the lung apices or stops above the bases, or the right hemithorax opaque), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
+import { fillLungField } from '../models/synthetic/findings';
 import { gauss, rng } from '../models/synthetic/lesion';
+import { parseQuery } from '../server/query/parse';
 import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
@@ -22,7 +24,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
-  if (look === 'whiteout') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: rightWhitedOut(v) } };
+  if (look === 'whiteout') return rightWhitedOut(c, v);
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
   if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
@@ -227,18 +229,16 @@ function rolled(c: EvalCase, v: Volume, degrees: number): { case: EvalCase; volu
 /**
  * The right hemithorax opaque (a massive effusion, a collapsed lung, a pneumonectomy): every pixel of the right lung
  * (as the analysis of the scan finds it, airway left alone) turned to fluid (15 HU, 12 HU of noise). The left lung
- * and its lesions are as scanned.
+ * and its lesions are as scanned. The look makes a large right effusion: a negative query for one now describes it.
  */
-function rightWhitedOut(v: Volume): Float32Array {
-  const { grid: g, lungs } = analyseVolume(v).anatomy;
-  const { rows: R, columns: C } = v;
+function rightWhitedOut(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
   const hu = v.hu.slice();
-  const noise = rng(3);
-  for (let s = 0; s < v.slices; s++)
-    for (let r = 0; r < R; r++)
-      for (let c = 0; c < C; c++) {
-        const gs = Math.min(g.slices - 1, Math.floor(s / g.fz)), gr = Math.min(g.rows - 1, Math.floor(r / g.fy)), gc = Math.min(g.columns - 1, Math.floor(c / g.fx));
-        if (lungs.lung[(gs * g.rows + gr) * g.columns + gc] === 1) hu[(s * R + r) * C + c] = 15 + 12 * gauss(noise);
-      }
-  return hu;
+  const filled = fillLungField(analyseVolume(v), hu, 'right', 15, 12, rng(3));
+  const effusion: GroundTruthLesion = { id: 'whiteout', kind: 'pleural effusion', sop_instance_uids: [], boxes: {} };
+  for (const [s, b] of filled) { effusion.sop_instance_uids.push(v.sopInstanceUIDs[s]); effusion.boxes![v.sopInstanceUIDs[s]] = b; }
+  const describesIt = (text: string): boolean => parseQuery(text).findings.some((f) => f.type === 'pleural effusion' && f.anatomy.side !== 'left');
+  return {
+    case: { ...c, name: `${c.name}+whiteout`, lesions: new Map([...c.lesions, [effusion.id, effusion]]), queries: c.queries.map((q) => (q.lesion === null && describesIt(q.text) ? { ...q, lesion: effusion.id } : q)) },
+    volume: { ...v, hu },
+  };
 }

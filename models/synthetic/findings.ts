@@ -7,6 +7,7 @@
  * - effusion: a dependent fluid layer (about 8 HU) at the back of one lung's base, deepest at the base and
  *   thinning upwards, its surface rising along the chest wall (a meniscus), the lung above it a little
  *   compressed;
+ * - opaque hemithorax: a massive effusion, one lung field filled with fluid whole;
  * - pneumothorax: a rim of air (-1000 HU) along the front of one lung (non-dependent, supine), the lung's
  *   edge a thin visceral pleural line;
  * - emphysema: holes of -990 HU without walls scattered through a region of an upper zone (centrilobular),
@@ -27,8 +28,8 @@ import type { Vec3, Volume } from '../../server/series/volume';
 import { gauss, insertLesion, randomLesion } from './lesion';
 import type { Site } from './sites';
 
-export type FindingKind = 'pleural effusion' | 'pneumothorax' | 'emphysema' | 'consolidation' | 'cavity' | 'lymph node';
-export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'pneumothorax', 'emphysema', 'consolidation', 'cavity', 'lymph node'];
+export type FindingKind = 'pleural effusion' | 'opaque hemithorax' | 'pneumothorax' | 'emphysema' | 'consolidation' | 'cavity' | 'lymph node';
+export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'opaque hemithorax', 'pneumothorax', 'emphysema', 'consolidation', 'cavity', 'lymph node'];
 export type Side = 'right' | 'left';
 
 export interface InsertedFinding {
@@ -143,6 +144,33 @@ export function insertEffusion(sc: Scene, hu: Float32Array, side: Side, depthMm:
   return {
     kind: 'pleural effusion', side, boxes, note: `${amount} (${Math.round(depthMm)} mm)`,
     queries: [{ lang: 'en', text: `${amount} ${side} pleural effusion` }, { lang: 'zh', text: `${ZH_SIDE[side]}侧${zhAmount}胸腔积液` }],
+  };
+}
+
+/**
+ * One lung field, as the analysis of the unmodified scan finds it, turned to fluid of `fluidHU` with `noiseHU` of
+ * noise: a hemithorax made opaque. Returns the boxes of what was filled.
+ */
+export function fillLungField(base: VolumeAnalysis, hu: Float32Array, side: Side, fluidHU: number, noiseHU: number, random: () => number): InsertedFinding['boxes'] {
+  const v = base.volume, lung = base.anatomy.lungs.lung;
+  const si = sideIndex(side);
+  const boxes: InsertedFinding['boxes'] = new Map();
+  for (let s = 0; s < v.slices; s++)
+    for (let r = 0; r < v.rows; r++)
+      for (let c = 0; c < v.columns; c++) {
+        if (lung[gridIndex(base, s, r, c)] !== si) continue;
+        hu[(s * v.rows + r) * v.columns + c] = fluidHU + noiseHU * gauss(random);
+        mark(boxes, s, r, c);
+      }
+  return boxes;
+}
+
+/** A massive effusion: one hemithorax filled with fluid (4-12 HU), its lung gone from view. */
+export function insertOpaqueHemithorax(sc: Scene, hu: Float32Array, side: Side, random: () => number): InsertedFinding {
+  const boxes = fillLungField(sc.base, hu, side, 4 + 8 * random(), 12, random);
+  return {
+    kind: 'opaque hemithorax', side, boxes, note: 'massive: the whole hemithorax',
+    queries: [{ lang: 'en', text: `large ${side} pleural effusion` }, { lang: 'zh', text: `${ZH_SIDE[side]}侧大量胸腔积液` }],
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The chest findings besides focal lesions, each from its own stage: lymph nodes by station (nodes.ts),
- * pleural effusion, pneumothorax and pleural thickening (pleura.ts), emphysema (emphysema.ts),
+ * pleural effusion, pneumothorax and pleural thickening (pleura.ts), an effusion filling a whole
+ * hemithorax (hemithorax.ts), emphysema (emphysema.ts),
  * consolidation and atelectasis (consolidation.ts); and what lies inside the focal lesions themselves
  * (a cavity, vacuoles: cavity.ts). Pure: the lesions are read, never changed; the caller merges.
  *
@@ -13,6 +14,7 @@ import type { Volume } from '../../series/volume';
 import { lesionCavities } from './cavity';
 import { findConsolidation, weighRoundLesions, type DenseFindings } from './consolidation';
 import { findEmphysema } from './emphysema';
+import { findOpaqueHemithorax } from './hemithorax';
 import type { FindingContext } from './finding-region';
 import { coarseBox, coarseContext, maskBox } from './finding-grid';
 import type { Grid } from './grid';
@@ -89,6 +91,7 @@ export function findLesionFreeFindings(v: Volume, g: Grid, m: LungMasks, compart
       add(dense.atelectases);
     }
   }
+  add(timed('hemithorax', () => findOpaqueHemithorax(ctx)));
   return { candidates: found, dense: dense && { lattice: dense.lattice, awaiting: dense.awaiting }, bloodHU: nodes.landmarks.bloodHU, timings };
 }
 

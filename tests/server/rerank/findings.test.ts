@@ -4,7 +4,9 @@
  * its side and at its level, and ranked first by its own description; the unmodified phantom has none of
  * them. Then the lattice helpers the stages run on (finding-grid.ts, pleura.ts, emphysema.ts).
  */
-import { insertCavity, insertConsolidation, insertEffusion, insertEmphysema, insertPneumothorax, sceneOf, type InsertedFinding, type Scene } from '../../../models/synthetic/findings';
+import {
+  fillLungField, insertCavity, insertConsolidation, insertEffusion, insertEmphysema, insertOpaqueHemithorax, insertPneumothorax, sceneOf, type InsertedFinding, type Scene,
+} from '../../../models/synthetic/findings';
 import { rng } from '../../../models/synthetic/lesion';
 import { findSites } from '../../../models/synthetic/sites';
 import { parseQuery } from '../../../server/query/parse';
@@ -75,6 +77,23 @@ describe('chest findings on a synthetic chest', () => {
     // nothing of it on the other side
     expect(a.candidates.filter((x) => x.kind === 'pleural effusion' && x.side === 'left' && x.lesionLikelihood > 0.5)).toEqual([]);
     await rankedFirst(a, f);
+  }, 60_000);
+
+  it('reports a hemithorax filled with fluid as a large effusion on its side, and one of soft tissue not', async () => {
+    const { f, a } = withFinding((hu) => insertOpaqueHemithorax(scene, hu, 'left', rng(6)));
+    const c = best(a, 'pleural effusion')!;
+    expect(c.lesionLikelihood).toBeGreaterThan(0.5);
+    expect(c.side).toBe('left');
+    expect(c.amount).toBe('large');
+    expect(c.measures!.opaqueHemithorax).toBe(1);
+    expect(onTruth(c, f)).toBe(true);
+    expect(a.candidates.filter((x) => x.kind === 'pleural effusion' && x.side === 'right' && x.lesionLikelihood > 0.5)).toEqual([]);
+    await rankedFirst(a, f);
+    // a collapsed lung (soft tissue, denser than fluid) is no effusion
+    const hu = v.hu.slice();
+    fillLungField(base, hu, 'left', 60, 12, rng(7));
+    const solid = analyseVolume({ ...v, hu });
+    expect(best(solid, 'pleural effusion')?.lesionLikelihood ?? 0).toBeLessThan(0.5);
   }, 60_000);
 
   it('finds a left pneumothorax rim on the left, with its depth', async () => {
