@@ -10,6 +10,7 @@
  * - the rest of the body is chest wall (and neck above the lungs).
  */
 import type { Grid } from './grid';
+import { emptySide } from './empty-side';
 import type { LungMasks } from './lungs';
 import { convexHull, fillConvexPolygon, lastSet, nextSet, wordsOf } from './morphology';
 
@@ -36,6 +37,16 @@ const HEART_BELOW_CARINA_MM = 30;
 export function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
   const plane = g.rows * g.columns;
   const h = m.diaphragmZ.slice();
+  // a side without its lung takes the other side's heights, mirrored
+  const empty = emptySide(g, m);
+  if (empty) {
+    const s = g.slices >> 1;
+    for (let q = 0; q < plane; q++) {
+      if (!Number.isNaN(h[q])) continue;
+      const r = (q / g.columns) | 0, cm = empty.mirrorColumn(s, r, q - r * g.columns);
+      if (cm >= 0 && cm < g.columns) h[q] = m.diaphragmZ[r * g.columns + cm];
+    }
+  }
   const body = m.body;
   // inside the body outline only: columns of the heart and spine take the height of the nearest lung columns
   const inBody = new Uint8Array(plane);
@@ -66,15 +77,23 @@ export function diaphragmHeight(g: Grid, m: LungMasks): Float64Array {
     [frontier, next] = [next, frontier];
     nf = nn;
   }
+  // with one lung, what is carried comes from its medial edge alone, whose columns rest on the aortic arch and the
+  // heart: the domes lie below the heart's top
+  const carinaZ = m.levels.carinaZ;
+  if (empty && carinaZ !== undefined) for (let q = 0; q < plane; q++) if (h[q] > carinaZ - HEART_BELOW_CARINA_MM) h[q] = carinaZ - HEART_BELOW_CARINA_MM;
   return h;
 }
 
 /**
- * Labels every grid voxel. `lung` is the lung field by default; passing the aerated lung instead
+ * Labels every grid voxel. `field` is the lung field by default; passing the aerated lung instead
  * labels what bulges into the lungs by the compartment it bulges from (how false candidates are counted).
+ * The space of a lung that is not there (empty-side.ts) is labelled lung.
  */
-export function thoracicCompartments(g: Grid, m: LungMasks, lung: Uint8Array = m.lung, dia: Float64Array = diaphragmHeight(g, m)): Uint8Array {
+export function thoracicCompartments(g: Grid, m: LungMasks, field: Uint8Array = m.lung, dia: Float64Array = diaphragmHeight(g, m)): Uint8Array {
   const plane = g.rows * g.columns;
+  // a lung that is not there leaves its space (the other's mirrored), without which nothing bounds the mediastinum on that side
+  const empty = emptySide(g, m);
+  const lung = empty ? field.map((x, i) => x || empty.space[i]) : field;
   const out = new Uint8Array(g.hu.length);
   const hull = new Uint8Array(plane);
   const carinaZ = m.levels.carinaZ;

@@ -10,6 +10,7 @@ import {
 import { rng } from '../../../models/synthetic/lesion';
 import { findSites } from '../../../models/synthetic/sites';
 import { parseQuery } from '../../../server/query/parse';
+import { Compartment } from '../../../server/rerank/analysis/compartments';
 import { boxMean } from '../../../server/rerank/analysis/emphysema';
 import { coarseBox, coarseContext, coarseFactors, maskBox } from '../../../server/rerank/analysis/finding-grid';
 import type { FindingContext } from '../../../server/rerank/analysis/finding-region';
@@ -79,7 +80,7 @@ describe('chest findings on a synthetic chest', () => {
     await rankedFirst(a, f);
   }, 60_000);
 
-  it('reports a hemithorax filled with fluid as a large effusion on its side, and one of soft tissue not', async () => {
+  it('reports a hemithorax filled with fluid as a large effusion on its side, its mediastinum still bounded, and one of soft tissue not', async () => {
     const { f, a } = withFinding((hu) => insertOpaqueHemithorax(scene, hu, 'left', rng(6)));
     const c = best(a, 'pleural effusion')!;
     expect(c.lesionLikelihood).toBeGreaterThan(0.5);
@@ -89,6 +90,19 @@ describe('chest findings on a synthetic chest', () => {
     expect(onTruth(c, f)).toBe(true);
     expect(a.candidates.filter((x) => x.kind === 'pleural effusion' && x.side === 'right' && x.lesionLikelihood > 0.5)).toEqual([]);
     await rankedFirst(a, f);
+    // the empty side's space bounds the mediastinum: nothing above the heart is taken for abdomen
+    const { grid: g, lungs: m, compartments } = a.anatomy;
+    let aboveHeart = 0, abdomen = 0;
+    for (let s = 0; s < g.slices; s++) {
+      if (g.origin[s][2] < m.levels.carinaZ! - 30) continue;
+      for (let i = s * g.rows * g.columns; i < (s + 1) * g.rows * g.columns; i++) {
+        if (!m.body[i]) continue;
+        aboveHeart++;
+        if (compartments[i] === Compartment.Abdomen) abdomen++;
+      }
+    }
+    expect(aboveHeart).toBeGreaterThan(0);
+    expect(abdomen).toBe(0);
     // a collapsed lung (soft tissue, denser than fluid) is no effusion
     const hu = v.hu.slice();
     fillLungField(base, hu, 'left', 60, 12, rng(7));
