@@ -75,6 +75,23 @@ describe('a node across the line between right and left stations', () => {
   });
 });
 
+describe('a node of a neighbouring station', () => {
+  const finding = parseQuery('subcarinal lymphadenopathy').findings[0];
+  const node = (station: string): Candidate => ({ kind: 'lymph node', station, side: station.endsWith('L') ? 'left' : 'right', diameterMm: 20, shortAxisMm: 14 }) as unknown as Candidate;
+  // the station term's likelihood ratio, as the fusion applies it
+  const ratio = (c: Candidate): number => {
+    const k = kindFactors(finding, c).find((x) => x.term.kind === 'station')!;
+    return (k.floor + (1 - k.floor) * k.membership) / k.base;
+  };
+
+  test('is no evidence for the stated station, neither for nor against; the stated one is, a far one counts against', () => {
+    expect(ratio(node('7'))).toBeGreaterThan(3);
+    expect(ratio(node('4L'))).toBeGreaterThan(0.8);
+    expect(ratio(node('4L'))).toBeLessThan(1.2);
+    expect(ratio(node('1L'))).toBeLessThan(0.6);
+  });
+});
+
 describe('the line between right and left just above the carina', () => {
   // the lumen flares into both main bronchi over the last 15 mm above the carina: 10 mm wider on each side at the carina (as measured on the development scans)
   const flared = (z: number): TracheaSection => {
