@@ -5,9 +5,11 @@
  * or a strand between two vessels) comes out of the opening on its own, where the 2.5 mm ball of before left
  * the strip on it; a node of 8 mm still survives. A node's fat share (nodeFeatures) on an enhanced scan leaves out
  * the rim of tissue density along an enhanced vessel, as it leaves out the vessel; what runs on taller than any node is none.
+ * Pieces of a chain one above the other are weighed as one (stackedPieces).
  */
-import { nodeFeatures, nodeParts, OPEN_MM } from '../../../server/rerank/analysis/nodes';
+import { nodeFeatures, nodeParts, OPEN_MM, stackedPieces } from '../../../server/rerank/analysis/nodes';
 import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
+import type { Candidate } from '../../../server/rerank/analysis/types';
 
 const D: Dims = { slices: 24, rows: 64, columns: 96 };
 const spacing: [number, number, number] = [2.5, 1.4, 1.4];
@@ -194,5 +196,22 @@ describe('tissue running on along the slices', () => {
     // 35 mm tall: as likely a node as before; 70 mm tall (its height under 3.2 times its short axis, so not a tube by shape)
     expect(judge(14)).toBeGreaterThan(0.5);
     expect(judge(28)).toBeLessThan(0.01 * judge(14));
+  });
+});
+
+describe('pieces of a chain one above the other', () => {
+  type Box = [number, number, number, number];
+  const piece = (from: number, to: number, box: Box): Candidate =>
+    ({ kind: 'lymph node', slices: Array.from({ length: to - from + 1 }, (_, k) => ({ index: from + k, box, area: 1, weight: 1 })) }) as unknown as Candidate;
+
+  test('are stacked where one starts on the slice after the other ends, their boxes within 3 mm', () => {
+    // 0.8 mm pixels: a gap of 3 pixels is 2.4 mm, of 5 pixels 4 mm
+    const cands = [piece(10, 14, [100, 100, 120, 118]), piece(15, 19, [123, 104, 140, 120]), piece(20, 24, [145, 104, 160, 120]), piece(15, 18, [60, 60, 70, 70])];
+    const stacked = stackedPieces(cands, [0.8, 0.8]);
+    expect([...stacked[0]]).toEqual([1]);
+    expect([...stacked[1]]).toEqual([0]);
+    // the third is 5 pixels off the second; the fourth lies elsewhere on the next slices
+    expect(stacked[2].size).toBe(0);
+    expect(stacked[3].size).toBe(0);
   });
 });
