@@ -71,7 +71,7 @@ export const EN_LEXICON: LexEntry[] = [
   },
   // solitary pulmonary nodule
   { kind: 'type', value: 'nodule', phrases: ['SPN'], implies: [{ kind: 'count', value: 'single' }] },
-  { kind: 'type', value: 'nodule', phrases: ['GGN', 'GGNs', 'pGGN', 'pGGNs'], implies: [{ kind: 'texture', value: 'ground-glass' }] },
+  { kind: 'type', value: 'nodule', phrases: ['GGN', 'GGNs', 'pGGN', 'pGGNs', 'pure GGN', 'pure GGNs'], implies: [{ kind: 'texture', value: 'ground-glass' }] },
   { kind: 'type', value: 'nodule', phrases: ['mGGN', 'mGGNs', 'PSN', 'PSNs'], implies: [{ kind: 'texture', value: 'part-solid' }] },
   { kind: 'type', value: 'mass', plural: true, phrases: ['mass', 'mass lesion'] },
   // Diagnoses, not appearances: a mass when nothing else names the finding, and nothing more after "nodule, suspicious for ...".
@@ -255,7 +255,7 @@ export const EN_LEXICON: LexEntry[] = [
   { kind: 'position', value: 'panlobular', phrases: ['panlobular', 'panacinar', 'panlobular type'] },
   {
     kind: 'position', value: 'perifissural',
-    phrases: ['perifissural', 'fissural', 'fissure', 'major fissure', 'minor fissure', 'oblique fissure', 'horizontal fissure'],
+    phrases: ['perifissural', 'juxtafissural', 'juxta fissural', 'fissural', 'fissure', 'major fissure', 'minor fissure', 'oblique fissure', 'horizontal fissure'],
   },
 
   // ---- size in words (numbers are read by size.ts) ----

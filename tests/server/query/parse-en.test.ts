@@ -113,6 +113,18 @@ const MORE: Case[] = [
     terms: [T('lobe', 'RUL', 'RUL'), T('type', 'nodule', 'GGN'), T('size', '6', '6mm')],
   },
   {
+    text: 'pure GGN RUL 6mm',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: RUL, size: { mm: 6, dims: [6] }, texture: 'ground-glass' })],
+    terms: [T('type', 'nodule', 'pure GGN'), T('lobe', 'RUL', 'RUL'), T('size', '6', '6mm')],
+  },
+  {
+    text: 'juxtafissural nodule, right middle lobe',
+    lang: 'en',
+    findings: [F({ type: 'nodule', anatomy: { ...RML, position: ['perifissural'] } })],
+    terms: [T('position', 'perifissural', 'juxtafissural'), T('type', 'nodule', 'nodule')],
+  },
+  {
     text: 'part-solid nodule in the apical segment of the right upper lobe, 1.2 cm, with pleural indentation',
     lang: 'en',
     findings: [
