@@ -64,9 +64,10 @@ export function stationMembership(stated: string, side: Finding['anatomy']['side
   const letter = side === 'right' ? 'R' : side === 'left' ? 'L' : undefined;
   const sideFits = !letter || !c.side || c.side === letter;
   if (wanted.includes(c.n)) return sideFits ? 1 : 0.1;
-  // a node of a neighbouring station is no evidence either way (the station term's ratio about 1; 0.35 made it 1.7, evidence
-  // for, and such nodes took the share of the stated station's own); one on the border is credited by what it reaches
-  if (wanted.some((w) => NEIGHBOURS[w]?.includes(c.n))) return sideFits ? 0.15 : 0.05;
+  // a node of a neighbouring station is a little evidence against (the station term's ratio 0.66, a far station's 0.48;
+  // 0.35 made it 1.7, evidence for: neighbours shared the stated station's score and answered for it when it was
+  // missed); a node on the border is credited by the station it reaches into (REACHED_SHARE)
+  if (wanted.some((w) => NEIGHBOURS[w]?.includes(c.n))) return sideFits ? 0.05 : 0.02;
   return 0;
 }
 
