@@ -7,7 +7,8 @@
  * - effusion: a dependent fluid layer (about 8 HU) at the back of one lung's base, deepest at the base and
  *   thinning upwards, its surface rising along the chest wall (a meniscus), the lung above it a little
  *   compressed;
- * - opaque hemithorax: a massive effusion, one lung field filled with fluid whole;
+ * - opaque hemithorax: a massive effusion, one lung field filled with fluid whole; or a collapsed lung, the
+ *   field filled with soft tissue;
  * - pneumothorax: a rim of air (-1000 HU) along the front of one lung (non-dependent, supine), the lung's
  *   edge a thin visceral pleural line;
  * - emphysema: holes of -990 HU without walls scattered through a region of an upper zone (centrilobular),
@@ -28,8 +29,8 @@ import type { Vec3, Volume } from '../../server/series/volume';
 import { gauss, insertLesion, randomLesion } from './lesion';
 import type { Site } from './sites';
 
-export type FindingKind = 'pleural effusion' | 'opaque hemithorax' | 'pneumothorax' | 'emphysema' | 'consolidation' | 'cavity' | 'lymph node';
-export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'opaque hemithorax', 'pneumothorax', 'emphysema', 'consolidation', 'cavity', 'lymph node'];
+export type FindingKind = 'pleural effusion' | 'opaque hemithorax' | 'collapsed lung' | 'pneumothorax' | 'emphysema' | 'consolidation' | 'cavity' | 'lymph node';
+export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'opaque hemithorax', 'collapsed lung', 'pneumothorax', 'emphysema', 'consolidation', 'cavity', 'lymph node'];
 export type Side = 'right' | 'left';
 
 export interface InsertedFinding {
@@ -171,6 +172,15 @@ export function insertOpaqueHemithorax(sc: Scene, hu: Float32Array, side: Side, 
   return {
     kind: 'opaque hemithorax', side, boxes, note: 'massive: the whole hemithorax',
     queries: [{ lang: 'en', text: `large ${side} pleural effusion` }, { lang: 'zh', text: `${ZH_SIDE[side]}侧大量胸腔积液` }],
+  };
+}
+
+/** A whole lung collapsed: its hemithorax filled with soft tissue (45-60 HU), no air left in it. */
+export function insertCollapsedLung(sc: Scene, hu: Float32Array, side: Side, random: () => number): InsertedFinding {
+  const boxes = fillLungField(sc.base, hu, side, 45 + 15 * random(), 12, random);
+  return {
+    kind: 'collapsed lung', side, boxes, note: 'the whole lung, soft tissue',
+    queries: [{ lang: 'en', text: `${side} lung collapse` }, { lang: 'zh', text: `${ZH_SIDE[side]}肺不张` }],
   };
 }
 

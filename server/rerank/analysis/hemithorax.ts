@@ -1,11 +1,11 @@
 /**
- * An opaque hemithorax: one side of the chest without aerated lung, filled with fluid. A massive effusion
+ * An opaque hemithorax: one side of the chest without aerated lung, filled with fluid or tissue. A massive effusion
  * compresses its lung to a sliver at the hilum; the effusion search (pleura.ts) then finds nothing, since it
  * looks for fluid against aerated lung, and the lung box it searches holds only the other lung. Where the
  * empty side's space (empty-side.ts: the other lung's field mirrored) is mostly fluid density, it is
- * reported as a large pleural effusion on its side. A collapsed lung (soft tissue, 35-50 HU unenhanced) or a
- * post-pneumonectomy space that has not yet filled is not fluid and is left alone: telling those apart needs
- * contrast or the patient's history.
+ * reported as a large pleural effusion on its side; where it is mostly soft tissue, as the lung collapsed
+ * (atelectasis). A mass filling the hemithorax would read as a collapse, and a fluid-filled pneumonectomy space
+ * as an effusion: telling those apart needs contrast or the patient's history.
  */
 import { emptySide } from './empty-side';
 import type { FindingContext } from './finding-region';
@@ -15,41 +15,63 @@ import type { Candidate, LungSide } from './types';
 
 /** Fluid density (HU) on the smoothed grid: as pleura.ts, a little wider on top for the noise of a large collection. */
 const FLUID_HU: [number, number] = [-20, 40];
+/** Soft tissue (HU): a collapsed lung, 35-60 unenhanced and up to about 120 enhanced; enhanced blood is denser. */
+const TISSUE_HU: [number, number] = [40, 150];
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
+/** How likely the empty side is filled with one thing: half at half its space, under 15 % of it aerated, and 300 mL. */
+const filledLikelihood = (share: number, airShare: number, volumeMl: number): number =>
+  sigmoid((share - 0.5) / 0.08) * sigmoid((0.15 - airShare) / 0.04) * sigmoid((volumeMl - 300) / 75);
+
 export function findOpaqueHemithorax(ctx: FindingContext): Candidate[] {
   const { g, m } = ctx;
   const empty = emptySide(g, m);
   if (!empty) return [];
-  let air = 0, huSum = 0;
-  const fluid: number[] = [];
+  let air = 0;
+  const fluid: number[] = [], tissue: number[] = [];
   for (let j = 0; j < empty.space.length; j++) {
     if (!empty.space[j]) continue;
     if (m.aerated[j]) { air++; continue; }
+    if (!m.body[j] || m.airway.mask[j]) continue;
     const hu = g.hu[j];
-    if (m.body[j] && !m.airway.mask[j] && hu > FLUID_HU[0] && hu < FLUID_HU[1]) { fluid.push(j); huSum += hu; }
+    if (hu > FLUID_HU[0] && hu < FLUID_HU[1]) fluid.push(j);
+    else if (hu >= TISSUE_HU[0] && hu < TISSUE_HU[1]) tissue.push(j);
   }
-  if (!fluid.length) return [];
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
-  const volumeMl = fluid.length * voxelMl;
-  const fluidShare = fluid.length / empty.voxels;
   const airShare = air / empty.voxels;
-  const meanHU = huSum / fluid.length;
-  const likelihood = sigmoid((fluidShare - 0.5) / 0.08) * sigmoid((0.15 - airShare) / 0.04) * sigmoid((volumeMl - 300) / 75);
-  // its depth as an effusion's: twice the largest in-plane inscribed radius of the fluid
-  const fluidMask = new Uint8Array(empty.space.length);
-  for (const j of fluid) fluidMask[j] = 1;
-  const depth2 = planarDepth2(fluidMask, g, g.spacing, fluid, 20);
-  let best = 0;
-  for (const d of depth2) if (d > best) best = d;
   const side: LungSide = empty.side === 1 ? 'right' : 'left';
-  const cand = regionCandidate(ctx, {
-    kind: 'pleural effusion', voxels: latticeOf(g, fluid), lattice: { fz: g.fz, fy: g.fy, fx: g.fx }, huOf: (k) => g.hu[fluid[k]],
-    likelihood, side, amount: 'large', wall: 'chest wall',
-    measures: { depthMm: round1(2 * Math.sqrt(best)), volumeMl: round1(volumeMl), hemithoraxFraction: round2(fluidShare), aeratedShare: round2(airShare), meanHU: Math.round(meanHU), opaqueHemithorax: 1 },
-  });
-  return cand ? [cand] : [];
+  const lattice = { fz: g.fz, fy: g.fy, fx: g.fx };
+  const out: Candidate[] = [];
+  const filled = (vox: number[]): { volumeMl: number; share: number; measures: Record<string, number> } => {
+    let huSum = 0;
+    for (const j of vox) huSum += g.hu[j];
+    const volumeMl = vox.length * voxelMl, share = vox.length / empty.voxels;
+    return { volumeMl, share, measures: { volumeMl: round1(volumeMl), hemithoraxFraction: round2(share), aeratedShare: round2(airShare), meanHU: Math.round(huSum / vox.length), opaqueHemithorax: 1 } };
+  };
+  if (fluid.length) {
+    const f = filled(fluid);
+    // its depth as an effusion's: twice the largest in-plane inscribed radius of the fluid
+    const fluidMask = new Uint8Array(empty.space.length);
+    for (const j of fluid) fluidMask[j] = 1;
+    let best = 0;
+    for (const d of planarDepth2(fluidMask, g, g.spacing, fluid, 20)) if (d > best) best = d;
+    const cand = regionCandidate(ctx, {
+      kind: 'pleural effusion', voxels: latticeOf(g, fluid), lattice, huOf: (k) => g.hu[fluid[k]], likelihood: filledLikelihood(f.share, airShare, f.volumeMl),
+      side, amount: 'large', wall: 'chest wall', measures: { depthMm: round1(2 * Math.sqrt(best)), ...f.measures },
+    });
+    if (cand) out.push(cand);
+  }
+  // soft tissue filling it: the lung collapsed (or a mass filling the hemithorax, which this does not tell apart)
+  if (tissue.length) {
+    const t = filled(tissue);
+    const cand = regionCandidate(ctx, {
+      kind: 'atelectasis', voxels: latticeOf(g, tissue), lattice, huOf: (k) => g.hu[tissue[k]], likelihood: filledLikelihood(t.share, airShare, t.volumeMl),
+      side, measures: t.measures,
+    });
+    if (cand) out.push(cand);
+  }
+  return out;
 }

@@ -5,7 +5,7 @@
  * them. Then the lattice helpers the stages run on (finding-grid.ts, pleura.ts, emphysema.ts).
  */
 import {
-  fillLungField, insertCavity, insertConsolidation, insertEffusion, insertEmphysema, insertOpaqueHemithorax, insertPneumothorax, sceneOf, type InsertedFinding, type Scene,
+  insertCavity, insertCollapsedLung, insertConsolidation, insertEffusion, insertEmphysema, insertOpaqueHemithorax, insertPneumothorax, sceneOf, type InsertedFinding, type Scene,
 } from '../../../models/synthetic/findings';
 import { rng } from '../../../models/synthetic/lesion';
 import { findSites } from '../../../models/synthetic/sites';
@@ -80,7 +80,7 @@ describe('chest findings on a synthetic chest', () => {
     await rankedFirst(a, f);
   }, 60_000);
 
-  it('reports a hemithorax filled with fluid as a large effusion on its side, its mediastinum still bounded, and one of soft tissue not', async () => {
+  it('reports a hemithorax filled with fluid as a large effusion on its side, its mediastinum still bounded, and no collapse', async () => {
     const { f, a } = withFinding((hu) => insertOpaqueHemithorax(scene, hu, 'left', rng(6)));
     const c = best(a, 'pleural effusion')!;
     expect(c.lesionLikelihood).toBeGreaterThan(0.5);
@@ -103,11 +103,17 @@ describe('chest findings on a synthetic chest', () => {
     }
     expect(aboveHeart).toBeGreaterThan(0);
     expect(abdomen).toBe(0);
-    // a collapsed lung (soft tissue, denser than fluid) is no effusion
-    const hu = v.hu.slice();
-    fillLungField(base, hu, 'left', 60, 12, rng(7));
-    const solid = analyseVolume({ ...v, hu });
-    expect(best(solid, 'pleural effusion')?.lesionLikelihood ?? 0).toBeLessThan(0.5);
+    expect(best(a, 'atelectasis')?.lesionLikelihood ?? 0).toBeLessThan(0.5);
+  }, 60_000);
+
+  it('reports a hemithorax filled with soft tissue as the lung collapsed, and no effusion', async () => {
+    const { f, a } = withFinding((hu) => insertCollapsedLung(scene, hu, 'right', rng(7)));
+    const c = best(a, 'atelectasis')!;
+    expect(c.lesionLikelihood).toBeGreaterThan(0.5);
+    expect(c.side).toBe('right');
+    expect(onTruth(c, f)).toBe(true);
+    expect(best(a, 'pleural effusion')?.lesionLikelihood ?? 0).toBeLessThan(0.5);
+    await rankedFirst(a, f);
   }, 60_000);
 
   it('finds a left pneumothorax rim on the left, with its depth', async () => {
