@@ -9,7 +9,7 @@
  */
 import { emptySide } from './empty-side';
 import type { FindingContext } from './finding-region';
-import { regionCandidate } from './finding-region';
+import { regionCandidate, type RegionOptions } from './finding-region';
 import { planarDepth2, latticeOf } from './pleura';
 import type { Candidate, LungSide } from './types';
 
@@ -22,10 +22,10 @@ const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** How likely the empty side is filled with one thing: half at half its space, under 15 % of it aerated, and 300 mL. */
-const filledLikelihood = (share: number, airShare: number, volumeMl: number): number =>
-  sigmoid((share - 0.5) / 0.08) * sigmoid((0.15 - airShare) / 0.04) * sigmoid((volumeMl - 300) / 75);
-
+/**
+ * Candidates on the empty side's space: a large effusion on its fluid, a collapse on its soft tissue. Each is as
+ * likely as the share of the space it fills (half at half of it), with under 15 % of it aerated and 300 mL or more.
+ */
 export function findOpaqueHemithorax(ctx: FindingContext): Candidate[] {
   const { g, m } = ctx;
   const empty = emptySide(g, m);
@@ -43,35 +43,30 @@ export function findOpaqueHemithorax(ctx: FindingContext): Candidate[] {
   const voxelMl = (g.spacing[0] * g.spacing[1] * g.spacing[2]) / 1000;
   const airShare = air / empty.voxels;
   const side: LungSide = empty.side === 1 ? 'right' : 'left';
-  const lattice = { fz: g.fz, fy: g.fy, fx: g.fx };
-  const out: Candidate[] = [];
-  const filled = (vox: number[]): { volumeMl: number; share: number; measures: Record<string, number> } => {
+  // one candidate of `kind` on `vox`, its likelihood from the share of the space it fills
+  const filling = (vox: number[], o: Pick<RegionOptions, 'kind' | 'amount' | 'wall' | 'measures'>): Candidate | null => {
+    if (!vox.length) return null;
     let huSum = 0;
     for (const j of vox) huSum += g.hu[j];
     const volumeMl = vox.length * voxelMl, share = vox.length / empty.voxels;
-    return { volumeMl, share, measures: { volumeMl: round1(volumeMl), hemithoraxFraction: round2(share), aeratedShare: round2(airShare), meanHU: Math.round(huSum / vox.length), opaqueHemithorax: 1 } };
+    return regionCandidate(ctx, {
+      ...o, voxels: latticeOf(g, vox), lattice: { fz: g.fz, fy: g.fy, fx: g.fx }, huOf: (k) => g.hu[vox[k]], side,
+      likelihood: sigmoid((share - 0.5) / 0.08) * sigmoid((0.15 - airShare) / 0.04) * sigmoid((volumeMl - 300) / 75),
+      measures: { ...o.measures, volumeMl: round1(volumeMl), hemithoraxFraction: round2(share), aeratedShare: round2(airShare), meanHU: Math.round(huSum / vox.length), opaqueHemithorax: 1 },
+    });
   };
+  // an effusion's depth: twice the largest in-plane inscribed radius of the fluid
+  let best = 0;
   if (fluid.length) {
-    const f = filled(fluid);
-    // its depth as an effusion's: twice the largest in-plane inscribed radius of the fluid
     const fluidMask = new Uint8Array(empty.space.length);
     for (const j of fluid) fluidMask[j] = 1;
-    let best = 0;
     for (const d of planarDepth2(fluidMask, g, g.spacing, fluid, 20)) if (d > best) best = d;
-    const cand = regionCandidate(ctx, {
-      kind: 'pleural effusion', voxels: latticeOf(g, fluid), lattice, huOf: (k) => g.hu[fluid[k]], likelihood: filledLikelihood(f.share, airShare, f.volumeMl),
-      side, amount: 'large', wall: 'chest wall', measures: { depthMm: round1(2 * Math.sqrt(best)), ...f.measures },
-    });
-    if (cand) out.push(cand);
   }
-  // soft tissue filling it: the lung collapsed (or a mass filling the hemithorax, which this does not tell apart)
-  if (tissue.length) {
-    const t = filled(tissue);
-    const cand = regionCandidate(ctx, {
-      kind: 'atelectasis', voxels: latticeOf(g, tissue), lattice, huOf: (k) => g.hu[tissue[k]], likelihood: filledLikelihood(t.share, airShare, t.volumeMl),
-      side, measures: t.measures,
-    });
-    if (cand) out.push(cand);
-  }
-  return out;
+  const out = [
+    filling(fluid, { kind: 'pleural effusion', amount: 'large', wall: 'chest wall', measures: { depthMm: round1(2 * Math.sqrt(best)) } }),
+    // soft tissue filling it: the lung collapsed (or a mass filling the hemithorax, which this does not tell apart)
+    filling(tissue, { kind: 'atelectasis' }),
+  ];
+  return out.filter((c): c is Candidate => c !== null);
 }
+
