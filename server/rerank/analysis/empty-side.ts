@@ -49,7 +49,7 @@ function mirrored(g: Grid, m: LungMasks): EmptySide | null {
       for (let c = 0; c < g.columns; c++) {
         if (m.lung[row + c] !== present) continue;
         const cm = mirrorColumn(s, r, c);
-        if (cm < 0 || cm >= g.columns) continue;
+        if (!(cm >= 0 && cm < g.columns)) continue; // (NaN where a slice has no midline)
         const j = row + cm;
         if (m.lung[j] === present || space[j]) continue;
         space[j] = 1;
