@@ -1,7 +1,8 @@
 /**
  * Other looks of an annotated case for `eval --looks`: the same patient as another scanner would show
  * it (more noise and another calibration, a sharp lung kernel, a soft kernel, slices twice as thick, slices half as
- * thick, the patient lying prone or rolled, a field of view narrower than the chest, a low-dose scan's noise, a scan
+ * thick, the patient lying prone or rolled, a field of view narrower than the chest, pixels 1.4 times larger (a
+ * 500 mm field of view), a low-dose scan's noise, a scan
  * that starts below the lung apices or stops above the bases, or the right hemithorax opaque), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
@@ -12,7 +13,7 @@ import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -24,6 +25,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
   if (look === 'narrow') return narrowed(c, v);
+  if (look === 'coarse') return coarsened(c, v, COARSE_FACTOR);
   if (look === 'whiteout') return rightWhitedOut(c, v);
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
@@ -113,6 +115,44 @@ export function cropVolume(v: Volume, x0: number, y0: number, width: number, hei
     }
   const shift = [0, 1, 2].map((k) => x0 * v.pixelSpacing[1] * v.rowCosines[k] + y0 * v.pixelSpacing[0] * v.columnCosines[k]);
   return { ...v, hu, rows: height, columns: width, positions: v.positions.map((p) => [p[0] + shift[0], p[1] + shift[1], p[2] + shift[2]]) };
+}
+
+/** Pixels this much larger: 0.7 mm ones become 0.98 mm, a 500 mm field of view's (PET-CT, a large patient's scan). */
+const COARSE_FACTOR = 1.4;
+
+/** Each output sample the mean of the input over its share of the line (the overlap of [j, j + 1) · n / m with each input sample). */
+function areaResampled(src: Float32Array, from: number, stride: number, n: number, m: number, out: Float32Array, to: number, outStride: number): void {
+  const k = n / m;
+  for (let j = 0; j < m; j++) {
+    const a = j * k, b = a + k;
+    let sum = 0;
+    for (let i = Math.floor(a); i < Math.min(n, Math.ceil(b)); i++) sum += src[from + i * stride] * (Math.min(b, i + 1) - Math.max(a, i));
+    out[to + j * outStride] = sum / k;
+  }
+}
+
+/**
+ * Pixels `factor` times larger over the same field (each the mean of what it covers, as a reconstruction on a
+ * coarser matrix reads); the first pixel's centre and the boxes move with the grid.
+ */
+function coarsened(c: EvalCase, v: Volume, factor: number): { case: EvalCase; volume: Volume } {
+  const rows = Math.round(v.rows / factor), columns = Math.round(v.columns / factor);
+  const ky = v.rows / rows, kx = v.columns / columns;
+  const across = new Float32Array(v.rows * columns), hu = new Float32Array(v.slices * rows * columns);
+  for (let s = 0; s < v.slices; s++) {
+    for (let r = 0; r < v.rows; r++) areaResampled(v.hu, (s * v.rows + r) * v.columns, 1, v.columns, columns, across, r * columns, 1);
+    for (let col = 0; col < columns; col++) areaResampled(across, col, columns, v.rows, rows, hu, s * rows * columns + col, columns);
+  }
+  // the new first pixel's centre lies (k - 1) / 2 of an old pixel in from the old one's
+  const shift = [0, 1, 2].map((i) => ((kx - 1) / 2) * v.pixelSpacing[1] * v.rowCosines[i] + ((ky - 1) / 2) * v.pixelSpacing[0] * v.columnCosines[i]);
+  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [Math.floor(x0 / kx), Math.floor(y0 / ky), Math.floor(x1 / kx), Math.floor(y1 / ky)]);
+  return {
+    case: { ...c, name: `${c.name}+coarse`, lesions },
+    volume: {
+      ...v, hu, rows, columns, pixelSpacing: [v.pixelSpacing[0] * ky, v.pixelSpacing[1] * kx],
+      positions: v.positions.map((p) => [p[0] + shift[0], p[1] + shift[1], p[2] + shift[2]]),
+    },
+  };
 }
 
 /**
