@@ -229,8 +229,8 @@ function growSides(g: Grid, lung: Uint8Array, box: VoxelBox): void {
       if (s === 0 || s === slices - 1 || r === 0 || r === rows - 1) for (let c = 0; c < columns; c++) setAside(o + c);
       else { setAside(o); setAside(o + columns - 1); }
     }
-  // the first front: sided voxels with an unsided neighbour (all within the box)
-  const queue = new Int32Array(lung.length);
+  // the first front: sided voxels with an unsided neighbour; it and the unsided voxels all lie within the box, each queued once
+  const queue = new Int32Array((box.s1 - box.s0 + 1) * (box.r1 - box.r0 + 1) * (box.c1 - box.c0 + 1));
   let head = 0, tail = 0;
   for (let s = box.s0; s <= box.s1; s++)
     for (let r = box.r0; r <= box.r1; r++)
