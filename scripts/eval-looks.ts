@@ -3,17 +3,19 @@
  * it (more noise and another calibration, a sharp lung kernel, a soft kernel, slices twice as thick, slices half as
  * thick, the patient lying prone or rolled, a field of view narrower than the chest, pixels 1.4 times larger (a
  * 500 mm field of view), a low-dose scan's noise, a scan
- * that starts below the lung apices or stops above the bases, or the right hemithorax opaque), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * that starts below the lung apices or stops above the bases, the right hemithorax opaque, effusions at both bases,
+ * or emphysematous lungs), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
-import { fillLungField } from '../models/synthetic/findings';
+import { fillLungField, insertEffusion, sceneOf } from '../models/synthetic/findings';
 import { gauss, rng } from '../models/synthetic/lesion';
+import { findSites } from '../models/synthetic/sites';
 import { parseQuery } from '../server/query/parse';
 import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -27,6 +29,8 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'narrow') return narrowed(c, v);
   if (look === 'coarse') return coarsened(c, v, COARSE_FACTOR);
   if (look === 'whiteout') return rightWhitedOut(c, v);
+  if (look === 'effusion') return withEffusions(c, v);
+  if (look === 'emphysema') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withEmphysema(v) } };
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
   if (look === 'lowdose') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withNoise(v, LOW_DOSE_NOISE_HU) } };
@@ -281,4 +285,85 @@ function rightWhitedOut(c: EvalCase, v: Volume): { case: EvalCase; volume: Volum
     case: { ...c, name: `${c.name}+whiteout`, lesions: new Map([...c.lesions, [effusion.id, effusion]]), queries: c.queries.map((q) => (q.lesion === null && describesIt(q.text) ? { ...q, lesion: effusion.id } : q)) },
     volume: { ...v, hu },
   };
+}
+
+/** Depth (mm) of the effusion the `effusion` look lays at the back of each lung's base: a moderate one. */
+const EFFUSION_DEPTH_MM = 30;
+
+/**
+ * Both lungs with a moderate dependent effusion (fluid with a meniscus, the lung above it compressed:
+ * models/synthetic/findings.ts), the lesions as scanned: a patient with a lung cancer often has one. A
+ * negative query for an effusion on a side now describes that side's.
+ */
+function withEffusions(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
+  const base = analyseVolume(v);
+  const scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
+  const hu = v.hu.slice();
+  const lesions = new Map(c.lesions);
+  for (const side of ['right', 'left'] as const) {
+    const f = insertEffusion(scene, hu, side, EFFUSION_DEPTH_MM, rng(side === 'right' ? 5 : 6));
+    const effusion: GroundTruthLesion = { id: `effusion-${side}`, kind: 'pleural effusion', sop_instance_uids: [], boxes: {} };
+    for (const [s, b] of f.boxes) { effusion.sop_instance_uids.push(v.sopInstanceUIDs[s]); effusion.boxes![v.sopInstanceUIDs[s]] = b; }
+    lesions.set(effusion.id, effusion);
+  }
+  const effusionOf = (text: string): string | null => {
+    const f = parseQuery(text).findings.find((x) => x.type === 'pleural effusion');
+    return f && (f.anatomy.side === 'right' || f.anatomy.side === 'left') ? `effusion-${f.anatomy.side}` : null;
+  };
+  return {
+    case: { ...c, name: `${c.name}+effusion`, lesions, queries: c.queries.map((q) => (q.lesion === null && effusionOf(q.text) ? { ...q, lesion: effusionOf(q.text) } : q)) },
+    volume: { ...v, hu },
+  };
+}
+
+/** The `emphysema` look's lattice (mm): at most one hole per cell, in half the cells, 1.5–4 mm in radius. */
+const EMPHYSEMA_CELL_MM = 7;
+const EMPHYSEMA_SHARE = 0.5;
+
+/**
+ * Both lungs with diffuse centrilobular emphysema, the smoker's lung a lung cancer is usually found in: holes of
+ * air (−990 HU) without walls all through the aerated lung as the analysis of the scan finds it, over the
+ * parenchyma only (what is denser than −500 HU, vessels and lesions, stays). Each lattice cell draws its own hole.
+ */
+function withEmphysema(v: Volume): Float32Array {
+  const a = analyseVolume(v);
+  const g = a.anatomy.grid, aerated = a.anatomy.lungs.aerated;
+  const hu = v.hu.slice();
+  const [rowMm, colMm] = v.pixelSpacing, zMm = v.sliceSpacing;
+  const cell = EMPHYSEMA_CELL_MM;
+  // per lattice cell (one beyond each end, for the holes reaching in): its hole's centre (mm) and radius, 0 for none
+  const nz = Math.ceil((v.slices * zMm) / cell) + 2, ny = Math.ceil((v.rows * rowMm) / cell) + 2, nx = Math.ceil((v.columns * colMm) / cell) + 2;
+  const hole = new Float64Array(nz * ny * nx * 4);
+  const draw = rng(13);
+  for (let i = 0; i < nz; i++)
+    for (let j = 0; j < ny; j++)
+      for (let k = 0; k < nx; k++) {
+        const o = ((i * ny + j) * nx + k) * 4;
+        if (draw() >= EMPHYSEMA_SHARE) continue;
+        hole[o] = (i - 1 + draw()) * cell; hole[o + 1] = (j - 1 + draw()) * cell; hole[o + 2] = (k - 1 + draw()) * cell; hole[o + 3] = 1.5 + 2.5 * draw();
+      }
+  const noise = rng(11);
+  for (let s = 0; s < v.slices; s++) {
+    const z = s * zMm, gs = Math.min(g.slices - 1, (s / g.fz) | 0);
+    for (let row = 0; row < v.rows; row++) {
+      const y = row * rowMm, gRow = (gs * g.rows + Math.min(g.rows - 1, (row / g.fy) | 0)) * g.columns;
+      for (let col = 0; col < v.columns; col++) {
+        const p = (s * v.rows + row) * v.columns + col;
+        if (hu[p] > -500 || !aerated[gRow + Math.min(g.columns - 1, (col / g.fx) | 0)]) continue;
+        const x = col * colMm;
+        const ci = Math.floor(z / cell) + 1, cj = Math.floor(y / cell) + 1, ck = Math.floor(x / cell) + 1;
+        let occ = 0;
+        for (let i = ci - 1; i <= ci + 1; i++)
+          for (let j = cj - 1; j <= cj + 1; j++)
+            for (let k = ck - 1; k <= ck + 1; k++) {
+              const o = ((i * ny + j) * nx + k) * 4, r = hole[o + 3];
+              if (!r) continue;
+              const d = Math.hypot(z - hole[o], y - hole[o + 1], x - hole[o + 2]);
+              if (d < r + 1.5) occ = Math.max(occ, 1 / (1 + Math.exp(-(r - d) / 0.4)));
+            }
+        if (occ >= 0.02) hu[p] = hu[p] * (1 - occ) + (-990 + 8 * gauss(noise)) * occ;
+      }
+    }
+  }
+  return hu;
 }

@@ -220,3 +220,48 @@ describe('eval looks', () => {
     expect(volume.hu).not.toEqual(v.hu);
   });
 });
+
+describe('eval looks of a diseased chest', () => {
+  const v = chestVolume({ slices: 40 });
+  const c: EvalCase = {
+    name: 'c', dir: '.', seriesDir: '.',
+    lesions: new Map([['L', { id: 'L', kind: 'nodule', sop_instance_uids: [v.sopInstanceUIDs[20]], boxes: { [v.sopInstanceUIDs[20]]: [40, 60, 46, 66] } }]]),
+    queries: [
+      { id: 'q', lang: 'en', lesion: 'L', text: 'nodule in the right lung' },
+      { id: 'neg', lang: 'en', lesion: null, text: 'large right pleural effusion' },
+    ],
+  };
+
+  it('punches holes of air into the lungs for the emphysema look, over the parenchyma only', () => {
+    const { case: e, volume } = caseLook(c, v, 'emphysema');
+    expect(e.lesions).toBe(c.lesions);
+    let holes = 0, denseChanged = 0;
+    for (let i = 0; i < v.hu.length; i++) {
+      if (v.hu[i] > -500) { if (volume.hu[i] !== v.hu[i]) denseChanged++; }
+      else if (volume.hu[i] < -960 && v.hu[i] > -900) holes++;
+    }
+    expect(denseChanged).toBe(0);
+    expect(holes).toBeGreaterThan(1000);
+  });
+
+  it('lays fluid at the back of both bases for the effusion look, and a negative query for one describes it', () => {
+    const { case: e, volume } = caseLook(c, v, 'effusion');
+    for (const side of ['right', 'left']) {
+      const f = e.lesions.get(`effusion-${side}`);
+      expect(f?.kind).toBe('pleural effusion');
+      expect(f!.sop_instance_uids.length).toBeGreaterThan(0);
+      // on its slices, fluid (about 10 HU) where the lung was
+      const s = v.sopInstanceUIDs.indexOf(f!.sop_instance_uids[0]);
+      const [x0, y0, x1, y1] = f!.boxes![f!.sop_instance_uids[0]];
+      let fluid = 0;
+      for (let r = y0; r <= y1; r++) for (let col = x0; col <= x1; col++) {
+        const i = (s * v.rows + r) * v.columns + col;
+        if (v.hu[i] < -500 && Math.abs(volume.hu[i] - 10) < 80) fluid++;
+      }
+      expect(fluid).toBeGreaterThan(0);
+    }
+    expect(e.lesions.get('L')).toBe(c.lesions.get('L'));
+    expect(e.queries.find((q) => q.id === 'neg')?.lesion).toBe('effusion-right');
+    expect(e.queries.find((q) => q.id === 'q')?.lesion).toBe('L');
+  });
+});
