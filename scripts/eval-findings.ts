@@ -3,8 +3,9 @@
  * `-- --findings-only`): per development scan, four trials, each with one of every finding type drawn into
  * a copy of the scan (models/synthetic/findings.ts: a dependent effusion with a meniscus, a non-dependent
  * pneumothorax rim, a low-attenuation pattern, a dense wedge with air bronchograms, an air pocket or
- * bubbles inside a nodule, a node in mediastinal fat at a named station), and four with one hemithorax
- * filled (with fluid: a massive effusion; with soft tissue: a collapsed lung; right and left), each queried in English and
+ * bubbles inside a nodule, a node in mediastinal fat at a named station), four with one hemithorax
+ * filled (with fluid: a massive effusion; with soft tissue: a collapsed lung; right and left) and two with one lung
+ * emphysematous throughout (right and left), each queried in English and
  * Chinese with its true side, level and amount. A hit: the top slice lies on the finding (top-1), the top
  * region on its box (region), the top lesion on its side (side). Then the unmodified scans: the best score
  * of any effusion, pneumothorax or consolidation there (must stay under 0.5). Each insertion draws from its
@@ -19,7 +20,7 @@ import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rera
 import { loadSeriesFromDir } from '../server/series/load';
 import type { Vec3, Volume } from '../server/series/volume';
 import {
-  FINDING_KINDS, insertCavity, insertCollapsedLung, insertConsolidation, insertEffusion, insertEmphysema, insertNode, insertOpaqueHemithorax, insertPneumothorax, sceneOf,
+  FINDING_KINDS, insertCavity, insertCollapsedLung, insertConsolidation, insertDiffuseEmphysema, insertEffusion, insertEmphysema, insertNode, insertOpaqueHemithorax, insertPneumothorax, sceneOf,
   type FindingKind, type InsertedFinding, type NodeStation, type Scene,
 } from '../models/synthetic/findings';
 import { rng, seedOf } from '../models/synthetic/lesion';
@@ -143,8 +144,9 @@ async function runCase(c: EvalCase, o: FindingsOptions): Promise<{ outcomes: Out
     for (const f of inserted) if (f.kind === 'pneumothorax') emphysemaAddedMl.push(emphysemaMl(a, f.side) - emphysemaMl(base, f.side));
     await judge(`trial ${k}`, modified, a, inserted);
   }
-  // a massive effusion or a collapsed lung fills its hemithorax and hides everything else on that side: a trial of its own
-  for (const [what, insert] of [['opaque', insertOpaqueHemithorax], ['collapse', insertCollapsedLung]] as const)
+  // a massive effusion or a collapsed lung fills its hemithorax and hides everything else on that side, and emphysema
+  // all through a lung is the lung: a trial of its own each
+  for (const [what, insert] of [['opaque', insertOpaqueHemithorax], ['collapse', insertCollapsedLung], ['diffuse', insertDiffuseEmphysema]] as const)
     for (const side of ['right', 'left'] as const) {
       const hu = volume.hu.slice();
       const f = insert(scene, hu, side, rng(seedOf(`${c.name}/${what}/${side}`)));

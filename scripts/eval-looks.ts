@@ -4,10 +4,10 @@
  * thick, the patient lying prone or rolled, a field of view narrower than the chest, pixels 1.4 times larger (a
  * 500 mm field of view), a low-dose scan's noise, a scan
  * that starts below the lung apices or stops above the bases, the right hemithorax opaque, effusions at both bases,
- * or emphysematous lungs), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * emphysematous lungs, or dependent density), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
-import { fillLungField, insertEffusion, sceneOf } from '../models/synthetic/findings';
+import { fillLungField, insertDiffuseEmphysema, insertEffusion, sceneOf } from '../models/synthetic/findings';
 import { gauss, rng } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { parseQuery } from '../server/query/parse';
@@ -15,7 +15,7 @@ import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema', 'dependent'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -30,6 +30,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'coarse') return coarsened(c, v, COARSE_FACTOR);
   if (look === 'whiteout') return rightWhitedOut(c, v);
   if (look === 'effusion') return withEffusions(c, v);
+  if (look === 'dependent') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withDependentDensity(v) } };
   if (look === 'emphysema') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withEmphysema(v) } };
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
   if (look === 'noapex' || look === 'nobase') return shortened(c, v, look);
@@ -316,54 +317,62 @@ function withEffusions(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume
   };
 }
 
-/** The `emphysema` look's lattice (mm): at most one hole per cell, in half the cells, 1.5–4 mm in radius. */
-const EMPHYSEMA_CELL_MM = 7;
-const EMPHYSEMA_SHARE = 0.5;
-
 /**
- * Both lungs with diffuse centrilobular emphysema, the smoker's lung a lung cancer is usually found in: holes of
- * air (−990 HU) without walls all through the aerated lung as the analysis of the scan finds it, over the
- * parenchyma only (what is denser than −500 HU, vessels and lesions, stays). Each lattice cell draws its own hole.
+ * Both lungs with diffuse centrilobular emphysema, the smoker's lung a lung cancer is usually found in
+ * (models/synthetic/findings.ts: holes of air all through the aerated lung, vessels and lesions kept).
  */
 function withEmphysema(v: Volume): Float32Array {
-  const a = analyseVolume(v);
-  const g = a.anatomy.grid, aerated = a.anatomy.lungs.aerated;
+  const base = analyseVolume(v);
+  const scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
   const hu = v.hu.slice();
-  const [rowMm, colMm] = v.pixelSpacing, zMm = v.sliceSpacing;
-  const cell = EMPHYSEMA_CELL_MM;
-  // per lattice cell (one beyond each end, for the holes reaching in): its hole's centre (mm) and radius, 0 for none
-  const nz = Math.ceil((v.slices * zMm) / cell) + 2, ny = Math.ceil((v.rows * rowMm) / cell) + 2, nx = Math.ceil((v.columns * colMm) / cell) + 2;
-  const hole = new Float64Array(nz * ny * nx * 4);
-  const draw = rng(13);
-  for (let i = 0; i < nz; i++)
-    for (let j = 0; j < ny; j++)
-      for (let k = 0; k < nx; k++) {
-        const o = ((i * ny + j) * nx + k) * 4;
-        if (draw() >= EMPHYSEMA_SHARE) continue;
-        hole[o] = (i - 1 + draw()) * cell; hole[o + 1] = (j - 1 + draw()) * cell; hole[o + 2] = (k - 1 + draw()) * cell; hole[o + 3] = 1.5 + 2.5 * draw();
-      }
-  const noise = rng(11);
-  for (let s = 0; s < v.slices; s++) {
-    const z = s * zMm, gs = Math.min(g.slices - 1, (s / g.fz) | 0);
-    for (let row = 0; row < v.rows; row++) {
-      const y = row * rowMm, gRow = (gs * g.rows + Math.min(g.rows - 1, (row / g.fy) | 0)) * g.columns;
-      for (let col = 0; col < v.columns; col++) {
-        const p = (s * v.rows + row) * v.columns + col;
-        if (hu[p] > -500 || !aerated[gRow + Math.min(g.columns - 1, (col / g.fx) | 0)]) continue;
-        const x = col * colMm;
-        const ci = Math.floor(z / cell) + 1, cj = Math.floor(y / cell) + 1, ck = Math.floor(x / cell) + 1;
-        let occ = 0;
-        for (let i = ci - 1; i <= ci + 1; i++)
-          for (let j = cj - 1; j <= cj + 1; j++)
-            for (let k = ck - 1; k <= ck + 1; k++) {
-              const o = ((i * ny + j) * nx + k) * 4, r = hole[o + 3];
-              if (!r) continue;
-              const d = Math.hypot(z - hole[o], y - hole[o + 1], x - hole[o + 2]);
-              if (d < r + 1.5) occ = Math.max(occ, 1 / (1 + Math.exp(-(r - d) / 0.4)));
+  for (const side of ['right', 'left'] as const) insertDiffuseEmphysema(scene, hu, side, rng(side === 'right' ? 13 : 14));
+  return hu;
+}
+
+/** The `dependent` look's band: this deep (mm) at the bases, DEPENDENT_APEX_MM at the apices, up to this density (HU). */
+const DEPENDENT_BASE_MM = 16;
+const DEPENDENT_APEX_MM = 5;
+const DEPENDENT_HU = -300;
+
+/**
+ * Dependent density, as in most supine scans of older patients: the lung along its lowest (posterior) edge made
+ * denser, to DEPENDENT_HU at the edge, fading over a band thickest at the bases. The parenchyma only (what is
+ * denser than −500 HU stays); the edge per slice and column from the analysis' aerated lung.
+ */
+function withDependentDensity(v: Volume): Float32Array {
+  const a = analyseVolume(v);
+  const g = a.anatomy.grid, aerated = a.anatomy.lungs.aerated, ext = a.anatomy.lungs.extent;
+  const hu = v.hu.slice();
+  const rowMm = v.pixelSpacing[0];
+  // gravity pulls towards the patient's back: down the rows when they run posterior (+y), up them when not
+  const down = v.columnCosines[1] >= 0;
+  const noise = rng(17);
+  for (let gs = 0; gs < g.slices; gs++)
+    for (let gc = 0; gc < g.columns; gc++)
+      for (const side of [1, 2]) {
+        // the lowest grid row of this side's aerated lung in this column
+        let edge = -1;
+        for (let k = 0; k < g.rows; k++) {
+          const gr = down ? g.rows - 1 - k : k;
+          if (aerated[(gs * g.rows + gr) * g.columns + gc] === side) { edge = gr; break; }
+        }
+        const e = ext[side];
+        if (edge < 0 || !e) continue;
+        const z = g.origin[gs][2];
+        const t = Math.min(1, Math.max(0, (z - e.zMin) / Math.max(1, e.zMax - e.zMin)));
+        const depth = DEPENDENT_BASE_MM + (DEPENDENT_APEX_MM - DEPENDENT_BASE_MM) * t;
+        const edgePx = down ? (edge + 1) * g.fy - 0.5 : edge * g.fy - 0.5;
+        for (let s = gs * g.fz; s < Math.min(v.slices, (gs + 1) * g.fz); s++)
+          for (let col = gc * g.fx; col < Math.min(v.columns, (gc + 1) * g.fx); col++)
+            for (let row = 0; row < v.rows; row++) {
+              const d = (down ? edgePx - row : row - edgePx) * rowMm;
+              if (d < 0 || d > depth) continue;
+              const p = (s * v.rows + row) * v.columns + col;
+              const gr = Math.min(g.rows - 1, (row / g.fy) | 0);
+              if (hu[p] > -500 || aerated[(gs * g.rows + gr) * g.columns + gc] !== side) continue;
+              const w = (1 - d / depth) ** 1.5;
+              hu[p] += (DEPENDENT_HU + 20 * gauss(noise) - hu[p]) * w;
             }
-        if (occ >= 0.02) hu[p] = hu[p] * (1 - occ) + (-990 + 8 * gauss(noise)) * occ;
       }
-    }
-  }
   return hu;
 }

@@ -13,6 +13,7 @@
  *   edge a thin visceral pleural line;
  * - emphysema: holes of -990 HU without walls scattered through a region of an upper zone (centrilobular),
  *   or a row of larger subpleural ones (paraseptal); vessels are kept;
+ * - diffuse emphysema: such holes all through one lung, a smoker's lung rather than a region of it;
  * - consolidation: a dense wedge (about 35 HU) with its base on the pleura and its apex towards the hilum,
  *   with branching air bronchograms inside;
  * - cavity: a solid nodule (models/synthetic/lesion.ts) with an air pocket inside it, or a part-solid one with
@@ -29,8 +30,8 @@ import type { Vec3, Volume } from '../../server/series/volume';
 import { gauss, insertLesion, randomLesion } from './lesion';
 import type { Site } from './sites';
 
-export type FindingKind = 'pleural effusion' | 'opaque hemithorax' | 'collapsed lung' | 'pneumothorax' | 'emphysema' | 'consolidation' | 'cavity' | 'lymph node';
-export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'opaque hemithorax', 'collapsed lung', 'pneumothorax', 'emphysema', 'consolidation', 'cavity', 'lymph node'];
+export type FindingKind = 'pleural effusion' | 'opaque hemithorax' | 'collapsed lung' | 'pneumothorax' | 'emphysema' | 'diffuse emphysema' | 'consolidation' | 'cavity' | 'lymph node';
+export const FINDING_KINDS: readonly FindingKind[] = ['pleural effusion', 'opaque hemithorax', 'collapsed lung', 'pneumothorax', 'emphysema', 'diffuse emphysema', 'consolidation', 'cavity', 'lymph node'];
 export type Side = 'right' | 'left';
 
 export interface InsertedFinding {
@@ -258,6 +259,61 @@ export function insertEmphysema(sc: Scene, hu: Float32Array, side: Side, pattern
   const en = `${pattern} emphysema in the ${side} upper lung`;
   const zh = `${ZH_SIDE[side]}上肺${pattern === 'centrilobular' ? '小叶中心型' : '间隔旁型'}肺气肿`;
   return { kind: 'emphysema', side, boxes, note: pattern, queries: [{ lang: 'en', text: en }, { lang: 'zh', text: zh }] };
+}
+
+/** Diffuse emphysema's lattice (mm): at most one hole per cell, in half the cells, 1.5–4 mm in radius. */
+const DIFFUSE_CELL_MM = 7;
+const DIFFUSE_HOLE_SHARE = 0.5;
+
+/**
+ * Holes of air (−990 HU) without walls all through one lung's aerated parenchyma (what is denser than −500 HU,
+ * vessels and lesions, stays): a lattice of DIFFUSE_CELL_MM cells, each drawing its own hole or none, about
+ * 13 % of the parenchyma in all. Marked where a hole fills a pixel more than half.
+ */
+export function insertDiffuseEmphysema(sc: Scene, hu: Float32Array, side: Side, random: () => number): InsertedFinding {
+  const v = sc.base.volume, g = sc.base.anatomy.grid, aerated = sc.base.anatomy.lungs.aerated;
+  const si = sideIndex(side);
+  const [rowMm, colMm] = v.pixelSpacing, zMm = v.sliceSpacing;
+  const cell = DIFFUSE_CELL_MM;
+  // per cell (one beyond each end, for the holes reaching in): its hole's centre (mm, volume axes) and radius, 0 for none
+  const nz = Math.ceil((v.slices * zMm) / cell) + 2, ny = Math.ceil((v.rows * rowMm) / cell) + 2, nx = Math.ceil((v.columns * colMm) / cell) + 2;
+  const hole = new Float64Array(nz * ny * nx * 4);
+  for (let i = 0; i < nz; i++)
+    for (let j = 0; j < ny; j++)
+      for (let k = 0; k < nx; k++) {
+        const o = ((i * ny + j) * nx + k) * 4;
+        if (random() >= DIFFUSE_HOLE_SHARE) continue;
+        hole[o] = (i - 1 + random()) * cell; hole[o + 1] = (j - 1 + random()) * cell; hole[o + 2] = (k - 1 + random()) * cell; hole[o + 3] = 1.5 + 2.5 * random();
+      }
+  const boxes: InsertedFinding['boxes'] = new Map();
+  for (let s = 0; s < v.slices; s++) {
+    const z = s * zMm, gs = Math.min(g.slices - 1, (s / g.fz) | 0);
+    for (let r = 0; r < v.rows; r++) {
+      const y = r * rowMm, gRow = (gs * g.rows + Math.min(g.rows - 1, (r / g.fy) | 0)) * g.columns;
+      for (let c = 0; c < v.columns; c++) {
+        const p = (s * v.rows + r) * v.columns + c;
+        if (hu[p] > -500 || aerated[gRow + Math.min(g.columns - 1, (c / g.fx) | 0)] !== si) continue;
+        const x = c * colMm;
+        const ci = Math.floor(z / cell) + 1, cj = Math.floor(y / cell) + 1, ck = Math.floor(x / cell) + 1;
+        let occ = 0;
+        for (let i = ci - 1; i <= ci + 1; i++)
+          for (let j = cj - 1; j <= cj + 1; j++)
+            for (let k = ck - 1; k <= ck + 1; k++) {
+              const o = ((i * ny + j) * nx + k) * 4, radius = hole[o + 3];
+              if (!radius) continue;
+              const d = Math.hypot(z - hole[o], y - hole[o + 1], x - hole[o + 2]);
+              if (d < radius + 1.5) occ = Math.max(occ, sigmoid((radius - d) / 0.4));
+            }
+        if (occ < 0.02) continue;
+        hu[p] = hu[p] * (1 - occ) + (-990 + 8 * gauss(random)) * occ;
+        if (occ > 0.5) mark(boxes, s, r, c);
+      }
+    }
+  }
+  return {
+    kind: 'diffuse emphysema', side, boxes, note: 'holes all through the lung',
+    queries: [{ lang: 'en', text: `centrilobular emphysema in the ${side} lung` }, { lang: 'zh', text: `${ZH_SIDE[side]}肺小叶中心型肺气肿` }],
+  };
 }
 
 /** The grid voxel of a patient position, or -1 outside the grid (axial grids). */

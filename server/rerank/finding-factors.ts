@@ -144,8 +144,22 @@ function signMembership(sign: Sign, c: Candidate): number | undefined {
 
 // ---------------------------------------------------------------- emphysema patterns
 
+/**
+ * A lung-wide emphysema lies under the pleura as much as its lung does when it is scattered (centrilobular),
+ * and more when it is subpleural (paraseptal): its share there is read against its lung's (measure
+ * lungSubpleuralShare), a spread as even as the lung's reading as this share of a compact region.
+ */
+const EVEN_SPREAD_READS_AS = 0.4;
+
+/** The share of the emphysema within 10 mm of the pleura, a lung-wide one's as a compact region's would read. */
+function subpleuralOf(c: Candidate): number | undefined {
+  const share = c.measures?.subpleuralShare, lung = c.measures?.lungSubpleuralShare;
+  if (share === undefined) return undefined;
+  return lung ? (EVEN_SPREAD_READS_AS * share) / lung : share;
+}
+
 function patternMembership(word: string, c: Candidate): number | undefined {
-  const subpleural = c.measures?.subpleuralShare;
+  const subpleural = subpleuralOf(c);
   if (subpleural === undefined) return undefined;
   if (word === 'paraseptal') return sigmoid((subpleural - 0.55) / 0.08);
   if (word === 'centrilobular') return sigmoid((0.55 - subpleural) / 0.08) * sigmoid((c.zoneFraction - 0.35) / 0.15);
@@ -218,7 +232,7 @@ function signWords(c: Candidate): string {
 }
 
 function patternWords(c: Candidate): string {
-  const s = c.measures?.subpleuralShare ?? 0;
+  const s = subpleuralOf(c) ?? 0;
   return s > 0.55 ? 'subpleural (paraseptal) pattern' : 'scattered (centrilobular) pattern';
 }
 

@@ -672,7 +672,8 @@ export function lesionEvidence(a: Analysis, f: Finding, findingIndex: number, o:
     let evidence = 0;
     for (const m of pieces) if (m.evidence > evidence) evidence = m.evidence;
     if (pieces.length > 1) {
-      pieces.sort(byLikelihoodThenEvidence);
+      // the places of one emphysema are not a lesion and what it touches: the place described answers
+      pieces.sort(kind === 'emphysema' ? byEvidence : byLikelihoodThenEvidence);
       let answering = 0;
       while (pieces[answering].evidence < ANSWER_FIT_SHARE * evidence) answering++;
       if (answering > 0) pieces.unshift(...pieces.splice(answering, 1));
@@ -723,6 +724,7 @@ function wholeOf(cs: Candidate[]): { diameterMm: number; hilumDistanceMm?: numbe
 }
 
 const byLikelihoodThenEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.likelihood - x.likelihood || y.evidence - x.evidence;
+const byEvidence = (x: CandidateMatch, y: CandidateMatch): number => y.evidence - x.evidence;
 
 /**
  * On a low-dose series (smoothed before the analysis, noise.ts) what a described focal lesion's answer

@@ -5,9 +5,9 @@
  * them. Then the lattice helpers the stages run on (finding-grid.ts, pleura.ts, emphysema.ts).
  */
 import {
-  insertCavity, insertCollapsedLung, insertConsolidation, insertEffusion, insertEmphysema, insertOpaqueHemithorax, insertPneumothorax, sceneOf, type InsertedFinding, type Scene,
+  insertCavity, insertCollapsedLung, insertConsolidation, insertDiffuseEmphysema, insertEffusion, insertEmphysema, insertOpaqueHemithorax, insertPneumothorax, sceneOf, type InsertedFinding, type Scene,
 } from '../../../models/synthetic/findings';
-import { rng } from '../../../models/synthetic/lesion';
+import { gauss, rng } from '../../../models/synthetic/lesion';
 import { findSites } from '../../../models/synthetic/sites';
 import { parseQuery } from '../../../server/query/parse';
 import { Compartment } from '../../../server/rerank/analysis/compartments';
@@ -175,6 +175,34 @@ describe('chest findings on a synthetic chest', () => {
     expect(found.length).toBe(1);
     expect(found[0].slices.some((x) => slices.includes(x.index))).toBe(true);
     expect(found[0].measures!.subpleuralShare).toBeGreaterThan(0.5);
+  }, 60_000);
+
+  it('finds emphysema all through one lung as a confident finding of that lung', async () => {
+    const { f, a } = withFinding((hu) => insertDiffuseEmphysema(scene, hu, 'right', rng(7)));
+    const lungWide = a.candidates.filter((c) => c.kind === 'emphysema' && c.measures?.lucencyShare !== undefined);
+    expect(lungWide.map((c) => c.side)).toEqual(['right']);
+    expect(lungWide[0].lesionLikelihood).toBeGreaterThan(0.5);
+    const r = await rerankSlices(a, parseQuery(f.queries[0].text), { topK: 1 });
+    expect(r.findings[0].lesions[0].side).toBe('right');
+    expect(r.results[0].score).toBeGreaterThan(0.5);
+    expect(f.boxes.has(r.results[0].index)).toBe(true);
+  }, 60_000);
+
+  it('does not call a lung darkened below -950 HU by noise alone emphysema', () => {
+    const hu = v.hu.slice();
+    const noise = rng(8);
+    let lung = 0, low = 0;
+    for (let i = 0; i < hu.length; i++) {
+      if (hu[i] > -500 || hu[i] < -990) continue;
+      hu[i] += 80 * gauss(noise);
+      lung++;
+      if (hu[i] < -950) low++;
+    }
+    // a tenth of the lung below -950 HU, as a sharp kernel's or a low dose's noise leaves it, but in single pixels
+    expect(low / lung).toBeGreaterThan(0.05);
+    const a = analyseVolume({ ...v, hu });
+    const lungWide = a.candidates.filter((c) => c.kind === 'emphysema' && c.measures?.lucencyShare !== undefined && c.lesionLikelihood >= 0.5);
+    expect(lungWide).toEqual([]);
   }, 60_000);
 
   it('measures the air pocket inside a nodule as a cavity', () => {
