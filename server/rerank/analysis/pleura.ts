@@ -9,7 +9,8 @@
  *   the largest thickness of the layer; its amount compares that with the depth of the hemithorax
  *   (small < 1/4, moderate < 1/2, large beyond: Moy et al., Chest 2013).
  * - Pneumothorax: air of outside-air density (< -975 HU, lung parenchyma is -950 at the very emptiest)
- *   in the aerated lung's space, spread along the chest wall as a thin plate rather than a round bulla.
+ *   in the aerated lung's space, spread along the chest wall, the mediastinum or the heart (where the lung
+ *   meets them) as a thin plate rather than a round bulla.
  *   Small < 20 mm deep, moderate < 30 mm, large beyond (the apex-to-cupola and interpleural distances of
  *   the BTS and ACCP guidelines).
  * - Pleural thickening: soft tissue (not fluid, not fat) of 4 mm or more between the lung and a rib,
@@ -264,12 +265,11 @@ export function findEffusions(ctx: FindingContext, box: GridBox, sm: Float32Arra
 
 /**
  * Pneumothorax candidates in `box` (the aerated lungs' box), on `sm` (HU, smoothed or block-averaged);
- * `found` gets 1 on the voxels of those that are broad plates of air against the chest wall (emphysema
+ * `found` gets 1 on the voxels of those that are broad plates of air against the body (emphysema
  * leaves them out: that air is the pleural space's, not destroyed lung).
  */
 export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float32Array, found: Uint8Array): Candidate[] {
-  const { g, m, compartments } = ctx;
-  const heart: number = Compartment.Heart, mediastinum: number = Compartment.Mediastinum;
+  const { g, m } = ctx;
   const idx = boxIndices(box, g);
   const D = dimsOf(box);
   const air = new Uint8Array(idx.length);
@@ -282,7 +282,8 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
   for (const local of componentVoxels(comps.labels, comps.sizes, comps.count, Math.ceil(1 / voxelMl))) {
     const id = comps.labels[local[0]];
     const vox = local.map((j) => idx[j]);
-    // its faces: against the chest wall (the body beyond the lung), against lung, elsewhere
+    // its faces: against the body beyond the lung (the chest wall, and the mediastinum and heart: a supine patient's
+    // pleural air also gathers in front of them, where no lung tissue is air), against lung, elsewhere
     let wall = 0, faces = 0, huSum = 0;
     const best = deepest(g, vox);
     for (const i of vox) {
@@ -294,12 +295,12 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
         const b = box.toBox(j);
         if (b >= 0 && comps.labels[b] === id) continue;
         faces++;
-        // the chest wall, possibly beyond a voxel or two of partial volume with it
+        // the body, possibly beyond a voxel or two of partial volume with it
         const step = j - i;
         for (let t = 0, k = j; t < reach; t++, k += step) {
           if (k < 0 || k >= g.hu.length) break;
           if (m.aerated[k]) continue;
-          if (m.body[k] && compartments[k] !== mediastinum && compartments[k] !== heart) wall++;
+          if (m.body[k]) wall++;
           break;
         }
       }
@@ -313,7 +314,7 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
     cand.lesionLikelihood = sigmoid((depthMm - 3) / 1) * sigmoid((wallShare - 0.25) / 0.06) * sigmoid((cand.diameterMm - PLATE_MIN_MM) / 6) * sigmoid((PLATE_FLATNESS - flat) / 0.08) * sigmoid((-985 - huSum / vox.length) / 6 + 1);
     cand.amount = depthMm < 20 ? 'small' : depthMm < 30 ? 'moderate' : 'large';
     cand.measures = { depthMm: round1(depthMm), volumeMl: round1(vox.length * voxelMl), wallShare: Math.round(wallShare * 100) / 100 };
-    // a plate of air against the chest wall is the pleural space's however its likelihood reads: a bulla is round and smaller
+    // a plate of air against the body is the pleural space's however its likelihood reads: a bulla is round and smaller
     if (wall > 0 && flat < PLATE_FLATNESS && cand.diameterMm >= PLATE_MIN_MM) for (const i of vox) found[i] = 1;
     out.push(cand);
   }

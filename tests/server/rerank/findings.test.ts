@@ -129,6 +129,25 @@ describe('chest findings on a synthetic chest', () => {
     await rankedFirst(a, f);
   }, 60_000);
 
+  it('finds pleural air gathered against the mediastinum, and leaves its air out of the emphysema', async () => {
+    // a plate of air 12 mm deep along the left lung's medial edge (x = LUNG_X - 32 there), over the middle of its height
+    const hu = v.hu.slice();
+    const plane = v.rows * v.columns, ps = v.pixelSpacing[0];
+    const slices = new Set<number>();
+    for (let s = Math.round(v.slices * 0.3); s < v.slices * 0.7; s++)
+      for (let r = 0; r < v.rows; r++)
+        for (let c = 0; c < v.columns; c++) {
+          const i = s * plane + r * v.columns + c;
+          const x = v.positions[s][0] + c * ps;
+          if (hu[i] < -500 && x > 0 && x < LUNG_X - 32 + 12) { hu[i] = -1000; slices.add(s); }
+        }
+    const a = analyseVolume({ ...v, hu });
+    const air = a.candidates.filter((x) => x.kind === 'pneumothorax' && x.side === 'left' && x.slices.some((sl) => slices.has(sl.index)));
+    expect(Math.max(0, ...air.map((x) => x.lesionLikelihood))).toBeGreaterThan(0.5);
+    const emphysema = a.candidates.filter((x) => x.kind === 'emphysema' && x.side === 'left' && x.lesionLikelihood >= 0.5);
+    expect(emphysema).toEqual([]);
+  }, 60_000);
+
   it('finds a dense wedge as consolidation on its side', () => {
     // (the phantom's wedge has no bronchi of its own to show as air bronchograms: found, not ranked)
     const { f, a } = withFinding((hu) => insertConsolidation(scene, hu, 'right', rng(3)));
