@@ -4,7 +4,7 @@
  * thick, the patient lying prone or rolled, a field of view narrower than the chest, pixels 1.4 times larger (a
  * 500 mm field of view), a low-dose scan's noise, a scan
  * that starts below the lung apices or stops above the bases, the right hemithorax opaque, effusions at both bases,
- * emphysematous lungs, or dependent density), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * emphysematous lungs, dependent density, or sternotomy wires), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
 import { fillLungField, insertDiffuseEmphysema, insertEffusion, sceneOf } from '../models/synthetic/findings';
@@ -15,7 +15,7 @@ import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema', 'dependent'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema', 'dependent', 'wires'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -30,6 +30,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'coarse') return coarsened(c, v, COARSE_FACTOR);
   if (look === 'whiteout') return rightWhitedOut(c, v);
   if (look === 'effusion') return withEffusions(c, v);
+  if (look === 'wires') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withSternalWires(v) } };
   if (look === 'dependent') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withDependentDensity(v) } };
   if (look === 'emphysema') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: withEmphysema(v) } };
   if (look === 'rolled') return rolled(c, v, ROLL_DEGREES);
@@ -374,5 +375,60 @@ function withDependentDensity(v: Volume): Float32Array {
               hu[p] += (DEPENDENT_HU + 20 * gauss(noise) - hu[p]) * w;
             }
       }
+  return hu;
+}
+
+/** The `wires` look: a wire this far apart (mm) down the sternum, each streaking this much (HU) over this reach (mm). */
+const WIRE_GAP_MM = 25;
+const STREAK_HU = 250;
+const STREAK_REACH_MM = 80;
+
+/**
+ * Sternotomy wires, as after cardiac surgery: a dense dot (3000 HU, 3 × 1.5 mm) in the sternum every WIRE_GAP_MM
+ * over the lower two thirds of the lungs' height, and on its slice the streaks metal throws, thin bright and
+ * dark lines radiating from it and fading with distance. The sternum is the first bone from the front at the
+ * body's midline.
+ */
+function withSternalWires(v: Volume): Float32Array {
+  const a = analyseVolume(v);
+  const m = a.anatomy.lungs, g = a.anatomy.grid;
+  const hu = v.hu.slice();
+  const [rowMm, colMm] = v.pixelSpacing;
+  const zs = [m.extent[1]?.zMin, m.extent[2]?.zMin].filter((z): z is number => z !== undefined);
+  const ze = [m.extent[1]?.zMax, m.extent[2]?.zMax].filter((z): z is number => z !== undefined);
+  if (!zs.length) return hu;
+  const z0 = Math.min(...zs), z1 = Math.max(...ze);
+  const random = rng(19);
+  for (let z = z0 + 0.1 * (z1 - z0); z < z0 + 0.7 * (z1 - z0); z += WIRE_GAP_MM) {
+    let s = 0;
+    for (let k = 1; k < v.slices; k++) if (Math.abs(v.positions[k][2] - z) < Math.abs(v.positions[s][2] - z)) s = k;
+    const gs = Math.min(g.slices - 1, (s / g.fz) | 0);
+    const cx = Math.round((m.midlineX[gs] - v.positions[s][0]) / (v.rowCosines[0] * colMm));
+    if (!(cx >= 0 && cx < v.columns)) continue;
+    const o = s * v.rows * v.columns;
+    let cy = -1;
+    for (let r = 0; r < v.rows / 2; r++) if (hu[o + r * v.columns + cx] > 250) { cy = r; break; }
+    if (cy < 0) continue;
+    cy += Math.round(2 / rowMm);
+    const angles = Array.from({ length: 14 }, () => ({ t: random() * Math.PI, sign: random() < 0.5 ? -1 : 1 }));
+    for (let r = 0; r < v.rows; r++)
+      for (let c = 0; c < v.columns; c++) {
+        const dx = (c - cx) * colMm, dy = (r - cy) * rowMm, d = Math.hypot(dx, dy);
+        const i = o + r * v.columns + c;
+        if ((dx / 1.5) ** 2 + (dy / 0.75) ** 2 <= 1) { hu[i] = 3000; continue; }
+        if (d > 2 * STREAK_REACH_MM) continue;
+        // each streak runs through the wire both ways: its angle modulo a half turn
+        let theta = Math.atan2(dy, dx);
+        if (theta < 0) theta += Math.PI;
+        let streak = 0;
+        for (const { t, sign } of angles) {
+          let dt = Math.abs(theta - t);
+          dt = Math.min(dt, Math.PI - dt);
+          const width = 0.6 / Math.max(d, 1); // about a millimetre wide wherever it is
+          if (dt < 4 * width) streak += sign * Math.exp(-0.5 * (dt / width) ** 2);
+        }
+        hu[i] += STREAK_HU * Math.exp(-d / STREAK_REACH_MM) * streak;
+      }
+  }
   return hu;
 }

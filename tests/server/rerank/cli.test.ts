@@ -244,6 +244,47 @@ describe('eval looks of a diseased chest', () => {
     expect(holes).toBeGreaterThan(1000);
   });
 
+  it('makes the lung denser only along its lowest edge for the dependent look', () => {
+    const { case: d, volume } = caseLook(c, v, 'dependent');
+    expect(d.lesions).toBe(c.lesions);
+    let denser = 0, elsewhere = 0, back = 0;
+    for (let i = 0; i < v.hu.length; i++) {
+      if (volume.hu[i] === v.hu[i]) continue;
+      if (v.hu[i] > -500 || volume.hu[i] < v.hu[i]) elsewhere++;
+      else denser++;
+      // rows run to the patient's back: what changed lies in the back half of the image (but at the lungs' sides)
+      if (Math.floor((i % (v.rows * v.columns)) / v.columns) > v.rows / 2) back++;
+    }
+    expect(elsewhere).toBe(0);
+    expect(denser).toBeGreaterThan(100);
+    expect(back).toBeGreaterThan(0.95 * denser);
+  });
+
+  it('puts wires in the sternum for the wires look, each slice of one streaked, the others as they were', () => {
+    // a sternum: bone in front of the mediastinum at the midline
+    const hu = v.hu.slice();
+    for (let s = 0; s < v.slices; s++)
+      for (let r = 0; r < v.rows; r++)
+        for (let col = 0; col < v.columns; col++) {
+          const x = v.positions[s][0] + col * v.pixelSpacing[1], y = v.positions[s][1] + r * v.pixelSpacing[0];
+          if (Math.abs(x) < 10 && y > -72 && y < -64) hu[(s * v.rows + r) * v.columns + col] = 700;
+        }
+    const withSternum = { ...v, hu };
+    const { case: w, volume } = caseLook(c, withSternum, 'wires');
+    expect(w.lesions).toBe(c.lesions);
+    const plane = v.rows * v.columns;
+    const wired: number[] = [];
+    for (let s = 0; s < v.slices; s++) {
+      let metal = false, changed = 0;
+      for (let i = s * plane; i < (s + 1) * plane; i++) {
+        if (volume.hu[i] === 3000) metal = true;
+        if (volume.hu[i] !== hu[i]) changed++;
+      }
+      if (metal) { wired.push(s); expect(changed).toBeGreaterThan(200); } else expect(changed).toBe(0);
+    }
+    expect(wired.length).toBeGreaterThan(1);
+  });
+
   it('lays fluid at the back of both bases for the effusion look, and a negative query for one describes it', () => {
     const { case: e, volume } = caseLook(c, v, 'effusion');
     for (const side of ['right', 'left']) {
