@@ -318,6 +318,8 @@ export function findPneumothoraces(ctx: FindingContext, box: GridBox, sm: Float3
     if (wall > 0 && flat < PLATE_FLATNESS && cand.diameterMm >= PLATE_MIN_MM) for (const i of vox) found[i] = 1;
     out.push(cand);
   }
+  // one pleural space per side: its pockets of air, apart where the lung's edge folds, are one pneumothorax
+  out.forEach((c, k) => (c.touching = out.flatMap((o, j) => (j !== k && o.side === c.side ? [j] : []))));
   return out;
 }
 
