@@ -7,7 +7,7 @@
  * emphysematous lungs, dependent density, or sternotomy wires), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
-import { fillLungField, insertDiffuseEmphysema, insertEffusion, sceneOf } from '../models/synthetic/findings';
+import { fillLungField, insertDiffuseEmphysema, insertEffusion, sceneOf, type Scene } from '../models/synthetic/findings';
 import { gauss, rng } from '../models/synthetic/lesion';
 import { findSites } from '../models/synthetic/sites';
 import { parseQuery } from '../server/query/parse';
@@ -289,6 +289,12 @@ function rightWhitedOut(c: EvalCase, v: Volume): { case: EvalCase; volume: Volum
   };
 }
 
+/** What the synthetic findings are drawn into: the scan's analysis and its sites (models/synthetic/findings.ts). */
+function sceneOfScan(v: Volume): Scene {
+  const base = analyseVolume(v);
+  return sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
+}
+
 /** Depth (mm) of the effusion the `effusion` look lays at the back of each lung's base: a moderate one. */
 const EFFUSION_DEPTH_MM = 30;
 
@@ -298,8 +304,7 @@ const EFFUSION_DEPTH_MM = 30;
  * negative query for an effusion on a side now describes that side's.
  */
 function withEffusions(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
-  const base = analyseVolume(v);
-  const scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
+  const scene = sceneOfScan(v);
   const hu = v.hu.slice();
   const lesions = new Map(c.lesions);
   for (const side of ['right', 'left'] as const) {
@@ -323,8 +328,7 @@ function withEffusions(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume
  * (models/synthetic/findings.ts: holes of air all through the aerated lung, vessels and lesions kept).
  */
 function withEmphysema(v: Volume): Float32Array {
-  const base = analyseVolume(v);
-  const scene = sceneOf(base, findSites(base.anatomy.grid, base.anatomy.lungs));
+  const scene = sceneOfScan(v);
   const hu = v.hu.slice();
   for (const side of ['right', 'left'] as const) insertDiffuseEmphysema(scene, hu, side, rng(side === 'right' ? 13 : 14));
   return hu;
