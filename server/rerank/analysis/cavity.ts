@@ -20,7 +20,14 @@ export const CAVITY_MM = 4;
 /** Air is this much darker than the lung around it. */
 const AIR_BELOW_PARENCHYMA_HU = 60;
 
-/** Per lesion id, the air inside it (only lesions with some). */
+/** Pieces this likely to be lesion are the lesion's own when they touch: a cavity may lie between them. */
+const PIECE_LIKELIHOOD = 0.5;
+
+/**
+ * Per lesion id, the air inside it (only lesions with some). A cavitary lesion can come apart at its cavity
+ * (its wall is narrow there) into pieces that each hold the cavity at their edge, not inside: a lesion-like
+ * piece without a cavity of its own is also judged with the lesion-like pieces it touches, as one.
+ */
 export function lesionCavities(ctx: LesionContext): Map<number, Record<string, number>> {
   const out = new Map<number, Record<string, number>>();
   for (const c of ctx.lesions) {
@@ -28,7 +35,30 @@ export function lesionCavities(ctx: LesionContext): Map<number, Record<string, n
     const m = airInside(ctx, c);
     if (m) out.set(c.id, m);
   }
+  const byId = new Map(ctx.lesions.map((c) => [c.id, c]));
+  for (const c of ctx.lesions) {
+    if (c.lesionLikelihood < PIECE_LIKELIHOOD || (out.get(c.id)?.cavityMm ?? 0) >= CAVITY_MM) continue;
+    const pieces = [c, ...c.touching.map((id) => byId.get(id)).filter((o): o is Candidate => !!o && o.lesionLikelihood >= PIECE_LIKELIHOOD)];
+    if (pieces.length < 2) continue;
+    const m = airInside(ctx, { ...c, slices: unitedSlices(pieces, ctx.v.columns, ctx.v.rows) });
+    if (m && (m.cavityMm ?? 0) >= CAVITY_MM) out.set(c.id, m);
+  }
   return out;
+}
+
+/** The slices of touching pieces as one lesion's: on each slice, the box around theirs (within the image). */
+function unitedSlices(pieces: readonly Candidate[], columns: number, rows: number): Candidate['slices'] {
+  const bySlice = new Map<number, Candidate['slices'][number]>();
+  for (const p of pieces)
+    for (const sl of p.slices) {
+      const o = bySlice.get(sl.index);
+      bySlice.set(sl.index, o ? { ...o, box: [Math.min(o.box[0], sl.box[0]), Math.min(o.box[1], sl.box[1]), Math.max(o.box[2], sl.box[2]), Math.max(o.box[3], sl.box[3])], area: o.area + sl.area } : { ...sl });
+    }
+  // and a quarter of it around: the wall closing the cavity may lie beyond the pieces (in fluid or against a wall)
+  return [...bySlice.values()].sort((a, b) => a.index - b.index).map((sl) => {
+    const [x0, y0, x1, y1] = sl.box, mx = Math.round((x1 - x0) / 4), my = Math.round((y1 - y0) / 4);
+    return { ...sl, box: [Math.max(0, x0 - mx), Math.max(0, y0 - my), Math.min(columns - 1, x1 + mx), Math.min(rows - 1, y1 + my)] };
+  });
 }
 
 /**

@@ -1,4 +1,6 @@
 /** Air inside a lesion (cavity.ts) on small synthetic chests: a pocket enclosed by the lesion is a cavity, an airway running through it is not. */
+import { lesionCavities } from '../../../server/rerank/analysis/cavity';
+import type { Candidate } from '../../../server/rerank/analysis/types';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import { chestVolume, LUNG_X } from './synthetic';
 
@@ -24,6 +26,23 @@ describe('air inside a lesion', () => {
     const m = massOn('right');
     expect(m.diameterMm).toBeGreaterThan(24);
     expect(m.measures?.cavityMm ?? 0).toBeGreaterThanOrEqual(8);
+  });
+
+  it('finds the cavity a lesion came apart at, between its pieces', () => {
+    // the cavitary mass cut in two down the middle of its cavity: each half holds the cavity at its edge, not inside it
+    const m = massOn('right');
+    const half = (k: 0 | 1, id: number, other: number): Candidate => ({
+      ...m, id, touching: [other], lesionLikelihood: 0.9, measures: undefined,
+      slices: m.slices.map((sl) => {
+        const mid = Math.round((sl.box[0] + sl.box[2]) / 2);
+        return { ...sl, box: k === 0 ? [sl.box[0], sl.box[1], mid, sl.box[3]] : [mid + 1, sl.box[1], sl.box[2], sl.box[3]] };
+      }),
+    });
+    const pieces = [half(0, 1000, 1001), half(1, 1001, 1000)];
+    const apart = lesionCavities({ v, m: a.anatomy.lungs, lesions: pieces.map((p) => ({ ...p, touching: [] })) });
+    expect([...apart.values()].map((x) => x.cavityMm ?? 0).filter((d) => d >= 4)).toEqual([]);
+    const together = lesionCavities({ v, m: a.anatomy.lungs, lesions: pieces });
+    for (const p of pieces) expect(together.get(p.id)?.cavityMm ?? 0).toBeGreaterThanOrEqual(8);
   });
 
   it('does not take an airway running through a lesion for air inside it', () => {
