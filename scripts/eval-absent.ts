@@ -19,28 +19,10 @@ import { analyseVolume, rerankSlices, type VolumeAnalysis } from '../server/rera
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
+import { ABSENT, ONLY_WITHOUT } from './absent-descriptions';
 import { discoverCases, readCase } from './eval-cases';
 import { foldWeights, withLikelihood } from './fold-weights';
 import { exitWithError, parseArgs, single } from './rerank-cli';
-
-const ABSENT: Record<string, string[]> = {
-  'right-sided masses': [
-    '50 mm mass in the right lower lung', 'mass in the right lower lobe', 'large right upper lobe mass', 'right middle lobe mass',
-    'right hilar mass', '右肺上叶肿块', '右肺下叶肿块', '右肺门肿块',
-  ],
-  'ground-glass nodules': [
-    'ground-glass nodule in the right upper lobe', 'ground-glass nodule in the right lower lobe', 'ground-glass nodule in the left upper lobe',
-    'ground-glass nodule in the left lower lobe', '6 mm ground-glass nodule in the right upper lung', '8 mm ground-glass nodule in the left lower lung',
-    'pure ground-glass nodule', '右肺上叶磨玻璃结节', '右肺下叶磨玻璃结节', '左肺上叶磨玻璃结节', '左肺下叶磨玻璃结节', '磨玻璃结节',
-  ],
-  'enlarged mediastinal nodes': [
-    'subcarinal lymphadenopathy', 'enlarged right lower paratracheal lymph node', 'enlarged lymph node in the aortopulmonary window',
-    'mediastinal lymphadenopathy', '隆突下淋巴结肿大', '右下气管旁淋巴结肿大', '纵隔淋巴结肿大',
-  ],
-};
-
-/** Sets asked only of scans whose ground truth has no lesion of this kind. */
-const ONLY_WITHOUT: Record<string, string> = { 'enlarged mediastinal nodes': 'lymph node' };
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['cases', 'folds'], ['no-model']);

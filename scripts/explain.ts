@@ -7,7 +7,7 @@
  * outranked, and by which attribute.
  */
 import type { ParsedQuery } from '../server/query/finding';
-import { calibrationFor, lesionEvidence, matchCandidate, PRESET_WEIGHTS, scoresOf, type CandidateMatch } from '../server/rerank/fuse';
+import { attainableOf, calibrationFor, lesionEvidence, matchCandidate, PRESET_WEIGHTS, scoresOf, type CandidateMatch } from '../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../server/rerank/learned';
 import { learnedScores, type Analysis, type Preset, type ServedAnalysis } from '../server/rerank/pipeline';
 import type { Candidate } from '../server/rerank/analysis/types';
@@ -65,7 +65,7 @@ export function explainQuery(a: Analysis, q: ParsedQuery, truth: ReadonlyMap<num
   const f = q.findings[0];
   if (!f) return ['    no finding to rank in the query'];
   const groups = lesionEvidence(a, f, 0, { learned: o.learned, preset: o.preset });
-  const scores = scoresOf(groups.map((g) => g.evidence), calibrationFor(f));
+  const scores = scoresOf(groups.map((g) => g.evidence), calibrationFor(f), attainableOf(groups));
   const order = groups.map((_, k) => k).sort((x, y) => scores[y] - scores[x]);
   const weights = PRESET_WEIGHTS[o.preset ?? 'report-match'];
   const modelOf = (c: Candidate): CandidateScore | undefined => o.learned?.[a.candidates.indexOf(c)];

@@ -139,6 +139,15 @@ export function queriesFor(side: 'left' | 'right', zone: 'upper' | 'middle' | 'l
   ];
 }
 
+/** Descriptions that say only what a lesion is, as a reader typing a word or two would: its kind, in English; its texture and kind, in Chinese. */
+export function shortQueriesFor(sizeMm: number, texture: Texture): Array<{ lang: 'en' | 'zh'; text: string }> {
+  const mass = sizeMm > 30;
+  return [
+    { lang: 'en', text: mass ? 'mass' : 'nodule' },
+    { lang: 'zh', text: `${ZH_TEXTURE[texture]}${mass ? '肿块' : '结节'}` },
+  ];
+}
+
 /** The description of a calcified nodule (a granuloma) in English and Chinese: its side and zone. */
 export function calcifiedQueries(side: 'left' | 'right', zone: 'upper' | 'middle' | 'lower'): Array<{ lang: 'en' | 'zh'; text: string }> {
   return [

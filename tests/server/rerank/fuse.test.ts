@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, PRESETS, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
-import { calibrationFor, CONFIDENT_SCORE, emphysemaExtentCaveat, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
+import { CALIBRATION, calibrationFor, CONFIDENT_SCORE, emphysemaExtentCaveat, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -189,6 +189,17 @@ describe('fusion and reranking on a synthetic chest', () => {
       expect(s[0]).toBeGreaterThan(s[1]);
     }
     expect(calibrationOf('small left pleural effusion').notInSeries).toBe(large.notInSeries);
+  });
+
+  it('takes evidence relative to what the description could earn at most, as far as the specificity says', () => {
+    const cal = { sharpness: CALIBRATION.sharpness, notInSeries: CALIBRATION.notInSeries };
+    // one lesion fitting a long description (attainable 100) fully, and one fitting a word (attainable 2) fully
+    const long = (specificity: number) => scoresOf([100 * 0.9, 100 * 0.1], { ...cal, specificity }, 100)[0];
+    const word = (specificity: number) => scoresOf([2 * 0.9, 2 * 0.1], { ...cal, specificity }, 2)[0];
+    expect(long(0)).toBeGreaterThan(word(0) + 0.3); // a word earns little evidence: never sure
+    expect(long(1)).toBeCloseTo(word(1), 6); // fully relative: the same fit, the same score
+    expect(long(0.5) - word(0.5)).toBeLessThan(long(0) - word(0));
+    expect(scoresOf([3, 1], { ...cal, specificity: 0 }, 50)).toEqual(scoresOf([3, 1], { ...cal, specificity: 0 }));
   });
 
   it('says that a lesion answer at a hilum may be the hilar vessels on an unenhanced series, and is less sure of it there', async () => {

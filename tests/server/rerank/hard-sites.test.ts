@@ -5,7 +5,7 @@
  * ground glass measured by its dense core, and precision punished by the score.
  */
 import { parseQuery } from '../../../server/query/parse';
-import { fuse } from '../../../server/rerank/fuse';
+import { CONFIDENT_SCORE, fuse } from '../../../server/rerank/fuse';
 import { analyseVolume } from '../../../server/rerank/pipeline';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 import type { Vec3 } from '../../../server/series/volume';
@@ -206,6 +206,23 @@ describe('scores that mean something', () => {
     const p = top(plain), q = top(precise);
     expect(nearest([q.c], at).d).toBeLessThan(5);
     expect(q.score).toBeGreaterThanOrEqual(p.score);
+  });
+
+  describe('a description of a word or two', () => {
+    const one = phantom({ spheres: [{ centre: at, diameter: 14, hu: 35 }] });
+    const topOf = (b: typeof a, text: string) => fuse(b, parseQuery(text)).findings[0].lesions[0];
+
+    it.each(['nodule', '结节', 'solid nodule'])('"%s" is answered by the one lesion that fits it', (text) => {
+      expect(nearest([topOf(one, text).candidate], at).d).toBeLessThan(5);
+    });
+
+    it('is not confident where no lesion fits the word: "mass" of a chest with one 14 mm nodule', () => {
+      expect(topOf(one, 'mass')?.score ?? 0).toBeLessThan(CONFIDENT_SCORE);
+    });
+
+    it('scores no higher than the same description with a correct place added', () => {
+      expect(topOf(one, 'nodule in the left upper lobe').score).toBeGreaterThanOrEqual(topOf(one, 'nodule').score);
+    });
   });
 
   it.each([
