@@ -3,7 +3,8 @@
  * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
- * latency of the query on the already analysed series, then the totals. `--looks` scores each case again
+ * latency of the query on the already analysed series, then the totals; each case's one nodule or one mass is also
+ * asked for in a word ("mass", "结节"), tallied apart (`short` in the JSON). `--looks` scores each case again
  * as other scanners (or the patient lying prone or rolled, a narrower field of view, larger pixels, a low-dose scan, a scan not covering the whole chest, an opaque hemithorax, effusions at both bases, emphysematous lungs, dependent density, sternotomy wires) would show it (scripts/eval-looks.ts), with totals per look. `--explain` follows each
  * miss (and each negative not flagged, and each right answer not confident) with what the pipeline made of it (scripts/explain.ts).
  */
@@ -13,10 +14,25 @@ import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rer
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
-import { calibrationLine, discoverCases, judge, readCase, totalsOf, type QueryOutcome } from './eval-cases';
+import { calibrationLine, discoverCases, judge, readCase, totalsOf, type CaseQuery, type EvalCase, type QueryOutcome } from './eval-cases';
 import { caseLook, LOOKS, type Look } from './eval-looks';
 import { boxesByIndex, explainMiss } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
+
+/**
+ * Each lesion asked for again in a word, as a reader types it to find the one lesion of that kind ("mass",
+ * "结节"): tallied apart from the case's own descriptions (their totals are the acceptance numbers).
+ */
+const SHORT_WORDS: Record<string, string[]> = { nodule: ['nodule', '结节'], mass: ['mass', '肿块'] };
+
+/** The word-or-two queries of a case: for each kind it has exactly one lesion of (else the answer is not one lesion). */
+function shortQueries(c: EvalCase): CaseQuery[] {
+  const lesions = [...c.lesions.values()];
+  return Object.entries(SHORT_WORDS).flatMap(([kind, words]) => {
+    const of = lesions.filter((l) => l.kind === kind);
+    return of.length === 1 ? words.map((text, k) => ({ id: `short-${kind}-${k + 1}`, lesion: of[0].id, text })) : [];
+  });
+}
 
 /** The case as it was scanned, before any `--looks`. */
 const AS_IS = 'as is';
@@ -32,6 +48,7 @@ async function main(): Promise<void> {
   for (const l of looks) if (!LOOKS.includes(l as Look)) throw new UsageError(`--looks takes ${LOOKS.join(', ')}`);
   const json = args.flags.has('json');
   const outcomes: QueryOutcome[] = [];
+  const short: QueryOutcome[] = [];
   const lookOf = new Map<QueryOutcome, string>();
   const log = (s: string): void => { if (!json) process.stdout.write(s + '\n'); };
   const learned = args.flags.has('no-model')
@@ -48,12 +65,14 @@ async function main(): Promise<void> {
     for (const { look, case: c, volume } of shown) {
       const analysis = analyseVolume(volume);
       log(`case ${c.name}: ${volume.slices} slices, decode ${Math.round(decodeMs)} ms, analysis ${Math.round(analysis.timings.analysis)} ms, ${analysis.candidates.length} candidates`);
-      for (const q of c.queries) {
+      const asked = look === AS_IS ? shortQueries(c) : [];
+      for (const q of [...c.queries, ...asked]) {
         const t0 = performance.now();
         const parsed = parseQuery(q.text);
         const response = await rerankSlices(analysis, parsed, { topK: 10, preset: preset as Preset, scorer: learned?.scorer });
         const o = judge(c, q, response, performance.now() - t0);
-        outcomes.push(o);
+        if (asked.includes(q)) short.push(o);
+        else outcomes.push(o);
         lookOf.set(o, look);
         if (q.lesion === null) {
           log(`  ${q.id.padEnd(8)} negative  top score ${o.topScore.toFixed(3)}  flagged ${o.flagged ? 'yes' : 'NO'}  ${o.latencyMs} ms`);
@@ -70,7 +89,7 @@ async function main(): Promise<void> {
   await learned?.close();
   const totals = totalsOf(outcomes);
   if (json) {
-    process.stdout.write(JSON.stringify({ totals, queries: outcomes, model: model ?? null }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ totals, queries: outcomes, short: { totals: totalsOf(short), queries: short }, model: model ?? null }, null, 2) + '\n');
     return;
   }
   for (const [kind, t] of Object.entries(totals.byKind)) {
@@ -81,6 +100,8 @@ async function main(): Promise<void> {
       `confident top-1 ${totals.confidentTop1}/${totals.positives}, negatives flagged ${totals.negativesFlagged}/${totals.negatives}`,
   );
   log(`calibration: ${calibrationLine(totals.calibration)}`);
+  const said = totalsOf(short);
+  log(`in a word (${[...new Set(short.map((o) => o.id.split('-')[1]))].join(', ')}): top-1 ${said.top1Hits}/${said.positives}, region ${said.regionHits}/${said.positives}, confident top-1 ${said.confidentTop1}/${said.positives}`);
   const cautioned = outcomes.filter((o) => o.caveats.length > 0);
   log(`caveats: on ${cautioned.filter((o) => o.top1).length} right top-1 answers, ${cautioned.filter((o) => o.top1 === false).length} wrong ones, ${cautioned.filter((o) => o.top1 === null).length} negatives`);
   for (const look of looks.length ? [AS_IS, ...looks] : []) {

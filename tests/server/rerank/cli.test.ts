@@ -80,6 +80,9 @@ describe('npm run eval', () => {
       ...hits, negatives: 1, negativesFlagged: 1, byKind: { nodule: hits },
       calibration: { confident: 1, confidentRight: 1, right: 1, rightConfident: 1 },
     });
+    // its one nodule asked for in a word too, tallied apart from the case's own descriptions
+    expect(out.short.queries.map((q: { id: string; top1: boolean }) => [q.id, q.top1])).toEqual([['short-nodule-1', true], ['short-nodule-2', true]]);
+    expect(out.short.totals.positives).toBe(2);
     expect(out.queries[0]).toEqual({
       case: 'other-hospital', id: 'p', kind: 'nodule', top1: true, top3: true, region: true, topScore: expect.any(Number), confident: true, flagged: false, caveats: [], latencyMs: expect.any(Number),
     });
