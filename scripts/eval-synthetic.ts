@@ -130,33 +130,37 @@ const FALSE_SITES: Array<[Compartment, string]> = [
 /**
  * Regions scoring ≥ 0.5 for "mass" or "nodule" in the unmodified scan that lie on no real lesion, by the
  * compartment under the region's centre, judged against the aerated lung (what bulges into the lung
- * from a compartment counts as that compartment).
+ * from a compartment counts as that compartment). One count per structure (a region's label), and none for
+ * a structure that lies on a real lesion on any slice: a lesion reaching a slice or two past its annotated
+ * ones is that lesion, not a false candidate.
  */
 async function falseCandidates(c: EvalCase, a: VolumeAnalysis, scorer?: LearnedScorer): Promise<Record<string, number>> {
   const g = a.anatomy.grid;
   const labels = thoracicCompartments(g, a.anatomy.lungs, a.anatomy.lungs.aerated);
   const counts: Record<string, number> = Object.fromEntries(FALSE_SITES.map(([, n]) => [n, 0]));
-  const seen = new Set<string>();
+  const onLesion = new Set<string>();
+  const sitesOf = new Map<string, Set<string>>();
   for (const text of ['mass', 'nodule', '肿块', '结节']) {
     const r = await rerankSlices(a, parseQuery(text), { topK: a.slices, scorer });
     for (const s of r.results) {
       for (const reg of s.regions) {
         if (reg.score < 0.5) continue;
-        const onLesion = [...c.lesions.values()].some((l) => {
+        const onReal = [...c.lesions.values()].some((l) => {
           const b = l.boxes?.[s.sopInstanceUID];
           return b && reg.x <= b[2] && reg.x + reg.w - 1 >= b[0] && reg.y <= b[3] && reg.y + reg.h - 1 >= b[1];
         });
-        if (onLesion) continue;
+        if (onReal) { onLesion.add(reg.label); continue; }
         const cx = reg.x + reg.w / 2, cy = reg.y + reg.h / 2;
         const q = (Math.floor(s.index / g.fz) * g.rows + Math.floor(cy / g.fy)) * g.columns + Math.floor(cx / g.fx);
         const site = FALSE_SITES.find(([k]) => k === labels[q]);
-        const key = `${site?.[1]}:${reg.label}`; // one count per structure, not per slice
-        if (!site || seen.has(key)) continue;
-        seen.add(key);
-        counts[site[1]]++;
+        if (!site) continue;
+        const sites = sitesOf.get(reg.label) ?? new Set<string>();
+        sites.add(site[1]);
+        sitesOf.set(reg.label, sites);
       }
     }
   }
+  for (const [label, sites] of sitesOf) if (!onLesion.has(label)) for (const site of sites) counts[site]++;
   return counts;
 }
 
