@@ -270,7 +270,7 @@ export const Unsupported = Type.Object(
   { title: 'Unsupported' },
 );
 
-export const CaveatCode = literals(['unenhanced-nodes', 'unenhanced-hilum', 'low-dose', 'small-lesion', 'emphysema-extent', 'streak-artifact', 'partial-coverage'] as const);
+export const CaveatCode = literals(['unenhanced-nodes', 'unenhanced-hilum', 'low-dose', 'small-lesion', 'emphysema-extent', 'streak-artifact', 'partial-coverage', 'brief-description'] as const);
 
 export const Caveat = Type.Object(
   {
@@ -281,7 +281,7 @@ export const Caveat = Type.Object(
   {
     title: 'Caveat',
     description:
-      'What the answer to a finding cannot promise on this series, though it was ranked ("unenhanced-nodes": without contrast a node pressed against the heart or a great vessel may be missed; "unenhanced-hilum": without contrast the best answer, at a hilum, may be the hilar vessels; "low-dose": the series is a low-dose scan\'s, smoothed before the search, and small nodules and faint ground glass are found less often; "small-lesion": the description is of a nodule under about 8 mm, found less often than larger ones on any series; "emphysema-extent": the series\' slices are thicker than 1.5 mm or it was smoothed, so the share of lung under -950 HU reads lower than on thin slices; "streak-artifact": the best answer is ground glass beside metal or contrast still undiluted in a vein, whose streaks raise the lung to ground-glass density; "partial-coverage": the description says a height in the lung (a zone or a lobe) and the series starts below the lung apices or stops above the bases, so heights in the lung are estimated from the carina).',
+      'What the answer to a finding cannot promise on this series, though it was ranked ("unenhanced-nodes": without contrast a node pressed against the heart or a great vessel may be missed; "unenhanced-hilum": without contrast the best answer, at a hilum, may be the hilar vessels; "low-dose": the series is a low-dose scan\'s, smoothed before the search, and small nodules and faint ground glass are found less often; "small-lesion": the description is of a nodule under about 8 mm, found less often than larger ones on any series; "emphysema-extent": the series\' slices are thicker than 1.5 mm or it was smoothed, so the share of lung under -950 HU reads lower than on thin slices; "streak-artifact": the best answer is ground glass beside metal or contrast still undiluted in a vein, whose streaks raise the lung to ground-glass density; "partial-coverage": the description says a height in the lung (a zone or a lobe) and the series starts below the lung apices or stops above the bases, so heights in the lung are estimated from the carina; "brief-description": the description says too little for a confident match, as even a lesion fitting every word of it would score under 0.5: add where it is or how large).',
   },
 );
 

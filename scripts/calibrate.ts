@@ -47,6 +47,7 @@ import { exitWithError, parseArgs, single } from './rerank-cli';
  */
 interface Sample { case: string; evidence: number[]; attainable: number; right: boolean[]; small: boolean; short: boolean }
 
+
 /** A description that says what, but not where or how large ("nodule", "ground-glass nodule", "肿块"). */
 const isShort = (f: Finding): boolean =>
   !f.anatomy.side && !f.anatomy.lobe && !f.anatomy.segment && !f.anatomy.level && !(f.anatomy.position ?? []).length && !f.size && !f.sizeWord;

@@ -785,6 +785,21 @@ export const describesSmallLesion = (f: Finding): boolean =>
   kindFor(f.type) === 'lesion' && ((f.size !== undefined && f.size.mm < SMALL_LESION_MM) || f.sizeWord === 'small');
 
 /**
+ * What an answer cannot promise when its description says too little: each stated attribute multiplies a fitting
+ * lesion's evidence by its ratio, so a description of a word or two ("nodule", "pleural effusion", "6 mm nodule")
+ * earns too little to outweigh "not in this series" (bestPossibleScore under CONFIDENT_SCORE: "mass" at most
+ * 0.44, "nodule" 0.23), however clearly one lesion fits it. Its answer says so, so that a right answer scored low
+ * is not read as "not there".
+ */
+export const BRIEF_DESCRIPTION =
+  'the description says too little for a confident match: even a lesion fitting every word of it would score under 0.5 (the lesions are still ranked by how well they fit); add where it is (side, lobe) or how large';
+
+/** The score of a lesion that fits every stated attribute and is surely a lesion, alone in the series. */
+export function bestPossibleScore(attainable: number, cal: Scoring): number {
+  return scoresOf([attainable], cal, attainable)[0];
+}
+
+/**
  * Emphysema is read as the share of lung under -950 HU (LAA-950), a threshold defined on thin slices
  * (about 1 mm) of an unsmoothed series: thicker slices and smoothing average small lucencies above it,
  * and a sharp kernel's noise pushes normal lung below it. Measured with the development scans and their
@@ -862,7 +877,9 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     if (extent) caveats.push({ finding: i, code: 'emphysema-extent', reason: extent });
     if ((a.levels.apex?.beyondScan || a.levels.base?.beyondScan) && statesHeight(f)) caveats.push({ finding: i, code: 'partial-coverage', reason: PARTIAL_COVERAGE });
     const groups = lesionEvidence(a, f, i, o);
-    const scores = scoresOf(groups.map((g) => g.evidence), calibrationFor(f), attainableOf(groups));
+    const cal = calibrationFor(f), attainable = attainableOf(groups);
+    if (groups.length && bestPossibleScore(attainable, cal) < CONFIDENT_SCORE) caveats.push({ finding: i, code: 'brief-description', reason: BRIEF_DESCRIPTION });
+    const scores = scoresOf(groups.map((g) => g.evidence), cal, attainable);
     const strongest = groups.reduce((m, g) => Math.max(m, g.evidence), 0);
     const lesions: LesionAnswer[] = [];
     for (const [k, { pieces, evidence }] of groups.entries()) {

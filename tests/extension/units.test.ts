@@ -129,6 +129,9 @@ describe('errors', () => {
     expect(translator('en')(PROBLEM_STRING.smallLesion)).toMatch(/under about 8 mm/);
     expect(translator('zh')(PROBLEM_STRING.smallLesion)).toMatch(/8 mm 的结节/);
     expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'emphysema-extent' }] }, (id) => termText(q, id))).toEqual([{ kind: 'emphysemaExtent' }]);
+    expect(noticesFor({ ...r, caveats: [{ ...caveat, code: 'brief-description' }] }, (id) => termText(q, id))).toEqual([{ kind: 'briefDescription' }]);
+    expect(translator('en')(PROBLEM_STRING.briefDescription)).toMatch(/says too little/);
+    expect(translator('zh')(PROBLEM_STRING.briefDescription)).toMatch(/侧别、肺叶/);
     expect(translator('en')(PROBLEM_STRING.emphysemaExtent)).toMatch(/-950 HU/);
     expect(translator('zh')(PROBLEM_STRING.emphysemaExtent)).toMatch(/肺气肿/);
   });

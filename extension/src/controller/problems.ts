@@ -23,6 +23,7 @@ export type ProblemKind =
   | 'emphysemaExtent'
   | 'streakArtifact'
   | 'partialCoverage'
+  | 'briefDescription'
   | 'noResults'
   | 'noResultsAboveMin'
   | 'emptyQuery'
@@ -56,6 +57,7 @@ export const PROBLEM_STRING: Record<ProblemKind, StringKey> = {
   emphysemaExtent: 'err.emphysemaExtent',
   streakArtifact: 'err.streakArtifact',
   partialCoverage: 'err.partialCoverage',
+  briefDescription: 'err.briefDescription',
   noResults: 'err.noResults',
   noResultsAboveMin: 'err.noResultsAboveMin',
   emptyQuery: 'err.emptyQuery',
@@ -95,7 +97,7 @@ export function problemFromError(err: unknown): Problem | undefined {
 }
 
 /** The notice for what an answer cannot promise on this series (the response's `caveats`). */
-const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent', 'streak-artifact': 'streakArtifact', 'partial-coverage': 'partialCoverage' };
+const CAVEAT_PROBLEM: Record<CaveatCode, ProblemKind> = { 'unenhanced-nodes': 'unenhancedNodes', 'unenhanced-hilum': 'unenhancedHilum', 'low-dose': 'lowDose', 'small-lesion': 'smallLesion', 'emphysema-extent': 'emphysemaExtent', 'streak-artifact': 'streakArtifact', 'partial-coverage': 'partialCoverage', 'brief-description': 'briefDescription' };
 
 /** Things to say next to the results: files of the series left out, terms the model cannot judge, what the answer cannot promise here, nothing above the cut. */
 export function noticesFor(answer: RerankAnswer, termText: (id: string) => string, minScore = 0): Problem[] {

@@ -137,6 +137,25 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(await codes('small left pleural effusion')).not.toContain('small-lesion');
   });
 
+  it('says when a description says too little for a confident match, and only then', async () => {
+    const answer = async (text: string) => {
+      const r = await rerankSlices(a, parseQuery(text), { topK: 3 });
+      return { codes: (r.caveats ?? []).filter((c) => c.finding === 0).map((c) => c.code), top: r.results[0] };
+    };
+    for (const text of ['nodule', '结节', 'mass', 'solid nodule', '6 mm nodule', 'pleural effusion']) {
+      const { codes, top } = await answer(text);
+      expect(codes).toContain('brief-description');
+      expect(top?.score ?? 0).toBeLessThan(CONFIDENT_SCORE); // what the caveat says of the score is so
+    }
+    // a word or two may say enough: "ground-glass nodule" fits the one such lesion of the chest confidently
+    const glass = await answer('磨玻璃结节');
+    expect(glass.codes).not.toContain('brief-description');
+    expect(near(glass.top.index, ggoSlice)).toBe(true);
+    expect(glass.top.score).toBeGreaterThanOrEqual(CONFIDENT_SCORE);
+    for (const text of ['12 mm solid nodule in the left upper lobe', 'left lung mass', 'right pleural effusion'])
+      expect((await answer(text)).codes).not.toContain('brief-description');
+  });
+
   it('says that an emphysema answer reads low on thick slices or a smoothed series, and only for emphysema', async () => {
     const codes = async (x: VolumeAnalysis, text: string): Promise<string[]> => ((await rerankSlices(x, parseQuery(text), { topK: 3 })).caveats ?? []).filter((c) => c.finding === 0).map((c) => c.code);
     const thin: VolumeAnalysis = { ...a, sliceSpacing: 1 };
