@@ -21,6 +21,7 @@ function table(r: RerankResponse): string {
     lines.push(`finding ${i}: ${terms || '(nothing recognised)'}`);
   });
   for (const u of r.unsupported) lines.push(`unsupported (finding ${u.finding}: ${u.terms.join(', ')}): ${u.reason}`);
+  for (const c of r.caveats ?? []) lines.push(`caveat (finding ${c.finding}, ${c.code}): ${c.reason}`);
   if (r.noConfidentMatch) lines.push('no confident match');
   for (const g of r.findings) {
     lines.push(`finding ${g.finding}: ${g.lesions.length} lesion(s)`);

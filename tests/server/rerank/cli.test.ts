@@ -37,6 +37,14 @@ describe('npm run rerank', () => {
     expect(res.query.findings[0].terms.length).toBeGreaterThan(0);
   }, 120_000);
 
+  it('prints a readable table with what the answer cannot promise', async () => {
+    const r = await cli('rerank.ts', ['--no-model', '--dicom-dir', SAMPLE_DICOM_DIR, '--query', 'nodule', '--top-k', '2']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('no confident match');
+    expect(r.stdout).toMatch(/^caveat \(finding 0, brief-description\): the description says too little/m);
+    expect(r.stdout).toMatch(/^ {3}1 /m); // a ranked slice all the same
+  }, 120_000);
+
   it('fails with one line on stderr and no stack for a missing folder or bad options', async () => {
     // --no-model: the model runtime logs its provider fallbacks on stderr, which is not what this checks
     const missing = await cli('rerank.ts', ['--no-model', '--dicom-dir', '/nonexistent/dir', '--query', 'nodule']);
