@@ -139,23 +139,29 @@ function fitWeights(samples: Sample[], sharpness: number, specificity: number): 
   return best;
 }
 
+/** The log loss on each scan held out in turn under the weights fitted on the others (with one scan, on it). */
+function heldOutLoss(samples: Sample[], sharpness: number, specificity: number): number {
+  const cases = [...new Set(samples.map((s) => s.case))];
+  if (cases.length < 2) return fitWeights(samples, sharpness, specificity)?.loss ?? Infinity;
+  let loss = 0;
+  for (const held of cases) {
+    const fitted = fitWeights(samples.filter((s) => s.case !== held), sharpness, specificity);
+    if (!fitted) return Infinity;
+    const test = samples.filter((s) => s.case === held);
+    loss += logLoss(test, fitted.cal) * test.length;
+  }
+  return loss;
+}
+
 /**
- * The calibration: the sharpness and specificity whose weights, fitted with each scan held out in turn, give
- * the least log loss on the scan held out (what decides how evidence is shaped should hold on a scan it never
- * saw), then their weights fitted on all scans. With one scan only, the least log loss on it.
+ * The calibration: the sharpness and specificity with the least held-out log loss (what decides how evidence
+ * is shaped should hold on a scan it never saw), then their weights fitted on all scans.
  */
 function fit(samples: Sample[], specificities: readonly number[] = SPECIFICITY): Calibration {
-  const cases = [...new Set(samples.map((s) => s.case))];
   let best: { sharpness: number; specificity: number; loss: number } | undefined;
   for (const sharpness of SHARPNESS)
     for (const specificity of specificities) {
-      let loss = 0;
-      for (const held of cases.length > 1 ? cases : []) {
-        const fitted = fitWeights(samples.filter((s) => s.case !== held), sharpness, specificity);
-        const test = samples.filter((s) => s.case === held);
-        loss = fitted ? loss + logLoss(test, fitted.cal) * test.length : Infinity;
-      }
-      if (cases.length <= 1) loss = fitWeights(samples, sharpness, specificity)?.loss ?? Infinity;
+      const loss = heldOutLoss(samples, sharpness, specificity);
       if (!best || loss < best.loss) best = { sharpness, specificity, loss };
     }
   const cal = best && fitWeights(samples, best.sharpness, best.specificity)?.cal;
