@@ -5,7 +5,8 @@
  * At full resolution in a box around the mediastinum: tissue of soft-tissue density (between fat and
  * enhanced blood) outside the airway and its wall, the aorta and bone is opened by a ball (strands, thin
  * vessels and the rims of enhanced ones vanish) and split at its necks (a node pressed against a vessel or
- * the trachea is cut off where they narrow; what is still too large for a node, at shallower ones). Each piece is a node candidate; how likely it is a node rather than a piece of
+ * the trachea is cut off where they narrow; what is still too large for a node, at shallower ones; a node pressed
+ * into the heart with no neck at all, where it stands out of the heart: splitOffShoulders). Each piece is a node candidate; how likely it is a node rather than a piece of
  * vessel, muscle or oesophagus comes from what surrounds it: fat around it in the plane, fat (not more
  * of the same tissue) above and below it, a compact shape and soft-tissue density. What it touches of the
  * structures a node lies against but is not part of (the aorta, the airway and its wall, an enhanced vessel
@@ -181,10 +182,23 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
   const enhanced = (landmarks.bloodHU ?? 0) > ENHANCED_BLOOD_HU;
   // the crop's first and last slices are the scan's own where the search reaches them
   const scanEnds = { first: s0 === 0, last: (s1 + 1) * fz >= v.slices };
+  const judge = (k: number, apart?: Uint8Array): NodeFeatures | null => nodeFeatures(parts[k], k, owner, tissue, inRoi, place, isBone, sm, D, spacing, enhanced, scanEnds, apart);
+  // a piece mostly of the heart compartment (the heart, and the pulmonary trunk at its base)
+  const ofHeart = (part: Int32Array): boolean => {
+    let n = 0;
+    for (const i of part) {
+      const s = (i / cp) | 0, rem = i - s * cp, r = (rem / D.columns) | 0, c = rem - r * D.columns;
+      const gs = Math.min(g.slices - 1, (((s + s0) * fz) / g.fz) | 0), gr = (((r + r0) * f) / g.fy) | 0, gc = (((c + c0) * f) / g.fx) | 0;
+      if (compartments[gs * plane + gr * g.columns + gc] === HEART) n++;
+    }
+    return n >= HEART_SHARE * part.length;
+  };
+  const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, ofHeart, (k, apart) => judge(k, apart)?.likelihood ?? 0);
   const candidateOf = new Int32Array(parts.length).fill(-1);
   const touching: Array<Set<number>> = [];
   parts.forEach((part, k) => {
-    const x = nodeFeatures(part, k, owner, tissue, inRoi, place, isBone, sm, D, spacing, enhanced, scanEnds);
+    if (!part.length) return;
+    const x = judge(k, shoulders.ids.has(k) ? shoulders.heart : undefined);
     if (!x || x.shortMm < MIN_SHORT_MM || x.longMm > MAX_LONG_MM) return;
     const voxels = new Int32Array(part.length * 3);
     part.forEach((i, j) => {
@@ -263,6 +277,109 @@ export function stackedPieces(cands: readonly Candidate[], [rowMm, colMm]: reado
       out[i].add(j);
       out[j].add(i);
     }
+  return out;
+}
+
+/**
+ * Depth (mm) of tissue no node of interest reaches: an enlarged node is 10–16 mm across its short axis (5–8 mm
+ * deep), the heart and the pulmonary trunk 25 mm and more (12 mm deep and more).
+ */
+const CORE_MM = 8;
+/** A piece is the heart's when at least this share of it lies in the heart compartment. */
+const HEART_SHARE = 0.5;
+
+/** The pieces splitOffShoulders added, and the cores they stand out of. */
+export interface Shoulders {
+  ids: Set<number>;
+  /** 1 on the voxels of the heart's pieces they stand out of. */
+  heart: Uint8Array;
+}
+
+/**
+ * A node pressed into the heart (the left atrium below the carina, the pulmonary trunk in the aortopulmonary
+ * window) on an unenhanced scan is of its density and has no neck there: it is a shoulder of the heart, and the
+ * watershed of depth keeps it in the heart's piece (on 4D-Lung a drawn 16 mm subcarinal node, 6.6 mm deep, met a
+ * piece 12 mm deep at a saddle no shallower than nine tenths of its own depth). A piece of the heart (`ofHeart`)
+ * deeper than CORE_MM is opened by a ball of that radius, its core; what stands out of the core, opened as the
+ * search opens tissue and split at the same necks, is judged on its own (`likelihoodOf`, with the rest of the heart's
+ * piece as a structure apart: a node lies against the heart as against the aorta, and that contact counts neither
+ * way), and the piece gives way to its shoulders and the rest of it where a shoulder is more node-like than the
+ * whole. Only the heart's: the great veins are as wide as a node's shoulder only where they narrow, and run on
+ * through the slices (split as well, Lung-PET-CT-Dx's superior vena cava answered "enlarged right lower
+ * paratracheal lymph node" at 0.70 where no node is). `parts` and `owner` are changed in place; a piece that gave way
+ * keeps its index with what is left of it, its shoulders are added at the end, and pieces emptied stay as empty arrays.
+ */
+export function splitOffShoulders(
+  parts: Int32Array[], owner: Int32Array, d: Dims, depth2: Float32Array, spacing: [number, number, number],
+  ofHeart: (part: Int32Array) => boolean, likelihoodOf: (k: number, apart?: Uint8Array) => number,
+): Shoulders {
+  const out: Shoulders = { ids: new Set(), heart: new Uint8Array(0) };
+  const cp = d.rows * d.columns;
+  const deep: Int32Array[] = [];
+  const box = new VoxelBox();
+  for (const part of parts) {
+    let most = 0;
+    for (const i of part) if (depth2[i] > most) most = depth2[i];
+    if (most < CORE_MM ** 2 || !ofHeart(part)) continue;
+    deep.push(part);
+    for (const i of part) box.addIndex(i, d);
+  }
+  if (!deep.length) return out;
+  // the work keeps to the deep pieces' box, a voxel of background around it
+  const b0 = [Math.max(0, box.s0 - 1), Math.max(0, box.r0 - 1), Math.max(0, box.c0 - 1)];
+  const L: Dims = { slices: Math.min(d.slices, box.s1 + 2) - b0[0], rows: Math.min(d.rows, box.r1 + 2) - b0[1], columns: Math.min(d.columns, box.c1 + 2) - b0[2] };
+  const lp = L.rows * L.columns;
+  const local = (i: number): number => {
+    const s = (i / cp) | 0, rem = i - s * cp, r = (rem / d.columns) | 0, c = rem - r * d.columns;
+    return (s - b0[0]) * lp + (r - b0[1]) * L.columns + c - b0[2];
+  };
+  const global = (j: number): number => {
+    const s = (j / lp) | 0, rem = j - s * lp, r = (rem / L.columns) | 0, c = rem - r * L.columns;
+    return (s + b0[0]) * cp + (r + b0[1]) * d.columns + c + b0[2];
+  };
+  const mask = new Uint8Array(L.slices * lp);
+  const centres = new Float32Array(mask.length);
+  for (const part of deep)
+    for (const i of part) {
+      const j = local(i);
+      mask[j] = 1;
+      centres[j] = depth2[i];
+    }
+  out.heart = new Uint8Array(depth2.length);
+  for (const part of deep) for (const i of part) out.heart[i] = 1;
+  const core = openByBall(mask, centres, L, spacing, CORE_MM);
+  for (let j = 0; j < mask.length; j++) if (core[j]) mask[j] = 0;
+  // what stands out of the cores: opened and split as the search does tissue
+  const standing = squaredDistanceToBackground(mask, L, spacing);
+  const comps = componentRuns(openByBall(mask, standing, L, spacing, OPEN_MM, 0.6 * Math.min(spacing[1], spacing[2])), L);
+  const { start, members } = componentMembers(comps, L);
+  const minVoxels = Math.max(4, Math.floor(((Math.PI / 6) * MIN_SHORT_MM ** 3) / (spacing[0] * spacing[1] * spacing[2])));
+  // per deep piece, its shoulders (of a shoulder reaching into another deep piece, its share of the first)
+  const shouldersOf = new Map<number, Int32Array[]>();
+  for (let id = 1; id <= comps.count; id++)
+    for (const piece of splitAtNecks(members.subarray(start[id], start[id + 1]), L, standing, (peak) => Math.max(NECK_MIN_MM, NECK_SHARE * peak))) {
+      const k = owner[global(piece[0])];
+      const mine = Int32Array.from(piece, global).filter((i) => owner[i] === k);
+      if (mine.length >= minVoxels) shouldersOf.set(k, [...(shouldersOf.get(k) ?? []), mine]);
+    }
+  for (const [k, shoulders] of shouldersOf) {
+    const whole = likelihoodOf(k);
+    const original = parts[k];
+    const ids = shoulders.map((sh) => {
+      for (const i of sh) owner[i] = parts.length;
+      parts.push(sh);
+      return parts.length - 1;
+    });
+    parts[k] = original.filter((i) => owner[i] === k);
+    if (ids.some((id) => likelihoodOf(id, out.heart) > whole)) {
+      for (const id of ids) out.ids.add(id);
+      continue;
+    }
+    // no shoulder is more node-like than the piece: it stays whole
+    for (const i of original) owner[i] = k;
+    parts[k] = original;
+    for (const id of ids) parts[id] = new Int32Array(0);
+  }
   return out;
 }
 
@@ -456,7 +573,7 @@ export interface NodeFeatures {
 export function nodeFeatures(
   part: Int32Array, k: number, owner: Int32Array, tissue: Uint8Array, inRoi: Uint8Array, place: Uint8Array, isBone: (i: number) => boolean, sm: Float32Array,
   D: { slices: number; rows: number; columns: number }, spacing: [number, number, number], enhanced: boolean,
-  scanEnds: { first: boolean; last: boolean } = { first: false, last: false },
+  scanEnds: { first: boolean; last: boolean } = { first: false, last: false }, apart?: Uint8Array,
 ): NodeFeatures | null {
   const cp = D.rows * D.columns;
   const perSlice = new Map<number, number[]>();
@@ -472,8 +589,8 @@ export function nodeFeatures(
       const j = faceNeighbour(i, s, r, c, d, D);
       if (j < 0 || owner[j] === k) continue;
       if (owner[j] >= 0) touching.add(owner[j]);
-      // a structure apart from any node (the aorta, the airway and its wall, an enhanced vessel) says nothing either way
-      if (place[j] === APART || (sm[j] >= TISSUE_HU[1] && !isBone(j))) { if (d < 4) inAll++; continue; }
+      // a structure apart from any node (the aorta, the airway and its wall, an enhanced vessel, `apart`) says nothing either way
+      if (place[j] === APART || apart?.[j] || (sm[j] >= TISSUE_HU[1] && !isBone(j))) { if (d < 4) inAll++; continue; }
       if (d < 4) {
         inAll++;
         // the partial-volume rim of an enhanced vessel (tissue density beside blood) is the vessel's edge, not tissue around the node

@@ -5,9 +5,10 @@
  * or a strand between two vessels) comes out of the opening on its own, where the 2.5 mm ball of before left
  * the strip on it; a node of 8 mm still survives. A node's fat share (nodeFeatures) on an enhanced scan leaves out
  * the rim of tissue density along an enhanced vessel, as it leaves out the vessel; what runs on taller than any node is none.
- * Pieces of a chain one above the other are weighed as one (stackedPieces).
+ * Pieces of a chain one above the other are weighed as one (stackedPieces). A node pressed into the heart with no neck
+ * is split off it as the heart's shoulder (splitOffShoulders).
  */
-import { nodeFeatures, nodeParts, OPEN_MM, stackedPieces } from '../../../server/rerank/analysis/nodes';
+import { nodeFeatures, nodeParts, OPEN_MM, splitOffShoulders, stackedPieces } from '../../../server/rerank/analysis/nodes';
 import { labelComponents, openByBall, splitAtNecks, squaredDistanceToBackground, type Dims } from '../../../server/rerank/analysis/morphology';
 import type { Candidate } from '../../../server/rerank/analysis/types';
 
@@ -102,6 +103,75 @@ describe('the node search pieces', () => {
     expect(node).toBeDefined();
     expect((node?.length ?? 0) * voxelMm3).toBeGreaterThan(0.6 * nodeMm3);
     expect((node?.length ?? 0) * voxelMm3).toBeLessThan(1.6 * nodeMm3);
+  });
+});
+
+describe('a node pressed into the heart', () => {
+  // the heart: a block 36 mm front to back, 40 mm wide and 40 mm tall (under the largest node's volume, so kept whole by
+  // nodeParts); a node of 16 mm half sunk into its front face
+  // (an unenhanced scan: one density, no fat and no neck between them)
+  const centre: [number, number, number] = [30, 12, 40];
+  const inNode = at(12, 6, 29);
+  const voxelMm3 = spacing[0] * spacing[1] * spacing[2];
+  const nodeMm3 = (4 / 3) * Math.PI * 8 ** 3;
+  function heartAndNode(): { parts: Int32Array[]; owner: Int32Array; depth2: Float32Array; tissue: Uint8Array } {
+    const m = mask(centre, [8, 8, 8]);
+    for (let s = 0; s < D.slices; s++)
+      for (let r = 0; r < D.rows; r++)
+        for (let c = 0; c < D.columns; c++) {
+          const [z, y, x] = mm(s, r, c);
+          if (z >= 10 && z < 50 && y >= 16 && y < 52 && x >= 20 && x < 60) m[at(s, r, c)] = 1;
+        }
+    const depth2 = squaredDistanceToBackground(m, D, spacing);
+    const comps = labelComponents(m, D);
+    const members = Int32Array.from(m.keys()).filter((i) => comps.labels[i] === comps.labels[inNode]);
+    const parts = nodeParts(members, D, depth2, spacing);
+    const owner = new Int32Array(m.length).fill(-1);
+    parts.forEach((p, k) => { for (const i of p) owner[i] = k; });
+    return { parts, owner, depth2, tissue: m };
+  }
+  // the smaller, the more node-like (the heart's piece is far larger than any node)
+  const bySize = (parts: Int32Array[]) => (k: number): number => 1 / (1 + parts[k].length);
+  const nodePiece = (parts: Int32Array[]): Int32Array | undefined => parts.find((p) => p.includes(inNode));
+
+  it('is a shoulder of the heart: no neck parts them', () => {
+    const { parts } = heartAndNode();
+    expect(inNode).toBeGreaterThanOrEqual(0);
+    // the class of failure: the node's piece is the heart's, many times a node
+    expect((nodePiece(parts)?.length ?? 0) * voxelMm3).toBeGreaterThan(5 * nodeMm3);
+  });
+
+  it('is split off the heart, a piece of the node and no more, judged with the heart apart', () => {
+    const { parts, owner, depth2, tissue } = heartAndNode();
+    const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, () => true, bySize(parts));
+    const node = nodePiece(parts);
+    // in fat (-100 HU) but where it lies against the heart, which counts neither way
+    const sm = Float32Array.from(tissue, (t) => (t ? 35 : -100)), all = new Uint8Array(tissue.length).fill(1);
+    const judge = (apart?: Uint8Array) => nodeFeatures(node!, parts.indexOf(node!), owner, tissue, all, all, () => false, sm, D, spacing, false, undefined, apart)!;
+    expect(judge().fatShare).toBeLessThan(0.75);
+    expect(judge(shoulders.heart).fatShare).toBeGreaterThan(0.9);
+    // what stands out of the heart: most of the node's part outside it (the heart's core reaches into the rest)
+    expect((node?.length ?? 0) * voxelMm3).toBeGreaterThan(0.35 * nodeMm3);
+    const inside = node!.filter((i) => {
+      const [z, y, x] = mm(Math.floor(i / (D.rows * D.columns)), Math.floor(i / D.columns) % D.rows, i % D.columns);
+      return Math.hypot(z - centre[0], y - centre[1], x - centre[2]) <= 8 + spacing[0];
+    });
+    expect(inside.length).toBe(node!.length);
+    expect(shoulders.ids.has(parts.indexOf(node!))).toBe(true);
+    // the heart's piece, the node taken out, is the structure it lies against
+    expect(shoulders.heart.reduce((t, x) => t + x, 0) * voxelMm3).toBeGreaterThan(36 * 40 * 40 * 0.9);
+    // the pieces still cover the tissue once each
+    for (const [k, p] of parts.entries()) for (const i of p) expect(owner[i]).toBe(k);
+  });
+
+  it('stays whole where the deep piece is not the heart, or no shoulder is more node-like than it', () => {
+    for (const [ofHeart, likelier] of [[false, true], [true, false]]) {
+      const { parts, owner, depth2 } = heartAndNode();
+      const before = parts.map((p) => p.length);
+      const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, () => ofHeart, likelier ? bySize(parts) : (k) => (k === 0 ? 1 : 0));
+      expect(shoulders.ids.size).toBe(0);
+      expect(parts.filter((p) => p.length).map((p) => p.length)).toEqual(before);
+    }
   });
 });
 
