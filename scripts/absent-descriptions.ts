@@ -18,7 +18,9 @@ export const ABSENT: Record<string, string[]> = {
     'subcarinal lymphadenopathy', 'enlarged right lower paratracheal lymph node', 'enlarged lymph node in the aortopulmonary window',
     'mediastinal lymphadenopathy', '隆突下淋巴结肿大', '右下气管旁淋巴结肿大', '纵隔淋巴结肿大',
   ],
+  // at a hilum the heart's own contour (the pulmonary arteries and veins) is of a node's size and, without contrast, density
+  'enlarged hilar nodes': ['enlarged right hilar lymph node', 'enlarged left hilar lymph node', 'hilar lymphadenopathy', '右肺门淋巴结肿大', '左肺门淋巴结肿大'],
 };
 
 /** Sets asked only of scans whose ground truth has no lesion of this kind. */
-export const ONLY_WITHOUT: Record<string, string> = { 'enlarged mediastinal nodes': 'lymph node' };
+export const ONLY_WITHOUT: Record<string, string> = { 'enlarged mediastinal nodes': 'lymph node', 'enlarged hilar nodes': 'lymph node' };

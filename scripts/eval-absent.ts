@@ -6,7 +6,7 @@
  * None has a ground-glass lesion annotated (LIDC-IDRI-0001's four readers marked every nodule and
  * non-nodule of 3 mm and more, and none is ground glass), so ground-glass nodules in any lobe are asked too,
  * and counted apart: what answers them is ground glass the analysis takes for a lesion. Enlarged
- * mediastinal lymph nodes are asked of the scans whose ground truth has none (LIDC-IDRI-0001 and
+ * mediastinal and hilar lymph nodes are asked of the scans whose ground truth has none (LIDC-IDRI-0001 and
  * Lung-PET-CT-Dx: their annotations are of the tumour only, so a node there is not known to be absent,
  * and a confident answer must be looked at: the two seen so far were the oesophagus).
  * With `--folds` (models/train/fit-likelihood.ts --write puts them in .cache/likelihood/folds) each scan's

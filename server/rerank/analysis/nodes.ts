@@ -193,7 +193,20 @@ export function findLymphNodes(ctx: FindingContext): NodeSearch {
     }
     return n >= HEART_SHARE * part.length;
   };
-  const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, ofHeart, (k, apart) => judge(k, apart)?.likelihood ?? 0);
+  // a piece on the heart's border with the lung: a tenth or more of it within two lattice voxels of air (not the airway's)
+  const onLung = (part: Int32Array): boolean => {
+    let n = 0;
+    for (const i of part) {
+      const s = (i / cp) | 0, rem = i - s * cp, r = (rem / D.columns) | 0, c = rem - r * D.columns;
+      let near = false;
+      for (let rr = Math.max(0, r - 2); rr <= Math.min(D.rows - 1, r + 2) && !near; rr++)
+        for (let cc = Math.max(0, c - 2), q = s * cp + rr * D.columns + cc; cc <= Math.min(D.columns - 1, c + 2); cc++, q++)
+          if (sm[q] < AIR_HU && place[q] !== APART) { near = true; break; }
+      if (near) n++;
+    }
+    return n >= ON_LUNG_SHARE * part.length;
+  };
+  const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, { ofHeart, onLung, likelihoodOf: (k, apart) => judge(k, apart)?.likelihood ?? 0 });
   const candidateOf = new Int32Array(parts.length).fill(-1);
   const touching: Array<Set<number>> = [];
   parts.forEach((part, k) => {
@@ -287,6 +300,8 @@ export function stackedPieces(cands: readonly Candidate[], [rowMm, colMm]: reado
 const CORE_MM = 8;
 /** A piece is the heart's when at least this share of it lies in the heart compartment. */
 const HEART_SHARE = 0.5;
+/** A shoulder lies on the heart's border with the lung when this share of it or more is within two voxels of air. */
+const ON_LUNG_SHARE = 0.1;
 
 /** The pieces splitOffShoulders added, and the cores they stand out of. */
 export interface Shoulders {
@@ -311,7 +326,7 @@ export interface Shoulders {
  */
 export function splitOffShoulders(
   parts: Int32Array[], owner: Int32Array, d: Dims, depth2: Float32Array, spacing: [number, number, number],
-  ofHeart: (part: Int32Array) => boolean, likelihoodOf: (k: number, apart?: Uint8Array) => number,
+  o: { ofHeart: (part: Int32Array) => boolean; onLung: (part: Int32Array) => boolean; likelihoodOf: (k: number, apart?: Uint8Array) => number },
 ): Shoulders {
   const out: Shoulders = { ids: new Set(), heart: new Uint8Array(0) };
   const cp = d.rows * d.columns;
@@ -320,7 +335,7 @@ export function splitOffShoulders(
   for (const part of parts) {
     let most = 0;
     for (const i of part) if (depth2[i] > most) most = depth2[i];
-    if (most < CORE_MM ** 2 || !ofHeart(part)) continue;
+    if (most < CORE_MM ** 2 || !o.ofHeart(part)) continue;
     deep.push(part);
     for (const i of part) box.addIndex(i, d);
   }
@@ -360,10 +375,10 @@ export function splitOffShoulders(
     for (const piece of splitAtNecks(members.subarray(start[id], start[id + 1]), L, standing, (peak) => Math.max(NECK_MIN_MM, NECK_SHARE * peak))) {
       const k = owner[global(piece[0])];
       const mine = Int32Array.from(piece, global).filter((i) => owner[i] === k);
-      if (mine.length >= minVoxels) shouldersOf.set(k, [...(shouldersOf.get(k) ?? []), mine]);
+      if (mine.length >= minVoxels && !o.onLung(mine)) shouldersOf.set(k, [...(shouldersOf.get(k) ?? []), mine]);
     }
   for (const [k, shoulders] of shouldersOf) {
-    const whole = likelihoodOf(k);
+    const whole = o.likelihoodOf(k);
     const original = parts[k];
     const ids = shoulders.map((sh) => {
       for (const i of sh) owner[i] = parts.length;
@@ -371,7 +386,7 @@ export function splitOffShoulders(
       return parts.length - 1;
     });
     parts[k] = original.filter((i) => owner[i] === k);
-    if (ids.some((id) => likelihoodOf(id, out.heart) > whole)) {
+    if (ids.some((id) => o.likelihoodOf(id, out.heart) > whole)) {
       for (const id of ids) out.ids.add(id);
       continue;
     }

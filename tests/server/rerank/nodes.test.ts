@@ -143,7 +143,7 @@ describe('a node pressed into the heart', () => {
 
   it('is split off the heart, a piece of the node and no more, judged with the heart apart', () => {
     const { parts, owner, depth2, tissue } = heartAndNode();
-    const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, () => true, bySize(parts));
+    const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, { ofHeart: () => true, onLung: () => false, likelihoodOf: bySize(parts) });
     const node = nodePiece(parts);
     // in fat (-100 HU) but where it lies against the heart, which counts neither way
     const sm = Float32Array.from(tissue, (t) => (t ? 35 : -100)), all = new Uint8Array(tissue.length).fill(1);
@@ -164,11 +164,13 @@ describe('a node pressed into the heart', () => {
     for (const [k, p] of parts.entries()) for (const i of p) expect(owner[i]).toBe(k);
   });
 
-  it('stays whole where the deep piece is not the heart, or no shoulder is more node-like than it', () => {
-    for (const [ofHeart, likelier] of [[false, true], [true, false]]) {
+  it('stays whole where the deep piece is not the heart, the shoulder lies on the lung, or no shoulder is more node-like than it', () => {
+    for (const [ofHeart, onLung, likelier] of [[false, false, true], [true, true, true], [true, false, false]]) {
       const { parts, owner, depth2 } = heartAndNode();
       const before = parts.map((p) => p.length);
-      const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, () => ofHeart, likelier ? bySize(parts) : (k) => (k === 0 ? 1 : 0));
+      const shoulders = splitOffShoulders(parts, owner, D, depth2, spacing, {
+        ofHeart: () => ofHeart, onLung: () => onLung, likelihoodOf: likelier ? bySize(parts) : (k: number) => (k === 0 ? 1 : 0),
+      });
       expect(shoulders.ids.size).toBe(0);
       expect(parts.filter((p) => p.length).map((p) => p.length)).toEqual(before);
     }
