@@ -238,6 +238,25 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(away.score).toBeCloseTo((await hilar(true, 30)).score, 6);
   });
 
+  it('is less sure of a hilar node on an unenhanced series, where it lies among vessels of its density', async () => {
+    const { contrastEnhanced: _unknown, ...unknown } = a;
+    const lesion = a.candidates.find((c) => c.kind === 'lesion')!;
+    const score = async (contrastEnhanced: boolean, station: string, text: string): Promise<number> => {
+      // the one candidate: a node of 18 × 14 mm at that station, fairly likely a node
+      const node = { ...lesion, kind: 'lymph node' as const, station, side: 'right' as const, lesionLikelihood: 0.3, measures: { shortAxisMm: 14, longAxisMm: 18 } };
+      const r = await rerankSlices({ ...unknown, contrastEnhanced, candidates: [node] }, parseQuery(text), { topK: 1 });
+      return r.results[0]?.score ?? 0;
+    };
+    const hilar = 'enlarged right hilar lymph node', paratracheal = 'enlarged right lower paratracheal lymph node';
+    const enhanced = await score(true, '10R', hilar);
+    expect(enhanced).toBeGreaterThan(CONFIDENT_SCORE);
+    const unenhanced = await score(false, '10R', hilar);
+    expect(unenhanced).toBeCloseTo(enhanced ** 4, 2); // scores are given to three decimals
+    expect(unenhanced).toBeLessThan(enhanced - 0.1);
+    // elsewhere in the mediastinum the answer is as sure as on an enhanced series
+    expect(await score(false, '4R', paratracheal)).toBe(await score(true, '4R', paratracheal));
+  });
+
   it('lowers candidates that show what the text denies', async () => {
     const dense = chestVolume({ spheres: [{ centre: [LUNG_X, 0, 60], diameter: 10, hu: 400 }] });
     const d = analyseVolume(dense);
