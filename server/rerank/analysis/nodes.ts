@@ -303,7 +303,7 @@ const HEART_SHARE = 0.5;
 /** A shoulder lies on the heart's border with the lung when this share of it or more is within two voxels of air. */
 const ON_LUNG_SHARE = 0.1;
 
-/** The pieces splitOffShoulders added, and the cores they stand out of. */
+/** The pieces splitOffShoulders added, and the heart's pieces they stand out of. */
 export interface Shoulders {
   ids: Set<number>;
   /** 1 on the voxels of the heart's pieces they stand out of. */

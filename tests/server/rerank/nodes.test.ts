@@ -108,7 +108,7 @@ describe('the node search pieces', () => {
 
 describe('a node pressed into the heart', () => {
   // the heart: a block 36 mm front to back, 40 mm wide and 40 mm tall (under the largest node's volume, so kept whole by
-  // nodeParts); a node of 16 mm half sunk into its front face
+  // nodeParts); a node of 16 mm a quarter sunk into its front face
   // (an unenhanced scan: one density, no fat and no neck between them)
   const centre: [number, number, number] = [30, 12, 40];
   const inNode = at(12, 6, 29);
