@@ -818,7 +818,7 @@ export function emphysemaExtentCaveat(a: Pick<Analysis, 'sliceSpacing' | 'lowDos
 
 /** What a search for nodes on an unenhanced series cannot promise (measured: eval:synthetic's nodes against vessels on 4dlung and lungdx). */
 export const UNENHANCED_NODES =
-  'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them; nodes bordered by fat are found';
+  'this series has no intravenous contrast: a node pressed flush against the heart, a great vessel or the oesophagus has their density and may not be told apart from them, and at a hilum a node is as dense as the vessels around it, so a hilar answer is given with less certainty; nodes bordered by fat are found';
 
 /**
  * What a lesion answer at a hilum cannot promise on an unenhanced series (measured: eval:absent's confident answers to
