@@ -36,7 +36,7 @@ import { isTrainingBand } from '../models/synthetic/split';
 import { fits, MARGINS, queriesFor, runTrial, shortQueriesFor, textureFor } from '../models/synthetic/trials';
 import { ABSENT } from './absent-descriptions';
 import { analysed } from './analysis-cache';
-import { discoverCases, readCase, regionHits, type GroundTruthLesion } from './eval-cases';
+import { discoverCases, readCase, regionHits, SHORT_WORDS, type GroundTruthLesion } from './eval-cases';
 import { foldWeights, withLikelihood } from './fold-weights';
 import { exitWithError, parseArgs, single } from './rerank-cli';
 
@@ -208,8 +208,8 @@ async function main(): Promise<void> {
     samples.push(...(await samplesOf(c.name, base, absent, [], learned?.scorer, fold)));
     // the scan's own lesions asked for in a word: any of that kind is the answer
     const own = (kind: string): GroundTruthLesion[] => [...c.lesions.values()].filter((l) => l.kind === kind);
-    for (const [kind, words] of [['nodule', ['nodule', '结节']], ['mass', ['mass', '肿块']]] as const)
-      if (own(kind).length) samples.push(...(await samplesOf(c.name, base, [...words], own(kind), learned?.scorer, fold)));
+    for (const [kind, words] of Object.entries(SHORT_WORDS))
+      if (own(kind).length) samples.push(...(await samplesOf(c.name, base, words, own(kind), learned?.scorer, fold)));
     const sites = findSites(base.anatomy.grid, base.anatomy.lungs).filter((s) => isTrainingBand(base.anatomy.lungs, base.anatomy.grid.origin[s.grid[0]][2]));
     const random = rng(0xca1 + c.name.length);
     for (let k = 0; k < trials; k++) {
@@ -231,9 +231,10 @@ async function main(): Promise<void> {
       const texts = queriesFor(site.side, zone, sizeWords, texture).map((x) => x.text);
       samples.push(...(await samplesOf(c.name, a, texts, [gt], learned?.scorer, fold)));
       // said in a word or two, the scan's own solid lesions of the kind answer it as well as the drawn one
-      const natives = texture === 'solid' ? own(sizeWords > 30 ? 'mass' : 'nodule') : [];
+      const ofKind = own(sizeWords > 30 ? 'mass' : 'nodule');
+      const natives = texture === 'solid' ? ofKind : [];
       const [plain, textured] = shortQueriesFor(sizeWords, texture);
-      samples.push(...(await samplesOf(c.name, a, [plain.text], [gt, ...own(sizeWords > 30 ? 'mass' : 'nodule')], learned?.scorer, fold)));
+      samples.push(...(await samplesOf(c.name, a, [plain.text], [gt, ...ofKind], learned?.scorer, fold)));
       samples.push(...(await samplesOf(c.name, a, [textured.text], [gt, ...natives], learned?.scorer, fold)));
       if (texture === 'solid') samples.push(...(await samplesOf(c.name, a, ['ground-glass nodule'], [], learned?.scorer, fold)));
     }

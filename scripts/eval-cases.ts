@@ -15,6 +15,9 @@ export interface GroundTruthLesion {
   boxes?: Record<string, [number, number, number, number]>;
 }
 
+/** A lesion asked for in a word, as a reader types it to find the one lesion of that kind: per kind, in English and Chinese. */
+export const SHORT_WORDS: Record<'nodule' | 'mass', [string, string]> = { nodule: ['nodule', '结节'], mass: ['mass', '肿块'] };
+
 export interface CaseQuery {
   id: string;
   lang?: string;

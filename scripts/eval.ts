@@ -14,18 +14,15 @@ import { PRESETS, analyseVolume, rerankSlices, type Preset } from '../server/rer
 import { openScorer } from '../server/runtime/registry';
 import { loadSeriesFromDir } from '../server/series/load';
 import { SAMPLE_DATA_DIR } from '../server/series/sample';
-import { calibrationLine, discoverCases, judge, readCase, totalsOf, type CaseQuery, type EvalCase, type QueryOutcome } from './eval-cases';
+import { calibrationLine, discoverCases, judge, readCase, SHORT_WORDS, totalsOf, type CaseQuery, type EvalCase, type QueryOutcome } from './eval-cases';
 import { caseLook, LOOKS, type Look } from './eval-looks';
 import { boxesByIndex, explainMiss } from './explain';
 import { exitWithError, parseArgs, single, UsageError } from './rerank-cli';
 
 /**
- * Each lesion asked for again in a word, as a reader types it to find the one lesion of that kind ("mass",
- * "结节"): tallied apart from the case's own descriptions (their totals are the acceptance numbers).
+ * The word-or-two queries of a case (SHORT_WORDS), tallied apart from its own descriptions (their totals are the
+ * acceptance numbers): for each kind it has exactly one lesion of (else the answer is not one lesion).
  */
-const SHORT_WORDS: Record<string, string[]> = { nodule: ['nodule', '结节'], mass: ['mass', '肿块'] };
-
-/** The word-or-two queries of a case: for each kind it has exactly one lesion of (else the answer is not one lesion). */
 function shortQueries(c: EvalCase): CaseQuery[] {
   const lesions = [...c.lesions.values()];
   return Object.entries(SHORT_WORDS).flatMap(([kind, words]) => {

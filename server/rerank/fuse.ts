@@ -867,6 +867,10 @@ const atUnenhancedHilum = (a: Analysis, c: Candidate | undefined): boolean =>
 const unenhancedHilarNode = (a: Analysis, c: Candidate | undefined): boolean =>
   a.contrastEnhanced === false && c?.kind === 'lymph node' && (c.station === '10R' || c.station === '10L');
 
+/** The power an answer's score is raised to for what the series itself may have made of it (an unenhanced hilum, streaks). */
+const scorePower = (a: Analysis, c: Candidate): number =>
+  atUnenhancedHilum(a, c) || unenhancedHilarNode(a, c) ? UNENHANCED_HILUM_POWER : 1 + (UNENHANCED_HILUM_POWER - 1) * streakExposure(c);
+
 export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResult {
   const unsupported: Unsupported[] = [];
   const caveats: Caveat[] = [];
@@ -894,8 +898,7 @@ export function fuse(a: Analysis, q: ParsedQuery, o: FuseOptions = {}): FuseResu
     const lesions: LesionAnswer[] = [];
     for (const [k, { pieces, evidence }] of groups.entries()) {
       const best = pieces[0];
-      const power = atUnenhancedHilum(a, best.candidate) || unenhancedHilarNode(a, best.candidate) ? UNENHANCED_HILUM_POWER : 1 + (UNENHANCED_HILUM_POWER - 1) * streakExposure(best.candidate);
-      best.score = scores[k] ** power;
+      best.score = scores[k] ** scorePower(a, best.candidate);
       if (!(evidence > 0) || (best.score < MIN_SCORE && evidence < strongest)) continue;
       // described as it was judged (a piece judged as its whole lesion says the whole's size), shown as the piece it is
       const answer = answerOf({ ...matchCandidate(a, f, i, best.judged, PRESET_WEIGHTS[o.preset ?? 'report-match'], true), candidate: best.candidate, score: best.score }, f);
