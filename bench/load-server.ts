@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     }
   }).observe({ entryTypes: ['gc'] });
   const stalls = traceStalls();
-  process.on('message', (m: { type: string }) => {
+  process.on('message', (m: { type: string; collect?: boolean }) => {
     if (m.type === 'reset-loop-delay') {
       stalls?.reset();
       loopDelay.reset();
@@ -61,12 +61,15 @@ async function main(): Promise<void> {
       });
     } else if (m.type === 'memory') {
       const cpu = process.cpuUsage(); // before the GC below, so phases are not charged for it
-      gc?.();
+      // what the server holds on its own, then after a full collection (what it could give back)
+      const held = Math.round(process.memoryUsage().rss / MiB);
+      if (m.collect) gc?.();
       const u = process.memoryUsage();
       const cache = app.sliceFinder.series.cache;
       process.send?.({
         type: 'memory',
-        gc: Boolean(gc),
+        gc: Boolean(gc && m.collect),
+        rssBeforeGcMiB: held,
         rssMiB: Math.round(u.rss / MiB),
         heapUsedMiB: Math.round(u.heapUsed / MiB),
         arrayBuffersMiB: Math.round(u.arrayBuffers / MiB),

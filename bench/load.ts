@@ -1,11 +1,12 @@
 /**
- * npm run -s bench:load-api [-- --warm 20 --cold 4 --rounds 1 --cache-mb 1024 --dir DIR --model ID]
+ * npm run -s bench:load-api [-- --warm 20 --cold 4 --rounds 1 --pause-ms 0 --cache-mb 1024 --dir DIR --model ID]
  * Load on the HTTP API: the service runs in a child process (bench/load-server.ts) on a loopback port
  * and is called through the typed client from this one. First `--warm` concurrent reranks of one series already in the cache, then `--cold`
  * concurrent reranks of different series (made by rewriting the study/series/SOP UIDs of the sample
  * series with dcmjs, written to a temp folder and served by the `local` source), `--rounds` times with
- * new series each time, /healthz polled throughout each (its worst answer per round). Prints p50/p95
- * latency and errors for each phase, and the server's memory after a full GC against the cache bound.
+ * new series each time and `--pause-ms` after each (a reader's pause: the server gives back the series its
+ * cache let go when idle), /healthz polled throughout each (its worst answer per round). Prints p50/p95
+ * latency and errors for each phase, and the server's memory (as it held it, and after a full GC) against the cache bound.
  * SF_BENCH_STALLS=1 splits the event loop's gaps into its own work and its wait for a CPU (Linux);
  * SF_BENCH_SERVER_ARGS adds node flags to the server (`--cpu-prof --cpu-prof-dir=DIR`); SF_BENCH_GC_LOG=1
  * prints each of its GC pauses over 10 ms with V8's kind and flags.
@@ -121,6 +122,8 @@ async function phase(name: string, calls: Array<() => Promise<RerankResponse>>):
 interface ServerMemory {
   /** CPU time the server process has used so far (user + system). */
   cpuMs: number;
+  /** RSS as the server held it, before the bench's full GC; `rssMiB` after it. */
+  rssBeforeGcMiB: number;
   rssMiB: number;
   heapUsedMiB: number;
   arrayBuffersMiB: number;
@@ -133,6 +136,7 @@ async function main(): Promise<void> {
       warm: { type: 'string', default: '20' },
       cold: { type: 'string', default: '4' },
       rounds: { type: 'string', default: '1' },
+      'pause-ms': { type: 'string', default: '0' },
       'cache-mb': { type: 'string', default: '1024' },
       dir: { type: 'string', default: SAMPLE_DICOM_DIR },
       /** A model id for every request ('classical': no learned stage). */
@@ -175,12 +179,14 @@ async function main(): Promise<void> {
       });
     const { origin, series: seriesUIDs } = await next<{ origin: string; series: string[] }>('ready');
     const client: SliceFinderClient = createClient(origin);
-    const memory = (): Promise<ServerMemory> => {
+    // `collect`: the server runs a full GC first (only around the whole run: one per round would free for it
+    // what it lets go, and hide whether it does so itself)
+    const memory = (collect = false): Promise<ServerMemory> => {
       const reply = next<ServerMemory>('memory');
-      server.send({ type: 'memory' });
+      server.send({ type: 'memory', collect });
       return reply;
     };
-    const baseline = await memory();
+    const baseline = await memory(true);
 
     const rerank = (series: string, i: number) => () =>
       client.rerank({ query: QUERIES[i % QUERIES.length], series: { source: 'local', seriesInstanceUID: series }, topK: 10, model: values.model });
@@ -230,8 +236,9 @@ async function main(): Promise<void> {
       if (rounds > 1) result.phase = `${result.phase}, round ${k + 1}`;
       results.push(result);
       healths.push(health);
+      await new Promise((r) => setTimeout(r, Number(values['pause-ms'])));
     }
-    const after = await memory();
+    const after = await memory(true);
     const cache = after.cache;
 
     console.log(`first (cold) rerank of series 0: ${firstMs} ms`);
@@ -271,6 +278,8 @@ async function main(): Promise<void> {
     // Volumes are shared memory allocated in the workers, which the event loop's arrayBuffers leaves out: compare RSS.
     const grew = after.rssMiB - baseline.rssMiB;
     console.log(`server RSS grew ${grew} MiB (freed memory is kept for reuse, see malloc.ts): cache holds ${Math.round(cache.bytes / MiB)} MiB, bound ${cacheMb} MiB`);
+    // what it held on its own: the series the cache let go come back only with a full GC (server/http/released-memory.ts)
+    console.log(`server RSS on its own, before the bench's GC: ${after.rssBeforeGcMiB} MiB (with SLICE_FINDER_MALLOC=default, freed memory is given back)`);
     console.log(JSON.stringify({ firstMs, results, health: healths, cache, before, after: now }));
     server.send({ type: 'stop' });
     await new Promise((r) => server.once('exit', r));

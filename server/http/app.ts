@@ -26,6 +26,7 @@ import { modelsRoutes } from './routes/models';
 import { rerankRoutes } from './routes/rerank';
 import { reportsRoutes } from './routes/reports';
 import { seriesRoutes } from './routes/series';
+import { ReleasedMemory } from './released-memory';
 import { SeriesService, type LoadProgress, type SeriesData } from './series-service';
 import { SharedCache } from './shared-cache';
 
@@ -76,8 +77,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       shared,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
-  // An entry's bytes: its volume's and its serialized analysis' (the event loop holds no candidate objects to walk).
-  const cache = new SeriesCache<SeriesData, LoadProgress>({ maxBytes: config.cache.maxBytes, sizeOf: (d) => typedArrayBytes(d) });
+  // An entry's bytes: its volume's and its serialized analysis' (the event loop holds no candidate objects to walk);
+  // the memory of an entry let go comes back with a full collection (released-memory.ts)
+  const released = new ReleasedMemory({ maxBytes: 2 * config.cache.maxBytes, loading: () => cache.loading > 0 });
+  const cache = new SeriesCache<SeriesData, LoadProgress>({
+    maxBytes: config.cache.maxBytes,
+    sizeOf: (d) => typedArrayBytes(d),
+    onRelease: (d) => released.add(typedArrayBytes(d)),
+    onIdle: () => released.idle(),
+  });
   const series = new SeriesService({
     config,
     engine,

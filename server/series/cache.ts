@@ -84,6 +84,10 @@ export interface SeriesCacheOptions<V> {
   maxBytes: number;
   /** Bytes an entry costs; typed arrays reachable from it by default. */
   sizeOf?: (value: V) => number;
+  /** Told after entries leave the cache (evicted, deleted or replaced), once per entry. */
+  onRelease?: (value: V) => void;
+  /** Told when its last load in flight has ended (loaded, failed or dropped). */
+  onIdle?: () => void;
 }
 
 export interface CacheLoadResult<V> {
@@ -130,12 +134,16 @@ export class SeriesCache<V extends object, P = unknown> {
   hits = 0;
   misses = 0;
 
+  private readonly onIdle?: () => void;
+
   constructor(options: SeriesCacheOptions<V>) {
+    this.onIdle = options.onIdle;
     const sizeOf = options.sizeOf ?? ((v: V) => typedArrayBytes(v));
     this.lru = new LRUCache<string, V>({
       maxSize: options.maxBytes,
       // lru-cache needs a positive integer.
       sizeCalculation: (v) => Math.max(1, Math.ceil(sizeOf(v))),
+      ...(options.onRelease ? { disposeAfter: options.onRelease } : {}),
     });
   }
 
@@ -150,6 +158,11 @@ export class SeriesCache<V extends object, P = unknown> {
 
   get entries(): number {
     return this.lru.size;
+  }
+
+  /** Loads in flight. */
+  get loading(): number {
+    return this.inFlight.size;
   }
 
   get maxBytes(): number {
@@ -255,6 +268,13 @@ export class SeriesCache<V extends object, P = unknown> {
     return { value: await this.wait(flight, opts), source };
   }
 
+  /** A load of `key` is over (or dropped): it leaves the loads in flight. */
+  private landed(key: string, flight: InFlight<V, P>): void {
+    if (this.inFlight.get(key) !== flight) return;
+    this.inFlight.delete(key);
+    if (this.inFlight.size === 0) this.onIdle?.();
+  }
+
   private start(key: string, loader: Loader<V, P>, opts: CacheLoadOptions<P>): InFlight<V, P> {
     // The first caller hears the loader's first events too (the loader starts before wait() runs).
     const listeners = new Set<(p: P) => void>(opts.onProgress ? [opts.onProgress] : []);
@@ -286,14 +306,12 @@ export class SeriesCache<V extends object, P = unknown> {
         return value;
       } finally {
         clearTimeout(timer);
-        if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
+        this.landed(key, flight);
       }
     })();
     flight.promise.catch(() => undefined);
     // A dropped load leaves at once: the next request for the key starts afresh.
-    controller.signal.addEventListener('abort', () => {
-      if (this.inFlight.get(key) === flight) this.inFlight.delete(key);
-    });
+    controller.signal.addEventListener('abort', () => this.landed(key, flight));
     this.inFlight.set(key, flight);
     return flight;
   }

@@ -95,6 +95,32 @@ describe('series cache', () => {
     expect(cache.bytes).toBeLessThanOrEqual(cache.maxBytes);
   });
 
+  it('tells which entries it let go, evicted or deleted, each once, and when no load is left in flight', async () => {
+    const perEntry = typedArrayBytes(entry(100_000));
+    const released: Entry[] = [];
+    let idle = 0;
+    const cache = new SeriesCache<Entry>({ maxBytes: Math.floor(perEntry * 2.5), onRelease: (e) => released.push(e), onIdle: () => idle++ });
+    const a = (await cache.load('a', async () => entry(100_000))).value;
+    await cache.load('b', async () => entry(100_000));
+    expect(idle).toBe(2);
+    const gates = [deferred<Entry>(), deferred<Entry>()];
+    const c = cache.load('c', () => gates[0].promise);
+    const d = cache.load('d', () => gates[1].promise);
+    expect(cache.loading).toBe(2);
+    gates[0].resolve(entry(100_000));
+    await c;
+    expect(idle).toBe(2); // d still loads
+    gates[1].reject(new Error('unreadable'));
+    await expect(d).rejects.toThrow('unreadable');
+    expect(cache.loading).toBe(0);
+    expect(idle).toBe(3);
+    expect(released).toEqual([a]); // the oldest, evicted for c
+    const b = cache.get('b');
+    cache.delete('b');
+    cache.delete('b');
+    expect(released).toEqual([a, b]);
+  });
+
   it('gives up a load that runs past its deadline, so the next request starts afresh', async () => {
     const cache = new SeriesCache<Entry>({ maxBytes: 1 << 20 });
     let sawAbort = false;
