@@ -7,7 +7,7 @@
  *
  * A full collection holds the event loop for 30–55 ms on a busy two-core machine (as long as /healthz may
  * take), so it waits until no series has loaded for `idleMs`; under load that never pauses, until what was
- * let go reaches `maxBytes` (twice the cache's bound, say: the process then holds at most that much of
+ * let go reaches `maxBytes` (app.ts: twice the cache's bound, so the process holds at most that much of
  * series let go, besides the cache and the loads in flight).
  */
 import { afterRelease } from '../workers/gc';
