@@ -375,7 +375,10 @@ export function splitOffShoulders(
     for (const piece of splitAtNecks(members.subarray(start[id], start[id + 1]), L, standing, (peak) => Math.max(NECK_MIN_MM, NECK_SHARE * peak))) {
       const k = owner[global(piece[0])];
       const mine = Int32Array.from(piece, global).filter((i) => owner[i] === k);
-      if (mine.length >= minVoxels && !o.onLung(mine)) shouldersOf.set(k, [...(shouldersOf.get(k) ?? []), mine]);
+      if (mine.length < minVoxels || o.onLung(mine)) continue;
+      const list = shouldersOf.get(k);
+      if (list) list.push(mine);
+      else shouldersOf.set(k, [mine]);
     }
   for (const [k, shoulders] of shouldersOf) {
     const whole = o.likelihoodOf(k);
