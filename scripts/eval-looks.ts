@@ -4,7 +4,7 @@
  * thick, the patient lying prone or rolled, a field of view narrower than the chest, pixels 1.4 times larger (a
  * 500 mm field of view), a low-dose scan's noise, a scan
  * that starts below the lung apices or stops above the bases, the right hemithorax opaque, effusions at both bases,
- * emphysematous lungs, dependent density, or sternotomy wires), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
+ * emphysematous lungs, dependent density, sternotomy wires, or the patient entering feet first), with its ground truth carried along, so the real lesions are found again on images no threshold was chosen on.
  */
 import { augment, sharpened, softened } from '../models/synthetic/augment';
 import { fillLungField, insertDiffuseEmphysema, insertEffusion, sceneOf, type Scene } from '../models/synthetic/findings';
@@ -15,7 +15,7 @@ import { analyseVolume } from '../server/rerank/pipeline';
 import type { Vec3, Volume } from '../server/series/volume';
 import type { EvalCase, GroundTruthLesion } from './eval-cases';
 
-export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema', 'dependent', 'wires'] as const;
+export const LOOKS = ['noise', 'sharp', 'thick', 'thin', 'prone', 'narrow', 'coarse', 'lowdose', 'noapex', 'nobase', 'soft', 'rolled', 'whiteout', 'effusion', 'emphysema', 'dependent', 'wires', 'feetfirst'] as const;
 export type Look = (typeof LOOKS)[number];
 
 type Box = [number, number, number, number];
@@ -26,6 +26,7 @@ export function caseLook(c: EvalCase, v: Volume, look: Look): { case: EvalCase; 
   if (look === 'sharp') return { case: { ...c, name: `${c.name}+${look}` }, volume: { ...v, hu: sharpened(v) } };
   if (look === 'thin') return thinned(c, v);
   if (look === 'prone') return prone(c, v);
+  if (look === 'feetfirst') return feetFirst(c, v);
   if (look === 'narrow') return narrowed(c, v);
   if (look === 'coarse') return coarsened(c, v, COARSE_FACTOR);
   if (look === 'whiteout') return rightWhitedOut(c, v);
@@ -98,6 +99,33 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
   };
   const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [C - 1 - x1, R - 1 - y1, C - 1 - x0, R - 1 - y0]);
   return { case: { ...c, name: `${c.name}+prone`, lesions }, volume };
+}
+
+/**
+ * The patient entering the gantry feet first (supine): each slice mirrored left to right (the row
+ * direction now runs to the patient's right), so the slice normal points to the feet and the volume's
+ * slices run from the head down; every voxel keeps its place in the patient, boxes mirror with it.
+ */
+function feetFirst(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
+  const { rows: R, columns: C, slices: S } = v;
+  const plane = R * C;
+  const hu = new Float32Array(v.hu.length);
+  for (let s = 0; s < S; s++) {
+    const from = (S - 1 - s) * plane, to = s * plane;
+    for (let r = 0; r < R; r++) for (let q = 0; q < C; q++) hu[to + r * C + q] = v.hu[from + r * C + C - 1 - q];
+  }
+  const rc = v.rowCosines;
+  const far = [0, 1, 2].map((k) => (C - 1) * v.pixelSpacing[1] * rc[k]);
+  const rowCosines: Vec3 = [-rc[0], -rc[1], -rc[2]];
+  const volume: Volume = {
+    ...v, hu, rowCosines,
+    normal: [-v.normal[0], -v.normal[1], -v.normal[2]],
+    positions: [...v.positions].reverse().map((p) => [p[0] + far[0], p[1] + far[1], p[2] + far[2]]),
+    sopInstanceUIDs: [...v.sopInstanceUIDs].reverse(),
+    frames: [...v.frames].reverse(),
+  };
+  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [C - 1 - x1, y0, C - 1 - x0, y1]);
+  return { case: { ...c, name: `${c.name}+feetfirst`, lesions }, volume };
 }
 
 /** Pixel noise (HU, one deviation) a low-dose scan on a lung kernel adds: the dose of screening, about a sixth of a diagnostic scan's. */

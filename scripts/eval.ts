@@ -1,11 +1,11 @@
 /**
- * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,soft,thick,thin,prone,narrow,coarse,lowdose,noapex,nobase,rolled,whiteout,effusion,emphysema,dependent,wires] [--preset P] [--model <id> | --no-model] [--ep <order>] [--explain] [--json]`: the quality evaluation.
+ * `npm run -s eval -- [--cases <dir>...] [--looks noise,sharp,soft,thick,thin,prone,narrow,coarse,lowdose,noapex,nobase,rolled,whiteout,effusion,emphysema,dependent,wires,feetfirst] [--preset P] [--model <id> | --no-model] [--ep <order>] [--explain] [--json]`: the quality evaluation.
  * With the default model (lesion-cnn) as the learned stage unless --no-model (classical stages only).
  * Default cases: every folder with a ground-truth.json under the sample data folder (../shared/data).
  * Prints per query top-1 / top-3 / region hits (positives) or top score and flag (negatives) and the
  * latency of the query on the already analysed series, then the totals; each case's one nodule or one mass is also
  * asked for in a word ("mass", "结节"), tallied apart (`short` in the JSON). `--looks` scores each case again
- * as other scanners (or the patient lying prone or rolled, a narrower field of view, larger pixels, a low-dose scan, a scan not covering the whole chest, an opaque hemithorax, effusions at both bases, emphysematous lungs, dependent density, sternotomy wires) would show it (scripts/eval-looks.ts), with totals per look. `--explain` follows each
+ * as other scanners (or the patient lying prone or rolled, a narrower field of view, larger pixels, a low-dose scan, a scan not covering the whole chest, an opaque hemithorax, effusions at both bases, emphysematous lungs, dependent density, sternotomy wires, the patient entering feet first) would show it (scripts/eval-looks.ts), with totals per look. `--explain` follows each
  * miss (and each negative not flagged, and each right answer not confident) with what the pipeline made of it (scripts/explain.ts).
  */
 import pino from 'pino';

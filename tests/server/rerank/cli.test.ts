@@ -214,6 +214,22 @@ describe('eval looks', () => {
     patient(volume, s, r2, col2).forEach((x, k) => expect(x).toBeCloseTo(patient(v, s, r, col)[k], 6));
   });
 
+  it('mirrors each slice and reverses their order for the feet-first look, every voxel kept at its place in the patient', () => {
+    const { case: ff, volume } = caseLook(c, v, 'feetfirst');
+    const last = v.slices - 1;
+    // the lesion's slice 3 is now slice last - 3, its box mirrored left to right
+    expect(volume.sopInstanceUIDs[last - 3]).toBe(v.sopInstanceUIDs[3]);
+    expect(ff.lesions.get('L')!.boxes![v.sopInstanceUIDs[3]]).toEqual([v.columns - 13, 10, v.columns - 11, 12]);
+    // sorted as the loader sorts: the first slice lowest along the (now reversed) normal
+    const along = (x: typeof v, s: number): number => x.positions[s].reduce((t, p, k) => t + p * x.normal[k], 0);
+    expect(along(volume, 1)).toBeGreaterThan(along(volume, 0));
+    const patient = (x: typeof v, s: number, r: number, col: number): number[] =>
+      [0, 1, 2].map((k) => x.positions[s][k] + col * x.pixelSpacing[1] * x.rowCosines[k] + r * x.pixelSpacing[0] * x.columnCosines[k]);
+    const [s, r, col] = [3, 5, 7];
+    expect(volume.hu[((last - s) * v.rows + r) * v.columns + v.columns - 1 - col]).toBe(v.hu[(s * v.rows + r) * v.columns + col]);
+    patient(volume, last - s, r, v.columns - 1 - col).forEach((x, k) => expect(x).toBeCloseTo(patient(v, s, r, col)[k], 6));
+  });
+
   it('adds the noise of a low-dose scan, about 60 HU, and keeps the ground truth', () => {
     const { case: low, volume } = caseLook(c, v, 'lowdose');
     expect(low.lesions).toBe(c.lesions);
