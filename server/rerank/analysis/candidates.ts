@@ -988,20 +988,27 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   // the same pixels by slice, each as row * columns + column, for the solid core: on the middle slice of each grid
   // slice only (thin slices a grid slice apart sample the core as well, at a fraction of the openings)
   const bySlice = new Map<number, number[]>();
+  // and those of its voxels away from the wall: a wall's partial volume is not a solid component
+  const awayBySlice = new Map<number, number[]>();
+  let away = 0;
   let cnt = 0, sum = 0, solid = 0, gg = 0, calc = 0;
   for (const i of vox) {
     const p = x.full(i);
     const gs = (p / plane) | 0, rem = p - gs * plane, gr = (rem / g.columns) | 0, gc = rem - gr * g.columns;
     const middle = middleVolumeSlice(g, v.slices, gs);
+    const atWall = besideWall(x.m.lung, g, gs, gr, gc);
     for (let s = gs * fz; s < Math.min(v.slices, gs * fz + fz); s++) {
       let pixels: number[] | undefined;
       if (s === middle && !(pixels = bySlice.get(s))) bySlice.set(s, (pixels = []));
+      let awayPixels: number[] | undefined;
+      if (s === middle && !atWall && !(awayPixels = awayBySlice.get(s))) awayBySlice.set(s, (awayPixels = []));
       for (let r = gr * fy; r < Math.min(v.rows, gr * fy + fy); r++) {
         const base = (s * v.rows + r) * v.columns;
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
           const hu = v.hu[base + c];
           values[cnt++] = hu;
           pixels?.push(r * v.columns + c);
+          if (awayPixels) { awayPixels.push(r * v.columns + c); away++; }
           sum += hu;
           if (hu > CALCIFIED_HU) calc++;
           if (hu > SOLID_HU) solid++;
@@ -1017,12 +1024,23 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
     meanHU: sum / cnt,
     coreHU,
     // the values are read: their room takes the opened ones
-    solidCoreHU: solidCoreHU(v, bySlice, values),
+    solidCoreHU: solidCoreHU(v, 3 * away >= cnt / fz ? awayBySlice : bySlice, values),
     medianHU,
     solid: solid / cnt,
     groundGlass: gg / cnt,
     calcified: calc / cnt,
   };
+}
+
+/** Whether grid voxel (s, r, c) touches, in its plane, a voxel outside the lung (chest wall, mediastinum, diaphragm). */
+function besideWall(lung: Uint8Array, g: Grid, s: number, r: number, c: number): boolean {
+  const o = s * g.rows * g.columns;
+  for (let dr = -1; dr <= 1; dr++)
+    for (let dc = -1; dc <= 1; dc++) {
+      const rr = r + dr, cc = c + dc;
+      if (rr < 0 || cc < 0 || rr >= g.rows || cc >= g.columns || !lung[o + rr * g.columns + cc]) return true;
+    }
+  return false;
 }
 
 /** The mean of the densest tenth of ascending values. */

@@ -83,6 +83,18 @@ describe('lesions at the hard sites', () => {
     expect(ratio).toBeLessThan(2);
   });
 
+  it('reads a ground-glass nodule against the pleura as ground glass, a solid one there as solid', () => {
+    // the wall's partial volume at the nodule's rim is not a solid component
+    const free: Vec3 = [-LUNG_X, 2, 60];
+    const pleural: Vec3 = [LATERAL_EDGE - 2, 2, 60];
+    for (const hu of [-550, 40]) {
+      const a = phantom({ spheres: [{ centre: free, diameter: 8, hu }, { centre: pleural, diameter: 8, hu }] });
+      const f = nearest(a.candidates, free), p = nearest(a.candidates, pleural);
+      expect(p.d).toBeLessThan(3);
+      expect(Math.abs(p.c.solidCoreHU - f.c.solidCoreHU)).toBeLessThan(60);
+    }
+  });
+
   it('measures a 40 mm sphere touching a vessel-sized strip as 40 ± 4 mm', () => {
     const at: Vec3 = [-LUNG_X, 2, 60];
     const a = phantom({
