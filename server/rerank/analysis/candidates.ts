@@ -988,9 +988,10 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
   // the same pixels by slice, each as row * columns + column, for the solid core: on the middle slice of each grid
   // slice only (thin slices a grid slice apart sample the core as well, at a fraction of the openings)
   const bySlice = new Map<number, number[]>();
-  // and those of its voxels away from the wall: a wall's partial volume is not a solid component
+  // and those of its voxels away from the wall: a wall's partial volume is not a solid component (read on them
+  // when they are a third of its pixels or more, as they are unless it is a sliver along the wall)
   const awayBySlice = new Map<number, number[]>();
-  let away = 0;
+  let sampled = 0, away = 0;
   let cnt = 0, sum = 0, solid = 0, gg = 0, calc = 0;
   for (const i of vox) {
     const p = x.full(i);
@@ -1007,7 +1008,7 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
         for (let c = gc * fx; c < Math.min(v.columns, gc * fx + fx); c++) {
           const hu = v.hu[base + c];
           values[cnt++] = hu;
-          pixels?.push(r * v.columns + c);
+          if (pixels) { pixels.push(r * v.columns + c); sampled++; }
           if (awayPixels) { awayPixels.push(r * v.columns + c); away++; }
           sum += hu;
           if (hu > CALCIFIED_HU) calc++;
@@ -1024,7 +1025,7 @@ function densityOf(v: Volume, g: Grid, x: Search, vox: Int32Array): { meanHU: nu
     meanHU: sum / cnt,
     coreHU,
     // the values are read: their room takes the opened ones
-    solidCoreHU: solidCoreHU(v, 3 * away >= cnt / fz ? awayBySlice : bySlice, values),
+    solidCoreHU: solidCoreHU(v, 3 * away >= sampled ? awayBySlice : bySlice, values),
     medianHU,
     solid: solid / cnt,
     groundGlass: gg / cnt,
