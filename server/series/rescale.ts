@@ -26,37 +26,43 @@ export const PADDING_HU = CT_FLOOR_HU;
 
 /** Writes slope · stored + intercept for every pixel of `px` into `dst` from `offset`. */
 export function rescaleInto(dst: Float32Array, offset: number, px: RawPixels): void {
-  const { data, slope, intercept, padding, floor } = px;
+  const { data } = px;
   const n = data.length;
-  // Specialised loops with everything hoisted: this runs over every voxel of the series.
-  if (px.bitsStored >= px.bitsAllocated) {
-    if (!padding) {
-      for (let i = 0; i < n; i++) {
-        const h = data[i] * slope + intercept;
-        dst[offset + i] = h < floor ? floor : h;
-      }
-    } else {
-      const lo = padding[0];
-      const hi = padding[1];
-      for (let i = 0; i < n; i++) {
-        const v = data[i];
-        const h = v * slope + intercept;
-        dst[offset + i] = v >= lo && v <= hi ? PADDING_HU : h < floor ? floor : h;
-      }
-    }
+  if (data.BYTES_PER_ELEMENT === 2) {
+    // 16-bit pixels: one look-up per pixel in a table of all 65,536 stored bit patterns (masking, sign, padding
+    // and floor folded in); on LIDC-IDRI-0001 0.46 ms a slice against 0.61 for the arithmetic with its branches
+    const table = tableFor(px, data instanceof Int16Array);
+    const bits = new Uint16Array(data.buffer, data.byteOffset, n);
+    const out = dst.subarray(offset, offset + n);
+    for (let i = 0; i < n; i++) out[i] = table[bits[i]];
     return;
   }
-  // Bits above BitsStored may hold overlays or garbage: mask them, sign-extending signed data.
-  const bits = px.bitsStored;
-  const mask = (1 << bits) - 1;
-  const shift = 32 - bits;
-  const signed = px.signed;
-  const lo = padding ? padding[0] : 1;
-  const hi = padding ? padding[1] : 0;
-  for (let i = 0; i < n; i++) {
-    const raw = data[i] & mask;
-    const v = signed ? (raw << shift) >> shift : raw;
-    const h = v * slope + intercept;
-    dst[offset + i] = v >= lo && v <= hi ? PADDING_HU : h < floor ? floor : h;
+  for (let i = 0; i < n; i++) dst[offset + i] = rescaleOne(data[i], px);
+}
+
+/** The output value of one stored value (its bit pattern as the array holds it). */
+function rescaleOne(stored: number, px: Omit<RawPixels, 'data'>): number {
+  const { slope, intercept, padding, floor } = px;
+  let v = stored;
+  // bits above BitsStored may hold overlays or garbage: masked, signed data sign-extended
+  if (px.bitsStored < px.bitsAllocated) {
+    const raw = v & ((1 << px.bitsStored) - 1);
+    v = px.signed ? (raw << (32 - px.bitsStored)) >> (32 - px.bitsStored) : raw;
   }
+  if (padding && v >= padding[0] && v <= padding[1]) return PADDING_HU;
+  const h = v * slope + intercept;
+  return h < floor ? floor : h;
+}
+
+/** Per thread, the last table built: the frames of a series share their pixel format and rescale. */
+let lastTable: { key: string; table: Float32Array } | undefined;
+
+/** rescaleOne of every 16-bit pattern (read as the array reads it: `signed`), indexed by the pattern read as unsigned. */
+function tableFor(px: RawPixels, signed: boolean): Float32Array {
+  const key = `${signed ? 's' : 'u'} ${px.signed ? 's' : 'u'}${px.bitsAllocated}/${px.bitsStored} ${px.slope} ${px.intercept} ${px.padding?.join(',') ?? ''} ${px.floor}`;
+  if (lastTable?.key === key) return lastTable.table;
+  const table = new Float32Array(65536);
+  for (let u = 0; u < 65536; u++) table[u] = rescaleOne(signed && u >= 32768 ? u - 65536 : u, px);
+  lastTable = { key, table };
+  return table;
 }

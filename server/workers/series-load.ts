@@ -20,7 +20,8 @@ import type { LoadOptions, NamedBuffer, NamedPath } from '../series/load';
 import type { Volume } from '../series/volume';
 import { analyseInPool } from './analyse-in-pool';
 import type { WorkerPool } from './pool';
-import type { AssembleSeriesOutput, DecodedFile, Staging } from './tasks';
+import type { Staging } from './staging';
+import type { AssembleSeriesOutput, DecodedFile } from './tasks';
 import { ownBuffer } from './transfer';
 import type { HeldAnalysis, PackedScorerInputs } from './wire';
 

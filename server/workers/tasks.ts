@@ -5,7 +5,8 @@
  *
  * A series is loaded in two kinds of task (see series-load.ts for the main thread's side):
  * - `decodeBatch`, on the instances as they arrive, in parallel: each file is hashed, decoded, and
- *   its frames rescaled to HU straight into a slot of one shared staging buffer;
+ *   its frames rescaled to HU straight into a slot of one shared staging buffer (staging.ts: the slot
+ *   it is expected to end up in);
  * - `assembleSeries`, once: the frames checked to form one stack and put in order in place (the
  *   staging buffer becomes the volume), then, unless the analysis came from the shared cache, the first
  *   stage of its analysis (grid and lungs, in shared memory).
@@ -16,7 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { deserialize, serialize } from 'node:v8';
-import { orderFrames, permuteSlices, sharedFloat32, volumeOf, type FrameGeometry } from '../series/assemble';
+import { orderFrames, volumeOf } from '../series/assemble';
 import { contentHash, fileDigest } from '../series/cache';
 import type { DecodedFrame } from '../series/decode';
 import { newDecodeBudget } from '../series/decode';
@@ -40,24 +41,9 @@ import { analyseLungs, analyseVolume, joinAnalysis, searchFindings, searchLesion
 import { afterTask } from './gc';
 import { defineTask } from './task';
 import { inSharedMemory, ownBuffer } from './transfer';
+import { expectedSlots, newStaging, orderedHu, takeSlot, type FrameHu, type Staging } from './staging';
 import { packScorerInputs, toWire, type AnalysisWire, type PackedScorerInputs } from './wire';
 
-
-/** A frame decoded in a worker: its geometry, and its HU either in a slot of the staging buffer or in an array of its own. */
-export interface FrameHu extends FrameGeometry {
-  slot?: number;
-  hu?: Float32Array;
-}
-
-/** One shared buffer the decoders rescale into, slot by slot (slots taken with Atomics, in decode order). */
-export interface Staging {
-  /** `capacity` slots of rows × columns HU (a SharedArrayBuffer). */
-  hu: Float32Array;
-  /** [next free slot] (a SharedArrayBuffer). */
-  next: Int32Array;
-  rows: number;
-  columns: number;
-}
 
 export interface DecodeBatchInput {
   /** Files (bytes or paths to read) with their position in the series' file order (duplicates and errors are judged in that order). */
@@ -80,12 +66,12 @@ export interface DecodeBatchOutput {
   files: DecodedFile[];
 }
 
-function toFrameHu(f: DecodedFrame, staging: Staging | undefined): FrameHu {
+function toFrameHu(f: DecodedFrame, staging: Staging | undefined, slotWanted: number | undefined): FrameHu {
   const { pixels, ...geometry } = f;
   const length = f.rows * f.columns;
   if (staging && f.rows === staging.rows && f.columns === staging.columns) {
-    const slot = Atomics.add(staging.next, 0, 1);
-    if ((slot + 1) * length <= staging.hu.length) {
+    const slot = takeSlot(staging, slotWanted);
+    if (slot >= 0) {
       rescaleInto(staging.hu, slot * length, pixels);
       return { ...geometry, slot };
     }
@@ -97,23 +83,22 @@ function toFrameHu(f: DecodedFrame, staging: Staging | undefined): FrameHu {
 }
 
 /** A staging buffer of `frames` slots of rows × columns (see series-load.ts: not allocated on the event loop). */
-export const allocateStaging = defineTask((input: { frames: number; rows: number; columns: number }): Staging => ({
-  hu: sharedFloat32(input.frames * input.rows * input.columns),
-  next: new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT)),
-  rows: input.rows,
-  columns: input.columns,
-}));
+export const allocateStaging = defineTask(newStaging);
 
 /** Hash, decode and rescale a batch of files of one series. */
 export const decodeBatch = defineTask((input: DecodeBatchInput): DecodeBatchOutput => {
   const budget = newDecodeBudget(input.limits.maxFrames, input.limits.maxVoxels);
   try {
-    const files = input.files.map((file): DecodedFile => {
+    const read = input.files.map((file) => {
       // A folder's file is read here, not on the event loop (series/sources/local.ts); a read error is a SeriesReadError (500).
       const data = 'data' in file ? file.data : readFileSync(file.path);
+      return { file, data, decoded: decodeOrSkip(data, file.name, budget) };
+    });
+    const slots = input.staging ? expectedSlots(read.map((r) => ({ index: r.file.index, decoded: r.decoded })), input.staging.taken.length) : new Map<number, number>();
+    // each file hashed right before its pixels are rescaled: its bytes are still in the cache
+    const files = read.map(({ file, data, decoded: d }): DecodedFile => {
       const digest = fileDigest(data);
-      const d = decodeOrSkip(data, file.name, budget);
-      const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging)) } : d;
+      const decoded: DecodedOrSkipped<FrameHu> = d.kind === 'image' ? { ...d, frames: d.frames.map((f) => toFrameHu(f, input.staging, slots.get(file.index))) } : d;
       return { index: file.index, name: file.name, digest, bytes: data.byteLength, decoded };
     });
     afterTask('minor');
@@ -159,25 +144,6 @@ function startAnalysis(volume: Volume): StartedAnalysis {
 function asBytes(value: unknown): Uint8Array {
   const b = serialize(value);
   return ownBuffer(new Uint8Array(b.buffer, b.byteOffset, b.byteLength));
-}
-
-/** The HU of ordered frames: the staging buffer reordered in place when it holds exactly them, else a new buffer. */
-function orderedHu(ordered: readonly FrameHu[], staging: AssembleSeriesInput['staging']): Float32Array {
-  const length = ordered[0].rows * ordered[0].columns;
-  const n = ordered.length;
-  const slots = ordered.map((f) => f.slot ?? -1);
-  const inPlace = staging !== undefined && slots.every((s) => s >= 0 && s < n) && new Set(slots).size === n;
-  if (inPlace) {
-    const hu = staging.hu.subarray(0, n * length);
-    permuteSlices(hu, length, slots);
-    return hu;
-  }
-  const hu = sharedFloat32(n * length);
-  ordered.forEach((f, i) => {
-    const src = f.hu ?? staging?.hu.subarray((f.slot ?? 0) * length, ((f.slot ?? 0) + 1) * length);
-    if (src) hu.set(src, i * length);
-  });
-  return hu;
 }
 
 /** Check, order and (unless told not to) analyse the decoded frames of a series. */

@@ -1,8 +1,8 @@
 /**
  * Loading a series through the pool while its files arrive (SeriesLoad): decoding starts before the
  * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
- * the files come in; the content hash is contentHash()'s; skips, multi-frame files and typed errors
- * behave as in the loader; a finished load's staging buffer is the volume (no second copy), a low-dose
+ * the files come in and however many were expected; the content hash is contentHash()'s; skips,
+ * multi-frame files and typed errors behave as in the loader; a finished load's staging buffer is the volume (no second copy), a low-dose
  * series' smoothed in place (analysis/noise.ts); and the analysis comes serialized by the worker (no
  * candidate objects on the event loop).
  */
@@ -69,6 +69,21 @@ describe('SeriesLoad', () => {
     // The shared staging buffer became the volume: one buffer of exactly its size.
     expect(v.hu.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(v.hu.buffer.byteLength).toBe(v.hu.byteLength);
+  });
+
+  it('makes the loader\'s volume of files that come head down or feet up, more or fewer than expected', async () => {
+    const files = sliceBuffers(40, 51);
+    const reference = loadSeriesFromBuffers(files).volume;
+    for (const [arriving, expected] of [[files, files.length], [[...files].reverse(), files.length], [files, files.length + 5], [[...files].reverse(), files.length - 4]] as const) {
+      const load = new SeriesLoad(pool, { expected });
+      for (const f of copy(arriving)) load.push(f);
+      load.end();
+      const v = (await load.finish({ analyse: false })).volume;
+      expect(v.sopInstanceUIDs).toEqual(reference.sopInstanceUIDs);
+      expect(Buffer.from(v.hu.buffer, v.hu.byteOffset, v.hu.byteLength).equals(Buffer.from(reference.hu.buffer))).toBe(true);
+      // in place in the staging buffer wherever it had a slot for every frame
+      if (expected >= files.length) expect(v.hu.buffer.byteLength).toBe(expected * v.rows * v.columns * 4);
+    }
   });
 
   it('reads a low-dose series as the analysis does: smoothed in place, the loader\'s volume quietened', async () => {
