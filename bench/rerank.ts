@@ -1,5 +1,5 @@
 /**
- * `npm run -s bench:rerank [-- --dicom-dir <dir>]... [--runs N] [--model ID | --no-model] [--concurrent N] [--json]`
+ * `npm run -s bench:rerank [-- --dicom-dir <dir>]... [--runs N] [--model ID | --no-model] [--concurrent N] [--warm-up-runs N] [--json]`
  *
  * Cold end to end as the service does it for a folder (the pool's workers read and decode the files
  * and analyse the volume, its lesion and chest-finding searches on two threads at once; the model
@@ -9,8 +9,9 @@
  * slices. Then the event-loop delay while `--concurrent` (4) cold series are analysed at once: what
  * /healthz waits behind.
  *
- * The first run of a case in a fresh process pays for faulting in memory the process has not held
- * before (expensive on virtual machines); the median of the later runs is the steady state of a server
+ * The engine warms up first as the service does before it reports ready (`--warm-up-runs`, the service's
+ * default; 0 to see what the first series pays without it). The first run of a case in a fresh process
+ * also pays for faulting in memory the process has not held before (expensive on virtual machines); the median of the later runs is the steady state of a server
  * (the process runs with the malloc tunables of server/workers/malloc.ts). The machine's load average is
  * printed: numbers taken on a busy machine are slower.
  */
@@ -29,6 +30,7 @@ import { SAMPLE_DICOM_DIR } from '../server/series/sample';
 import { afterRelease } from '../server/workers/gc';
 import { relaunchWithMallocTunables } from '../server/workers/malloc';
 import { exitWithError, numberArg, parseArgs, single } from '../scripts/rerank-cli';
+import { defaultConfig } from '../server/config';
 import { thinSeries } from './thin-series';
 
 const QUERIES = [
@@ -152,8 +154,9 @@ async function copyMs(dir: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2), ['dicom-dir', 'runs', 'model', 'concurrent'], ['no-model', 'json']);
+  const args = parseArgs(process.argv.slice(2), ['dicom-dir', 'runs', 'model', 'concurrent', 'warm-up-runs'], ['no-model', 'json']);
   const runs = numberArg(args, 'runs', 1, 50) ?? 3;
+  const warmUpRuns = numberArg(args, 'warm-up-runs', 0, 10) ?? defaultConfig().workers.warmUpRuns;
   const concurrent = numberArg(args, 'concurrent', 0, 16) ?? 4;
   const model = args.flags.has('no-model') ? 'classical' : single(args, 'model');
   const cases: Array<{ name: string; dir: string }> = [];
@@ -175,10 +178,16 @@ async function main(): Promise<void> {
     executionProviders: ['cpu'],
     log,
     workers: { threads: Math.min(4, (await import('node:os')).availableParallelism()), maxOldGenerationSizeMb: 2048, taskTimeoutMs: 600_000 },
+    warmUpRuns,
   });
+  const tReady = performance.now();
   await engine.ready();
-  const lines: string[] = [`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores; over ~1 the numbers are inflated)`];
-  const report: Record<string, unknown> = {};
+  const readyMs = performance.now() - tReady;
+  const lines: string[] = [
+    `load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} (2 cores; over ~1 the numbers are inflated)`,
+    `ready after ${Math.round(readyMs)} ms (models loaded; ${warmUpRuns} warm-up runs)`,
+  ];
+  const report: Record<string, unknown> = { readyMs: Math.round(readyMs), warmUpRuns };
   try {
     const seriesOf = new Map(await Promise.all(cases.map(async (c) => [c.dir, await seriesFiles(c.dir)] as const)));
     for (const c of cases) {

@@ -46,6 +46,8 @@ export interface Config {
     maxOldGenerationSizeMb: number;
     /** Longest a decode + analysis may run, ms (→ 503). */
     taskTimeoutMs: number;
+    /** Rounds of the analysis' warm-up on a synthetic chest before the service reports ready (http/warm-up.ts); 0: none. */
+    warmUpRuns: number;
   };
   auth: {
     /** Static bearer tokens, each with a name for the audit log. */
@@ -96,7 +98,7 @@ export function defaultConfig(): Config {
       maxConcurrent: 4,
       queueTimeoutMs: 10_000,
     },
-    workers: { threads: Math.min(4, availableParallelism()), maxOldGenerationSizeMb: 1024, taskTimeoutMs: 120_000 },
+    workers: { threads: Math.min(4, availableParallelism()), maxOldGenerationSizeMb: 1024, taskTimeoutMs: 120_000, warmUpRuns: 4 },
     auth: { tokens: [] },
     cors: { origins: [] },
     rateLimit: { max: 600, timeWindowMs: 60_000 },
@@ -138,6 +140,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'pacs-total-timeout-ms': { type: 'string' },
       workers: { type: 'string' },
       'analysis-timeout-ms': { type: 'string' },
+      'warm-up-runs': { type: 'string' },
       'rate-limit': { type: 'string' },
       redis: { type: 'string' },
     },
@@ -162,6 +165,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   c.workers.threads = intIn(pick(values.workers, 'WORKERS'), 'worker threads', 1, 64) ?? c.workers.threads;
   c.workers.maxOldGenerationSizeMb = intIn(nonEmpty(env.SLICE_FINDER_WORKER_MEMORY_MB), 'worker memory', 64, 65_536) ?? c.workers.maxOldGenerationSizeMb;
   c.workers.taskTimeoutMs = intIn(pick(values['analysis-timeout-ms'], 'ANALYSIS_TIMEOUT_MS'), 'analysis timeout', 100, 3_600_000) ?? c.workers.taskTimeoutMs;
+  c.workers.warmUpRuns = intIn(pick(values['warm-up-runs'], 'WARM_UP_RUNS'), 'warm-up runs', 0, 10) ?? c.workers.warmUpRuns;
   const ep = list(values.ep ? [values.ep] : undefined, 'EP');
   if (ep) c.executionProviders = ep.flatMap((e) => e.split(',')).map((e) => e.trim()).filter(Boolean);
   c.modelsDir = pick(values['models-dir'], 'MODELS_DIR');

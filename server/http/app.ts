@@ -75,6 +75,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<Fast
       log: logger,
       workers: config.workers,
       shared,
+      warmUpRuns: config.workers.warmUpRuns,
     });
   const index = deps.folderIndex ?? (config.dicomDir ? await indexFolder(config.dicomDir) : undefined);
   // An entry's bytes: its volume's and its serialized analysis' (the event loop holds no candidate objects to walk);

@@ -24,6 +24,7 @@ import { SeriesLoad, type SeriesLoadOptions } from '../workers/series-load';
 import { scorerInputsOf, type HeldAnalysis, type PackedScorerInputs } from '../workers/wire';
 import type { ModelEntry } from './schemas';
 import { modelKey, type SharedCache } from './shared-cache';
+import { warmUp } from './warm-up';
 
 type QueryTasks = typeof import('../workers/query-tasks');
 
@@ -62,7 +63,7 @@ export interface Engine {
   rerank(analysis: Analysis, query: ParsedQuery, opts: EngineRerankOptions): Promise<RerankResponse>;
   readonly presets: readonly string[];
   models(): ModelEntry[];
-  /** Resolves once the models are loaded and warm (readyz). */
+  /** Resolves once the models are loaded and warm, and the analysis warmed up where asked (readyz). */
   ready(): Promise<void>;
   close?(): Promise<void>;
 }
@@ -79,6 +80,8 @@ export interface EngineOptions {
   limits?: LoadOptions;
   /** Learned scores shared across replicas (the analyses are shared by the series service). */
   shared?: SharedCache;
+  /** Rounds of the warm-up (warm-up.ts) ready() waits for; none by default. */
+  warmUpRuns?: number;
 }
 
 const CLASSICAL_ENTRY: Omit<ModelEntry, 'default'> = { ...CLASSICAL_MODEL, kind: 'classical' };
@@ -177,7 +180,7 @@ export function createEngine(opts: EngineOptions): Engine {
     return [...learned, { ...CLASSICAL_ENTRY, default: learned.every((m) => !m.default) }];
   };
 
-  return {
+  const engine: Engine = {
     openLoad: (o) => new SeriesLoad(pool, { ...o, limits: opts.limits, onLesions: scoreEarly }),
     analyse: async (volume, signal) => ({ volume, wire: await analyseInPool(pool, volume, { signal, onLesions: (lesions) => scoreEarly(volume, lesions) }) }),
     parse: (text) => parseQuery(text),
@@ -225,11 +228,15 @@ export function createEngine(opts: EngineOptions): Engine {
     models,
     ready: async () => {
       await opening;
+      await warmed;
     },
     async close() {
+      await warmed;
       await Promise.all([pool.close(), queries.close()]);
       const reg = await opening.catch(() => undefined);
       await reg?.close();
     },
   };
+  const warmed = opts.warmUpRuns ? warmUp(engine, { runs: opts.warmUpRuns, threads: pool.threads, log: opts.log.child({ component: 'warm-up' }) }) : Promise.resolve();
+  return engine;
 }

@@ -9,6 +9,8 @@ export function testConfig(overrides: (c: Config) => void = () => undefined): Co
   // Swagger UI pulls @fastify/static, whose ESM-only dependency Jest cannot require; serve.test.ts covers /api/docs.
   c.docs = false;
   c.rateLimit.max = 10_000;
+  // each app of a test would analyse the warm-up chest first (warm-up.test.ts covers it)
+  c.workers.warmUpRuns = 0;
   overrides(c);
   return c;
 }
