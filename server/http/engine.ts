@@ -231,6 +231,7 @@ export function createEngine(opts: EngineOptions): Engine {
       await warmed;
     },
     async close() {
+      // a warm-up under way ends first: its tasks would fail on closed pools, and be logged as its failure
       await warmed;
       await Promise.all([pool.close(), queries.close()]);
       const reg = await opening.catch(() => undefined);
