@@ -11,8 +11,9 @@
  *
  * The engine warms up first as the service does before it reports ready (`--warm-up-runs`, the service's
  * default; 0 to see what the first series pays without it). The first run of a case in a fresh process
- * also pays for faulting in memory the process has not held before (expensive on virtual machines); the median of the later runs is the steady state of a server
- * (the process runs with the malloc tunables of server/workers/malloc.ts). The machine's load average is
+ * also pays for faulting in memory the process has not held before (expensive on virtual machines); the
+ * median of the later runs is the steady state of a server (the process runs with the malloc tunables of
+ * server/workers/malloc.ts). The machine's load average is
  * printed: numbers taken on a busy machine are slower.
  */
 import { readdirSync } from 'node:fs';

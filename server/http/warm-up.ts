@@ -1,10 +1,9 @@
 /**
  * The service's warm-up: before it reports ready, its decode + analysis workers analyse a synthetic chest
  * (rerank/phantom.ts) and the query and model workers answer a few descriptions of it, through the same
- * engine calls a series takes. Until then a worker compiles the analysis on the first series it is given:
- * on the 2-core development machine that made the first cold analysis of LIDC-IDRI-0001 about 0.75 s longer
- * than the steady state and the second 0.55 s (docs/measurements.md), and the first queries of the query
- * worker 2–17 ms instead of 1–4.
+ * engine calls a series takes. Without it a worker compiles the analysis on the first series it is given:
+ * on the 2-core development machine the first cold series of LIDC-IDRI-0001 took 3.4–3.5 s end to end, and
+ * 2.8 s after four rounds, as fast as the steady state (docs/measurements.md).
  */
 import type { Logger } from 'pino';
 import { chestVolume } from '../rerank/phantom';
@@ -18,7 +17,7 @@ const QUERIES = ['8 mm solid nodule in the right lower lobe', '右肺上叶磨�
  * A chest of 0.8 mm pixels (the analysis' grid pairs them, as it does a real series'), a trachea and bronchi,
  * vessels, a solid and a ground-glass nodule and a mass.
  */
-export function warmUpVolume(): Volume {
+function warmUpVolume(): Volume {
   return chestVolume({
     slices: 48,
     rows: 256,
