@@ -107,25 +107,9 @@ function prone(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
  * slices run from the head down; every voxel keeps its place in the patient, boxes mirror with it.
  */
 function feetFirst(c: EvalCase, v: Volume): { case: EvalCase; volume: Volume } {
-  const { rows: R, columns: C, slices: S } = v;
-  const plane = R * C;
-  const hu = new Float32Array(v.hu.length);
-  for (let s = 0; s < S; s++) {
-    const from = (S - 1 - s) * plane, to = s * plane;
-    for (let r = 0; r < R; r++) for (let q = 0; q < C; q++) hu[to + r * C + q] = v.hu[from + r * C + C - 1 - q];
-  }
-  const rc = v.rowCosines;
-  const far = [0, 1, 2].map((k) => (C - 1) * v.pixelSpacing[1] * rc[k]);
-  const rowCosines: Vec3 = [-rc[0], -rc[1], -rc[2]];
-  const volume: Volume = {
-    ...v, hu, rowCosines,
-    normal: [-v.normal[0], -v.normal[1], -v.normal[2]],
-    positions: [...v.positions].reverse().map((p) => [p[0] + far[0], p[1] + far[1], p[2] + far[2]]),
-    sopInstanceUIDs: [...v.sopInstanceUIDs].reverse(),
-    frames: [...v.frames].reverse(),
-  };
-  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [C - 1 - x1, y0, C - 1 - x0, y1]);
-  return { case: { ...c, name: `${c.name}+feetfirst`, lesions }, volume };
+  // the training augmentation's mirror is this: each row reversed, the row direction and so the normal flipped
+  const lesions = movedBoxes(c, ([x0, y0, x1, y1]) => [v.columns - 1 - x1, y0, v.columns - 1 - x0, y1]);
+  return { case: { ...c, name: `${c.name}+feetfirst`, lesions }, volume: augment(v, 'mirror') };
 }
 
 /** Pixel noise (HU, one deviation) a low-dose scan on a lung kernel adds: the dose of screening, about a sixth of a diagnostic scan's. */

@@ -2,9 +2,9 @@
  * Loading a series through the pool while its files arrive (SeriesLoad): decoding starts before the
  * last file is in; the volume is the one the single-thread loader makes, bit for bit, whatever order
  * the files come in and however many were expected; the content hash is contentHash()'s; skips,
- * multi-frame files and typed errors behave as in the loader; a finished load's staging buffer is the volume (no second copy), a low-dose
- * series' smoothed in place (analysis/noise.ts); and the analysis comes serialized by the worker (no
- * candidate objects on the event loop).
+ * multi-frame files and typed errors behave as in the loader; a finished load's staging buffer is the
+ * volume (no second copy), a low-dose series' smoothed in place (analysis/noise.ts); and the analysis
+ * comes serialized by the worker (no candidate objects on the event loop).
  */
 import { gauss, rng } from '../../../models/synthetic/lesion';
 import { contentHash, typedArrayBytes } from '../../../server/series/cache';
