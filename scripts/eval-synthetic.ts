@@ -1,6 +1,6 @@
 /**
  * `npm run -s eval:synthetic -- [--cases <dir>...] [--classes a,b] [--sizes 6,12] [--no-model] [--ep <order>] [--json]
- *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain] [--look noise|sharp|soft|lowdose]`:
+ *  [--render DIR] [--reuse] [--cache-dir DIR] [--explain] [--look noise|sharp|soft|lowdose|thin]`:
  * the synthetic stress suite. Lesions of 5–70 mm (solid, part-solid, ground-glass with a faint rim) are
  * inserted at each site class (models/synthetic/sites.ts) into the development scans, in the slice bands
  * the lesion model never trained on and clear of the scans' annotated lesions, and each is queried in English and Chinese with its true side, zone
@@ -10,7 +10,7 @@
  * (scripts/eval-findings.ts; `--findings-only` runs that section alone, `--no-findings` leaves it out).
  * `--explain` follows each missed trial (lesion or other finding) with what the pipeline made of it (scripts/explain.ts).
  * `--look` shows every scan, with and without its inserted lesion, as another scanner would (scripts/eval-looks.ts:
- * the looks that change pixels only), on the same sites as the suite as it is.
+ * the looks that change pixels only, and `thin`, slices of half the spacing), on the same sites as the suite as it is.
  */
 import pino from 'pino';
 import { parseQuery } from '../server/query/parse';
@@ -54,6 +54,8 @@ interface Trial {
 
 /** The looks of eval-looks.ts that change the pixels only (the geometry, and so each trial's truth, stays). */
 const PIXEL_LOOKS: Look[] = ['noise', 'sharp', 'soft', 'lowdose'];
+/** The looks that change the geometry too, the truth carried to their slices: a thin-slice reconstruction. */
+const GEOMETRY_LOOKS: Look[] = ['thin'];
 
 interface Options { sizes: number[]; classes: SiteClass[]; scorer?: LearnedScorer; log: (s: string) => void; render?: string; cacheDir: string; reuse: boolean; explain: boolean; look?: Look }
 
@@ -74,9 +76,13 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
       const texture = textureFor(sizeMm, k);
       const trial = runTrial(base, site, sizeMm, random, { texture, margin: MARGINS[k % 3], rim: k % 2 === 0 });
       const { truth } = trial;
-      const modified = o.look ? caseLook(c, trial.volume, o.look).volume : trial.volume;
+      const drawn: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
+      // the scan with its lesion as another scanner would show it; the look carries the truth to its slices
+      const looked = o.look ? caseLook({ ...c, lesions: new Map([[drawn.id, drawn]]), queries: [] }, trial.volume, o.look) : undefined;
+      const modified = looked?.volume ?? trial.volume;
+      const gt = looked?.case.lesions.get(drawn.id) ?? drawn;
+      const boxes = new Map(Object.entries(gt.boxes ?? {}).map(([uid, b]) => [modified.sopInstanceUIDs.indexOf(uid), b]));
       const a = await analysed(modified, path.join(o.cacheDir, c.name, `${siteClass}-${sizeMm}-t${k}.json`), o.reuse);
-      const gt: GroundTruthLesion = { id: 'synthetic', kind: sizeMm > 30 ? 'mass' : 'nodule', sop_instance_uids: trial.sopInstanceUIDs, boxes: trial.boxes };
       const stated = Math.max(5, Math.round(truth.longAxisMm));
       const zone = zoneOf(site.zoneFraction);
       for (const q of queriesFor(site.side, zone, stated, texture)) {
@@ -84,10 +90,10 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
         const r = await rerankSlices(a, parsed, { topK: 10, scorer: o.scorer });
         const j = judgeResponse(gt, r);
         trials.push({ case: c.name, siteClass, sizeMm: stated, texture, lang: q.lang, text: q.text, top1: !!j.top1, region: !!j.region, confident: j.confident, topScore: j.topScore, caveats: j.caveats });
-        if (o.render && q.lang === 'en') for (const t of trialTiles(modified, truth.boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
+        if (o.render && q.lang === 'en') for (const t of trialTiles(modified, boxes, r)) tiles.push(renderTile(modified, t, { size: 200, window: [-500, 1400], anatomy: a.anatomy }));
         o.log(`  ${c.name} ${siteClass.padEnd(11)} ${String(stated).padStart(3)} mm ${texture.padEnd(12)} ${q.lang}  top-1 ${j.top1 ? 'hit ' : 'MISS'}  region ${j.region ? 'hit ' : 'MISS'}  score ${j.topScore.toFixed(2)}${j.confident ? '' : ' (not confident)'}${j.caveats.length ? ` [caveat: ${j.caveats.join(', ')}]` : ''}`);
         if (o.explain && !(j.top1 && j.region)) {
-          for (const l of await explainMiss(a, parsed, truth.boxes, { scorer: o.scorer })) o.log(l);
+          for (const l of await explainMiss(a, parsed, boxes, { scorer: o.scorer })) o.log(l);
         }
       }
     }
@@ -98,7 +104,8 @@ async function runCase(c: EvalCase, o: Options): Promise<{ trials: Trial[]; fals
     await fs.writeFile(file, montage(tiles, 4));
     o.log(`  ${file}: per trial, the lesion's central slice (truth red, answers cyan) and the top answer's slice`);
   }
-  return { trials, falseCandidates: await falseCandidates(c, o.look ? analyseVolume(caseLook(c, volume, o.look).volume) : base, o.scorer) };
+  const scan = o.look ? caseLook(c, volume, o.look) : undefined;
+  return { trials, falseCandidates: await falseCandidates(scan?.case ?? c, scan ? analyseVolume(scan.volume) : base, o.scorer) };
 }
 
 /** Two tiles per trial: the lesion's largest slice, and the slice of the top answer. */
@@ -187,7 +194,8 @@ function tally(ts: Trial[]): Tally & { trials: number } {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2), ['cases', 'classes', 'sizes', 'model', 'ep', 'render', 'cache-dir', 'look'], ['json', 'no-model', 'findings-only', 'no-findings', 'reuse', 'explain']);
   const look = single(args, 'look') as Look | undefined;
-  if (look !== undefined && !PIXEL_LOOKS.includes(look)) throw new UsageError(`--look: one of ${PIXEL_LOOKS.join(', ')}`);
+  const looks = [...PIXEL_LOOKS, ...GEOMETRY_LOOKS];
+  if (look !== undefined && !looks.includes(look)) throw new UsageError(`--look: one of ${looks.join(', ')}`);
   const dirs = args.values.get('cases') ?? (await discoverCases(SAMPLE_DATA_DIR));
   if (!dirs.length) throw new UsageError('no cases: pass --cases <dir>...');
   const classes = (single(args, 'classes')?.split(',') ?? [...SITE_CLASSES]) as SiteClass[];
