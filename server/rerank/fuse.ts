@@ -13,6 +13,7 @@
  */
 import type { Finding, FindingType, Margin, ParsedQuery, Term, Texture } from '../query/finding';
 import { STREAK_REACH_MM } from './analysis/candidates';
+import { gridSliceSpacing } from './analysis/grid';
 import { withShapeUnjudged } from './analysis/likelihood';
 import { lobeMembership, zoneOf } from './analysis/lung-position';
 import type { Analysis, Candidate, CandidateKind } from './analysis/types';
@@ -570,7 +571,7 @@ export function matchCandidate(a: Analysis, f: Finding, findingIndex: number, e:
     else if (n === 'ground-glass' || n === 'ground-glass opacity') negation *= 1 - 0.7 * textureOf(e).groundGlass;
   }
 
-  const likelihood = lesionLikelihoodOf(e, a.sliceSpacing);
+  const likelihood = lesionLikelihoodOf(e, gridSliceSpacing(a.sliceSpacing));
   let evidence = Math.pow(likelihood, w.lesion) * negation;
   let attainable = 1;
   for (const tf of factors) {

@@ -20,6 +20,7 @@ import type { LungMasks } from './lungs';
 import { lesionLikelihood } from './likelihood';
 import { positionInLung } from './lung-position';
 import { growAxial, measureGrown, type AxialGrowth, type AxialMeasure } from './measure';
+import { volumeSlicesOf } from './volume-slices';
 import { addToSliceBoxes, ballOffsets, componentMembers, componentRuns, faceNeighbour, greyOpening2D, lastSet, nextSet, openByBall, splitAtNecks, squaredDistanceToBackground, VoxelBox, wordsOf, type SliceBox } from './morphology';
 import type { Candidate, CandidateSlice, LungSide, Wall } from './types';
 
@@ -859,16 +860,11 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   const slicesOut: CandidateSlice[] = [];
   let maxN = 0;
   for (const b of sh.perSlice.values()) maxN = Math.max(maxN, b.n);
+  // a volume slice is the lesion's where it is denser than the lung around it
+  const denseHU = Math.max(GGO_HU, x.m.parenchymaHU + DENSE_ABOVE_PARENCHYMA_HU);
   for (const [s, b] of sh.perSlice) {
-    const gs = s + crop.s0;
-    for (let k = gs * fz; k < Math.min(v.slices, gs * fz + fz); k++) {
-      slicesOut.push({
-        index: k,
-        box: [(b.c0 + crop.c0) * fx, (b.r0 + crop.r0) * fy, Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1)],
-        area: b.n * fx * fy,
-        weight: b.n / maxN,
-      });
-    }
+    const box: [number, number, number, number] = [(b.c0 + crop.c0) * fx, (b.r0 + crop.r0) * fy, Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1)];
+    slicesOut.push(...volumeSlicesOf(v, (s + crop.s0) * fz, fz, box, b.n * fx * fy, b.n / maxN, (hu) => hu > denseHU));
   }
   slicesOut.sort((a, b) => a.index - b.index);
   const measured = detailed ? measureLargest(x, vox, sh) : null;

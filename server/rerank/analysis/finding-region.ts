@@ -12,6 +12,7 @@ import type { LungMasks } from './lungs';
 import { positionInLung } from './lung-position';
 import { feretAxes } from './measure';
 import { addToSliceBoxes, type SliceBox } from './morphology';
+import { volumeSlicesOf } from './volume-slices';
 import type { Candidate, CandidateKind, CandidateSlice, LungSide, Wall } from './types';
 
 /** Volume voxels per lattice voxel along slices, rows and columns. */
@@ -112,16 +113,13 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
   let maxN = 0, largest = -1;
   for (const [s, b] of perSlice) if (b.n > maxN) { maxN = b.n; largest = s; }
   const slices: CandidateSlice[] = [];
+  hus.sort();
+  // a volume slice's pixel is the region's when its density lies within the middle of the region's own
+  const lo = hus[Math.floor(0.1 * (n - 1))], hi = hus[Math.ceil(0.9 * (n - 1))];
   for (const [s, b] of perSlice) {
     if (o.keepSlice && !o.keepSlice(s)) continue;
-    for (let k = s * fz; k < Math.min(v.slices, s * fz + fz); k++) {
-      slices.push({
-        index: k,
-        box: [b.c0 * fx, b.r0 * fy, Math.min(v.columns - 1, (b.c1 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + 1) * fy - 1)],
-        area: b.n * fx * fy,
-        weight: b.n / maxN,
-      });
-    }
+    const box: [number, number, number, number] = [b.c0 * fx, b.r0 * fy, Math.min(v.columns - 1, (b.c1 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + 1) * fy - 1)];
+    slices.push(...volumeSlicesOf(v, s * fz, fz, box, b.n * fx * fy, b.n / maxN, (hu) => hu >= lo && hu <= hi));
   }
   if (!slices.length) return null;
   slices.sort((a, b) => a.index - b.index);
@@ -139,7 +137,6 @@ export function regionCandidate(ctx: FindingContext, o: RegionOptions): Candidat
   const ev = symmetricEigenvalues3(css / n + sz * sz / 12, crr / n + sy * sy / 12, ccc / n + sx * sx / 12, csr / n, csc / n, crc / n);
   const volumeMm3 = n * voxelMm3;
   const ellipsoid = (4 / 3) * Math.PI * Math.sqrt(125 * Math.max(ev[0], 1e-9) * Math.max(ev[1], 1e-9) * Math.max(ev[2], 1e-9));
-  hus.sort();
   const q9 = Math.floor(n * 0.9);
   let core = 0;
   for (let k = q9; k < n; k++) core += hus[k];

@@ -31,9 +31,14 @@ export interface Grid extends Dims {
 export function gridFactors(v: Pick<Volume, 'pixelSpacing' | 'sliceSpacing'>): [number, number, number] {
   const fy = Math.max(1, Math.ceil(1.15 / v.pixelSpacing[0]));
   const fx = Math.max(1, Math.ceil(1.15 / v.pixelSpacing[1]));
-  const fz = Math.max(1, Math.round(2 / Math.max(v.sliceSpacing, 1e-3)));
-  return [fz, fy, fx];
+  return [sliceFactor(v.sliceSpacing), fy, fx];
 }
+
+/** How many slices of this spacing (mm) one grid slice averages. */
+const sliceFactor = (sliceSpacing: number): number => Math.max(1, Math.round(2 / Math.max(sliceSpacing, 1e-3)));
+
+/** The spacing (mm) of the grid's slices on a series of this slice spacing: what a candidate's 3D shape is measured at. */
+export const gridSliceSpacing = (sliceSpacing: number): number => sliceSpacing * sliceFactor(sliceSpacing);
 
 export function buildGrid(v: Volume): Grid {
   const [fz, fy, fx] = gridFactors(v);

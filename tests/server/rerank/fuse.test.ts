@@ -1,6 +1,6 @@
 import { parseQuery } from '../../../server/query/parse';
 import { analyseVolume, PRESETS, rerankSlices, type VolumeAnalysis } from '../../../server/rerank/pipeline';
-import { CALIBRATION, calibrationFor, CONFIDENT_SCORE, emphysemaExtentCaveat, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
+import { CALIBRATION, calibrationFor, CONFIDENT_SCORE, emphysemaExtentCaveat, lesionEvidence, lesionLikelihoodOf, scoresOf, UNENHANCED_NODES } from '../../../server/rerank/fuse';
 import type { CandidateScore, LearnedScorer } from '../../../server/rerank/learned';
 import { chestVolume, LUNG_X, sliceAtZ } from './synthetic';
 
@@ -316,6 +316,15 @@ describe('fusion and reranking on a synthetic chest', () => {
     expect(of(round, 5)).toBe(of(round));
     // a lesion three slices wide or more is judged in full
     expect(of(tube, 2)).toBe(of(tube));
+  });
+
+  it('judges that shape at the slices it was measured on: 1.25 mm slices averaged in pairs, as 2.5 mm ones', () => {
+    const tube = { ...a.candidates.find((x) => x.kind === 'lesion')!, equivalentDiameterMm: 6, diameterMm: 6, shortAxisMm: 6, sphericity: 0.3, meanHU: -100, lesionLikelihood: 0.05 };
+    const f = parseQuery('6 mm nodule').findings[0];
+    // a model that sees a lesion: how far the shape is left to it depends on how thick the slices it was measured on are
+    const evidenceAt = (sliceSpacing: number): number => lesionEvidence({ ...a, sliceSpacing, candidates: [tube] }, f, 0, { learned: [{ lesionProbability: 1 }] })[0].evidence;
+    expect(evidenceAt(1.25)).toBeCloseTo(evidenceAt(2.5), 9);
+    expect(evidenceAt(5)).toBeGreaterThan(1.1 * evidenceAt(2.5));
   });
 
   it('uses a learned scorer once per analysis and reports its model', async () => {
