@@ -23,6 +23,9 @@ export interface Grid extends Dims {
   colStep: Vec3;
 }
 
+/** How many slices of this spacing (mm) one grid slice averages: ≈2 mm of them. */
+const sliceFactor = (sliceSpacing: number): number => Math.max(1, Math.round(2 / Math.max(sliceSpacing, 1e-3)));
+
 /**
  * In-plane and through-plane block factors: pixels of 1.15–2 mm (0.7 mm → 1.4, 1 mm → 2) and ≈2 mm
  * slices. Every pixel finer than 1.15 mm is averaged with a neighbour: fine pixels cost time and bring
@@ -33,9 +36,6 @@ export function gridFactors(v: Pick<Volume, 'pixelSpacing' | 'sliceSpacing'>): [
   const fx = Math.max(1, Math.ceil(1.15 / v.pixelSpacing[1]));
   return [sliceFactor(v.sliceSpacing), fy, fx];
 }
-
-/** How many slices of this spacing (mm) one grid slice averages. */
-const sliceFactor = (sliceSpacing: number): number => Math.max(1, Math.round(2 / Math.max(sliceSpacing, 1e-3)));
 
 /** The spacing (mm) of the grid's slices on a series of this slice spacing: what a candidate's 3D shape is measured at. */
 export const gridSliceSpacing = (sliceSpacing: number): number => sliceSpacing * sliceFactor(sliceSpacing);
