@@ -141,6 +141,8 @@ interface Search {
   /** Crop index → grid index. */
   full: (i: number) => number;
   dense: Uint8Array;
+  /** Over this (HU) the lung is dense: the cut the first search's `dense` was made with (a derived search keeps it). */
+  denseHU: number;
   /** 1 where the crop voxel is aerated lung. */
   aerated: Uint8Array;
   dist2: Float32Array;
@@ -185,7 +187,7 @@ export function findCandidates(v: Volume, g: Grid, m: LungMasks, walls: Uint8Arr
     }
   const blood = takeOutEnhancedBlood(dense, g, crop, full);
   const dist2 = squaredDistanceToBackground(dense, crop, g.spacing);
-  const search: Search = { v, g, m, walls, crop, full, dense, aerated, dist2, blood, stamp: new Int32Array(n), stamps: { last: 0 } };
+  const search: Search = { v, g, m, walls, crop, full, dense, denseHU, aerated, dist2, blood, stamp: new Int32Array(n), stamps: { last: 0 } };
   const claimed = new Uint8Array(n);
   // every voxel ever claimed (some more than once, some given back): the few the next scale must skip
   const everClaimed: number[] = [];
@@ -860,8 +862,8 @@ function describe(x: Search, vox: Int32Array, radius: number): Candidate | null 
   const slicesOut: CandidateSlice[] = [];
   let maxN = 0;
   for (const b of sh.perSlice.values()) maxN = Math.max(maxN, b.n);
-  // a volume slice is the lesion's where it is denser than the lung around it
-  const denseHU = Math.max(GGO_HU, x.m.parenchymaHU + DENSE_ABOVE_PARENCHYMA_HU);
+  // a volume slice's pixel is the lesion's where it is over the lung's dense cut
+  const { denseHU } = x;
   for (const [s, b] of sh.perSlice) {
     const box: [number, number, number, number] = [(b.c0 + crop.c0) * fx, (b.r0 + crop.r0) * fy, Math.min(v.columns - 1, (b.c1 + crop.c0 + 1) * fx - 1), Math.min(v.rows - 1, (b.r1 + crop.r0 + 1) * fy - 1)];
     slicesOut.push(...volumeSlicesOf(v, (s + crop.s0) * fz, fz, box, b.n * fx * fy, b.n / maxN, (hu) => hu > denseHU));
